@@ -1,0 +1,16 @@
+/** A `skein` subcommand. Commands are wiring only: they parse flags and call packages. */
+export interface Command {
+  /** The word after `skein`. */
+  readonly name: string;
+  /** One line for `skein --help`. */
+  readonly summary: string;
+  /** Full usage text for `skein <name> --help`. */
+  readonly usage: string;
+  /** Runs the command; resolves to the process exit code. */
+  run(argv: string[]): Promise<number>;
+}
+
+/** A usage error: printed with the command's usage, exit code 2. */
+export class UsageError extends Error {
+  override name = "UsageError";
+}

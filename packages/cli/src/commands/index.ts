@@ -1,0 +1,4 @@
+import type { Command } from "../command.ts";
+
+/** Every `skein` subcommand, in the order `skein --help` lists them. One line each. */
+export const commands: Command[] = [];
