@@ -1,29 +1,24 @@
 // Echo under faults: every reply a client gets is the text it sent; after heal, calls succeed.
-import { defineScenario } from "@skein/sim";
+import { defineScenario, type Simulation } from "@skein/sim";
 import { type EchoClient, echoClient, echoServer } from "./services.ts";
 
-type ClientService = { state: EchoClient };
+const clientIds = (sim: Simulation) => sim.nodeList.map((n) => n.id).filter((id) => id.startsWith("client"));
+const clientState = (sim: Simulation, id: string) => sim.service<{ state: EchoClient }>(id, "client")?.state;
 
 export default defineScenario({
   name: "echo",
   description: "clients call an echo server; replies must match requests",
   nodes: 3,
   untilMs: 5_000,
-  setup(sim, { nodes }) {
-    sim.addNode("server", { echo: echoServer });
-    const clients: string[] = [];
-    for (let i = 1; i < nodes; i++) {
-      const id = `client${i}`;
-      sim.addNode(id, { client: echoClient({ server: "server", intervalMs: 50 }) });
-      clients.push(id);
-    }
-    return { clients, repliesAtHeal: new Map<string, number>() };
+  cluster({ nodes }) {
+    const cluster: Record<string, Record<string, ReturnType<typeof echoClient>>> = { server: { echo: echoServer } };
+    for (let i = 1; i < nodes; i++) cluster[`client${i}`] = { client: echoClient({ server: "server", intervalMs: 50 }) };
+    return cluster;
   },
   invariants: {
-    repliesMatch(sim, { clients }) {
-      for (const id of clients) {
-        const client = sim.service<ClientService>(id, "client");
-        const bad = client?.state.replies.find((r) => r.sent !== r.got);
+    repliesMatch(sim) {
+      for (const id of clientIds(sim)) {
+        const bad = clientState(sim, id)?.replies.find((r) => r.sent !== r.got);
         if (bad) return `${id} sent ${bad.sent} but got ${bad.got}`;
       }
     },
@@ -31,8 +26,7 @@ export default defineScenario({
   liveness: {
     withinMs: 2_000,
     conditions: {
-      everyClientGetsReplies: (sim, { clients }) =>
-        clients.every((id) => (sim.service<ClientService>(id, "client")?.state.replies.length ?? 0) >= 5),
+      everyClientGetsReplies: (sim) => clientIds(sim).every((id) => (clientState(sim, id)?.replies.length ?? 0) >= 5),
     },
   },
 });

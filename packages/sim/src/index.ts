@@ -22,7 +22,7 @@ export { NetworkState } from "./network.ts";
 export { nextFloat, nextUint32, Random, Stream, seedStream } from "./random.ts";
 export type { LoopStop, RunLoopInit, WatchdogInit } from "./run-loop.ts";
 export { runLoop, STORM_EVENTS_MAX_DEFAULT } from "./run-loop.ts";
-export type { Invariant, RunInit, RunResult, Scenario, ScenarioInit, ScenarioParams, Violation, ViolationKind } from "./scenario.ts";
+export type { ClusterSpec, Invariant, RunInit, RunResult, Scenario, ScenarioInit, ScenarioParams, Violation, ViolationKind } from "./scenario.ts";
 export { defineScenario, runScenario, WALL_LIMIT_MS_DEFAULT } from "./scenario.ts";
 export type { SimulationInit, SimulationStats } from "./simulation.ts";
 export { Simulation } from "./simulation.ts";

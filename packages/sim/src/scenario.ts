@@ -5,6 +5,7 @@
  * one seed through two phases — safety with faults, then heal and converge — and returns a
  * summary whose violations carry the seed to reproduce them.
  */
+import type { ServiceFactory } from "@skein/core";
 import { Nemesis, type NemesisDraw, type NemesisInit } from "./nemesis.ts";
 import { type LoopStop, runLoop } from "./run-loop.ts";
 import { Simulation } from "./simulation.ts";
@@ -18,6 +19,12 @@ export interface ScenarioParams {
   readonly untilMs: number;
 }
 
+/**
+ * The system itself, independent of any runtime: node ids (in order) and the services each
+ * runs. The simulator instantiates it in one process; `skein run` starts one process per node.
+ */
+export type ClusterSpec = Record<string, Record<string, ServiceFactory>>;
+
 /** An invariant: return `false` or a message to report a violation; anything else passes. */
 export type Invariant<S> = (sim: Simulation, state: S) => boolean | string | undefined | void;
 
@@ -29,8 +36,11 @@ export interface ScenarioInit<S> {
   /** Default length of the safety phase in virtual ms (the CLI's --until overrides). */
   readonly untilMs?: number;
   readonly topology?: (params: ScenarioParams) => Topology;
-  /** Builds the cluster; what it returns is handed to invariants and liveness conditions. */
-  setup(sim: Simulation, params: ScenarioParams): S;
+  /** The nodes and their services, for every runtime. */
+  cluster(params: ScenarioParams): ClusterSpec;
+  /** Simulator-only preparation after the cluster is added; what it returns is handed to
+   * invariants and liveness conditions. */
+  setup?(sim: Simulation, params: ScenarioParams): S;
   /** Scripted inputs and faults (sim.at / sim.faults), after setup. */
   script?(sim: Simulation, state: S, params: ScenarioParams): void;
   readonly invariants?: Record<string, Invariant<S>>;
@@ -49,7 +59,7 @@ export type Scenario<S = any> = ScenarioInit<S> & { readonly kind: "skein-scenar
 /** Declares a scenario (the default export of a scenario file). */
 export function defineScenario<S>(init: ScenarioInit<S>): Scenario<S> {
   if (!init.name) throw new TypeError("scenario: 'name' is required");
-  if (typeof init.setup !== "function") throw new TypeError(`scenario ${init.name}: 'setup' must be a function`);
+  if (typeof init.cluster !== "function") throw new TypeError(`scenario ${init.name}: 'cluster' must be a function`);
   return { ...init, kind: "skein-scenario" };
 }
 
@@ -112,7 +122,8 @@ export async function runScenario<S>(scenario: Scenario<S>, init: RunInit): Prom
   const watchdog = { wallDeadlineMs: wallStart + (init.wallLimitMs ?? WALL_LIMIT_MS_DEFAULT), stormEventsMax: init.stormEventsMax };
   let nemesis: Nemesis | undefined;
   try {
-    const state = scenario.setup(sim, params);
+    for (const [id, services] of Object.entries(scenario.cluster(params))) sim.addNode(id, services);
+    const state = scenario.setup ? scenario.setup(sim, params) : (undefined as S);
     scenario.script?.(sim, state, params);
     if (init.nemesis) {
       nemesis = new Nemesis(sim, { ...scenario.nemesis, ...(init.nemesis === true ? {} : init.nemesis) });
