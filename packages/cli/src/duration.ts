@@ -1,7 +1,9 @@
+import { UsageError } from "./command.ts";
+
 /** Parses `250ms`, `1.5s`, `2m`, `1h` or a bare number of milliseconds. */
 export function parseDurationMs(text: string, flag: string): number {
   const match = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/.exec(text.trim());
-  if (!match) throw new RangeError(`${flag}: '${text}' is not a duration (examples: 500ms, 30s, 2m)`);
+  if (!match) throw new UsageError(`${flag}: '${text}' is not a duration (examples: 500ms, 30s, 2m)`);
   const scale = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[(match[2] ?? "ms") as "ms" | "s" | "m" | "h"];
   return Number(match[1]) * scale;
 }

@@ -10,7 +10,7 @@ export async function loadScenario(file: string): Promise<Scenario> {
   if (!existsSync(path)) throw new UsageError(`scenario file not found: ${file}`);
   const module = (await import(pathToFileURL(path).href)) as { default?: Scenario };
   const scenario = module.default;
-  if (!scenario || scenario.kind !== "skein-scenario") {
+  if (scenario?.kind !== "skein-scenario") {
     throw new UsageError(`${file}: the default export must be a scenario (export default defineScenario({ ... }))`);
   }
   return scenario;
