@@ -18,6 +18,19 @@ export interface Plan {
   readonly dependants: ReadonlyArray<readonly number[]>;
   /** File path → index of the rule that makes it. */
   readonly producers: ReadonlyMap<string, number>;
+  /** Every rule after the rules it waits for. */
+  readonly order: readonly number[];
+}
+
+/** Kahn's algorithm: a topological order, linear in rules and edges. */
+function topologicalOrder(dependencies: ReadonlyArray<readonly number[]>, dependants: ReadonlyArray<readonly number[]>): number[] {
+  const waiting = dependencies.map((list) => list.length);
+  const order: number[] = [];
+  for (let rule = 0; rule < waiting.length; rule++) if (waiting[rule] === 0) order.push(rule);
+  for (let index = 0; index < order.length; index++) {
+    for (const dependant of dependants[order[index]!]!) if (--waiting[dependant]! === 0) order.push(dependant);
+  }
+  return order;
 }
 
 export interface PlanComponents {
@@ -97,5 +110,5 @@ export function plan(workflow: Workflow, components: PlanComponents): Plan {
     const first = workflow.rules[cycle[0]!]!;
     throw new WorkflowError(first.location, `the rules form a cycle: ${[...names, names[0]].join(" -> ")}`);
   }
-  return { workflow, dependencies, dependants, producers: planner.producers };
+  return { workflow, dependencies, dependants, producers: planner.producers, order: topologicalOrder(dependencies, dependants) };
 }

@@ -41,12 +41,18 @@ export function loadWorkflow(init: RunInit): Loaded {
   return { plan: planned, directory, logPath, summary: readLog(readLogText(logPath), workflow.rules) };
 }
 
-/** Rules that count as complete: done in the log, with every target still present. */
+/**
+ * Rules that count as complete: done in the log, every target still present, and every rule
+ * they wait for complete too (a rule made again makes its dependants stale).
+ */
 export function completedRules(loaded: Loaded): Set<number> {
   const complete = new Set<number>();
-  for (const rule of loaded.summary.done) {
-    const targets = loaded.plan.workflow.rules[rule]!.targets;
-    if (targets.every((t) => existsSync(resolve(loaded.directory, t.path)))) complete.add(rule);
+  const { plan: planned, summary, directory } = loaded;
+  for (const rule of planned.order) {
+    if (!summary.done.has(rule)) continue;
+    if (!planned.dependencies[rule]!.every((dependency) => complete.has(dependency))) continue;
+    const targets = planned.workflow.rules[rule]!.targets;
+    if (targets.every((t) => existsSync(resolve(directory, t.path)))) complete.add(rule);
   }
   return complete;
 }
@@ -72,7 +78,10 @@ export async function runFlow(init: RunInit, output: Output = standardOutput): P
   const complete = completedRules(loaded);
   const rules = loaded.plan.workflow.rules;
   if (init.dryRun) {
-    for (const rule of rules) if (!complete.has(rule.id)) output.out(`${rule.local ? "LOCAL " : ""}${rule.command}\n`);
+    for (const index of loaded.plan.order) {
+      const rule = rules[index]!;
+      if (!complete.has(index)) output.out(`${rule.local ? "LOCAL " : ""}${rule.command}\n`);
+    }
     return 0;
   }
   if (complete.size === rules.length) {
