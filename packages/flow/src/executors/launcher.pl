@@ -2,9 +2,13 @@
 # large master, which makes starting a task several times cheaper. Reads requests on stdin:
 #   "<task>\t<command bytes>\t<environment bytes>\t<directory bytes>\n" then the bytes
 # (environment as NUL-separated NAME=value); answers on fd 3 "S\t<task>\t<pid>\n" when started
-# and "E\t<task>\t<wait status>\n" when it ends. One command at a time per launcher.
+# and "E\t<task>\t<wait status>\n" when it ends. One command at a time per launcher. When the
+# master goes away (stdin closes, e.g. it was killed), the running command's process group is
+# killed too, so an interrupted rule cannot keep writing while its rerun starts.
 use strict;
 use warnings;
+use POSIX ":sys_wait_h";
+$SIG{CHLD} = sub { };
 open(my $result, ">&=", 3) or die "launcher: fd 3: $!";
 select((select($result), $| = 1)[0]);
 while (defined(my $header = <STDIN>)) {
@@ -27,6 +31,21 @@ while (defined(my $header = <STDIN>)) {
     exec("/bin/sh", "-c", $command) or exit 127;
   }
   print $result "S\t$task\t$pid\n";
-  waitpid($pid, 0);
-  print $result "E\t$task\t$?\n";
+  my $status = wait_or_orphaned($pid);
+  print $result "E\t$task\t$status\n";
+}
+
+# Waits for the command; SIGCHLD interrupts select at once, the timeout bounds a missed signal.
+sub wait_or_orphaned {
+  my ($pid) = @_;
+  for (;;) {
+    return $? if waitpid($pid, WNOHANG) == $pid;
+    my $readable = "";
+    vec($readable, fileno(STDIN), 1) = 1;
+    if (select($readable, undef, undef, 0.2) > 0 && eof(STDIN)) {
+      kill("KILL", -$pid);
+      waitpid($pid, 0);
+      exit 0;
+    }
+  }
 }

@@ -19,12 +19,24 @@ function workflowText(): string {
   return `${lines.join("\n")}\n`;
 }
 
-function runUntilKilled(root: string, afterMs: number): Promise<void> {
+const logLines = (root: string) => {
+  try {
+    return readFileSync(join(root, "w.mf.skeinlog"), "utf8").split("\n").length;
+  } catch {
+    return 0;
+  }
+};
+
+/** Starts the master and kills it once its log has grown by `linesMore` lines (a random point of the run). */
+function runUntilKilled(root: string, linesMore: number): Promise<void> {
+  const start = logLines(root);
   return new Promise((resolve) => {
     const child = spawn(process.execPath, [skein, "flow", "w.mf", "-j", "2", "--no-progress"], { cwd: root, stdio: "ignore" });
-    const timer = setTimeout(() => child.kill("SIGKILL"), afterMs);
+    const poll = setInterval(() => {
+      if (logLines(root) - start >= linesMore) child.kill("SIGKILL");
+    }, 3);
     child.on("exit", () => {
-      clearTimeout(timer);
+      clearInterval(poll);
       resolve();
     });
   });
@@ -35,7 +47,7 @@ test("resume: killed with SIGKILL 10 times at random points (seed 42), the workf
   try {
     writeFileSync(join(root, "w.mf"), workflowText());
     const random = seededRandom(42);
-    for (let kill = 0; kill < 10; kill++) await runUntilKilled(root, 350 + Math.floor(random() * 500));
+    for (let kill = 0; kill < 10; kill++) await runUntilKilled(root, 1 + Math.floor(random() * 8));
     const final = spawnSync(process.execPath, [skein, "flow", "w.mf", "-j", "2", "--no-progress"], { cwd: root, encoding: "utf8", timeout: 60_000 });
     assert.equal(final.status, 0, final.stderr);
     assert.equal(readFileSync(join(root, "sum"), "utf8"), "first-second".repeat(parts));
