@@ -25,3 +25,5 @@ export { readLog, ruleHash, type LogSummary } from "./log/transaction-log.ts";
 export { Scheduler, type SchedulerComponents, type SchedulerInit } from "./schedule/scheduler.ts";
 export type { ExecutorInfo, RuleState, SchedulerAction, SchedulerEvent, TaskOutcome } from "./schedule/types.ts";
 export { toDot } from "./run/dot.ts";
+export { startWorker, type WorkerHandle, type WorkerInit } from "./workers/worker.ts";
+export { readPassword } from "./workers/worker-back-end.ts";

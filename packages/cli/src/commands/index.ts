@@ -1,5 +1,6 @@
 import type { Command } from "../command.ts";
 import { flowCommand } from "./flow.ts";
+import { workerCommand } from "./worker.ts";
 
 /** Every `skein` subcommand, in the order `skein --help` lists them. One line each. */
-export const commands: Command[] = [flowCommand];
+export const commands: Command[] = [flowCommand, workerCommand];

@@ -102,7 +102,7 @@ export async function execute(loaded: Loaded, complete: Set<number>, log: LogFil
         const event = { timeMs: Math.round(nowMs), rule: action.rule, target: rule.targets[0]!.path, state, attempt, executorId, reason, durationMs };
         output.out(`${JSON.stringify(event)}\n`);
       }
-      if (action.reason && action.state !== "ready") output.err(`skein flow: ${rule.targets[0]!.path}: ${action.state}: ${action.reason}\n`);
+      if (action.reason && action.reason !== "retry") output.err(`skein flow: ${rule.targets[0]!.path}: ${action.state}: ${action.reason}\n`);
     },
     beforeStart: (rule) => removeTargets(loaded.plan.workflow, rule, loaded.directory),
   });

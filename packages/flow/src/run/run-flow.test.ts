@@ -7,7 +7,9 @@ import { runFlow } from "./run-flow.ts";
 import type { Output, RunInit } from "./run-options.ts";
 
 const roots: string[] = [];
-after(() => roots.forEach((root) => rmSync(root, { recursive: true, force: true })));
+after(() => {
+  for (const root of roots) rmSync(root, { recursive: true, force: true });
+});
 
 function workspace(files: Record<string, string>): string {
   const root = mkdtempSync(join(tmpdir(), "skein-flow-"));
