@@ -1,5 +1,7 @@
 import type { Command } from "../command.ts";
+import { flowCommand } from "./flow.ts";
 import { simCommand } from "./sim.ts";
+import { workerCommand } from "./worker.ts";
 
 /** Every `skein` subcommand, in the order `skein --help` lists them. One line each. */
-export const commands: Command[] = [simCommand];
+export const commands: Command[] = [simCommand, flowCommand, workerCommand];
