@@ -33,7 +33,7 @@ export class RetryExhaustedError extends Error {
   readonly attempts: number;
 
   constructor(init: { attempts: number; cause: unknown }) {
-    super(`failed ${init.attempts} time(s); no attempts left`, { cause: init.cause });
+    super(`all ${init.attempts} attempt(s) failed`, { cause: init.cause });
     this.attempts = init.attempts;
   }
 }

@@ -192,7 +192,7 @@ test("parser: syntax errors name file:line:column", () => {
     ["sleep 10 &", "t.ftsh:1:10: background jobs ('&') are not supported; use forall to run work in parallel"],
     ["echo `date`", "t.ftsh:1:6: backquotes are not supported; capture output with '-> name' instead"],
     ["x=a b", "t.ftsh:1:5: unexpected 'b' after the value of 'x' (quote a value that contains spaces)"],
-    ["echo ${oops", "t.ftsh:1:6: '${' is not closed by '}'"],
+    ["echo $\u007boops", "t.ftsh:1:6: '$\u007b' is not closed by '}'"],
     ["echo $", "t.ftsh:1:6: expected a variable name after '$' (write \\$ for a dollar sign)"],
     ["return 1", "t.ftsh:1:1: 'return' outside a function"],
     ["if 1 .lt. 2 .lt. 3\nend", "t.ftsh:1:13: comparisons do not chain; use parentheses and .and."],
