@@ -37,3 +37,17 @@ export type { ForAnyInit, ForAnyResult } from "./for-any.ts";
 export { realEnvironment } from "./real-environment.ts";
 export { retry } from "./retry.ts";
 export type { RetryEvent, RetryInit } from "./retry.ts";
+
+export type * from "./language/ast.ts";
+export * as limits from "./language/limits.ts";
+export { parseScript } from "./language/parser.ts";
+export { FtshSyntaxError } from "./language/syntax-error.ts";
+export type { ShellOptions } from "./shell/context.ts";
+export { CaptureBuffer } from "./shell/host.ts";
+export type { FileTest, InputSource, OutputSink, ProcessOutcome, ProcessRequest, ShellHost, Stdio } from "./shell/host.ts";
+export { JsonLinesLog, silentLog } from "./shell/log.ts";
+export type { ScriptLog } from "./shell/log.ts";
+export { processHost } from "./shell/process-host.ts";
+export type { ProcessHostInit } from "./shell/process-host.ts";
+export { exitCodes, runScript } from "./shell/run-script.ts";
+export type { RunScriptInit } from "./shell/run-script.ts";

@@ -38,7 +38,3 @@ export const realEnvironment: RetryEnvironment = {
   random: () => Math.random(),
 };
 
-/** Milliseconds since the Unix epoch, for log records only (never for deciding anything). */
-export function wallClockMs(): number {
-  return Date.now();
-}
