@@ -33,7 +33,9 @@ export async function runTry(shell: Shell, statement: TryStatement, context: Exe
   };
   const onEvent = (event: RetryEvent): void => {
     const { type, ...fields } = event;
-    shell.log.record(`try-${type}`, position, { ...fields, forMs, times, everyMs });
+    const elapsedMs = "elapsedMs" in fields ? Math.round(fields.elapsedMs) : undefined;
+    const delayMs = "delayMs" in fields ? Math.round(fields.delayMs) : undefined;
+    shell.log.record(`try-${type}`, position, { ...fields, elapsedMs, delayMs, forMs, times, everyMs });
   };
   try {
     await retry(attempt, { forMs, times, everyMs, backoff: shell.options.backoff, signal: context.signal, onEvent }, shell.environment);
