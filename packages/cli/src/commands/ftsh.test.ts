@@ -235,7 +235,7 @@ test("skein ftsh: forany with a try inside cuts off a hung alternative and moves
 test("skein ftsh: forall stops the running siblings when one branch fails", async () => {
   const dir = scratch("forall", {
     "all.ftsh": `forall n in 1 2 3
-  sh -c 'echo $$ >> pids; if [ "$0" = 2 ]; then sleep 0.5; exit 7; fi; sleep 100' $n
+  sh -c 'echo $$ >> pids; if [ "$0" = 2 ]; then until [ $(wc -l < pids) -ge 3 ]; do sleep 0.1; done; exit 7; fi; sleep 100' $n
 end
 echo never
 `,
