@@ -196,6 +196,7 @@ test("parser: syntax errors name file:line:column", () => {
     ["echo $", "t.ftsh:1:6: expected a variable name after '$' (write \\$ for a dollar sign)"],
     ["return 1", "t.ftsh:1:1: 'return' outside a function"],
     ["if 1 .lt. 2 .lt. 3\nend", "t.ftsh:1:13: comparisons do not chain; use parentheses and .and."],
+    ["if rm $f\nend", "t.ftsh:1:7: unexpected '$f' after the condition (to test a command, use try … catch)"],
     ["forany h X Y\nend", "t.ftsh:1:10: expected 'in' after 'forany h', found 'X'"],
     ["forall h in\nend", "t.ftsh:1:10: expected a list of items after 'in'"],
     ["echo > ", "t.ftsh:1:8: expected a target after '>', found end of file"],

@@ -289,7 +289,7 @@ class Parser implements TokenSource {
       throw this.error(this.peek("expression").position, `expected a condition after '${keyword}'`);
     }
     const condition = this.expressions.parse();
-    this.expectEndOfStatement("expression", "after the condition");
+    this.expectEndOfStatement("expression", "after the condition (to test a command, use try … catch)");
     return condition;
   }
 

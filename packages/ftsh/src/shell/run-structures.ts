@@ -57,6 +57,7 @@ export async function runFor(shell: Shell, statement: ForStatement, context: Exe
   for (const item of items) {
     context.state.variables.set(statement.variable, item);
     await shell.runStatements(statement.body, context);
+    if (context.frame.returnValue !== undefined) return;
   }
 }
 
