@@ -134,6 +134,7 @@ function scaled(secondsValue: number | undefined): number | undefined {
 
 export const ftshCommand: Command = {
   name: "ftsh",
+  helpFlagFirstOnly: true,
   summary: "run a Fault Tolerant Shell script (try, forany, forall)",
   usage,
   run,
