@@ -204,8 +204,9 @@ export class NodeHost {
     const running = this.find(envelope.target.service)?.instance;
     if (!running) return this.fail(envelope, { name: "NoSuchService", message: `no service '${envelope.target.service}' on ${this.id}` });
     const handlers = running.handlers as Record<string, ((m: unknown, s: Address) => unknown) | undefined>;
-    const handler = Object.hasOwn(handlers, envelope.type) ? handlers[envelope.type] : undefined;
-    if (typeof handler !== "function") {
+    const handler = handlers[envelope.type];
+    // own handlers only: a message of type "toString" must not reach Object.prototype
+    if (typeof handler !== "function" || (envelope.type in Object.prototype && !Object.hasOwn(handlers, envelope.type))) {
       return this.fail(envelope, {
         name: "UnknownMessageType",
         message: `${formatAddress(envelope.target)} has no handler for message type '${envelope.type}'`,

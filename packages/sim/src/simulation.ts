@@ -19,6 +19,7 @@ import {
   type Storage,
   type TraceEvent,
 } from "@skein/core";
+import { copyMessage } from "./copy.ts";
 import { EventQueue } from "./event-queue.ts";
 import { Faults } from "./faults.ts";
 import { NetworkState } from "./network.ts";
@@ -248,7 +249,7 @@ export class Simulation implements Runtime {
     const m = ++this.messageSeq;
     this.stats.messagesSent++;
     if (this.copyMessages && typeof envelope.body === "object" && envelope.body !== null) {
-      envelope = { ...envelope, body: structuredClone(envelope.body) };
+      envelope = { ...envelope, body: copyMessage(envelope.body) };
     }
     if (this.writer) this.traceSend(m, envelope);
     const target = this.byId.get(envelope.target.node);
