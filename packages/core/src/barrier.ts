@@ -32,6 +32,7 @@ export function quorum<T>(promises: Iterable<PromiseLike<T>>, needed: number, ti
   const list = [...promises];
   return new Promise((resolve, reject) => {
     if (!Number.isInteger(needed) || needed < 0 || needed > list.length) {
+      for (const p of list) Promise.resolve(p).then(undefined, () => {}); // outcomes no longer matter
       reject(new QuorumError(needed, 0, [], `needed must be an integer in [0, ${list.length}]`));
       return;
     }
@@ -45,8 +46,7 @@ export function quorum<T>(promises: Iterable<PromiseLike<T>>, needed: number, ti
       if (error) reject(error);
       else resolve(values.slice());
     };
-    if (needed === 0) return finish();
-    if (timeoutMs !== undefined && deadline) {
+    if (timeoutMs !== undefined && deadline && needed > 0) {
       disarm = deadline(timeoutMs, () => !done && finish(new QuorumError(needed, values.length, errors, `timed out after ${timeoutMs} ms`)));
     }
     for (const p of list) {
@@ -63,6 +63,7 @@ export function quorum<T>(promises: Iterable<PromiseLike<T>>, needed: number, ti
         },
       );
     }
+    if (needed === 0) finish(); // after attaching handlers, so late failures are never unhandled
   });
 }
 

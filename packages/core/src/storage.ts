@@ -84,6 +84,19 @@ export class MemoryStorage implements Storage {
     return Promise.resolve();
   }
 
+  /**
+   * The current value without copying, for checkers that observe many nodes after every
+   * event. Never mutate what it returns.
+   */
+  peek<T = unknown>(key: string): T | undefined {
+    return this.viewMap.get(key) as T | undefined;
+  }
+
+  /** The durable value (what a power failure now would keep), without copying. */
+  peekDurable<T = unknown>(key: string): T | undefined {
+    return this.durableMap.get(key) as T | undefined;
+  }
+
   /** Number of writes not yet durable. */
   get unsyncedCount(): number {
     return this.unsynced.length;

@@ -44,6 +44,9 @@ export interface ScenarioInit<S> {
   /** Scripted inputs and faults (sim.at / sim.faults), after setup. */
   script?(sim: Simulation, state: S, params: ScenarioParams): void;
   readonly invariants?: Record<string, Invariant<S>>;
+  /** Check invariants at most once per this much virtual time (default 0: after every
+   * event). Always checked at the end of each phase. For checkers too costly per event. */
+  readonly invariantIntervalMs?: number;
   readonly liveness?: {
     /** After faults stop, every condition must hold within this many virtual ms. */
     readonly withinMs: number;
@@ -130,7 +133,11 @@ export async function runScenario<S>(scenario: Scenario<S>, init: RunInit): Prom
       nemesis.start();
     }
     const invariants = Object.entries(scenario.invariants ?? {});
-    const checkInvariants = () => {
+    const intervalMs = scenario.invariantIntervalMs ?? 0;
+    let checkedAtMs = Number.NEGATIVE_INFINITY;
+    const checkInvariants = (force = false) => {
+      if (!force && sim.timeMs - checkedAtMs < intervalMs) return;
+      checkedAtMs = sim.timeMs;
       for (const [name, check] of invariants) {
         const verdict = check(sim, state);
         if (verdict === false || typeof verdict === "string") violate("invariant", name, verdict === false ? `invariant ${name} violated` : verdict);
@@ -138,11 +145,13 @@ export async function runScenario<S>(scenario: Scenario<S>, init: RunInit): Prom
     };
     sim.trace({ t: sim.timeMs, e: "phase", phase: "safety" });
     const safety = await runLoop(sim, { untilMs: params.untilMs, afterEvent: checkInvariants, stopWhen: () => violations.length > 0, watchdog });
+    if (violations.length === 0) checkInvariants(true);
     if (violations.length === 0 && !reportStop(safety, violate)) {
       nemesis?.stop();
       sim.trace({ t: sim.timeMs, e: "phase", phase: "heal" });
       sim.faults.healAll();
       await livenessPhase(sim, scenario, state, checkInvariants, violations, violate, watchdog);
+      if (violations.length === 0) checkInvariants(true);
     }
   } catch (error) {
     violate("exception", error instanceof Error ? error.name : "Error", error instanceof Error ? (error.stack ?? error.message) : String(error));

@@ -1,4 +1,5 @@
 import type { Command } from "../command.ts";
+import { simCommand } from "./sim.ts";
 
 /** Every `skein` subcommand, in the order `skein --help` lists them. One line each. */
-export const commands: Command[] = [];
+export const commands: Command[] = [simCommand];
