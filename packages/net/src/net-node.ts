@@ -169,6 +169,7 @@ export class NetNode implements Runtime, ConnectionOwner {
 
   /** Graceful stop: services' `stop` hooks, then the same as a crash. */
   stop(): void {
+    if (this.host.up) this.init.recorder?.stopping();
     this.host.stop();
     this.shutdown("node stopped");
     this.init.recorder?.end();

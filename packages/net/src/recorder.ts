@@ -28,6 +28,8 @@ export interface Recorder {
   random(value: number): void;
   /** The node sent `envelope`; `refusal` if the runtime refused it with a MessageError. */
   send(envelope: Envelope, refusal?: string): void;
+  /** A graceful stop begins (before the services' stop hooks). */
+  stopping(): void;
   /** The node stopped cleanly: the recording is complete. */
   end(): void;
 }
@@ -87,6 +89,9 @@ export class TurnRecorder implements Recorder {
   }
   send(envelope: Envelope, refusal?: string): void {
     this.sink(refusal === undefined ? [RecordKind.Send, envelopeToRecord(envelope)] : [RecordKind.Send, envelopeToRecord(envelope), refusal]);
+  }
+  stopping(): void {
+    this.push([RecordKind.Stop]);
   }
   end(): void {
     this.sink([RecordKind.End]);

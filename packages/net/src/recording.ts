@@ -32,6 +32,8 @@ export const RecordKind = {
   Send: 8,
   /** `[End]`: the node stopped cleanly; the recording is complete. */
   End: 9,
+  /** `[Stop]`: a graceful stop began (services' stop hooks run next). */
+  Stop: 10,
 } as const;
 export type RecordKind = (typeof RecordKind)[keyof typeof RecordKind];
 
@@ -54,7 +56,8 @@ export type RecordEntry =
   | [typeof RecordKind.Random, number]
   | [typeof RecordKind.Send, EnvelopeRecord]
   | [typeof RecordKind.Send, EnvelopeRecord, string]
-  | [typeof RecordKind.End];
+  | [typeof RecordKind.End]
+  | [typeof RecordKind.Stop];
 
 /** What `meta.json` says about a recorded run. */
 export interface RecordingMeta {
