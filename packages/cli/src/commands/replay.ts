@@ -32,7 +32,7 @@ export const replayCommand: Command = {
   summary: "replay a recorded real run deterministically and check for divergence",
   usage,
   async run(argv) {
-    let parsed;
+    let parsed: ReturnType<typeof parseArgs<{ args: string[]; options: typeof flags; allowPositionals: true }>>;
     try {
       parsed = parseArgs({ args: argv, options: flags, allowPositionals: true });
     } catch (error) {

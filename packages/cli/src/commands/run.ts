@@ -89,7 +89,7 @@ async function runLocal(file: string, v: Values): Promise<number> {
   const common = ["--nodes", String(nodes), "--seed", String(seed), "--data", dataDir, "--peers", peers];
   if (v.record) common.push("--record", resolve(v.record));
   if (v.verbose) common.push("--verbose");
-  ids.forEach((id, i) => console.log(`node ${id} at 127.0.0.1:${ports[i]}`));
+  for (const [i, id] of ids.entries()) console.log(`node ${id} at 127.0.0.1:${ports[i]}`);
   const env = { ...process.env, [CLUSTER_SECRET_ENV]: process.env[CLUSTER_SECRET_ENV] || randomBytes(16).toString("hex") };
   return launchLocal({
     nodes: ids.map((id, i) => ({ id, argv: [bin, "run", resolve(file), "--node", id, "--listen", `127.0.0.1:${ports[i]}`, ...common] })),
