@@ -1,7 +1,8 @@
 import type { Command } from "../command.ts";
+import { maelstromCommand } from "./maelstrom.ts";
 import { replayCommand } from "./replay.ts";
 import { runCommand } from "./run.ts";
 import { simCommand } from "./sim.ts";
 
 /** Every `skein` subcommand, in the order `skein --help` lists them. One line each. */
-export const commands: Command[] = [simCommand, runCommand, replayCommand];
+export const commands: Command[] = [simCommand, runCommand, replayCommand, maelstromCommand];
