@@ -1,9 +1,10 @@
 import type { Address, NodeId, ServiceRef } from "./address.ts";
-import { type Deadline, firstSuccess, quorum, type Settled, settleAll } from "./barrier.ts";
+import { firstSuccess, quorum, type Settled, settleAll } from "./barrier.ts";
 import { CancelledError } from "./errors.ts";
 import type { CallInit, NodeHost } from "./node-host.ts";
 import type { Message, Protocol, Reply } from "./protocol.ts";
 import type { LogLevel } from "./runtime.ts";
+import type { Service } from "./service.ts";
 import type { Storage } from "./storage.ts";
 import { type PeriodicInit, ServiceTimer, type Timer } from "./timer.ts";
 
@@ -70,7 +71,9 @@ class ContextLogger implements Logger {
 /** The Context of one service in one incarnation of its node. Inert once that incarnation ends. */
 export class ServiceContext implements Context {
   readonly self: Address;
-  private logger: Logger | undefined;
+  /** The service instance this context was made for (set once its factory returns). */
+  instance: Service | undefined = undefined;
+  private logger: Logger | undefined = undefined;
 
   constructor(
     readonly host: NodeHost,
@@ -111,20 +114,20 @@ export class ServiceContext implements Context {
   }
 
   quorum<T>(promises: Iterable<PromiseLike<T>>, needed: number, init: { timeoutMs?: number } = {}): Promise<T[]> {
-    return quorum(promises, needed, init.timeoutMs, this.deadline);
+    return quorum(promises, needed, init.timeoutMs, (timeoutMs, onExpire) => this.deadline(timeoutMs, onExpire));
   }
 
   first<T>(promises: Iterable<PromiseLike<T>>): Promise<T> {
     return firstSuccess(promises);
   }
 
-  private readonly deadline: Deadline = (timeoutMs, onExpire) => {
+  private deadline(timeoutMs: number, onExpire: () => void): () => void {
     const timer = this.setTimer(timeoutMs, () => {
       this.host.runtime.asyncStarted();
       onExpire();
     });
     return () => timer.cancel();
-  };
+  }
 
   setTimer(delayMs: number, callback: () => unknown): Timer {
     const timer = new ServiceTimer(this, callback, undefined, 0);

@@ -19,12 +19,6 @@ interface PendingCall {
   timer: unknown;
 }
 
-interface Running {
-  readonly name: string;
-  readonly service: Service;
-  readonly context: ServiceContext;
-}
-
 export interface CallInit {
   /** Fail with TimeoutError when no reply arrives within this time (default 10 s). */
   readonly timeoutMs?: number;
@@ -54,8 +48,10 @@ export class NodeHost {
   /** Increases at every crash or stop; contexts of older incarnations are inert. */
   incarnation = 0;
   up = false;
-  private readonly factories: Array<[string, ServiceFactory]> = [];
-  private running: Running[] = [];
+  /** Service names and factories, alternating (one small array per node: 10⁶ nodes count). */
+  private factories: Array<string | ServiceFactory> = [];
+  /** The contexts of the running incarnation's services, in start order. */
+  private running: ServiceContext[] = [];
   private pending: Map<number, PendingCall> | undefined;
   private nextCallId = 0;
 
@@ -66,18 +62,24 @@ export class NodeHost {
 
   /** Registers a service; if the node is up it starts at once. */
   addService(name: string, factory: ServiceFactory): void {
-    if (this.factories.some(([n]) => n === name)) throw new MessageError(`node ${this.id} already has a service '${name}'`);
-    this.factories.push([name, factory]);
+    if (this.factories.includes(name)) throw new MessageError(`node ${this.id} already has a service '${name}'`);
+    this.factories = [...this.factories, name, factory]; // exact size: no spare capacity per node
     if (this.up) this.startService(name, factory);
   }
 
   get serviceNames(): string[] {
-    return this.factories.map(([name]) => name);
+    return this.factories.filter((f): f is string => typeof f === "string");
   }
 
   /** The running instance of a service (for checkers and tests), if the node is up. */
   service<S extends Service = Service>(name: string): S | undefined {
-    return this.running.find((r) => r.name === name)?.service as S | undefined;
+    return this.find(name)?.instance as S | undefined;
+  }
+
+  private find(name: string): ServiceContext | undefined {
+    const running = this.running;
+    for (let i = 0; i < running.length; i++) if (running[i]!.self.service === name) return running[i];
+    return undefined;
   }
 
   /** Starts (or restarts) the node: a fresh instance of every service, then their `start`. */
@@ -85,13 +87,14 @@ export class NodeHost {
     if (this.up) return;
     this.up = true;
     this.running = [];
-    for (const [name, factory] of this.factories) this.startService(name, factory);
+    for (let i = 0; i < this.factories.length; i += 2) this.startService(this.factories[i] as string, this.factories[i + 1] as ServiceFactory);
   }
 
   private startService(name: string, factory: ServiceFactory): void {
     const context = new ServiceContext(this, name, this.incarnation);
     const service = factory(context);
-    this.running.push({ name, service, context });
+    context.instance = service;
+    this.running = [...this.running, context];
     if (service.start) this.runCallback(name, () => service.start!());
   }
 
@@ -108,7 +111,10 @@ export class NodeHost {
   /** Graceful stop: each service's `stop` hook, then the same as a crash. */
   stop(): void {
     if (!this.up) return;
-    for (const r of this.running) if (r.service.stop) this.runCallback(r.name, () => r.service.stop!());
+    for (const context of this.running) {
+      const service = context.instance;
+      if (service?.stop) this.runCallback(context.self.service, () => service.stop!());
+    }
     this.crash();
   }
 
@@ -195,9 +201,9 @@ export class NodeHost {
   }
 
   private dispatch(envelope: Envelope): void {
-    const running = this.running.find((r) => r.name === envelope.target.service);
+    const running = this.find(envelope.target.service)?.instance;
     if (!running) return this.fail(envelope, { name: "NoSuchService", message: `no service '${envelope.target.service}' on ${this.id}` });
-    const handlers = running.service.handlers as Record<string, ((m: unknown, s: Address) => unknown) | undefined>;
+    const handlers = running.handlers as Record<string, ((m: unknown, s: Address) => unknown) | undefined>;
     const handler = Object.hasOwn(handlers, envelope.type) ? handlers[envelope.type] : undefined;
     if (typeof handler !== "function") {
       return this.fail(envelope, {

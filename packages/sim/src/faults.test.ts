@@ -81,7 +81,7 @@ test("a plain process crash keeps unsynced writes (the OS has them)", async () =
 });
 
 test("a call to a crashed node fails with UnreachableError; a crash cancels the node's timers", async () => {
-  const { sim, ctx } = await cluster();
+  const { sim } = await cluster();
   let fired = 0;
   const timer = sim.service<Probe>("client", "probe")!.ctx.setTimer(50, () => fired++);
   sim.faults.crash("client");

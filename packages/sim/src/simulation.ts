@@ -48,6 +48,7 @@ const UNREACHABLE = 3;
 interface Delivery {
   readonly kind: typeof DELIVERY;
   readonly m: number;
+  readonly source: NodeHost;
   readonly target: NodeHost;
   readonly envelope: Envelope;
 }
@@ -265,11 +266,11 @@ export class Simulation implements Runtime {
       delay += random.next() * faults.delayExtraMs;
       this.countFault("delayed");
     }
-    this.queue.push(this.clock + delay, { kind: DELIVERY, m, target, envelope });
+    this.queue.push(this.clock + delay, { kind: DELIVERY, m, source, target, envelope });
     if (faults.duplicateRate > 0 && random.chance(faults.duplicateRate)) {
       this.countFault("duplicated");
       if (this.writer) this.trace({ t: this.clock, e: "duplicate", m });
-      this.queue.push(this.clock + delay + random.next() * (delay + 1), { kind: DELIVERY, m, target, envelope });
+      this.queue.push(this.clock + delay + random.next() * (delay + 1), { kind: DELIVERY, m, source, target, envelope });
     }
   }
 
@@ -327,12 +328,8 @@ export class Simulation implements Runtime {
   }
 
   private deliver(event: Delivery): void {
-    const { target, envelope, m } = event;
-    if (!target.up) {
-      const source = this.byId.get(envelope.source.node)!;
-      return this.drop(m, source, envelope, `node ${target.id} is down`, true);
-    }
-    const source = this.byId.get(envelope.source.node)!;
+    const { source, target, envelope, m } = event;
+    if (!target.up) return this.drop(m, source, envelope, `node ${target.id} is down`, true);
     if (this.network.blocked(source.index, target.index)) return this.drop(m, source, envelope, "partition", true);
     this.stats.messagesDelivered++;
     if (this.writer) this.trace({ t: this.clock, e: "deliver", m });

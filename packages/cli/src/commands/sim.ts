@@ -19,6 +19,9 @@ Runs a scenario in the deterministic simulator.
   --nemesis [KINDS]      random faults; KINDS is a comma list of crash, power-loss, partition,
                          one-way-partition, loss, duplicate, delay, skew (default: all)
   --nemesis-interval D   mean time between faults (default: the scenario's, else 1s)
+  --nemesis-max-down N   most nodes down at once (default ⌊(nodes−1)/2⌋)
+  --nemesis-downtime A..B  how long a crashed node stays down (default 50ms..2s)
+  --nemesis-loss-max R   highest message loss rate a run may draw (default 0.2)
   --trace FILE           write the JSON Lines trace (single seed)
   --check-determinism    run the seed twice in fresh processes and compare the traces
   --wall-limit DURATION  real-time limit per run (default 120s)

@@ -26,6 +26,9 @@ const flags = {
   nodes: { type: "string" },
   nemesis: { type: "string" },
   "nemesis-interval": { type: "string" },
+  "nemesis-max-down": { type: "string" },
+  "nemesis-downtime": { type: "string" },
+  "nemesis-loss-max": { type: "string" },
   "no-nemesis": { type: "boolean" },
   trace: { type: "string" },
   "check-determinism": { type: "boolean" },
@@ -55,9 +58,18 @@ function parseSeeds(seed: string | undefined, seeds: string | undefined): SimOpt
   return { first, last, single: false };
 }
 
-function parseNemesis(kinds: string | undefined, interval: string | undefined, present: boolean): NemesisInit | undefined {
+interface NemesisFlags {
+  readonly kinds: string | undefined;
+  readonly interval: string | undefined;
+  readonly maxDown: string | undefined;
+  readonly downtime: string | undefined;
+  readonly lossMax: string | undefined;
+}
+
+function parseNemesis(flagValues: NemesisFlags, present: boolean): NemesisInit | undefined {
   if (!present) return undefined;
-  const init: { kinds?: FaultKind[]; meanIntervalMs?: number } = {};
+  const { kinds, interval } = flagValues;
+  const init: { -readonly [K in keyof NemesisInit]: NemesisInit[K] } = {};
   if (kinds && kinds !== "all" && kinds !== "") {
     init.kinds = kinds.split(",").map((k) => {
       if (!(FAULT_KINDS as readonly string[]).includes(k)) throw new UsageError(`--nemesis: unknown fault kind '${k}' (known: ${FAULT_KINDS.join(", ")})`);
@@ -65,6 +77,17 @@ function parseNemesis(kinds: string | undefined, interval: string | undefined, p
     });
   }
   if (interval !== undefined) init.meanIntervalMs = parseDurationMs(interval, "--nemesis-interval");
+  if (flagValues.maxDown !== undefined) init.maxDown = integer(flagValues.maxDown, "--nemesis-max-down");
+  if (flagValues.downtime !== undefined) {
+    const [min, max] = flagValues.downtime.split("..");
+    if (min === undefined || max === undefined) throw new UsageError("--nemesis-downtime: give a range MIN..MAX (e.g. 100ms..2s)");
+    init.downMs = [parseDurationMs(min, "--nemesis-downtime"), parseDurationMs(max, "--nemesis-downtime")];
+  }
+  if (flagValues.lossMax !== undefined) {
+    const rate = Number(flagValues.lossMax);
+    if (!(rate >= 0 && rate <= 1)) throw new UsageError(`--nemesis-loss-max: '${flagValues.lossMax}' must be a rate in [0, 1]`);
+    init.lossRateMax = rate;
+  }
   return init;
 }
 
@@ -87,7 +110,10 @@ export function parseSimOptions(argv: string[]): SimOptions {
   const { values, positionals } = parsed;
   if (positionals.length !== 1) throw new UsageError(positionals.length === 0 ? "missing <scenario> file" : `unexpected arguments: ${positionals.slice(1).join(" ")}`);
   const seeds = parseSeeds(values.seed, values.seeds);
-  const nemesis = parseNemesis(values.nemesis, values["nemesis-interval"], values.nemesis !== undefined && !values["no-nemesis"]);
+  const nemesis = parseNemesis(
+    { kinds: values.nemesis, interval: values["nemesis-interval"], maxDown: values["nemesis-max-down"], downtime: values["nemesis-downtime"], lossMax: values["nemesis-loss-max"] },
+    values.nemesis !== undefined && !values["no-nemesis"],
+  );
   const untilMs = values.until === undefined ? undefined : parseDurationMs(values.until, "--until");
   const nodes = values.nodes === undefined ? undefined : integer(values.nodes, "--nodes");
   if (nodes !== undefined && nodes < 1) throw new UsageError("--nodes must be ≥ 1");
@@ -95,7 +121,9 @@ export function parseSimOptions(argv: string[]): SimOptions {
   if (values.until) reproduceFlags.push("--until", values.until);
   if (values.nodes) reproduceFlags.push("--nodes", values.nodes);
   if (nemesis) reproduceFlags.push(values.nemesis === "all" ? "--nemesis" : `--nemesis=${values.nemesis}`);
-  if (values["nemesis-interval"]) reproduceFlags.push("--nemesis-interval", values["nemesis-interval"]);
+  for (const flag of ["nemesis-interval", "nemesis-max-down", "nemesis-downtime", "nemesis-loss-max"] as const) {
+    if (values[flag] !== undefined) reproduceFlags.push(`--${flag}`, values[flag]);
+  }
   return {
     file: positionals[0]!,
     seeds,

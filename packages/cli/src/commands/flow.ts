@@ -1,0 +1,76 @@
+import { parseArgs } from "node:util";
+import { runFlow } from "@skein/flow";
+import { type Command, UsageError } from "../command.ts";
+
+const usage = `usage: skein flow <workflow> [options]
+
+Runs a Makeflow workflow (or its JSON form): each rule's targets are made from its sources by
+its one command, in dependency order, resuming from <workflow>.skeinlog after a stop.
+
+options:
+  -j, --jobs N            concurrent local jobs (default: the number of cores)
+  -T, --target T          local | workers | slurm (default: local)
+  --clean                 remove everything the workflow created, and its log
+  --dry-run               print the commands that would run
+  --dot FILE              write the DAG for Graphviz, coloured by state
+  --json                  print one JSON object per state change
+  --retry-count N         retries of a failed rule (default 0), with exponential backoff
+  --retry-delay MS        first retry delay before jitter (default 1000)
+  -p, --port P            port for workers (-T workers; default 9123, 0 for any)
+  --password-file F       workers must prove they know this password
+  --fast-abort K          abort worker tasks past mean + K·stddev (default 3, 0 = off)
+  --no-progress           no progress bar`;
+
+function integer(value: string | undefined, name: string): number | undefined {
+  if (value === undefined) return undefined;
+  const number = Number(value);
+  if (!Number.isFinite(number) || number < 0) throw new UsageError(`${name} takes a non-negative number, not '${value}'`);
+  return number;
+}
+
+export const flowCommand: Command = {
+  name: "flow",
+  summary: "run a Makeflow workflow locally, on workers, or on Slurm",
+  usage,
+  async run(argv) {
+    const { values, positionals } = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      options: {
+        jobs: { type: "string", short: "j" },
+        target: { type: "string", short: "T" },
+        clean: { type: "boolean" },
+        "dry-run": { type: "boolean" },
+        dot: { type: "string" },
+        json: { type: "boolean" },
+        "retry-count": { type: "string" },
+        "retry-delay": { type: "string" },
+        port: { type: "string", short: "p" },
+        "password-file": { type: "string" },
+        "fast-abort": { type: "string" },
+        "no-progress": { type: "boolean" },
+      },
+    });
+    if (positionals.length !== 1) throw new UsageError("expected exactly one workflow file");
+    const target = values.target ?? "local";
+    if (target !== "local" && target !== "workers" && target !== "slurm") throw new UsageError(`unknown target '${target}'`);
+    const jobs = integer(values.jobs, "--jobs");
+    if (jobs === 0) throw new UsageError("--jobs must be at least 1");
+    return runFlow({
+      file: positionals[0]!,
+      jobs,
+      target,
+      clean: values.clean,
+      dryRun: values["dry-run"],
+      dotFile: values.dot,
+      json: values.json,
+      retryCount: integer(values["retry-count"], "--retry-count"),
+      retryDelayMs: integer(values["retry-delay"], "--retry-delay"),
+      port: integer(values.port, "--port") ?? 9123,
+      passwordFile: values["password-file"],
+      fastAbortMultiplier: integer(values["fast-abort"], "--fast-abort"),
+      progress: values["no-progress"] ? false : undefined,
+      onListening: (port) => process.stderr.write(`skein flow: waiting for workers on port ${port}\n`),
+    });
+  },
+};

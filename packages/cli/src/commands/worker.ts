@@ -1,0 +1,59 @@
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { parseArgs } from "node:util";
+import { readPassword, startWorker } from "@skein/flow";
+import { type Command, UsageError } from "../command.ts";
+
+const usage = `usage: skein worker <host:port> [options]
+
+Connects to a 'skein flow -T workers' master and runs its tasks in private sandboxes, keeping
+input files in a cache by content hash. Exits when the master finishes or goes away.
+
+options:
+  --cores N            cores offered (default 1)
+  --memory MB          memory offered
+  --disk MB            disk offered
+  --password-file F    prove this password to the master
+  --workdir DIR        cache and sandboxes (default: a new temporary directory)`;
+
+function count(value: string | undefined, name: string): number | undefined {
+  if (value === undefined) return undefined;
+  const number = Number(value);
+  if (!Number.isInteger(number) || number < 1) throw new UsageError(`${name} takes a positive integer, not '${value}'`);
+  return number;
+}
+
+export const workerCommand: Command = {
+  name: "worker",
+  summary: "run tasks for a 'skein flow -T workers' master",
+  usage,
+  async run(argv) {
+    const { values, positionals } = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      options: {
+        cores: { type: "string" },
+        memory: { type: "string" },
+        disk: { type: "string" },
+        "password-file": { type: "string" },
+        workdir: { type: "string" },
+      },
+    });
+    const match = positionals.length === 1 ? /^(.+):(\d+)$/.exec(positionals[0]!) : null;
+    if (!match) throw new UsageError("expected one address host:port");
+    const handle = startWorker({
+      host: match[1]!,
+      port: Number(match[2]),
+      cores: count(values.cores, "--cores"),
+      memoryMb: count(values.memory, "--memory"),
+      diskMb: count(values.disk, "--disk"),
+      password: readPassword(values["password-file"]),
+      workDirectory: values.workdir ?? mkdtempSync(join(tmpdir(), "skein-worker-")),
+      log: (line) => process.stderr.write(`skein worker: ${line}\n`),
+    });
+    const reason = await handle.closed;
+    process.stderr.write(`skein worker: ${reason}\n`);
+    return reason === "the master finished" ? 0 : 1;
+  },
+};

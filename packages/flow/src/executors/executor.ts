@@ -1,0 +1,28 @@
+/**
+ * The seam between the scheduler's decisions and the machines that run tasks. An executor
+ * runs the tasks the scheduler places on it and reports each one's outcome once; a pool of
+ * workers is a set of executors that join and leave.
+ */
+import type { ExecutorInfo, TaskOutcome } from "../schedule/types.ts";
+import type { Rule } from "../workflow.ts";
+
+export interface TaskRequest {
+  readonly task: number;
+  readonly rule: Rule;
+  readonly attempt: number;
+}
+
+export interface Executor {
+  readonly info: ExecutorInfo;
+  start(request: TaskRequest): void;
+  /** Stops a task; its outcome is no longer wanted. */
+  abort(task: number): void;
+  close(): Promise<void>;
+}
+
+/** What executors tell the driver. */
+export interface ExecutorListener {
+  joined(executor: Executor): void;
+  left(executorId: string, reason: string): void;
+  finished(task: number, outcome: TaskOutcome): void;
+}

@@ -1,0 +1,114 @@
+// skein-io-adapter: submits jobs with sbatch and tracks them with squeue and status files.
+/**
+ * `-T slurm`: each task becomes a batch job submitted with `sbatch` with its category's cores
+ * and memory (a shared file system is assumed, as Makeflow assumes for Slurm). The job script
+ * writes the command's exit status to a file when it ends; the master polls for those files
+ * and asks `squeue` which jobs still exist, so a job that vanishes (cancelled, node lost)
+ * fails instead of hanging the workflow. `LOCAL` rules still run on the master.
+ */
+import { execFile } from "node:child_process";
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import type { BackEnd } from "../run/execute.ts";
+import type { Executor, ExecutorListener, TaskRequest } from "./executor.ts";
+import { exitOutcome } from "./local-executor.ts";
+
+/** Cores' worth of jobs queued in Slurm at once; Slurm itself decides where they run. */
+export const slurmCoresQueuedMax = 10_000;
+/** Polls after a job left squeue without writing its status before it counts as lost. */
+export const vanishedPollsMax = 5;
+
+function run(command: string, args: string[]): Promise<string> {
+  return new Promise((resolve, reject) => {
+    execFile(command, args, { encoding: "utf8" }, (error, stdout, stderr) => (error ? reject(new Error(`${command}: ${stderr.trim() || error.message}`)) : resolve(stdout)));
+  });
+}
+
+const shellQuote = (text: string) => `'${text.replace(/'/g, "'\\''")}'`;
+
+interface Job {
+  readonly request: TaskRequest;
+  id: string | undefined;
+  vanished: number;
+}
+
+class SlurmExecutor implements Executor {
+  readonly info = { id: "slurm", capacity: { cores: slurmCoresQueuedMax, memoryMb: Number.MAX_SAFE_INTEGER, diskMb: Number.MAX_SAFE_INTEGER, gpus: 1_000 }, runsLocalRules: false, runsRemoteRules: true, fastAbort: false };
+  private readonly jobs = new Map<number, Job>();
+  private readonly timer: NodeJS.Timeout;
+  private polling = false;
+  private readonly scratch: string;
+
+  constructor(
+    private readonly directory: string,
+    private readonly listener: ExecutorListener,
+    pollMs: number,
+  ) {
+    this.scratch = join(directory, ".skein-slurm");
+    mkdirSync(this.scratch, { recursive: true });
+    this.timer = setInterval(() => void this.poll(), pollMs);
+  }
+
+  start(request: TaskRequest): void {
+    const { task, rule } = request;
+    const status = join(this.scratch, `${task}.status`);
+    rmSync(status, { force: true });
+    const exports = Object.entries(rule.environment).map(([k, v]) => `export ${k}=${shellQuote(v)}\n`).join("");
+    const script = `#!/bin/sh\ncd ${shellQuote(this.directory)}\n${exports}/bin/sh -c ${shellQuote(rule.command)}\necho $? > ${shellQuote(`${status}.tmp`)}\nmv ${shellQuote(`${status}.tmp`)} ${shellQuote(status)}\n`;
+    const scriptPath = join(this.scratch, `${task}.sh`);
+    writeFileSync(scriptPath, script, { mode: 0o755 });
+    const args = ["--parsable", `--job-name=skein-${rule.id}`, "-N", "1", "-n", "1", `--cpus-per-task=${rule.resources.cores ?? 1}`, `--chdir=${this.directory}`, `--output=${join(this.scratch, `${task}.out`)}`];
+    if (rule.resources.memoryMb) args.push(`--mem=${Math.ceil(rule.resources.memoryMb)}M`);
+    if (rule.resources.wallTimeS) args.push(`--time=${Math.ceil(rule.resources.wallTimeS / 60)}`);
+    const job: Job = { request, id: undefined, vanished: 0 };
+    this.jobs.set(task, job);
+    run("sbatch", [...args, scriptPath]).then(
+      (stdout) => {
+        job.id = stdout.trim().split(";")[0];
+      },
+      (error: Error) => this.finish(task, { ok: false, reason: `sbatch failed: ${error.message}` }),
+    );
+  }
+
+  private finish(task: number, outcome: Parameters<ExecutorListener["finished"]>[1]): void {
+    if (!this.jobs.delete(task)) return;
+    this.listener.finished(task, outcome);
+  }
+
+  private async poll(): Promise<void> {
+    if (this.polling || this.jobs.size === 0) return;
+    this.polling = true;
+    try {
+      const queued = new Set((await run("squeue", ["-h", "-o", "%i"])).split("\n").map((l) => l.trim()));
+      for (const [task, job] of [...this.jobs].sort((a, b) => a[0] - b[0])) {
+        const status = join(this.scratch, `${task}.status`);
+        if (existsSync(status)) {
+          const code = Number(readFileSync(status, "utf8").trim());
+          this.finish(task, exitOutcome(job.request.rule, this.directory, code, null));
+        } else if (job.id && !queued.has(job.id) && ++job.vanished > vanishedPollsMax) {
+          this.finish(task, { ok: false, reason: `Slurm job ${job.id} ended without an exit status (cancelled or lost)` });
+        }
+      }
+    } catch (error) {
+      process.stderr.write(`skein flow: squeue: ${(error as Error).message}\n`);
+    } finally {
+      this.polling = false;
+    }
+  }
+
+  abort(task: number): void {
+    const job = this.jobs.get(task);
+    this.jobs.delete(task);
+    if (job?.id) void run("scancel", [job.id]).catch(() => undefined);
+  }
+
+  async close(): Promise<void> {
+    clearInterval(this.timer);
+    for (const task of [...this.jobs.keys()]) this.abort(task);
+  }
+}
+
+export const slurmBackEnd: BackEnd = async ({ loaded, init, listener }) => {
+  listener.joined(new SlurmExecutor(loaded.directory, listener, init.slurmPollMs ?? 1_000));
+  return { close: async () => undefined };
+};

@@ -1,0 +1,69 @@
+/**
+ * Target and source lists: split the raw text into words (keeping each word's position), expand
+ * variables in each, split the result again (a variable may hold a list), and read remote
+ * renaming `local->remote`. Paths are normalized so `./a` and `a` name one file.
+ */
+import { posix } from "node:path";
+import type { FileReference } from "../workflow.ts";
+import { WorkflowError } from "./errors.ts";
+import { expand, type Lookup } from "./expand.ts";
+import type { LogicalLine } from "./source-text.ts";
+import { checkQuotes, splitWords, type Word } from "./words.ts";
+
+/** Word boundaries of raw text; quotes and backslashes are kept for later expansion. */
+export function rawWords(text: string, line: LogicalLine, offset: number): Word[] {
+  checkQuotes(text, line, offset);
+  const words: Word[] = [];
+  let start = -1;
+  let quote = "";
+  for (let i = 0; i <= text.length; i++) {
+    const c = text[i];
+    if (quote) {
+      if (c === quote) quote = "";
+      else if (c === "\\" && quote === '"') i++;
+      continue;
+    }
+    if (c === undefined || c === " " || c === "\t") {
+      if (start >= 0) words.push({ text: text.slice(start, i), offset: offset + start });
+      start = -1;
+      continue;
+    }
+    if (start < 0) start = i;
+    if (c === '"' || c === "'") quote = c;
+    else if (c === "\\") i++;
+  }
+  return words;
+}
+
+/** Normalizes a path as written: `./a/` is `a`; absolute paths stay absolute. */
+export function normalizePath(path: string): string {
+  const normalized = posix.normalize(path);
+  return normalized.length > 1 && normalized.endsWith("/") ? normalized.slice(0, -1) : normalized;
+}
+
+function fileReference(text: string, line: LogicalLine, offset: number): FileReference {
+  const location = line.locate(offset);
+  const arrow = text.indexOf("->");
+  if (arrow < 0) {
+    const path = normalizePath(text);
+    return { path, remoteName: path, location };
+  }
+  const local = text.slice(0, arrow);
+  const remote = text.slice(arrow + 2);
+  if (!local || !remote || remote.includes("->")) {
+    throw new WorkflowError(location, `remote renaming must read 'local->remote', not '${text}'`);
+  }
+  return { path: normalizePath(local), remoteName: normalizePath(remote), location };
+}
+
+/** Reads a target or source list starting at `offset` of `line`. */
+export function fileList(text: string, lookup: Lookup, line: LogicalLine, offset: number): FileReference[] {
+  const files: FileReference[] = [];
+  for (const raw of rawWords(text, line, offset)) {
+    const expanded = expand(raw.text, lookup, line, raw.offset);
+    for (const word of splitWords(expanded, line, raw.offset)) {
+      files.push(fileReference(word.text, line, raw.offset));
+    }
+  }
+  return files;
+}

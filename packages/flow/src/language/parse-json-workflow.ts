@@ -1,0 +1,157 @@
+/**
+ * The JSON form of a workflow (Makeflow's JX without expressions):
+ *
+ *     { "environment": { "K": "v" },
+ *       "categories": { "big": { "resources": { "cores": 2, "memory": 1000, "disk": 100 } } },
+ *       "rules": [ { "command": "sort in > out", "inputs": ["in"], "outputs": ["out"],
+ *                    "local_job": false, "category": "big", "resources": {...}, "environment": {...} } ] }
+ *
+ * An input or output is a name or `{ "dag_name": local, "task_name": remote }`; a rule may have
+ * `"workflow": file` (and `"directory"`) instead of a command. Unknown keys are errors.
+ */
+import type { Category, FileReference, Resources, Rule, SourceLocation, Workflow } from "../workflow.ts";
+import { WorkflowError } from "./errors.ts";
+import { normalizePath } from "./file-words.ts";
+import { type Json, type JsonDocument, readJson } from "./json-reader.ts";
+import { defaultCategory } from "./scope.ts";
+
+type JsonObject = { [key: string]: Json };
+
+const resourceKeys: Record<string, keyof Resources> = {
+  cores: "cores",
+  memory: "memoryMb",
+  disk: "diskMb",
+  gpus: "gpus",
+  "wall-time": "wallTimeS",
+  wall_time: "wallTimeS",
+  "mpi-processes": "mpiProcesses",
+};
+const ruleKeys = new Set(["command", "workflow", "directory", "inputs", "outputs", "local_job", "category", "resources", "environment"]);
+
+class JsonWorkflowReader {
+  constructor(private readonly document: JsonDocument) {}
+
+  at(container: object, key: string | number): SourceLocation {
+    return this.document.locate(this.document.offsetOf(container, key));
+  }
+
+  object(value: Json, where: SourceLocation, what: string): JsonObject {
+    if (value === null || typeof value !== "object" || Array.isArray(value)) throw new WorkflowError(where, `${what} must be an object`);
+    return value;
+  }
+
+  strings(value: Json, where: SourceLocation, what: string): Record<string, string> {
+    const object = this.object(value, where, what);
+    const out: Record<string, string> = {};
+    for (const [key, item] of Object.entries(object)) {
+      if (typeof item !== "string" && typeof item !== "number") throw new WorkflowError(this.at(object, key), `${what}.${key} must be a string`);
+      out[key] = String(item);
+    }
+    return out;
+  }
+
+  resources(value: Json | undefined, where: SourceLocation): Resources {
+    if (value === undefined) return {};
+    const object = this.object(value, where, "resources");
+    const resources: Resources = {};
+    for (const [key, item] of Object.entries(object)) {
+      const field = resourceKeys[key];
+      if (!field) throw new WorkflowError(this.at(object, key), `unknown resource '${key}' (cores, memory, disk, gpus, wall-time)`);
+      if (typeof item !== "number" || item < 0) throw new WorkflowError(this.at(object, key), `resource '${key}' must be a non-negative number`);
+      resources[field] = item;
+    }
+    return resources;
+  }
+
+  files(value: Json | undefined, where: SourceLocation, what: string): FileReference[] {
+    if (value === undefined) return [];
+    if (!Array.isArray(value)) throw new WorkflowError(where, `${what} must be an array`);
+    return value.map((item, index) => {
+      const location = this.at(value, index);
+      if (typeof item === "string" && item) return { path: normalizePath(item), remoteName: normalizePath(item), location };
+      const object = this.object(item, location, `${what}[${index}]`);
+      const local = object.dag_name;
+      const remote = object.task_name ?? local;
+      if (typeof local !== "string" || typeof remote !== "string" || !local || !remote) {
+        throw new WorkflowError(location, `${what}[${index}] needs "dag_name" (and optionally "task_name") strings`);
+      }
+      return { path: normalizePath(local), remoteName: normalizePath(remote), location };
+    });
+  }
+
+  categories(value: Json | undefined, where: SourceLocation): Map<string, Category> {
+    const categories = new Map<string, Category>([[defaultCategory, { name: defaultCategory, resources: {}, mode: undefined }]]);
+    if (value === undefined) return categories;
+    const object = this.object(value, where, "categories");
+    for (const [name, item] of Object.entries(object)) {
+      const category = this.object(item, this.at(object, name), `category '${name}'`);
+      categories.set(name, { name, resources: this.resources(category.resources, this.at(category, "resources")), mode: undefined });
+    }
+    return categories;
+  }
+
+  rule(value: Json, index: number, rules: Json[], context: RuleContext): Rule {
+    const location = this.at(rules, index);
+    const object = this.object(value, location, `rules[${index}]`);
+    for (const key of Object.keys(object)) {
+      if (!ruleKeys.has(key)) throw new WorkflowError(this.at(object, key), `unknown key '${key}' in a rule`);
+    }
+    const { command, workflow } = object;
+    if ((typeof command === "string") === (typeof workflow === "string") || (command === "" && !workflow)) {
+      throw new WorkflowError(location, 'a rule needs exactly one of "command" or "workflow" (a non-empty string)');
+    }
+    const targets = this.files(object.outputs, this.at(object, "outputs"), "outputs");
+    if (targets.length === 0) throw new WorkflowError(location, 'a rule needs at least one entry in "outputs"');
+    const sources = this.files(object.inputs, this.at(object, "inputs"), "inputs");
+    const category = object.category === undefined ? defaultCategory : String(object.category);
+    if (!context.categories.has(category)) context.categories.set(category, { name: category, resources: {}, mode: undefined });
+    const own = this.resources(object.resources, this.at(object, "resources"));
+    const environment = object.environment === undefined ? {} : this.strings(object.environment, this.at(object, "environment"), "environment");
+    const nested = typeof workflow === "string" ? { file: normalizePath(workflow), directory: typeof object.directory === "string" ? normalizePath(object.directory) : undefined } : undefined;
+    if (nested && !sources.some((s) => s.path === nested.file)) sources.push({ path: nested.file, remoteName: nested.file, location });
+    return {
+      id: index,
+      targets,
+      sources,
+      command: typeof command === "string" ? command : `MAKEFLOW ${workflow}`,
+      local: object.local_job === true || nested !== undefined,
+      category,
+      resources: { ...context.resourcesOf(category), ...own },
+      environment: { ...context.environment, ...environment },
+      nested,
+      location,
+    };
+  }
+}
+
+interface RuleContext {
+  categories: Map<string, Category>;
+  environment: Record<string, string>;
+  resourcesOf(category: string): Resources;
+}
+
+/** Parses the JSON form. `environment` gives CORES/MEMORY/DISK defaults as for Makeflow text. */
+export function parseJsonWorkflow(text: string, init: { file: string; environment?: Readonly<Record<string, string | undefined>> }): Workflow {
+  const document = readJson(text, init.file);
+  const reader = new JsonWorkflowReader(document);
+  const top = reader.object(document.value, document.locate(0), "a JSON workflow");
+  for (const key of Object.keys(top)) {
+    if (!["rules", "categories", "environment", "define"].includes(key)) throw new WorkflowError(reader.at(top, key), `unknown key '${key}' in a workflow`);
+  }
+  const rules = top.rules;
+  if (!Array.isArray(rules)) throw new WorkflowError(document.locate(0), 'a JSON workflow needs a "rules" array');
+  const categories = reader.categories(top.categories, reader.at(top, "categories"));
+  const environment = top.environment === undefined ? {} : reader.strings(top.environment, reader.at(top, "environment"), "environment");
+  const fallback: Resources = {};
+  for (const [name, field] of [["CORES", "cores"], ["MEMORY", "memoryMb"], ["DISK", "diskMb"], ["GPUS", "gpus"]] as const) {
+    const value = Number(init.environment?.[name]);
+    if (init.environment?.[name] && Number.isFinite(value)) fallback[field] = value;
+  }
+  const context: RuleContext = { categories, environment, resourcesOf: (name) => ({ ...fallback, ...categories.get(name)?.resources }) };
+  return {
+    file: init.file,
+    rules: rules.map((rule, index) => reader.rule(rule, index, rules, context)),
+    categories,
+    sizeHints: new Map(),
+  };
+}

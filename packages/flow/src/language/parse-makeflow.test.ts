@@ -1,0 +1,145 @@
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { parseMakeflow } from "./parse-makeflow.ts";
+
+const parse = (text: string, environment: Record<string, string> = {}) => parseMakeflow(text, { file: "w.mf", environment });
+
+test("language: a rule has targets, sources and one command", () => {
+  const { rules } = parse("out.txt other.txt: in.txt tool\n\t./tool in.txt > out.txt\n");
+  assert.equal(rules.length, 1);
+  assert.deepEqual(rules[0]!.targets.map((t) => t.path), ["out.txt", "other.txt"]);
+  assert.deepEqual(rules[0]!.sources.map((s) => s.path), ["in.txt", "tool"]);
+  assert.equal(rules[0]!.command, "./tool in.txt > out.txt");
+  assert.deepEqual(rules[0]!.location, { file: "w.mf", line: 1, column: 1 });
+});
+
+// biome-ignore lint/suspicious/noTemplateCurlyInString: Makeflow syntax, not a template
+test("language: $X, $(X) and ${X} expand; unknown names fall back to the environment, then empty", () => {
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: Makeflow syntax, not a template
+  const { rules } = parse("A=1\nB=2\nC=3\nout: \n\techo $A $(B) ${C} $(HOME_DIR)$(NOPE).\n", { HOME_DIR: "/h" });
+  assert.equal(rules[0]!.command, "echo 1 2 3 /h.");
+});
+
+test("language: += appends with a space, and values expand when assigned", () => {
+  const { rules } = parse("X=a\nX+=b\nY=$(X)\nX=c\nout:\n\techo $(X) $(Y)\n");
+  assert.equal(rules[0]!.command, "echo c a b");
+});
+
+test("language: \\$ and $$ pass a dollar to the shell", () => {
+  const { rules } = parse("out:\n\tawk '{print \\$1}' in > out; echo $$HOME\n");
+  assert.equal(rules[0]!.command, "awk '{print $1}' in > out; echo $HOME");
+});
+
+test("language: rule-local assignments apply to one rule only", () => {
+  const { rules } = parse("V=global\na:\n\t@V=local\n\techo $(V)\nb:\n\tV=also-local\n\techo $(V)\nc:\n\techo $(V)\n");
+  assert.deepEqual(rules.map((r) => r.command), ["echo local", "echo also-local", "echo global"]);
+});
+
+test("language: quoted target names keep their blanks; quotes are removed", () => {
+  const { rules } = parse(`"my file.txt" 'b c': "in put"\n\tcp "in put" "my file.txt"\n`);
+  assert.deepEqual(rules[0]!.targets.map((t) => t.path), ["my file.txt", "b c"]);
+  assert.deepEqual(rules[0]!.sources.map((s) => s.path), ["in put"]);
+});
+
+test("language: a backslash at the end of a line continues it", () => {
+  const { rules } = parse("out: a \\\n  b\n\techo a \\\n  b > out\n");
+  assert.deepEqual(rules[0]!.sources.map((s) => s.path), ["a", "b"]);
+  assert.equal(rules[0]!.command, "echo a    b > out");
+});
+
+test("language: comments, blank lines and trailing comments are ignored", () => {
+  const { rules } = parse("# a comment\n\nX=1 # trailing\nout: in # why\n\n\techo $(X)\n   # indented comment\n");
+  assert.equal(rules[0]!.command, "echo 1");
+  assert.deepEqual(rules[0]!.sources.map((s) => s.path), ["in"]);
+});
+
+test("language: export passes variables to the job, with or without a value", () => {
+  const { rules } = parse("export A=1\nB=2\nexport B\nexport C\nout:\n\ttrue\nexport D=late\n", { C: "env" });
+  assert.deepEqual(rules[0]!.environment, { A: "1", B: "2", C: "env" });
+});
+
+test("language: LOCAL marks a rule to run on the master", () => {
+  const { rules } = parse("a:\n\tLOCAL touch a\nb:\n\ttouch b\n");
+  assert.deepEqual(rules.map((r) => [r.local, r.command]), [[true, "touch a"], [false, "touch b"]]);
+});
+
+test("language: local->remote renames a file in the remote sandbox", () => {
+  const { rules } = parse("c->out: a->in1 b\n\tprog in1 b > out\n");
+  assert.deepEqual(rules[0]!.targets.map((t) => [t.path, t.remoteName]), [["c", "out"]]);
+  assert.deepEqual(rules[0]!.sources.map((t) => [t.path, t.remoteName]), [["a", "in1"], ["b", "b"]]);
+});
+
+test("language: paths are normalized so ./a and a/ are one file", () => {
+  const { rules } = parse("./x/y/: ./dir/\n\tmkdir -p x/y\n");
+  assert.equal(rules[0]!.targets[0]!.path, "x/y");
+  assert.equal(rules[0]!.sources[0]!.path, "dir");
+});
+
+test("language: MAKEFLOW nests a workflow, depends on its file, and runs locally", () => {
+  const { rules } = parse("out: in\n\tMAKEFLOW sub.mf subdir\n");
+  assert.deepEqual(rules[0]!.nested, { file: "sub.mf", directory: "subdir" });
+  assert.ok(rules[0]!.sources.some((s) => s.path === "sub.mf"));
+  assert.equal(rules[0]!.local, true);
+});
+
+test("language: CATEGORY and resources follow the manual's table, with environment fallback", () => {
+  const text = [
+    'CATEGORY="preprocessing"', "DISK=500", "one: ", "\tcmd", "",
+    'CATEGORY="simulation"', "CORES=1", "MEMORY=400", "DISK=400", "three:", "\tcmd", "",
+    'CATEGORY="analysis"', "CORES=4", "DISK=600", "five:", "\tcmd", "",
+  ].join("\n");
+  const { rules, categories } = parse(text, { MEMORY: "800" });
+  assert.deepEqual(rules.map((r) => [r.category, r.resources]), [
+    ["preprocessing", { memoryMb: 800, diskMb: 500 }],
+    ["simulation", { cores: 1, memoryMb: 400, diskMb: 400 }],
+    ["analysis", { cores: 4, memoryMb: 800, diskMb: 600 }],
+  ]);
+  assert.deepEqual([...categories.keys()], ["default", "preprocessing", "simulation", "analysis"]);
+});
+
+test("language: GPUS is a resource, and a rule-local CORES overrides its category", () => {
+  const { rules } = parse("GPUS=1\nCORES=2\na:\n\t@CORES=8\n\tcmd\nb:\n\tcmd\n");
+  assert.deepEqual(rules.map((r) => r.resources), [{ cores: 8, gpus: 1 }, { cores: 2, gpus: 1 }]);
+});
+
+test("language: .MAKEFLOW directives set category, resources, mode and size", () => {
+  const text = ".MAKEFLOW CATEGORY big\n.MAKEFLOW CORES 4\n.MAKEFLOW MEMORY 2000\n.MAKEFLOW MODE max\n.MAKEFLOW SIZE in 1024\na: in\n\t.MAKEFLOW GPUS 1\n\tcmd\n";
+  const workflow = parse(text);
+  assert.equal(workflow.rules[0]!.category, "big");
+  assert.deepEqual(workflow.rules[0]!.resources, { cores: 4, memoryMb: 2000, gpus: 1 });
+  assert.equal(workflow.categories.get("big")!.mode, "max");
+  assert.equal(workflow.sizeHints.get("in"), 1024);
+});
+
+test("language: no arbitrary limits — a 10 KB word and a 1 MB command parse", () => {
+  const word = "w".repeat(10_000);
+  const command = `echo ${"x".repeat(1_000_000)}`;
+  const { rules } = parse(`${word}: \n\t${command}\n`);
+  assert.equal(rules[0]!.targets[0]!.path.length, 10_000);
+  assert.equal(rules[0]!.command.length, command.length);
+});
+
+const errors: Array<[string, string, RegExp]> = [
+  ["unknown directive", "X=1\n.PHONY: all\n", /^w\.mf:2:1: unknown directive '\.PHONY:'/],
+  ["unknown .MAKEFLOW directive", ".MAKEFLOW COLOUR blue\n", /^w\.mf:1:11: unknown directive '\.MAKEFLOW COLOUR'/],
+  ["unterminated quote in a command", "a:\n\techo 'oops\n", /^w\.mf:2:7: unterminated quote '/],
+  ["unterminated quote in a value", 'X="abc\n', /^w\.mf:1:3: unterminated quote "/],
+  ["unterminated variable reference", "a:\n\techo $(X\n", /^w\.mf:2:7: unterminated variable reference/],
+  ["a rule without a command", "a: b\nc: d\n\tcmd\n", /^w\.mf:1:1: rule for 'a' has no command/],
+  ["a rule at the end of the file without a command", "a: b\n", /^w\.mf:1:1: rule for 'a' has no command/],
+  ["two commands", "a:\n\tone\n\ttwo\n", /^w\.mf:3:2: a rule has exactly one command/],
+  ["a line that is nothing", "just words\n", /^w\.mf:1:1: expected a rule/],
+  ["a bad resource", "CORES=many\n", /^w\.mf:1:7: CORES must be a non-negative number/],
+  ["bad remote renaming", "a->: b\n\tcmd\n", /^w\.mf:1:1: remote renaming must read/],
+  ["a nested workflow without a file", "a:\n\tMAKEFLOW\n", /^w\.mf:2:2: a nested workflow reads/],
+  ["no targets", ": b\n\tcmd\n", /^w\.mf:1:1: a rule needs at least one target/],
+];
+for (const [name, text, expected] of errors) {
+  test(`language error: ${name}`, () => {
+    assert.throws(() => parse(text), (error: Error) => {
+      assert.equal(error.name, "WorkflowError");
+      assert.match(error.message, expected);
+      return true;
+    });
+  });
+}

@@ -1,0 +1,163 @@
+/**
+ * The Makeflow language (classic Make syntax), read in one pass over logical lines:
+ *
+ *     NAME=value  NAME+=value  export NAME[=value]  .MAKEFLOW directive ...
+ *     targets: sources
+ *         @LOCAL_NAME=value          (rule-local assignments, `@` optional)
+ *         [LOCAL] command            (exactly one; `MAKEFLOW file [dir]` nests a workflow)
+ *
+ * Values are expanded when assigned (so `+=` and self-reference work), and a rule sees the
+ * variables as they stand at its position. One pass, no backtracking: linear in the text.
+ */
+import type { Rule, Workflow } from "../workflow.ts";
+import { WorkflowError } from "./errors.ts";
+import { readDirective } from "./directives.ts";
+import { expand } from "./expand.ts";
+import { fileList } from "./file-words.ts";
+import { type PendingRule, RuleBuilder } from "./rule-builder.ts";
+import { Scope } from "./scope.ts";
+import { type LogicalLine, logicalLines } from "./source-text.ts";
+import { checkQuotes } from "./words.ts";
+
+export interface ParseInit {
+  /** The file name used in error locations and as the workflow's name. */
+  file: string;
+  /** Environment for variable fallback and CORES/MEMORY/DISK defaults (default: none). */
+  environment?: Readonly<Record<string, string | undefined>>;
+}
+
+const assignment = /^([A-Za-z_][A-Za-z0-9_.]*)[ \t]*(\+?=)/;
+const exportStatement = /^export[ \t]+([A-Za-z_][A-Za-z0-9_]*)[ \t]*(?:(\+?=)|$)/;
+
+/** Offset of the first `:` outside quotes, or -1. */
+function ruleColon(text: string): number {
+  let quote = "";
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i]!;
+    if (quote) {
+      if (c === quote) quote = "";
+    } else if (c === "\\") i++;
+    else if (c === '"' || c === "'") quote = c;
+    else if (c === ":") return i;
+    else if (c === "#") return -1;
+  }
+  return -1;
+}
+
+/** Offset where an unquoted `#` starts a trailing comment, or the text length. */
+function commentStart(text: string): number {
+  let quote = "";
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i]!;
+    if (quote) {
+      if (c === quote) quote = "";
+    } else if (c === "\\") i++;
+    else if (c === '"' || c === "'") quote = c;
+    else if (c === "#") return i;
+  }
+  return text.length;
+}
+
+class MakeflowParser {
+  readonly scope: Scope;
+  readonly builder: RuleBuilder;
+  private pending: PendingRule | undefined;
+  private lastWasCommand = false;
+
+  constructor(readonly init: ParseInit) {
+    this.scope = new Scope(init.environment ?? {});
+    this.builder = new RuleBuilder(this.scope);
+  }
+
+  line(line: LogicalLine): void {
+    const start = line.text.search(/\S/);
+    if (start < 0 || line.text[start] === "#") return;
+    if (this.pending) {
+      if (line.indented || line.text[start] === "@") this.ruleBody(line, start, this.pending);
+      else throw this.builder.missingCommand(this.pending);
+      return;
+    }
+    if (line.indented && this.lastWasCommand) {
+      throw new WorkflowError(line.locate(start), "a rule has exactly one command; join commands with ';' or '&&'");
+    }
+    this.lastWasCommand = false;
+    this.statement(line, start);
+  }
+
+  private ruleBody(line: LogicalLine, start: number, pending: PendingRule): void {
+    const text = line.text.slice(start);
+    const local = text[0] === "@";
+    const offset = local ? start + 1 : start;
+    const match = assignment.exec(line.text.slice(offset));
+    if (match) {
+      this.builder.localAssignment(pending, match[1]!, match[2]!, line, offset + match[0].length);
+    } else if (local) {
+      throw new WorkflowError(line.locate(start), "'@' must be followed by an assignment NAME=value");
+    } else if (text.startsWith(".MAKEFLOW") || text.startsWith(".SIZE")) {
+      this.builder.localDirective(pending, readDirective(line, start, (n) => this.scope.lookup(n, pending.variables)), line.locate(start));
+    } else {
+      this.builder.finish(pending, line, start);
+      this.pending = undefined;
+      this.lastWasCommand = true;
+    }
+  }
+
+  private statement(line: LogicalLine, start: number): void {
+    const text = line.text.slice(start);
+    if (/^\.[A-Z_]+(?:[ \t:]|$)/.test(text)) {
+      this.directive(line, start);
+      return;
+    }
+    const exported = exportStatement.exec(text);
+    if (exported) {
+      this.scope.export(exported[1]!);
+      if (exported[2]) this.assign(line, exported[1]!, exported[2], start + exported[0].length);
+      return;
+    }
+    const assigned = assignment.exec(text);
+    if (assigned) {
+      this.assign(line, assigned[1]!, assigned[2]!, start + assigned[0].length);
+      return;
+    }
+    const colon = ruleColon(text);
+    if (colon < 0) {
+      throw new WorkflowError(line.locate(start), "expected a rule 'targets: sources', an assignment 'NAME=value', 'export' or '.MAKEFLOW'");
+    }
+    const lookup = (name: string) => this.scope.lookup(name);
+    const end = commentStart(text);
+    const targets = fileList(text.slice(0, colon), lookup, line, start);
+    const sources = fileList(text.slice(colon + 1, end), lookup, line, start + colon + 1);
+    if (targets.length === 0) throw new WorkflowError(line.locate(start), "a rule needs at least one target before ':'");
+    this.pending = this.builder.begin(targets, sources, line.locate(start));
+  }
+
+  private assign(line: LogicalLine, name: string, operator: string, valueOffset: number): void {
+    const raw = line.text.slice(valueOffset, valueOffset + commentStart(line.text.slice(valueOffset)));
+    checkQuotes(raw, line, valueOffset);
+    const value = expand(raw.trim(), (n) => this.scope.lookup(n), line, valueOffset + raw.search(/\S|$/));
+    const previous = this.scope.variables.get(name);
+    const joined = operator === "+=" && previous ? `${previous} ${value}` : value;
+    this.scope.assign(name, joined, line.locate(valueOffset));
+  }
+
+  private directive(line: LogicalLine, start: number): void {
+    const directive = readDirective(line, start, (n) => this.scope.lookup(n));
+    if (directive.kind === "assign") this.scope.assign(directive.name, directive.value, line.locate(start));
+    else if (directive.kind === "mode") this.scope.category(this.scope.currentCategory).mode = directive.mode;
+    else this.builder.sizeHints.set(directive.path, directive.bytes);
+  }
+
+  finish(): Workflow {
+    if (this.pending) throw this.builder.missingCommand(this.pending);
+    return { file: this.init.file, rules: this.builder.rules, categories: this.scope.categories, sizeHints: this.builder.sizeHints };
+  }
+}
+
+/** Parses Makeflow text. Throws `WorkflowError` (with `file:line:column`) on the first problem. */
+export function parseMakeflow(text: string, init: ParseInit): Workflow {
+  const parser = new MakeflowParser(init);
+  for (const line of logicalLines(text, init.file)) parser.line(line);
+  return parser.finish();
+}
+
+export type { Rule };

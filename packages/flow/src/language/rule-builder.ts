@@ -1,0 +1,104 @@
+/**
+ * Builds a `Rule` from its dependency line, its rule-local assignments and its command:
+ * resolves category and resources, the exported environment, `LOCAL` and nested `MAKEFLOW`.
+ */
+import { type FileReference, type Resources, resourceVariables, type Rule, type SourceLocation } from "../workflow.ts";
+import type { Directive } from "./directives.ts";
+import { WorkflowError } from "./errors.ts";
+import { expand } from "./expand.ts";
+import { normalizePath, rawWords } from "./file-words.ts";
+import { defaultCategory, resourceNumber, type Scope } from "./scope.ts";
+import type { LogicalLine } from "./source-text.ts";
+import { checkQuotes, splitWords, unquote } from "./words.ts";
+
+export interface PendingRule {
+  readonly targets: FileReference[];
+  readonly sources: FileReference[];
+  readonly location: SourceLocation;
+  readonly variables: Map<string, string>;
+  readonly resources: Resources;
+  category: string | undefined;
+}
+
+export class RuleBuilder {
+  readonly rules: Rule[] = [];
+  readonly sizeHints = new Map<string, number>();
+
+  constructor(private readonly scope: Scope) {}
+
+  begin(targets: FileReference[], sources: FileReference[], location: SourceLocation): PendingRule {
+    return { targets, sources, location, variables: new Map(), resources: {}, category: undefined };
+  }
+
+  missingCommand(pending: PendingRule): WorkflowError {
+    return new WorkflowError(
+      pending.location,
+      `rule for '${pending.targets[0]!.path}' has no command (the command goes on the next line, indented)`,
+    );
+  }
+
+  localAssignment(pending: PendingRule, name: string, operator: string, line: LogicalLine, valueOffset: number): void {
+    const raw = line.text.slice(valueOffset);
+    checkQuotes(raw, line, valueOffset);
+    const value = expand(raw.trim(), (n) => this.scope.lookup(n, pending.variables), line, valueOffset);
+    const previous = this.scope.lookup(name, pending.variables);
+    const joined = operator === "+=" && previous ? `${previous} ${value}` : value;
+    this.setLocal(pending, name, joined, line.locate(valueOffset));
+  }
+
+  localDirective(pending: PendingRule, directive: Directive, location: SourceLocation): void {
+    if (directive.kind === "assign") this.setLocal(pending, directive.name, directive.value, location);
+    else if (directive.kind === "size") this.sizeHints.set(directive.path, directive.bytes);
+    else throw new WorkflowError(location, "'.MAKEFLOW MODE' applies to a category, not to one rule");
+  }
+
+  private setLocal(pending: PendingRule, name: string, value: string, location: SourceLocation): void {
+    pending.variables.set(name, value);
+    if (name === "CATEGORY") pending.category = unquote(value) || defaultCategory;
+    const field = resourceVariables.get(name);
+    if (field) pending.resources[field] = resourceNumber(name, value, location);
+  }
+
+  /** Completes the rule with the command that starts at `start` of `line`. */
+  finish(pending: PendingRule, line: LogicalLine, start: number): void {
+    const raw = line.text.slice(start).trimEnd();
+    checkQuotes(raw, line, start);
+    let command = expand(raw, (n) => this.scope.lookup(n, pending.variables), line, start).trim();
+    let local = false;
+    if (/^LOCAL([ \t]|$)/.test(command)) {
+      local = true;
+      command = command.slice(5).trim();
+    }
+    if (!command) throw new WorkflowError(line.locate(start), "LOCAL needs a command after it");
+    const nested = this.nested(command, pending, line, start);
+    const category = pending.category ?? this.scope.currentCategory;
+    this.scope.category(category);
+    this.rules.push({
+      id: this.rules.length,
+      targets: pending.targets,
+      sources: pending.sources,
+      command,
+      local: local || nested !== undefined,
+      category,
+      resources: this.scope.ruleResources(category, pending.resources),
+      environment: this.scope.jobEnvironment(pending.variables),
+      nested,
+      location: pending.location,
+    });
+  }
+
+  private nested(command: string, pending: PendingRule, line: LogicalLine, start: number): Rule["nested"] {
+    if (!/^MAKEFLOW([ \t]|$)/.test(command)) return undefined;
+    const words = splitWords(command, line, start).map((w) => w.text);
+    if (words.length < 2 || words.length > 3) {
+      throw new WorkflowError(line.locate(start), "a nested workflow reads 'MAKEFLOW file [directory]'");
+    }
+    const file = normalizePath(words[1]!);
+    const directory = words[2] === undefined ? undefined : normalizePath(words[2]);
+    if (!pending.sources.some((s) => s.path === file)) {
+      const word = rawWords(line.text.slice(start), line, start)[1]!;
+      pending.sources.push({ path: file, remoteName: file, location: line.locate(word.offset) });
+    }
+    return { file, directory };
+  }
+}

@@ -1,0 +1,86 @@
+/**
+ * The variable scope of a Makeflow file as it is read top to bottom: global variables,
+ * exported names, the current category and the resources assigned to each category. Rule-local
+ * assignments live in a small overlay that only the rule being read sees.
+ */
+import { type Category, type Resources, resourceVariables, type SourceLocation } from "../workflow.ts";
+import { WorkflowError } from "./errors.ts";
+import { unquote } from "./words.ts";
+
+export const defaultCategory = "default";
+
+/** Reads a resource value: a non-negative number (MB for memory and disk, seconds for wall time). */
+export function resourceNumber(name: string, value: string, location: SourceLocation): number {
+  const text = unquote(value);
+  const number = Number(text);
+  if (text === "" || !Number.isFinite(number) || number < 0) {
+    throw new WorkflowError(location, `${name} must be a non-negative number, not '${text}'`);
+  }
+  return number;
+}
+
+export class Scope {
+  readonly variables = new Map<string, string>();
+  readonly exported: string[] = [];
+  readonly categories = new Map<string, Category>();
+  currentCategory = defaultCategory;
+
+  constructor(private readonly environment: Readonly<Record<string, string | undefined>>) {
+    this.category(defaultCategory);
+  }
+
+  category(name: string): Category {
+    let category = this.categories.get(name);
+    if (!category) {
+      category = { name, resources: {}, mode: undefined };
+      this.categories.set(name, category);
+    }
+    return category;
+  }
+
+  /** Value of a variable as a rule sees it: rule-local, then global, then the environment. */
+  lookup(name: string, local?: ReadonlyMap<string, string>): string | undefined {
+    return local?.get(name) ?? this.variables.get(name) ?? this.environment[name];
+  }
+
+  /** A global assignment; CATEGORY and resource variables also update the category table. */
+  assign(name: string, value: string, location: SourceLocation): void {
+    this.variables.set(name, value);
+    if (name === "CATEGORY") {
+      this.currentCategory = unquote(value) || defaultCategory;
+      this.category(this.currentCategory);
+      return;
+    }
+    const field = resourceVariables.get(name);
+    if (field) this.category(this.currentCategory).resources[field] = resourceNumber(name, value, location);
+  }
+
+  export(name: string): void {
+    if (!this.exported.includes(name)) this.exported.push(name);
+  }
+
+  /** The environment a rule's job gets: every exported variable that has a value. */
+  jobEnvironment(local?: ReadonlyMap<string, string>): Record<string, string> {
+    const environment: Record<string, string> = {};
+    for (const name of this.exported) {
+      const value = this.lookup(name, local);
+      if (value !== undefined) environment[name] = unquote(value);
+    }
+    return environment;
+  }
+
+  /** Resources of a rule: rule-local, else its category's, else the environment's. */
+  ruleResources(category: string, local: Resources): Resources {
+    const resources: Resources = {};
+    const assigned = this.category(category).resources;
+    for (const [name, field] of resourceVariables) {
+      const fromEnvironment = this.environment[name];
+      const value = local[field] ?? assigned[field];
+      if (value !== undefined) resources[field] = value;
+      else if (fromEnvironment !== undefined && Number.isFinite(Number(fromEnvironment)) && fromEnvironment !== "") {
+        resources[field] = Number(fromEnvironment);
+      }
+    }
+    return resources;
+  }
+}

@@ -1,0 +1,77 @@
+/**
+ * Shell-like word handling: `splitWords` splits a target or source list on blanks outside quotes
+ * and removes the quotes; `checkQuotes` finds an unterminated quote in a command without
+ * changing it (the shell interprets the command's quotes).
+ */
+import type { LogicalLine } from "./source-text.ts";
+import { WorkflowError } from "./errors.ts";
+
+export interface Word {
+  readonly text: string;
+  /** Offset of the word's first character in the logical line. */
+  readonly offset: number;
+}
+
+/** Offset of an unterminated quote in `text`, or -1. Backslash escapes the next character. */
+export function unterminatedQuote(text: string): number {
+  let quote = "";
+  let opened = -1;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i]!;
+    if (quote === "'") {
+      if (c === "'") quote = "";
+    } else if (c === "\\") {
+      i++;
+    } else if (quote === '"') {
+      if (c === '"') quote = "";
+    } else if (c === '"' || c === "'") {
+      quote = c;
+      opened = i;
+    }
+  }
+  return quote ? opened : -1;
+}
+
+export function checkQuotes(text: string, line: LogicalLine, offset: number): void {
+  const at = unterminatedQuote(text);
+  if (at >= 0) throw new WorkflowError(line.locate(offset + at), `unterminated quote ${text[at]}`);
+}
+
+/** Splits on unquoted blanks, removing quotes and backslash escapes. */
+export function splitWords(text: string, line: LogicalLine, offset: number): Word[] {
+  checkQuotes(text, line, offset);
+  const words: Word[] = [];
+  let current = "";
+  let start = -1;
+  let quote = "";
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i]!;
+    if (quote) {
+      if (c === quote) quote = "";
+      else if (c === "\\" && quote === '"' && (text[i + 1] === '"' || text[i + 1] === "\\")) current += text[++i];
+      else current += c;
+      continue;
+    }
+    if (c === " " || c === "\t") {
+      if (start >= 0) words.push({ text: current, offset: offset + start });
+      current = "";
+      start = -1;
+      continue;
+    }
+    if (start < 0) start = i;
+    if (c === '"' || c === "'") quote = c;
+    else if (c === "\\" && i + 1 < text.length) current += text[++i];
+    else current += c;
+  }
+  if (start >= 0) words.push({ text: current, offset: offset + start });
+  return words;
+}
+
+/** Strips one pair of quotes around a whole value (`CATEGORY="x"` names category x). */
+export function unquote(value: string): string {
+  const trimmed = value.trim();
+  if (trimmed.length >= 2 && (trimmed[0] === '"' || trimmed[0] === "'") && trimmed.endsWith(trimmed[0]!)) {
+    return trimmed.slice(1, -1);
+  }
+  return trimmed;
+}

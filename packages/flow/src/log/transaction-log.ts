@@ -1,0 +1,70 @@
+/**
+ * The transaction log: one line per state change of a rule, appended and synced, so a master
+ * killed at any moment resumes where it stopped. A line reads
+ *
+ *     <time ms> <rule index> <state> <attempt> <rule hash>
+ *
+ * The hash covers the rule's command, targets and sources: editing a rule makes its old lines
+ * stale, and the rule runs again. A torn last line (a kill mid-write) is ignored.
+ */
+import type { Rule } from "../workflow.ts";
+import type { RuleState } from "../schedule/types.ts";
+
+export const logHeader = "# skein-flow-log 1";
+
+/** FNV-1a, 32 bits, over the parts of a rule that decide what it makes. */
+export function ruleHash(rule: Rule): string {
+  let hash = 0x811c9dc5;
+  const text = `${rule.command}\0${rule.targets.map((t) => t.path).join("\0")}\0${rule.sources.map((s) => s.path).join("\0")}`;
+  for (let i = 0; i < text.length; i++) {
+    hash ^= text.charCodeAt(i);
+    hash = Math.imul(hash, 0x01000193);
+  }
+  return (hash >>> 0).toString(16).padStart(8, "0");
+}
+
+export function logLine(timeMs: number, rule: number, state: RuleState, attempt: number, hash: string): string {
+  return `${Math.round(timeMs)} ${rule} ${state} ${attempt} ${hash}\n`;
+}
+
+export interface LogSummary {
+  /** Rules whose last valid line says done. */
+  readonly done: Set<number>;
+  /** Rules that ever started (their targets were made by this workflow). */
+  readonly started: Set<number>;
+  /** Rules whose last line says running: interrupted, their outputs may be partial. */
+  readonly interrupted: Set<number>;
+  /** Lines per rule that say done, for checking that nothing completed twice. */
+  readonly doneLines: Map<number, number>;
+}
+
+/** Replays a log against the current rules. Lines for other rule texts are ignored. */
+export function readLog(text: string, rules: readonly Rule[]): LogSummary {
+  const hashes = new Map<number, string>();
+  const hashOf = (rule: number) => {
+    let hash = hashes.get(rule);
+    if (hash === undefined) hashes.set(rule, (hash = ruleHash(rules[rule]!)));
+    return hash;
+  };
+  const last = new Map<number, string>();
+  const started = new Set<number>();
+  const doneLines = new Map<number, number>();
+  const lines = text.split("\n");
+  if (!text.endsWith("\n")) lines.pop(); // torn write
+  for (const line of lines) {
+    if (!line || line.startsWith("#")) continue;
+    const [, ruleText, state, , hash] = line.split(" ");
+    const rule = Number(ruleText);
+    if (!Number.isInteger(rule) || rule < 0 || rule >= rules.length || hash !== hashOf(rule)) continue;
+    last.set(rule, state!);
+    if (state === "running") started.add(rule);
+    if (state === "done") doneLines.set(rule, (doneLines.get(rule) ?? 0) + 1);
+  }
+  const done = new Set<number>();
+  const interrupted = new Set<number>();
+  for (const [rule, state] of last) {
+    if (state === "done") done.add(rule);
+    else if (state === "running") interrupted.add(rule);
+  }
+  return { done, started, interrupted, doneLines };
+}

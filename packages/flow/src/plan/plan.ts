@@ -1,0 +1,114 @@
+/**
+ * Planning turns the rules into a DAG: which rule makes each file, which rules each rule waits
+ * for, and checks that fail with a location: a target made by two rules, a source that no rule
+ * makes and that does not exist, a cycle (printed). A directory source also waits for rules
+ * that make files inside it, and a file inside a directory target waits for that directory's
+ * rule. Everything is a map look-up per file name: linear in the size of the workflow.
+ */
+import { posix } from "node:path";
+import { formatLocation, WorkflowError } from "../language/errors.ts";
+import type { Rule, Workflow } from "../workflow.ts";
+import { findCycle } from "./cycle.ts";
+
+export interface Plan {
+  readonly workflow: Workflow;
+  /** Rule index → indexes of the rules it waits for (no duplicates). */
+  readonly dependencies: ReadonlyArray<readonly number[]>;
+  /** Rule index → indexes of the rules that wait for it. */
+  readonly dependants: ReadonlyArray<readonly number[]>;
+  /** File path → index of the rule that makes it. */
+  readonly producers: ReadonlyMap<string, number>;
+  /** Every rule after the rules it waits for. */
+  readonly order: readonly number[];
+}
+
+/** Kahn's algorithm: a topological order, linear in rules and edges. */
+function topologicalOrder(dependencies: ReadonlyArray<readonly number[]>, dependants: ReadonlyArray<readonly number[]>): number[] {
+  const waiting = dependencies.map((list) => list.length);
+  const order: number[] = [];
+  for (let rule = 0; rule < waiting.length; rule++) if (waiting[rule] === 0) order.push(rule);
+  for (let index = 0; index < order.length; index++) {
+    for (const dependant of dependants[order[index]!]!) if (--waiting[dependant]! === 0) order.push(dependant);
+  }
+  return order;
+}
+
+export interface PlanComponents {
+  /** Whether a path exists, relative to the workflow's directory (the only I/O planning needs). */
+  exists(path: string): boolean;
+}
+
+function ancestors(path: string): string[] {
+  const out: string[] = [];
+  for (let dir = posix.dirname(path); dir !== "." && dir !== "/" && dir !== path; dir = posix.dirname(dir)) out.push(dir);
+  return out;
+}
+
+class Planner {
+  readonly producers = new Map<string, number>();
+  private insideDirectory: Map<string, number[]> | undefined;
+
+  constructor(readonly workflow: Workflow) {
+    for (const rule of workflow.rules) {
+      for (const target of rule.targets) {
+        const other = this.producers.get(target.path);
+        if (other !== undefined) {
+          const first = workflow.rules[other]!.targets.find((t) => t.path === target.path)!;
+          throw new WorkflowError(target.location, `target '${target.path}' is made by two rules (also at ${formatLocation(first.location)})`);
+        }
+        this.producers.set(target.path, rule.id);
+      }
+    }
+  }
+
+  /** Rules that make files strictly inside `directory` (built on first need). */
+  private producersInside(directory: string): readonly number[] {
+    if (!this.insideDirectory) {
+      this.insideDirectory = new Map();
+      for (const [path, rule] of this.producers) {
+        for (const dir of ancestors(path)) {
+          const list = this.insideDirectory.get(dir) ?? [];
+          if (list[list.length - 1] !== rule) list.push(rule);
+          this.insideDirectory.set(dir, list);
+        }
+      }
+    }
+    return this.insideDirectory.get(directory) ?? [];
+  }
+
+  dependenciesOf(rule: Rule, components: PlanComponents): number[] {
+    const found = new Set<number>();
+    for (const source of rule.sources) {
+      const producer = this.producers.get(source.path);
+      if (producer !== undefined) {
+        found.add(producer);
+        continue;
+      }
+      const inside = this.producersInside(source.path);
+      for (const r of inside) found.add(r);
+      const container = ancestors(source.path).find((dir) => this.producers.has(dir));
+      if (container !== undefined) found.add(this.producers.get(container)!);
+      if (inside.length === 0 && container === undefined && !components.exists(source.path)) {
+        throw new WorkflowError(source.location, `source '${source.path}' is not made by any rule and does not exist`);
+      }
+    }
+    return [...found];
+  }
+}
+
+/** Builds and checks the DAG of a workflow. Throws `WorkflowError` on the first problem. */
+export function plan(workflow: Workflow, components: PlanComponents): Plan {
+  const planner = new Planner(workflow);
+  const dependencies = workflow.rules.map((rule) => planner.dependenciesOf(rule, components));
+  const dependants: number[][] = workflow.rules.map(() => []);
+  dependencies.forEach((list, rule) => {
+    for (const dependency of list) dependants[dependency]!.push(rule);
+  });
+  const cycle = findCycle(dependencies);
+  if (cycle) {
+    const names = cycle.map((index) => workflow.rules[index]!.targets[0]!.path);
+    const first = workflow.rules[cycle[0]!]!;
+    throw new WorkflowError(first.location, `the rules form a cycle: ${[...names, names[0]].join(" -> ")}`);
+  }
+  return { workflow, dependencies, dependants, producers: planner.producers, order: topologicalOrder(dependencies, dependants) };
+}

@@ -1,0 +1,109 @@
+// skein-io-adapter: drives the scheduler state machine with the real clock and timers.
+/**
+ * The real-time driver: feeds executor reports to the scheduler with `performance.now()`,
+ * carries out its actions on the executors, and keeps one timer for its next wake-up. The
+ * simulated driver in `testing/` does the same with virtual time.
+ */
+import type { Executor, ExecutorListener } from "../executors/executor.ts";
+import type { Scheduler } from "../schedule/scheduler.ts";
+import type { SchedulerAction, SchedulerEvent, TaskOutcome } from "../schedule/types.ts";
+import type { Workflow } from "../workflow.ts";
+
+export interface DriverHooks {
+  /** A rule changed state (log, JSON events, progress). */
+  state(action: Extract<SchedulerAction, { type: "state" }>, nowMs: number): void;
+  /** A task is about to start: remove its stale or partial targets. */
+  beforeStart?(rule: number): void;
+}
+
+export interface DriverResult {
+  readonly ok: boolean;
+  readonly reason: string | undefined;
+}
+
+export class Driver implements ExecutorListener {
+  private readonly executors = new Map<string, Executor>();
+  private readonly placement = new Map<number, string>();
+  private timer: NodeJS.Timeout | undefined;
+  private readonly origin = performance.now();
+  private resolveRun!: (result: DriverResult) => void;
+  private started = false;
+  readonly done: Promise<DriverResult>;
+
+  constructor(
+    readonly scheduler: Scheduler,
+    private readonly workflow: Workflow,
+    private readonly hooks: DriverHooks,
+  ) {
+    this.done = new Promise((resolve) => {
+      this.resolveRun = resolve;
+    });
+  }
+
+  nowMs(): number {
+    return performance.now() - this.origin;
+  }
+
+  start(): Promise<DriverResult> {
+    this.started = true;
+    this.apply(this.scheduler.start(this.nowMs()));
+    return this.done;
+  }
+
+  joined(executor: Executor): void {
+    this.executors.set(executor.info.id, executor);
+    this.event({ type: "executor-joined", executor: executor.info });
+  }
+
+  left(executorId: string, reason: string): void {
+    this.executors.delete(executorId);
+    this.event({ type: "executor-left", executorId, reason });
+  }
+
+  finished(task: number, outcome: TaskOutcome): void {
+    this.placement.delete(task);
+    this.event({ type: "task-finished", task, outcome });
+  }
+
+  stop(reason: string): void {
+    this.event({ type: "stop", reason });
+  }
+
+  private event(event: SchedulerEvent): void {
+    if (!this.started) {
+      // Executors that join before the run starts are known to the scheduler at its start.
+      this.scheduler.handle(event, this.nowMs());
+      return;
+    }
+    this.apply(this.scheduler.handle(event, this.nowMs()));
+  }
+
+  private apply(actions: SchedulerAction[]): void {
+    const nowMs = this.nowMs();
+    for (const action of actions) {
+      if (action.type === "state") this.hooks.state(action, nowMs);
+      else if (action.type === "start") {
+        this.hooks.beforeStart?.(action.rule);
+        this.placement.set(action.task, action.executorId);
+        this.executors.get(action.executorId)!.start({ task: action.task, rule: this.workflow.rules[action.rule]!, attempt: action.attempt });
+      } else if (action.type === "abort") {
+        this.placement.delete(action.task);
+        this.executors.get(action.executorId)?.abort(action.task);
+      } else {
+        clearTimeout(this.timer);
+        this.timer = undefined;
+        this.resolveRun({ ok: action.ok, reason: action.reason });
+        return;
+      }
+    }
+    this.arm();
+  }
+
+  private arm(): void {
+    const wakeMs = this.scheduler.nextWakeMs();
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    if (wakeMs === undefined) return;
+    this.timer = setTimeout(() => this.event({ type: "tick" }), Math.max(0, wakeMs - this.nowMs()) + 1);
+  }
+}

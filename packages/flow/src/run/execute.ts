@@ -1,0 +1,136 @@
+// skein-io-adapter: wires the scheduler to executors, the log file, signals and the terminal.
+/**
+ * Runs what is left of a loaded workflow on the chosen back end and reports as it goes:
+ * each state change goes to the transaction log (and, with --json, to standard output as one
+ * JSON object), failures are explained on standard error, and a terminal gets a progress bar.
+ */
+import { resolve } from "node:path";
+import type { Executor, ExecutorListener } from "../executors/executor.ts";
+import { LocalExecutor } from "../executors/local-executor.ts";
+import type { LogFile } from "../log/log-file.ts";
+import { logLine, ruleHash } from "../log/transaction-log.ts";
+import { Scheduler } from "../schedule/scheduler.ts";
+import type { RuleState, TaskOutcome } from "../schedule/types.ts";
+import type { Rule } from "../workflow.ts";
+import { removeTargets } from "./clean.ts";
+import { Driver } from "./driver.ts";
+import { progressLine } from "./progress.ts";
+import type { Loaded } from "./run-flow.ts";
+import type { Output, RunInit } from "./run-options.ts";
+
+export interface ExecuteResult {
+  readonly ok: boolean;
+  readonly reason: string | undefined;
+  readonly ran: number;
+  readonly stateOf: (rule: number) => RuleState;
+}
+
+/** A back end adds its executors through the listener and returns how to shut it down. */
+export type BackEnd = (context: BackEndContext) => Promise<{ close(): Promise<void> }>;
+
+export interface BackEndContext {
+  readonly loaded: Loaded;
+  readonly init: RunInit;
+  readonly listener: ExecutorListener;
+  readonly output: Output;
+  readonly local: LocalMachine;
+  readonly runNested: (rule: Rule) => Promise<TaskOutcome>;
+}
+
+export interface LocalMachine {
+  readonly cores: number;
+  readonly memoryMb: number;
+}
+
+const backEnds = new Map<string, () => Promise<BackEnd>>([
+  ["workers", async () => (await import("../workers/worker-back-end.ts")).workersBackEnd],
+  ["slurm", async () => (await import("../executors/slurm-back-end.ts")).slurmBackEnd],
+]);
+
+function localExecutor(context: BackEndContext, runsRemoteRules: boolean): Executor {
+  const { local } = context;
+  const info = {
+    id: "local",
+    capacity: { cores: local.cores, memoryMb: local.memoryMb, diskMb: Number.MAX_SAFE_INTEGER, gpus: 0 },
+    runsLocalRules: true,
+    runsRemoteRules,
+    fastAbort: false,
+  };
+  const outputFd = context.init.json ? 2 : 1;
+  return new LocalExecutor({ info, directory: context.loaded.directory, outputFd, runNested: context.runNested }, context.listener);
+}
+
+function nestedRunner(loaded: Loaded, init: RunInit, output: Output): (rule: Rule) => Promise<TaskOutcome> {
+  return async (rule) => {
+    const { runFlow } = await import("./run-flow.ts");
+    const nested = rule.nested!;
+    const code = await runFlow(
+      { file: resolve(loaded.directory, nested.file), directory: resolve(loaded.directory, nested.directory ?? "."), jobs: init.jobs, progress: false, json: init.json, retryCount: init.retryCount },
+      output,
+    );
+    return code === 0 ? { ok: true } : { ok: false, reason: `nested workflow ${nested.file} failed` };
+  };
+}
+
+export async function execute(loaded: Loaded, complete: Set<number>, log: LogFile, init: RunInit, output: Output, local: LocalMachine): Promise<ExecuteResult> {
+  const rules = loaded.plan.workflow.rules;
+  const target = init.target ?? "local";
+  const scheduler = new Scheduler(
+    loaded.plan,
+    {
+      retryCount: init.retryCount ?? 0,
+      backoff: { initialMs: init.retryDelayMs ?? 1_000 },
+      fastAbortMultiplier: target === "workers" && init.fastAbortMultiplier !== 0 ? (init.fastAbortMultiplier ?? 3) : undefined,
+      executorsMayJoin: target === "workers",
+    },
+    { random: Math.random, isDone: (rule) => complete.has(rule) },
+  );
+  const progress = init.progress ?? (process.stderr.isTTY === true && !init.json);
+  let ran = 0;
+  const hashes = new Map<number, string>();
+  const driver = new Driver(scheduler, loaded.plan.workflow, {
+    state(action, nowMs) {
+      const rule = rules[action.rule]!;
+      if (action.state === "running" || action.state === "done" || action.state === "failed" || action.state === "retrying") {
+        let hash = hashes.get(action.rule);
+        if (hash === undefined) hashes.set(action.rule, (hash = ruleHash(rule)));
+        log.append(logLine(Date.now(), action.rule, action.state, action.attempt, hash));
+      }
+      if (action.state === "done") ran++;
+      if (init.json) {
+        const { state, attempt, executorId, reason, durationMs } = action;
+        const event = { timeMs: Math.round(nowMs), rule: action.rule, target: rule.targets[0]!.path, state, attempt, executorId, reason, durationMs };
+        output.out(`${JSON.stringify(event)}\n`);
+      }
+      if (action.reason && action.reason !== "retry") output.err(`skein flow: ${rule.targets[0]!.path}: ${action.state}: ${action.reason}\n`);
+    },
+    beforeStart: (rule) => removeTargets(loaded.plan.workflow, rule, loaded.directory),
+  });
+  const context: BackEndContext = { loaded, init, listener: driver, output, local, runNested: nestedRunner(loaded, init, output) };
+  const executors: Executor[] = [];
+  const listener: ExecutorListener = {
+    joined: (executor) => {
+      executors.push(executor);
+      driver.joined(executor);
+    },
+    left: (executorId, reason) => driver.left(executorId, reason),
+    finished: (task, outcome) => driver.finished(task, outcome),
+  };
+  const backEnd = target === "local" ? undefined : await (await backEnds.get(target)!())({ ...context, listener });
+  listener.joined(localExecutor({ ...context, listener }, target === "local"));
+  const interrupt = () => driver.stop("interrupted");
+  process.once("SIGINT", interrupt);
+  const timer = progress ? setInterval(() => output.err(`\r${progressLine({ counts: scheduler.counts(), workers: scheduler.executorCount - 1, elapsedMs: driver.nowMs() }, process.stderr.columns ?? 100)}`), 200) : undefined;
+  try {
+    const result = await driver.start();
+    return { ...result, ran, stateOf: (rule) => scheduler.stateOf(rule) };
+  } finally {
+    process.removeListener("SIGINT", interrupt);
+    if (timer) {
+      clearInterval(timer);
+      output.err(`\r${progressLine({ counts: scheduler.counts(), workers: scheduler.executorCount - 1, elapsedMs: driver.nowMs() }, process.stderr.columns ?? 100)}\n`);
+    }
+    for (const executor of executors) await executor.close();
+    await backEnd?.close();
+  }
+}

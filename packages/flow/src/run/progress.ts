@@ -1,0 +1,32 @@
+/**
+ * The progress line shown on a terminal: rules waiting / running / done / failed, workers
+ * connected and an estimate of the time left from the mean task time so far.
+ */
+import type { RuleState } from "../schedule/types.ts";
+
+export interface ProgressSnapshot {
+  readonly counts: Record<RuleState, number>;
+  readonly workers: number;
+  readonly elapsedMs: number;
+}
+
+function formatDuration(ms: number): string {
+  const seconds = Math.round(ms / 1000);
+  if (seconds < 60) return `${seconds}s`;
+  if (seconds < 3600) return `${Math.floor(seconds / 60)}m${String(seconds % 60).padStart(2, "0")}s`;
+  return `${Math.floor(seconds / 3600)}h${String(Math.floor(seconds / 60) % 60).padStart(2, "0")}m`;
+}
+
+/** One line, at most `width` characters. */
+export function progressLine(snapshot: ProgressSnapshot, width: number): string {
+  const { counts, workers, elapsedMs } = snapshot;
+  const total = Object.values(counts).reduce((a, b) => a + b, 0);
+  const finished = counts.done + counts.failed;
+  const waiting = counts.waiting + counts.ready + counts.retrying;
+  const eta = counts.done > 0 && finished < total ? formatDuration((elapsedMs / counts.done) * (total - finished)) : "?";
+  const text = `waiting ${waiting}  running ${counts.running}  done ${counts.done}  failed ${counts.failed}  workers ${workers}  ETA ${finished === total ? "0s" : eta}`;
+  const barWidth = Math.max(0, Math.min(30, width - text.length - 4));
+  const filled = total === 0 ? barWidth : Math.round((barWidth * finished) / total);
+  const bar = barWidth > 0 ? `[${"#".repeat(filled)}${"-".repeat(barWidth - filled)}] ` : "";
+  return `${bar}${text}`.slice(0, width);
+}

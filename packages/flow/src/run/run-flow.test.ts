@@ -1,0 +1,123 @@
+import assert from "node:assert/strict";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, test } from "node:test";
+import { runFlow } from "./run-flow.ts";
+import type { Output, RunInit } from "./run-options.ts";
+
+const roots: string[] = [];
+after(() => {
+  for (const root of roots) rmSync(root, { recursive: true, force: true });
+});
+
+function workspace(files: Record<string, string>): string {
+  const root = mkdtempSync(join(tmpdir(), "skein-flow-"));
+  roots.push(root);
+  for (const [name, text] of Object.entries(files)) writeFileSync(join(root, name), text);
+  return root;
+}
+
+async function run(root: string, init: Partial<RunInit> = {}): Promise<{ code: number; out: string; err: string }> {
+  let out = "";
+  let err = "";
+  const output: Output = { out: (t) => (out += t), err: (t) => (err += t) };
+  const code = await runFlow({ file: join(root, "w.mf"), jobs: 2, progress: false, environment: {}, ...init }, output);
+  return { code, out, err };
+}
+
+const pipeline = "X=hi\nall: a b\n\tcat a b > all\na:\n\techo $(X) > a\nb: in\n\tLOCAL tr a-z A-Z < in > b\n";
+
+test("run: builds the targets; a second run has nothing to do; --clean restores the directory", async () => {
+  const root = workspace({ "w.mf": pipeline, in: "input\n" });
+  const before = readdirSync(root).sort();
+  const first = await run(root);
+  assert.equal(first.code, 0, first.err);
+  assert.equal(readFileSync(join(root, "all"), "utf8"), "hi\nINPUT\n");
+  const second = await run(root);
+  assert.equal(second.code, 0);
+  assert.match(second.err, /nothing to do/);
+  assert.equal((await run(root, { clean: true })).code, 0);
+  assert.deepEqual(readdirSync(root).sort(), before);
+});
+
+test("run: a target deleted after the run is made again, with what depends on it", async () => {
+  const root = workspace({ "w.mf": pipeline, in: "input\n" });
+  assert.equal((await run(root)).code, 0);
+  rmSync(join(root, "a"));
+  const again = await run(root, { json: true });
+  const ran = again.out.trim().split("\n").map((l) => JSON.parse(l)).filter((e) => e.state === "done").map((e) => e.target);
+  assert.deepEqual(ran.sort(), ["a", "all"]);
+});
+
+test("run: a command that succeeds without making its target fails, naming the file", async () => {
+  const root = workspace({ "w.mf": "out other:\n\ttouch out\n" });
+  const result = await run(root);
+  assert.equal(result.code, 1);
+  assert.match(result.err, /did not create other/);
+});
+
+test("run: a failing rule is retried with backoff and then succeeds", async () => {
+  const root = workspace({ "w.mf": "out:\n\ttest -e marker && touch out || { touch marker; exit 3; }\n" });
+  const result = await run(root, { retryCount: 2, retryDelayMs: 5 });
+  assert.equal(result.code, 0, result.err);
+  assert.match(result.err, /exit code 3; retry in \d+ ms/);
+});
+
+test("run: after the retry budget the run stops, keeps what is done, and exits non-zero", async () => {
+  const root = workspace({ "w.mf": "bad:\n\texit 1\nafter: bad\n\ttouch after\ngood:\n\ttouch good\n" });
+  const result = await run(root, { retryCount: 1, retryDelayMs: 1, jobs: 1 });
+  assert.equal(result.code, 1);
+  assert.match(result.err, /stopped: rule 0 failed: exit code 1/);
+  assert.equal(existsSync(join(root, "after")), false);
+  const log = readFileSync(join(root, "w.mf.skeinlog"), "utf8");
+  assert.equal(log.split("\n").filter((l) => / 0 running /.test(l)).length, 2);
+});
+
+test("run: --dry-run prints what would run and runs nothing", async () => {
+  const root = workspace({ "w.mf": pipeline, in: "x\n" });
+  const result = await run(root, { dryRun: true });
+  assert.equal(result.out, "echo hi > a\nLOCAL tr a-z A-Z < in > b\ncat a b > all\n");
+  assert.equal(existsSync(join(root, "a")), false);
+});
+
+test("run: --json prints one event per state change; --dot colours the DAG by state", async () => {
+  const root = workspace({ "w.mf": pipeline, in: "x\n" });
+  const result = await run(root, { json: true, dotFile: join(root, "g.dot") });
+  const events = result.out.trim().split("\n").map((line) => JSON.parse(line));
+  assert.deepEqual(events.filter((e) => e.rule === 0).map((e) => e.state), ["ready", "running", "done"]);
+  const dot = readFileSync(join(root, "g.dot"), "utf8");
+  assert.match(dot, /^digraph workflow/);
+  assert.equal(dot.match(/fillcolor=palegreen/g)?.length, 3);
+});
+
+test("run: exported variables reach the job's environment", async () => {
+  const root = workspace({ "w.mf": "export GREETING=hello\nout:\n\techo \\$GREETING > out\n" });
+  assert.equal((await run(root)).code, 0);
+  assert.equal(readFileSync(join(root, "out"), "utf8"), "hello\n");
+});
+
+test("run: a nested MAKEFLOW rule runs the child workflow in its directory", async () => {
+  const root = workspace({ "w.mf": "sub/result: sub/child.mf\n\tMAKEFLOW sub/child.mf sub\n" });
+  const { mkdirSync } = await import("node:fs");
+  mkdirSync(join(root, "sub"));
+  writeFileSync(join(root, "sub", "child.mf"), "result: part\n\tcp part result\npart:\n\techo nested > part\n");
+  const result = await run(root);
+  assert.equal(result.code, 0, result.err);
+  assert.equal(readFileSync(join(root, "sub", "result"), "utf8"), "nested\n");
+});
+
+test("run: a workflow error prints file:line:column and exits non-zero", async () => {
+  const root = workspace({ "w.mf": "a: missing-source\n\tcmd\n" });
+  const result = await run(root);
+  assert.equal(result.code, 1);
+  assert.match(result.err, /w\.mf:1:4: source 'missing-source' is not made by any rule and does not exist/);
+});
+
+test("run: the JSON form runs like the Makeflow form", async () => {
+  const root = workspace({
+    "w.mf": JSON.stringify({ rules: [{ command: "echo json > out", outputs: ["out"] }, { command: "cp out copy", inputs: ["out"], outputs: ["copy"], local_job: true }] }),
+  });
+  assert.equal((await run(root)).code, 0);
+  assert.equal(readFileSync(join(root, "copy"), "utf8"), "json\n");
+});

@@ -1,0 +1,102 @@
+// skein-io-adapter: reads the workflow, checks files, and wires executors, log and output.
+/**
+ * One run of `skein flow`: parse, plan, read the transaction log, then clean, dry-run, or run
+ * what is left with the chosen back end. Resolves to the process exit code: 0 when every rule
+ * is done, 1 when a rule failed for good or the workflow has an error.
+ */
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { availableParallelism, totalmem } from "node:os";
+import { dirname, resolve } from "node:path";
+import { WorkflowError } from "../language/errors.ts";
+import { parseWorkflow } from "../language/parse-workflow.ts";
+import { LogFile, readLogText } from "../log/log-file.ts";
+import { type LogSummary, readLog } from "../log/transaction-log.ts";
+import { type Plan, plan } from "../plan/plan.ts";
+import type { RuleState } from "../schedule/types.ts";
+import { clean } from "./clean.ts";
+import { toDot } from "./dot.ts";
+import { execute } from "./execute.ts";
+import type { Output, RunInit } from "./run-options.ts";
+
+export const standardOutput: Output = {
+  out: (text) => process.stdout.write(text),
+  err: (text) => process.stderr.write(text),
+};
+
+export interface Loaded {
+  readonly plan: Plan;
+  readonly directory: string;
+  readonly logPath: string;
+  readonly summary: LogSummary;
+}
+
+/** Parses and plans the workflow and reads its log; throws WorkflowError on a problem. */
+export function loadWorkflow(init: RunInit): Loaded {
+  const file = resolve(init.file);
+  const directory = resolve(init.directory ?? dirname(file));
+  const text = readFileSync(file, "utf8");
+  const workflow = parseWorkflow(text, { file: init.file, environment: init.environment ?? process.env });
+  const planned = plan(workflow, { exists: (path) => existsSync(resolve(directory, path)) });
+  const logPath = `${file}.skeinlog`;
+  return { plan: planned, directory, logPath, summary: readLog(readLogText(logPath), workflow.rules) };
+}
+
+/**
+ * Rules that count as complete: done in the log, every target still present, and every rule
+ * they wait for complete too (a rule made again makes its dependants stale).
+ */
+export function completedRules(loaded: Loaded): Set<number> {
+  const complete = new Set<number>();
+  const { plan: planned, summary, directory } = loaded;
+  for (const rule of planned.order) {
+    if (!summary.done.has(rule)) continue;
+    if (!planned.dependencies[rule]!.every((dependency) => complete.has(dependency))) continue;
+    const targets = planned.workflow.rules[rule]!.targets;
+    if (targets.every((t) => existsSync(resolve(directory, t.path)))) complete.add(rule);
+  }
+  return complete;
+}
+
+function stateFromLog(complete: Set<number>, summary: LogSummary): (rule: number) => RuleState {
+  return (rule) => (complete.has(rule) ? "done" : summary.interrupted.has(rule) ? "failed" : "waiting");
+}
+
+export async function runFlow(init: RunInit, output: Output = standardOutput): Promise<number> {
+  let loaded: Loaded;
+  try {
+    if (!existsSync(init.file)) throw new Error(`${init.file}: no such workflow file`);
+    loaded = loadWorkflow(init);
+  } catch (error) {
+    output.err(`${error instanceof WorkflowError ? error.message : (error as Error).message}\n`);
+    return 1;
+  }
+  if (init.clean) {
+    const removed = clean(loaded.plan.workflow, loaded.summary, loaded.directory, loaded.logPath);
+    output.err(`skein flow: removed ${removed.length} files and the log\n`);
+    return 0;
+  }
+  const complete = completedRules(loaded);
+  const rules = loaded.plan.workflow.rules;
+  if (init.dryRun) {
+    for (const index of loaded.plan.order) {
+      const rule = rules[index]!;
+      if (!complete.has(index)) output.out(`${rule.local ? "LOCAL " : ""}${rule.command}\n`);
+    }
+    return 0;
+  }
+  if (complete.size === rules.length) {
+    output.err("skein flow: nothing to do, every rule is done\n");
+    if (init.dotFile) writeFileSync(init.dotFile, toDot(loaded.plan, stateFromLog(complete, loaded.summary)));
+    return 0;
+  }
+  const log = new LogFile(loaded.logPath);
+  try {
+    const result = await execute(loaded, complete, log, init, output, { cores: init.jobs ?? availableParallelism(), memoryMb: Math.floor(totalmem() / 1048576) });
+    if (init.dotFile) writeFileSync(init.dotFile, toDot(loaded.plan, result.stateOf));
+    if (result.ok) output.err(`skein flow: done, ${result.ran} rules ran\n`);
+    else output.err(`skein flow: stopped: ${result.reason}\n`);
+    return result.ok ? 0 : 1;
+  } finally {
+    log.close();
+  }
+}

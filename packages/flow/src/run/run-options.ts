@@ -1,0 +1,36 @@
+/** Options of one flow run, as the CLI (or a test) gives them. */
+export interface RunInit {
+  /** The workflow file (Makeflow text, or JSON when it ends in .json/.jx). */
+  readonly file: string;
+  /** Directory the workflow's paths are relative to (default: the file's directory). */
+  readonly directory?: string;
+  /** Concurrent local jobs (default: the number of cores). */
+  readonly jobs?: number;
+  readonly target?: "local" | "workers" | "slurm";
+  readonly clean?: boolean;
+  readonly dryRun?: boolean;
+  /** Write the DAG, coloured by state, to this file at the end. */
+  readonly dotFile?: string;
+  /** One JSON object per state change on standard output. */
+  readonly json?: boolean;
+  readonly retryCount?: number;
+  readonly retryDelayMs?: number;
+  /** Port for workers to connect to (-T workers; 0 picks a free one). */
+  readonly port?: number;
+  readonly passwordFile?: string;
+  /** k of the fast-abort rule mean + k·stddev (-T workers; default 3; 0 turns it off). */
+  readonly fastAbortMultiplier?: number;
+  /** Show the progress bar (default: when standard error is a terminal). */
+  readonly progress?: boolean;
+  /** Environment for variable fallback and resource defaults (default: process.env). */
+  readonly environment?: Readonly<Record<string, string | undefined>>;
+  /** Called with the listening port once workers can connect (-T workers). */
+  readonly onListening?: (port: number) => void;
+  /** Seconds between Slurm queue polls (default 1). */
+  readonly slurmPollMs?: number;
+}
+
+export interface Output {
+  out(text: string): void;
+  err(text: string): void;
+}

@@ -1,0 +1,171 @@
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { parseMakeflow } from "../language/parse-makeflow.ts";
+import { plan } from "../plan/plan.ts";
+import { simulate, worker } from "../testing/simulated-cluster.ts";
+
+const planOf = (text: string) => plan(parseMakeflow(text, { file: "w.mf" }), { exists: () => true });
+const independent = (count: number, extra = "") =>
+  planOf(Array.from({ length: count }, (_, i) => `o${i}:\n${extra}\ttouch o${i}`).join("\n"));
+const ok = { ok: true } as const;
+const local = (cores: number) => worker("local", cores, { runsLocalRules: true, fastAbort: false });
+
+test("scheduler: independent rules all run, never more at once than the cores (seed 1)", () => {
+  const result = simulate(independent(50), {
+    seed: 1,
+    scheduler: {},
+    executors: [{ atMs: 0, executor: local(2) }],
+    behaviour: (_, random) => ({ durationMs: 10 + random() * 10, outcome: ok }),
+  });
+  assert.equal(result.ok, true);
+  assert.equal(result.scheduler.counts().done, 50);
+  assert.ok(result.endMs >= 25 * 10 && result.endMs <= 25 * 20 + 1, `took ${result.endMs} virtual ms`);
+});
+
+test("scheduler: a chain runs in dependency order, one rule at a time", () => {
+  const chain = planOf(["a:\n\tx", "b: a\n\tx", "c: b\n\tx"].join("\n"));
+  const result = simulate(chain, { seed: 2, scheduler: {}, executors: [{ atMs: 0, executor: local(4) }], behaviour: () => ({ durationMs: 5, outcome: ok }) });
+  const starts = result.actions.filter((a) => a.type === "start").map((a) => (a.type === "start" ? a.rule : -1));
+  assert.deepEqual(starts, [0, 1, 2]);
+  assert.equal(result.endMs, 15);
+});
+
+test("scheduler: failures retry after min(R·T·F^N, M) with R in [1, 2], then succeed", () => {
+  const result = simulate(independent(1), {
+    seed: 3,
+    scheduler: { retryCount: 3, backoff: { initialMs: 100, factor: 2, maxMs: 250 } },
+    executors: [{ atMs: 0, executor: local(1) }],
+    behaviour: ({ attempt }) => ({ durationMs: 1, outcome: attempt < 4 ? { ok: false, reason: "exit 1" } : ok }),
+  });
+  assert.equal(result.ok, true);
+  const startTimes = result.actions.filter((a) => a.type === "start").map((a) => a.atMs);
+  const gaps = startTimes.slice(1).map((t, i) => t - startTimes[i]! - 1);
+  assert.equal(gaps.length, 3);
+  assert.ok(gaps[0]! >= 100 && gaps[0]! <= 200, `first delay ${gaps[0]}`);
+  assert.ok(gaps[1]! >= 200 && gaps[1]! <= 250, `second delay ${gaps[1]}`);
+  assert.ok(Math.abs(gaps[2]! - 250) < 1e-6, `third delay is capped: ${gaps[2]}`);
+});
+
+test("scheduler: after the retry budget the run stops cleanly — running rules finish, dependants never start", () => {
+  const workflow = planOf(["bad:\n\tx", "after: bad\n\tx", "slow:\n\tx"].join("\n"));
+  const result = simulate(workflow, {
+    seed: 4,
+    scheduler: { retryCount: 1, backoff: { initialMs: 10 } },
+    executors: [{ atMs: 0, executor: local(2) }],
+    behaviour: ({ rule }) => (rule === 0 ? { durationMs: 1, outcome: { ok: false, reason: "exit 2" } } : { durationMs: 100, outcome: ok }),
+  });
+  assert.equal(result.ok, false);
+  assert.match(result.reason!, /rule 0 failed: exit 2/);
+  assert.equal(result.scheduler.stateOf(0), "failed");
+  assert.equal(result.scheduler.stateOf(2), "done");
+  assert.ok(!result.actions.some((a) => a.type === "start" && a.rule === 1));
+  assert.equal(result.actions.filter((a) => a.type === "start" && a.rule === 0).length, 2);
+});
+
+test("scheduler: no retries unless asked", () => {
+  const result = simulate(independent(1), {
+    seed: 5,
+    scheduler: {},
+    executors: [{ atMs: 0, executor: local(1) }],
+    behaviour: () => ({ durationMs: 1, outcome: { ok: false, reason: "exit 1" } }),
+  });
+  assert.equal(result.ok, false);
+  assert.equal(result.actions.filter((a) => a.type === "start").length, 1);
+});
+
+test("scheduler: category resources — 2-core rules share a 3-core executor one at a time", () => {
+  const workflow = independent(4, "\t@CORES=2\n");
+  const result = simulate(workflow, { seed: 6, scheduler: {}, executors: [{ atMs: 0, executor: local(3) }], behaviour: () => ({ durationMs: 10, outcome: ok }) });
+  assert.equal(result.endMs, 40);
+});
+
+test("scheduler: LOCAL rules run only on the master's executor", () => {
+  const workflow = planOf("a:\n\tLOCAL x\nb:\n\tx\nc:\n\tx\n");
+  const result = simulate(workflow, {
+    seed: 7,
+    scheduler: { executorsMayJoin: true },
+    executors: [{ atMs: 0, executor: worker("local", 1, { runsLocalRules: true, runsRemoteRules: false }) }, { atMs: 0, executor: worker("w1", 1) }],
+    behaviour: () => ({ durationMs: 10, outcome: ok }),
+  });
+  const where = result.actions.flatMap((a) => (a.type === "start" ? [[a.rule, a.executorId]] : []));
+  assert.deepEqual(where, [[0, "local"], [1, "w1"], [2, "w1"]]);
+});
+
+test("scheduler: a rule bigger than every executor fails with the reason when none can join", () => {
+  const workflow = independent(1, "\t@CORES=8\n");
+  const result = simulate(workflow, { seed: 8, scheduler: {}, executors: [{ atMs: 0, executor: local(2) }], behaviour: () => ({ durationMs: 1, outcome: ok }) });
+  assert.equal(result.ok, false);
+  assert.match(result.reason!, /needs 8 cores/);
+});
+
+test("scheduler: a big rule waits for a big worker when workers may join", () => {
+  const workflow = independent(1, "\t@CORES=8\n");
+  const result = simulate(workflow, {
+    seed: 9,
+    scheduler: { executorsMayJoin: true },
+    executors: [{ atMs: 0, executor: worker("small", 2) }, { atMs: 500, executor: worker("big", 8) }],
+    behaviour: () => ({ durationMs: 1, outcome: ok }),
+  });
+  assert.equal(result.ok, true);
+  assert.equal(result.endMs, 501);
+});
+
+test("scheduler: a lost worker's tasks run elsewhere and do not count as failures (seed 10)", () => {
+  const result = simulate(independent(20), {
+    seed: 10,
+    scheduler: { executorsMayJoin: true },
+    executors: [{ atMs: 0, executor: worker("w1", 2) }, { atMs: 0, executor: worker("w2", 2) }],
+    departures: [{ atMs: 25, executorId: "w1" }],
+    behaviour: () => ({ durationMs: 10, outcome: ok }),
+  });
+  assert.equal(result.ok, true);
+  const rerun = result.actions.filter((a) => a.type === "state" && a.state === "ready" && a.reason?.includes("w1 left"));
+  assert.equal(rerun.length, 2);
+  assert.ok(result.actions.filter((a) => a.type === "start" && a.atMs > 25).every((a) => a.type === "start" && a.executorId === "w2"));
+});
+
+test("scheduler: fast abort reruns a straggler elsewhere after mean + k·stddev (seed 11)", () => {
+  const result = simulate(independent(30), {
+    seed: 11,
+    scheduler: { executorsMayJoin: true, fastAbortMultiplier: 3, fastAbortSamplesMin: 10, fastAbortSlackMs: 5 },
+    executors: [{ atMs: 0, executor: worker("w1", 1) }, { atMs: 0, executor: worker("w2", 1) }],
+    behaviour: ({ rule, attempt }, random) => ({ durationMs: rule === 25 && attempt === 1 ? 100_000 : 10 + random(), outcome: ok }),
+  });
+  assert.equal(result.ok, true);
+  const aborts = result.actions.filter((a) => a.type === "abort");
+  assert.equal(aborts.length, 1);
+  assert.match(aborts[0]!.type === "abort" ? aborts[0]!.reason : "", /fast abort/);
+  const restarts = result.actions.filter((a) => a.type === "start" && a.rule === 25);
+  assert.notEqual(restarts[0]!.type === "start" && restarts[0]!.executorId, restarts[1]!.type === "start" && restarts[1]!.executorId);
+  assert.ok(result.endMs < 1_000, `the straggler did not hold the workflow back: ${result.endMs}`);
+});
+
+test("scheduler: rules done in the log are not run again", () => {
+  const chain = planOf(["a:\n\tx", "b: a\n\tx", "c: b\n\tx"].join("\n"));
+  const result = simulate(chain, {
+    seed: 12,
+    scheduler: {},
+    isDone: (rule) => rule < 2,
+    executors: [{ atMs: 0, executor: local(1) }],
+    behaviour: () => ({ durationMs: 5, outcome: ok }),
+  });
+  assert.deepEqual(result.actions.flatMap((a) => (a.type === "start" ? [a.rule] : [])), [2]);
+});
+
+test("scheduler: the same seed gives the same trace; another seed may not", () => {
+  const run = (seed: number) =>
+    simulate(independent(40), {
+      seed,
+      scheduler: { retryCount: 2, backoff: { initialMs: 5 }, executorsMayJoin: true },
+      executors: [{ atMs: 0, executor: worker("w1", 2) }, { atMs: 3, executor: worker("w2", 1) }],
+      departures: [{ atMs: 40, executorId: "w2" }],
+      behaviour: (_, random) => ({ durationMs: 1 + random() * 20, outcome: random() < 0.2 ? { ok: false, reason: "flaky" } : ok }),
+    }).trace.join("\n");
+  assert.equal(run(13), run(13));
+  assert.notEqual(run(13), run(14));
+});
+
+test("scheduler: 20 000 independent rules dispatch in linear time", () => {
+  const result = simulate(independent(20_000), { seed: 15, scheduler: {}, executors: [{ atMs: 0, executor: local(2) }], behaviour: () => ({ durationMs: 1, outcome: ok }) });
+  assert.equal(result.scheduler.counts().done, 20_000);
+});

@@ -1,0 +1,351 @@
+/**
+ * The scheduler as a sans-IO state machine. It is fed events (an executor joined or left, a
+ * task finished, time passed) with the current time, and returns actions (start task T of rule
+ * R on executor E, abort a task, a rule changed state, the workflow finished). It owns the
+ * ready queue, resource accounting, retries with backoff, worker loss and fast abort, and
+ * never touches a clock, a timer, a file or a socket: the CLI drives it with real executors,
+ * tests and the simulator drive it with virtual time and simulated workers.
+ *
+ * The alternative — executors that pull work and keep their own retry timers — spreads the
+ * policy over every back end and makes failures untestable without real processes.
+ */
+import type { Plan } from "../plan/plan.ts";
+import { assert } from "../language/errors.ts";
+import { type BackoffInit, backoffDelayMs } from "./backoff.ts";
+import { type Capacity, describeNeed, fits, give, needOf, take } from "./capacity.ts";
+import { MinHeap } from "./min-heap.ts";
+import { ReadyQueue, type ResourceClass } from "./ready-queue.ts";
+import { RunningStatistics } from "./running-statistics.ts";
+import type { ExecutorInfo, RuleState, SchedulerAction, SchedulerEvent, TaskOutcome } from "./types.ts";
+
+export interface SchedulerInit {
+  /** Failed attempts retried per rule before it fails for good (default 0: no retries unless asked). */
+  retryCount?: number;
+  backoff?: BackoffInit;
+  /** k in mean + k·stddev for fast abort; undefined turns fast abort off. */
+  fastAbortMultiplier?: number;
+  /** Successful tasks of a category needed before fast abort judges it (default 10). */
+  fastAbortSamplesMin?: number;
+  /** Slack added so near-identical tasks are not aborted for noise (default 1 000 ms). */
+  fastAbortSlackMs?: number;
+  /** Fast aborts per rule before it is left to run (default 3). */
+  fastAbortsPerRuleMax?: number;
+  /** Reruns of a rule after losing its executor before it fails for good (default 10). */
+  lostRunsPerRuleMax?: number;
+  /** Whether executors may still join (workers): then a rule too big for every executor waits. */
+  executorsMayJoin?: boolean;
+}
+
+export interface SchedulerComponents {
+  /** Uniform in [0, 1): the jitter of retry delays (seeded in simulation). */
+  random(): number;
+  /** Rules already complete (from the transaction log). */
+  isDone(rule: number): boolean;
+}
+
+interface Task {
+  readonly id: number;
+  readonly rule: number;
+  readonly attempt: number;
+  readonly executor: ExecutorState;
+  readonly startedMs: number;
+  readonly resourceClass: ResourceClass;
+}
+
+interface ExecutorState {
+  readonly info: ExecutorInfo;
+  readonly free: Capacity;
+  readonly tasks: Set<Task>;
+}
+
+interface Wake {
+  readonly atMs: number;
+  readonly kind: "retry" | "deadline";
+  readonly id: number;
+}
+
+const stateCodes: RuleState[] = ["waiting", "ready", "running", "retrying", "done", "failed"];
+
+export class Scheduler {
+  private readonly state: Uint8Array;
+  private readonly waitingFor: Int32Array;
+  private readonly failures: Int32Array;
+  private readonly lostRuns: Int32Array;
+  private readonly fastAborts: Int32Array;
+  private readonly attempts: Int32Array;
+  private readonly avoid: Array<string | undefined>;
+  private readonly classes: ResourceClass[];
+  private readonly ready = new ReadyQueue();
+  private readonly executors = new Map<string, ExecutorState>();
+  private readonly tasks = new Map<number, Task>();
+  private readonly wakes = new MinHeap<Wake>();
+  private readonly statistics = new Map<string, RunningStatistics>();
+  private nextTaskId = 1;
+  private doneCount = 0;
+  private stopping: string | undefined;
+  private finished = false;
+  private actions: SchedulerAction[] = [];
+
+  constructor(
+    private readonly plan: Plan,
+    private readonly init: SchedulerInit,
+    private readonly components: SchedulerComponents,
+  ) {
+    const count = plan.workflow.rules.length;
+    this.state = new Uint8Array(count);
+    this.waitingFor = new Int32Array(count);
+    this.failures = new Int32Array(count);
+    this.lostRuns = new Int32Array(count);
+    this.fastAborts = new Int32Array(count);
+    this.attempts = new Int32Array(count);
+    this.avoid = new Array(count);
+    this.classes = plan.workflow.rules.map((rule) => this.ready.classFor(needOf(rule.resources), rule.local, rule.category));
+  }
+
+  /** Rule states, for progress displays and checkers. */
+  stateOf(rule: number): RuleState {
+    return stateCodes[this.state[rule]!]!;
+  }
+
+  counts(): Record<RuleState, number> {
+    const counts: Record<RuleState, number> = { waiting: 0, ready: 0, running: 0, retrying: 0, done: 0, failed: 0 };
+    for (const code of this.state) counts[stateCodes[code]!]++;
+    return counts;
+  }
+
+  get executorCount(): number {
+    return this.executors.size;
+  }
+
+  /** The earliest time the driver must send a tick, or undefined. */
+  nextWakeMs(): number | undefined {
+    return this.wakes.peek()?.atMs;
+  }
+
+  /** Marks finished rules and queues the ready ones; call once before any event. */
+  start(nowMs: number): SchedulerAction[] {
+    const rules = this.plan.workflow.rules;
+    for (let rule = 0; rule < rules.length; rule++) {
+      if (this.components.isDone(rule)) {
+        this.state[rule] = 4;
+        this.doneCount++;
+      }
+    }
+    for (let rule = 0; rule < rules.length; rule++) {
+      if (this.state[rule] === 4) continue;
+      let waiting = 0;
+      for (const dependency of this.plan.dependencies[rule]!) if (this.state[dependency] !== 4) waiting++;
+      this.waitingFor[rule] = waiting;
+      if (waiting === 0) this.enqueue(rule, undefined);
+    }
+    return this.step(nowMs);
+  }
+
+  handle(event: SchedulerEvent, nowMs: number): SchedulerAction[] {
+    switch (event.type) {
+      case "executor-joined":
+        assert(!this.executors.has(event.executor.id), `executor ${event.executor.id} joined twice`);
+        this.executors.set(event.executor.id, { info: event.executor, free: { ...event.executor.capacity }, tasks: new Set() });
+        break;
+      case "executor-left":
+        this.executorLeft(event.executorId, event.reason);
+        break;
+      case "task-finished":
+        this.taskFinished(event.task, event.outcome, nowMs);
+        break;
+      case "stop":
+        this.stop(event.reason);
+        break;
+      case "tick":
+        break;
+    }
+    return this.step(nowMs);
+  }
+
+  private step(nowMs: number): SchedulerAction[] {
+    this.runDue(nowMs);
+    if (!this.stopping) this.dispatch(nowMs);
+    this.checkFinished();
+    const actions = this.actions;
+    this.actions = [];
+    return actions;
+  }
+
+  private setState(rule: number, state: RuleState, extra: Partial<Extract<SchedulerAction, { type: "state" }>> = {}): void {
+    this.state[rule] = stateCodes.indexOf(state);
+    this.actions.push({ type: "state", rule, state, attempt: this.attempts[rule]!, ...extra });
+  }
+
+  private enqueue(rule: number, reason: string | undefined): void {
+    this.ready.push(this.classes[rule]!, rule);
+    this.setState(rule, "ready", reason === undefined ? {} : { reason });
+  }
+
+  private dispatch(nowMs: number): void {
+    if (this.ready.size === 0) return;
+    for (const resourceClass of this.ready.classes) {
+      for (let rule = this.ready.peek(resourceClass); rule !== undefined; rule = this.ready.peek(resourceClass)) {
+        const executor = this.chooseExecutor(resourceClass, rule);
+        if (!executor) {
+          if (!this.init.executorsMayJoin && !this.couldEverRun(resourceClass)) this.failClass(resourceClass);
+          break;
+        }
+        this.ready.shift(resourceClass);
+        this.startTask(rule, executor, resourceClass, nowMs);
+      }
+    }
+  }
+
+  private eligible(executor: ExecutorState, resourceClass: ResourceClass): boolean {
+    return resourceClass.local ? executor.info.runsLocalRules : executor.info.runsRemoteRules;
+  }
+
+  private chooseExecutor(resourceClass: ResourceClass, rule: number): ExecutorState | undefined {
+    let avoided: ExecutorState | undefined;
+    let alternatives = 0;
+    for (const executor of this.executors.values()) {
+      if (!this.eligible(executor, resourceClass)) continue;
+      if (executor.info.id === this.avoid[rule]) {
+        avoided = executor;
+        continue;
+      }
+      alternatives++;
+      if (fits(resourceClass.need, executor.free)) return executor;
+    }
+    if (avoided && alternatives === 0 && fits(resourceClass.need, avoided.free)) return avoided;
+    return undefined;
+  }
+
+  private couldEverRun(resourceClass: ResourceClass): boolean {
+    if (this.executors.size === 0) return true;
+    for (const executor of this.executors.values()) {
+      if (this.eligible(executor, resourceClass) && fits(resourceClass.need, executor.info.capacity)) return true;
+    }
+    return false;
+  }
+
+  private failClass(resourceClass: ResourceClass): void {
+    const reason = `needs ${describeNeed(resourceClass.need)}, more than any executor has`;
+    for (const rule of this.ready.drain(resourceClass)) this.failForGood(rule, reason);
+  }
+
+  private startTask(rule: number, executor: ExecutorState, resourceClass: ResourceClass, nowMs: number): void {
+    const attempt = ++this.attempts[rule]!;
+    const task: Task = { id: this.nextTaskId++, rule, attempt, executor, startedMs: nowMs, resourceClass };
+    take(executor.free, resourceClass.need);
+    executor.tasks.add(task);
+    this.tasks.set(task.id, task);
+    this.setState(rule, "running", { executorId: executor.info.id });
+    this.actions.push({ type: "start", task: task.id, rule, attempt, executorId: executor.info.id });
+    this.armFastAbort(task, nowMs);
+  }
+
+  private armFastAbort(task: Task, nowMs: number): void {
+    const k = this.init.fastAbortMultiplier;
+    if (k === undefined || !task.executor.info.fastAbort) return;
+    if (this.fastAborts[task.rule]! >= (this.init.fastAbortsPerRuleMax ?? 3)) return;
+    const statistics = this.statistics.get(task.resourceClass.category);
+    if (!statistics || statistics.count < (this.init.fastAbortSamplesMin ?? 10)) return;
+    const allowanceMs = statistics.mean + Math.max(k * statistics.standardDeviation, this.init.fastAbortSlackMs ?? 1_000);
+    this.wakes.push({ atMs: nowMs + allowanceMs, kind: "deadline", id: task.id });
+  }
+
+  private release(task: Task): void {
+    give(task.executor.free, task.resourceClass.need);
+    task.executor.tasks.delete(task);
+    this.tasks.delete(task.id);
+  }
+
+  private taskFinished(taskId: number, outcome: TaskOutcome, nowMs: number): void {
+    const task = this.tasks.get(taskId);
+    if (!task) return; // aborted or lost before it reported: the rerun owns the rule now
+    this.release(task);
+    const durationMs = nowMs - task.startedMs;
+    if (outcome.ok) {
+      this.recordDuration(task.resourceClass.category, durationMs);
+      this.completed(task.rule, durationMs, task.executor.info.id);
+      return;
+    }
+    const failures = ++this.failures[task.rule]!;
+    if (outcome.permanent || failures > (this.init.retryCount ?? 0)) {
+      this.failForGood(task.rule, outcome.reason);
+      return;
+    }
+    const delayMs = backoffDelayMs(failures - 1, this.components.random(), this.init.backoff);
+    this.setState(task.rule, "retrying", { reason: `${outcome.reason}; retry in ${Math.round(delayMs)} ms`, durationMs });
+    this.wakes.push({ atMs: nowMs + delayMs, kind: "retry", id: task.rule });
+  }
+
+  private recordDuration(category: string, durationMs: number): void {
+    let statistics = this.statistics.get(category);
+    if (!statistics) this.statistics.set(category, (statistics = new RunningStatistics()));
+    statistics.add(durationMs);
+  }
+
+  private completed(rule: number, durationMs: number, executorId: string): void {
+    this.doneCount++;
+    this.setState(rule, "done", { durationMs, executorId });
+    for (const dependant of this.plan.dependants[rule]!) {
+      if (--this.waitingFor[dependant]! === 0 && this.state[dependant] === 0) this.enqueue(dependant, undefined);
+    }
+  }
+
+  private failForGood(rule: number, reason: string): void {
+    this.setState(rule, "failed", { reason });
+    this.stopping ??= `rule ${rule} failed: ${reason}`;
+  }
+
+  private runDue(nowMs: number): void {
+    for (let wake = this.wakes.peek(); wake && wake.atMs <= nowMs; wake = this.wakes.peek()) {
+      this.wakes.pop();
+      if (wake.kind === "retry") {
+        if (this.state[wake.id] === 3 && !this.stopping) this.enqueue(wake.id, "retry");
+        continue;
+      }
+      const task = this.tasks.get(wake.id);
+      if (!task) continue;
+      this.release(task);
+      this.fastAborts[task.rule]!++;
+      this.avoid[task.rule] = task.executor.info.id;
+      const reason = `fast abort: ran past mean + k·stddev of category '${task.resourceClass.category}'`;
+      this.actions.push({ type: "abort", task: task.id, rule: task.rule, executorId: task.executor.info.id, reason });
+      this.enqueue(task.rule, reason);
+    }
+  }
+
+  private executorLeft(executorId: string, reason: string): void {
+    const executor = this.executors.get(executorId);
+    if (!executor) return;
+    this.executors.delete(executorId);
+    for (const task of [...executor.tasks].sort((a, b) => a.id - b.id)) {
+      this.release(task);
+      if (++this.lostRuns[task.rule]! > (this.init.lostRunsPerRuleMax ?? 10)) {
+        this.failForGood(task.rule, `lost its executor too often (last: ${reason})`);
+      } else if (!this.stopping) {
+        this.enqueue(task.rule, `executor ${executorId} left: ${reason}`);
+      } else {
+        this.setState(task.rule, "waiting", { reason: `executor ${executorId} left: ${reason}` });
+      }
+    }
+  }
+
+  private stop(reason: string): void {
+    this.stopping ??= reason;
+    for (const task of [...this.tasks.values()].sort((a, b) => a.id - b.id)) {
+      this.release(task);
+      this.actions.push({ type: "abort", task: task.id, rule: task.rule, executorId: task.executor.info.id, reason });
+      this.setState(task.rule, "waiting", { reason });
+    }
+  }
+
+  private checkFinished(): void {
+    if (this.finished) return;
+    if (this.doneCount === this.state.length) {
+      this.finished = true;
+      this.actions.push({ type: "finished", ok: true });
+    } else if (this.stopping && this.tasks.size === 0) {
+      this.finished = true;
+      this.actions.push({ type: "finished", ok: false, reason: this.stopping });
+    }
+  }
+}

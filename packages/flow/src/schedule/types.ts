@@ -1,0 +1,44 @@
+/** Events the scheduler takes and actions it returns. Times are milliseconds on the driver's clock. */
+import type { Capacity } from "./capacity.ts";
+
+export type RuleState = "waiting" | "ready" | "running" | "retrying" | "done" | "failed";
+
+export interface ExecutorInfo {
+  /** Unique and stable for the executor's life, e.g. "local" or "worker-3". */
+  readonly id: string;
+  readonly capacity: Capacity;
+  /** Runs `LOCAL` rules (it is the master's own machine). */
+  readonly runsLocalRules: boolean;
+  /** Runs the other rules. */
+  readonly runsRemoteRules: boolean;
+  /** Tasks on it may be fast-aborted and rerun elsewhere (workers). */
+  readonly fastAbort: boolean;
+}
+
+export type TaskOutcome =
+  | { readonly ok: true }
+  /** `permanent`: retrying cannot help (bad sandbox path, impossible resources). */
+  | { readonly ok: false; readonly reason: string; readonly permanent?: boolean };
+
+export type SchedulerEvent =
+  | { readonly type: "executor-joined"; readonly executor: ExecutorInfo }
+  | { readonly type: "executor-left"; readonly executorId: string; readonly reason: string }
+  | { readonly type: "task-finished"; readonly task: number; readonly outcome: TaskOutcome }
+  /** Time passed: run what is due (retries, fast-abort deadlines). */
+  | { readonly type: "tick" }
+  /** Stop: start nothing more, abort what runs, finish unsuccessfully. */
+  | { readonly type: "stop"; readonly reason: string };
+
+export type SchedulerAction =
+  | { readonly type: "start"; readonly task: number; readonly rule: number; readonly attempt: number; readonly executorId: string }
+  | { readonly type: "abort"; readonly task: number; readonly rule: number; readonly executorId: string; readonly reason: string }
+  | {
+      readonly type: "state";
+      readonly rule: number;
+      readonly state: RuleState;
+      readonly attempt: number;
+      readonly executorId?: string;
+      readonly reason?: string;
+      readonly durationMs?: number;
+    }
+  | { readonly type: "finished"; readonly ok: boolean; readonly reason?: string };

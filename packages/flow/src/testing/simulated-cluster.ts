@@ -1,0 +1,122 @@
+/**
+ * A deterministic discrete-event driver for the scheduler: virtual time, seeded randomness,
+ * simulated executors that join and leave, tasks whose duration and outcome a test chooses.
+ * It records a trace and checks invariants from outside the scheduler (capacity never
+ * exceeded, no rule starts before its dependencies are done, no rule completes twice).
+ */
+import type { Plan } from "../plan/plan.ts";
+import { type Capacity, fits, give, needOf, take } from "../schedule/capacity.ts";
+import { MinHeap } from "../schedule/min-heap.ts";
+import { Scheduler, type SchedulerInit } from "../schedule/scheduler.ts";
+import type { ExecutorInfo, SchedulerAction, SchedulerEvent, TaskOutcome } from "../schedule/types.ts";
+
+/** mulberry32: a small seeded generator; the seed is the bug report. */
+export function seededRandom(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+export interface SimulatedTask {
+  readonly rule: number;
+  readonly attempt: number;
+  readonly executorId: string;
+}
+
+export interface SimulationInit {
+  readonly seed: number;
+  readonly scheduler: SchedulerInit;
+  readonly executors: ReadonlyArray<{ atMs: number; executor: ExecutorInfo }>;
+  readonly departures?: ReadonlyArray<{ atMs: number; executorId: string }>;
+  /** Duration and outcome of one attempt. */
+  readonly behaviour: (task: SimulatedTask, random: () => number) => { durationMs: number; outcome: TaskOutcome };
+  readonly isDone?: (rule: number) => boolean;
+  /** Virtual time after which the run is declared stuck (default one simulated day). */
+  readonly timeLimitMs?: number;
+}
+
+export interface SimulationResult {
+  readonly ok: boolean;
+  readonly reason: string | undefined;
+  readonly endMs: number;
+  readonly trace: string[];
+  readonly actions: Array<SchedulerAction & { atMs: number }>;
+  readonly scheduler: Scheduler;
+}
+
+type Pending = { atMs: number; event: SchedulerEvent };
+
+/** Runs a workflow to its end in virtual time; throws if an invariant breaks. */
+export function simulate(plan: Plan, init: SimulationInit): SimulationResult {
+  const random = seededRandom(init.seed);
+  const scheduler = new Scheduler(plan, init.scheduler, { random, isDone: init.isDone ?? (() => false) });
+  const queue = new MinHeap<Pending>();
+  const at = (atMs: number, event: SchedulerEvent) => queue.push({ atMs, event });
+  const capacities = new Map<string, { capacity: Capacity; free: Capacity }>();
+  const running = new Map<number, { rule: number; executorId: string }>();
+  const done = new Set<number>();
+  const trace: string[] = [];
+  const actions: SimulationResult["actions"] = [];
+  let finished: Extract<SchedulerAction, { type: "finished" }> | undefined;
+  for (const { atMs, executor } of init.executors) at(atMs, { type: "executor-joined", executor });
+  for (const { atMs, executorId } of init.departures ?? []) at(atMs, { type: "executor-left", executorId, reason: "simulated loss" });
+
+  const apply = (nowMs: number, list: SchedulerAction[]) => {
+    for (const action of list) {
+      actions.push({ ...action, atMs: nowMs });
+      trace.push(`${nowMs.toFixed(3)} ${JSON.stringify(action)}`);
+      if (action.type === "start") {
+        const slot = capacities.get(action.executorId)!;
+        const need = needOf(plan.workflow.rules[action.rule]!.resources);
+        if (!fits(need, slot.free)) throw new Error(`capacity of ${action.executorId} exceeded by rule ${action.rule}`);
+        for (const dependency of plan.dependencies[action.rule]!) {
+          if (!done.has(dependency) && !(init.isDone?.(dependency) ?? false)) throw new Error(`rule ${action.rule} started before ${dependency}`);
+        }
+        take(slot.free, need);
+        running.set(action.task, { rule: action.rule, executorId: action.executorId });
+        const { durationMs, outcome } = init.behaviour({ rule: action.rule, attempt: action.attempt, executorId: action.executorId }, random);
+        at(nowMs + durationMs, { type: "task-finished", task: action.task, outcome });
+      } else if (action.type === "abort") {
+        const task = running.get(action.task);
+        if (task) give(capacities.get(task.executorId)!.free, needOf(plan.workflow.rules[task.rule]!.resources));
+        running.delete(action.task);
+      } else if (action.type === "state" && action.state === "done") {
+        if (done.has(action.rule)) throw new Error(`rule ${action.rule} completed twice`);
+        done.add(action.rule);
+      } else if (action.type === "finished") finished = action;
+    }
+    const wake = scheduler.nextWakeMs();
+    if (wake !== undefined) at(wake, { type: "tick" });
+  };
+
+  apply(0, scheduler.start(0));
+  const limitMs = init.timeLimitMs ?? 86_400_000;
+  while (!finished && queue.size > 0) {
+    const next = queue.pop()!;
+    if (next.atMs > limitMs) break;
+    const event = next.event;
+    if (event.type === "executor-joined") {
+      capacities.set(event.executor.id, { capacity: event.executor.capacity, free: { ...event.executor.capacity } });
+    } else if (event.type === "executor-left") {
+      for (const [task, info] of running) if (info.executorId === event.executorId) running.delete(task);
+      capacities.delete(event.executorId);
+    } else if (event.type === "task-finished") {
+      const task = running.get(event.task);
+      if (!task) continue; // aborted or its executor is gone: the report never arrives
+      running.delete(event.task);
+      give(capacities.get(task.executorId)!.free, needOf(plan.workflow.rules[task.rule]!.resources));
+    }
+    apply(next.atMs, scheduler.handle(event, next.atMs));
+  }
+  if (!finished) throw new Error(`simulation did not finish (seed ${init.seed})`);
+  return { ok: finished.ok, reason: finished.reason, endMs: actions[actions.length - 1]!.atMs, trace, actions, scheduler };
+}
+
+export function worker(id: string, cores: number, extra: Partial<ExecutorInfo> = {}): ExecutorInfo {
+  return { id, capacity: { cores, memoryMb: 1_000_000, diskMb: 1_000_000, gpus: 0 }, runsLocalRules: false, runsRemoteRules: true, fastAbort: true, ...extra };
+}

@@ -1,0 +1,40 @@
+// skein-io-adapter: hashes and lists the master's input files for shipping to workers.
+/**
+ * Inputs are shipped by content hash: the master hashes each file once (cached by size and
+ * modification time), and sends a hash to a worker only the first time that worker needs it.
+ * A directory input ships as its files (and its empty directories).
+ */
+import { createHash } from "node:crypto";
+import { readdirSync, readFileSync, statSync } from "node:fs";
+import { join } from "node:path";
+
+export interface ShippedEntry {
+  /** Name inside the sandbox. */
+  readonly name: string;
+  /** Content hash, or undefined for a directory. */
+  readonly hash: string | undefined;
+  /** Absolute path on the master. */
+  readonly path: string;
+}
+
+export class FileCatalog {
+  private readonly hashes = new Map<string, { size: number; mtimeMs: number; hash: string }>();
+
+  hashOf(path: string): string {
+    const stat = statSync(path);
+    const known = this.hashes.get(path);
+    if (known && known.size === stat.size && known.mtimeMs === stat.mtimeMs) return known.hash;
+    const hash = createHash("sha256").update(readFileSync(path)).digest("hex");
+    this.hashes.set(path, { size: stat.size, mtimeMs: stat.mtimeMs, hash });
+    return hash;
+  }
+
+  /** The entries a source expands to: one file, or a directory's tree. */
+  entries(path: string, name: string): ShippedEntry[] {
+    const stat = statSync(path);
+    if (!stat.isDirectory()) return [{ name, hash: this.hashOf(path), path }];
+    const out: ShippedEntry[] = [{ name, hash: undefined, path }];
+    for (const child of readdirSync(path).sort()) out.push(...this.entries(join(path, child), `${name}/${child}`));
+    return out;
+  }
+}

@@ -1,0 +1,102 @@
+// skein-io-adapter: the master's TCP listener for workers that call home.
+/**
+ * `-T workers`: listens for workers, checks each one's password proof, and presents every
+ * accepted worker to the scheduler as an executor with the cores, memory and disk it declared.
+ * A worker whose connection drops leaves; the scheduler reruns its tasks elsewhere.
+ */
+import { randomBytes } from "node:crypto";
+import { readFileSync } from "node:fs";
+import { createServer, type Socket } from "node:net";
+import type { BackEnd } from "../run/execute.ts";
+import { proofIsValid } from "./auth.ts";
+import { FileCatalog } from "./file-catalog.ts";
+import { encodeFrame, FrameDecoder } from "./frames.ts";
+import { WorkerConnection } from "./worker-connection.ts";
+
+/** A worker must say hello within this time after connecting. */
+export const helloTimeoutMs = 10_000;
+/** Workers connected at once; more are refused. */
+export const workersMax = 1_000;
+
+export function readPassword(file: string | undefined): string | undefined {
+  return file === undefined ? undefined : readFileSync(file, "utf8").trim();
+}
+
+const positive = (value: unknown, fallback: number) => (typeof value === "number" && Number.isFinite(value) && value > 0 ? value : fallback);
+
+export const workersBackEnd: BackEnd = async ({ loaded, init, listener, output }) => {
+  const password = readPassword(init.passwordFile);
+  const catalog = new FileCatalog();
+  const sockets = new Set<Socket>();
+  let nextWorker = 1;
+
+  const welcome = (socket: Socket, nonce: string, hello: Record<string, unknown>, decoder: FrameDecoder) => {
+    if (!proofIsValid(password, nonce, hello.proof)) {
+      output.err(`skein flow: refused a worker from ${socket.remoteAddress}: wrong password\n`);
+      socket.end(encodeFrame({ type: "refused", reason: "wrong password" }));
+      return;
+    }
+    socket.write(encodeFrame({ type: "welcome" }));
+    const id = `worker-${nextWorker++}`;
+    const capacity = { cores: positive(hello.cores, 1), memoryMb: positive(hello.memoryMb, 1_000_000), diskMb: positive(hello.diskMb, 1_000_000), gpus: 0 };
+    const info = { id, capacity, runsLocalRules: false, runsRemoteRules: true, fastAbort: true };
+    const connection = new WorkerConnection(info, socket, catalog, loaded.directory, listener);
+    let gone = false;
+    const leave = (reason: string) => {
+      if (gone) return;
+      gone = true;
+      socket.destroy();
+      listener.left(id, reason);
+    };
+    socket.removeAllListeners("data");
+    socket.on("data", (chunk: Buffer) => {
+      try {
+        for (const frame of decoder.push(chunk)) {
+          const problem = connection.frame(frame);
+          if (problem) return leave(`protocol error: ${problem}`);
+        }
+      } catch (error) {
+        leave(`protocol error: ${(error as Error).message}`);
+      }
+    });
+    socket.on("close", () => leave("connection closed"));
+    listener.joined(connection);
+  };
+
+  const server = createServer((socket) => {
+    if (sockets.size >= workersMax) return void socket.destroy();
+    sockets.add(socket);
+    socket.setNoDelay(true);
+    socket.setKeepAlive(true, 10_000);
+    socket.on("close", () => sockets.delete(socket));
+    socket.on("error", () => socket.destroy());
+    const nonce = randomBytes(32).toString("hex");
+    const decoder = new FrameDecoder();
+    const timer = setTimeout(() => socket.destroy(), helloTimeoutMs);
+    socket.write(encodeFrame({ type: "challenge", nonce }));
+    socket.on("data", (chunk: Buffer) => {
+      try {
+        const [hello] = decoder.push(chunk);
+        if (!hello) return;
+        clearTimeout(timer);
+        if (hello.header.type !== "hello") return void socket.destroy();
+        welcome(socket, nonce, hello.header, decoder);
+      } catch {
+        socket.destroy();
+      }
+    });
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(init.port ?? 9123, () => resolve());
+  });
+  const address = server.address();
+  const port = typeof address === "object" && address ? address.port : 0;
+  init.onListening?.(port);
+  return {
+    async close() {
+      for (const socket of sockets) socket.end(encodeFrame({ type: "bye" }));
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+};

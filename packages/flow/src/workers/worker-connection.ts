@@ -1,0 +1,136 @@
+// skein-io-adapter: the master's side of one worker's TCP connection.
+/**
+ * One connected worker, seen by the scheduler as an executor. Starting a task sends the input
+ * files this worker has not seen yet (by hash), then the task; the worker streams declared
+ * outputs back, which land under a temporary name and are renamed into place when the result
+ * arrives. Outputs the rule did not declare are refused.
+ */
+import { appendFileSync, closeSync, mkdirSync, openSync, readSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import type { Socket } from "node:net";
+import { dirname, resolve } from "node:path";
+import type { Executor, ExecutorListener, TaskRequest } from "../executors/executor.ts";
+import type { ExecutorInfo } from "../schedule/types.ts";
+import type { FileCatalog } from "./file-catalog.ts";
+import { chunkBytes, encodeFrame, type Frame } from "./frames.ts";
+import { sandboxPathProblem } from "./sandbox-paths.ts";
+
+interface Running {
+  readonly request: TaskRequest;
+  /** remote name → local path of each declared output. */
+  readonly outputs: Map<string, string>;
+  readonly received: Set<string>;
+}
+
+export class WorkerConnection implements Executor {
+  private readonly sent = new Set<string>();
+  private readonly running = new Map<number, Running>();
+  /** Input bytes shipped to this worker, for tests and the summary. */
+  shippedFiles = 0;
+
+  constructor(
+    readonly info: ExecutorInfo,
+    private readonly socket: Socket,
+    private readonly catalog: FileCatalog,
+    private readonly directory: string,
+    private readonly listener: ExecutorListener,
+  ) {}
+
+  start(request: TaskRequest): void {
+    const { rule, task } = request;
+    const names = [...rule.sources, ...rule.targets].map((f) => [f.remoteName, sandboxPathProblem(f.remoteName)] as const);
+    const bad = names.find(([, problem]) => problem);
+    if (bad) {
+      const reason = `'${bad[0]}' would escape the worker's sandbox (${bad[1]}); rename it with local->remote`;
+      queueMicrotask(() => this.listener.finished(task, { ok: false, reason, permanent: true }));
+      return;
+    }
+    try {
+      const inputs = rule.sources.flatMap((s) => this.catalog.entries(resolve(this.directory, s.path), s.remoteName));
+      for (const entry of inputs) if (entry.hash && !this.sent.has(entry.hash)) this.sendFile(entry.hash, entry.path);
+      const outputs = new Map(rule.targets.map((t) => [t.remoteName, resolve(this.directory, t.path)]));
+      this.running.set(task, { request, outputs, received: new Set() });
+      const header = { type: "task", task, command: rule.command, environment: rule.environment, inputs: inputs.map(({ name, hash }) => ({ name, hash })), outputs: [...outputs.keys()] };
+      this.socket.write(encodeFrame(header));
+    } catch (error) {
+      this.running.delete(task);
+      queueMicrotask(() => this.listener.finished(task, { ok: false, reason: `cannot ship inputs: ${(error as Error).message}` }));
+    }
+  }
+
+  private sendFile(hash: string, path: string): void {
+    this.sent.add(hash);
+    this.shippedFiles++;
+    const fd = openSync(path, "r");
+    try {
+      const buffer = Buffer.alloc(chunkBytes);
+      for (;;) {
+        const length = readSync(fd, buffer, 0, chunkBytes, null);
+        const last = length < chunkBytes;
+        this.socket.write(encodeFrame({ type: "file", hash, last }, Buffer.from(buffer.subarray(0, length))));
+        if (last) break;
+      }
+    } finally {
+      closeSync(fd);
+    }
+  }
+
+  abort(task: number): void {
+    if (this.running.delete(task)) this.socket.write(encodeFrame({ type: "abort", task }));
+  }
+
+  /** A frame from the worker; returns a reason to disconnect it, if it misbehaved. */
+  frame(frame: Frame): string | undefined {
+    const { header } = frame;
+    if (header.type !== "output" && header.type !== "result") return `unexpected '${header.type}'`;
+    const running = this.running.get(Number(header.task));
+    if (!running) return undefined; // aborted: its late frames are dropped
+    if (header.type === "result") {
+      this.running.delete(Number(header.task));
+      this.finish(running, header);
+      return undefined;
+    }
+    const staged = this.stagedPath(running, String(header.name));
+    if (!staged) return `undeclared output '${String(header.name)}'`;
+    if (header.directory === true) mkdirSync(staged.path, { recursive: true });
+    else {
+      mkdirSync(dirname(staged.path), { recursive: true });
+      if (running.received.has(staged.path)) appendFileSync(staged.path, frame.payload);
+      else writeFileSync(staged.path, frame.payload);
+      running.received.add(staged.path);
+    }
+    running.received.add(staged.root);
+    return undefined;
+  }
+
+  /** Where an output lands until the result: beside its target, under `.skein-part`. */
+  private stagedPath(running: Running, name: string): { root: string; path: string } | undefined {
+    if (sandboxPathProblem(name)) return undefined;
+    for (const [remote, local] of running.outputs) {
+      const root = `${local}.skein-part`;
+      if (name === remote) return { root, path: root };
+      if (name.startsWith(`${remote}/`)) return { root, path: `${root}/${name.slice(remote.length + 1)}` };
+    }
+    return undefined;
+  }
+
+  private finish(running: Running, header: Frame["header"]): void {
+    const { task } = running.request;
+    if (typeof header.refused === "string") {
+      this.listener.finished(task, { ok: false, reason: `worker refused the task: ${header.refused}`, permanent: true });
+      return;
+    }
+    for (const local of running.outputs.values()) {
+      if (!running.received.has(`${local}.skein-part`)) continue;
+      rmSync(local, { recursive: true, force: true });
+      renameSync(`${local}.skein-part`, local);
+    }
+    const missing = Array.isArray(header.missing) ? header.missing.map(String) : [];
+    if (header.exitCode !== 0) this.listener.finished(task, { ok: false, reason: header.signal ? `killed by ${String(header.signal)}` : `exit code ${String(header.exitCode)}` });
+    else if (missing.length) this.listener.finished(task, { ok: false, reason: `the command succeeded but did not create ${missing.join(", ")}` });
+    else this.listener.finished(task, { ok: true });
+  }
+
+  async close(): Promise<void> {
+    this.socket.end(encodeFrame({ type: "bye" }));
+  }
+}

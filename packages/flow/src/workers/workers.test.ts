@@ -1,0 +1,124 @@
+import assert from "node:assert/strict";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { connect } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, test } from "node:test";
+import { runFlow } from "../run/run-flow.ts";
+import type { Output, RunInit } from "../run/run-options.ts";
+import { encodeFrame, FrameDecoder } from "./frames.ts";
+import { startWorker, type WorkerHandle } from "./worker.ts";
+
+const roots: string[] = [];
+after(() => {
+  for (const root of roots) rmSync(root, { recursive: true, force: true });
+});
+const temporary = () => {
+  const root = mkdtempSync(join(tmpdir(), "skein-workers-"));
+  roots.push(root);
+  return root;
+};
+
+/** Runs a master with -T workers and starts `workers` in-process once it listens. */
+async function withWorkers(root: string, init: Partial<RunInit>, startWorkers: (port: number) => void): Promise<{ code: number; err: string }> {
+  let err = "";
+  const output: Output = { out: () => {}, err: (t) => (err += t) };
+  const code = await runFlow({ file: join(root, "w.mf"), target: "workers", port: 0, jobs: 1, progress: false, environment: {}, onListening: startWorkers, ...init }, output);
+  return { code, err };
+}
+
+function fanOut(count: number, sleepSeconds: number): string {
+  const lines = [];
+  for (let i = 0; i < count; i++) lines.push(`out${i}: shared.dat\n\tsleep ${sleepSeconds}; wc -c < shared.dat > out${i}; echo ${i} >> out${i}`);
+  lines.push(`sum: ${Array.from({ length: count }, (_, i) => `out${i}`).join(" ")}\n\tLOCAL cat out* > sum`);
+  return `${lines.join("\n")}\n`;
+}
+
+test("workers: two workers run a workflow; a shared input crosses once per worker; outputs come back", async () => {
+  const root = temporary();
+  writeFileSync(join(root, "w.mf"), fanOut(20, 0));
+  writeFileSync(join(root, "shared.dat"), "x".repeat(100_000));
+  const workers: WorkerHandle[] = [];
+  const result = await withWorkers(root, {}, (port) => {
+    for (let i = 0; i < 2; i++) workers.push(startWorker({ host: "127.0.0.1", port, cores: 2, workDirectory: join(temporary(), `w${i}`) }));
+  });
+  assert.equal(result.code, 0, result.err);
+  assert.equal(readFileSync(join(root, "out7"), "utf8"), "100000\n7\n");
+  assert.ok(workers.every((w) => w.filesReceived() <= 1), `files received: ${workers.map((w) => w.filesReceived())}`);
+  assert.equal(workers.reduce((sum, w) => sum + w.filesReceived(), 0) >= 1, true);
+  assert.deepEqual(await Promise.all(workers.map((w) => w.closed)), ["the master finished", "the master finished"]);
+});
+
+test("workers: a killed worker's tasks complete on the other worker", async () => {
+  const root = temporary();
+  writeFileSync(join(root, "w.mf"), fanOut(8, 0.2));
+  writeFileSync(join(root, "shared.dat"), "abc");
+  const workers: WorkerHandle[] = [];
+  const result = await withWorkers(root, {}, (port) => {
+    for (let i = 0; i < 2; i++) workers.push(startWorker({ host: "127.0.0.1", port, cores: 2, workDirectory: join(temporary(), `w${i}`) }));
+    // Kill the first worker while it runs its first tasks (they sleep 0.2 s each).
+    const watch = setInterval(() => {
+      if (workers[0]!.filesReceived() > 0) {
+        clearInterval(watch);
+        workers[0]!.kill();
+      }
+    }, 5);
+  });
+  assert.equal(result.code, 0, result.err);
+  assert.match(result.err, /worker-1 left/);
+  for (let i = 0; i < 8; i++) assert.equal(readFileSync(join(root, `out${i}`), "utf8"), `3\n${i}\n`);
+});
+
+test("workers: a worker with the wrong password is refused and never runs a task", async () => {
+  const root = temporary();
+  writeFileSync(join(root, "w.mf"), "out:\n\techo ok > out\n");
+  writeFileSync(join(root, "pw"), "right\n");
+  let refused: Promise<string> | undefined;
+  const result = await withWorkers(root, { passwordFile: join(root, "pw") }, (port) => {
+    refused = startWorker({ host: "127.0.0.1", port, password: "wrong", workDirectory: join(temporary(), "bad") }).closed;
+    void refused.then(() => startWorker({ host: "127.0.0.1", port, password: "right", workDirectory: join(temporary(), "good") }));
+  });
+  assert.equal(await refused, "the master refused this worker: wrong password");
+  assert.match(result.err, /refused a worker .* wrong password/);
+  assert.equal(result.code, 0);
+});
+
+test("workers: a rule whose file name would leave the sandbox fails with a clear message", async () => {
+  const root = temporary();
+  mkdirSync(join(root, "sub"));
+  writeFileSync(join(root, "sub", "w.mf"), "out: ../outside\n\tcat ../outside > out\n");
+  writeFileSync(join(root, "outside"), "x");
+  let err = "";
+  const code = await runFlow(
+    { file: join(root, "sub", "w.mf"), target: "workers", port: 0, progress: false, environment: {}, onListening: (port) => startWorker({ host: "127.0.0.1", port, workDirectory: temporary() }) },
+    { out: () => {}, err: (t) => (err += t) },
+  );
+  assert.equal(code, 1);
+  assert.match(err, /'\.\.\/outside' would escape the worker's sandbox \(a '\.\.' segment\); rename it with local->remote/);
+});
+
+test("workers: the worker itself refuses absolute and '..' names from a master", async () => {
+  const { createServer } = await import("node:net");
+  const server = createServer((socket) => {
+    const decoder = new FrameDecoder();
+    socket.write(encodeFrame({ type: "challenge", nonce: "n" }));
+    socket.on("data", (chunk) => {
+      for (const frame of decoder.push(chunk)) {
+        if (frame.header.type === "hello") {
+          socket.write(encodeFrame({ type: "welcome" }));
+          socket.write(encodeFrame({ type: "task", task: 1, command: "echo pwned > /tmp/x", environment: {}, inputs: [], outputs: ["/etc/evil"] }));
+          socket.write(encodeFrame({ type: "task", task: 2, command: "true", environment: {}, inputs: [{ name: "../../escape", hash: "0".repeat(64) }], outputs: [] }));
+        } else if (frame.header.type === "result") answers.push(frame.header);
+        if (answers.length === 2) socket.end(encodeFrame({ type: "bye" }));
+      }
+    });
+  });
+  const answers: Array<Record<string, unknown>> = [];
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const port = (server.address() as { port: number }).port;
+  const worker = startWorker({ host: "127.0.0.1", port, workDirectory: temporary() });
+  await worker.closed;
+  server.close();
+  assert.deepEqual(answers.map((a) => a.refused), ["'/etc/evil' would escape the sandbox (an absolute path)", "'../../escape' would escape the sandbox (a '..' segment)"]);
+  void connect;
+});
