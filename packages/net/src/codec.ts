@@ -49,8 +49,15 @@ export function encodeEnvelopeFrame(envelope: Envelope, bytesMax: number): Buffe
   return frame;
 }
 
+/** Names already validated (node ids and service names repeat on every frame); bounded. */
+const knownNames = new Set<string>();
+const KNOWN_NAMES_MAX = 10_000;
+
 function name(value: unknown, what: string): string {
-  if (typeof value !== "string" || !NAME_PATTERN.test(value)) throw new FrameError(`bad ${what}`);
+  if (typeof value !== "string") throw new FrameError(`bad ${what}`);
+  if (knownNames.has(value)) return value;
+  if (!NAME_PATTERN.test(value)) throw new FrameError(`bad ${what}`);
+  if (knownNames.size < KNOWN_NAMES_MAX) knownNames.add(value);
   return value;
 }
 
