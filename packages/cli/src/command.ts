@@ -6,6 +6,9 @@ export interface Command {
   readonly summary: string;
   /** Full usage text for `skein <name> --help`. */
   readonly usage: string;
+  /** When true, only `skein <name> --help` (the flag first) shows the usage; later `--help`s
+   * belong to the command (e.g. arguments passed on to a script). */
+  readonly helpFlagFirstOnly?: boolean;
   /** Runs the command; resolves to the process exit code. */
   run(argv: string[]): Promise<number>;
 }

@@ -19,7 +19,8 @@ export async function main(argv: string[]): Promise<number> {
     console.error(`skein: unknown command '${name}'\n\n${help()}`);
     return 2;
   }
-  if (rest.includes("--help") || rest.includes("-h")) {
+  const helpArgs = command.helpFlagFirstOnly ? rest.slice(0, 1) : rest;
+  if (helpArgs.includes("--help") || helpArgs.includes("-h")) {
     console.log(command.usage);
     return 0;
   }

@@ -1,0 +1,297 @@
+// `skein ftsh` end to end: real processes and real time, through packages/cli/bin/skein.js.
+// Real time is only ever asserted with generous bounds.
+import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, test } from "node:test";
+
+const repository = new URL("../../../../", import.meta.url).pathname;
+const skeinBin = join(repository, "packages/cli/bin/skein.js");
+const workDir = mkdtempSync(join(tmpdir(), "skein-ftsh-"));
+const binDir = join(workDir, "bin");
+mkdirSync(binDir);
+after(() => rmSync(workDir, { recursive: true, force: true }));
+
+interface Finished {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+  elapsedMs: number;
+}
+
+/** Writes an executable stand-in program into the tests' bin directory (first on PATH). */
+function installProgram(name: string, text: string): void {
+  const path = join(binDir, name);
+  writeFileSync(path, text);
+  chmodSync(path, 0o755);
+}
+
+/** A fresh directory for one test, holding its script and whatever the script writes. */
+function scratch(name: string, files: Record<string, string> = {}): string {
+  const dir = join(workDir, name);
+  mkdirSync(dir);
+  for (const [file, text] of Object.entries(files)) writeFileSync(join(dir, file), text);
+  return dir;
+}
+
+const testPath = `${binDir}:${join(repository, "node_modules/.bin")}:${process.env.PATH}`;
+
+/** Runs a command; a safety timeout kills it so that a broken test cannot hang the suite. */
+function run(
+  argv: string[],
+  init: { cwd: string; env?: Record<string, string>; onSpawn?: (pid: number) => void },
+): Promise<Finished> {
+  const startMs = performance.now();
+  const child = spawn(argv[0]!, argv.slice(1), {
+    cwd: init.cwd,
+    env: { ...process.env, PATH: testPath, ...init.env },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let stdout = "";
+  let stderr = "";
+  child.stdout.on("data", (chunk) => (stdout += chunk));
+  child.stderr.on("data", (chunk) => (stderr += chunk));
+  if (child.pid !== undefined) init.onSpawn?.(child.pid);
+  const safety = setTimeout(() => child.kill("SIGKILL"), 60_000);
+  return new Promise((resolve) => {
+    child.on("close", (code) => {
+      clearTimeout(safety);
+      resolve({ code, stdout, stderr, elapsedMs: performance.now() - startMs });
+    });
+  });
+}
+
+const ftsh = (args: string[], cwd: string, env?: Record<string, string>) =>
+  run([process.execPath, skeinBin, "ftsh", ...args], { cwd, env });
+
+/** True if `pid` runs (a zombie has finished running: where PID 1 does not reap, zombies linger). */
+function isRunning(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    const state = stat.slice(stat.lastIndexOf(")") + 2, stat.lastIndexOf(")") + 3);
+    return state !== "Z" && state !== "X";
+  } catch {
+    if (existsSync("/proc/self/stat")) return false;
+    try {
+      process.kill(pid, 0);
+      return true;
+    } catch {
+      return false;
+    }
+  }
+}
+
+/** Pids of running processes in process group `pgid` (Linux /proc; empty elsewhere). */
+function runningInGroup(pgid: number): number[] {
+  if (!existsSync("/proc/self/stat")) return [];
+  return readdirSync("/proc")
+    .filter((entry) => /^[0-9]+$/.test(entry))
+    .flatMap((entry) => {
+      try {
+        const stat = readFileSync(`/proc/${entry}/stat`, "utf8");
+        const [state, , pgrp] = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+        return Number(pgrp) === pgid && state !== "Z" && state !== "X" ? [Number(entry)] : [];
+      } catch {
+        return [];
+      }
+    });
+}
+
+function readPids(path: string): number[] {
+  return readFileSync(path, "utf8").split(/\s+/).filter(Boolean).map(Number);
+}
+
+function logRecords(path: string): Array<Record<string, unknown>> {
+  return readFileSync(path, "utf8").trim().split("\n").map((line) => JSON.parse(line) as Record<string, unknown>);
+}
+
+test("skein ftsh: a hung command is killed at the try deadline with all its children", async () => {
+  const dir = scratch("hang", {
+    "hang.ftsh": `try for 2 seconds\n  sh -c 'echo $$ > pids; sleep 100 & echo $! >> pids; sleep 100'\nend\n`,
+  });
+  const finished = await ftsh(["--log", "log.jsonl", "hang.ftsh"], dir);
+  assert.equal(finished.code, 1, finished.stderr);
+  assert.ok(finished.elapsedMs >= 2000 && finished.elapsedMs < 30_000, `took ${finished.elapsedMs} ms`);
+  assert.match(finished.stderr, /hang\.ftsh:2:3: sh was cancelled \(process group killed with SIGTERM\)/);
+  assert.match(finished.stderr, /hang\.ftsh:1:1: try failed: gave up after 2000 ms/);
+  const [shellPid, backgroundPid] = readPids(join(dir, "pids"));
+  assert.ok(shellPid && backgroundPid, "the hung command wrote both pids");
+  assert.equal(isRunning(shellPid), false, "the command itself is gone");
+  assert.equal(isRunning(backgroundPid), false, "its background child is gone");
+  assert.deepEqual(runningInGroup(shellPid), [], "nothing is left in its process group");
+  const kill = logRecords(join(dir, "log.jsonl")).find((r) => r.event === "command");
+  assert.equal(kill?.kind, "cancelled");
+  assert.equal(kill?.killSignal, "SIGTERM");
+});
+
+test("skein ftsh: the issue's try script runs as written, retrying with bounded backoff", async () => {
+  installProgram(
+    "condor_submit",
+    `#!/bin/sh
+[ -f "$1" ] || { echo "condor_submit: no such file $1" >&2; exit 2; }
+n=$(cat attempts 2>/dev/null || echo 0); n=$((n + 1)); echo $n > attempts
+[ $n -ge 3 ] || { echo "condor_submit: schedd unreachable" >&2; exit 1; }
+echo "1 job(s) submitted to cluster 42."
+`,
+  );
+  const dir = scratch("condor", { "submit.ftsh": "try for 1 hour\ncondor_submit job.file\nend\n", "job.file": "" });
+  const finished = await ftsh(["-l", "log.jsonl", "--backoff-initial", "0.2", "submit.ftsh"], dir);
+  assert.equal(finished.code, 0, finished.stderr);
+  assert.equal(finished.stdout, "1 job(s) submitted to cluster 42.\n");
+  const records = logRecords(join(dir, "log.jsonl"));
+  const delays = records.filter((r) => r.event === "try-delay").map((r) => r.delayMs as number);
+  assert.equal(delays.length, 2);
+  for (const [n, delayMs] of delays.entries()) {
+    assert.ok(delayMs >= 200 * 2 ** n && delayMs <= 400 * 2 ** n, `delay ${n}: ${delayMs}`);
+  }
+  assert.deepEqual(
+    records.filter((r) => r.event === "try-failure" || r.event === "try-success").map((r) => r.event),
+    ["try-failure", "try-failure", "try-success"],
+  );
+});
+
+/** Three loopback servers: one refusing connections, one that never answers, one serving. */
+async function startServers(): Promise<{ refusing: string; hanging: string; serving: string; close: () => void }> {
+  const listen = (server: Server) =>
+    new Promise<string>((resolve) => server.listen(0, "127.0.0.1", () => resolve(`127.0.0.1:${(server.address() as AddressInfo).port}`)));
+  const closed = createServer();
+  const refusing = await listen(closed);
+  await new Promise((resolve) => closed.close(resolve)); // nothing listens there any more
+  const hangingServer = createServer(() => {}); // accepts, never responds
+  const servingServer = createServer((request, response) => response.end(`myfile via ${request.url}\n`));
+  const hanging = await listen(hangingServer);
+  const serving = await listen(servingServer);
+  return {
+    refusing,
+    hanging,
+    serving,
+    close: () => {
+      hangingServer.closeAllConnections();
+      hangingServer.close();
+      servingServer.close();
+    },
+  };
+}
+
+/** A wget stand-in: saves the URL's body under its base name; WGET_TIMEOUT_S like wget -T. */
+const wgetStandIn = `#!/usr/bin/env node
+const { get } = require("node:http");
+const { writeFileSync, appendFileSync } = require("node:fs");
+appendFileSync("wget-pids", process.pid + "\\n");
+const url = new URL(process.argv[2]);
+const request = get(url, (response) => {
+  const chunks = [];
+  response.on("data", (chunk) => chunks.push(chunk));
+  response.on("end", () => {
+    writeFileSync(url.pathname.split("/").pop(), Buffer.concat(chunks));
+    process.exit(response.statusCode === 200 ? 0 : 8);
+  });
+});
+request.on("error", (error) => { console.error("wget: " + error.message); process.exit(4); });
+const timeoutS = Number(process.env.WGET_TIMEOUT_S || 0);
+if (timeoutS > 0) request.setTimeout(timeoutS * 1000, () => { console.error("wget: read timed out"); process.exit(4); });
+`;
+
+test("skein ftsh: the issue's forany script picks the third of three servers (refusing, hanging, serving)", async () => {
+  installProgram("wget", wgetStandIn);
+  const servers = await startServers();
+  try {
+    const script = "forany server in X, Y, Z\nwget http://$server/myfile\nend\n";
+    const withHosts = script.replace("X, Y, Z", `${servers.refusing}, ${servers.hanging}, ${servers.serving}`);
+    const dir = scratch("forany", { "fetch.ftsh": `${withHosts}echo "got it from $server"\n` });
+    const finished = await ftsh(["fetch.ftsh"], dir, { WGET_TIMEOUT_S: "1" });
+    assert.equal(finished.code, 0, finished.stderr);
+    assert.equal(finished.stdout, `got it from ${servers.serving}\n`);
+    assert.equal(readFileSync(join(dir, "myfile"), "utf8"), "myfile via /myfile\n");
+    assert.match(finished.stderr, /ECONNREFUSED/);
+    assert.match(finished.stderr, /read timed out/);
+  } finally {
+    servers.close();
+  }
+});
+
+test("skein ftsh: forany with a try inside cuts off a hung alternative and moves on", async () => {
+  installProgram("wget", wgetStandIn);
+  const servers = await startServers();
+  try {
+    const dir = scratch("forany-try", {
+      "fetch.ftsh": `forany server in ${servers.hanging} ${servers.serving}\n  try for 2 seconds\n    wget http://$server/myfile\n  end\nend\n`,
+    });
+    const finished = await ftsh(["fetch.ftsh"], dir); // this wget never times out by itself
+    assert.equal(finished.code, 0, finished.stderr);
+    assert.ok(finished.elapsedMs >= 2000, `took ${finished.elapsedMs} ms`);
+    assert.equal(readFileSync(join(dir, "myfile"), "utf8"), "myfile via /myfile\n");
+    const [hungPid] = readPids(join(dir, "wget-pids"));
+    assert.equal(isRunning(hungPid!), false, "the hung wget was killed");
+  } finally {
+    servers.close();
+  }
+});
+
+test("skein ftsh: forall stops the running siblings when one branch fails", async () => {
+  const dir = scratch("forall", {
+    "all.ftsh": `forall n in 1 2 3
+  sh -c 'echo $$ >> pids; if [ "$0" = 2 ]; then until [ $(wc -l < pids) -ge 3 ]; do sleep 0.1; done; exit 7; fi; sleep 100' $n
+end
+echo never
+`,
+  });
+  const finished = await ftsh(["all.ftsh"], dir);
+  assert.equal(finished.code, 1);
+  assert.equal(finished.stdout, "");
+  assert.ok(finished.elapsedMs < 30_000, `took ${finished.elapsedMs} ms`);
+  assert.match(finished.stderr, /all\.ftsh:1:1: forall n: branch n=2 failed; stopped n=1, n=3/);
+  const pids = readPids(join(dir, "pids"));
+  assert.equal(pids.length, 3);
+  for (const pid of pids) assert.equal(isRunning(pid), false, `pid ${pid} is gone`);
+});
+
+test("skein ftsh: a syntax error runs nothing and names file:line:column", async () => {
+  const dir = scratch("syntax", { "bad.ftsh": "touch ran-anyway\ntry for 5 fortnights\n  echo x\nend\n" });
+  const finished = await ftsh(["bad.ftsh"], dir);
+  assert.equal(finished.code, 2);
+  assert.equal(
+    finished.stderr,
+    "bad.ftsh:2:11: expected 'times', 'seconds', 'minutes', 'hours' or 'days' after the amount, found 'fortnights'\n",
+  );
+  assert.equal(existsSync(join(dir, "ran-anyway")), false);
+  const parseOnly = await ftsh(["--parse-only", "bad.ftsh"], dir);
+  assert.equal(parseOnly.code, 2);
+});
+
+test("skein ftsh: a #!/usr/bin/env -S skein ftsh script runs with its arguments", async () => {
+  const dir = scratch("shebang", { "hello": "#!/usr/bin/env -S skein ftsh\necho \"hello $1, $# args\"\nexit 5\n" });
+  chmodSync(join(dir, "hello"), 0o755);
+  const finished = await run([join(dir, "hello"), "world", "-x"], { cwd: dir });
+  assert.equal(finished.stdout, "hello world, 2 args\n", finished.stderr);
+  assert.equal(finished.code, 5);
+});
+
+test("skein ftsh: usage errors and unreadable scripts exit 2 with a message", async () => {
+  const dir = scratch("usage");
+  const missing = await ftsh(["nope.ftsh"], dir);
+  assert.equal(missing.code, 2);
+  assert.match(missing.stderr, /cannot read script nope\.ftsh/);
+  const noScript = await ftsh([], dir);
+  assert.equal(noScript.code, 2);
+  assert.match(noScript.stderr, /missing SCRIPT/);
+  const badFlag = await ftsh(["--kill-timeout", "soon", "x.ftsh"], dir);
+  assert.equal(badFlag.code, 2);
+  assert.match(badFlag.stderr, /--kill-timeout must be a number/);
+});
+
+test("skein ftsh: SIGTERM to the shell kills what it runs and exits 143", async () => {
+  const dir = scratch("sigterm", { "wait.ftsh": "sh -c 'echo $$ > pids; exec sleep 100'\n" });
+  let shellPid = 0;
+  const finishing = run([process.execPath, skeinBin, "ftsh", "wait.ftsh"], { cwd: dir, onSpawn: (pid) => (shellPid = pid) });
+  for (let i = 0; i < 200 && !existsSync(join(dir, "pids")); i++) await new Promise((r) => setTimeout(r, 50));
+  process.kill(shellPid, "SIGTERM");
+  const finished = await finishing;
+  assert.equal(finished.code, 143, finished.stderr);
+  const [sleepPid] = readPids(join(dir, "pids"));
+  assert.equal(isRunning(sleepPid!), false);
+});

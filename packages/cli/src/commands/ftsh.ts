@@ -1,0 +1,141 @@
+// `skein ftsh`: wiring only — flags, the script file, the log file and signals; the language
+// and its semantics live in @skein/ftsh.
+import { closeSync, openSync, statSync, writeSync } from "node:fs";
+import { readFile } from "node:fs/promises";
+import { resolve } from "node:path";
+import { parseArgs } from "node:util";
+import { type BackoffInit, JsonLinesLog, limits, processHost, runScript, type ScriptLog, silentLog } from "@skein/ftsh";
+import { type Command, UsageError } from "../command.ts";
+
+const usage = `usage: skein ftsh [options] SCRIPT [ARGUMENT ...]
+
+Runs SCRIPT in the Fault Tolerant Shell language (docs/ftsh.md). The whole script is parsed
+before anything runs; the exit code is 0 on success, 1 on failure, 2 on a syntax or usage
+error, or the code given to 'exit'. As a script interpreter:  #!/usr/bin/env -S skein ftsh
+
+options:
+  -l, --log FILE            append a JSON Lines record of every command, try attempt,
+                            outcome and delay to FILE (env FTSH_LOG_FILE)
+  -p, --parse-only          check the syntax only; run nothing
+  -t, --kill-timeout SECS   grace between SIGTERM and SIGKILL when a command is cancelled
+                            (default 30; env FTSH_KILL_TIMEOUT)
+  -q, --quiet               do not print failures on stderr (they are still logged)
+      --backoff-initial S   first retry delay in seconds (default 1; env FTSH_EXPMIN)
+      --backoff-factor F    growth factor of retry delays (default 2; env FTSH_EXPFACTOR)
+      --backoff-max S       longest retry delay in seconds (default 3600; env FTSH_EXPMAX)
+  -h, --help                show this help`;
+
+const options = {
+  log: { type: "string", short: "l" },
+  "parse-only": { type: "boolean", short: "p" },
+  "kill-timeout": { type: "string", short: "t" },
+  quiet: { type: "boolean", short: "q" },
+  "backoff-initial": { type: "string" },
+  "backoff-factor": { type: "string" },
+  "backoff-max": { type: "string" },
+} as const;
+
+const valueOptions = new Set(["-l", "--log", "-t", "--kill-timeout", "--backoff-initial", "--backoff-factor", "--backoff-max"]);
+const stopSignals = { SIGINT: 130, SIGTERM: 143, SIGHUP: 129 } as const;
+
+/** Splits argv into ftsh's own options and SCRIPT ARGUMENT…: options end at the script path. */
+function splitArguments(argv: string[]): { own: string[]; script: string | undefined; args: string[] } {
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    if (arg === "--") return { own: argv.slice(0, i), script: argv[i + 1], args: argv.slice(i + 2) };
+    if (!arg.startsWith("-") || arg === "-") return { own: argv.slice(0, i), script: arg, args: argv.slice(i + 1) };
+    if (valueOptions.has(arg)) i++;
+  }
+  return { own: argv, script: undefined, args: [] };
+}
+
+function seconds(name: string, text: string | undefined, minimum: number): number | undefined {
+  if (text === undefined || text === "") return undefined;
+  const value = Number(text);
+  if (!Number.isFinite(value) || value < minimum) throw new UsageError(`--${name} must be a number >= ${minimum}, got '${text}'`);
+  return value;
+}
+
+function openLog(path: string | undefined, file: string): { log: ScriptLog; close: () => void } {
+  if (!path) return { log: silentLog, close: () => {} };
+  let fd: number;
+  try {
+    fd = openSync(path, "a");
+  } catch (error) {
+    throw new UsageError(`cannot open log file ${path}: ${(error as Error).message}`);
+  }
+  const log = new JsonLinesLog(file, (line) => writeSync(fd, line), () => Date.now());
+  return { log, close: () => closeSync(fd) };
+}
+
+async function readScript(path: string): Promise<string> {
+  let size: number;
+  try {
+    size = statSync(path).size;
+  } catch (error) {
+    throw new UsageError(`cannot read script ${path}: ${(error as Error).message}`);
+  }
+  if (size > limits.scriptBytesMax) throw new UsageError(`script ${path} is ${size} bytes; the limit is ${limits.scriptBytesMax}`);
+  return readFile(path, "utf8");
+}
+
+async function run(argv: string[]): Promise<number> {
+  const { own, script, args } = splitArguments(argv);
+  let values: ReturnType<typeof parseArgs<{ options: typeof options }>>["values"];
+  try {
+    values = parseArgs({ args: own, options, strict: true, allowPositionals: false }).values;
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+  if (script === undefined) throw new UsageError("missing SCRIPT");
+  if (args.length > limits.argumentsMax) throw new UsageError(`more than ${limits.argumentsMax} script arguments`);
+  const env = process.env;
+  const killGraceS = seconds("kill-timeout", values["kill-timeout"] ?? env.FTSH_KILL_TIMEOUT, 0) ?? limits.killGraceMsDefault / 1000;
+  const backoff: BackoffInit = {
+    initialMs: scaled(seconds("backoff-initial", values["backoff-initial"] ?? env.FTSH_EXPMIN, 0)),
+    factor: seconds("backoff-factor", values["backoff-factor"] ?? env.FTSH_EXPFACTOR, 1),
+    maxMs: scaled(seconds("backoff-max", values["backoff-max"] ?? env.FTSH_EXPMAX, 0)),
+  };
+  const source = await readScript(script);
+  const { log, close } = openLog(values.log ?? env.FTSH_LOG_FILE, script);
+  const controller = new AbortController();
+  let stoppedBy: keyof typeof stopSignals | undefined;
+  const handlers = Object.keys(stopSignals).map((name) => {
+    const handler = (): void => {
+      stoppedBy ??= name as keyof typeof stopSignals;
+      controller.abort(new Error(`ftsh was stopped by ${name}`));
+    };
+    process.on(name, handler);
+    return () => process.off(name, handler);
+  });
+  try {
+    const exitCode = await runScript({
+      file: script,
+      source,
+      args,
+      host: processHost({ killGraceMs: killGraceS * 1000 }),
+      // nested shells must give up on stubborn processes before their parent does (the manual)
+      processEnvironment: { ...env, FTSH_KILL_TIMEOUT: String(Math.max(killGraceS - 5, 0)) },
+      cwd: resolve("."),
+      log,
+      options: { backoff, quiet: values.quiet, parseOnly: values["parse-only"] },
+      signal: controller.signal,
+    });
+    return stoppedBy ? stopSignals[stoppedBy] : exitCode;
+  } finally {
+    for (const remove of handlers) remove();
+    close();
+  }
+}
+
+function scaled(secondsValue: number | undefined): number | undefined {
+  return secondsValue === undefined ? undefined : secondsValue * 1000;
+}
+
+export const ftshCommand: Command = {
+  name: "ftsh",
+  helpFlagFirstOnly: true,
+  summary: "run a Fault Tolerant Shell script (try, forany, forall)",
+  usage,
+  run,
+};

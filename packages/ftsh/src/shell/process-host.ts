@@ -1,0 +1,155 @@
+// skein-io-adapter: the ShellHost of `skein ftsh` — child processes, files and the terminal.
+/**
+ * Runs each program with `detached: true`, so it leads a process group of its own and a
+ * cancellation can kill everything it started (see process-group.ts). Output captured into a
+ * variable arrives through a pipe and is bounded; a program that writes more is stopped.
+ */
+import { type ChildProcess, spawn, type StdioOptions } from "node:child_process";
+import { constants } from "node:fs";
+import { access, type FileHandle, lstat, open, stat } from "node:fs/promises";
+import { homedir } from "node:os";
+import type { FileTest, InputSource, OutputSink, ProcessOutcome, ProcessRequest, ShellHost } from "./host.ts";
+import { terminateGroup } from "./process-group.ts";
+
+export interface ProcessHostInit {
+  /** Grace period between SIGTERM and SIGKILL when a command is cancelled. */
+  killGraceMs: number;
+}
+
+const missingFileCodes = new Set(["ENOENT", "ENOTDIR", "ELOOP", "EACCES", "EROFS", "ENAMETOOLONG"]);
+const openFlags = { input: "r", output: "w", append: "a" } as const;
+
+export function processHost(init: ProcessHostInit): ShellHost {
+  const files = new Map<number, FileHandle>();
+  return {
+    pid: process.pid,
+    homeDirectory: () => homedir(),
+    run: (request, signal) => runProcess(request, signal, init.killGraceMs),
+    async openFile(path, mode) {
+      try {
+        const handle = await open(path, openFlags[mode], 0o666);
+        files.set(handle.fd, handle);
+        return handle.fd;
+      } catch (error) {
+        throw new Error(describeSystemError(error));
+      }
+    },
+    async closeFile(fd) {
+      await files.get(fd)?.close();
+      files.delete(fd);
+    },
+    async write(sink, text) {
+      if (sink.kind === "file") {
+        await files.get(sink.handle)?.write(text);
+        return;
+      }
+      const stream = sink.fd === 1 ? process.stdout : process.stderr;
+      await new Promise<void>((resolve) => stream.write(text, () => resolve()));
+    },
+    testFile,
+  };
+}
+
+function describeSystemError(error: unknown): string {
+  const { code, message } = error as NodeJS.ErrnoException;
+  if (code === "ENOENT") return "no such file or directory";
+  if (code === "EACCES") return "permission denied";
+  if (code === "EISDIR") return "is a directory";
+  return message;
+}
+
+function stdioOf(input: InputSource, output: OutputSink, error: OutputSink): StdioOptions {
+  const sink = (s: OutputSink): number | "pipe" => (s.kind === "inherit" ? s.fd : s.kind === "file" ? s.handle : "pipe");
+  const source = input.kind === "inherit" ? 0 : input.kind === "file" ? input.handle : "pipe";
+  return [source, sink(output), sink(error)];
+}
+
+async function runProcess(request: ProcessRequest, signal: AbortSignal, killGraceMs: number): Promise<ProcessOutcome> {
+  if (signal.aborted) return { kind: "cancelled", pid: undefined, killSignal: undefined };
+  const { input, output, error } = request.stdio;
+  let child: ChildProcess;
+  try {
+    child = spawn(request.argv[0]!, request.argv.slice(1), {
+      cwd: request.cwd,
+      env: request.environment,
+      stdio: stdioOf(input, output, error),
+      detached: true,
+    });
+  } catch (spawnError) {
+    return { kind: "not-started", reason: describeSystemError(spawnError) };
+  }
+  return new Promise<ProcessOutcome>((resolve) => {
+    let stopping: Promise<"SIGTERM" | "SIGKILL" | "unkillable" | undefined> | undefined;
+    let cause: "cancelled" | "output-limit" | undefined;
+    const stop = (why: "cancelled" | "output-limit"): void => {
+      if (stopping || child.pid === undefined) return;
+      cause = why;
+      stopping = terminateGroup(child.pid, killGraceMs);
+    };
+    const onAbort = (): void => stop("cancelled");
+    signal.addEventListener("abort", onAbort, { once: true });
+    const capture = (stream: NodeJS.ReadableStream | null, sink: OutputSink): void => {
+      if (!stream || sink.kind !== "capture") return;
+      stream.setEncoding("utf8");
+      stream.on("data", (chunk: string) => {
+        if (!sink.buffer.append(chunk)) stop("output-limit");
+      });
+    };
+    capture(child.stdout, output);
+    capture(child.stderr, error);
+    if (input.kind === "text" && child.stdin) {
+      child.stdin.on("error", () => {}); // the program may exit without reading its input
+      child.stdin.end(input.text);
+    }
+    child.once("error", (spawnError) => {
+      if (child.pid !== undefined) return;
+      signal.removeEventListener("abort", onAbort);
+      resolve({ kind: "not-started", reason: describeSystemError(spawnError) });
+    });
+    child.once("close", async (exitCode, exitSignal) => {
+      signal.removeEventListener("abort", onAbort);
+      const pid = child.pid!;
+      const killed = stopping ? await stopping : undefined;
+      const killSignal = killed === "unkillable" ? "SIGKILL" : killed;
+      if (cause === "cancelled") resolve({ kind: "cancelled", pid, killSignal });
+      else if (cause === "output-limit") resolve({ kind: "output-limit", pid, bytesMax: outputLimitOf(output, error) });
+      else if (exitSignal) resolve({ kind: "signalled", pid, signal: exitSignal });
+      else resolve({ kind: "exited", pid, exitCode: exitCode ?? 1 });
+    });
+  });
+}
+
+function outputLimitOf(output: OutputSink, error: OutputSink): number {
+  if (output.kind === "capture") return output.buffer.bytesMax;
+  return error.kind === "capture" ? error.buffer.bytesMax : 0;
+}
+
+async function testFile(test: FileTest, path: string): Promise<boolean> {
+  const modes: Partial<Record<FileTest, number>> = {
+    exists: constants.F_OK,
+    isr: constants.R_OK,
+    isw: constants.W_OK,
+    isx: constants.X_OK,
+  };
+  try {
+    const mode = modes[test];
+    if (mode !== undefined) {
+      await access(path, mode);
+      return true;
+    }
+    if (test === "islink") return (await lstat(path)).isSymbolicLink();
+    const info = await stat(path);
+    const checks: Record<string, () => boolean> = {
+      isblock: () => info.isBlockDevice(),
+      ischar: () => info.isCharacterDevice(),
+      isdir: () => info.isDirectory(),
+      isfile: () => info.isFile(),
+      ispipe: () => info.isFIFO(),
+      issock: () => info.isSocket(),
+    };
+    return checks[test]!();
+  } catch (error) {
+    if (missingFileCodes.has((error as NodeJS.ErrnoException).code ?? "")) return false;
+    throw new Error(describeSystemError(error));
+  }
+}
