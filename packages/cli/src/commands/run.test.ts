@@ -90,3 +90,19 @@ test("skein run: 2PC as real processes survives kill -9 of a participant; replay
   assert.match(caught.stdout, /^divergences: [1-9]/m);
   assert.match(caught.stderr, /first divergence: p2\.0 record \d+/);
 });
+
+test("skein run: echo as real processes — clients get replies over TCP; the replay matches", async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), "skein-run-echo-"));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const record = join(dir, "rec");
+  const echo = join(root, "examples/echo/scenario.ts");
+  const run = spawnSync(process.execPath, [bin, "run", echo, "--local", "3", "--duration", "5s", "--data", join(dir, "data"), "--record", record], { cwd: root, encoding: "utf8", timeout: WAIT_MS });
+  assert.equal(run.status, 0, run.stdout + run.stderr);
+  assert.match(run.stdout, /^node server at 127\.0\.0\.1:\d+$/m);
+  assert.match(run.stdout, /^\[client1\] listening on 127\.0\.0\.1:\d+/m);
+  const replay = spawnSync(process.execPath, [bin, "replay", record], { cwd: root, encoding: "utf8" });
+  assert.equal(replay.status, 0, replay.stdout + replay.stderr);
+  const server = /^server\.0: \d+ records, (\d+) sends checked, divergences: 0$/m.exec(replay.stdout);
+  assert.ok(server && Number(server[1]) > 5, `the server answered too few calls:\n${replay.stdout}`);
+  assert.match(replay.stdout, /^divergences: 0$/m);
+});
