@@ -1,0 +1,139 @@
+// TCP runtime throughput and latency between two node processes on loopback. Baseline (same
+// run): a bare node:net socket pair with the same 4-byte length-prefix framing, one `write` per
+// message and no encoding. Skein: 128-byte payloads sent from one NetNode to another
+// (envelopes, msgpack, coalesced writes, dispatch to a handler). Then RPC round trips, one at
+// a time, p50/p99. Prints one JSON object per line.
+//   tsx bench/net.ts            (or: npm run bench -- net)
+import { spawn } from "node:child_process";
+import { connect, createServer } from "node:net";
+import { createInterface } from "node:readline";
+import { type Context, MessageError, ref, service } from "@skein/core";
+import { NetNode } from "@skein/net";
+
+const MESSAGES = Number(process.env.SKEIN_BENCH_NET_MESSAGES ?? 1_000_000);
+const CALLS = Number(process.env.SKEIN_BENCH_NET_CALLS ?? 20_000);
+const PAYLOAD_BYTES = 128;
+const SEND_CHUNK = 4096;
+const SECRET = "bench";
+
+type Sink = { m: { request: { p: string }; reply: void }; echo: { request: { p: string }; reply: { p: string } } };
+type Probe = { done: { request: { count: number }; reply: void } };
+
+const print = (r: { name: string; value: number; unit: string; baseline: number | null; ratio: number | null; [k: string]: unknown }) => console.log(JSON.stringify(r));
+const yieldToLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+function bareReceiver(): void {
+  let count = 0;
+  let pending = Buffer.alloc(0);
+  const server = createServer((socket) => {
+    socket.on("data", (chunk: Buffer) => {
+      let data = pending.length ? Buffer.concat([pending, chunk]) : chunk;
+      let offset = 0;
+      while (data.length - offset >= 4) {
+        const length = data.readUInt32BE(offset);
+        if (data.length - offset - 4 < length) break;
+        offset += 4 + length;
+        if (++count === MESSAGES) socket.write(Buffer.from([1]));
+      }
+      data = data.subarray(offset);
+      pending = Buffer.from(data);
+    });
+  });
+  server.listen(0, "127.0.0.1", () => console.log(`port ${(server.address() as { port: number }).port}`));
+}
+
+async function skeinReceiver(): Promise<void> {
+  const node = new NetNode({ id: "receiver", secret: SECRET, onLog: () => {} });
+  let count = 0;
+  node.addService(
+    "sink",
+    service<Sink>((ctx) => ({
+      handlers: {
+        m: () => {
+          if (++count === MESSAGES) ctx.send(ref<Probe>("sender", "probe"), { type: "done", count });
+        },
+        echo: ({ p }) => ({ p }),
+      },
+    })),
+  );
+  const address = await node.start();
+  console.log(`port ${address.port}`);
+}
+
+async function child(role: string): Promise<{ port: number; kill: () => void }> {
+  const process_ = spawn(process.execPath, ["--import", "tsx", new URL(import.meta.url).pathname, role], { stdio: ["ignore", "pipe", "inherit"] });
+  const lines = createInterface({ input: process_.stdout! });
+  const port = await new Promise<number>((resolve) => lines.once("line", (line) => resolve(Number(line.split(" ")[1]))));
+  return { port, kill: () => process_.kill("SIGKILL") };
+}
+
+async function bareBaseline(): Promise<number> {
+  const receiver = await child("bare-receiver");
+  const socket = connect({ host: "127.0.0.1", port: receiver.port });
+  await new Promise((resolve) => socket.once("connect", resolve));
+  socket.setNoDelay(true);
+  const frame = Buffer.alloc(4 + PAYLOAD_BYTES, 120);
+  frame.writeUInt32BE(PAYLOAD_BYTES, 0);
+  const done = new Promise((resolve) => socket.once("data", resolve));
+  const start = performance.now();
+  for (let i = 0; i < MESSAGES; i++) {
+    if (!socket.write(frame)) await new Promise((resolve) => socket.once("drain", resolve));
+  }
+  await done;
+  const seconds = (performance.now() - start) / 1000;
+  socket.destroy();
+  receiver.kill();
+  return MESSAGES / seconds;
+}
+
+async function skeinRun(): Promise<{ rate: number; p50: number; p99: number }> {
+  const receiver = await child("skein-receiver");
+  let ctx: Context | undefined;
+  let finished: (() => void) | undefined;
+  const node = new NetNode({ id: "sender", secret: SECRET, peers: { receiver: { host: "127.0.0.1", port: receiver.port } }, onLog: () => {} });
+  node.addService(
+    "probe",
+    service<Probe>((c) => {
+      ctx = c;
+      return { handlers: { done: () => finished?.() } };
+    }),
+  );
+  await node.start();
+  const sink = ref<Sink>("receiver", "sink");
+  await ctx!.call(sink, { type: "echo", p: "warm up" }, { timeoutMs: 10_000 });
+  const payload = "x".repeat(PAYLOAD_BYTES);
+  const done = new Promise<void>((resolve) => (finished = resolve));
+  const start = performance.now();
+  for (let sent = 0; sent < MESSAGES; ) {
+    try {
+      for (let i = 0; i < SEND_CHUNK && sent < MESSAGES; i++, sent++) ctx!.send(sink, { type: "m", p: payload });
+    } catch (error) {
+      if (!(error instanceof MessageError)) throw error; // queue full: let the link drain
+    }
+    await yieldToLoop();
+  }
+  await done;
+  const rate = MESSAGES / ((performance.now() - start) / 1000);
+  const latencies: number[] = [];
+  for (let i = 0; i < CALLS; i++) {
+    const t0 = performance.now();
+    await ctx!.call(sink, { type: "echo", p: "ping" }, { timeoutMs: 10_000 });
+    latencies.push((performance.now() - t0) * 1000);
+  }
+  latencies.sort((a, b) => a - b);
+  node.stop();
+  receiver.kill();
+  return { rate, p50: latencies[Math.floor(CALLS * 0.5)]!, p99: latencies[Math.floor(CALLS * 0.99)]! };
+}
+
+const role = process.argv[2];
+if (role === "bare-receiver") bareReceiver();
+else if (role === "skein-receiver") await skeinReceiver();
+else {
+  const baseline = await bareBaseline();
+  print({ name: "net.bare-socket.one-way-128B", value: Math.round(baseline), unit: "msg/s", baseline: null, ratio: null, messages: MESSAGES });
+  const skein = await skeinRun();
+  print({ name: "net.skein.one-way-128B", value: Math.round(skein.rate), unit: "msg/s", baseline: Math.round(baseline), ratio: Number((skein.rate / baseline).toFixed(3)), messages: MESSAGES });
+  print({ name: "net.skein.rpc-p50", value: Number(skein.p50.toFixed(1)), unit: "µs", baseline: 50, ratio: Number((skein.p50 / 50).toFixed(3)), calls: CALLS });
+  print({ name: "net.skein.rpc-p99", value: Number(skein.p99.toFixed(1)), unit: "µs", baseline: null, ratio: null, calls: CALLS });
+}

@@ -1,0 +1,238 @@
+/**
+ * The link to one peer: a bounded outbound queue and the one connection it drains into. It
+ * dials on demand, retries failed attempts with exponential backoff, and after
+ * `connectAttemptsMax` consecutive failures gives up: queued calls fail with UnreachableError,
+ * queued sends are dropped (loss is silent for fire-and-forget), and until the next backoff
+ * delay has passed new calls fail at once instead of waiting. Messages queued while the link
+ * is down are written, in order, on the next connection.
+ *
+ * Writes are coalesced: sending only queues the frame and schedules one flush for the end of
+ * the current tick (`process.nextTick`), so everything a handler sends in one go leaves in one
+ * `write`, while a single message on an idle link waits for nobody.
+ *
+ * One connection per peer pair: when both nodes dial each other at once, the connection
+ * dialled by the node with the smaller id wins (see `admitInbound`).
+ */
+import type { Socket } from "node:net";
+import type { Envelope } from "@skein/core";
+import { type BackoffInit, backoffDelayMs } from "./backoff.ts";
+import { Connection, type ConnectionOwner } from "./connection.ts";
+import { SOCKET_BUFFER_BYTES_HIGH, WRITE_BATCH_BYTES } from "./limits.ts";
+
+export interface PeerAddress {
+  readonly host: string;
+  readonly port: number;
+}
+
+export interface LinkInit {
+  readonly connectTimeoutMs: number;
+  readonly connectAttemptsMax: number;
+  readonly backoff: BackoffInit;
+  readonly queueMessagesMax: number;
+  readonly queueBytesMax: number;
+}
+
+export interface LinkComponents {
+  readonly owner: ConnectionOwner;
+  /** Opens a socket to `address`; `ready` is the event that means connected ("connect" or "secureConnect"). */
+  dial(address: PeerAddress): { socket: Socket; ready: string };
+  /** Queued calls that will never be sent. */
+  unreachable(envelope: Envelope, reason: string): void;
+  log(level: "debug" | "info" | "warn", message: string, fields?: Record<string, unknown>): void;
+}
+
+/** Why `enqueue` refused a message. */
+export type Refusal = { readonly kind: "down" | "full"; readonly reason: string };
+
+interface Dialing {
+  readonly socket: Socket;
+  readonly timer: NodeJS.Timeout;
+  connection: Connection | undefined;
+}
+
+export class Link {
+  connection: Connection | undefined;
+  private frames: Buffer[] = [];
+  private envelopes: Envelope[] = [];
+  private head = 0;
+  private queuedBytes = 0;
+  private dialing: Dialing | undefined;
+  private retryTimer: NodeJS.Timeout | undefined;
+  private attempts = 0;
+  private downUntilMs = 0;
+  private downReason = "";
+  private flushScheduled = false;
+  private closed = false;
+
+  constructor(
+    readonly self: string,
+    readonly peer: string,
+    public address: PeerAddress | undefined,
+    private readonly init: LinkInit,
+    private readonly components: LinkComponents,
+  ) {}
+
+  /** Messages waiting to be written. */
+  get queueLength(): number {
+    return this.frames.length - this.head;
+  }
+
+  /** Queues an encoded envelope; returns why it was refused, if it was. */
+  enqueue(envelope: Envelope, frame: Buffer): Refusal | undefined {
+    const open = this.connection?.isOpen ?? false;
+    if (!open && performance.now() < this.downUntilMs) return { kind: "down", reason: `link to ${this.peer} is down: ${this.downReason}` };
+    if (!open && !this.address && !this.dialing) return { kind: "down", reason: `no address known for node ${this.peer}` };
+    if (this.queueLength >= this.init.queueMessagesMax || this.queuedBytes + frame.length > this.init.queueBytesMax) {
+      return { kind: "full", reason: `outbound queue to ${this.peer} is full (${this.queueLength} messages, ${this.queuedBytes} bytes)` };
+    }
+    this.frames.push(frame);
+    this.envelopes.push(envelope);
+    this.queuedBytes += frame.length;
+    if (open) this.scheduleFlush();
+    else if (!this.dialing && !this.retryTimer) this.dial();
+    return undefined;
+  }
+
+  private scheduleFlush(): void {
+    if (this.flushScheduled) return;
+    this.flushScheduled = true;
+    process.nextTick(() => this.flush());
+  }
+
+  /** Writes queued frames in batches until the queue is empty or the socket is backed up. */
+  private flush(): void {
+    this.flushScheduled = false;
+    const connection = this.connection;
+    if (!connection?.isOpen) return;
+    while (this.head < this.frames.length && connection.writableBytes < SOCKET_BUFFER_BYTES_HIGH) {
+      const start = this.head;
+      let bytes = 0;
+      while (this.head < this.frames.length && (bytes === 0 || bytes + this.frames[this.head]!.length <= WRITE_BATCH_BYTES)) {
+        bytes += this.frames[this.head]!.length;
+        this.head++;
+      }
+      connection.write(this.head - start === 1 ? this.frames[start]! : Buffer.concat(this.frames.slice(start, this.head), bytes));
+      this.queuedBytes -= bytes;
+    }
+    this.compact();
+  }
+
+  private compact(): void {
+    if (this.head === this.frames.length) {
+      this.frames = [];
+      this.envelopes = [];
+      this.head = 0;
+    } else if (this.head > 1024 && this.head * 2 > this.frames.length) {
+      this.frames = this.frames.slice(this.head);
+      this.envelopes = this.envelopes.slice(this.head);
+      this.head = 0;
+    }
+  }
+
+  private dial(): void {
+    if (this.closed || !this.address) return;
+    this.retryTimer = undefined;
+    const { socket, ready } = this.components.dial(this.address);
+    const timer = setTimeout(() => this.dialFailed(attempt, `connect timeout after ${this.init.connectTimeoutMs} ms`), this.init.connectTimeoutMs);
+    const attempt: Dialing = { socket, timer, connection: undefined };
+    this.dialing = attempt;
+    socket.once(ready, () => {
+      if (this.dialing !== attempt) return;
+      clearTimeout(timer);
+      attempt.connection = new Connection(socket, "connector", this.components.owner, this.peer);
+    });
+    socket.once("error", (error) => {
+      if (!attempt.connection) this.dialFailed(attempt, error.message);
+    });
+  }
+
+  private dialFailed(attempt: Dialing, reason: string): void {
+    if (this.dialing !== attempt || this.closed) return;
+    clearTimeout(attempt.timer);
+    this.dialing = undefined;
+    if (attempt.connection) attempt.connection.close(reason);
+    else attempt.socket.destroy();
+    this.attempts++;
+    if (this.attempts >= this.init.connectAttemptsMax) return this.giveUp(reason);
+    const delayMs = backoffDelayMs(this.attempts - 1, Math.random(), this.init.backoff);
+    this.components.log("debug", `connecting to ${this.peer} failed (${reason}); retry ${this.attempts} in ${Math.round(delayMs)} ms`);
+    this.retryTimer = setTimeout(() => this.dial(), delayMs);
+  }
+
+  private giveUp(reason: string): void {
+    this.downReason = `${this.attempts} connection attempts failed, last: ${reason}`;
+    this.downUntilMs = performance.now() + backoffDelayMs(this.attempts, Math.random(), this.init.backoff);
+    this.attempts = 0;
+    const envelopes = this.envelopes.slice(this.head);
+    this.frames = [];
+    this.envelopes = [];
+    this.head = 0;
+    this.queuedBytes = 0;
+    const unreachable = `node ${this.peer} unreachable: ${this.downReason}`;
+    let calls = 0;
+    for (const envelope of envelopes) {
+      if (envelope.kind === 1) {
+        calls++;
+        this.components.unreachable(envelope, unreachable);
+      }
+    }
+    this.components.log("warn", `link to ${this.peer} gave up: ${this.downReason}`, { failedCalls: calls, droppedMessages: envelopes.length - calls });
+  }
+
+  /**
+   * An inbound connection from this peer proved the secret: a reason to refuse it, or undefined
+   * to take it. The connection dialled by the smaller id wins a simultaneous open.
+   */
+  admitInbound(): string | undefined {
+    const ownOutbound = this.dialing !== undefined || (this.connection?.isOpen && this.connection.role === "connector");
+    if (ownOutbound && this.self < this.peer) return `duplicate connection: ${this.self} dials ${this.peer} itself`;
+    if (this.dialing) {
+      const attempt = this.dialing;
+      this.dialing = undefined;
+      clearTimeout(attempt.timer);
+      if (attempt.connection) attempt.connection.close(`superseded by the connection from ${this.peer}`);
+      else attempt.socket.destroy();
+    }
+    clearTimeout(this.retryTimer);
+    this.retryTimer = undefined;
+    return undefined;
+  }
+
+  /** A connection to this peer (ours or theirs) finished its handshake. */
+  opened(connection: Connection): void {
+    if (this.dialing?.connection === connection) this.dialing = undefined;
+    if (this.connection && this.connection !== connection) this.connection.close("replaced by a newer connection");
+    this.connection = connection;
+    this.attempts = 0;
+    this.downUntilMs = 0;
+    connection.onDrain = () => this.flush();
+    if (this.queueLength > 0) this.scheduleFlush();
+  }
+
+  /** A connection to this peer closed (or failed its handshake). */
+  connectionClosed(connection: Connection, reason: string): void {
+    if (this.dialing?.connection === connection) return this.dialFailed(this.dialing, reason);
+    if (connection !== this.connection) return;
+    this.connection = undefined;
+    this.components.log("info", `connection to ${this.peer} closed: ${reason}`);
+    if (this.queueLength > 0 && !this.dialing && !this.retryTimer) this.dial();
+  }
+
+  /** Stops everything; queued messages are discarded. */
+  close(reason: string): void {
+    this.closed = true;
+    clearTimeout(this.retryTimer);
+    const attempt = this.dialing;
+    this.dialing = undefined;
+    if (attempt) {
+      clearTimeout(attempt.timer);
+      attempt.connection?.close(reason);
+      attempt.socket.destroy();
+    }
+    this.connection?.close(reason);
+    this.frames = [];
+    this.envelopes = [];
+    this.head = 0;
+    this.queuedBytes = 0;
+  }
+}

@@ -1,0 +1,124 @@
+/**
+ * Recording files on disk. The writer buffers records and hands them to the OS at the end of
+ * each event-loop iteration (and whenever the buffer passes `RECORD_BUFFER_BYTES_MAX`), so a
+ * killed process loses at most the records of its last iteration — a clean prefix, which the
+ * replayer checks as far as it goes.
+ */
+import { closeSync, mkdirSync, openSync, readdirSync, readFileSync, writeFileSync, writeSync } from "node:fs";
+import { join } from "node:path";
+import { pack, unpack } from "./codec.ts";
+import { type RecordEntry, RecordKind, type RecordingMeta } from "./recording.ts";
+
+/** Records buffered in memory before they are written out regardless of the loop. */
+export const RECORD_BUFFER_BYTES_MAX = 1024 * 1024;
+/** Largest single record a reader accepts (a storage snapshot can be big). */
+export const RECORD_BYTES_MAX = 256 * 1024 * 1024;
+
+const FILE_PATTERN = /^(.+)\.(\d+)\.rec$/;
+
+/** Appends records to `<dir>/<node>.<incarnation>.rec`, the incarnation being the next free number. */
+export class RecordingFileWriter {
+  readonly path: string;
+  readonly incarnation: number;
+  private fd: number;
+  private chunks: Buffer[] = [];
+  private bytes = 0;
+  private flushScheduled = false;
+
+  constructor(dir: string, node: string) {
+    mkdirSync(dir, { recursive: true });
+    const taken = readdirSync(dir)
+      .map((name) => FILE_PATTERN.exec(name))
+      .filter((m) => m !== null && m[1] === node)
+      .map((m) => Number(m![2]));
+    this.incarnation = taken.length ? Math.max(...taken) + 1 : 0;
+    this.path = join(dir, `${node}.${this.incarnation}.rec`);
+    this.fd = openSync(this.path, "wx");
+  }
+
+  /** Queues one record. */
+  readonly write = (entry: RecordEntry): void => {
+    if (this.fd < 0) return;
+    const body = pack(entry);
+    const header = Buffer.allocUnsafe(4);
+    header.writeUInt32BE(body.length, 0);
+    this.chunks.push(header, body);
+    this.bytes += 4 + body.length;
+    if (this.bytes >= RECORD_BUFFER_BYTES_MAX) this.flush();
+    else if (!this.flushScheduled) {
+      this.flushScheduled = true;
+      setImmediate(() => this.flush());
+    }
+  };
+
+  flush(): void {
+    this.flushScheduled = false;
+    if (this.fd < 0 || this.bytes === 0) return;
+    writeSync(this.fd, Buffer.concat(this.chunks, this.bytes));
+    this.chunks = [];
+    this.bytes = 0;
+  }
+
+  close(): void {
+    this.flush();
+    if (this.fd >= 0) closeSync(this.fd);
+    this.fd = -1;
+  }
+}
+
+export function writeRecordingMeta(dir: string, meta: RecordingMeta): void {
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, "meta.json"), `${JSON.stringify(meta, null, 2)}\n`);
+}
+
+/** One recorded process incarnation of one node. */
+export interface RecordedIncarnation {
+  readonly node: string;
+  readonly incarnation: number;
+  readonly entries: RecordEntry[];
+  /** True if the file ends with an End record (the node stopped cleanly). */
+  readonly complete: boolean;
+  /** Bytes after the last whole record (a killed process's torn tail). */
+  readonly tornBytes: number;
+}
+
+export interface Recording {
+  readonly meta: RecordingMeta;
+  /** Sorted by node, then incarnation. */
+  readonly incarnations: RecordedIncarnation[];
+}
+
+/** Decodes the records of one file, stopping at a torn or undecodable tail. */
+export function decodeRecords(data: Buffer): { entries: RecordEntry[]; tornBytes: number } {
+  const entries: RecordEntry[] = [];
+  let offset = 0;
+  while (data.length - offset >= 4) {
+    const length = data.readUInt32BE(offset);
+    if (length > RECORD_BYTES_MAX || offset + 4 + length > data.length) break;
+    let entry: unknown;
+    try {
+      entry = unpack(data.subarray(offset + 4, offset + 4 + length));
+    } catch {
+      break;
+    }
+    if (!Array.isArray(entry) || typeof entry[0] !== "number") break;
+    entries.push(entry as RecordEntry);
+    offset += 4 + length;
+  }
+  return { entries, tornBytes: data.length - offset };
+}
+
+/** Reads a whole recording directory. */
+export function readRecording(dir: string): Recording {
+  const meta = JSON.parse(readFileSync(join(dir, "meta.json"), "utf8")) as RecordingMeta;
+  const incarnations: RecordedIncarnation[] = [];
+  for (const name of readdirSync(dir)) {
+    const match = FILE_PATTERN.exec(name);
+    if (!match) continue;
+    const { entries, tornBytes } = decodeRecords(readFileSync(join(dir, name)));
+    const complete = entries.length > 0 && entries[entries.length - 1]![0] === RecordKind.End;
+    incarnations.push({ node: match[1]!, incarnation: Number(match[2]), entries, complete, tornBytes });
+  }
+  incarnations.sort((a, b) => (a.node < b.node ? -1 : a.node > b.node ? 1 : a.incarnation - b.incarnation));
+  return { meta, incarnations };
+}
