@@ -11,6 +11,10 @@ export const CALL_TIMEOUT_MS_DEFAULT = 10_000;
 /** Most calls one node may have waiting for replies; more fail with MessageError. */
 export const PENDING_CALLS_MAX = 100_000;
 
+/** Call ids start at one of 2³¹ bases 2¹⁶ apart (all below 2⁴⁷: exact in a double). */
+const CALL_ID_BASES = 2 ** 31;
+const CALL_IDS_PER_BASE = 2 ** 16;
+
 interface PendingCall {
   resolve(value: unknown): void;
   reject(error: unknown): void;
@@ -87,6 +91,9 @@ export class NodeHost {
     if (this.up) return;
     this.up = true;
     this.running = [];
+    // A new process numbers its calls from a random base, so a late reply meant for an
+    // earlier process of this node cannot settle one of this process's calls.
+    if (this.nextCallId === 0) this.nextCallId = Math.floor(this.runtime.random(this) * CALL_ID_BASES) * CALL_IDS_PER_BASE;
     for (let i = 0; i < this.factories.length; i += 2) this.startService(this.factories[i] as string, this.factories[i + 1] as ServiceFactory);
   }
 

@@ -19,7 +19,7 @@
  * );
  * ```
  */
-export { backoffDefaults, backoffDelayMs } from "./backoff.ts";
+export { backoffDefaults, backoffDelayMs, resolveBackoff } from "./backoff.ts";
 export type { BackoffInit } from "./backoff.ts";
 export type { RetryEnvironment } from "./environment.ts";
 export {

@@ -15,8 +15,6 @@
  * ```
  */
 export { CLUSTER_SECRET_ENV, proveKnowledge, verifyProof } from "./auth.ts";
-export type { BackoffInit } from "./backoff.ts";
-export { backoffDelayMs } from "./backoff.ts";
 export { decodeEnvelope, encodeEnvelopeFrame, pack, unpack } from "./codec.ts";
 export type { Frame } from "./frame.ts";
 export { encodeFrame, FRAME_HEADER_BYTES, FrameDecoder, FrameError, FrameType } from "./frame.ts";

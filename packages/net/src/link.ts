@@ -15,7 +15,8 @@
  */
 import type { Socket } from "node:net";
 import type { Envelope } from "@skein/core";
-import { type BackoffInit, backoffDelayMs } from "./backoff.ts";
+import { type BackoffInit, backoffDelayMs, resolveBackoff } from "@skein/ftsh";
+import { BACKOFF_FACTOR_DEFAULT, BACKOFF_INITIAL_MS_DEFAULT, BACKOFF_MAX_MS_DEFAULT } from "./limits.ts";
 import { Connection, type ConnectionOwner } from "./connection.ts";
 import { SOCKET_BUFFER_BYTES_HIGH, WRITE_BATCH_BYTES } from "./limits.ts";
 
@@ -63,6 +64,8 @@ export class Link {
   private downReason = "";
   private flushScheduled = false;
   private closed = false;
+  /** Reconnect backoff: ftsh's `min(R·T·F^N, M)`, with link-scale defaults (50 ms … 2 s). */
+  private readonly backoff: Required<BackoffInit>;
 
   constructor(
     readonly self: string,
@@ -70,7 +73,13 @@ export class Link {
     public address: PeerAddress | undefined,
     private readonly init: LinkInit,
     private readonly components: LinkComponents,
-  ) {}
+  ) {
+    this.backoff = resolveBackoff({
+      initialMs: init.backoff.initialMs ?? BACKOFF_INITIAL_MS_DEFAULT,
+      factor: init.backoff.factor ?? BACKOFF_FACTOR_DEFAULT,
+      maxMs: init.backoff.maxMs ?? BACKOFF_MAX_MS_DEFAULT,
+    });
+  }
 
   /** Messages waiting to be written. */
   get queueLength(): number {
@@ -154,14 +163,14 @@ export class Link {
     else attempt.socket.destroy();
     this.attempts++;
     if (this.attempts >= this.init.connectAttemptsMax) return this.giveUp(reason);
-    const delayMs = backoffDelayMs(this.attempts - 1, Math.random(), this.init.backoff);
+    const delayMs = backoffDelayMs(this.attempts - 1, this.backoff, Math.random());
     this.components.log("debug", `connecting to ${this.peer} failed (${reason}); retry ${this.attempts} in ${Math.round(delayMs)} ms`);
     this.retryTimer = setTimeout(() => this.dial(), delayMs);
   }
 
   private giveUp(reason: string): void {
     this.downReason = `${this.attempts} connection attempts failed, last: ${reason}`;
-    this.downUntilMs = performance.now() + backoffDelayMs(this.attempts, Math.random(), this.init.backoff);
+    this.downUntilMs = performance.now() + backoffDelayMs(this.attempts, this.backoff, Math.random());
     this.attempts = 0;
     const envelopes = this.envelopes.slice(this.head);
     this.frames = [];

@@ -24,7 +24,7 @@ import {
   type Storage,
 } from "@skein/core";
 import { CLUSTER_SECRET_ENV } from "./auth.ts";
-import type { BackoffInit } from "./backoff.ts";
+import type { BackoffInit } from "@skein/ftsh";
 import { encodeEnvelopeFrame, pack, unpack } from "./codec.ts";
 import { Connection, type ConnectionOwner } from "./connection.ts";
 import { FileStorage } from "./file-storage.ts";
