@@ -66,6 +66,7 @@ export class ProcessLauncher {
   private readonly direct = new Map<number, ChildProcess>();
   private readonly killed = new Set<number>();
   private buffer = "";
+  private corked = false;
 
   constructor(private readonly init: ProcessLauncherInit) {
     this.program = launcherProgram(init.kind);
@@ -85,7 +86,21 @@ export class ProcessLauncher {
     const environment = environmentBytes(request.environment);
     const directory = Buffer.from(request.directory ?? "");
     const header = `R\t${request.id}\t${command.length}\t${environment.length}\t${directory.length}\t${argv ? "argv" : "sh"}\n`;
-    launcher.stdin!.write(Buffer.concat([Buffer.from(header), command, environment, directory]));
+    this.write(launcher, Buffer.concat([Buffer.from(header), command, environment, directory]));
+  }
+
+  /** Requests made in one turn of the event loop reach the launcher in one write. */
+  private write(launcher: ChildProcess, bytes: Buffer | string): void {
+    const stdin = launcher.stdin!;
+    if (!this.corked) {
+      this.corked = true;
+      stdin.cork();
+      process.nextTick(() => {
+        this.corked = false;
+        stdin.uncork();
+      });
+    }
+    stdin.write(bytes);
   }
 
   /** Kills the command's process group; its exit is not reported. */
@@ -98,7 +113,7 @@ export class ProcessLauncher {
     }
     if (!this.running.has(id)) return;
     this.killed.add(id);
-    this.launcher?.stdin?.write(`K\t${id}\n`);
+    if (this.launcher) this.write(this.launcher, `K\t${id}\n`);
   }
 
   /** Ends the launcher: running commands are killed. */
