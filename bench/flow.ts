@@ -70,6 +70,15 @@ async function throughWorkers(count: number): Promise<void> {
   }
 }
 
+/** One small run first, so the launcher is built and tsx's cache is warm, as on any second use. */
+function warmUp(): void {
+  const root = mkdtempSync(join(tmpdir(), "skein-bench-warm-"));
+  writeFileSync(join(root, "w.mf"), independent(2));
+  spawnSync(process.execPath, [skein, "flow", "w.mf", "-j", "2", "--no-progress"], { cwd: root, stdio: "ignore" });
+  rmSync(root, { recursive: true, force: true });
+}
+
+warmUp();
 versusMake("2000 independent rules, -j 2", independent(2000), Array.from({ length: 2000 }, (_, i) => `o${i}`));
 versusMake("1000-deep chain, -j 2", chain(1000), ["c999"]);
 parsePlan(100_000);

@@ -1,60 +1,130 @@
-# Skein flow's process launcher: forks each command from a small process instead of from the
-# large master, which makes starting a task several times cheaper. Reads requests on stdin:
-#   "<task>\t<command bytes>\t<environment bytes>\t<directory bytes>[\targv]\n" then the bytes
-# (environment as NUL-separated NAME=value); answers on fd 3 "S\t<task>\t<pid>\n" when started
-# and "E\t<task>\t<wait status>\n" when it ends. One command at a time per launcher. When the
-# master goes away (stdin closes, e.g. it was killed), the running command's process group is
-# killed too, so an interrupted rule cannot keep writing while its rerun starts.
+# Skein flow's process launcher: forks commands from a small process instead of from the large
+# master (forking Node costs milliseconds, forking this a fraction of one). One launcher runs
+# any number of commands at once; the master decides how many.
+#
+# Requests on stdin, one header line each, then its bytes:
+#   "R\t<task>\t<command bytes>\t<environment bytes>\t<directory bytes>\t<mode>\n" + bytes
+#       run a command (mode "argv": NUL-separated words exec'd directly, "sh": /bin/sh -c);
+#       environment is NUL-separated NAME=value; an empty directory means the launcher's own.
+#   "K\t<task>\n"   kill the task's process group.
+# Answers on fd 3: "E\t<task>\t<wait status>\n" when a command ends (also after a kill).
+#
+# Each command leads its own process group. When the master goes away (stdin reaches end of
+# file, e.g. the master was killed with -9), every running group is killed and the launcher
+# exits, so an interrupted rule cannot keep writing while its rerun starts. Children are reaped
+# on SIGCHLD through a self-pipe, so a command's end is reported at once, without polling.
 use strict;
 use warnings;
-use POSIX ":sys_wait_h";
+use POSIX ();
+use Fcntl qw(F_GETFL F_SETFL O_NONBLOCK);
+
 open(my $result, ">&=", 3) or die "launcher: fd 3: $!";
-select((select($result), $| = 1)[0]);
-while (defined(my $header = <STDIN>)) {
-  chomp $header;
-  my ($task, $command_length, $environment_length, $directory_length, $mode) = split /\t/, $header;
-  my ($command, $environment, $directory) = ("", "", "");
-  read(STDIN, $command, $command_length) == $command_length or die "launcher: short command";
-  read(STDIN, $environment, $environment_length) == $environment_length or die "launcher: short environment" if $environment_length > 0;
-  read(STDIN, $directory, $directory_length) == $directory_length or die "launcher: short directory" if $directory_length > 0;
+pipe(my $wake_read, my $wake_write) or die "launcher: pipe: $!";
+for my $handle ($wake_read, $wake_write) {
+  fcntl($handle, F_SETFL, fcntl($handle, F_GETFL, 0) | O_NONBLOCK) or die "launcher: fcntl: $!";
+}
+my %task_of_pid;
+my %pid_of_task;
+$SIG{CHLD} = sub { syswrite($wake_write, "x") };
+$SIG{PIPE} = "IGNORE";    # a write to a vanished master fails with EPIPE, handled below
+
+my $input = "";
+for (;;) {
+  reap();
+  my $readable = "";
+  vec($readable, fileno(STDIN), 1) = 1;
+  vec($readable, fileno($wake_read), 1) = 1;
+  my $ready = select(my $out = $readable, undef, undef, undef);
+  next if $ready <= 0;    # interrupted by SIGCHLD: the loop reaps
+  if (vec($out, fileno($wake_read), 1)) { sysread($wake_read, my $drained, 4096) }
+  next unless vec($out, fileno(STDIN), 1);
+  my $got = sysread(STDIN, $input, 1 << 16, length $input);
+  next if !defined $got && $!{EINTR};
+  orphaned() if !$got;
+  $input = handle_requests($input);
+}
+
+sub handle_requests {
+  my ($buffer) = @_;
+  for (;;) {
+    my $newline = index($buffer, "\n");
+    return $buffer if $newline < 0;
+    my @fields = split /\t/, substr($buffer, 0, $newline);
+    if ($fields[0] eq "K") {
+      my $pid = $pid_of_task{ $fields[1] };
+      kill("KILL", -$pid) if defined $pid;
+      $buffer = substr($buffer, $newline + 1);
+      next;
+    }
+    my ($kind, $task, $command_length, $environment_length, $directory_length, $mode) = @fields;
+    die "launcher: unknown request '$kind'" unless $kind eq "R";
+    my $body = $command_length + $environment_length + $directory_length;
+    return $buffer if length($buffer) < $newline + 1 + $body;
+    my $command = substr($buffer, $newline + 1, $command_length);
+    my $environment = substr($buffer, $newline + 1 + $command_length, $environment_length);
+    my $directory = substr($buffer, $newline + 1 + $command_length + $environment_length, $directory_length);
+    $buffer = substr($buffer, $newline + 1 + $body);
+    launch($task, $command, $environment, $directory, $mode);
+  }
+}
+
+sub launch {
+  my ($task, $command, $environment, $directory, $mode) = @_;
   my $pid = fork();
-  die "launcher: fork: $!" unless defined $pid;
+  if (!defined $pid) {
+    write_all("E\t$task\t" . (127 << 8) . "\n");
+    return;
+  }
   if ($pid == 0) {
+    $SIG{CHLD} = "DEFAULT";
+    $SIG{PIPE} = "DEFAULT";
     setpgrp(0, 0);
+    open(STDIN, "<", "/dev/null");
     close($result);
     for my $pair (split /\0/, $environment) {
       my ($name, $value) = split /=/, $pair, 2;
       $ENV{$name} = $value;
     }
-    chdir($directory) or exit 126 if $directory ne "";
-    if (defined $mode && $mode eq "argv") {
+    POSIX::_exit(126) if $directory ne "" && !chdir($directory);
+    if ($mode eq "argv") {
       # A simple command (no shell syntax): exec it directly, as make does.
       my @argv = split /\0/, $command;
-      exec { $argv[0] } @argv or exit 127;
+      { no warnings "exec"; exec { $argv[0] } @argv }
+      POSIX::_exit(127);
     }
-    exec("/bin/sh", "-c", $command) or exit 127;
+    { no warnings "exec"; exec("/bin/sh", "-c", $command) }
+    POSIX::_exit(127);
   }
-  print $result "S\t$task\t$pid\n";
-  my $status = wait_or_orphaned($pid);
-  print $result "E\t$task\t$status\n";
+  $task_of_pid{$pid} = $task;
+  $pid_of_task{$task} = $pid;
 }
 
-# Waits for the command while watching stdin: polls with a delay that starts at 0.2 ms and
-# doubles up to 50 ms, so trivial commands are reported at once and long ones cost little.
-# (A SIGCHLD that arrives before select starts would be missed; polling has no such race.)
-sub wait_or_orphaned {
-  my ($pid) = @_;
-  my $delay = 0.0002;
-  for (;;) {
-    return $? if waitpid($pid, WNOHANG) == $pid;
-    my $readable = "";
-    vec($readable, fileno(STDIN), 1) = 1;
-    my $ready = select($readable, undef, undef, $delay);
-    $delay = $delay * 2 < 0.05 ? $delay * 2 : 0.05;
-    if ($ready > 0 && eof(STDIN)) {
-      kill("KILL", -$pid);
-      waitpid($pid, 0);
-      exit 0;
-    }
+sub reap {
+  my $answers = "";
+  while ((my $pid = waitpid(-1, POSIX::WNOHANG())) > 0) {
+    my $task = delete $task_of_pid{$pid};
+    next unless defined $task;
+    delete $pid_of_task{$task};
+    $answers .= "E\t$task\t$?\n";
   }
+  write_all($answers) if $answers ne "";
+}
+
+# A blocking pipe may still take a write in parts when SIGCHLD interrupts it.
+sub write_all {
+  my ($text) = @_;
+  while (length $text) {
+    my $written = syswrite($result, $text);
+    if (!defined $written) {
+      next if $!{EINTR};
+      orphaned();    # the master is gone
+    }
+    $text = substr($text, $written);
+  }
+}
+
+sub orphaned {
+  kill("KILL", -$_) for keys %task_of_pid;
+  1 while waitpid(-1, 0) > 0;
+  POSIX::_exit(0);
 }

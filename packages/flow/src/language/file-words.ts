@@ -35,8 +35,15 @@ export function rawWords(text: string, line: LogicalLine, offset: number): Word[
   return words;
 }
 
+/** A `.` or `..` segment, a doubled or trailing slash: what posix.normalize would change. */
+const needsNormalizing = /(?:^|\/)\.\.?(?:\/|$)|\/\/|\/$/;
+
+/** Plain words: no quotes, escapes, variables or renaming, so no expansion is needed. */
+const plainList = /^[^"'\\$>]*$/;
+
 /** Normalizes a path as written: `./a/` is `a`; absolute paths stay absolute. */
 export function normalizePath(path: string): string {
+  if (path !== "" && !needsNormalizing.test(path)) return path;
   const normalized = posix.normalize(path);
   return normalized.length > 1 && normalized.endsWith("/") ? normalized.slice(0, -1) : normalized;
 }
@@ -59,6 +66,21 @@ function fileReference(text: string, line: LogicalLine, offset: number): FileRef
 /** Reads a target or source list starting at `offset` of `line`. */
 export function fileList(text: string, lookup: Lookup, line: LogicalLine, offset: number): FileReference[] {
   const files: FileReference[] = [];
+  if (plainList.test(text)) {
+    let start = -1;
+    for (let i = 0; i <= text.length; i++) {
+      const c = text.charCodeAt(i);
+      if (i < text.length && c !== 32 && c !== 9) {
+        if (start < 0) start = i;
+        continue;
+      }
+      if (start < 0) continue;
+      const path = normalizePath(text.slice(start, i));
+      files.push({ path, remoteName: path, location: line.locate(offset + start) });
+      start = -1;
+    }
+    return files;
+  }
   for (const raw of rawWords(text, line, offset)) {
     const expanded = expand(raw.text, lookup, line, raw.offset);
     for (const word of splitWords(expanded, line, raw.offset)) {

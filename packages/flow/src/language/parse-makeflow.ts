@@ -16,7 +16,7 @@ import { expand } from "./expand.ts";
 import { fileList } from "./file-words.ts";
 import { type PendingRule, RuleBuilder } from "./rule-builder.ts";
 import { Scope } from "./scope.ts";
-import { type LogicalLine, logicalLines } from "./source-text.ts";
+import { forEachLogicalLine, type LogicalLine } from "./source-text.ts";
 import { checkQuotes } from "./words.ts";
 
 export interface ParseInit {
@@ -58,19 +58,32 @@ function commentStart(text: string): number {
   return text.length;
 }
 
+/** Offset of the first character that is not white space (as `\s` means it), or -1. */
+function firstNonBlank(text: string): number {
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 32 || (c >= 9 && c <= 13)) continue;
+    if (c < 128 || !/\s/.test(text[i]!)) return i;
+  }
+  return -1;
+}
+
 class MakeflowParser {
   readonly scope: Scope;
   readonly builder: RuleBuilder;
   private pending: PendingRule | undefined;
   private lastWasCommand = false;
+  /** Global variable look-up, made once (not one closure per rule). */
+  private readonly lookup: (name: string) => string | undefined;
 
   constructor(readonly init: ParseInit) {
     this.scope = new Scope(init.environment ?? {});
     this.builder = new RuleBuilder(this.scope);
+    this.lookup = (name) => this.scope.lookup(name);
   }
 
   line(line: LogicalLine): void {
-    const start = line.text.search(/\S/);
+    const start = firstNonBlank(line.text);
     if (start < 0 || line.text[start] === "#") return;
     if (this.pending) {
       if (line.indented || line.text[start] === "@") this.ruleBody(line, start, this.pending);
@@ -104,11 +117,11 @@ class MakeflowParser {
 
   private statement(line: LogicalLine, start: number): void {
     const text = line.text.slice(start);
-    if (/^\.[A-Z_]+(?:[ \t:]|$)/.test(text)) {
+    if (text[0] === "." && /^\.[A-Z_]+(?:[ \t:]|$)/.test(text)) {
       this.directive(line, start);
       return;
     }
-    const exported = exportStatement.exec(text);
+    const exported = text.startsWith("export") ? exportStatement.exec(text) : null;
     if (exported) {
       this.scope.export(exported[1]!);
       if (exported[2]) this.assign(line, exported[1]!, exported[2], start + exported[0].length);
@@ -123,10 +136,9 @@ class MakeflowParser {
     if (colon < 0) {
       throw new WorkflowError(line.locate(start), "expected a rule 'targets: sources', an assignment 'NAME=value', 'export' or '.MAKEFLOW'");
     }
-    const lookup = (name: string) => this.scope.lookup(name);
     const end = commentStart(text);
-    const targets = fileList(text.slice(0, colon), lookup, line, start);
-    const sources = fileList(text.slice(colon + 1, end), lookup, line, start + colon + 1);
+    const targets = fileList(text.slice(0, colon), this.lookup, line, start);
+    const sources = fileList(text.slice(colon + 1, end), this.lookup, line, start + colon + 1);
     if (targets.length === 0) throw new WorkflowError(line.locate(start), "a rule needs at least one target before ':'");
     this.pending = this.builder.begin(targets, sources, line.locate(start));
   }
@@ -156,7 +168,7 @@ class MakeflowParser {
 /** Parses Makeflow text. Throws `WorkflowError` (with `file:line:column`) on the first problem. */
 export function parseMakeflow(text: string, init: ParseInit): Workflow {
   const parser = new MakeflowParser(init);
-  for (const line of logicalLines(text, init.file)) parser.line(line);
+  forEachLogicalLine(text, init.file, (line) => parser.line(line));
   return parser.finish();
 }
 

@@ -63,7 +63,7 @@ export class RuleBuilder {
   finish(pending: PendingRule, line: LogicalLine, start: number): void {
     const raw = line.text.slice(start).trimEnd();
     checkQuotes(raw, line, start);
-    let command = expand(raw, (n) => this.scope.lookup(n, pending.variables), line, start).trim();
+    let command = (raw.includes("$") ? expand(raw, (n) => this.scope.lookup(n, pending.variables), line, start) : raw).trim();
     let local = false;
     if (/^LOCAL([ \t]|$)/.test(command)) {
       local = true;

@@ -9,6 +9,9 @@ import { unquote } from "./words.ts";
 
 export const defaultCategory = "default";
 
+/** The environment of rules when nothing is exported: shared, so it is frozen. */
+const noEnvironment: Record<string, string> = Object.freeze({}) as Record<string, string>;
+
 /** Reads a resource value: a non-negative number (MB for memory and disk, seconds for wall time). */
 export function resourceNumber(name: string, value: string, location: SourceLocation): number {
   const text = unquote(value);
@@ -24,8 +27,18 @@ export class Scope {
   readonly exported: string[] = [];
   readonly categories = new Map<string, Category>();
   currentCategory = defaultCategory;
+  /** The environment, copied once (reading `process.env` is slow, and it may change). */
+  private readonly environment: ReadonlyMap<string, string>;
+  /** Resources of rules without rule-local resources, per category, until an assignment changes them. */
+  private readonly sharedResources = new Map<string, Resources>();
 
-  constructor(private readonly environment: Readonly<Record<string, string | undefined>>) {
+  constructor(environment: Readonly<Record<string, string | undefined>>) {
+    const copy = new Map<string, string>();
+    for (const name of Object.keys(environment)) {
+      const value = environment[name];
+      if (value !== undefined) copy.set(name, value);
+    }
+    this.environment = copy;
     this.category(defaultCategory);
   }
 
@@ -40,12 +53,13 @@ export class Scope {
 
   /** Value of a variable as a rule sees it: rule-local, then global, then the environment. */
   lookup(name: string, local?: ReadonlyMap<string, string>): string | undefined {
-    return local?.get(name) ?? this.variables.get(name) ?? this.environment[name];
+    return local?.get(name) ?? this.variables.get(name) ?? this.environment.get(name);
   }
 
   /** A global assignment; CATEGORY and resource variables also update the category table. */
   assign(name: string, value: string, location: SourceLocation): void {
     this.variables.set(name, value);
+    if (name === "CATEGORY" || resourceVariables.has(name)) this.sharedResources.clear();
     if (name === "CATEGORY") {
       this.currentCategory = unquote(value) || defaultCategory;
       this.category(this.currentCategory);
@@ -61,6 +75,7 @@ export class Scope {
 
   /** The environment a rule's job gets: every exported variable that has a value. */
   jobEnvironment(local?: ReadonlyMap<string, string>): Record<string, string> {
+    if (this.exported.length === 0) return noEnvironment;
     const environment: Record<string, string> = {};
     for (const name of this.exported) {
       const value = this.lookup(name, local);
@@ -71,10 +86,21 @@ export class Scope {
 
   /** Resources of a rule: rule-local, else its category's, else the environment's. */
   ruleResources(category: string, local: Resources): Resources {
+    let hasLocal = false;
+    for (const field in local) hasLocal ||= local[field as keyof Resources] !== undefined;
+    if (!hasLocal) {
+      let shared = this.sharedResources.get(category);
+      if (!shared) this.sharedResources.set(category, (shared = Object.freeze(this.resolveResources(category, local))));
+      return shared;
+    }
+    return this.resolveResources(category, local);
+  }
+
+  private resolveResources(category: string, local: Resources): Resources {
     const resources: Resources = {};
     const assigned = this.category(category).resources;
     for (const [name, field] of resourceVariables) {
-      const fromEnvironment = this.environment[name];
+      const fromEnvironment = this.environment.get(name);
       const value = local[field] ?? assigned[field];
       if (value !== undefined) resources[field] = value;
       else if (fromEnvironment !== undefined && Number.isFinite(Number(fromEnvironment)) && fromEnvironment !== "") {

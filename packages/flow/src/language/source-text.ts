@@ -23,46 +23,70 @@ class Line implements LogicalLine {
     readonly text: string,
     readonly indented: boolean,
     private readonly file: string,
-    private readonly segments: Segment[],
+    /** The physical line number, or the pieces of a continued line. */
+    private readonly where: number | Segment[],
   ) {}
 
   locate(offset: number): SourceLocation {
+    if (typeof this.where === "number") return { file: this.file, line: this.where, column: offset + 1 };
+    const segments = this.where;
     let index = 0;
-    while (index + 1 < this.segments.length && this.segments[index + 1]!.offset <= offset) index++;
-    const segment = this.segments[index]!;
+    while (index + 1 < segments.length && segments[index + 1]!.offset <= offset) index++;
+    const segment = segments[index]!;
     return { file: this.file, line: segment.line, column: offset - segment.offset + 1 };
   }
 }
 
 function endsWithContinuation(physical: string): boolean {
   let count = 0;
-  for (let i = physical.length - 1; i >= 0 && physical[i] === "\\"; i--) count++;
+  for (let i = physical.length - 1; i >= 0 && physical.charCodeAt(i) === 92; i--) count++;
   return count % 2 === 1;
 }
 
-/** Every logical line of `text`, in order; blank lines included (they end nothing in Makeflow). */
-export function logicalLines(text: string, file: string): LogicalLine[] {
-  const physical = text.split("\n");
-  const lines: LogicalLine[] = [];
-  let index = 0;
-  while (index < physical.length) {
-    const segments: Segment[] = [];
-    let joined = "";
-    const first = index;
+/**
+ * Calls `each` with every logical line of `text`, in order; blank lines included (they end
+ * nothing in Makeflow). Lines are made one at a time, so a large file is never held twice.
+ */
+export function forEachLogicalLine(text: string, file: string, each: (line: LogicalLine) => void): void {
+  let position = 0;
+  let number = 0;
+  const next = (): string => {
+    let end = text.indexOf("\n", position);
+    if (end < 0) end = text.length;
+    let piece = text.slice(position, end);
+    position = end + 1;
+    number++;
+    if (piece.charCodeAt(piece.length - 1) === 13) piece = piece.slice(0, -1);
+    return piece;
+  };
+  while (position <= text.length) {
+    const first = number + 1;
+    const piece = next();
+    const firstCharacter = piece.charCodeAt(0);
+    const indented = firstCharacter === 32 || firstCharacter === 9;
+    if (!endsWithContinuation(piece) || position > text.length) {
+      each(new Line(piece, indented, file, first));
+      continue;
+    }
+    const segments: Segment[] = [{ offset: 0, line: first }];
+    let joined = `${piece.slice(0, -1)} `;
     for (;;) {
-      let piece = physical[index]!;
-      if (piece.endsWith("\r")) piece = piece.slice(0, -1);
-      segments.push({ offset: joined.length, line: index + 1 });
-      index++;
-      if (endsWithContinuation(piece) && index < physical.length) {
-        joined += `${piece.slice(0, -1)} `;
+      segments.push({ offset: joined.length, line: number + 1 });
+      const more = next();
+      if (endsWithContinuation(more) && position <= text.length) {
+        joined += `${more.slice(0, -1)} `;
         continue;
       }
-      joined += piece;
+      joined += more;
       break;
     }
-    const indented = /^[ \t]/.test(physical[first]!);
-    lines.push(new Line(joined, indented, file, segments));
+    each(new Line(joined, indented, file, segments));
   }
+}
+
+/** Every logical line of `text`, in order. */
+export function logicalLines(text: string, file: string): LogicalLine[] {
+  const lines: LogicalLine[] = [];
+  forEachLogicalLine(text, file, (line) => lines.push(line));
   return lines;
 }

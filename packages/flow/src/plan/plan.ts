@@ -76,30 +76,57 @@ class Planner {
     return this.insideDirectory.get(directory) ?? [];
   }
 
-  dependenciesOf(rule: Rule, components: PlanComponents): number[] {
-    const found = new Set<number>();
+  dependenciesOf(rule: Rule, exists: (path: string) => boolean): number[] {
+    const found: number[] = [];
+    let seen: Set<number> | undefined; // past a few dependencies, a linear scan would be quadratic
     for (const source of rule.sources) {
       const producer = this.producers.get(source.path);
       if (producer !== undefined) {
-        found.add(producer);
+        seen = addOnce(found, seen, producer);
         continue;
       }
       const inside = this.producersInside(source.path);
-      for (const r of inside) found.add(r);
-      const container = ancestors(source.path).find((dir) => this.producers.has(dir));
-      if (container !== undefined) found.add(this.producers.get(container)!);
-      if (inside.length === 0 && container === undefined && !components.exists(source.path)) {
+      for (const r of inside) seen = addOnce(found, seen, r);
+      const container = this.container(source.path);
+      if (container !== undefined) seen = addOnce(found, seen, container);
+      if (inside.length === 0 && container === undefined && !exists(source.path)) {
         throw new WorkflowError(source.location, `source '${source.path}' is not made by any rule and does not exist`);
       }
     }
-    return [...found];
+    return found;
   }
+
+  /** The rule making a directory that contains `path`, if any. */
+  private container(path: string): number | undefined {
+    if (!path.includes("/")) return undefined;
+    const directory = ancestors(path).find((dir) => this.producers.has(dir));
+    return directory === undefined ? undefined : this.producers.get(directory);
+  }
+}
+
+function addOnce(found: number[], seen: Set<number> | undefined, rule: number): Set<number> | undefined {
+  if (seen ? seen.has(rule) : found.includes(rule)) return seen;
+  found.push(rule);
+  if (seen) seen.add(rule);
+  else if (found.length > 16) return new Set(found);
+  return seen;
+}
+
+/** Asks about each path once: a source used by 1 000 rules is checked on disk once. */
+function onceEach(exists: (path: string) => boolean): (path: string) => boolean {
+  const known = new Map<string, boolean>();
+  return (path) => {
+    let answer = known.get(path);
+    if (answer === undefined) known.set(path, (answer = exists(path)));
+    return answer;
+  };
 }
 
 /** Builds and checks the DAG of a workflow. Throws `WorkflowError` on the first problem. */
 export function plan(workflow: Workflow, components: PlanComponents): Plan {
   const planner = new Planner(workflow);
-  const dependencies = workflow.rules.map((rule) => planner.dependenciesOf(rule, components));
+  const exists = onceEach((path) => components.exists(path));
+  const dependencies = workflow.rules.map((rule) => planner.dependenciesOf(rule, exists));
   const dependants: number[][] = workflow.rules.map(() => []);
   dependencies.forEach((list, rule) => {
     for (const dependency of list) dependants[dependency]!.push(rule);

@@ -12,6 +12,8 @@ import type { Workflow } from "../workflow.ts";
 export interface DriverHooks {
   /** A rule changed state (log, JSON events, progress). */
   state(action: Extract<SchedulerAction, { type: "state" }>, nowMs: number): void;
+  /** The batch's state changes are recorded: called after them, before any of its tasks start. */
+  commit?(): void;
   /** A task is about to start: remove its stale or partial targets. */
   beforeStart?(rule: number): void;
 }
@@ -25,6 +27,7 @@ export class Driver implements ExecutorListener {
   private readonly executors = new Map<string, Executor>();
   private readonly placement = new Map<number, string>();
   private timer: NodeJS.Timeout | undefined;
+  private armedMs: number | undefined;
   private readonly origin = performance.now();
   private resolveRun!: (result: DriverResult) => void;
   private started = false;
@@ -80,16 +83,17 @@ export class Driver implements ExecutorListener {
 
   private apply(actions: SchedulerAction[]): void {
     const nowMs = this.nowMs();
+    for (const action of actions) if (action.type === "state") this.hooks.state(action, nowMs);
+    this.hooks.commit?.();
     for (const action of actions) {
-      if (action.type === "state") this.hooks.state(action, nowMs);
-      else if (action.type === "start") {
+      if (action.type === "start") {
         this.hooks.beforeStart?.(action.rule);
         this.placement.set(action.task, action.executorId);
         this.executors.get(action.executorId)!.start({ task: action.task, rule: this.workflow.rules[action.rule]!, attempt: action.attempt });
       } else if (action.type === "abort") {
         this.placement.delete(action.task);
         this.executors.get(action.executorId)?.abort(action.task);
-      } else {
+      } else if (action.type === "finished") {
         clearTimeout(this.timer);
         this.timer = undefined;
         this.resolveRun({ ok: action.ok, reason: action.reason });
@@ -99,11 +103,18 @@ export class Driver implements ExecutorListener {
     this.arm();
   }
 
+  /** Keeps one timer for the scheduler's next wake-up; re-arms only when that time changes. */
   private arm(): void {
     const wakeMs = this.scheduler.nextWakeMs();
+    if (wakeMs === this.armedMs) return;
     clearTimeout(this.timer);
     this.timer = undefined;
+    this.armedMs = wakeMs;
     if (wakeMs === undefined) return;
-    this.timer = setTimeout(() => this.event({ type: "tick" }), Math.max(0, wakeMs - this.nowMs()) + 1);
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      this.armedMs = undefined;
+      this.event({ type: "tick" });
+    }, Math.max(0, wakeMs - this.nowMs()) + 1);
   }
 }

@@ -104,6 +104,7 @@ export async function execute(loaded: Loaded, complete: Set<number>, log: LogFil
       }
       if (action.reason && action.reason !== "retry") output.err(`skein flow: ${rule.targets[0]!.path}: ${action.state}: ${action.reason}\n`);
     },
+    commit: () => log.write(),
     beforeStart: (rule) => removeTargets(loaded.plan.workflow, rule, loaded.directory),
   });
   const context: BackEndContext = { loaded, init, listener: driver, output, local, runNested: nestedRunner(loaded, init, output) };

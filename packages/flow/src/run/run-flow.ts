@@ -97,6 +97,6 @@ export async function runFlow(init: RunInit, output: Output = standardOutput): P
     else output.err(`skein flow: stopped: ${result.reason}\n`);
     return result.ok ? 0 : 1;
   } finally {
-    log.close();
+    await log.close();
   }
 }

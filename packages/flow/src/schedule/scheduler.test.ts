@@ -140,6 +140,24 @@ test("scheduler: fast abort reruns a straggler elsewhere after mean + k·stddev 
   assert.ok(result.endMs < 1_000, `the straggler did not hold the workflow back: ${result.endMs}`);
 });
 
+test("scheduler: a pipelined worker gets its next tasks ahead, never more than cores + pipelineCores outstanding", () => {
+  const result = simulate(independent(40), {
+    seed: 16,
+    scheduler: { executorsMayJoin: true },
+    executors: [{ atMs: 0, executor: worker("w1", 2, { pipelineCores: 3 }) }],
+    behaviour: () => ({ durationMs: 10, outcome: ok }),
+  });
+  assert.equal(result.ok, true);
+  let outstanding = 0;
+  let most = 0;
+  for (const action of result.actions) {
+    if (action.type === "start") most = Math.max(most, ++outstanding);
+    if (action.type === "state" && action.state === "done") outstanding--;
+  }
+  assert.equal(most, 5);
+  assert.equal(result.endMs, 200, "the worker is never idle between tasks");
+});
+
 test("scheduler: rules done in the log are not run again", () => {
   const chain = planOf(["a:\n\tx", "b: a\n\tx", "c: b\n\tx"].join("\n"));
   const result = simulate(chain, {

@@ -213,6 +213,19 @@ export class Scheduler {
       if (fits(resourceClass.need, executor.free)) return executor;
     }
     if (avoided && alternatives === 0 && fits(resourceClass.need, avoided.free)) return avoided;
+    return this.choosePipelined(resourceClass, rule);
+  }
+
+  /** An executor that queues tasks (pipelineCores) and has room in its queue for this one. */
+  private choosePipelined(resourceClass: ResourceClass, rule: number): ExecutorState | undefined {
+    const need = resourceClass.need;
+    for (const executor of this.executors.values()) {
+      const slack = executor.info.pipelineCores ?? 0;
+      if (slack === 0 || !this.eligible(executor, resourceClass) || executor.info.id === this.avoid[rule]) continue;
+      const { free, info } = executor;
+      if (!fits(need, info.capacity)) continue;
+      if (need.cores <= free.cores + slack && need.memoryMb <= free.memoryMb && need.diskMb <= free.diskMb && need.gpus <= free.gpus) return executor;
+    }
     return undefined;
   }
 

@@ -13,6 +13,12 @@ export interface ExecutorInfo {
   readonly runsRemoteRules: boolean;
   /** Tasks on it may be fast-aborted and rerun elsewhere (workers). */
   readonly fastAbort: boolean;
+  /**
+   * Cores' worth of tasks it accepts beyond its free cores, queued on the executor and started
+   * as cores free up (default 0). A remote worker then always has its next task at hand instead
+   * of waiting a network round trip after each one; its other resources are never overcommitted.
+   */
+  readonly pipelineCores?: number;
 }
 
 export type TaskOutcome =

@@ -57,7 +57,7 @@ export function simulate(plan: Plan, init: SimulationInit): SimulationResult {
   const scheduler = new Scheduler(plan, init.scheduler, { random, isDone: init.isDone ?? (() => false) });
   const queue = new MinHeap<Pending>();
   const at = (atMs: number, event: SchedulerEvent) => queue.push({ atMs, event });
-  const capacities = new Map<string, { capacity: Capacity; free: Capacity }>();
+  const capacities = new Map<string, { capacity: Capacity; free: Capacity; pipelineCores: number; queue: Array<{ task: number; rule: number; attempt: number }> }>();
   const running = new Map<number, { rule: number; executorId: string }>();
   const done = new Set<number>();
   const trace: string[] = [];
@@ -66,6 +66,22 @@ export function simulate(plan: Plan, init: SimulationInit): SimulationResult {
   for (const { atMs, executor } of init.executors) at(atMs, { type: "executor-joined", executor });
   for (const { atMs, executorId } of init.departures ?? []) at(atMs, { type: "executor-left", executorId, reason: "simulated loss" });
 
+  /** Runs a task on its executor now (its cores are free). */
+  const run = (nowMs: number, executorId: string, task: number, rule: number, attempt: number) => {
+    take(capacities.get(executorId)!.free, needOf(plan.workflow.rules[rule]!.resources));
+    running.set(task, { rule, executorId });
+    const { durationMs, outcome } = init.behaviour({ rule, attempt, executorId }, random);
+    at(nowMs + durationMs, { type: "task-finished", task, outcome });
+  };
+  /** Starts queued (pipelined) tasks of an executor, in order, while they fit. */
+  const startQueued = (nowMs: number, executorId: string) => {
+    const slot = capacities.get(executorId);
+    while (slot && slot.queue.length > 0 && fits(needOf(plan.workflow.rules[slot.queue[0]!.rule]!.resources), slot.free)) {
+      const next = slot.queue.shift()!;
+      run(nowMs, executorId, next.task, next.rule, next.attempt);
+    }
+  };
+
   const apply = (nowMs: number, list: SchedulerAction[]) => {
     for (const action of list) {
       actions.push({ ...action, atMs: nowMs });
@@ -73,18 +89,22 @@ export function simulate(plan: Plan, init: SimulationInit): SimulationResult {
       if (action.type === "start") {
         const slot = capacities.get(action.executorId)!;
         const need = needOf(plan.workflow.rules[action.rule]!.resources);
-        if (!fits(need, slot.free)) throw new Error(`capacity of ${action.executorId} exceeded by rule ${action.rule}`);
         for (const dependency of plan.dependencies[action.rule]!) {
           if (!done.has(dependency) && !(init.isDone?.(dependency) ?? false)) throw new Error(`rule ${action.rule} started before ${dependency}`);
         }
-        take(slot.free, need);
-        running.set(action.task, { rule: action.rule, executorId: action.executorId });
-        const { durationMs, outcome } = init.behaviour({ rule: action.rule, attempt: action.attempt, executorId: action.executorId }, random);
-        at(nowMs + durationMs, { type: "task-finished", task: action.task, outcome });
+        if (fits(need, slot.free) && slot.queue.length === 0) run(nowMs, action.executorId, action.task, action.rule, action.attempt);
+        else {
+          const queuedCores = slot.queue.reduce((sum, q) => sum + needOf(plan.workflow.rules[q.rule]!.resources).cores, 0);
+          if (queuedCores + need.cores > slot.pipelineCores + Math.max(0, slot.free.cores)) throw new Error(`capacity of ${action.executorId} exceeded by rule ${action.rule}`);
+          slot.queue.push({ task: action.task, rule: action.rule, attempt: action.attempt });
+        }
       } else if (action.type === "abort") {
         const task = running.get(action.task);
         if (task) give(capacities.get(task.executorId)!.free, needOf(plan.workflow.rules[task.rule]!.resources));
         running.delete(action.task);
+        const slot = capacities.get(action.executorId);
+        if (slot) slot.queue = slot.queue.filter((q) => q.task !== action.task);
+        if (task) startQueued(nowMs, task.executorId);
       } else if (action.type === "state" && action.state === "done") {
         if (done.has(action.rule)) throw new Error(`rule ${action.rule} completed twice`);
         done.add(action.rule);
@@ -101,7 +121,7 @@ export function simulate(plan: Plan, init: SimulationInit): SimulationResult {
     if (next.atMs > limitMs) break;
     const event = next.event;
     if (event.type === "executor-joined") {
-      capacities.set(event.executor.id, { capacity: event.executor.capacity, free: { ...event.executor.capacity } });
+      capacities.set(event.executor.id, { capacity: event.executor.capacity, free: { ...event.executor.capacity }, pipelineCores: event.executor.pipelineCores ?? 0, queue: [] });
     } else if (event.type === "executor-left") {
       for (const [task, info] of running) if (info.executorId === event.executorId) running.delete(task);
       capacities.delete(event.executorId);
@@ -110,6 +130,7 @@ export function simulate(plan: Plan, init: SimulationInit): SimulationResult {
       if (!task) continue; // aborted or its executor is gone: the report never arrives
       running.delete(event.task);
       give(capacities.get(task.executorId)!.free, needOf(plan.workflow.rules[task.rule]!.resources));
+      startQueued(next.atMs, task.executorId);
     }
     apply(next.atMs, scheduler.handle(event, next.atMs));
   }

@@ -17,6 +17,12 @@ import { WorkerConnection } from "./worker-connection.ts";
 export const helloTimeoutMs = 10_000;
 /** Workers connected at once; more are refused. */
 export const workersMax = 1_000;
+/**
+ * Pipeline window: cores' worth of tasks sent to a worker beyond its free cores, per core it
+ * offers, capped. They wait on the worker, so it starts the next task without a round trip.
+ */
+export const pipelineCoresPerCore = 2;
+export const pipelineCoresMax = 64;
 
 export function readPassword(file: string | undefined): string | undefined {
   return file === undefined ? undefined : readFileSync(file, "utf8").trim();
@@ -39,12 +45,14 @@ export const workersBackEnd: BackEnd = async ({ loaded, init, listener, output }
     socket.write(encodeFrame({ type: "welcome" }));
     const id = `worker-${nextWorker++}`;
     const capacity = { cores: positive(hello.cores, 1), memoryMb: positive(hello.memoryMb, 1_000_000), diskMb: positive(hello.diskMb, 1_000_000), gpus: 0 };
-    const info = { id, capacity, runsLocalRules: false, runsRemoteRules: true, fastAbort: true };
+    const pipelineCores = Math.min(capacity.cores * pipelineCoresPerCore, pipelineCoresMax);
+    const info = { id, capacity, runsLocalRules: false, runsRemoteRules: true, fastAbort: true, pipelineCores };
     const connection = new WorkerConnection(info, socket, catalog, loaded.directory, listener);
     let gone = false;
     const leave = (reason: string) => {
       if (gone) return;
       gone = true;
+      connection.disconnected = true;
       socket.destroy();
       listener.left(id, reason);
     };

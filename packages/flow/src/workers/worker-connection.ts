@@ -5,7 +5,8 @@
  * outputs back, which land under a temporary name and are renamed into place when the result
  * arrives. Outputs the rule did not declare are refused.
  */
-import { appendFileSync, closeSync, mkdirSync, openSync, readSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { closeSync, mkdirSync, openSync, readSync, renameSync, rmSync } from "node:fs";
+import { appendFile, writeFile } from "node:fs/promises";
 import type { Socket } from "node:net";
 import { dirname, resolve } from "node:path";
 import type { Executor, ExecutorListener, TaskRequest } from "../executors/executor.ts";
@@ -19,13 +20,19 @@ interface Running {
   /** remote name → local path of each declared output. */
   readonly outputs: Map<string, string>;
   readonly received: Set<string>;
+  /** Output bytes still being written (off the event loop), in arrival order. */
+  writes: Promise<void> | undefined;
 }
 
 export class WorkerConnection implements Executor {
   private readonly sent = new Set<string>();
   private readonly running = new Map<number, Running>();
+  private corked = false;
+  private readonly directories = new Set<string>();
   /** Input bytes shipped to this worker, for tests and the summary. */
   shippedFiles = 0;
+  /** Set when the connection is gone: late results no longer touch the workflow's files. */
+  disconnected = false;
 
   constructor(
     readonly info: ExecutorInfo,
@@ -48,13 +55,27 @@ export class WorkerConnection implements Executor {
       const inputs = rule.sources.flatMap((s) => this.catalog.entries(resolve(this.directory, s.path), s.remoteName));
       for (const entry of inputs) if (entry.hash && !this.sent.has(entry.hash)) this.sendFile(entry.hash, entry.path);
       const outputs = new Map(rule.targets.map((t) => [t.remoteName, resolve(this.directory, t.path)]));
-      this.running.set(task, { request, outputs, received: new Set() });
-      const header = { type: "task", task, command: rule.command, environment: rule.environment, inputs: inputs.map(({ name, hash }) => ({ name, hash })), outputs: [...outputs.keys()] };
-      this.socket.write(encodeFrame(header));
+      this.running.set(task, { request, outputs, received: new Set(), writes: undefined });
+      const cores = Math.max(1, rule.resources.cores ?? 1);
+      const header = { type: "task", task, cores, command: rule.command, environment: rule.environment, inputs: inputs.map(({ name, hash }) => ({ name, hash })), outputs: [...outputs.keys()] };
+      this.write(encodeFrame(header));
     } catch (error) {
       this.running.delete(task);
       queueMicrotask(() => this.listener.finished(task, { ok: false, reason: `cannot ship inputs: ${(error as Error).message}` }));
     }
+  }
+
+  /** Frames written in one turn of the event loop leave together (one write, fewer packets). */
+  private write(frame: Buffer): void {
+    if (!this.corked) {
+      this.corked = true;
+      this.socket.cork();
+      process.nextTick(() => {
+        this.corked = false;
+        this.socket.uncork();
+      });
+    }
+    this.socket.write(frame);
   }
 
   private sendFile(hash: string, path: string): void {
@@ -66,7 +87,7 @@ export class WorkerConnection implements Executor {
       for (;;) {
         const length = readSync(fd, buffer, 0, chunkBytes, null);
         const last = length < chunkBytes;
-        this.socket.write(encodeFrame({ type: "file", hash, last }, Buffer.from(buffer.subarray(0, length))));
+        this.write(encodeFrame({ type: "file", hash, last }, Buffer.from(buffer.subarray(0, length))));
         if (last) break;
       }
     } finally {
@@ -75,7 +96,7 @@ export class WorkerConnection implements Executor {
   }
 
   abort(task: number): void {
-    if (this.running.delete(task)) this.socket.write(encodeFrame({ type: "abort", task }));
+    if (this.running.delete(task)) this.write(encodeFrame({ type: "abort", task }));
   }
 
   /** A frame from the worker; returns a reason to disconnect it, if it misbehaved. */
@@ -86,20 +107,33 @@ export class WorkerConnection implements Executor {
     if (!running) return undefined; // aborted: its late frames are dropped
     if (header.type === "result") {
       this.running.delete(Number(header.task));
-      this.finish(running, header);
+      if (!running.writes) this.finish(running, header);
+      else {
+        const failed = (error: Error) => this.listener.finished(running.request.task, { ok: false, reason: `cannot store outputs: ${error.message}` });
+        running.writes.then(() => this.finish(running, header), failed);
+      }
       return undefined;
     }
     const staged = this.stagedPath(running, String(header.name));
     if (!staged) return `undeclared output '${String(header.name)}'`;
     if (header.directory === true) mkdirSync(staged.path, { recursive: true });
     else {
-      mkdirSync(dirname(staged.path), { recursive: true });
-      if (running.received.has(staged.path)) appendFileSync(staged.path, frame.payload);
-      else writeFileSync(staged.path, frame.payload);
-      running.received.add(staged.path);
+      this.ensureDirectory(dirname(staged.path));
+      const { path } = staged;
+      const { payload } = frame;
+      const write = running.received.has(path) ? () => appendFile(path, payload) : () => writeFile(path, payload);
+      running.received.add(path);
+      running.writes = running.writes ? running.writes.then(write) : write();
     }
     running.received.add(staged.root);
     return undefined;
+  }
+
+  /** Creates a directory for outputs once; the workflow's own directory exists already. */
+  private ensureDirectory(path: string): void {
+    if (path === this.directory || this.directories.has(path)) return;
+    mkdirSync(path, { recursive: true });
+    this.directories.add(path);
   }
 
   /** Where an output lands until the result: beside its target, under `.skein-part`. */
@@ -115,14 +149,19 @@ export class WorkerConnection implements Executor {
 
   private finish(running: Running, header: Frame["header"]): void {
     const { task } = running.request;
+    if (this.disconnected) return; // the scheduler has rerun it elsewhere
     if (typeof header.refused === "string") {
       this.listener.finished(task, { ok: false, reason: `worker refused the task: ${header.refused}`, permanent: true });
       return;
     }
     for (const local of running.outputs.values()) {
       if (!running.received.has(`${local}.skein-part`)) continue;
-      rmSync(local, { recursive: true, force: true });
-      renameSync(`${local}.skein-part`, local);
+      try {
+        renameSync(`${local}.skein-part`, local); // replaces a file in one step
+      } catch {
+        rmSync(local, { recursive: true, force: true }); // a directory, or a file where one was
+        renameSync(`${local}.skein-part`, local);
+      }
     }
     const missing = Array.isArray(header.missing) ? header.missing.map(String) : [];
     if (header.exitCode !== 0) this.listener.finished(task, { ok: false, reason: header.signal ? `killed by ${String(header.signal)}` : `exit code ${String(header.exitCode)}` });

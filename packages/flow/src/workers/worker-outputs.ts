@@ -1,12 +1,17 @@
 // skein-io-adapter: reads a finished task's outputs from its sandbox.
 /** Streams a task's declared outputs (files, or directory trees) to the master in chunks. */
-import { closeSync, existsSync, openSync, readdirSync, readSync, statSync } from "node:fs";
+import { closeSync, openSync, readdirSync, readFileSync, readSync, type Stats, statSync } from "node:fs";
 import { join } from "node:path";
 import { chunkBytes } from "./frames.ts";
 
 type Send = (header: object, payload?: Buffer) => void;
 
-function sendFile(path: string, name: string, task: number, send: Send): void {
+function sendFile(path: string, size: number, name: string, task: number, send: Send): void {
+  if (size === 0) return send({ type: "output", task, name, last: true }, Buffer.alloc(0));
+  if (size < chunkBytes) {
+    const bytes = readFileSync(path);
+    if (bytes.length < chunkBytes) return send({ type: "output", task, name, last: true }, bytes);
+  }
   const fd = openSync(path, "r");
   try {
     const buffer = Buffer.alloc(chunkBytes);
@@ -21,15 +26,20 @@ function sendFile(path: string, name: string, task: number, send: Send): void {
   }
 }
 
-function sendTree(path: string, name: string, task: number, send: Send): void {
-  if (!statSync(path).isDirectory()) return sendFile(path, name, task, send);
+function sendTree(path: string, stat: Stats, name: string, task: number, send: Send): void {
+  if (!stat.isDirectory()) return sendFile(path, stat.size, name, task, send);
   send({ type: "output", task, name, directory: true });
-  for (const child of readdirSync(path).sort()) sendTree(join(path, child), `${name}/${child}`, task, send);
+  for (const child of readdirSync(path).sort()) sendTree(join(path, child), statSync(join(path, child)), `${name}/${child}`, task, send);
 }
 
-export function sendOutputs(sandbox: string, task: number, outputs: readonly string[], send: Send): void {
+/** Sends the declared outputs that exist; returns the names of those that do not. */
+export function sendOutputs(sandbox: string, task: number, outputs: readonly string[], send: Send): string[] {
+  const missing: string[] = [];
   for (const name of outputs) {
     const path = join(sandbox, name);
-    if (existsSync(path)) sendTree(path, name, task, send);
+    const stat = statSync(path, { throwIfNoEntry: false });
+    if (stat) sendTree(path, stat, name, task, send);
+    else missing.push(name);
   }
+  return missing;
 }

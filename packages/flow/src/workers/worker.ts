@@ -2,13 +2,18 @@
 /**
  * `skein worker host:port`: connects to a master, proves the password, then runs tasks. Each
  * input arrives once per worker and is kept in `cache/<sha256>`; each task runs in its own
- * `sandbox/<task>/` where its inputs are hard links to the cache; declared outputs are sent
- * back and the sandbox is removed. Names that would leave the sandbox are refused.
+ * empty sandbox directory where its inputs are hard links to the cache; declared outputs are
+ * sent back, and the sandbox is emptied and remade in the background for a later task. Names that would leave the sandbox are
+ * refused. Commands start through the ProcessLauncher (one small forking process, not a Node
+ * child per task); the master may send more tasks than the worker has cores (its pipeline
+ * window), and they wait here in order until cores free up. Frames written in one turn of the
+ * event loop leave in one write.
  */
-import { type ChildProcess, spawn } from "node:child_process";
-import { appendFileSync, existsSync, linkSync, mkdirSync, copyFileSync, renameSync, rmSync } from "node:fs";
+import { appendFileSync, copyFileSync, linkSync, mkdirSync, renameSync, rmSync } from "node:fs";
+import { mkdir, rm } from "node:fs/promises";
 import { connect, type Socket } from "node:net";
 import { dirname, join } from "node:path";
+import { ProcessLauncher } from "../executors/process-launcher.ts";
 import { passwordProof } from "./auth.ts";
 import { encodeFrame, type Frame, FrameDecoder } from "./frames.ts";
 import { sandboxPathProblem } from "./sandbox-paths.ts";
@@ -37,6 +42,8 @@ export interface WorkerHandle {
 
 interface TaskHeader {
   task: number;
+  /** Cores the task needs (default 1); tasks wait until that many are free. */
+  cores?: number;
   command: string;
   environment: Record<string, string>;
   inputs: Array<{ name: string; hash?: string }>;
@@ -48,7 +55,10 @@ export function startWorker(init: WorkerInit): WorkerHandle {
   const sandboxes = join(init.workDirectory, "sandbox");
   mkdirSync(cache, { recursive: true });
   mkdirSync(sandboxes, { recursive: true });
-  const processes = new Map<number, ChildProcess>();
+  const cores = init.cores ?? 1;
+  const running = new Map<number, TaskHeader>();
+  const waiting: TaskHeader[] = [];
+  let coresBusy = 0;
   const decoder = new FrameDecoder();
   let filesReceived = 0;
   let resolveClosed!: (reason: string) => void;
@@ -58,18 +68,57 @@ export function startWorker(init: WorkerInit): WorkerHandle {
   let reason = "connection closed";
   const socket: Socket = connect({ host: init.host, port: init.port });
   socket.setNoDelay(true);
+  let corked = false;
 
-  const send = (header: object, payload?: Buffer) => socket.write(encodeFrame(header, payload));
+  const send = (header: object, payload?: Buffer) => {
+    if (!corked) {
+      corked = true;
+      socket.cork();
+      process.nextTick(() => {
+        corked = false;
+        socket.uncork();
+      });
+    }
+    socket.write(encodeFrame(header, payload));
+  };
+  // Empty sandboxes ready for the next task; a used one is emptied and remade off the event loop.
+  const sandboxPool: string[] = [];
+  const sandboxOf = new Map<number, string>();
+  let sandboxesMade = 0;
+  const freshSandbox = (): string => {
+    const pooled = sandboxPool.pop();
+    if (pooled) return pooled;
+    const path = join(sandboxes, String(++sandboxesMade));
+    try {
+      mkdirSync(path);
+    } catch {
+      rmSync(path, { recursive: true, force: true }); // left by an earlier run
+      mkdirSync(path);
+    }
+    return path;
+  };
+  const recycleSandbox = (path: string) => {
+    rm(path, { recursive: true, force: true })
+      .then(() => mkdir(path))
+      .then(() => sandboxPool.push(path))
+      .catch(() => {});
+  };
+  const launcher = new ProcessLauncher({
+    directory: sandboxes,
+    stdout: "inherit",
+    exited: (id, exit) => finished(id, exit.code, exit.signal),
+  });
   const killAll = () => {
-    for (const child of processes.values()) if (child.pid) tryKill(child.pid);
-    processes.clear();
+    launcher.close();
+    running.clear();
+    waiting.length = 0;
   };
 
   const onFrame = (frame: Frame) => {
     const header = frame.header as Record<string, unknown> & { type: string };
     if (header.type === "challenge") {
       const proof = init.password === undefined ? undefined : passwordProof(init.password, String(header.nonce));
-      send({ type: "hello", proof, cores: init.cores ?? 1, memoryMb: init.memoryMb, diskMb: init.diskMb });
+      send({ type: "hello", proof, cores, memoryMb: init.memoryMb, diskMb: init.diskMb });
     } else if (header.type === "welcome") init.log?.("connected to the master");
     else if (header.type === "refused") {
       reason = `the master refused this worker: ${String(header.reason)}`;
@@ -78,12 +127,8 @@ export function startWorker(init: WorkerInit): WorkerHandle {
       reason = "the master finished";
       socket.end();
     } else if (header.type === "file") receiveFile(String(header.hash), header.last === true, frame.payload);
-    else if (header.type === "task") runTask(header as unknown as TaskHeader);
-    else if (header.type === "abort") {
-      const child = processes.get(Number(header.task));
-      processes.delete(Number(header.task));
-      if (child?.pid) tryKill(child.pid);
-    }
+    else if (header.type === "task") accept(header as unknown as TaskHeader);
+    else if (header.type === "abort") abort(Number(header.task));
   };
 
   const receiveFile = (hash: string, last: boolean, payload: Buffer) => {
@@ -96,16 +141,32 @@ export function startWorker(init: WorkerInit): WorkerHandle {
     }
   };
 
-  const runTask = (task: TaskHeader) => {
+  const accept = (task: TaskHeader) => {
     const names = [...task.inputs.map((i) => i.name), ...task.outputs];
     const bad = names.map((name) => [name, sandboxPathProblem(String(name))] as const).find(([, problem]) => problem);
     if (bad || task.inputs.some((i) => i.hash !== undefined && !/^[0-9a-f]{64}$/.test(i.hash))) {
       send({ type: "result", task: task.task, refused: bad ? `'${bad[0]}' would escape the sandbox (${bad[1]})` : "bad input hash" });
       return;
     }
-    const sandbox = join(sandboxes, String(task.task));
-    rmSync(sandbox, { recursive: true, force: true });
-    mkdirSync(sandbox, { recursive: true });
+    waiting.push(task);
+    startWaiting();
+  };
+
+  /** Starts waiting tasks in order while their cores are free (one at a time if one needs more than all). */
+  const startWaiting = () => {
+    while (waiting.length > 0) {
+      const need = Math.max(1, Math.min(waiting[0]!.cores ?? 1, cores));
+      if (coresBusy > 0 && coresBusy + need > cores) return;
+      const task = waiting.shift()!;
+      coresBusy += need;
+      task.cores = need;
+      run(task);
+    }
+  };
+
+  const run = (task: TaskHeader) => {
+    const sandbox = freshSandbox();
+    sandboxOf.set(task.task, sandbox);
     for (const input of task.inputs) {
       const path = join(sandbox, input.name);
       if (input.hash === undefined) mkdirSync(path, { recursive: true });
@@ -114,18 +175,37 @@ export function startWorker(init: WorkerInit): WorkerHandle {
         linkOrCopy(join(cache, input.hash), path);
       }
     }
-    const child = spawn("/bin/sh", ["-c", task.command], { cwd: sandbox, env: { ...process.env, ...task.environment }, stdio: ["ignore", "inherit", "inherit"], detached: true });
-    processes.set(task.task, child);
-    const done = (exitCode: number | null, signal: string | null) => {
-      if (processes.get(task.task) !== child) return rmSync(sandbox, { recursive: true, force: true });
-      processes.delete(task.task);
-      const missing = task.outputs.filter((name) => !existsSync(join(sandbox, name)));
-      if (exitCode === 0) sendOutputs(sandbox, task.task, task.outputs, send);
-      send({ type: "result", task: task.task, exitCode, signal, missing });
-      rmSync(sandbox, { recursive: true, force: true });
-    };
-    child.on("error", () => done(127, null));
-    child.on("exit", done);
+    running.set(task.task, task);
+    launcher.run({ id: task.task, command: task.command, environment: task.environment, directory: sandbox });
+  };
+
+  const finished = (id: number, exitCode: number | null, signal: string | null) => {
+    const task = running.get(id);
+    if (!task) return;
+    running.delete(id);
+    coresBusy -= task.cores ?? 1;
+    const sandbox = sandboxOf.get(id)!;
+    sandboxOf.delete(id);
+    const missing = exitCode === 0 ? sendOutputs(sandbox, id, task.outputs, send) : [];
+    send({ type: "result", task: id, exitCode, signal, missing });
+    recycleSandbox(sandbox);
+    startWaiting();
+  };
+
+  const abort = (id: number) => {
+    const queued = waiting.findIndex((t) => t.task === id);
+    if (queued >= 0) {
+      waiting.splice(queued, 1);
+      return;
+    }
+    const task = running.get(id);
+    if (!task) return;
+    running.delete(id);
+    coresBusy -= task.cores ?? 1;
+    launcher.kill(id);
+    recycleSandbox(sandboxOf.get(id)!);
+    sandboxOf.delete(id);
+    startWaiting();
   };
 
   socket.on("data", (chunk: Buffer) => {
@@ -161,12 +241,3 @@ function linkOrCopy(source: string, target: string): void {
     copyFileSync(source, target);
   }
 }
-
-function tryKill(pid: number): void {
-  try {
-    process.kill(-pid, "SIGKILL");
-  } catch {
-    // already gone
-  }
-}
-

@@ -122,3 +122,37 @@ test("workers: the worker itself refuses absolute and '..' names from a master",
   assert.deepEqual(answers.map((a) => a.refused), ["'/etc/evil' would escape the sandbox (an absolute path)", "'../../escape' would escape the sandbox (a '..' segment)"]);
   void connect;
 });
+
+test("workers: fast abort — a task stuck on one worker is aborted and rerun on the other", async () => {
+  const root = temporary();
+  const marker = join(root, "first-attempt");
+  const quick = Array.from({ length: 12 }, (_, i) => `q${i}:\n\tsleep 0.02; touch q${i}`);
+  // Only the first attempt hangs (the marker remembers it); the rerun finishes at once.
+  const slow = `slow: ${Array.from({ length: 12 }, (_, i) => `q${i}`).join(" ")}\n\tif [ ! -e ${marker} ]; then touch ${marker}; sleep 120; fi; touch slow`;
+  writeFileSync(join(root, "w.mf"), `${[...quick, slow].join("\n")}\n`);
+  let out = "";
+  let err = "";
+  const workers: WorkerHandle[] = [];
+  const code = await runFlow(
+    {
+      file: join(root, "w.mf"),
+      target: "workers",
+      port: 0,
+      progress: false,
+      json: true,
+      environment: {},
+      fastAbortMultiplier: 3,
+      onListening: (port) => {
+        for (let i = 0; i < 2; i++) workers.push(startWorker({ host: "127.0.0.1", port, cores: 1, workDirectory: join(temporary(), `w${i}`) }));
+      },
+    },
+    { out: (t) => (out += t), err: (t) => (err += t) },
+  );
+  assert.equal(code, 0, err);
+  assert.match(err, /fast abort: ran past mean \+ k·stddev/);
+  const slowRuns = out.trim().split("\n").map((line) => JSON.parse(line)).filter((e) => e.target === "slow" && e.state === "running");
+  assert.equal(slowRuns.length, 2, "the slow rule ran twice: the straggler and its rerun");
+  assert.notEqual(slowRuns[0].executorId, slowRuns[1].executorId, "the rerun ran on the other worker");
+  assert.equal(readFileSync(join(root, "slow"), "utf8"), "");
+  await Promise.all(workers.map((w) => w.closed));
+});

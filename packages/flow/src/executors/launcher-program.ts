@@ -1,0 +1,64 @@
+// skein-io-adapter: finds (and on first use builds) the launcher program.
+/**
+ * Which launcher runs commands: the C launcher (posix_spawn, built once per machine with the
+ * system compiler into `~/.cache/skein/`, keyed by its source's hash), else the Perl launcher
+ * (perl-base is on every Debian system), else none — then Node spawns each command itself.
+ * `SKEIN_FLOW_LAUNCHER=c|perl|node` forces a choice (tests run every path).
+ */
+import { spawnSync } from "node:child_process";
+import { createHash } from "node:crypto";
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync } from "node:fs";
+import { homedir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+export interface LauncherProgram {
+  readonly kind: "c" | "perl";
+  readonly command: string;
+  readonly args: readonly string[];
+}
+
+const cSource = fileURLToPath(new URL("./launcher.c", import.meta.url));
+const perlScript = fileURLToPath(new URL("./launcher.pl", import.meta.url));
+let chosen: LauncherProgram | undefined | null = null;
+
+/** The compiled C launcher, building it if needed; undefined when no compiler can. */
+function cLauncher(): LauncherProgram | undefined {
+  const source = readFileSync(cSource);
+  const key = createHash("sha256").update(source).update(`${process.platform}-${process.arch}`).digest("hex").slice(0, 16);
+  const directory = join(process.env.XDG_CACHE_HOME ?? join(homedir(), ".cache"), "skein");
+  const binary = join(directory, `flow-launcher-${key}`);
+  if (existsSync(binary)) return { kind: "c", command: binary, args: [] };
+  try {
+    mkdirSync(directory, { recursive: true, mode: 0o700 });
+  } catch {
+    return undefined;
+  }
+  const building = `${binary}.${process.pid}.tmp`;
+  const compiler = process.env.CC ?? "cc";
+  const built = spawnSync(compiler, ["-O2", "-o", building, cSource], { stdio: "ignore", timeout: 60_000 });
+  if (built.status !== 0 || !existsSync(building)) {
+    rmSync(building, { force: true });
+    return undefined;
+  }
+  renameSync(building, binary);
+  return { kind: "c", command: binary, args: [] };
+}
+
+function perlLauncher(): LauncherProgram | undefined {
+  const found = spawnSync("perl", ["-e", "exit 0"], { stdio: "ignore" }).status === 0;
+  return found ? { kind: "perl", command: "perl", args: [perlScript] } : undefined;
+}
+
+export type LauncherKind = "c" | "perl" | "node";
+
+/** The launcher to use, decided once per process; undefined: spawn from Node. */
+export function launcherProgram(kind?: LauncherKind): LauncherProgram | undefined {
+  if (kind === "c") return cLauncher();
+  if (kind === "perl") return perlLauncher();
+  if (kind === "node") return undefined;
+  if (chosen !== null) return chosen;
+  const forced = process.env.SKEIN_FLOW_LAUNCHER;
+  chosen = forced === "c" || forced === "perl" || forced === "node" ? launcherProgram(forced) : (cLauncher() ?? perlLauncher());
+  return chosen;
+}

@@ -1,0 +1,97 @@
+import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, test } from "node:test";
+import { launcherProgram } from "./launcher-program.ts";
+import { type CommandExit, ProcessLauncher } from "./process-launcher.ts";
+
+const roots: string[] = [];
+after(() => {
+  for (const root of roots) rmSync(root, { recursive: true, force: true });
+});
+const temporary = () => {
+  const root = mkdtempSync(join(tmpdir(), "skein-launcher-"));
+  roots.push(root);
+  return root;
+};
+const skein = new URL("../../../cli/bin/skein.js", import.meta.url).pathname;
+const kinds = ["c", "perl", "node"] as const;
+/** Why a launcher cannot be tested here, or undefined. */
+const missing = (kind: (typeof kinds)[number]) => (kind === "node" || launcherProgram(kind) ? undefined : `no ${kind === "c" ? "C compiler" : "perl"} on this machine`);
+
+/** Runs commands through one launcher; resolves with each exit by id. */
+function runAll(kind: (typeof kinds)[number], directory: string, commands: Array<{ command: string; environment?: Record<string, string>; directory?: string }>): Promise<Map<number, CommandExit>> {
+  return new Promise((resolve) => {
+    const exits = new Map<number, CommandExit>();
+    const launcher = new ProcessLauncher({
+      directory,
+      stdout: "ignore",
+      kind,
+      exited: (id, exit) => {
+        exits.set(id, exit);
+        if (exits.size === commands.length) {
+          launcher.close();
+          resolve(exits);
+        }
+      },
+    });
+    for (const [id, c] of commands.entries()) launcher.run({ id, command: c.command, environment: c.environment ?? {}, directory: c.directory });
+  });
+}
+
+for (const kind of kinds) {
+  test(`launcher (${kind}): runs commands at once, with their environment and directory, and reports exits`, { skip: missing(kind) }, async () => {
+    const root = temporary();
+    mkdirSync(join(root, "sub"));
+    const commands = [
+      { command: "touch plain" },
+      { command: "echo $GREETING > greeting", environment: { GREETING: "hello world" } },
+      { command: "exit 3" },
+      { command: "kill -9 $$" },
+      { command: "no-such-program-skein" },
+      { command: "pwd > here", directory: join(root, "sub") },
+      ...Array.from({ length: 40 }, (_, i) => ({ command: `touch many${i}` })),
+    ];
+    const exits = await runAll(kind, root, commands);
+    assert.deepEqual(exits.get(0), { code: 0, signal: null });
+    assert.equal(readFileSync(join(root, "greeting"), "utf8"), "hello world\n");
+    assert.equal(exits.get(2)!.code, 3);
+    assert.equal(exits.get(3)!.code, null);
+    assert.match(String(exits.get(3)!.signal), /9|SIGKILL/);
+    assert.equal(exits.get(4)!.code, 127);
+    assert.equal(readFileSync(join(root, "sub", "here"), "utf8").trim(), join(root, "sub"));
+    for (let i = 0; i < 40; i++) assert.ok(existsSync(join(root, `many${i}`)));
+  });
+}
+
+function alive(pid: number): boolean {
+  try {
+    const state = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]?.[0];
+    return state !== "Z" && state !== "X";
+  } catch {
+    return false;
+  }
+}
+
+for (const kind of ["c", "perl"] as const) {
+  test(`launcher (${kind}): when the master is killed with -9, its running commands die too`, { skip: missing(kind) }, async () => {
+    const root = temporary();
+    writeFileSync(join(root, "w.mf"), "out:\n\techo $$$$ > pid; exec sleep 60\n");
+    const master = spawn(process.execPath, [skein, "flow", "w.mf", "--no-progress"], { cwd: root, stdio: "ignore", env: { ...process.env, SKEIN_FLOW_LAUNCHER: kind } });
+    const pidFile = join(root, "pid");
+    const deadlineMs = performance.now() + 60_000;
+    while (!existsSync(pidFile) || readFileSync(pidFile, "utf8").trim() === "") {
+      assert.ok(performance.now() < deadlineMs, "the command never started");
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    const pid = Number(readFileSync(pidFile, "utf8"));
+    assert.ok(alive(pid), "the command runs");
+    master.kill("SIGKILL");
+    while (alive(pid)) {
+      assert.ok(performance.now() < deadlineMs, `command ${pid} outlived its master`);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+  });
+}

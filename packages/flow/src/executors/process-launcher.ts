@@ -1,0 +1,203 @@
+// skein-io-adapter: starts commands through a small forking process (launcher.pl).
+/**
+ * Starts commands for the local executor and for workers. Forking the large Node process costs
+ * milliseconds per command; one small launcher process (launcher.c with posix_spawn, or
+ * launcher.pl) starts each command in a fraction of one, runs any number at once, and reports
+ * each exit on a pipe as soon as SIGCHLD arrives. A command leads its own process group; if this process dies
+ * (even with kill -9) the launcher sees its standard input close and kills every running group.
+ * Commands without shell syntax are exec'd directly, skipping `/bin/sh`, as GNU make does.
+ * Without a launcher, commands are spawned from Node with the same guarantees except orphan killing.
+ */
+import { type ChildProcess, spawn } from "node:child_process";
+import type { Readable } from "node:stream";
+import { type LauncherKind, type LauncherProgram, launcherProgram } from "./launcher-program.ts";
+
+export interface CommandRequest {
+  /** Unique among the launcher's running commands. */
+  readonly id: number;
+  readonly command: string;
+  readonly environment: Readonly<Record<string, string>>;
+  /** Working directory; undefined runs in the launcher's directory. */
+  readonly directory?: string;
+}
+
+/** A finished command: its exit code, or the signal that ended it. */
+export interface CommandExit {
+  readonly code: number | null;
+  readonly signal: string | null;
+}
+
+export interface ProcessLauncherInit {
+  /** Directory commands run in unless a request names another. */
+  readonly directory: string;
+  /** Where commands' standard output goes (an fd, or "ignore"). */
+  readonly stdout: number | "ignore" | "inherit";
+  /** Called once per command that was not killed through `kill`. */
+  readonly exited: (id: number, exit: CommandExit) => void;
+  /** Which launcher (default: the best available); tests run each. */
+  readonly kind?: LauncherKind;
+}
+
+/** Words that need the shell even in a command without shell syntax. */
+const shellWords = new Set(["cd", "exit", "export", "set", "unset", ".", "source", "eval", "exec", "alias", "read", "wait", "trap", "ulimit", "umask", "if", "for", "while", "case", "until", "shift", "return", "local", "type", "command", "hash", "times", "getopts", "readonly", "break", "continue", "!", "{", "}"]);
+
+/**
+ * The argument vector of a command simple enough to run without `/bin/sh` (only plain words,
+ * no quotes, variables, redirections, globs or operators), or undefined.
+ */
+export function simpleArgv(command: string): string[] | undefined {
+  if (!/^[A-Za-z0-9_\-+=.,/:@% ]+$/.test(command)) return undefined;
+  const words = command.split(" ").filter((w) => w !== "");
+  if (words.length === 0 || shellWords.has(words[0]!) || words[0]!.includes("=")) return undefined;
+  return words;
+}
+
+function environmentBytes(environment: Readonly<Record<string, string>>): Buffer {
+  let text = "";
+  for (const name in environment) text += `${text === "" ? "" : "\0"}${name}=${environment[name]}`;
+  return Buffer.from(text);
+}
+
+export class ProcessLauncher {
+  private launcher: ChildProcess | undefined;
+  private readonly program: LauncherProgram | undefined;
+  private launcherMissing: boolean;
+  private readonly running = new Map<number, CommandRequest>();
+  private readonly direct = new Map<number, ChildProcess>();
+  private readonly killed = new Set<number>();
+  private buffer = "";
+  private corked = false;
+
+  constructor(private readonly init: ProcessLauncherInit) {
+    this.program = launcherProgram(init.kind);
+    this.launcherMissing = this.program === undefined;
+  }
+
+  get runningCount(): number {
+    return this.running.size + this.direct.size;
+  }
+
+  run(request: CommandRequest): void {
+    if (this.launcherMissing) return this.spawnDirect(request);
+    const launcher = this.launcher ?? this.startLauncher();
+    this.running.set(request.id, request);
+    const argv = simpleArgv(request.command);
+    const command = Buffer.from(argv ? argv.join("\0") : request.command);
+    const environment = environmentBytes(request.environment);
+    const directory = Buffer.from(request.directory ?? "");
+    const header = `R\t${request.id}\t${command.length}\t${environment.length}\t${directory.length}\t${argv ? "argv" : "sh"}\n`;
+    this.write(launcher, Buffer.concat([Buffer.from(header), command, environment, directory]));
+  }
+
+  /** Requests made in one turn of the event loop reach the launcher in one write. */
+  private write(launcher: ChildProcess, bytes: Buffer | string): void {
+    const stdin = launcher.stdin!;
+    if (!this.corked) {
+      this.corked = true;
+      stdin.cork();
+      process.nextTick(() => {
+        this.corked = false;
+        stdin.uncork();
+      });
+    }
+    stdin.write(bytes);
+  }
+
+  /** Kills the command's process group; its exit is not reported. */
+  kill(id: number): void {
+    const child = this.direct.get(id);
+    if (child) {
+      this.direct.delete(id);
+      killGroup(child.pid);
+      return;
+    }
+    if (!this.running.has(id)) return;
+    this.killed.add(id);
+    if (this.launcher) this.write(this.launcher, `K\t${id}\n`);
+  }
+
+  /** Ends the launcher: running commands are killed. */
+  close(): void {
+    this.launcher?.stdin?.end();
+    this.launcher = undefined;
+    for (const child of this.direct.values()) killGroup(child.pid);
+    this.direct.clear();
+  }
+
+  private startLauncher(): ChildProcess {
+    const program = this.program!;
+    const child = spawn(program.command, program.args, { cwd: this.init.directory, stdio: ["pipe", this.init.stdout, "inherit", "pipe"] });
+    this.launcher = child;
+    child.stdin!.on("error", () => {}); // the launcher died: handled on exit
+    const answers = child.stdio[3] as Readable;
+    answers.setEncoding("latin1");
+    answers.on("data", (text: string) => this.answers(text));
+    child.on("error", (error: NodeJS.ErrnoException) => {
+      if (error.code !== "ENOENT") return;
+      this.launcherMissing = true;
+      this.launcher = undefined;
+      const pending = [...this.running.values()];
+      this.running.clear();
+      for (const request of pending) this.spawnDirect(request);
+    });
+    child.on("exit", () => {
+      if (this.launcher === child) this.launcher = undefined;
+      if (this.launcherMissing) return;
+      const lost = [...this.running.keys()];
+      this.running.clear();
+      for (const id of lost) this.report(id, { code: null, signal: "the launcher process died" });
+    });
+    return child;
+  }
+
+  private answers(text: string): void {
+    this.buffer += text;
+    let start = 0;
+    for (let newline = this.buffer.indexOf("\n"); newline >= 0; newline = this.buffer.indexOf("\n", start)) {
+      const line = this.buffer.slice(start, newline);
+      start = newline + 1;
+      const first = line.indexOf("\t");
+      const second = line.indexOf("\t", first + 1);
+      const id = Number(line.slice(first + 1, second));
+      const status = Number(line.slice(second + 1));
+      if (!this.running.delete(id)) continue;
+      const signal = status & 0x7f;
+      this.report(id, signal ? { code: null, signal: `signal ${signal}` } : { code: status >> 8, signal: null });
+    }
+    this.buffer = this.buffer.slice(start);
+  }
+
+  private report(id: number, exit: CommandExit): void {
+    if (this.killed.delete(id)) return;
+    this.init.exited(id, exit);
+  }
+
+  private spawnDirect(request: CommandRequest): void {
+    const child = spawn("/bin/sh", ["-c", request.command], {
+      cwd: request.directory ?? this.init.directory,
+      env: { ...process.env, ...request.environment },
+      stdio: ["ignore", this.init.stdout, "inherit"],
+      detached: true,
+    });
+    this.direct.set(request.id, child);
+    let reported = false;
+    const done = (exit: CommandExit) => {
+      if (reported) return;
+      reported = true;
+      if (this.direct.get(request.id) !== child) return; // killed
+      this.direct.delete(request.id);
+      this.init.exited(request.id, exit);
+    };
+    child.on("error", () => done({ code: 127, signal: null }));
+    child.on("exit", (code, signal) => done({ code, signal }));
+  }
+}
+
+function killGroup(pid: number | undefined): void {
+  if (pid === undefined) return;
+  try {
+    process.kill(-pid, "SIGKILL");
+  } catch {
+    // already gone
+  }
+}
