@@ -1,36 +1,7 @@
-import { type Command, UsageError } from "./command.ts";
 import { commands } from "./commands/index.ts";
+import { runSkein } from "./dispatch.ts";
 
-function help(): string {
-  const width = Math.max(...commands.map((c) => c.name.length), 4);
-  const lines = commands.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`);
-  return ["usage: skein <command> [options]", "", "commands:", ...lines, "", "skein <command> --help for details"].join("\n");
-}
-
-/** Entry point of the `skein` command; returns the exit code. */
-export async function main(argv: string[]): Promise<number> {
-  const [name, ...rest] = argv;
-  if (name === undefined || name === "--help" || name === "-h" || name === "help") {
-    console.log(help());
-    return name === undefined ? 2 : 0;
-  }
-  const command: Command | undefined = commands.find((c) => c.name === name);
-  if (!command) {
-    console.error(`skein: unknown command '${name}'\n\n${help()}`);
-    return 2;
-  }
-  const helpArgs = command.helpFlagFirstOnly ? rest.slice(0, 1) : rest;
-  if (helpArgs.includes("--help") || helpArgs.includes("-h")) {
-    console.log(command.usage);
-    return 0;
-  }
-  try {
-    return await command.run(rest);
-  } catch (error) {
-    if (error instanceof UsageError) {
-      console.error(`skein ${name}: ${error.message}\n\n${command.usage}`);
-      return 2;
-    }
-    throw error;
-  }
+/** Entry point of the `skein` command (every command, from source); returns the exit code. */
+export function main(argv: string[]): Promise<number> {
+  return runSkein(argv, commands);
 }
