@@ -11,7 +11,7 @@
  */
 import type { Plan } from "../plan/plan.ts";
 import { assert } from "../language/errors.ts";
-import { type BackoffInit, backoffDelayMs } from "./backoff.ts";
+import { type BackoffInit, backoffDelayMs, resolveBackoff } from "@skein/ftsh";
 import { type Capacity, describeNeed, fits, give, needOf, take } from "./capacity.ts";
 import { MinHeap } from "./min-heap.ts";
 import { ReadyQueue, type ResourceClass } from "./ready-queue.ts";
@@ -86,11 +86,15 @@ export class Scheduler {
   private finished = false;
   private actions: SchedulerAction[] = [];
 
+  private readonly backoff: Required<BackoffInit>;
+
   constructor(
     private readonly plan: Plan,
     private readonly init: SchedulerInit,
     private readonly components: SchedulerComponents,
   ) {
+    // ftsh's backoff, with workflow-scale defaults: 1 s doubling up to a minute
+    this.backoff = resolveBackoff({ initialMs: init.backoff?.initialMs ?? 1_000, factor: init.backoff?.factor ?? 2, maxMs: init.backoff?.maxMs ?? 60_000 });
     const count = plan.workflow.rules.length;
     this.state = new Uint8Array(count);
     this.waitingFor = new Int32Array(count);
@@ -284,7 +288,7 @@ export class Scheduler {
       this.failForGood(task.rule, outcome.reason);
       return;
     }
-    const delayMs = backoffDelayMs(failures - 1, this.components.random(), this.init.backoff);
+    const delayMs = backoffDelayMs(failures - 1, this.backoff, this.components.random());
     this.setState(task.rule, "retrying", { reason: `${outcome.reason}; retry in ${Math.round(delayMs)} ms`, durationMs });
     this.wakes.push({ atMs: nowMs + delayMs, kind: "retry", id: task.rule });
   }
