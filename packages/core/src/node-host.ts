@@ -89,9 +89,9 @@ export class NodeHost {
 
   private find(name: string): ServiceContext | undefined {
     const first = this.first;
-    if (first === undefined || first.self.service === name) return first;
+    if (first === undefined || first.serviceName === name) return first;
     const others = this.others;
-    if (others !== undefined) for (let i = 0; i < others.length; i++) if (others[i]!.self.service === name) return others[i];
+    if (others !== undefined) for (let i = 0; i < others.length; i++) if (others[i]!.serviceName === name) return others[i];
     return undefined;
   }
 
