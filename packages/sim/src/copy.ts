@@ -2,7 +2,8 @@
  * Deep copy of a message body, as a wire would make. Messages are almost always plain data
  * (objects, arrays, strings, numbers), which a hand-written walk copies several times faster
  * than `structuredClone`; anything else (Map, Set, Date, typed arrays, class instances) falls
- * back to `structuredClone`. Cycles are not plain data and also fall back.
+ * back to `structuredClone`. Cycles are not plain data and also fall back. A plain object's own
+ * enumerable properties are copied, symbol-keyed ones included (a wire would drop those).
  */
 const MAX_DEPTH = 64;
 
