@@ -77,10 +77,11 @@ export class ServiceContext implements Context {
 
   constructor(
     readonly host: NodeHost,
-    service: string,
+    /** The service's name (also `self.service`: here one load closer, for dispatch). */
+    readonly serviceName: string,
     readonly incarnation: number,
   ) {
-    this.self = { node: host.id, service };
+    this.self = { node: host.id, service: serviceName };
   }
 
   /** True while the incarnation that made this context is running. */

@@ -52,12 +52,19 @@ export class NodeHost {
   /** Increases at every crash or stop; contexts of older incarnations are inert. */
   incarnation = 0;
   up = false;
-  /** Service names and factories, alternating (one small array per node: 10⁶ nodes count). */
-  private factories: Array<string | ServiceFactory> = [];
-  /** The contexts of the running incarnation's services, in start order. */
-  private running: ServiceContext[] = [];
+  /**
+   * Service names and factories, alternating. Never mutated in place, so nodes with the same
+   * services share one array (10⁶ nodes count).
+   */
+  private factories: ReadonlyArray<string | ServiceFactory> = NO_FACTORIES;
+  /** The context of the running incarnation's first service (the common case: only one). */
+  private first: ServiceContext | undefined = undefined;
+  /** The contexts of any further services, in start order. */
+  private others: ServiceContext[] | undefined = undefined;
   private pending: Map<number, PendingCall> | undefined;
-  private nextCallId = 0;
+  /** Call ids are `callIdBase × 2¹⁶ + callCount`: both stay small integers, no boxed double. */
+  private callIdBase = -1;
+  private callCount = 0;
 
   constructor(
     readonly id: NodeId,
@@ -67,7 +74,7 @@ export class NodeHost {
   /** Registers a service; if the node is up it starts at once. */
   addService(name: string, factory: ServiceFactory): void {
     if (this.factories.includes(name)) throw new MessageError(`node ${this.id} already has a service '${name}'`);
-    this.factories = [...this.factories, name, factory]; // exact size: no spare capacity per node
+    this.factories = internFactories(this.factories, name, factory);
     if (this.up) this.startService(name, factory);
   }
 
@@ -81,8 +88,10 @@ export class NodeHost {
   }
 
   private find(name: string): ServiceContext | undefined {
-    const running = this.running;
-    for (let i = 0; i < running.length; i++) if (running[i]!.self.service === name) return running[i];
+    const first = this.first;
+    if (first === undefined || first.serviceName === name) return first;
+    const others = this.others;
+    if (others !== undefined) for (let i = 0; i < others.length; i++) if (others[i]!.serviceName === name) return others[i];
     return undefined;
   }
 
@@ -90,10 +99,11 @@ export class NodeHost {
   start(): void {
     if (this.up) return;
     this.up = true;
-    this.running = [];
+    this.first = undefined;
+    this.others = undefined;
     // A new process numbers its calls from a random base, so a late reply meant for an
     // earlier process of this node cannot settle one of this process's calls.
-    if (this.nextCallId === 0) this.nextCallId = Math.floor(this.runtime.random(this) * CALL_ID_BASES) * CALL_IDS_PER_BASE;
+    if (this.callIdBase < 0) this.callIdBase = Math.floor(this.runtime.random(this) * CALL_ID_BASES);
     for (let i = 0; i < this.factories.length; i += 2) this.startService(this.factories[i] as string, this.factories[i + 1] as ServiceFactory);
   }
 
@@ -101,7 +111,8 @@ export class NodeHost {
     const context = new ServiceContext(this, name, this.incarnation);
     const service = factory(context);
     context.instance = service;
-    this.running = [...this.running, context];
+    if (this.first === undefined) this.first = context;
+    else this.others = this.others === undefined ? [context] : this.others.concat(context); // exact size
     if (service.start) this.runCallback(name, () => service.start!());
   }
 
@@ -110,7 +121,8 @@ export class NodeHost {
     if (!this.up) return;
     this.up = false;
     this.incarnation++;
-    this.running = [];
+    this.first = undefined;
+    this.others = undefined;
     if (this.pending) for (const p of this.pending.values()) this.runtime.clearTimer(this, p.timer);
     this.pending = undefined;
   }
@@ -118,7 +130,8 @@ export class NodeHost {
   /** Graceful stop: each service's `stop` hook, then the same as a crash. */
   stop(): void {
     if (!this.up) return;
-    for (const context of this.running) {
+    const contexts = this.first === undefined ? [] : [this.first, ...(this.others ?? [])];
+    for (const context of contexts) {
       const service = context.instance;
       if (service?.stop) this.runCallback(context.self.service, () => service.stop!());
     }
@@ -146,10 +159,16 @@ export class NodeHost {
     this.runtime.log(this, { level: "error", service, message: `${what}: ${name}: ${message}` });
   }
 
+  /** Hands a message to the runtime: field by field if it can take them, else as an Envelope. */
+  private transmit(kind: EnvelopeKind, source: Address, target: Address, type: string, body: unknown, callId: number): void {
+    const runtime = this.runtime;
+    if (runtime.transmitFields !== undefined) runtime.transmitFields(this, kind, source, target, type, body, callId);
+    else runtime.transmit(this, { kind, source, target, type, body, callId });
+  }
+
   /** Sends a fire-and-forget message from one of this node's services. */
   send(source: Address, target: Address, message: unknown): void {
-    const type = checkMessage(message);
-    this.runtime.transmit(this, { kind: EnvelopeKind.Send, source, target, type, body: message, callId: 0 });
+    this.transmit(EnvelopeKind.Send, source, target, checkMessage(message), message, 0);
   }
 
   /** Sends a request and resolves with the reply, or rejects with a named error. */
@@ -161,7 +180,7 @@ export class NodeHost {
       return Promise.reject(new MessageError(`node ${this.id} has ${PENDING_CALLS_MAX} calls pending (PENDING_CALLS_MAX)`));
     }
     if (init.signal?.aborted) return Promise.reject(new CancelledError(`call ${type} cancelled before it was sent`));
-    const callId = ++this.nextCallId;
+    const callId = this.callIdBase * CALL_IDS_PER_BASE + ++this.callCount;
     return new Promise((resolve, reject) => {
       const entry: PendingCall = { resolve, reject, target, type, timer: undefined };
       entry.timer = this.runtime.setTimer(this, timeoutMs, () => this.settle(callId, new TimeoutError(target, type, timeoutMs), false));
@@ -169,7 +188,7 @@ export class NodeHost {
       init.signal?.addEventListener("abort", () => this.settle(callId, new CancelledError(`call ${type} cancelled`), false), {
         once: true,
       });
-      this.runtime.transmit(this, { kind: EnvelopeKind.Call, source, target, type, body: message, callId });
+      this.transmit(EnvelopeKind.Call, source, target, type, message, callId);
     });
   }
 
@@ -185,18 +204,23 @@ export class NodeHost {
 
   /** The runtime delivers an envelope addressed to this node. */
   deliver(envelope: Envelope): void {
+    this.receive(envelope.kind, envelope.source, envelope.target, envelope.type, envelope.body, envelope.callId);
+  }
+
+  /** `deliver`, field by field: for runtimes that keep messages in their own arrays. */
+  receive(kind: EnvelopeKind, source: Address, target: Address, type: string, body: unknown, callId: number): void {
     if (!this.up) return;
-    switch (envelope.kind) {
+    switch (kind) {
       case EnvelopeKind.Reply:
-        this.settle(envelope.callId, envelope.body, true);
+        this.settle(callId, body, true);
         return;
       case EnvelopeKind.Failure: {
-        const body = envelope.body as FailureBody;
-        this.settle(envelope.callId, new RemoteError(envelope.source, envelope.type, body.name, body.message), false);
+        const failure = body as FailureBody;
+        this.settle(callId, new RemoteError(source, type, failure.name, failure.message), false);
         return;
       }
       default:
-        this.dispatch(envelope);
+        this.dispatch(kind, source, target, type, body, callId);
     }
   }
 
@@ -207,47 +231,64 @@ export class NodeHost {
     if (entry) this.settle(envelope.callId, new UnreachableError(entry.target, entry.type, reason), false);
   }
 
-  private dispatch(envelope: Envelope): void {
-    const running = this.find(envelope.target.service)?.instance;
-    if (!running) return this.fail(envelope, { name: "NoSuchService", message: `no service '${envelope.target.service}' on ${this.id}` });
+  private dispatch(kind: EnvelopeKind, source: Address, target: Address, type: string, body: unknown, callId: number): void {
+    const running = this.find(target.service)?.instance;
+    if (!running) return this.fail(kind, source, target, type, callId, { name: "NoSuchService", message: `no service '${target.service}' on ${this.id}` });
     const handlers = running.handlers as Record<string, ((m: unknown, s: Address) => unknown) | undefined>;
-    const handler = handlers[envelope.type];
+    const handler = handlers[type];
     // own handlers only: a message of type "toString" must not reach Object.prototype
-    if (typeof handler !== "function" || (envelope.type in Object.prototype && !Object.hasOwn(handlers, envelope.type))) {
-      return this.fail(envelope, {
+    if (typeof handler !== "function" || (handler === OBJECT_PROTOTYPE[type] && !Object.hasOwn(handlers, type))) {
+      return this.fail(kind, source, target, type, callId, {
         name: "UnknownMessageType",
-        message: `${formatAddress(envelope.target)} has no handler for message type '${envelope.type}'`,
+        message: `${formatAddress(target)} has no handler for message type '${type}'`,
       });
     }
     let result: unknown;
     try {
-      result = handler.call(handlers, envelope.body, envelope.source);
+      result = handler.call(handlers, body, source);
     } catch (error) {
-      return this.fail(envelope, failureOf(error));
+      return this.fail(kind, source, target, type, callId, failureOf(error));
     }
-    if (!isThenable(result)) return this.reply(envelope, result);
+    if (!isThenable(result)) {
+      if (kind === EnvelopeKind.Call) this.transmit(EnvelopeKind.Reply, target, source, type, result ?? null, callId);
+      return;
+    }
     this.runtime.asyncStarted();
     const incarnation = this.incarnation;
     result.then(
-      (value) => this.incarnation === incarnation && this.reply(envelope, value),
-      (error: unknown) => this.incarnation === incarnation && this.fail(envelope, failureOf(error)),
+      (value) => {
+        if (this.incarnation === incarnation && kind === EnvelopeKind.Call) this.transmit(EnvelopeKind.Reply, target, source, type, value ?? null, callId);
+      },
+      (error: unknown) => this.incarnation === incarnation && this.fail(kind, source, target, type, callId, failureOf(error)),
     );
   }
 
-  private reply(request: Envelope, value: unknown): void {
-    if (request.kind !== EnvelopeKind.Call) return;
-    const { target: source, source: target, type, callId } = request;
-    this.runtime.transmit(this, { kind: EnvelopeKind.Reply, source, target, type, body: value ?? null, callId });
-  }
-
-  private fail(request: Envelope, failure: FailureBody): void {
-    if (request.kind !== EnvelopeKind.Call) {
-      this.runtime.log(this, { level: "error", service: request.target.service, message: `handler ${request.type} failed: ${failure.name}: ${failure.message}` });
+  /** The handler of a request failed: a Failure back to a call, a log line for a send. */
+  private fail(kind: EnvelopeKind, source: Address, target: Address, type: string, callId: number, failure: FailureBody): void {
+    if (kind !== EnvelopeKind.Call) {
+      this.runtime.log(this, { level: "error", service: target.service, message: `handler ${type} failed: ${failure.name}: ${failure.message}` });
       return;
     }
-    const { target: source, source: target, type, callId } = request;
-    this.runtime.transmit(this, { kind: EnvelopeKind.Failure, source, target, type, body: failure, callId });
+    this.transmit(EnvelopeKind.Failure, target, source, type, failure, callId);
   }
+}
+
+const OBJECT_PROTOTYPE = Object.prototype as unknown as Record<string, unknown>;
+const NO_FACTORIES: ReadonlyArray<string | ServiceFactory> = [];
+/** The factory list made last: the next node with the same services shares it. */
+let lastFactories: ReadonlyArray<string | ServiceFactory> = NO_FACTORIES;
+
+/** `list` with `name` and `factory` appended: an exact-size array, shared when equal to the last one. */
+function internFactories(list: ReadonlyArray<string | ServiceFactory>, name: string, factory: ServiceFactory): ReadonlyArray<string | ServiceFactory> {
+  const length = list.length + 2;
+  if (lastFactories.length === length && lastFactories[length - 2] === name && lastFactories[length - 1] === factory) {
+    let same = true;
+    for (let i = 0; i < list.length && same; i++) same = lastFactories[i] === list[i];
+    if (same) return lastFactories;
+  }
+  const out = list.concat(name, factory);
+  lastFactories = out;
+  return out;
 }
 
 function checkMessage(message: unknown): string {

@@ -1,4 +1,5 @@
-import type { Envelope } from "./envelope.ts";
+import type { Address } from "./address.ts";
+import type { Envelope, EnvelopeKind } from "./envelope.ts";
 import type { NodeHost } from "./node-host.ts";
 import type { Storage } from "./storage.ts";
 
@@ -29,6 +30,12 @@ export interface Runtime {
   random(node: NodeHost): number;
   /** Hands an envelope from `node` to the network. Never throws for network conditions. */
   transmit(node: NodeHost, envelope: Envelope): void;
+  /**
+   * Optional: `transmit` with the envelope's fields as arguments. A runtime that keeps messages
+   * in its own arrays (the simulator) implements it so that no Envelope is allocated per
+   * message; `NodeHost` uses it when present. Such a runtime delivers with `NodeHost.receive`.
+   */
+  transmitFields?(node: NodeHost, kind: EnvelopeKind, source: Address, target: Address, type: string, body: unknown, callId: number): void;
   /** Calls `callback` after `delayMs` of `node`'s time; returns a handle for `clearTimer`. */
   setTimer(node: NodeHost, delayMs: number, callback: () => void): unknown;
   clearTimer(node: NodeHost, handle: unknown): void;

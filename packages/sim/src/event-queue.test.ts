@@ -31,3 +31,22 @@ test("event queue: pops in (time, insertion) order, matching a sorted reference"
   assert.equal(queue.pop(), undefined);
   assert.equal(queue.peekTime(), Number.POSITIVE_INFINITY);
 });
+
+test("event queue: slots are reused, and grow past the initial capacity without losing order", () => {
+  const queue = new EventQueue<never>();
+  const timeOf = new Map<number, number>();
+  for (let i = 0; i < 5_000; i++) {
+    const slot = queue.reserve(5_000 - i);
+    assert.ok(slot < queue.capacity && !timeOf.has(slot));
+    timeOf.set(slot, 5_000 - i);
+  }
+  let last = 0;
+  while (queue.length > 0) {
+    const slot = queue.take();
+    assert.equal(queue.lastTime, timeOf.get(slot));
+    assert.ok(queue.lastTime >= last);
+    last = queue.lastTime;
+  }
+  assert.equal(queue.take(), -1);
+  assert.equal(queue.reserve(1), 0, "the slot freed last is reused first");
+});

@@ -7,6 +7,7 @@
  * `random()` — is drawn from streams derived from the seed.
  */
 import {
+  type Address,
   ENVELOPE_KIND_NAMES,
   type Envelope,
   EnvelopeKind,
@@ -21,8 +22,10 @@ import {
 } from "@skein/core";
 import { copyMessage } from "./copy.ts";
 import { EventQueue } from "./event-queue.ts";
+import { ACTION, EventSlots, REFS_PER_SLOT, TIMER, UNREACHABLE } from "./event-slots.ts";
 import { Faults } from "./faults.ts";
 import { NetworkState } from "./network.ts";
+import { NodeRegistry } from "./node-registry.ts";
 import { nextFloat, Random, Stream, seedStream } from "./random.ts";
 import { type Topology, uniform } from "./topology.ts";
 import { type TraceSink, TraceWriter } from "./trace-writer.ts";
@@ -41,37 +44,18 @@ export interface SimulationInit {
   readonly onLog?: (node: string, entry: LogEntry, timeMs: number) => void;
 }
 
-const DELIVERY = 0;
-const TIMER = 1;
-const ACTION = 2;
-const UNREACHABLE = 3;
-
-interface Delivery {
-  readonly kind: typeof DELIVERY;
-  readonly m: number;
-  readonly source: NodeHost;
-  readonly target: NodeHost;
-  readonly envelope: Envelope;
-}
 interface TimerEvent {
-  readonly kind: typeof TIMER;
   readonly node: NodeHost;
   readonly incarnation: number;
   readonly callback: () => void;
   cancelled: boolean;
 }
-interface ActionEvent {
-  readonly kind: typeof ACTION;
-  readonly action: () => void;
-}
 interface UnreachableEvent {
-  readonly kind: typeof UNREACHABLE;
   readonly m: number;
   readonly source: NodeHost;
   readonly envelope: Envelope;
   readonly reason: string;
 }
-type SimEvent = Delivery | TimerEvent | ActionEvent | UnreachableEvent;
 
 /** Counters of a run. */
 export interface SimulationStats {
@@ -94,9 +78,11 @@ export class Simulation implements Runtime {
   readonly faultsFired: Record<string, number> = {};
   topology: Topology;
 
-  private readonly queue = new EventQueue<SimEvent>();
+  /** Queued events: the heap orders their slots; `slots` holds their data. */
+  private readonly queue = new EventQueue<never>();
+  private readonly slots = new EventSlots();
   private readonly nodes: NodeHost[] = [];
-  private readonly byId = new Map<string, NodeHost>();
+  private readonly registry = new NodeRegistry();
   private nodeRandom = new Uint32Array(64);
   private skewMs: number[] = [];
   private storages: Array<MemoryStorage | undefined> = [];
@@ -120,6 +106,7 @@ export class Simulation implements Runtime {
     this.writer = init.trace || hashing ? new TraceWriter(init.trace, hashing) : undefined;
     this.copyMessages = init.copyMessages ?? true;
     this.onLog = init.onLog;
+    this.slots.ensure(this.queue.capacity);
   }
 
   /** Virtual time in ms (the global clock, without any node's skew). */
@@ -149,12 +136,11 @@ export class Simulation implements Runtime {
 
   /** Adds a node with its services; it starts at the current time unless `start` is false. */
   addNode(id: string, services: Record<string, ServiceFactory>, init: { start?: boolean } = {}): NodeHost {
-    if (this.byId.has(id)) throw new RangeError(`node '${id}' already exists`);
+    if (this.registry.indexOf(id) >= 0) throw new RangeError(`node '${id}' already exists`);
     if (!/^[A-Za-z0-9_.:-]{1,128}$/.test(id)) throw new RangeError(`node id '${id}' must be 1-128 characters of [A-Za-z0-9_.:-]`);
     const host = new NodeHost(id, this);
-    host.index = this.nodes.length;
+    host.index = this.registry.add(id);
     this.nodes.push(host);
-    this.byId.set(id, host);
     if (this.nodeRandom.length < this.nodes.length * 4) {
       const grown = new Uint32Array(this.nodeRandom.length * 2);
       grown.set(this.nodeRandom);
@@ -168,9 +154,9 @@ export class Simulation implements Runtime {
 
   /** The node named `id`; throws if there is none. */
   node(id: string): NodeHost {
-    const host = this.byId.get(id);
-    if (!host) throw new RangeError(`no node '${id}'`);
-    return host;
+    const index = this.registry.indexOf(id);
+    if (index < 0) throw new RangeError(`no node '${id}'`);
+    return this.nodes[index]!;
   }
 
   /** Every node, in the order added. */
@@ -200,7 +186,7 @@ export class Simulation implements Runtime {
   /** Runs `action` at virtual time `timeMs` (not before now). */
   at(timeMs: number, action: () => void): void {
     if (!Number.isFinite(timeMs)) throw new RangeError(`at: time must be finite, got ${timeMs}`);
-    this.queue.push(Math.max(timeMs, this.clock), { kind: ACTION, action });
+    this.slots.setPayload(this.reserve(Math.max(timeMs, this.clock)), ACTION, action);
   }
 
   /** Runs `action` after `delayMs` of virtual time. */
@@ -219,8 +205,8 @@ export class Simulation implements Runtime {
   }
 
   setTimer(node: NodeHost, delayMs: number, callback: () => void): unknown {
-    const event: TimerEvent = { kind: TIMER, node, incarnation: node.incarnation, callback, cancelled: false };
-    this.queue.push(this.clock + Math.max(0, delayMs), event);
+    const event: TimerEvent = { node, incarnation: node.incarnation, callback, cancelled: false };
+    this.slots.setPayload(this.reserve(this.clock + Math.max(0, delayMs)), TIMER, event);
     return event;
   }
 
@@ -245,96 +231,127 @@ export class Simulation implements Runtime {
   }
 
   transmit(source: NodeHost, envelope: Envelope): void {
+    this.transmitFields(source, envelope.kind, envelope.source, envelope.target, envelope.type, envelope.body, envelope.callId);
+  }
+
+  transmitFields(source: NodeHost, kind: EnvelopeKind, sourceAddress: Address, target: Address, type: string, body: unknown, callId: number): void {
     if (!source.up) return;
     const m = ++this.messageSeq;
     this.stats.messagesSent++;
-    if (this.copyMessages && typeof envelope.body === "object" && envelope.body !== null) {
-      envelope = { ...envelope, body: copyMessage(envelope.body) };
-    }
-    if (this.writer) this.traceSend(m, envelope);
-    const target = this.byId.get(envelope.target.node);
-    if (!target) return this.drop(m, source, envelope, `no node '${envelope.target.node}'`, true);
-    if (this.network.blocked(source.index, target.index)) return this.drop(m, source, envelope, "partition", true);
-    const faults = this.network.faults;
+    if (this.copyMessages && typeof body === "object" && body !== null) body = copyMessage(body);
+    if (this.writer) this.traceSend(m, kind, sourceAddress, target, type, body, callId);
+    const targetIndex = this.registry.indexOf(target.node);
+    if (targetIndex < 0) return this.drop(m, source, kind, sourceAddress, target, type, body, callId, `no node '${target.node}'`, true);
+    const targetHost = this.nodes[targetIndex]!;
+    const network = this.network;
+    if (network.blocked(source.index, targetIndex)) return this.drop(m, source, kind, sourceAddress, target, type, body, callId, "partition", true);
+    const faults = network.faults;
     const random = this.streams.network;
     if (faults.lossRate > 0 && random.chance(faults.lossRate)) {
       this.countFault("dropped-by-loss");
-      return this.drop(m, source, envelope, "loss", false);
+      return this.drop(m, source, kind, sourceAddress, target, type, body, callId, "loss", false);
     }
-    const bytes = this.topology.needsBytes ? JSON.stringify(envelope.body ?? null).length + 64 : 0;
-    let delay = this.topology.delayMs(source, target, bytes, this.clock, random);
+    const topology = this.topology;
+    const bytes = topology.needsBytes ? JSON.stringify(body ?? null).length + 64 : 0;
+    let delay = topology.delayMs(source, targetHost, bytes, this.clock, random);
     if (faults.delayRate > 0 && random.chance(faults.delayRate)) {
       delay += random.next() * faults.delayExtraMs;
       this.countFault("delayed");
     }
-    this.queue.push(this.clock + delay, { kind: DELIVERY, m, source, target, envelope });
+    const slot = this.reserve(this.clock + delay);
+    this.slots.setMessage(slot, kind, m, source.index, targetHost.index, sourceAddress, target, type, body, callId);
     if (faults.duplicateRate > 0 && random.chance(faults.duplicateRate)) {
       this.countFault("duplicated");
       if (this.writer) this.trace({ t: this.clock, e: "duplicate", m });
-      this.queue.push(this.clock + delay + random.next() * (delay + 1), { kind: DELIVERY, m, source, target, envelope });
+      const again = this.reserve(this.clock + delay + random.next() * (delay + 1));
+      this.slots.setMessage(again, kind, m, source.index, targetHost.index, sourceAddress, target, type, body, callId);
     }
   }
 
-  private traceSend(m: number, envelope: Envelope): void {
+  /** Queues an event at `timeMs`; returns its slot, for its data. */
+  private reserve(timeMs: number): number {
+    const slot = this.queue.reserve(timeMs);
+    if (slot * REFS_PER_SLOT >= this.slots.refs.length) this.slots.ensure(this.queue.capacity);
+    return slot;
+  }
+
+  private traceSend(m: number, kind: EnvelopeKind, source: Address, target: Address, type: string, body: unknown, callId: number): void {
     const event: TraceEvent = {
       t: this.clock,
       e: "send",
       m,
-      src: formatAddress(envelope.source),
-      dst: formatAddress(envelope.target),
-      kind: ENVELOPE_KIND_NAMES[envelope.kind]!,
-      type: envelope.type,
-      body: envelope.body ?? null,
+      src: formatAddress(source),
+      dst: formatAddress(target),
+      kind: ENVELOPE_KIND_NAMES[kind]!,
+      type,
+      body: body ?? null,
     };
-    if (envelope.kind !== EnvelopeKind.Send) event.call = envelope.callId;
+    if (kind !== EnvelopeKind.Send) event.call = callId;
     this.trace(event);
   }
 
   /** Drops a message; a refused call is reported back to its sender after one more delay. */
-  private drop(m: number, source: NodeHost, envelope: Envelope, reason: string, tellSender: boolean): void {
+  private drop(m: number, source: NodeHost, kind: EnvelopeKind, sourceAddress: Address, target: Address, type: string, body: unknown, callId: number, reason: string, tellSender: boolean): void {
     this.stats.messagesDropped++;
     if (this.writer) this.trace({ t: this.clock, e: "drop", m, reason });
-    if (!tellSender || envelope.kind !== EnvelopeKind.Call) return;
+    if (!tellSender || kind !== EnvelopeKind.Call) return;
     const delay = this.topology.delayMs(source, source, 0, this.clock, this.streams.network);
-    this.queue.push(this.clock + delay, { kind: UNREACHABLE, m, source, envelope, reason });
+    const envelope: Envelope = { kind, source: sourceAddress, target, type, body, callId };
+    const event: UnreachableEvent = { m, source, envelope, reason };
+    this.slots.setPayload(this.reserve(this.clock + delay), UNREACHABLE, event);
   }
 
   // ---- the loop ----------------------------------------------------------------------
 
   /** Takes the next event and handles it; false when the queue is empty. */
   step(): boolean {
-    const event = this.queue.pop();
-    if (event === undefined) return false;
-    this.clock = this.queue.lastTime;
+    const queue = this.queue;
+    const slot = queue.take();
+    if (slot < 0) return false;
+    this.clock = queue.lastTime;
     this.stats.events++;
-    switch (event.kind) {
-      case DELIVERY:
-        this.deliver(event);
-        break;
-      case TIMER:
-        if (event.cancelled || !event.node.up || event.node.incarnation !== event.incarnation) break;
-        this.stats.timersFired++;
-        if (this.writer) this.trace({ t: this.clock, e: "timer", node: event.node.id });
-        event.callback();
-        break;
-      case ACTION:
-        event.action();
-        break;
-      case UNREACHABLE:
-        if (this.writer) this.trace({ t: this.clock, e: "unreachable", m: event.m, reason: event.reason });
-        event.source.undeliverable(event.envelope, event.reason);
-        break;
+    const kind = this.slots.kinds[slot]!;
+    if (kind <= EnvelopeKind.Failure) return this.deliver(slot, kind as EnvelopeKind);
+    const payload = this.slots.takePayload(slot);
+    if (kind === TIMER) this.fireTimer(payload as TimerEvent);
+    else if (kind === ACTION) (payload as () => void)();
+    else {
+      const event = payload as UnreachableEvent;
+      if (this.writer) this.trace({ t: this.clock, e: "unreachable", m: event.m, reason: event.reason });
+      event.source.undeliverable(event.envelope, event.reason);
     }
     return true;
   }
 
-  private deliver(event: Delivery): void {
-    const { source, target, envelope, m } = event;
-    if (!target.up) return this.drop(m, source, envelope, `node ${target.id} is down`, true);
-    if (this.network.blocked(source.index, target.index)) return this.drop(m, source, envelope, "partition", true);
-    this.stats.messagesDelivered++;
-    if (this.writer) this.trace({ t: this.clock, e: "deliver", m });
-    target.deliver(envelope);
+  private fireTimer(event: TimerEvent): void {
+    if (event.cancelled || !event.node.up || event.node.incarnation !== event.incarnation) return;
+    this.stats.timersFired++;
+    if (this.writer) this.trace({ t: this.clock, e: "timer", node: event.node.id });
+    event.callback();
+  }
+
+  /** Delivers the message in `slot` (read, then forgotten: the slot is free already). */
+  private deliver(slot: number, kind: EnvelopeKind): true {
+    const slots = this.slots;
+    const refs = slots.refs;
+    const r = slot * REFS_PER_SLOT;
+    const sourceAddress = refs[r] as Address;
+    const target = refs[r + 1] as Address;
+    const type = refs[r + 2] as string;
+    const body = refs[r + 3];
+    refs[r] = refs[r + 1] = refs[r + 2] = refs[r + 3] = undefined;
+    const m = slots.messageIds[slot]!;
+    const callId = slots.callIds[slot]!;
+    const source = this.nodes[slots.sourceNodes[slot]!]!;
+    const targetHost = this.nodes[slots.targetNodes[slot]!]!;
+    if (!targetHost.up) this.drop(m, source, kind, sourceAddress, target, type, body, callId, `node ${targetHost.id} is down`, true);
+    else if (this.network.blocked(source.index, targetHost.index)) this.drop(m, source, kind, sourceAddress, target, type, body, callId, "partition", true);
+    else {
+      this.stats.messagesDelivered++;
+      if (this.writer) this.trace({ t: this.clock, e: "deliver", m });
+      targetHost.receive(kind, sourceAddress, target, type, body, callId);
+    }
+    return true;
   }
 
   /** True if promise continuations may be waiting; clears the flag. */
