@@ -37,6 +37,7 @@ export const echoClient = (init: EchoClientInit) =>
       try {
         const reply = await ctx.call(server, { type: "echo", text }, { timeoutMs: 200 });
         state.replies.push({ sent: text, got: reply.text });
+        if (state.replies.length % 10 === 0) ctx.log.info("replies", { count: state.replies.length });
       } catch (error) {
         state.failures++;
         ctx.log.debug("echo failed", { error: String(error) });

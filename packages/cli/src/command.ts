@@ -17,3 +17,13 @@ export interface Command {
 export class UsageError extends Error {
   override name = "UsageError";
 }
+
+/**
+ * A command as `skein --help` lists it; its module loads only when it runs, so that
+ * `skein run --node` (one process per node) does not load the simulator, flow or ftsh.
+ */
+export interface CommandEntry {
+  readonly name: string;
+  readonly summary: string;
+  load(): Promise<Command>;
+}

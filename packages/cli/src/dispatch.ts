@@ -1,23 +1,24 @@
-import { type Command, UsageError } from "./command.ts";
+import { type CommandEntry, UsageError } from "./command.ts";
 
-function help(available: readonly Command[]): string {
+function help(available: readonly CommandEntry[]): string {
   const width = Math.max(...available.map((c) => c.name.length), 4);
   const lines = available.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`);
   return ["usage: skein <command> [options]", "", "commands:", ...lines, "", "skein <command> --help for details"].join("\n");
 }
 
 /** Runs `skein <argv>` with the given commands; returns the exit code. */
-export async function runSkein(argv: string[], available: readonly Command[]): Promise<number> {
+export async function runSkein(argv: string[], available: readonly CommandEntry[]): Promise<number> {
   const [name, ...rest] = argv;
   if (name === undefined || name === "--help" || name === "-h" || name === "help") {
     console.log(help(available));
     return name === undefined ? 2 : 0;
   }
-  const command: Command | undefined = available.find((c) => c.name === name);
-  if (!command) {
+  const entry = available.find((c) => c.name === name);
+  if (!entry) {
     console.error(`skein: unknown command '${name}'\n\n${help(available)}`);
     return 2;
   }
+  const command = await entry.load();
   const helpArgs = command.helpFlagFirstOnly ? rest.slice(0, 1) : rest;
   if (helpArgs.includes("--help") || helpArgs.includes("-h")) {
     console.log(command.usage);

@@ -3,5 +3,5 @@
  * the packages that do the work.
  */
 export { main } from "./main.ts";
-export type { Command } from "./command.ts";
+export type { Command, CommandEntry } from "./command.ts";
 export { UsageError } from "./command.ts";

@@ -6,14 +6,9 @@
  * (sim, run, replay, maelstrom) always run from source, so that user code and Skein share one
  * copy of each module (and `instanceof TimeoutError` holds).
  */
-import type { Command } from "./command.ts";
-import { flowCommand } from "./commands/flow.ts";
-import { ftshCommand } from "./commands/ftsh.ts";
-import { workerCommand } from "./commands/worker.ts";
+import { standaloneEntries } from "./commands/standalone-entries.ts";
 import { runSkein } from "./dispatch.ts";
 
-export const standaloneCommands: readonly Command[] = [flowCommand, workerCommand, ftshCommand];
-
 export function main(argv: string[]): Promise<number> {
-  return runSkein(argv, standaloneCommands);
+  return runSkein(argv, standaloneEntries);
 }

@@ -1,11 +1,11 @@
-import type { Command } from "../command.ts";
-import { flowCommand } from "./flow.ts";
-import { ftshCommand } from "./ftsh.ts";
-import { maelstromCommand } from "./maelstrom.ts";
-import { replayCommand } from "./replay.ts";
-import { runCommand } from "./run.ts";
-import { simCommand } from "./sim.ts";
-import { workerCommand } from "./worker.ts";
+import type { CommandEntry } from "../command.ts";
+import { standaloneEntries } from "./standalone-entries.ts";
 
-/** Every `skein` subcommand, in the order `skein --help` lists them. One line each. */
-export const commands: Command[] = [simCommand, runCommand, replayCommand, maelstromCommand, flowCommand, workerCommand, ftshCommand];
+/** Every `skein` subcommand, in the order `skein --help` lists them; each loads on use. */
+export const commands: readonly CommandEntry[] = [
+  { name: "sim", summary: "run a scenario in the deterministic simulator (one seed, a campaign, a determinism check)", load: async () => (await import("./sim.ts")).simCommand },
+  { name: "run", summary: "run a scenario's nodes as real processes over TCP", load: async () => (await import("./run.ts")).runCommand },
+  { name: "replay", summary: "replay a recorded real run deterministically and check for divergence", load: async () => (await import("./replay.ts")).replayCommand },
+  { name: "maelstrom", summary: "run a service as a Maelstrom node (JSON over stdin/stdout)", load: async () => (await import("./maelstrom.ts")).maelstromCommand },
+  ...standaloneEntries,
+];

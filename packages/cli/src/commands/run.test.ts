@@ -46,7 +46,8 @@ class Output {
 test("skein run: 2PC as real processes survives kill -9 of a participant; replay shows zero divergence, a code change is caught", async (t) => {
   const dir = mkdtempSync(join(tmpdir(), "skein-run-2pc-"));
   const record = join(dir, "rec");
-  const launcher = spawn(process.execPath, [bin, "run", scenario, "--local", "3", "--duration", "14s", "--restart-after", "200ms", "--data", join(dir, "data"), "--record", record], {
+  // --duration only bounds the run; the test stops it (SIGTERM) once it has seen what it needs
+  const launcher = spawn(process.execPath, [bin, "run", scenario, "--local", "3", "--duration", "120s", "--restart-after", "200ms", "--data", join(dir, "data"), "--record", record], {
     cwd: root,
     stdio: ["ignore", "pipe", "pipe"],
   });
@@ -64,6 +65,7 @@ test("skein run: 2PC as real processes survives kill -9 of a participant; replay
   const restarted = await out.waitFor(/^\[launcher\] restarting node p1/);
   const listening = await out.waitFor(/^\[p1\] listening/, restarted);
   await out.waitFor(/^\[coordinator\] .*decided .*"commit"/, listening);
+  launcher.kill("SIGTERM");
   assert.equal(await exited, 0, out.lines.join("\n"));
 
   // recovery from disk: p1 still has the decisions it stored before it was killed
@@ -93,13 +95,25 @@ test("skein run: 2PC as real processes survives kill -9 of a participant; replay
 
 test("skein run: echo as real processes — clients get replies over TCP; the replay matches", async (t) => {
   const dir = mkdtempSync(join(tmpdir(), "skein-run-echo-"));
-  t.after(() => rmSync(dir, { recursive: true, force: true }));
   const record = join(dir, "rec");
   const echo = join(root, "examples/echo/scenario.ts");
-  const run = spawnSync(process.execPath, [bin, "run", echo, "--local", "3", "--duration", "5s", "--data", join(dir, "data"), "--record", record], { cwd: root, encoding: "utf8", timeout: WAIT_MS });
-  assert.equal(run.status, 0, run.stdout + run.stderr);
-  assert.match(run.stdout, /^node server at 127\.0\.0\.1:\d+$/m);
-  assert.match(run.stdout, /^\[client1\] listening on 127\.0\.0\.1:\d+/m);
+  // --duration only bounds the run; the test stops it once both clients have 10 replies
+  const launcher = spawn(process.execPath, [bin, "run", echo, "--local", "3", "--duration", "120s", "--data", join(dir, "data"), "--record", record], {
+    cwd: root,
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  const exited = new Promise<number | null>((resolve) => launcher.on("exit", (code) => resolve(code)));
+  t.after(async () => {
+    launcher.kill("SIGTERM");
+    await exited;
+    rmSync(dir, { recursive: true, force: true });
+  });
+  const out = new Output(launcher);
+  await out.waitFor(/^node server at 127\.0\.0\.1:\d+$/);
+  await out.waitFor(/^\[client1\] .*replies \{"count":10\}/);
+  await out.waitFor(/^\[client2\] .*replies \{"count":10\}/);
+  launcher.kill("SIGTERM");
+  assert.equal(await exited, 0, out.lines.join("\n"));
   const replay = spawnSync(process.execPath, [bin, "replay", record], { cwd: root, encoding: "utf8" });
   assert.equal(replay.status, 0, replay.stdout + replay.stderr);
   const server = /^server\.0: \d+ records, (\d+) sends checked, divergences: 0$/m.exec(replay.stdout);
