@@ -58,13 +58,21 @@ test("skein run: 2PC as real processes survives kill -9 of a participant; replay
     rmSync(dir, { recursive: true, force: true });
   });
   const out = new Output(launcher);
-  await out.waitFor(/^\[coordinator\] .*decided .*"commit"/);
+  /** Waits for the `count`-th commit decision logged at or after line `from`. */
+  const commits = async (count: number, from = 0) => {
+    let at = from - 1;
+    for (let i = 0; i < count; i++) at = await out.waitFor(/^\[coordinator\] .*decided .*"commit"/, at + 1);
+    return at;
+  };
+  // Three commits before the kill: the first one's commit message has long reached p1.
+  await commits(3);
   const started = out.lines[await out.waitFor(/^\[launcher\] node p1 started \(pid \d+\)/)]!;
   const beforeCrash = out.lines.filter((l) => l.startsWith("[coordinator]") && l.includes("decided")).map((l) => JSON.parse(l.slice(l.indexOf("{"))).tx as string);
   process.kill(Number(/pid (\d+)/.exec(started)![1]), "SIGKILL");
   const restarted = await out.waitFor(/^\[launcher\] restarting node p1/);
   const listening = await out.waitFor(/^\[p1\] listening/, restarted);
-  await out.waitFor(/^\[coordinator\] .*decided .*"commit"/, listening);
+  // Three commits after the restart (p1 votes in each), time for p1 to settle what it doubted.
+  await commits(3, listening);
   launcher.kill("SIGTERM");
   assert.equal(await exited, 0, out.lines.join("\n"));
 
