@@ -26,6 +26,17 @@ type Probe = { done: { request: { count: number }; reply: void } };
 const print = (r: { name: string; value: number; unit: string; baseline: number | null; ratio: number | null; [k: string]: unknown }) => console.log(JSON.stringify(r));
 const yieldToLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+/** CPU time (user + system) of this process, in µs. */
+const cpuUs = () => {
+  const { user, system } = process.cpuUsage();
+  return user + system;
+};
+/** A receiver reports its CPU time from the first message to the last on stdout. */
+let cpuAtFirst = 0;
+const received = (count: number) => {
+  if (count === 1) cpuAtFirst = cpuUs();
+  else if (count === MESSAGES) console.log(`cpu ${cpuUs() - cpuAtFirst}`);
+};
 
 function bareReceiver(): void {
   let count = 0;
@@ -38,7 +49,8 @@ function bareReceiver(): void {
         const length = data.readUInt32BE(offset);
         if (data.length - offset - 4 < length) break;
         offset += 4 + length;
-        if (++count === MESSAGES) socket.write(Buffer.from([1]));
+        received(++count);
+        if (count === MESSAGES) socket.write(Buffer.from([1]));
       }
       data = data.subarray(offset);
       pending = Buffer.from(data);
@@ -55,7 +67,8 @@ async function skeinReceiver(): Promise<void> {
     service<Sink>((ctx) => ({
       handlers: {
         m: () => {
-          if (++count === MESSAGES) ctx.send(ref<Probe>("sender", "probe"), { type: "done", count });
+          received(++count);
+          if (count === MESSAGES) ctx.send(ref<Probe>("sender", "probe"), { type: "done", count });
         },
         echo: ({ p }) => ({ p }),
       },
@@ -65,15 +78,32 @@ async function skeinReceiver(): Promise<void> {
   console.log(`port ${address.port}`);
 }
 
-async function child(role: string): Promise<{ port: number; kill: () => void }> {
+interface Child {
+  readonly port: number;
+  /** The receiver's CPU time for the one-way run, µs (once it has received every message). */
+  readonly cpuUs: Promise<number>;
+  kill(): void;
+}
+
+async function child(role: string): Promise<Child> {
   const process_ = spawn(process.execPath, [...CHILD_NODE_OPTIONS, "--import", "tsx", new URL(import.meta.url).pathname, role], { stdio: ["ignore", "pipe", "inherit"] });
   const lines = createInterface({ input: process_.stdout! });
   const port = await new Promise<number>((resolve) => lines.once("line", (line) => resolve(Number(line.split(" ")[1]))));
+  const cpuUs = new Promise<number>((resolve) => lines.once("line", (line) => resolve(Number(line.split(" ")[1]))));
   // SIGTERM lets a profiled child exit normally and write its profile
-  return { port, kill: () => process_.kill(CHILD_NODE_OPTIONS.length > 0 ? "SIGTERM" : "SIGKILL") };
+  return { port, cpuUs, kill: () => process_.kill(CHILD_NODE_OPTIONS.length > 0 ? "SIGTERM" : "SIGKILL") };
 }
 
-async function bareBaseline(): Promise<number> {
+/** Throughput, and CPU time per message (ns) of each process while it lasted. */
+interface OneWay {
+  readonly rate: number;
+  readonly senderCpuNs: number;
+  readonly receiverCpuNs: number;
+}
+
+const perMessageNs = (us: number) => Math.round((us * 1000) / MESSAGES);
+
+async function bareBaseline(): Promise<OneWay> {
   const receiver = await child("bare-receiver");
   const socket = connect({ host: "127.0.0.1", port: receiver.port });
   await new Promise((resolve) => socket.once("connect", resolve));
@@ -82,17 +112,20 @@ async function bareBaseline(): Promise<number> {
   frame.writeUInt32BE(PAYLOAD_BYTES, 0);
   const done = new Promise((resolve) => socket.once("data", resolve));
   const start = performance.now();
+  const cpuStart = cpuUs();
   for (let i = 0; i < MESSAGES; i++) {
     if (!socket.write(frame)) await new Promise((resolve) => socket.once("drain", resolve));
   }
   await done;
   const seconds = (performance.now() - start) / 1000;
+  const senderCpuNs = perMessageNs(cpuUs() - cpuStart);
+  const receiverCpuNs = perMessageNs(await receiver.cpuUs);
   socket.destroy();
   receiver.kill();
-  return MESSAGES / seconds;
+  return { rate: MESSAGES / seconds, senderCpuNs, receiverCpuNs };
 }
 
-async function skeinRun(): Promise<{ rate: number; fullRefusals: number; p50: number; p99: number }> {
+async function skeinRun(): Promise<OneWay & { fullRefusals: number; p50: number; p99: number }> {
   const receiver = await child("skein-receiver");
   let ctx: Context | undefined;
   let finished: (() => void) | undefined;
@@ -110,6 +143,7 @@ async function skeinRun(): Promise<{ rate: number; fullRefusals: number; p50: nu
   const payload = "x".repeat(PAYLOAD_BYTES);
   const done = new Promise<void>((resolve) => (finished = resolve));
   const start = performance.now();
+  const cpuStart = cpuUs();
   let fullRefusals = 0;
   for (let sent = 0; sent < MESSAGES; ) {
     try {
@@ -126,6 +160,8 @@ async function skeinRun(): Promise<{ rate: number; fullRefusals: number; p50: nu
   }
   await done;
   const rate = MESSAGES / ((performance.now() - start) / 1000);
+  const senderCpuNs = perMessageNs(cpuUs() - cpuStart);
+  const receiverCpuNs = perMessageNs(await receiver.cpuUs);
   const latencies: number[] = [];
   for (let i = 0; i < CALLS; i++) {
     const t0 = performance.now();
@@ -135,7 +171,7 @@ async function skeinRun(): Promise<{ rate: number; fullRefusals: number; p50: nu
   latencies.sort((a, b) => a - b);
   node.stop();
   receiver.kill();
-  return { rate, fullRefusals, p50: latencies[Math.floor(CALLS * 0.5)]!, p99: latencies[Math.floor(CALLS * 0.99)]! };
+  return { rate, senderCpuNs, receiverCpuNs, fullRefusals, p50: latencies[Math.floor(CALLS * 0.5)]!, p99: latencies[Math.floor(CALLS * 0.99)]! };
 }
 
 const role = process.argv[2];
@@ -143,10 +179,13 @@ if (role) process.on("SIGTERM", () => process.exit(0));
 if (role === "bare-receiver") bareReceiver();
 else if (role === "skein-receiver") await skeinReceiver();
 else {
-  const baseline = SKIP_BASELINE ? Number.NaN : await bareBaseline();
-  print({ name: "net.bare-socket.one-way-128B", value: Math.round(baseline), unit: "msg/s", baseline: null, ratio: null, messages: MESSAGES });
+  const bare = SKIP_BASELINE ? { rate: Number.NaN, senderCpuNs: Number.NaN, receiverCpuNs: Number.NaN } : await bareBaseline();
+  const baseline = bare.rate;
+  // CPU ns per message of each process: on a loaded machine, what the code costs, whatever the scheduler did
+  const cpu = (run: OneWay) => ({ senderCpuNsPerMessage: run.senderCpuNs, receiverCpuNsPerMessage: run.receiverCpuNs });
+  print({ name: "net.bare-socket.one-way-128B", value: Math.round(baseline), unit: "msg/s", baseline: null, ratio: null, messages: MESSAGES, ...cpu(bare) });
   const skein = await skeinRun();
-  print({ name: "net.skein.one-way-128B", value: Math.round(skein.rate), unit: "msg/s", baseline: Math.round(baseline), ratio: Number((skein.rate / baseline).toFixed(3)), messages: MESSAGES, fullRefusals: skein.fullRefusals });
+  print({ name: "net.skein.one-way-128B", value: Math.round(skein.rate), unit: "msg/s", baseline: Math.round(baseline), ratio: Number((skein.rate / baseline).toFixed(3)), messages: MESSAGES, ...cpu(skein), fullRefusals: skein.fullRefusals });
   print({ name: "net.skein.rpc-p50", value: Number(skein.p50.toFixed(1)), unit: "µs", baseline: 50, ratio: Number((skein.p50 / 50).toFixed(3)), calls: CALLS });
   print({ name: "net.skein.rpc-p99", value: Number(skein.p99.toFixed(1)), unit: "µs", baseline: null, ratio: null, calls: CALLS });
 }
