@@ -64,14 +64,22 @@ class NameSlot {
   }
 }
 
+/** An envelope's names and type, as they were on the wire and as they were decoded. */
+interface Header {
+  readonly bytes: Uint8Array;
+  readonly source: Address;
+  readonly target: Address;
+  readonly type: string;
+}
+
 /** Reads one frame at a time; keeps the last names and addresses seen (one reader per connection). */
 export class EnvelopeReader {
   private data: NativeBuffer = EMPTY;
   private position = 0;
   private end = 0;
   private readonly names = [new NameSlot(), new NameSlot(), new NameSlot(), new NameSlot(), new NameSlot()];
-  private source: Address = Object.freeze({ node: "", service: "" });
-  private target: Address = Object.freeze({ node: "", service: "" });
+  /** The last frame's names and type (the bytes from the source node to the type), decoded and checked. */
+  private last: Header = { bytes: new Uint8Array(0), source: Object.freeze({ node: "", service: "" }), target: Object.freeze({ node: "", service: "" }), type: "" };
 
   /** Object keys seen recently, by length and first bytes (keys repeat from message to message). */
   private readonly keys = new Array<NameSlot | undefined>(KEY_CACHE_SIZE);
@@ -90,21 +98,40 @@ export class EnvelopeReader {
     this.data = data as NativeBuffer;
     this.position = start + 2;
     this.end = end;
+    const header = this.header();
+    if (header === undefined) return undefined;
+    const callId = this.callId();
+    if (callId < 0 || (kind !== EnvelopeKind.Send && callId === 0)) return undefined;
+    const body = this.value(0);
+    if (body === UNREADABLE || this.position !== end || !bodyFits(kind, header.type, body)) return undefined;
+    return { kind, source: header.source, target: header.target, type: header.type, body, callId } as Envelope;
+  }
+
+  /** The names and type at `position`: the last frame's if the bytes are the same (the usual case). */
+  private header(): Header | undefined {
+    const data = this.data;
+    const start = this.position;
+    const last = this.last;
+    const bytes = last.bytes;
+    if (bytes.length > 0 && start + bytes.length <= this.end) {
+      let i = 0;
+      while (i < bytes.length && data[start + i] === bytes[i]) i++;
+      if (i === bytes.length) {
+        this.position = start + bytes.length;
+        return last;
+      }
+    }
     const sourceNode = this.name(0);
     const sourceService = this.name(1);
     const targetNode = this.name(2);
     const targetService = this.name(3);
     const type = this.type();
     if (sourceNode === undefined || sourceService === undefined || targetNode === undefined || targetService === undefined || type === undefined) return undefined;
-    const callId = this.callId();
-    if (callId < 0 || (kind !== EnvelopeKind.Send && callId === 0)) return undefined;
-    const body = this.value(0);
-    if (body === UNREADABLE || this.position !== end || !bodyFits(kind, type, body)) return undefined;
-    let source = this.source;
-    if (source.node !== sourceNode || source.service !== sourceService) source = this.source = Object.freeze({ node: sourceNode, service: sourceService });
-    let target = this.target;
-    if (target.node !== targetNode || target.service !== targetService) target = this.target = Object.freeze({ node: targetNode, service: targetService });
-    return { kind, source, target, type, body, callId } as Envelope;
+    let { source, target } = last;
+    if (source.node !== sourceNode || source.service !== sourceService) source = Object.freeze({ node: sourceNode, service: sourceService });
+    if (target.node !== targetNode || target.service !== targetService) target = Object.freeze({ node: targetNode, service: targetService });
+    this.last = { bytes: Uint8Array.prototype.slice.call(data, start, this.position), source, target, type };
+    return this.last;
   }
 
   /** The byte range of a fixstr or str8 at `position` (advancing past it), or -1. */

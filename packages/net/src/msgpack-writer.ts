@@ -16,8 +16,13 @@ const DEPTH_MAX = 64;
 /** Strings at least this long are encoded by Node's native `utf8Write`; shorter ones in JS. */
 const NATIVE_STRING_CHARS_MIN = 64;
 
+/** Node's string encoder without `write`'s argument handling (msgpackr uses it too). */
+interface NativeBuffer extends Buffer {
+  utf8Write(value: string, offset: number): number;
+}
+
 export abstract class MsgpackWriter {
-  protected buffer: Buffer = Buffer.alloc(0);
+  protected buffer: NativeBuffer = Buffer.alloc(0) as NativeBuffer;
   /** Where the next byte goes. */
   protected position = 0;
 
@@ -144,7 +149,7 @@ export abstract class MsgpackWriter {
     const start = this.position + headerBytes;
     let bytes: number;
     if (chars < NATIVE_STRING_CHARS_MIN) bytes = encodeUtf8(buffer, start, value);
-    else bytes = buffer.write(value, start);
+    else bytes = buffer.utf8Write(value, start);
     // the header size was guessed from the character count; move the bytes if it was wrong
     let position = this.position;
     if (bytes < 0x20) {

@@ -13,7 +13,7 @@
  * `encode` writes a frame after the queued ones without queuing it; `commit` queues it. The link
  * checks its limits in between, so a refused message leaves no trace.
  */
-import { type Envelope, EnvelopeKind, MessageError } from "@skein/core";
+import { type Address, type Envelope, EnvelopeKind, MessageError } from "@skein/core";
 import { Packr } from "msgpackr";
 import { FRAME_HEADER_BYTES, FrameType } from "./frame.ts";
 import { WRITE_BATCH_BYTES } from "./limits.ts";
@@ -50,6 +50,8 @@ export class OutboundQueue extends MsgpackWriter {
   /** Calls queued (they fail with UnreachableError if the link gives up), oldest first. */
   private calls: Envelope[] = [];
   private callsHead = 0;
+  /** The last envelope's names and type, and their encoding: most frames repeat them. */
+  private header = { sourceNode: "", sourceService: "", targetNode: "", targetService: "", type: "", bytes: new Uint8Array(0) };
 
   constructor(private readonly frameBytesMax: number) {
     super();
@@ -69,11 +71,7 @@ export class OutboundQueue extends MsgpackWriter {
       this.position += FRAME_HEADER_BYTES + 1;
       this.buffer[this.position++] = 0x98; // an envelope is an 8-element array
       this.buffer[this.position++] = envelope.kind;
-      this.writeString(source.node);
-      this.writeString(source.service);
-      this.writeString(target.node);
-      this.writeString(target.service);
-      this.writeString(type);
+      this.writeHeader(source, target, type);
       this.writeNumber(envelope.callId);
       this.writeBody(envelope.body);
     } catch (error) {
@@ -90,6 +88,35 @@ export class OutboundQueue extends MsgpackWriter {
     this.buffer.writeUInt32BE(bodyBytes, this.frameStart);
     this.buffer[this.frameStart + FRAME_HEADER_BYTES] = FrameType.Envelope;
     return frameBytes;
+  }
+
+  /** The four names and the type, copied from the last frame's when they are the same. */
+  private writeHeader(source: Address, target: Address, type: string): void {
+    const header = this.header;
+    if (source.node === header.sourceNode && source.service === header.sourceService && target.node === header.targetNode && target.service === header.targetService && type === header.type) {
+      const bytes = header.bytes;
+      this.ensure(bytes.length);
+      const buffer = this.buffer;
+      let position = this.position;
+      for (let i = 0; i < bytes.length; i++) buffer[position++] = bytes[i]!;
+      this.position = position;
+      return;
+    }
+    this.writeString(source.node);
+    this.writeString(source.service);
+    this.writeString(target.node);
+    this.writeString(target.service);
+    this.writeString(type);
+    // after the frame header, the array token and the kind (the frame may have moved to a new slab)
+    const start = this.frameStart + FRAME_HEADER_BYTES + 3;
+    this.header = {
+      sourceNode: source.node,
+      sourceService: source.service,
+      targetNode: target.node,
+      targetService: target.service,
+      type,
+      bytes: Uint8Array.prototype.slice.call(this.buffer, start, this.position),
+    };
   }
 
   private writeBody(body: unknown): void {
@@ -121,7 +148,7 @@ export class OutboundQueue extends MsgpackWriter {
     const waiting = this.committed - this.slabStart;
     this.seal();
     const size = Math.max(Math.min(WRITE_BATCH_BYTES, Math.max(SLAB_BYTES_MIN, 2 * waiting)), 2 * frameBytes + bytes);
-    const slab = Buffer.allocUnsafe(size);
+    const slab = Buffer.allocUnsafe(size) as typeof this.buffer;
     this.buffer.copy(slab, 0, this.frameStart, this.position);
     this.buffer = slab;
     this.slabStart = 0;
@@ -186,7 +213,7 @@ export class OutboundQueue extends MsgpackWriter {
   }
 
   private releaseSlab(): void {
-    this.buffer = Buffer.alloc(0);
+    this.buffer = Buffer.alloc(0) as typeof this.buffer;
     this.slabStart = 0;
     this.committed = 0;
     this.position = 0;
