@@ -11,6 +11,8 @@
  * the link's outbound buffer leaves one copy in the whole send path (the kernel's).
  */
 
+const hasOwn = Object.prototype.hasOwnProperty;
+
 /** Nesting deeper than this goes to msgpackr (which has its own limits). */
 const DEPTH_MAX = 64;
 /** Strings at least this long are encoded by Node's native `utf8Write`; shorter ones in JS. */
@@ -25,8 +27,13 @@ export abstract class MsgpackWriter {
   protected buffer: NativeBuffer = Buffer.alloc(0) as NativeBuffer;
   /** Where the next byte goes. */
   protected position = 0;
+  /** Start of the bytes being written: `makeRoom` moves `buffer[frameStart, position)` along. */
+  protected frameStart = 0;
 
-  /** Makes room for `bytes` more bytes at `position`; may replace `buffer` and move `position`. */
+  /**
+   * Makes room for `bytes` more bytes at `position`; may move `buffer[frameStart, position)` to
+   * a new buffer, updating `buffer`, `frameStart` and `position`.
+   */
   protected abstract makeRoom(bytes: number): void;
 
   protected ensure(bytes: number): void {
@@ -67,14 +74,38 @@ export abstract class MsgpackWriter {
     }
   }
 
+  /**
+   * A map of the own enumerable string keys, in `Object.keys` order. `for…in` with an own-key
+   * check avoids the array `Object.keys` allocates; the entry count is known only at the end, so
+   * one byte is reserved for it and, for 16 entries or more, the entries are moved to make room.
+   */
   private writeObject(object: Record<string, unknown>, depth: number): boolean {
-    const keys = Object.keys(object);
-    const length = keys.length;
-    this.writeCollectionHeader(length, 0x80, 0xde);
-    for (let i = 0; i < length; i++) {
-      const key = keys[i]!;
+    this.ensure(1);
+    const headerOffset = this.position - this.frameStart; // `frameStart` follows the bytes if they move
+    this.position++;
+    let length = 0;
+    for (const key in object) {
+      if (!hasOwn.call(object, key)) continue;
       this.writeString(key);
       if (!this.writeValue(object[key], depth)) return false;
+      length++;
+    }
+    const header = this.frameStart + headerOffset;
+    if (length < 0x10) {
+      this.buffer[header] = 0x80 | length;
+      return true;
+    }
+    const extra = length < 0x10000 ? 2 : 4;
+    this.ensure(extra);
+    const moved = this.frameStart + headerOffset;
+    this.buffer.copyWithin(moved + 1 + extra, moved + 1, this.position);
+    this.position += extra;
+    if (extra === 2) {
+      this.buffer[moved] = 0xde;
+      this.buffer.writeUInt16BE(length, moved + 1);
+    } else {
+      this.buffer[moved] = 0xdf;
+      this.buffer.writeUInt32BE(length, moved + 1);
     }
     return true;
   }

@@ -25,6 +25,7 @@ const bodies: Array<Record<string, unknown>> = [
   { type: "echo", f: [0.5, -0.5, Number.NaN, Number.POSITIVE_INFINITY, -0, 1e300, Number.MAX_SAFE_INTEGER] },
   { type: "echo", b: true, c: false, d: null, e: undefined, nested: { a: [{ b: [[]] }, {}], "": 1, __proto__x: 2 } },
   { type: "echo", wide: Object.fromEntries(Array.from({ length: 20 }, (_, i) => [`k${i}`, i])), long: Array.from({ length: 70_000 }, (_, i) => i % 3) },
+  { type: "echo", widest: Object.fromEntries(Array.from({ length: 70_000 }, (_, i) => [`${i % 2 ? "k" : ""}${i}`, i % 3])) },
   { type: "echo", map: new Map([["a", 1]]), date: new Date(0), bytes: new Uint8Array([1, 2, 3]) },
   { type: "echo", deep: JSON.parse(`${"[".repeat(100)}1${"]".repeat(100)}`) },
 ];

@@ -39,7 +39,6 @@ export class OutboundQueue extends MsgpackWriter {
   private slabStart = 0;
   /** End of the queued frames in the current slab (`position` runs ahead while encoding). */
   private committed = 0;
-  private frameStart = 0;
   private slabFrames = 0;
   private slabCalls = 0;
   /** Full slabs waiting to be written, with how many frames and calls each holds. */
