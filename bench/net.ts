@@ -59,6 +59,15 @@ function bareReceiver(): void {
   server.listen(0, "127.0.0.1", () => console.log(`port ${(server.address() as { port: number }).port}`));
 }
 
+/** Echoes every frame back (for the bare RPC round trip, which shows the machine's floor). */
+function bareEcho(): void {
+  const server = createServer((socket) => {
+    socket.setNoDelay(true);
+    socket.on("data", (chunk: Buffer) => socket.write(chunk));
+  });
+  server.listen(0, "127.0.0.1", () => console.log(`port ${(server.address() as { port: number }).port}`));
+}
+
 async function skeinReceiver(): Promise<void> {
   const node = new NetNode({ id: "receiver", secret: SECRET, onLog: () => {} });
   let count = 0;
@@ -125,6 +134,39 @@ async function bareBaseline(): Promise<OneWay> {
   return { rate: MESSAGES / seconds, senderCpuNs, receiverCpuNs };
 }
 
+/** Sequential round trips of one small frame over a bare socket pair: p50 and p99 in µs. */
+async function bareRoundTrips(): Promise<{ p50: number; p99: number }> {
+  const echo = await child("bare-echo");
+  const socket = connect({ host: "127.0.0.1", port: echo.port });
+  await new Promise((resolve) => socket.once("connect", resolve));
+  socket.setNoDelay(true);
+  const frame = Buffer.from([0, 0, 0, 4, 112, 105, 110, 103]);
+  const latencies: number[] = [];
+  for (let i = 0; i < CALLS; i++) {
+    const t0 = performance.now();
+    let got = 0;
+    await new Promise<void>((resolve) => {
+      const onData = (chunk: Buffer) => {
+        got += chunk.length;
+        if (got < frame.length) return;
+        socket.off("data", onData);
+        resolve();
+      };
+      socket.on("data", onData);
+      socket.write(frame);
+    });
+    latencies.push((performance.now() - t0) * 1000);
+  }
+  socket.destroy();
+  echo.kill();
+  return percentiles(latencies);
+}
+
+function percentiles(latencies: number[]): { p50: number; p99: number } {
+  latencies.sort((a, b) => a - b);
+  return { p50: latencies[Math.floor(latencies.length * 0.5)]!, p99: latencies[Math.floor(latencies.length * 0.99)]! };
+}
+
 async function skeinRun(): Promise<OneWay & { fullRefusals: number; p50: number; p99: number }> {
   const receiver = await child("skein-receiver");
   let ctx: Context | undefined;
@@ -168,15 +210,15 @@ async function skeinRun(): Promise<OneWay & { fullRefusals: number; p50: number;
     await ctx!.call(sink, { type: "echo", p: "ping" }, { timeoutMs: 10_000 });
     latencies.push((performance.now() - t0) * 1000);
   }
-  latencies.sort((a, b) => a - b);
   node.stop();
   receiver.kill();
-  return { rate, senderCpuNs, receiverCpuNs, fullRefusals, p50: latencies[Math.floor(CALLS * 0.5)]!, p99: latencies[Math.floor(CALLS * 0.99)]! };
+  return { rate, senderCpuNs, receiverCpuNs, fullRefusals, ...percentiles(latencies) };
 }
 
 const role = process.argv[2];
 if (role) process.on("SIGTERM", () => process.exit(0));
 if (role === "bare-receiver") bareReceiver();
+else if (role === "bare-echo") bareEcho();
 else if (role === "skein-receiver") await skeinReceiver();
 else {
   const bare = SKIP_BASELINE ? { rate: Number.NaN, senderCpuNs: Number.NaN, receiverCpuNs: Number.NaN } : await bareBaseline();
@@ -188,4 +230,8 @@ else {
   print({ name: "net.skein.one-way-128B", value: Math.round(skein.rate), unit: "msg/s", baseline: Math.round(baseline), ratio: Number((skein.rate / baseline).toFixed(3)), messages: MESSAGES, ...cpu(skein), fullRefusals: skein.fullRefusals });
   print({ name: "net.skein.rpc-p50", value: Number(skein.p50.toFixed(1)), unit: "µs", baseline: 50, ratio: Number((skein.p50 / 50).toFixed(3)), calls: CALLS });
   print({ name: "net.skein.rpc-p99", value: Number(skein.p99.toFixed(1)), unit: "µs", baseline: null, ratio: null, calls: CALLS });
+  // context for the latency target: a bare socket round trip on this machine, now
+  const floor = await bareRoundTrips();
+  print({ name: "net.bare-socket.rpc-p50", value: Number(floor.p50.toFixed(1)), unit: "µs", baseline: null, ratio: null, calls: CALLS });
+  print({ name: "net.bare-socket.rpc-p99", value: Number(floor.p99.toFixed(1)), unit: "µs", baseline: null, ratio: null, calls: CALLS });
 }
