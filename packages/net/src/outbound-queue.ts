@@ -95,10 +95,8 @@ export class OutboundQueue extends MsgpackWriter {
     if (source.node === header.sourceNode && source.service === header.sourceService && target.node === header.targetNode && target.service === header.targetService && type === header.type) {
       const bytes = header.bytes;
       this.ensure(bytes.length);
-      const buffer = this.buffer;
-      let position = this.position;
-      for (let i = 0; i < bytes.length; i++) buffer[position++] = bytes[i]!;
-      this.position = position;
+      this.buffer.set(bytes, this.position); // faster than a byte loop from ~16 bytes on
+      this.position += bytes.length;
       return;
     }
     this.writeString(source.node);
