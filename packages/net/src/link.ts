@@ -6,9 +6,10 @@
  * delay has passed new calls fail at once instead of waiting. Messages queued while the link
  * is down are written, in order, on the next connection.
  *
- * Writes are coalesced: sending only queues the frame and schedules one flush for the end of
- * the current tick (`process.nextTick`), so everything a handler sends in one go leaves in one
- * `write`, while a single message on an idle link waits for nobody.
+ * Writes are coalesced: sending only encodes the frame into the outbound queue (see
+ * `outbound-queue.ts`) and schedules one flush for the end of the current tick
+ * (`process.nextTick`), so everything a handler sends in one go leaves in one `write`, while a
+ * single message on an idle link waits for nobody.
  *
  * One connection per peer pair: when both nodes dial each other at once, the connection
  * dialled by the node with the smaller id wins (see `admitInbound`).

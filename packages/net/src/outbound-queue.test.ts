@@ -107,3 +107,24 @@ test("outbound queue: an oversized or unencodable message is a MessageError and 
   assert.equal(queue.messages, 1);
   assert.deepEqual(queue.take(), encodeEnvelopeFrame(kept, 1024));
 });
+
+test("outbound queue: a message sent from a getter while another is being encoded is refused, not interleaved", () => {
+  const queue = new OutboundQueue(1 << 20);
+  let inner: unknown;
+  const body = {
+    type: "echo",
+    get sneaky() {
+      try {
+        queue.encode(send({ type: "echo", text: "inner" }));
+      } catch (error) {
+        inner = error;
+      }
+      return 1;
+    },
+  };
+  const outer = send(body);
+  queue.encode(outer);
+  queue.commit(outer);
+  assert.ok(inner instanceof MessageError);
+  assert.deepEqual(queue.take(), encodeEnvelopeFrame(send({ type: "echo", sneaky: 1 }), 1 << 20));
+});

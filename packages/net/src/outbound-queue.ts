@@ -49,6 +49,7 @@ export class OutboundQueue extends MsgpackWriter {
   /** Calls queued (they fail with UnreachableError if the link gives up), oldest first. */
   private calls: Envelope[] = [];
   private callsHead = 0;
+  private encoding = false;
   /** The last envelope's names and type, and their encoding: most frames repeat them. */
   private header = { sourceNode: "", sourceService: "", targetNode: "", targetService: "", type: "", bytes: new Uint8Array(0) };
 
@@ -62,9 +63,12 @@ export class OutboundQueue extends MsgpackWriter {
    * its frame would exceed the frame limit; encoding stops as soon as it is over the limit.
    */
   encode(envelope: Envelope): number {
+    const { source, target, type } = envelope;
+    // a getter in a message body could send another message while this one is half written
+    if (this.encoding) throw new MessageError(`message ${type} was sent while another message to the same node was being encoded`);
+    this.encoding = true;
     this.position = this.committed;
     this.frameStart = this.committed;
-    const { source, target, type } = envelope;
     try {
       this.ensure(FRAME_HEADER_BYTES + 3);
       this.position += FRAME_HEADER_BYTES + 1;
@@ -77,6 +81,8 @@ export class OutboundQueue extends MsgpackWriter {
       this.position = this.committed;
       if (error instanceof FrameTooLarge) throw new MessageError(`message ${type} is over the frame limit of ${this.frameBytesMax} bytes encoded`);
       throw new MessageError(`message ${type} cannot be encoded: ${error instanceof Error ? error.message : String(error)}`);
+    } finally {
+      this.encoding = false;
     }
     const frameBytes = this.position - this.frameStart;
     const bodyBytes = frameBytes - FRAME_HEADER_BYTES; // type byte and msgpack
