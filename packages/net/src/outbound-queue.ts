@@ -19,8 +19,8 @@ import { FRAME_HEADER_BYTES, FrameType } from "./frame.ts";
 import { WRITE_BATCH_BYTES } from "./limits.ts";
 import { MsgpackWriter } from "./msgpack-writer.ts";
 
-/** Smallest slab: what an idle link holds. */
-const SLAB_BYTES_MIN = 16 * 1024;
+/** Smallest slab: an idle link holds at most one such (a node may have many links). */
+const SLAB_BYTES_MIN = 4 * 1024;
 /** After the queue empties, a slab with less room than this left is let go. */
 const SLAB_ROOM_BYTES_MIN = 1024;
 
