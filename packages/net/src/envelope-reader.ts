@@ -8,10 +8,11 @@
  * before and names the reason. So this file may only ever be stricter than the slow path,
  * never looser; it never throws.
  *
- * Names repeat on every frame of a connection, so each of the five names (source node and
- * service, target node and service, message type) is compared with the bytes of the last one
- * seen in its place and, when equal, reused without decoding or validating it again; the
- * source and target addresses are reused too (frozen) while they do not change.
+ * Names repeat on every frame of a connection, so the bytes from the source node to the type
+ * are first compared with the last frame's and, when equal, its checked names, type and
+ * (frozen) source and target addresses are reused without decoding anything. Otherwise each
+ * of the five names is compared with the last one seen in its place, and only a new one is
+ * decoded and validated. Object keys go through a small cache of the same kind.
  */
 import { type Address, type Envelope, EnvelopeKind } from "@skein/core";
 
