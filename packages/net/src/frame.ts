@@ -57,37 +57,65 @@ export class FrameDecoder {
    * an invalid length or type; frames before the bad one have been handed out already.
    */
   push(chunk: Buffer, onFrame: (frame: Frame) => void): void {
-    let data = chunk;
-    if (this.chunkBytes > 0) {
-      this.chunks.push(chunk);
-      this.chunkBytes += chunk.length;
-      if (this.chunkBytes < this.neededBytes) return;
-      data = Buffer.concat(this.chunks, this.chunkBytes);
+    this.feed(chunk, (type, data, start, end) => onFrame({ type, body: data.subarray(start, end) }));
+  }
+
+  /**
+   * `push` without an object per frame: `onFrame` gets the frame's type and where its body is,
+   * `data[start, end)`, valid until `onFrame` returns. Whole frames are read in place from the
+   * chunk; only a frame split across chunks is joined, from its held part and the first bytes
+   * of the next chunk (never the whole chunk), when its last byte arrives.
+   */
+  feed(chunk: Buffer, onFrame: (type: FrameType, data: Buffer, start: number, end: number) => void): void {
+    let offset = 0;
+    while (this.chunkBytes > 0) {
+      const missing = this.neededBytes - this.chunkBytes;
+      if (chunk.length - offset < missing) {
+        this.chunks.push(chunk.subarray(offset));
+        this.chunkBytes += chunk.length - offset;
+        return;
+      }
+      this.chunks.push(chunk.subarray(offset, offset + missing));
+      offset += missing;
+      const joined = Buffer.concat(this.chunks, this.neededBytes);
       this.chunks = [];
       this.chunkBytes = 0;
+      if (joined.length === FRAME_HEADER_BYTES) this.hold(joined); // a whole header: now wait for the body
+      else this.parse(joined, 0, onFrame); // exactly one whole frame
     }
-    let offset = 0;
-    while (data.length - offset >= FRAME_HEADER_BYTES) {
-      const length = data.readUInt32BE(offset);
-      if (length === 0) throw new FrameError("empty frame");
-      if (length > this.bytesMax) throw new FrameError(`frame of ${length} bytes exceeds the limit of ${this.bytesMax}`);
-      if (data.length - offset - FRAME_HEADER_BYTES < length) {
-        this.neededBytes = FRAME_HEADER_BYTES + length;
-        break;
-      }
+    const rest = this.parse(chunk, offset, onFrame);
+    // copy the tail, so that the large chunk it came from can be collected
+    if (rest < chunk.length) this.hold(Buffer.from(chunk.subarray(rest)));
+  }
+
+  /** Hands out the whole frames in `data` from `offset`; returns where the incomplete rest begins. */
+  private parse(data: Buffer, offset: number, onFrame: (type: FrameType, data: Buffer, start: number, end: number) => void): number {
+    const length = data.length;
+    while (length - offset >= FRAME_HEADER_BYTES) {
+      const frameBytes = this.frameLength(data, offset);
+      if (length - offset - FRAME_HEADER_BYTES < frameBytes) break;
       const start = offset + FRAME_HEADER_BYTES;
       const type = data[start]!;
       if (type < FrameType.Hello || type > FRAME_TYPE_MAX) throw new FrameError(`unknown frame type ${type}`);
-      offset = start + length;
-      onFrame({ type: type as FrameType, body: data.subarray(start + 1, offset) });
+      offset = start + frameBytes;
+      onFrame(type as FrameType, data, start + 1, offset);
     }
-    if (offset < data.length) {
-      if (data.length - offset < FRAME_HEADER_BYTES) this.neededBytes = FRAME_HEADER_BYTES;
-      // copy the tail, so that the large chunk it came from can be collected
-      const tail = Buffer.from(data.subarray(offset));
-      this.chunks = [tail];
-      this.chunkBytes = tail.length;
-    }
+    return offset;
+  }
+
+  /** Keeps the start of an incomplete frame; checks its length as soon as the header is there. */
+  private hold(part: Buffer): void {
+    this.chunks = [part];
+    this.chunkBytes = part.length;
+    this.neededBytes = part.length < FRAME_HEADER_BYTES ? FRAME_HEADER_BYTES : FRAME_HEADER_BYTES + this.frameLength(part, 0);
+  }
+
+  /** The length field at `offset`, checked against the limit before anything is buffered. */
+  private frameLength(data: Buffer, offset: number): number {
+    const frameBytes = ((data[offset]! << 24) | (data[offset + 1]! << 16) | (data[offset + 2]! << 8) | data[offset + 3]!) >>> 0;
+    if (frameBytes === 0) throw new FrameError("empty frame");
+    if (frameBytes > this.bytesMax) throw new FrameError(`frame of ${frameBytes} bytes exceeds the limit of ${this.bytesMax}`);
+    return frameBytes;
   }
 }
 

@@ -13,7 +13,11 @@ export const OUTBOUND_QUEUE_MESSAGES_MAX_DEFAULT = 65_536;
 export const OUTBOUND_QUEUE_BYTES_MAX_DEFAULT = 64 * 1024 * 1024;
 /** Bytes the kernel socket buffer may hold before the link keeps messages in its own queue. */
 export const SOCKET_BUFFER_BYTES_HIGH = 4 * 1024 * 1024;
-/** Target size of one coalesced write (many small frames per `write`). */
+/**
+ * Most bytes of one coalesced write (many small frames per `write`): a busy link's outbound
+ * slab grows to this size, and one write hands the socket at most one slab (a frame larger
+ * than this gets a slab, and a write, of its own).
+ */
 export const WRITE_BATCH_BYTES = 256 * 1024;
 /** A TCP connect that has not completed in this time is aborted and counts as a failure. */
 export const CONNECT_TIMEOUT_MS_DEFAULT = 2_000;

@@ -6,9 +6,10 @@
  * delay has passed new calls fail at once instead of waiting. Messages queued while the link
  * is down are written, in order, on the next connection.
  *
- * Writes are coalesced: sending only queues the frame and schedules one flush for the end of
- * the current tick (`process.nextTick`), so everything a handler sends in one go leaves in one
- * `write`, while a single message on an idle link waits for nobody.
+ * Writes are coalesced: sending only encodes the frame into the outbound queue (see
+ * `outbound-queue.ts`) and schedules one flush for the end of the current tick
+ * (`process.nextTick`), so everything a handler sends in one go leaves in one `write`, while a
+ * single message on an idle link waits for nobody.
  *
  * One connection per peer pair: when both nodes dial each other at once, the connection
  * dialled by the node with the smaller id wins (see `admitInbound`).
@@ -18,7 +19,8 @@ import type { Envelope } from "@skein/core";
 import { type BackoffInit, backoffDelayMs, resolveBackoff } from "@skein/ftsh";
 import { BACKOFF_FACTOR_DEFAULT, BACKOFF_INITIAL_MS_DEFAULT, BACKOFF_MAX_MS_DEFAULT } from "./limits.ts";
 import { Connection, type ConnectionOwner } from "./connection.ts";
-import { SOCKET_BUFFER_BYTES_HIGH, WRITE_BATCH_BYTES } from "./limits.ts";
+import { SOCKET_BUFFER_BYTES_HIGH } from "./limits.ts";
+import { OutboundQueue } from "./outbound-queue.ts";
 
 export interface PeerAddress {
   readonly host: string;
@@ -53,10 +55,7 @@ interface Dialing {
 
 export class Link {
   connection: Connection | undefined;
-  private frames: Buffer[] = [];
-  private envelopes: Envelope[] = [];
-  private head = 0;
-  private queuedBytes = 0;
+  private readonly queue: OutboundQueue;
   private dialing: Dialing | undefined;
   private retryTimer: NodeJS.Timeout | undefined;
   private attempts = 0;
@@ -79,24 +78,28 @@ export class Link {
       factor: init.backoff.factor ?? BACKOFF_FACTOR_DEFAULT,
       maxMs: init.backoff.maxMs ?? BACKOFF_MAX_MS_DEFAULT,
     });
+    this.queue = new OutboundQueue(components.owner.frameBytesMax);
   }
 
   /** Messages waiting to be written. */
   get queueLength(): number {
-    return this.frames.length - this.head;
+    return this.queue.messages;
   }
 
-  /** Queues an encoded envelope; returns why it was refused, if it was. */
-  enqueue(envelope: Envelope, frame: Buffer): Refusal | undefined {
+  /**
+   * Encodes and queues an envelope; returns why it was refused, if it was. Throws MessageError
+   * if it cannot be encoded or is over the frame limit (checked first, whatever the link's state).
+   */
+  enqueue(envelope: Envelope): Refusal | undefined {
+    const frameBytes = this.queue.encode(envelope);
     const open = this.connection?.isOpen ?? false;
     if (!open && performance.now() < this.downUntilMs) return { kind: "down", reason: `link to ${this.peer} is down: ${this.downReason}` };
     if (!open && !this.address && !this.dialing) return { kind: "down", reason: `no address known for node ${this.peer}` };
-    if (this.queueLength >= this.init.queueMessagesMax || this.queuedBytes + frame.length > this.init.queueBytesMax) {
-      return { kind: "full", reason: `outbound queue to ${this.peer} is full (${this.queueLength} messages, ${this.queuedBytes} bytes)` };
+    const { messages, bytes } = this.queue;
+    if (messages >= this.init.queueMessagesMax || bytes + frameBytes > this.init.queueBytesMax) {
+      return { kind: "full", reason: `outbound queue to ${this.peer} is full (${messages} messages, ${bytes} bytes)` };
     }
-    this.frames.push(frame);
-    this.envelopes.push(envelope);
-    this.queuedBytes += frame.length;
+    this.queue.commit(envelope);
     if (open) this.scheduleFlush();
     else if (!this.dialing && !this.retryTimer) this.dial();
     return undefined;
@@ -108,33 +111,15 @@ export class Link {
     process.nextTick(() => this.flush());
   }
 
-  /** Writes queued frames in batches until the queue is empty or the socket is backed up. */
+  /** Writes queued frames (in chunks of at most a slab) until the queue is empty or the socket is backed up. */
   private flush(): void {
     this.flushScheduled = false;
     const connection = this.connection;
     if (!connection?.isOpen) return;
-    while (this.head < this.frames.length && connection.writableBytes < SOCKET_BUFFER_BYTES_HIGH) {
-      const start = this.head;
-      let bytes = 0;
-      while (this.head < this.frames.length && (bytes === 0 || bytes + this.frames[this.head]!.length <= WRITE_BATCH_BYTES)) {
-        bytes += this.frames[this.head]!.length;
-        this.head++;
-      }
-      connection.write(this.head - start === 1 ? this.frames[start]! : Buffer.concat(this.frames.slice(start, this.head), bytes));
-      this.queuedBytes -= bytes;
-    }
-    this.compact();
-  }
-
-  private compact(): void {
-    if (this.head === this.frames.length) {
-      this.frames = [];
-      this.envelopes = [];
-      this.head = 0;
-    } else if (this.head > 1024 && this.head * 2 > this.frames.length) {
-      this.frames = this.frames.slice(this.head);
-      this.envelopes = this.envelopes.slice(this.head);
-      this.head = 0;
+    while (connection.writableBytes < SOCKET_BUFFER_BYTES_HIGH) {
+      const chunk = this.queue.take();
+      if (!chunk) return;
+      connection.write(chunk);
     }
   }
 
@@ -172,20 +157,10 @@ export class Link {
     this.downReason = `${this.attempts} connection attempts failed, last: ${reason}`;
     this.downUntilMs = performance.now() + backoffDelayMs(this.attempts, this.backoff, Math.random());
     this.attempts = 0;
-    const envelopes = this.envelopes.slice(this.head);
-    this.frames = [];
-    this.envelopes = [];
-    this.head = 0;
-    this.queuedBytes = 0;
+    const { calls, messages } = this.queue.clear();
     const unreachable = `node ${this.peer} unreachable: ${this.downReason}`;
-    let calls = 0;
-    for (const envelope of envelopes) {
-      if (envelope.kind === 1) {
-        calls++;
-        this.components.unreachable(envelope, unreachable);
-      }
-    }
-    this.components.log("warn", `link to ${this.peer} gave up: ${this.downReason}`, { failedCalls: calls, droppedMessages: envelopes.length - calls });
+    for (const envelope of calls) this.components.unreachable(envelope, unreachable);
+    this.components.log("warn", `link to ${this.peer} gave up: ${this.downReason}`, { failedCalls: calls.length, droppedMessages: messages - calls.length });
   }
 
   /**
@@ -239,9 +214,6 @@ export class Link {
       attempt.socket.destroy();
     }
     this.connection?.close(reason);
-    this.frames = [];
-    this.envelopes = [];
-    this.head = 0;
-    this.queuedBytes = 0;
+    this.queue.clear();
   }
 }

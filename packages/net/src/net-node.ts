@@ -25,7 +25,7 @@ import {
 } from "@skein/core";
 import { CLUSTER_SECRET_ENV } from "./auth.ts";
 import type { BackoffInit } from "@skein/ftsh";
-import { encodeEnvelopeFrame, pack, unpack } from "./codec.ts";
+import { pack, unpack } from "./codec.ts";
 import { Connection, type ConnectionOwner } from "./connection.ts";
 import { FileStorage } from "./file-storage.ts";
 import * as limits from "./limits.ts";
@@ -303,13 +303,13 @@ export class NetNode implements Runtime, ConnectionOwner {
       recorder?.send(envelope);
       return this.deliverLocally(envelope);
     }
-    let frame: Buffer;
+    let refusal: ReturnType<Link["enqueue"]>;
     try {
-      frame = encodeEnvelopeFrame(envelope, this.frameBytesMax);
+      refusal = this.linkFor(envelope.target.node).enqueue(envelope);
     } catch (error) {
-      return this.refuseEncoding(envelope, error as MessageError);
+      if (!(error instanceof MessageError)) throw error;
+      return this.refuseEncoding(envelope, error);
     }
-    const refusal = this.linkFor(envelope.target.node).enqueue(envelope, frame);
     if (refusal?.kind === "full" && envelope.kind === EnvelopeKind.Send) {
       recorder?.send(envelope, refusal.reason);
       throw new MessageError(refusal.reason);
