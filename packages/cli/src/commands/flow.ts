@@ -1,6 +1,7 @@
 import { parseArgs } from "node:util";
 import { runFlow } from "@skein/flow";
 import { type Command, UsageError } from "../command.ts";
+import { numberOption } from "../number-option.ts";
 
 const usage = `usage: skein flow <workflow> [options]
 
@@ -20,13 +21,6 @@ options:
   --password-file F       workers must prove they know this password
   --fast-abort K          abort worker tasks past mean + K·stddev (default 3, 0 = off)
   --no-progress           no progress bar`;
-
-function integer(value: string | undefined, name: string): number | undefined {
-  if (value === undefined) return undefined;
-  const number = Number(value);
-  if (!Number.isFinite(number) || number < 0) throw new UsageError(`${name} takes a non-negative number, not '${value}'`);
-  return number;
-}
 
 export const flowCommand: Command = {
   name: "flow",
@@ -54,7 +48,7 @@ export const flowCommand: Command = {
     if (positionals.length !== 1) throw new UsageError("expected exactly one workflow file");
     const target = values.target ?? "local";
     if (target !== "local" && target !== "workers" && target !== "slurm") throw new UsageError(`unknown target '${target}'`);
-    const jobs = integer(values.jobs, "--jobs");
+    const jobs = numberOption(values.jobs, "--jobs", { min: 0, integer: true });
     if (jobs === 0) throw new UsageError("--jobs must be at least 1");
     return runFlow({
       file: positionals[0]!,
@@ -64,11 +58,11 @@ export const flowCommand: Command = {
       dryRun: values["dry-run"],
       dotFile: values.dot,
       json: values.json,
-      retryCount: integer(values["retry-count"], "--retry-count"),
-      retryDelayMs: integer(values["retry-delay"], "--retry-delay"),
-      port: integer(values.port, "--port") ?? 9123,
+      retryCount: numberOption(values["retry-count"], "--retry-count", { min: 0, integer: true }),
+      retryDelayMs: numberOption(values["retry-delay"], "--retry-delay", { min: 0 }),
+      port: numberOption(values.port, "--port", { min: 0, integer: true }) ?? 9123,
       passwordFile: values["password-file"],
-      fastAbortMultiplier: integer(values["fast-abort"], "--fast-abort"),
+      fastAbortMultiplier: numberOption(values["fast-abort"], "--fast-abort", { min: 0 }),
       progress: values["no-progress"] ? false : undefined,
       onListening: (port) => process.stderr.write(`skein flow: waiting for workers on port ${port}\n`),
     });

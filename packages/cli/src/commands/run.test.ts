@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
-import { test } from "node:test";
+import { type TestContext, test } from "node:test";
 import { FileStorage } from "@skein/net";
 
 const root = new URL("../../../../", import.meta.url).pathname;
@@ -43,11 +43,14 @@ class Output {
   }
 }
 
-test("skein run: 2PC as real processes survives kill -9 of a participant; replay shows zero divergence, a code change is caught", async (t) => {
-  const dir = mkdtempSync(join(tmpdir(), "skein-run-2pc-"));
+/**
+ * Starts `skein run <scenarioFile> --local 3` recording into a fresh directory. `--duration`
+ * only bounds the run: tests stop it (SIGTERM) once they have seen what they need.
+ */
+function startLocal(t: TestContext, scenarioFile: string, extra: string[] = []) {
+  const dir = mkdtempSync(join(tmpdir(), "skein-run-"));
   const record = join(dir, "rec");
-  // --duration only bounds the run; the test stops it (SIGTERM) once it has seen what it needs
-  const launcher = spawn(process.execPath, [bin, "run", scenario, "--local", "3", "--duration", "120s", "--restart-after", "200ms", "--data", join(dir, "data"), "--record", record], {
+  const launcher = spawn(process.execPath, [bin, "run", scenarioFile, "--local", "3", "--duration", "120s", ...extra, "--data", join(dir, "data"), "--record", record], {
     cwd: root,
     stdio: ["ignore", "pipe", "pipe"],
   });
@@ -57,7 +60,11 @@ test("skein run: 2PC as real processes survives kill -9 of a participant; replay
     await exited;
     rmSync(dir, { recursive: true, force: true });
   });
-  const out = new Output(launcher);
+  return { dir, record, launcher, exited, out: new Output(launcher) };
+}
+
+test("skein run: 2PC as real processes survives kill -9 of a participant; replay shows zero divergence, a code change is caught", async (t) => {
+  const { dir, record, launcher, exited, out } = startLocal(t, scenario, ["--restart-after", "200ms"]);
   /** Waits for the `count`-th commit decision logged at or after line `from`. */
   const commits = async (count: number, from = 0) => {
     let at = from - 1;
@@ -102,21 +109,7 @@ test("skein run: 2PC as real processes survives kill -9 of a participant; replay
 });
 
 test("skein run: echo as real processes — clients get replies over TCP; the replay matches", async (t) => {
-  const dir = mkdtempSync(join(tmpdir(), "skein-run-echo-"));
-  const record = join(dir, "rec");
-  const echo = join(root, "examples/echo/scenario.ts");
-  // --duration only bounds the run; the test stops it once both clients have 10 replies
-  const launcher = spawn(process.execPath, [bin, "run", echo, "--local", "3", "--duration", "120s", "--data", join(dir, "data"), "--record", record], {
-    cwd: root,
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  const exited = new Promise<number | null>((resolve) => launcher.on("exit", (code) => resolve(code)));
-  t.after(async () => {
-    launcher.kill("SIGTERM");
-    await exited;
-    rmSync(dir, { recursive: true, force: true });
-  });
-  const out = new Output(launcher);
+  const { record, launcher, exited, out } = startLocal(t, join(root, "examples/echo/scenario.ts"));
   await out.waitFor(/^node server at 127\.0\.0\.1:\d+$/);
   await out.waitFor(/^\[client1\] .*replies \{"count":10\}/);
   await out.waitFor(/^\[client2\] .*replies \{"count":10\}/);

@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { readPassword, startWorker } from "@skein/flow";
 import { type Command, UsageError } from "../command.ts";
+import { numberOption } from "../number-option.ts";
 
 const usage = `usage: skein worker <host:port> [options]
 
@@ -16,13 +17,6 @@ options:
   --disk MB            disk offered
   --password-file F    prove this password to the master
   --workdir DIR        cache and sandboxes (default: a new temporary directory)`;
-
-function count(value: string | undefined, name: string): number | undefined {
-  if (value === undefined) return undefined;
-  const number = Number(value);
-  if (!Number.isInteger(number) || number < 1) throw new UsageError(`${name} takes a positive integer, not '${value}'`);
-  return number;
-}
 
 export const workerCommand: Command = {
   name: "worker",
@@ -45,9 +39,9 @@ export const workerCommand: Command = {
     const handle = startWorker({
       host: match[1]!,
       port: Number(match[2]),
-      cores: count(values.cores, "--cores"),
-      memoryMb: count(values.memory, "--memory"),
-      diskMb: count(values.disk, "--disk"),
+      cores: numberOption(values.cores, "--cores", { min: 1, integer: true }),
+      memoryMb: numberOption(values.memory, "--memory", { min: 1, integer: true }),
+      diskMb: numberOption(values.disk, "--disk", { min: 1, integer: true }),
       password: readPassword(values["password-file"]),
       workDirectory: values.workdir ?? mkdtempSync(join(tmpdir(), "skein-worker-")),
       log: (line) => process.stderr.write(`skein worker: ${line}\n`),

@@ -29,8 +29,8 @@ export interface ParseInit {
 const assignment = /^([A-Za-z_][A-Za-z0-9_.]*)[ \t]*(\+?=)/;
 const exportStatement = /^export[ \t]+([A-Za-z_][A-Za-z0-9_]*)[ \t]*(?:(\+?=)|$)/;
 
-/** Offset of the first `:` outside quotes, or -1. */
-function ruleColon(text: string): number {
+/** Offset of the first character of `wanted` outside quotes (backslash escapes), or -1. */
+function firstUnquoted(text: string, wanted: string): number {
   let quote = "";
   for (let i = 0; i < text.length; i++) {
     const c = text[i]!;
@@ -38,24 +38,21 @@ function ruleColon(text: string): number {
       if (c === quote) quote = "";
     } else if (c === "\\") i++;
     else if (c === '"' || c === "'") quote = c;
-    else if (c === ":") return i;
-    else if (c === "#") return -1;
+    else if (wanted.includes(c)) return i;
   }
   return -1;
 }
 
+/** Offset of the first `:` outside quotes and before any comment, or -1. */
+function ruleColon(text: string): number {
+  const at = firstUnquoted(text, ":#");
+  return at >= 0 && text[at] === ":" ? at : -1;
+}
+
 /** Offset where an unquoted `#` starts a trailing comment, or the text length. */
 function commentStart(text: string): number {
-  let quote = "";
-  for (let i = 0; i < text.length; i++) {
-    const c = text[i]!;
-    if (quote) {
-      if (c === quote) quote = "";
-    } else if (c === "\\") i++;
-    else if (c === '"' || c === "'") quote = c;
-    else if (c === "#") return i;
-  }
-  return text.length;
+  const at = firstUnquoted(text, "#");
+  return at < 0 ? text.length : at;
 }
 
 /** Offset of the first character that is not white space (as `\s` means it), or -1. */
