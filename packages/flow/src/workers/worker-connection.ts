@@ -5,14 +5,15 @@
  * outputs back, which land under a temporary name and are renamed into place when the result
  * arrives. Outputs the rule did not declare are refused.
  */
-import { closeSync, mkdirSync, openSync, readSync, renameSync, rmSync } from "node:fs";
+import { mkdirSync, renameSync, rmSync } from "node:fs";
 import { appendFile, writeFile } from "node:fs/promises";
 import type { Socket } from "node:net";
 import { dirname, resolve } from "node:path";
 import type { Executor, ExecutorListener, TaskRequest } from "../executors/executor.ts";
 import type { ExecutorInfo } from "../schedule/types.ts";
 import type { FileCatalog } from "./file-catalog.ts";
-import { chunkBytes, encodeFrame, type Frame } from "./frames.ts";
+import { forEachChunk } from "./file-chunks.ts";
+import { encodeFrame, type Frame } from "./frames.ts";
 import { sandboxPathProblem } from "./sandbox-paths.ts";
 
 interface Running {
@@ -81,18 +82,7 @@ export class WorkerConnection implements Executor {
   private sendFile(hash: string, path: string): void {
     this.sent.add(hash);
     this.shippedFiles++;
-    const fd = openSync(path, "r");
-    try {
-      const buffer = Buffer.alloc(chunkBytes);
-      for (;;) {
-        const length = readSync(fd, buffer, 0, chunkBytes, null);
-        const last = length < chunkBytes;
-        this.write(encodeFrame({ type: "file", hash, last }, Buffer.from(buffer.subarray(0, length))));
-        if (last) break;
-      }
-    } finally {
-      closeSync(fd);
-    }
+    forEachChunk(path, (chunk, last) => this.write(encodeFrame({ type: "file", hash, last }, chunk)));
   }
 
   abort(task: number): void {

@@ -1,7 +1,8 @@
 // skein-io-adapter: reads a finished task's outputs from its sandbox.
 /** Streams a task's declared outputs (files, or directory trees) to the master in chunks. */
-import { closeSync, openSync, readdirSync, readFileSync, readSync, type Stats, statSync } from "node:fs";
+import { readdirSync, readFileSync, type Stats, statSync } from "node:fs";
 import { join } from "node:path";
+import { forEachChunk } from "./file-chunks.ts";
 import { chunkBytes } from "./frames.ts";
 
 type Send = (header: object, payload?: Buffer) => void;
@@ -12,18 +13,7 @@ function sendFile(path: string, size: number, name: string, task: number, send: 
     const bytes = readFileSync(path);
     if (bytes.length < chunkBytes) return send({ type: "output", task, name, last: true }, bytes);
   }
-  const fd = openSync(path, "r");
-  try {
-    const buffer = Buffer.alloc(chunkBytes);
-    for (;;) {
-      const length = readSync(fd, buffer, 0, chunkBytes, null);
-      const last = length < chunkBytes;
-      send({ type: "output", task, name, last }, Buffer.from(buffer.subarray(0, length)));
-      if (last) return;
-    }
-  } finally {
-    closeSync(fd);
-  }
+  forEachChunk(path, (chunk, last) => send({ type: "output", task, name, last }, chunk));
 }
 
 function sendTree(path: string, stat: Stats, name: string, task: number, send: Send): void {
