@@ -38,12 +38,16 @@ export interface ConnectionOwner {
 
 /** How long a refused connection lingers so that the Refuse frame reaches the peer. */
 const LINGER_MS = 1_000;
+/** The first byte of a TLS handshake record: what a TLS peer sends to a plain listener. */
+const TLS_HANDSHAKE_RECORD = 0x16;
 
 type Phase = "hello" | "auth" | "welcome" | "open" | "closed";
 
 export class Connection {
   /** The authenticated peer (the expected one for a connector, from its Hello for an acceptor). */
   peer: string | undefined;
+  /** The remote address, kept for log lines written after the socket is gone. */
+  readonly remote: string;
   private phase: Phase;
   private readonly decoder: FrameDecoder;
   private readonly reader = new EnvelopeReader();
@@ -59,6 +63,7 @@ export class Connection {
     expectedPeer?: string,
   ) {
     this.peer = expectedPeer;
+    this.remote = socket.remoteAddress ? `${socket.remoteAddress}:${socket.remotePort}` : "?";
     this.phase = "hello";
     this.decoder = new FrameDecoder(owner.frameBytesMax);
     socket.setNoDelay(true);
@@ -119,7 +124,8 @@ export class Connection {
       this.decoder.feed(chunk, this.onFrame);
     } catch (error) {
       const reason = error instanceof FrameError ? `bad frame: ${error.message}` : `error handling frame: ${error instanceof Error ? error.message : String(error)}`;
-      this.close(reason);
+      const tls = this.phase === "hello" && this.role === "acceptor" && chunk[0] === TLS_HANDSHAKE_RECORD;
+      this.close(tls ? `${reason} (looks like TLS: is the peer configured with TLS and this node without?)` : reason);
     }
   }
 

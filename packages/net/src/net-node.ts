@@ -10,8 +10,7 @@
  * sent (queue full, link given up) fails with UnreachableError — always in a later macrotask,
  * never inside the `send`/`call` itself, so that it is one recorded input like any other.
  */
-import { createServer, type Server, type Socket, connect as tcpConnect } from "node:net";
-import { connect as tlsConnect, createServer as createTlsServer, type TlsOptions } from "node:tls";
+import type { Server } from "node:net";
 import {
   type Envelope,
   EnvelopeKind,
@@ -31,6 +30,7 @@ import { FileStorage } from "./file-storage.ts";
 import * as limits from "./limits.ts";
 import { Link, type PeerAddress } from "./link.ts";
 import { RecordedStorage, type Recorder } from "./recorder.ts";
+import { createListener, dialSocket, type TlsInit } from "./transport.ts";
 
 /** A line the runtime or a service logged. `service` is "net" for the runtime's own lines. */
 export interface NetLogLine extends LogEntry {
@@ -46,8 +46,12 @@ export interface NetInit {
   readonly peers?: Record<string, PeerAddress>;
   /** Cluster secret (default: the SKEIN_CLUSTER_SECRET environment variable). */
   readonly secret?: string;
-  /** TLS for every connection: key/cert for this node, `ca` to verify peers. */
-  readonly tls?: Pick<TlsOptions, "key" | "cert" | "ca">;
+  /**
+   * TLS for every connection: key/cert for this node, `ca` to verify peers (mutual; host names
+   * are not checked, the HMAC handshake inside TLS names the node). All nodes of a cluster
+   * must agree: a plain-TCP peer is refused.
+   */
+  readonly tls?: TlsInit;
   /** Directory of the node's durable storage; without it storage is in memory. */
   readonly dataDir?: string;
   readonly onLog?: (line: NetLogLine) => void;
@@ -135,9 +139,17 @@ export class NetNode implements Runtime, ConnectionOwner {
   private listen(): Promise<PeerAddress> {
     const host = this.bound?.host ?? this.init.listen?.host ?? "127.0.0.1";
     const port = this.bound?.port ?? this.init.listen?.port ?? 0;
-    const server = this.init.tls
-      ? createTlsServer({ ...this.init.tls, requestCert: true, rejectUnauthorized: true }, (s) => this.accept(s))
-      : createServer((s) => this.accept(s));
+    const server = createListener(
+      { tls: this.init.tls, handshakeTimeoutMs: this.handshakeTimeoutMs, handshakesPendingMax: limits.HANDSHAKES_PENDING_MAX },
+      {
+        accept: (socket) => this.handshaking.add(new Connection(socket, "acceptor", this)),
+        handshakesPending: () => this.handshaking.size,
+        refused: (remote, reason) => {
+          this.stats.connectionsRefused++;
+          this.logNet("warn", `refused a connection from ${remote}: ${reason}`);
+        },
+      },
+    );
     this.server = server;
     return new Promise((resolve, reject) => {
       server.once("error", reject);
@@ -150,15 +162,6 @@ export class NetNode implements Runtime, ConnectionOwner {
         resolve(this.bound);
       });
     });
-  }
-
-  private accept(socket: Socket): void {
-    if (this.handshaking.size >= limits.HANDSHAKES_PENDING_MAX) {
-      this.logNet("warn", `refused a connection from ${socket.remoteAddress}: ${limits.HANDSHAKES_PENDING_MAX} handshakes pending`);
-      socket.destroy();
-      return;
-    }
-    this.handshaking.add(new Connection(socket, "acceptor", this));
   }
 
   /** The process died: sockets, timers, memory and calls in flight are gone; storage stays on disk. */
@@ -215,7 +218,7 @@ export class NetNode implements Runtime, ConnectionOwner {
     if (reason.startsWith("bad frame") || reason.startsWith("error handling")) this.stats.connectionsClosedBadInput++;
     if (reason.startsWith("refused") || reason.includes("failed authentication")) this.stats.connectionsRefused++;
     const level = reason.startsWith("bad frame") || reason.includes("authentication") || reason.startsWith("refused: this is node") ? "warn" : "debug";
-    this.logNet(level, `connection ${connection.role === "acceptor" ? "from" : "to"} ${connection.peer ?? connection.socket.remoteAddress ?? "?"} closed: ${reason}`);
+    this.logNet(level, `connection ${connection.role === "acceptor" ? "from" : "to"} ${connection.peer ?? connection.remote} closed: ${reason}`);
     if (connection.peer) this.links.get(connection.peer)?.connectionClosed(connection, reason);
   }
 
@@ -224,7 +227,7 @@ export class NetNode implements Runtime, ConnectionOwner {
     if (!link) {
       link = new Link(this.self, peer, this.peers.get(peer), this.linkInit(), {
         owner: this,
-        dial: (address) => this.dial(address),
+        dial: (address) => dialSocket(address, this.init.tls),
         unreachable: (envelope, reason) => this.deferUnreachable(envelope, reason),
         log: (level, message, fields) => this.logNet(level, message, fields),
       });
@@ -242,14 +245,6 @@ export class NetNode implements Runtime, ConnectionOwner {
       queueMessagesMax: init.queueMessagesMax ?? limits.OUTBOUND_QUEUE_MESSAGES_MAX_DEFAULT,
       queueBytesMax: init.queueBytesMax ?? limits.OUTBOUND_QUEUE_BYTES_MAX_DEFAULT,
     };
-  }
-
-  private dial(address: PeerAddress): { socket: Socket; ready: string } {
-    if (this.init.tls) {
-      const socket = tlsConnect({ ...this.init.tls, host: address.host, port: address.port, servername: undefined, checkServerIdentity: () => undefined });
-      return { socket, ready: "secureConnect" };
-    }
-    return { socket: tcpConnect({ host: address.host, port: address.port }), ready: "connect" };
   }
 
   // ---- Runtime ---------------------------------------------------------------------

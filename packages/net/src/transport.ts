@@ -1,0 +1,91 @@
+/**
+ * The byte transport under the connections: plain TCP, or TLS with mutual certificates. Both
+ * sides present a certificate and check the other's against the cluster CA; host names are
+ * not checked, because a node's identity is what the HMAC handshake proves inside the TLS
+ * session (the certificate says "a member of this cluster", the proof says "node x").
+ *
+ * The TLS listener checks the client's certificate itself (`rejectUnauthorized: false`, then
+ * `socket.authorized`) instead of letting Node drop it silently, so every refusal has a
+ * logged reason; it bounds the TLS handshake by the node's handshake timeout, destroys sockets
+ * whose TLS handshake failed (Node leaves them open), and counts TLS handshakes in progress
+ * toward the node's limit on pending handshakes.
+ */
+import { createServer, type Server, type Socket, connect as tcpConnect } from "node:net";
+import { connect as tlsConnect, createServer as createTlsServer, type TLSSocket, type TlsOptions } from "node:tls";
+import type { PeerAddress } from "./link.ts";
+
+/** Key and certificate of this node, and the CA its peers' certificates must be signed by. */
+export type TlsInit = Pick<TlsOptions, "key" | "cert" | "ca">;
+
+export interface ListenerInit {
+  readonly tls?: TlsInit;
+  readonly handshakeTimeoutMs: number;
+  /** Most connections in a handshake (TLS or Skein) at once. */
+  readonly handshakesPendingMax: number;
+}
+
+export interface ListenerComponents {
+  /** A connection ready for the Skein handshake (after TLS, if any). */
+  accept(socket: Socket): void;
+  /** Connections in the Skein handshake, counted toward `handshakesPendingMax`. */
+  handshakesPending(): number;
+  /** A connection refused before the Skein handshake, with the reason. */
+  refused(remote: string, reason: string): void;
+}
+
+/** A listener (not yet listening) that hands accepted connections to `components.accept`. */
+export function createListener(init: ListenerInit, components: ListenerComponents): Server {
+  const full = (pending: number) => pending >= init.handshakesPendingMax;
+  if (!init.tls) {
+    return createServer((socket) => {
+      if (!full(components.handshakesPending())) return components.accept(socket);
+      components.refused(remoteOf(socket), `${init.handshakesPendingMax} handshakes pending`);
+      socket.destroy();
+    });
+  }
+  let tlsPending = 0;
+  /** Connections destroyed here for the limit, whose "socket hang up" is not worth a second line. */
+  let droppedForLimit = 0;
+  const server = createTlsServer({ ...init.tls, requestCert: true, rejectUnauthorized: false, handshakeTimeout: init.handshakeTimeoutMs }, (socket) => {
+    tlsPending--;
+    if (!socket.authorized) {
+      components.refused(remoteOf(socket), `TLS: client certificate not accepted (${socket.authorizationError ?? "none presented"})`);
+      socket.destroy();
+      return;
+    }
+    components.accept(socket);
+  });
+  // Every accepted TCP connection ends in exactly one of secureConnection or tlsClientError.
+  server.on("connection", (socket: Socket) => {
+    tlsPending++;
+    if (!full(tlsPending - 1 + components.handshakesPending())) return;
+    droppedForLimit++;
+    components.refused(remoteOf(socket), `${init.handshakesPendingMax} handshakes pending`);
+    socket.destroy();
+  });
+  server.on("tlsClientError", (error: Error, socket: TLSSocket) => {
+    tlsPending--;
+    const remote = remoteOf(socket);
+    socket.destroy();
+    if (droppedForLimit > 0 && (error as NodeJS.ErrnoException).code === "ECONNRESET") return void droppedForLimit--;
+    components.refused(remote, `TLS handshake failed: ${error.message.split("\n")[0]!.trim()}${plainHint(error)}`);
+  });
+  return server;
+}
+
+/** Opens a connection to `address`; `ready` is the event after which the Skein handshake may start. */
+export function dialSocket(address: PeerAddress, tls: TlsInit | undefined): { socket: Socket; ready: string } {
+  if (!tls) return { socket: tcpConnect({ host: address.host, port: address.port }), ready: "connect" };
+  const socket = tlsConnect({ ...tls, host: address.host, port: address.port, rejectUnauthorized: true, checkServerIdentity: () => undefined });
+  return { socket, ready: "secureConnect" };
+}
+
+function remoteOf(socket: Socket): string {
+  return socket.remoteAddress ? `${socket.remoteAddress}:${socket.remotePort}` : "?";
+}
+
+/** A peer speaking plain Skein frames to a TLS listener shows up as a bad TLS record. */
+function plainHint(error: Error): string {
+  const code = (error as NodeJS.ErrnoException).code;
+  return code === "ERR_SSL_WRONG_VERSION_NUMBER" || code === "ERR_SSL_HTTP_REQUEST" ? " (is the peer configured without TLS?)" : "";
+}
