@@ -32,6 +32,7 @@ export { decodeRecords, RECORD_BUFFER_BYTES_MAX, RECORD_BYTES_MAX, RecordingFile
 export type { LaunchInit, LaunchNode } from "./launcher.ts";
 export { freePorts, launchLocal, RESTARTS_MAX_DEFAULT, STOP_GRACE_MS } from "./launcher.ts";
 export type { NodeProcessInit } from "./node-process.ts";
+export type { TlsInit } from "./transport.ts";
 export { formatLogLine, runNodeProcess } from "./node-process.ts";
 export type { MaelstromInit, MaelstromService } from "./maelstrom.ts";
 export { MAELSTROM_ERROR_CODES, MAELSTROM_LINE_CHARS_MAX, MaelstromNode, maelstromError } from "./maelstrom.ts";

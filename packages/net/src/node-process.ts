@@ -7,6 +7,7 @@ import type { PeerAddress } from "./link.ts";
 import { type NetLogLine, NetNode } from "./net-node.ts";
 import { TurnRecorder } from "./recorder.ts";
 import { RecordingFileWriter } from "./recording-file.ts";
+import type { TlsInit } from "./transport.ts";
 
 export interface NodeProcessInit {
   readonly id: string;
@@ -19,6 +20,8 @@ export interface NodeProcessInit {
   /** Stop after this long (default: until a signal). */
   readonly durationMs?: number;
   readonly secret?: string;
+  /** TLS between the nodes (see `NetInit.tls`). */
+  readonly tls?: TlsInit;
   /** Print debug lines too. */
   readonly verbose?: boolean;
 }
@@ -39,6 +42,7 @@ export async function runNodeProcess(init: NodeProcessInit): Promise<number> {
     peers: init.peers,
     dataDir: init.dataDir,
     secret: init.secret,
+    tls: init.tls,
     recorder,
     onLog: (line) => {
       if (line.level !== "debug" || init.verbose) process.stdout.write(`${formatLogLine(line)}\n`);

@@ -7,9 +7,11 @@ import type { ScenarioParams } from "@skein/sim";
 import { type Command, UsageError } from "../command.ts";
 import { parseDurationMs } from "../duration.ts";
 import { loadScenario } from "../sim/load-scenario.ts";
+import { checkAddresses, parseHostPort, parsePeers, readClusterFile, readTls } from "./run-cluster.ts";
 
 const usage = `usage: skein run <scenario.ts> --local N [options]
-       skein run <scenario.ts> --node ID --listen HOST:PORT (--peers ID=HOST:PORT,... | --cluster FILE) [options]
+       skein run <scenario.ts> --node ID --listen HOST:PORT --peers ID=HOST:PORT,... [options]
+       skein run <scenario.ts> --node ID --cluster FILE [--listen HOST:PORT] [options]
 
 Runs a scenario's cluster as real processes talking TCP. The scenario's cluster(params)
 decides the node ids and services; the same code runs in the simulator.
@@ -18,18 +20,24 @@ decides the node ids and services; the same code runs in the simulator.
                          print their addresses, stream their logs with [node] prefixes, stop
                          them all on Ctrl-C / SIGTERM
   --node ID              run only node ID (one machine of a cluster)
-  --listen HOST:PORT     with --node: where this node listens
+  --listen HOST:PORT     with --node: where this node listens (default with --cluster: its
+                         address in the file; e.g. 0.0.0.0:7000 to listen on every interface)
   --peers LIST           with --node: id=host:port of the other nodes, comma-separated
-  --cluster FILE         with --node: JSON {"nodes": {"id": "host:port", ...}} instead of --peers
+  --cluster FILE         with --node: JSON {"nodes": {"id": "host:port", ...}}, every node of
+                         the cluster (this one too), instead of --peers
   --nodes N              with --node: the cluster size passed to the scenario (default: its own)
   --seed N               passed to the scenario's cluster() (default 1)
   --data DIR             durable storage, one subdirectory per node (default .skein/run/<scenario>)
   --record DIR           record every node's nondeterministic inputs for \`skein replay\`
   --duration D           stop after D (e.g. 10s; default: run until stopped)
   --restart-after D      with --local: restart a node that dies, after D (a supervisor)
+  --tls-cert FILE        TLS between the nodes (all three flags, PEM): this node's certificate,
+  --tls-key FILE         its private key, and the CA that signed every node's certificate;
+  --tls-ca FILE          a peer without TLS or with a certificate from another CA is refused
   -v, --verbose          print debug log lines too
 
-The cluster secret comes from ${CLUSTER_SECRET_ENV}; --local makes a fresh one when it is unset.`;
+The cluster secret comes from ${CLUSTER_SECRET_ENV}; --local makes a fresh one when it is unset.
+With TLS the secret's handshake still runs, inside TLS.`;
 
 const flags = {
   local: { type: "string" },
@@ -43,34 +51,15 @@ const flags = {
   record: { type: "string" },
   duration: { type: "string" },
   "restart-after": { type: "string" },
+  "tls-cert": { type: "string" },
+  "tls-key": { type: "string" },
+  "tls-ca": { type: "string" },
   verbose: { type: "boolean", short: "v" },
 } as const;
 
 function positiveInteger(text: string, flag: string): number {
   if (!/^\d+$/.test(text) || Number(text) < 1) throw new UsageError(`${flag}: '${text}' is not a positive integer`);
   return Number(text);
-}
-
-function hostPort(text: string, flag: string): PeerAddress {
-  const match = /^(.+):(\d{1,5})$/.exec(text.trim());
-  if (!match || Number(match[2]) > 65535) throw new UsageError(`${flag}: '${text}' is not host:port`);
-  return { host: match[1]!, port: Number(match[2]) };
-}
-
-function parsePeers(text: string): Record<string, PeerAddress> {
-  const peers: Record<string, PeerAddress> = {};
-  for (const item of text.split(",").filter(Boolean)) {
-    const [id, address] = item.split("=");
-    if (!id || !address) throw new UsageError(`--peers: '${item}' is not id=host:port`);
-    peers[id] = hostPort(address, "--peers");
-  }
-  return peers;
-}
-
-function readClusterFile(file: string): Record<string, PeerAddress> {
-  const parsed = JSON.parse(readFileSync(file, "utf8")) as { nodes?: Record<string, string> };
-  if (typeof parsed.nodes !== "object" || parsed.nodes === null) throw new UsageError(`--cluster: ${file} has no "nodes" object`);
-  return Object.fromEntries(Object.entries(parsed.nodes).map(([id, address]) => [id, hostPort(address, "--cluster")]));
 }
 
 type Values = { [K in keyof typeof flags]?: (typeof flags)[K]["type"] extends "boolean" ? boolean : string };
@@ -80,6 +69,8 @@ async function runLocal(file: string, v: Values): Promise<number> {
   const nodes = positiveInteger(v.local!, "--local");
   const seed = v.seed === undefined ? 1 : positiveInteger(v.seed, "--seed");
   const params: ScenarioParams = { nodes, seed, untilMs: scenario.untilMs ?? 10_000 };
+  const tlsFiles = { cert: v["tls-cert"], key: v["tls-key"], ca: v["tls-ca"] };
+  readTls(tlsFiles); // fail here, once, rather than in every node
   const ids = Object.keys(scenario.cluster(params));
   const ports = await freePorts(ids.length);
   const peers = ids.map((id, i) => `${id}=127.0.0.1:${ports[i]}`).join(",");
@@ -89,6 +80,7 @@ async function runLocal(file: string, v: Values): Promise<number> {
   const common = ["--nodes", String(nodes), "--seed", String(seed), "--data", dataDir, "--peers", peers];
   if (v.record) common.push("--record", resolve(v.record));
   if (v.verbose) common.push("--verbose");
+  for (const [name, path] of Object.entries(tlsFiles)) if (path !== undefined) common.push(`--tls-${name}`, resolve(path));
   for (const [i, id] of ids.entries()) console.log(`node ${id} at 127.0.0.1:${ports[i]}`);
   const env = { ...process.env, [CLUSTER_SECRET_ENV]: process.env[CLUSTER_SECRET_ENV] || randomBytes(16).toString("hex") };
   return launchLocal({
@@ -102,16 +94,21 @@ async function runLocal(file: string, v: Values): Promise<number> {
 async function runNode(file: string, v: Values): Promise<number> {
   const scenario = await loadScenario(file);
   const id = v.node!;
-  if (!v.listen) throw new UsageError("--node needs --listen HOST:PORT");
-  if (!v.peers && !v.cluster) throw new UsageError("--node needs --peers or --cluster");
+  if (v.cluster && v.peers) throw new UsageError("give --peers or --cluster, not both");
+  if (!v.peers && !v.cluster) throw new UsageError("--node needs --cluster FILE or --listen HOST:PORT --peers ID=HOST:PORT,...");
+  if (!v.cluster && !v.listen) throw new UsageError("--node with --peers needs --listen HOST:PORT");
   const all = v.cluster ? readClusterFile(v.cluster) : parsePeers(v.peers!);
-  const peers = Object.fromEntries(Object.entries(all).filter(([peer]) => peer !== id));
+  const tls = readTls({ cert: v["tls-cert"], key: v["tls-key"], ca: v["tls-ca"] });
   const nodes = v.nodes === undefined ? (scenario.nodes ?? 3) : positiveInteger(v.nodes, "--nodes");
   const seed = v.seed === undefined ? 1 : positiveInteger(v.seed, "--seed");
   const params: ScenarioParams = { nodes, seed, untilMs: scenario.untilMs ?? 10_000 };
   const cluster = scenario.cluster(params);
   const services = cluster[id];
   if (!services) throw new UsageError(`node '${id}' is not in the cluster of ${scenario.name} (nodes: ${Object.keys(cluster).join(", ")})`);
+  if (v.cluster && !all[id]) throw new UsageError(`--cluster ${v.cluster}: no address for this node, '${id}'`);
+  checkAddresses(all, Object.keys(cluster), id, v.cluster ? `--cluster ${v.cluster}` : "--peers");
+  const listen = v.listen ? parseHostPort(v.listen, "--listen") : all[id]!;
+  const peers = Object.fromEntries(Object.entries(all).filter(([peer]) => peer !== id));
   if (v.record) {
     try {
       readFileSync(join(v.record, "meta.json"));
@@ -122,12 +119,13 @@ async function runNode(file: string, v: Values): Promise<number> {
   return runNodeProcess({
     id,
     services,
-    listen: hostPort(v.listen, "--listen"),
+    listen,
     peers,
     dataDir: join(resolve(v.data ?? join(".skein", "run", scenario.name)), id),
     recordDir: v.record ? resolve(v.record) : undefined,
     durationMs: v.duration === undefined ? undefined : parseDurationMs(v.duration, "--duration"),
     verbose: v.verbose,
+    tls,
   });
 }
 
