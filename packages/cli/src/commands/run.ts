@@ -2,7 +2,7 @@ import { randomBytes } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
-import { CLUSTER_SECRET_ENV, freePorts, launchLocal, type PeerAddress, RECORDING_FORMAT_VERSION, runNodeProcess, writeRecordingMeta } from "@skein/net";
+import { CLUSTER_SECRET_ENV, freePorts, launchLocal, RECORDING_FORMAT_VERSION, runNodeProcess, writeRecordingMeta } from "@skein/net";
 import type { ScenarioParams } from "@skein/sim";
 import { type Command, UsageError } from "../command.ts";
 import { parseDurationMs } from "../duration.ts";
