@@ -50,12 +50,16 @@ export async function runNodeProcess(init: NodeProcessInit): Promise<number> {
   });
   for (const [name, factory] of Object.entries(init.services)) node.addService(name, factory);
   const address = await node.start();
-  process.stdout.write(`listening on ${address.host}:${address.port}${writer ? ` (recording to ${writer.path})` : ""}\n`);
+  const notes = [init.tls ? "TLS" : "", writer ? `recording to ${writer.path}` : ""].filter(Boolean);
+  process.stdout.write(`listening on ${address.host}:${address.port}${notes.length ? ` (${notes.join(", ")})` : ""}\n`);
+  let durationTimer: NodeJS.Timeout | undefined;
   await new Promise<void>((resolve) => {
     process.once("SIGTERM", () => resolve());
     process.once("SIGINT", () => resolve());
-    if (init.durationMs !== undefined) setTimeout(resolve, init.durationMs);
+    if (init.durationMs !== undefined) durationTimer = setTimeout(resolve, init.durationMs);
   });
+  // a pending duration timer would keep a stopped process alive until the duration is over
+  clearTimeout(durationTimer);
   node.stop();
   writer?.close();
   return 0;

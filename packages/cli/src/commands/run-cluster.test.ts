@@ -60,7 +60,7 @@ test("run cluster: addresses must cover the scenario's nodes, and only those", (
   const ids = ["server", "client1", "client2"];
   checkAddresses({ server: at(1), client1: at(2), client2: at(3) }, ids, "server", "f");
   checkAddresses({ client1: at(2), client2: at(3) }, ids, "server", "--peers"); // --peers may omit this node
-  usageError(() => checkAddresses({ server: at(1), client1: at(2) }, ids, "server", "--cluster f"), /^--cluster f: no address for node 'client2' \(nodes: server, client1, client2\)/);
+  usageError(() => checkAddresses({ server: at(1), client1: at(2) }, ids, "server", "--cluster f"), /^--cluster f: no address for node 'client2' \(nodes: server, client1, client2; --nodes changes the size\)/);
   usageError(() => checkAddresses({ server: at(1), client1: at(2), client2: at(3), client3: at(4) }, ids, "server", "--cluster f"), /'client3' is not a node of this cluster/, /--nodes/);
 });
 

@@ -72,7 +72,7 @@ export function checkAddresses(addresses: Record<string, PeerAddress>, clusterId
   const unknown = Object.keys(addresses).filter((id) => !known.has(id));
   if (unknown.length) throw new UsageError(`${source}: ${unknown.map((id) => `'${id}'`).join(", ")} ${unknown.length > 1 ? "are not nodes" : "is not a node"} of this cluster (nodes: ${clusterIds.join(", ")}; --nodes changes the size)`);
   const missing = clusterIds.filter((id) => id !== self && !addresses[id]);
-  if (missing.length) throw new UsageError(`${source}: no address for node${missing.length > 1 ? "s" : ""} ${missing.map((id) => `'${id}'`).join(", ")} (nodes: ${clusterIds.join(", ")})`);
+  if (missing.length) throw new UsageError(`${source}: no address for node${missing.length > 1 ? "s" : ""} ${missing.map((id) => `'${id}'`).join(", ")} (nodes: ${clusterIds.join(", ")}; --nodes changes the size)`);
 }
 
 export interface TlsFiles {

@@ -2,47 +2,18 @@
 // killed with SIGKILL and restarted by the supervisor, recovery from its storage on disk, and
 // then `skein replay` of every node with zero divergence — and a deliberate code change caught.
 import assert from "node:assert/strict";
-import { type ChildProcess, spawn, spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { createInterface } from "node:readline";
 import { type TestContext, test } from "node:test";
 import { FileStorage } from "@skein/net";
+import { Output } from "./run-test-output.ts";
 
 const root = new URL("../../../../", import.meta.url).pathname;
 const bin = join(root, "packages/cli/bin/skein.js");
 const scenario = join(root, "examples/two-phase-commit/scenario.ts");
 const changed = join(root, "packages/replay/src/fixtures/two-phase-commit-changed.ts");
-/** Bound on every wait for output: generous, since four processes start on two cores. */
-const WAIT_MS = 60_000;
-
-class Output {
-  readonly lines: string[] = [];
-  private waiters: Array<() => void> = [];
-  constructor(child: ChildProcess) {
-    for (const stream of [child.stdout!, child.stderr!]) {
-      createInterface({ input: stream }).on("line", (line) => {
-        this.lines.push(line);
-        for (const wake of this.waiters.splice(0)) wake();
-      });
-    }
-  }
-  /** Waits for a line matching `pattern` at or after index `from`; returns its index. */
-  async waitFor(pattern: RegExp, from = 0): Promise<number> {
-    const deadline = performance.now() + WAIT_MS;
-    for (;;) {
-      const index = this.lines.findIndex((line, i) => i >= from && pattern.test(line));
-      if (index >= 0) return index;
-      if (performance.now() > deadline) throw new Error(`no line matching ${pattern} within ${WAIT_MS} ms:\n${this.lines.join("\n")}`);
-      await new Promise<void>((resolve) => {
-        this.waiters.push(resolve);
-        setTimeout(resolve, 1_000);
-      });
-    }
-  }
-}
-
 /**
  * Starts `skein run <scenarioFile> --local 3` recording into a fresh directory. `--duration`
  * only bounds the run: tests stop it (SIGTERM) once they have seen what they need.
