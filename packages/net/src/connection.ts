@@ -83,6 +83,11 @@ export class Connection {
     return this.phase === "open";
   }
 
+  /** True once the peer has proved the secret to this side (a connector past the peer's Hello). */
+  get peerProven(): boolean {
+    return this.phase === "open" || (this.role === "connector" && this.phase === "welcome");
+  }
+
   get isClosed(): boolean {
     return this.phase === "closed";
   }

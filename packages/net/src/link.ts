@@ -165,13 +165,17 @@ export class Link {
 
   /**
    * An inbound connection from this peer proved the secret: a reason to refuse it, or undefined
-   * to take it. The connection dialled by the smaller id wins a simultaneous open.
+   * to take it. The connection dialled by the smaller id wins a simultaneous open — but only
+   * against an attempt of ours that has reached the peer (its proof checked): an attempt still
+   * connecting, or stuck at a stale address, must not turn away the peer that just proved it
+   * is alive. The peer's attempt is consistent with this: it only ever reaches its own admit
+   * step on our side after we sent Auth, i.e. after our attempt was proven.
    */
   admitInbound(): string | undefined {
-    const ownOutbound = this.dialing !== undefined || (this.connection?.isOpen && this.connection.role === "connector");
-    if (ownOutbound && this.self < this.peer) return `duplicate connection: ${this.self} dials ${this.peer} itself`;
-    if (this.dialing) {
-      const attempt = this.dialing;
+    const attempt = this.dialing;
+    const ownReached = (attempt?.connection?.peerProven ?? false) || (this.connection?.isOpen === true && this.connection.role === "connector");
+    if (ownReached && this.self < this.peer) return `duplicate connection: ${this.self} dials ${this.peer} itself`;
+    if (attempt) {
       this.dialing = undefined;
       clearTimeout(attempt.timer);
       if (attempt.connection) attempt.connection.close(`superseded by the connection from ${this.peer}`);
