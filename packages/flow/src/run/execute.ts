@@ -72,6 +72,11 @@ function nestedRunner(loaded: Loaded, init: RunInit, output: Output): (rule: Rul
   };
 }
 
+/** A failed command's output, each line under a bar so it stands apart from Skein's own lines. */
+function indentOutput(text: string): string {
+  return `${text.replace(/\n$/, "").split("\n").map((line) => `  | ${line}`).join("\n")}\n`;
+}
+
 export async function execute(loaded: Loaded, complete: Set<number>, log: LogFile, init: RunInit, output: Output, local: LocalMachine): Promise<ExecuteResult> {
   const rules = loaded.plan.workflow.rules;
   const target = init.target ?? "local";
@@ -88,6 +93,8 @@ export async function execute(loaded: Loaded, complete: Set<number>, log: LogFil
   const progress = init.progress ?? (process.stderr.isTTY === true && !init.json);
   let ran = 0;
   const hashes = new Map<number, string>();
+  // The captured output of the task being reported failed, printed under its failure line.
+  let failedOutput: string | undefined;
   const driver = new Driver(scheduler, loaded.plan.workflow, {
     state(action, nowMs) {
       const rule = rules[action.rule]!;
@@ -102,7 +109,11 @@ export async function execute(loaded: Loaded, complete: Set<number>, log: LogFil
         const event = { timeMs: Math.round(nowMs), rule: action.rule, target: rule.targets[0]!.path, state, attempt, executorId, reason, durationMs };
         output.out(`${JSON.stringify(event)}\n`);
       }
-      if (action.reason && action.reason !== "retry") output.err(`skein flow: ${rule.targets[0]!.path}: ${action.state}: ${action.reason}\n`);
+      if (action.reason && action.reason !== "retry") {
+        output.err(`skein flow: ${rule.targets[0]!.path}: ${action.state}: ${action.reason}\n`);
+        if (failedOutput !== undefined) output.err(indentOutput(failedOutput));
+        failedOutput = undefined;
+      }
     },
     commit: () => log.write(),
     beforeStart: (rule) => removeTargets(loaded.plan.workflow, rule, loaded.directory),
@@ -115,7 +126,12 @@ export async function execute(loaded: Loaded, complete: Set<number>, log: LogFil
       driver.joined(executor);
     },
     left: (executorId, reason) => driver.left(executorId, reason),
-    finished: (task, outcome) => driver.finished(task, outcome),
+    finished: (task, outcome) => {
+      // The scheduler reports this task's rule failed (or retrying) synchronously, first.
+      failedOutput = outcome.ok ? undefined : outcome.output;
+      driver.finished(task, outcome);
+      failedOutput = undefined;
+    },
   };
   const backEnd = target === "local" ? undefined : await (await backEnds.get(target)!())({ ...context, listener });
   listener.joined(localExecutor({ ...context, listener }, target === "local"));
