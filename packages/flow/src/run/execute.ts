@@ -4,7 +4,6 @@
  * each state change goes to the transaction log (and, with --json, to standard output as one
  * JSON object), failures are explained on standard error, and a terminal gets a progress bar.
  */
-import { resolve } from "node:path";
 import type { Executor, ExecutorListener } from "../executors/executor.ts";
 import { LocalExecutor } from "../executors/local-executor.ts";
 import type { LogFile } from "../log/log-file.ts";
@@ -16,7 +15,7 @@ import { removeTargets } from "./clean.ts";
 import { Driver } from "./driver.ts";
 import { progressLine } from "./progress.ts";
 import type { Loaded } from "./run-flow.ts";
-import type { Output, RunInit } from "./run-options.ts";
+import { nestedRunInit, type Output, type RunInit } from "./run-options.ts";
 
 export interface ExecuteResult {
   readonly ok: boolean;
@@ -64,10 +63,7 @@ function nestedRunner(loaded: Loaded, init: RunInit, output: Output): (rule: Rul
   return async (rule) => {
     const { runFlow } = await import("./run-flow.ts");
     const nested = rule.nested!;
-    const code = await runFlow(
-      { file: resolve(loaded.directory, nested.file), directory: resolve(loaded.directory, nested.directory ?? "."), jobs: init.jobs, progress: false, json: init.json, retryCount: init.retryCount },
-      output,
-    );
+    const code = await runFlow(nestedRunInit(loaded.directory, nested, init), output);
     return code === 0 ? { ok: true } : { ok: false, reason: `nested workflow ${nested.file} failed` };
   };
 }

@@ -1,3 +1,6 @@
+import { resolve } from "node:path";
+import type { NestedWorkflow } from "../workflow.ts";
+
 /** Options of one flow run, as the CLI (or a test) gives them. */
 export interface RunInit {
   /** The workflow file (Makeflow text, or JSON when it ends in .json/.jx). */
@@ -28,6 +31,22 @@ export interface RunInit {
   readonly onListening?: (port: number) => void;
   /** Seconds between Slurm queue polls (default 1). */
   readonly slurmPollMs?: number;
+}
+
+/**
+ * The options a nested workflow rule (`MAKEFLOW file [dir]`) runs with: its file and directory
+ * relative to the parent's directory, the parent's concurrency, retries and output format.
+ * `--clean` reads the nested workflow with the same options, so it finds what the run made.
+ */
+export function nestedRunInit(parentDirectory: string, nested: NestedWorkflow, parent: RunInit): RunInit {
+  return {
+    file: resolve(parentDirectory, nested.file),
+    directory: resolve(parentDirectory, nested.directory ?? "."),
+    jobs: parent.jobs,
+    progress: false,
+    json: parent.json,
+    retryCount: parent.retryCount,
+  };
 }
 
 export interface Output {
