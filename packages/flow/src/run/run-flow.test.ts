@@ -3,6 +3,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSy
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, test } from "node:test";
+import { realClock } from "@skein/net";
 import { runFlow } from "./run-flow.ts";
 import type { Output, RunInit } from "./run-options.ts";
 
@@ -22,7 +23,7 @@ async function run(root: string, init: Partial<RunInit> = {}): Promise<{ code: n
   let out = "";
   let err = "";
   const output: Output = { out: (t) => (out += t), err: (t) => (err += t) };
-  const code = await runFlow({ file: join(root, "w.mf"), jobs: 2, progress: false, environment: {}, ...init }, output);
+  const code = await runFlow({ file: join(root, "w.mf"), jobs: 2, progress: false, environment: {}, ...init }, { clock: realClock(), random: Math.random, output });
   return { code, out, err };
 }
 
