@@ -118,7 +118,7 @@ export const workersBackEnd: BackEnd = async ({ loaded, init, listener, output, 
   let closing = false;
   const heartbeat = clock.setPeriodic(heartbeatMs, () => {
     for (const { peer, silentMs } of silence.tick(clock.nowMs())) {
-      const reason = `silent for ${silentMs} ms (worker timeout ${workerTimeoutMs} ms)`;
+      const reason = `silent for ${Math.round(silentMs)} ms (worker timeout ${workerTimeoutMs} ms)`;
       output.err(`skein flow: ${peer} lost: ${reason}\n`);
       welcomed.get(peer)?.leave(reason);
     }

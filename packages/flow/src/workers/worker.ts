@@ -156,7 +156,7 @@ export function startWorker(init: WorkerInit, components: WorkerComponents): Wor
     heartbeat = clock.setPeriodic(intervalMs, () => {
       const [lost] = silence!.tick(clock.nowMs());
       if (!lost) return send({ type: "heartbeat" });
-      reason = `the master went silent for ${lost.silentMs} ms (timeout ${timeoutMs} ms)`;
+      reason = `the master went silent for ${Math.round(lost.silentMs)} ms (timeout ${timeoutMs} ms)`;
       socket.destroy();
     });
   };
