@@ -1,6 +1,6 @@
 import { parseArgs } from "node:util";
 import { heartbeatMsDefault, heartbeatProblem, runFlow, workerTimeoutMsDefault } from "@skein/flow";
-import { realClock } from "@skein/net";
+import { realClock } from "@skein/net/clock";
 import { type Command, UsageError } from "../command.ts";
 import { numberOption } from "../number-option.ts";
 
