@@ -25,6 +25,8 @@ export { readLog, ruleHash, type LogSummary } from "./log/transaction-log.ts";
 export { Scheduler, type SchedulerComponents, type SchedulerInit } from "./schedule/scheduler.ts";
 export type { ExecutorInfo, RuleState, SchedulerAction, SchedulerEvent, TaskOutcome } from "./schedule/types.ts";
 export { toDot } from "./run/dot.ts";
+export { Driver, type DriverHooks, type DriverResult } from "./run/driver.ts";
+export type { Executor, ExecutorListener, TaskRequest } from "./executors/executor.ts";
 export { startWorker, type WorkerComponents, type WorkerHandle, type WorkerInit } from "./workers/worker.ts";
 export { heartbeatMsDefault, heartbeatProblem, SilenceDetector, workerTimeoutMsDefault } from "./workers/silence-detector.ts";
 export { readPassword } from "./workers/worker-back-end.ts";
