@@ -60,6 +60,8 @@ function localExecutor(context: BackEndContext, runsRemoteRules: boolean): Execu
     runsLocalRules: true,
     runsRemoteRules,
     fastAbort: false,
+    // One more round of tasks waits in the launcher, started the moment a core frees up.
+    pipelineCores: local.cores,
   };
   const outputFd = context.init.json ? 2 : 1;
   return new LocalExecutor({ info, directory: context.loaded.directory, outputFd, runNested: context.runNested }, context.listener);
