@@ -1,7 +1,7 @@
 // The executor conformance suite against the local back end: commands run as processes of
 // this machine through the launcher, in the workflow's directory.
 import { conformanceCores, executorConformance } from "@skein/testkit";
-import { localExecutor, runFlowWith } from "../testing/executor-harnesses.ts";
+import { localExecutor, runFlowWith } from "../../test/executor-harnesses.ts";
 
 executorConformance({
   name: "local",

@@ -7,8 +7,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
 import { executorConformance } from "@skein/testkit";
-import { runFlowWith, slurmExecutor } from "../testing/executor-harnesses.ts";
-import { type SlurmCluster, slurmUnavailable, startSlurmCluster } from "./slurm-cluster.ts";
+import { runFlowWith, slurmExecutor } from "../../test/executor-harnesses.ts";
+import { type SlurmCluster, slurmUnavailable, startSlurmCluster } from "../../test/slurm-cluster.ts";
 
 const unavailable = slurmUnavailable();
 let cluster: SlurmCluster | undefined;

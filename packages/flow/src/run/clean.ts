@@ -5,7 +5,7 @@
  * touched stay. Nested workflows (`MAKEFLOW file [dir]`) are cleaned first, from their own
  * logs: their files are theirs to name, and a nested workflow's file may be a target here.
  */
-import { rmSync } from "node:fs";
+import { lstatSync, rmSync } from "node:fs";
 import { relative, resolve } from "node:path";
 import type { LogSummary } from "../log/transaction-log.ts";
 import type { NestedWorkflow, Workflow } from "../workflow.ts";
@@ -26,7 +26,10 @@ export type NestedLoader = (parent: Cleanable, nested: NestedWorkflow) => Cleana
 
 export function removeTargets(workflow: Workflow, rule: number, directory: string): void {
   for (const target of workflow.rules[rule]!.targets) {
-    rmSync(resolve(directory, target.path), { recursive: true, force: true });
+    const path = resolve(directory, target.path);
+    // Most targets do not exist yet: ask without an exception (rmSync's force swallows an
+    // ENOENT error whose creation costs far more than the lstat itself).
+    if (lstatSync(path, { throwIfNoEntry: false })) rmSync(path, { recursive: true, force: true });
   }
 }
 

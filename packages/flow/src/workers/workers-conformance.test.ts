@@ -2,7 +2,7 @@
 // 127.0.0.1 and one in-process worker that calls home, runs tasks in its sandboxes and ships
 // outputs back.
 import { executorConformance } from "@skein/testkit";
-import { runFlowWithWorker, workersExecutor } from "../testing/executor-harnesses.ts";
+import { runFlowWithWorker, workersExecutor } from "../../test/executor-harnesses.ts";
 
 executorConformance({
   name: "workers",

@@ -1,4 +1,4 @@
-// skein-io-adapter: test support: builds each back end's real executor for the conformance suite.
+// Test support, outside src: builds each back end's real executor for the conformance suite.
 /**
  * Adapters from flow's three back ends to testkit's executor conformance harness. Each builds
  * the executor the way `skein flow` does — `LocalExecutor` directly, the workers and Slurm
@@ -8,16 +8,18 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { realClock } from "@skein/net";
 import { conformanceCores, type ExecutorUnderTest, type TaskReport, type TaskSpec } from "@skein/testkit";
-import type { Executor, ExecutorListener } from "../executors/executor.ts";
-import { LocalExecutor } from "../executors/local-executor.ts";
-import type { BackEnd, BackEndContext } from "../run/execute.ts";
-import { type Loaded, runFlow } from "../run/run-flow.ts";
-import type { RunInit } from "../run/run-options.ts";
-import type { TaskOutcome } from "../schedule/types.ts";
-import type { FileReference, Rule } from "../workflow.ts";
-import { startWorker } from "../workers/worker.ts";
+import type { Executor, ExecutorListener } from "../src/executors/executor.ts";
+import { LocalExecutor } from "../src/executors/local-executor.ts";
+import type { BackEnd, BackEndContext } from "../src/run/execute.ts";
+import { type Loaded, runFlow } from "../src/run/run-flow.ts";
+import type { RunInit } from "../src/run/run-options.ts";
+import type { TaskOutcome } from "../src/schedule/types.ts";
+import type { FileReference, Rule } from "../src/workflow.ts";
+import { startWorker } from "../src/workers/worker.ts";
 
+const clock = realClock();
 const location = { file: "conformance", line: 1, column: 1 };
 const reference = (path: string): FileReference => ({ path, remoteName: path, location });
 
@@ -85,6 +87,7 @@ function backEndContext(directory: string, init: Partial<RunInit>, listener: Exe
     init: { file: join(directory, "w.mf"), ...init },
     listener,
     output: { out: () => {}, err: () => {} },
+    clock,
     local: { cores: conformanceCores, memoryMb: 1_000 },
     runNested: async () => ({ ok: false, reason: "no nested workflows here" }),
   };
@@ -92,12 +95,12 @@ function backEndContext(directory: string, init: Partial<RunInit>, listener: Exe
 
 /** A workers master on an OS-chosen port, with one in-process worker offering the suite's cores. */
 export async function workersExecutor(directory: string): Promise<ExecutorUnderTest> {
-  const { workersBackEnd } = await import("../workers/worker-back-end.ts");
+  const { workersBackEnd } = await import("../src/workers/worker-back-end.ts");
   const reports = new Reports();
   const workDirectory = mkdtempSync(join(tmpdir(), "skein-conformance-worker-"));
   let closed: Promise<string> | undefined;
   const onListening = (port: number) => {
-    closed = startWorker({ host: "127.0.0.1", port, cores: conformanceCores, workDirectory }).closed;
+    closed = startWorker({ host: "127.0.0.1", port, cores: conformanceCores, workDirectory }, { clock }).closed;
   };
   const backEnd = await workersBackEnd(backEndContext(directory, { port: 0, onListening }, reports));
   const executor = await reports.joinedExecutor;
@@ -109,7 +112,7 @@ export async function workersExecutor(directory: string): Promise<ExecutorUnderT
 }
 
 export async function slurmExecutor(directory: string): Promise<ExecutorUnderTest> {
-  const { slurmBackEnd } = await import("../executors/slurm-back-end.ts");
+  const { slurmBackEnd } = await import("../src/executors/slurm-back-end.ts");
   const reports = new Reports();
   const backEnd: Awaited<ReturnType<BackEnd>> = await slurmBackEnd(backEndContext(directory, { slurmPollMs: 100 }, reports));
   return reports.under(await reports.joinedExecutor, () => backEnd.close());
@@ -118,7 +121,8 @@ export async function slurmExecutor(directory: string): Promise<ExecutorUnderTes
 /** `skein flow file` with a back end; stdout is dropped, stderr returned. */
 export async function runFlowWith(file: string, init: Partial<RunInit>): Promise<{ code: number; err: string }> {
   let err = "";
-  const code = await runFlow({ file, progress: false, environment: {}, ...init }, { out: () => {}, err: (text) => (err += text) });
+  const output = { out: () => {}, err: (text: string) => (err += text) };
+  const code = await runFlow({ file, progress: false, environment: {}, ...init }, { clock, random: Math.random, output });
   return { code, err };
 }
 
@@ -128,7 +132,7 @@ export async function runFlowWithWorker(file: string): Promise<{ code: number; e
   let closed: Promise<string> | undefined;
   try {
     const onListening = (port: number) => {
-      closed = startWorker({ host: "127.0.0.1", port, cores: conformanceCores, workDirectory }).closed;
+      closed = startWorker({ host: "127.0.0.1", port, cores: conformanceCores, workDirectory }, { clock }).closed;
     };
     const result = await runFlowWith(file, { target: "workers", port: 0, onListening });
     await closed;
