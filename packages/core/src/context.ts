@@ -73,6 +73,9 @@ export class ServiceContext implements Context {
   readonly self: Address;
   /** The service instance this context was made for (set once its factory returns). */
   instance: Service | undefined = undefined;
+  /** This service's armed timers, oldest first (a list through the timers: see `timer.ts`). */
+  firstTimer: ServiceTimer | undefined = undefined;
+  lastTimer: ServiceTimer | undefined = undefined;
   private logger: Logger | undefined = undefined;
 
   constructor(
