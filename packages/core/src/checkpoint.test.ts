@@ -97,8 +97,12 @@ test("checkpoint: armed timers are listed in creation order; a periodic timer ke
   assert.deepEqual(host.armedTimers(), [3, 2, 4]);
   runtime.fire(2);
   assert.deepEqual(host.armedTimers(), [3, 5, 4]);
-  once.cancel();
+  const later = host.contexts()[0]!.setTimer(5, () => {});
+  once.cancel(); // from the middle
+  assert.deepEqual(host.armedTimers(), [3, 5, 6]);
+  runtime.fire(6); // a one-shot fired: gone
   assert.deepEqual(host.armedTimers(), [3, 5]);
+  assert.equal(later.active, false);
 });
 
 test("checkpoint: a fresh node resumes from a checkpoint with the state, call ids and timers of the original", async () => {

@@ -73,8 +73,7 @@ export class ServiceContext implements Context {
   readonly self: Address;
   /** The service instance this context was made for (set once its factory returns). */
   instance: Service | undefined = undefined;
-  /** This service's armed timers, oldest first (a list through the timers: see `timer.ts`). */
-  firstTimer: ServiceTimer | undefined = undefined;
+  /** The newest of this service's armed timers (a list through the timers: see `timer.ts`). */
   lastTimer: ServiceTimer | undefined = undefined;
   private logger: Logger | undefined = undefined;
 

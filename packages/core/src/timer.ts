@@ -20,7 +20,8 @@ export interface PeriodicInit {
  * through the timers themselves (two fields per timer, no collection per service): a checkpoint
  * names the armed timers in that order, and a service's `restore` re-creates them in the same
  * order, which is how a replay knows which re-created timer is which recorded one. A periodic
- * timer keeps its place however often it re-arms.
+ * timer keeps its place however often it re-arms. Only the newest timer is kept in the context
+ * (one field per service); the list is walked backwards.
  */
 export class ServiceTimer implements Timer {
   private handle: unknown = undefined;
@@ -78,18 +79,15 @@ export class ServiceTimer implements Timer {
     this.listed = true;
     this.previous = context.lastTimer;
     if (context.lastTimer) context.lastTimer.next = this;
-    else context.firstTimer = this;
     context.lastTimer = this;
   }
 
   private delist(): void {
     if (!this.listed) return;
-    const context = this.context;
     this.listed = false;
     if (this.previous) this.previous.next = this.next;
-    else context.firstTimer = this.next;
     if (this.next) this.next.previous = this.previous;
-    else context.lastTimer = this.previous;
+    else this.context.lastTimer = this.previous;
     this.previous = this.next = undefined;
   }
 }
@@ -97,6 +95,6 @@ export class ServiceTimer implements Timer {
 /** The runtime handles of a context's armed timers, in creation order. */
 export function armedTimerHandles(context: ServiceContext): unknown[] {
   const out: unknown[] = [];
-  for (let timer = context.firstTimer; timer !== undefined; timer = timer.next) out.push(timer.runtimeHandle);
-  return out;
+  for (let timer = context.lastTimer; timer !== undefined; timer = timer.previous) out.push(timer.runtimeHandle);
+  return out.reverse();
 }
