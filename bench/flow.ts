@@ -6,6 +6,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseWorkflow, plan, runFlow, startWorker } from "@skein/flow";
+import { realClock } from "@skein/net";
 
 const skein = new URL("../packages/cli/bin/skein.js", import.meta.url).pathname;
 const silent = { out: () => {}, err: () => {} };
@@ -62,8 +63,8 @@ async function throughWorkers(count: number): Promise<void> {
     writeFileSync(join(root, "w.mf"), independent(count));
     const start = performance.now();
     await runFlow({ file: join(root, "w.mf"), target: "workers", port: 0, progress: false, fastAbortMultiplier: 0, onListening: (port) => {
-      for (let i = 0; i < 2; i++) startWorker({ host: "127.0.0.1", port, cores: 2, workDirectory: join(root, `worker${i}`) });
-    } }, silent);
+      for (let i = 0; i < 2; i++) startWorker({ host: "127.0.0.1", port, cores: 2, workDirectory: join(root, `worker${i}`) }, { clock: realClock() });
+    } }, { clock: realClock(), random: Math.random, output: silent });
     report(`tasks/s through 2 local workers (${count} trivial tasks)`, count / ((performance.now() - start) / 1000), "tasks/s", null);
   } finally {
     rmSync(root, { recursive: true, force: true });

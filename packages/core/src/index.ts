@@ -19,6 +19,7 @@
  * ```
  */
 export type { Address, NodeId, ServiceRef } from "./address.ts";
+export { type Clock, contextClock } from "./clock.ts";
 export { formatAddress, ref } from "./address.ts";
 export type { Deadline, Settled } from "./barrier.ts";
 export { firstSuccess, quorum, settleAll } from "./barrier.ts";

@@ -25,6 +25,8 @@ export * from "./limits.ts";
 export type { PeerAddress } from "./link.ts";
 export type { NetInit, NetLogLine, NetStats } from "./net-node.ts";
 export { NetNode } from "./net-node.ts";
+export { realClock } from "./real-clock.ts";
+export { realEnvironment } from "./real-environment.ts";
 export type { Recorder, RecordSink } from "./recorder.ts";
 export { RecordedStorage, TurnRecorder } from "./recorder.ts";
 export type { CheckpointRecord, EnvelopeRecord, RecordEntry, RecordingMeta, StorageSnapshot } from "./recording.ts";

@@ -3,6 +3,10 @@
  * see that file). Commands start with posix_spawn, which glibc implements with
  * clone(CLONE_VM|CLONE_VFORK): no page tables are copied, so starting a command costs what it
  * costs GNU make. Built on first use with the system C compiler; without one, launcher.pl runs.
+ *
+ * With a cores limit (argument 1), requests beyond it wait here in order and start the moment
+ * a command ends, without a round trip through the master: the master can keep the next tasks
+ * queued (its pipeline) so a core never idles while it decides.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -18,10 +22,17 @@
 
 extern char **environ;
 
-struct child { pid_t pid; long task; };
+struct child { pid_t pid; long task; long cores; };
 static struct child *children;
 static size_t child_count, child_capacity;
 static int wake[2];
+
+/* A request waiting for cores: its parts are one allocation (command, environment, directory). */
+struct waiting { long task; long cores; char *parts; size_t command_length, environment_length; int argv_mode; };
+static struct waiting *queue;
+static size_t queue_head, queue_count, queue_capacity;
+static long cores_max; /* 0: no limit, every request starts at once */
+static long cores_busy;
 
 static void on_child(int signal_number) {
   (void)signal_number;
@@ -48,6 +59,9 @@ static void write_all(const char *text, size_t length) {
   }
 }
 
+static void start_waiting(void);
+
+/* Reaps ended commands, starts what waits for their cores, then reports the ends. */
 static void reap(void) {
   char answers[8192];
   size_t used = 0;
@@ -61,10 +75,12 @@ static void reap(void) {
         used = 0;
       }
       used += (size_t)snprintf(answers + used, sizeof answers - used, "E\t%ld\t%d\n", children[i].task, status);
+      cores_busy -= children[i].cores;
       children[i] = children[--child_count];
       break;
     }
   }
+  start_waiting();
   if (used > 0) write_all(answers, used);
 }
 
@@ -90,7 +106,7 @@ static char **environment_with(char *pairs, size_t length) {
   return result;
 }
 
-static void launch(long task, char *command, size_t command_length, char *environment, size_t environment_length, char *directory, int argv_mode) {
+static void launch(long task, long cores, char *command, size_t command_length, char *environment, size_t environment_length, char *directory, int argv_mode) {
   char *argv_words[4096];
   char **argv = argv_words;
   if (argv_mode) {
@@ -137,7 +153,63 @@ static void launch(long task, char *command, size_t command_length, char *enviro
   }
   children[child_count].pid = pid;
   children[child_count].task = task;
+  children[child_count].cores = cores;
   child_count++;
+  cores_busy += cores;
+}
+
+/* Starts the request now if its cores are free (or nothing runs), else queues it in order. */
+static void submit(long task, long cores, char *parts, size_t command_length, size_t environment_length, int argv_mode) {
+  if (cores_max > 0) {
+    if (cores < 1) cores = 1;
+    if (cores > cores_max) cores = cores_max; /* one that needs more than all runs alone */
+  }
+  if (cores_max == 0 || (queue_count == 0 && (cores_busy == 0 || cores_busy + cores <= cores_max))) {
+    launch(task, cores_max ? cores : 0, parts, command_length, parts + command_length + 1, environment_length, parts + command_length + environment_length + 2, argv_mode);
+    free(parts);
+    return;
+  }
+  if (queue_count == queue_capacity) {
+    size_t capacity = queue_capacity ? queue_capacity * 2 : 64;
+    struct waiting *grown = malloc(capacity * sizeof *grown);
+    if (!grown) abort();
+    for (size_t i = 0; i < queue_count; i++) grown[i] = queue[(queue_head + i) % queue_capacity];
+    free(queue);
+    queue = grown;
+    queue_head = 0;
+    queue_capacity = capacity;
+  }
+  queue[(queue_head + queue_count) % queue_capacity] = (struct waiting){task, cores, parts, command_length, environment_length, argv_mode};
+  queue_count++;
+}
+
+/* Starts waiting requests, in order, while their cores are free. */
+static void start_waiting(void) {
+  while (queue_count > 0) {
+    struct waiting *next = &queue[queue_head];
+    if (cores_busy > 0 && cores_busy + next->cores > cores_max) return;
+    struct waiting taken = *next;
+    queue_head = (queue_head + 1) % queue_capacity;
+    queue_count--;
+    launch(taken.task, taken.cores, taken.parts, taken.command_length, taken.parts + taken.command_length + 1, taken.environment_length, taken.parts + taken.command_length + taken.environment_length + 2, taken.argv_mode);
+    free(taken.parts);
+  }
+}
+
+/* Kills a running task's process group, or drops it from the queue (reported as killed). */
+static void kill_task(long task) {
+  for (size_t i = 0; i < child_count; i++) if (children[i].task == task) kill(-children[i].pid, SIGKILL);
+  for (size_t i = 0; i < queue_count; i++) {
+    struct waiting *entry = &queue[(queue_head + i) % queue_capacity];
+    if (entry->task != task) continue;
+    free(entry->parts);
+    for (size_t j = i + 1; j < queue_count; j++) queue[(queue_head + j - 1) % queue_capacity] = queue[(queue_head + j) % queue_capacity];
+    queue_count--;
+    char answer[64];
+    int length = snprintf(answer, sizeof answer, "E\t%ld\t%d\n", task, SIGKILL);
+    write_all(answer, (size_t)length);
+    return;
+  }
 }
 
 /* Handles the complete requests at the start of buffer; returns the bytes consumed. */
@@ -149,15 +221,15 @@ static size_t handle_requests(char *buffer, size_t length) {
     if (!newline) return consumed;
     *newline = '\0';
     if (start[0] == 'K') {
-      long task = strtol(start + 2, NULL, 10);
-      for (size_t i = 0; i < child_count; i++) if (children[i].task == task) kill(-children[i].pid, SIGKILL);
+      kill_task(strtol(start + 2, NULL, 10));
       consumed = (size_t)(newline + 1 - buffer);
       continue;
     }
-    long task;
+    long task, cores = 1;
     size_t command_length, environment_length, directory_length;
     char mode[8];
-    if (start[0] != 'R' || sscanf(start + 2, "%ld\t%zu\t%zu\t%zu\t%7s", &task, &command_length, &environment_length, &directory_length, mode) != 5) {
+    int fields = start[0] == 'R' ? sscanf(start + 2, "%ld\t%zu\t%zu\t%zu\t%7s\t%ld", &task, &command_length, &environment_length, &directory_length, mode, &cores) : 0;
+    if (fields != 5 && fields != 6) {
       fprintf(stderr, "launcher: bad request\n");
       exit(2);
     }
@@ -176,13 +248,13 @@ static size_t handle_requests(char *buffer, size_t length) {
     parts[command_length + 1 + environment_length] = '\0';
     memcpy(parts + command_length + environment_length + 2, command + command_length + environment_length, directory_length);
     parts[body + 2] = '\0';
-    launch(task, parts, command_length, parts + command_length + 1, environment_length, parts + command_length + environment_length + 2, strcmp(mode, "argv") == 0);
-    free(parts);
+    submit(task, cores, parts, command_length, environment_length, strcmp(mode, "argv") == 0);
     consumed = (size_t)(newline + 1 - buffer) + body;
   }
 }
 
-int main(void) {
+int main(int argc, char **argv) {
+  if (argc > 1) cores_max = strtol(argv[1], NULL, 10);
   if (pipe2(wake, O_CLOEXEC | O_NONBLOCK) != 0) return 2;
   fcntl(3, F_SETFD, FD_CLOEXEC);
   signal(SIGPIPE, SIG_IGN);

@@ -66,6 +66,54 @@ for (const kind of kinds) {
   });
 }
 
+for (const kind of kinds) {
+  test(`launcher (${kind}): with a cores limit, later requests wait in order and a killed waiting one never runs`, { skip: missing(kind) }, async () => {
+    const root = temporary();
+    // Each command logs its start and end; the log shows how many ran at once.
+    const step = (name: string) => `echo "+${name}" >> events; sleep 0.15; echo "-${name}" >> events`;
+    const exits = new Map<number, CommandExit>();
+    const finished = new Promise<void>((resolve) => {
+      const launcher = new ProcessLauncher({
+        directory: root,
+        stdout: "ignore",
+        kind,
+        coresMax: 2,
+        exited: (id, exit) => {
+          exits.set(id, exit);
+          if (exits.size === 5) {
+            launcher.close();
+            resolve();
+          }
+        },
+      });
+      launcher.run({ id: 0, command: step("a"), environment: {} });
+      launcher.run({ id: 1, command: step("b"), environment: {} });
+      launcher.run({ id: 2, command: step("wide"), environment: {}, cores: 4 }); // more than all: runs alone
+      launcher.run({ id: 3, command: step("killed"), environment: {} });
+      launcher.run({ id: 4, command: step("c"), environment: {} });
+      launcher.run({ id: 5, command: step("d"), environment: {} });
+      launcher.kill(3);
+    });
+    await finished;
+    assert.deepEqual([...exits.keys()].sort(), [0, 1, 2, 4, 5]);
+    for (const exit of exits.values()) assert.deepEqual(exit, { code: 0, signal: null });
+    const events = readFileSync(join(root, "events"), "utf8").trim().split("\n");
+    let running = 0;
+    let most = 0;
+    const order: string[] = [];
+    for (const event of events) {
+      running += event.startsWith("+") ? 1 : -1;
+      most = Math.max(most, running);
+      if (event.startsWith("+")) order.push(event.slice(1));
+      if (event === "+wide") assert.equal(running, 1, "the wide command runs alone");
+    }
+    assert.equal(most, 2, `at most 2 at once: ${events.join(" ")}`);
+    // a and b start together (in either order), then wide alone, then c and d together.
+    assert.deepEqual([order.slice(0, 2).sort(), order[2], order.slice(3).sort()], [["a", "b"], "wide", ["c", "d"]]);
+    assert.ok(!order.includes("killed"), "a request killed while waiting never starts");
+  });
+}
+
 function alive(pid: number): boolean {
   try {
     const state = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]?.[0];

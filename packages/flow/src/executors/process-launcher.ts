@@ -6,6 +6,9 @@
  * each exit on a pipe as soon as SIGCHLD arrives. A command leads its own process group; if this process dies
  * (even with kill -9) the launcher sees its standard input close and kills every running group.
  * Commands without shell syntax are exec'd directly, skipping `/bin/sh`, as GNU make does.
+ * With `coresMax`, requests beyond it wait in order inside the launcher and start the moment a
+ * command ends, so the caller can keep its next tasks queued there and a core never idles
+ * during the round trip through this process.
  * Without a launcher, commands are spawned from Node with the same guarantees except orphan killing.
  */
 import { type ChildProcess, spawn } from "node:child_process";
@@ -19,6 +22,8 @@ export interface CommandRequest {
   readonly environment: Readonly<Record<string, string>>;
   /** Working directory; undefined runs in the launcher's directory. */
   readonly directory?: string;
+  /** Cores it takes of `coresMax` (default 1; one needing more than all runs alone). */
+  readonly cores?: number;
 }
 
 /** A finished command: its exit code, or the signal that ended it. */
@@ -36,6 +41,8 @@ export interface ProcessLauncherInit {
   readonly exited: (id: number, exit: CommandExit) => void;
   /** Which launcher (default: the best available); tests run each. */
   readonly kind?: LauncherKind;
+  /** Cores running commands may take at once; later requests wait in order (default: no limit). */
+  readonly coresMax?: number;
 }
 
 /** Words that need the shell even in a command without shell syntax. */
@@ -65,6 +72,9 @@ export class ProcessLauncher {
   private readonly running = new Map<number, CommandRequest>();
   private readonly direct = new Map<number, ChildProcess>();
   private readonly killed = new Set<number>();
+  /** Requests waiting for cores when commands are spawned from Node (launchers queue their own). */
+  private readonly waiting: CommandRequest[] = [];
+  private directCores = 0;
   private buffer = "";
   private corked = false;
 
@@ -74,18 +84,18 @@ export class ProcessLauncher {
   }
 
   get runningCount(): number {
-    return this.running.size + this.direct.size;
+    return this.running.size + this.direct.size + this.waiting.length;
   }
 
   run(request: CommandRequest): void {
-    if (this.launcherMissing) return this.spawnDirect(request);
+    if (this.launcherMissing) return this.submitDirect(request);
     const launcher = this.launcher ?? this.startLauncher();
     this.running.set(request.id, request);
     const argv = simpleArgv(request.command);
     const command = Buffer.from(argv ? argv.join("\0") : request.command);
     const environment = environmentBytes(request.environment);
     const directory = Buffer.from(request.directory ?? "");
-    const header = `R\t${request.id}\t${command.length}\t${environment.length}\t${directory.length}\t${argv ? "argv" : "sh"}\n`;
+    const header = `R\t${request.id}\t${command.length}\t${environment.length}\t${directory.length}\t${argv ? "argv" : "sh"}\t${request.cores ?? 1}\n`;
     this.write(launcher, Buffer.concat([Buffer.from(header), command, environment, directory]));
   }
 
@@ -105,6 +115,11 @@ export class ProcessLauncher {
 
   /** Kills the command's process group; its exit is not reported. */
   kill(id: number): void {
+    const queued = this.waiting.findIndex((request) => request.id === id);
+    if (queued >= 0) {
+      this.waiting.splice(queued, 1);
+      return;
+    }
     const child = this.direct.get(id);
     if (child) {
       this.direct.delete(id);
@@ -122,11 +137,13 @@ export class ProcessLauncher {
     this.launcher = undefined;
     for (const child of this.direct.values()) killGroup(child.pid);
     this.direct.clear();
+    this.waiting.length = 0;
   }
 
   private startLauncher(): ChildProcess {
     const program = this.program!;
-    const child = spawn(program.command, program.args, { cwd: this.init.directory, stdio: ["pipe", this.init.stdout, "inherit", "pipe"] });
+    const args = this.init.coresMax === undefined ? program.args : [...program.args, String(this.init.coresMax)];
+    const child = spawn(program.command, args, { cwd: this.init.directory, stdio: ["pipe", this.init.stdout, "inherit", "pipe"] });
     this.launcher = child;
     child.stdin!.on("error", () => {}); // the launcher died: handled on exit
     const answers = child.stdio[3] as Readable;
@@ -138,7 +155,7 @@ export class ProcessLauncher {
       this.launcher = undefined;
       const pending = [...this.running.values()];
       this.running.clear();
-      for (const request of pending) this.spawnDirect(request);
+      for (const request of pending) this.submitDirect(request);
     });
     child.on("exit", () => {
       if (this.launcher === child) this.launcher = undefined;
@@ -172,7 +189,23 @@ export class ProcessLauncher {
     this.init.exited(id, exit);
   }
 
-  private spawnDirect(request: CommandRequest): void {
+  private submitDirect(request: CommandRequest): void {
+    this.waiting.push(request);
+    this.startWaiting();
+  }
+
+  /** Spawns waiting requests, in order, while their cores are free (as the launchers do). */
+  private startWaiting(): void {
+    const coresMax = this.init.coresMax;
+    while (this.waiting.length > 0) {
+      const cores = coresMax === undefined ? 0 : Math.min(Math.max(this.waiting[0]!.cores ?? 1, 1), coresMax);
+      if (coresMax !== undefined && this.directCores > 0 && this.directCores + cores > coresMax) return;
+      this.directCores += cores;
+      this.spawnDirect(this.waiting.shift()!, cores);
+    }
+  }
+
+  private spawnDirect(request: CommandRequest, cores: number): void {
     const child = spawn("/bin/sh", ["-c", request.command], {
       cwd: request.directory ?? this.init.directory,
       env: { ...process.env, ...request.environment },
@@ -184,6 +217,8 @@ export class ProcessLauncher {
     const done = (exit: CommandExit) => {
       if (reported) return;
       reported = true;
+      this.directCores -= cores;
+      this.startWaiting();
       if (this.direct.get(request.id) !== child) return; // killed
       this.direct.delete(request.id);
       this.init.exited(request.id, exit);

@@ -9,6 +9,7 @@
 import { execFile } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import type { Clock, Timer } from "@skein/core";
 import type { BackEnd } from "../run/execute.ts";
 import type { Executor, ExecutorListener, TaskRequest } from "./executor.ts";
 import { exitOutcome } from "./local-executor.ts";
@@ -35,18 +36,19 @@ interface Job {
 class SlurmExecutor implements Executor {
   readonly info = { id: "slurm", capacity: { cores: slurmCoresQueuedMax, memoryMb: Number.MAX_SAFE_INTEGER, diskMb: Number.MAX_SAFE_INTEGER, gpus: 1_000 }, runsLocalRules: false, runsRemoteRules: true, fastAbort: false };
   private readonly jobs = new Map<number, Job>();
-  private readonly timer: NodeJS.Timeout;
+  private readonly timer: Timer;
   private polling = false;
   private readonly scratch: string;
 
   constructor(
     private readonly directory: string,
     private readonly listener: ExecutorListener,
+    clock: Clock,
     pollMs: number,
   ) {
     this.scratch = join(directory, ".skein-slurm");
     mkdirSync(this.scratch, { recursive: true });
-    this.timer = setInterval(() => void this.poll(), pollMs);
+    this.timer = clock.setPeriodic(pollMs, () => void this.poll());
   }
 
   start(request: TaskRequest): void {
@@ -103,12 +105,12 @@ class SlurmExecutor implements Executor {
   }
 
   async close(): Promise<void> {
-    clearInterval(this.timer);
+    this.timer.cancel();
     for (const task of [...this.jobs.keys()]) this.abort(task);
   }
 }
 
-export const slurmBackEnd: BackEnd = async ({ loaded, init, listener }) => {
-  listener.joined(new SlurmExecutor(loaded.directory, listener, init.slurmPollMs ?? 1_000));
+export const slurmBackEnd: BackEnd = async ({ loaded, init, listener, clock }) => {
+  listener.joined(new SlurmExecutor(loaded.directory, listener, clock, init.slurmPollMs ?? 1_000));
   return { close: async () => undefined };
 };

@@ -4,14 +4,17 @@
  * the files this workflow created), then the log itself. Sources and files the workflow never
  * touched stay.
  */
-import { rmSync } from "node:fs";
+import { lstatSync, rmSync } from "node:fs";
 import { resolve } from "node:path";
 import type { Workflow } from "../workflow.ts";
 import type { LogSummary } from "../log/transaction-log.ts";
 
 export function removeTargets(workflow: Workflow, rule: number, directory: string): void {
   for (const target of workflow.rules[rule]!.targets) {
-    rmSync(resolve(directory, target.path), { recursive: true, force: true });
+    const path = resolve(directory, target.path);
+    // Most targets do not exist yet: ask without an exception (rmSync's force swallows an
+    // ENOENT error whose creation costs far more than the lstat itself).
+    if (lstatSync(path, { throwIfNoEntry: false })) rmSync(path, { recursive: true, force: true });
   }
 }
 

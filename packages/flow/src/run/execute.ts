@@ -5,6 +5,7 @@
  * JSON object), failures are explained on standard error, and a terminal gets a progress bar.
  */
 import { resolve } from "node:path";
+import type { Clock } from "@skein/core";
 import type { Executor, ExecutorListener } from "../executors/executor.ts";
 import { LocalExecutor } from "../executors/local-executor.ts";
 import type { LogFile } from "../log/log-file.ts";
@@ -16,7 +17,7 @@ import { removeTargets } from "./clean.ts";
 import { Driver } from "./driver.ts";
 import { progressLine } from "./progress.ts";
 import type { Loaded } from "./run-flow.ts";
-import type { Output, RunInit } from "./run-options.ts";
+import type { Output, RunComponents, RunInit } from "./run-options.ts";
 
 export interface ExecuteResult {
   readonly ok: boolean;
@@ -33,6 +34,7 @@ export interface BackEndContext {
   readonly init: RunInit;
   readonly listener: ExecutorListener;
   readonly output: Output;
+  readonly clock: Clock;
   readonly local: LocalMachine;
   readonly runNested: (rule: Rule) => Promise<TaskOutcome>;
 }
@@ -41,6 +43,9 @@ export interface LocalMachine {
   readonly cores: number;
   readonly memoryMb: number;
 }
+
+/** How often a terminal's progress bar is redrawn. */
+const progressIntervalMs = 200;
 
 const backEnds = new Map<string, () => Promise<BackEnd>>([
   ["workers", async () => (await import("../workers/worker-back-end.ts")).workersBackEnd],
@@ -55,24 +60,27 @@ function localExecutor(context: BackEndContext, runsRemoteRules: boolean): Execu
     runsLocalRules: true,
     runsRemoteRules,
     fastAbort: false,
+    // One more round of tasks waits in the launcher, started the moment a core frees up.
+    pipelineCores: local.cores,
   };
   const outputFd = context.init.json ? 2 : 1;
   return new LocalExecutor({ info, directory: context.loaded.directory, outputFd, runNested: context.runNested }, context.listener);
 }
 
-function nestedRunner(loaded: Loaded, init: RunInit, output: Output): (rule: Rule) => Promise<TaskOutcome> {
+function nestedRunner(loaded: Loaded, init: RunInit, components: RunComponents): (rule: Rule) => Promise<TaskOutcome> {
   return async (rule) => {
     const { runFlow } = await import("./run-flow.ts");
     const nested = rule.nested!;
     const code = await runFlow(
       { file: resolve(loaded.directory, nested.file), directory: resolve(loaded.directory, nested.directory ?? "."), jobs: init.jobs, progress: false, json: init.json, retryCount: init.retryCount },
-      output,
+      components,
     );
     return code === 0 ? { ok: true } : { ok: false, reason: `nested workflow ${nested.file} failed` };
   };
 }
 
-export async function execute(loaded: Loaded, complete: Set<number>, log: LogFile, init: RunInit, output: Output, local: LocalMachine): Promise<ExecuteResult> {
+export async function execute(loaded: Loaded, complete: Set<number>, log: LogFile, init: RunInit, components: Required<RunComponents>, local: LocalMachine): Promise<ExecuteResult> {
+  const { clock, output } = components;
   const rules = loaded.plan.workflow.rules;
   const target = init.target ?? "local";
   const scheduler = new Scheduler(
@@ -83,7 +91,7 @@ export async function execute(loaded: Loaded, complete: Set<number>, log: LogFil
       fastAbortMultiplier: target === "workers" && init.fastAbortMultiplier !== 0 ? (init.fastAbortMultiplier ?? 3) : undefined,
       executorsMayJoin: target === "workers",
     },
-    { random: Math.random, isDone: (rule) => complete.has(rule) },
+    { random: components.random, isDone: (rule) => complete.has(rule) },
   );
   const progress = init.progress ?? (process.stderr.isTTY === true && !init.json);
   let ran = 0;
@@ -94,7 +102,7 @@ export async function execute(loaded: Loaded, complete: Set<number>, log: LogFil
       if (action.state === "running" || action.state === "done" || action.state === "failed" || action.state === "retrying") {
         let hash = hashes.get(action.rule);
         if (hash === undefined) hashes.set(action.rule, (hash = ruleHash(rule)));
-        log.append(logLine(Date.now(), action.rule, action.state, action.attempt, hash));
+        log.append(logLine(clock.epochMs(), action.rule, action.state, action.attempt, hash));
       }
       if (action.state === "done") ran++;
       if (init.json) {
@@ -106,8 +114,8 @@ export async function execute(loaded: Loaded, complete: Set<number>, log: LogFil
     },
     commit: () => log.write(),
     beforeStart: (rule) => removeTargets(loaded.plan.workflow, rule, loaded.directory),
-  });
-  const context: BackEndContext = { loaded, init, listener: driver, output, local, runNested: nestedRunner(loaded, init, output) };
+  }, clock);
+  const context: BackEndContext = { loaded, init, listener: driver, output, clock, local, runNested: nestedRunner(loaded, init, components) };
   const executors: Executor[] = [];
   const listener: ExecutorListener = {
     joined: (executor) => {
@@ -121,15 +129,17 @@ export async function execute(loaded: Loaded, complete: Set<number>, log: LogFil
   listener.joined(localExecutor({ ...context, listener }, target === "local"));
   const interrupt = () => driver.stop("interrupted");
   process.once("SIGINT", interrupt);
-  const timer = progress ? setInterval(() => output.err(`\r${progressLine({ counts: scheduler.counts(), workers: scheduler.executorCount - 1, elapsedMs: driver.nowMs() }, process.stderr.columns ?? 100)}`), 200) : undefined;
+  const showProgress = () => output.err(`\r${progressLine({ counts: scheduler.counts(), workers: scheduler.executorCount - 1, elapsedMs: driver.nowMs() }, process.stderr.columns ?? 100)}`);
+  const timer = progress ? clock.setPeriodic(progressIntervalMs, showProgress) : undefined;
   try {
     const result = await driver.start();
     return { ...result, ran, stateOf: (rule) => scheduler.stateOf(rule) };
   } finally {
     process.removeListener("SIGINT", interrupt);
     if (timer) {
-      clearInterval(timer);
-      output.err(`\r${progressLine({ counts: scheduler.counts(), workers: scheduler.executorCount - 1, elapsedMs: driver.nowMs() }, process.stderr.columns ?? 100)}\n`);
+      timer.cancel();
+      showProgress();
+      output.err("\n");
     }
     for (const executor of executors) await executor.close();
     await backEnd?.close();

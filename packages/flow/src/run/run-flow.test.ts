@@ -3,6 +3,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSy
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, test } from "node:test";
+import { realClock } from "@skein/net";
 import { runFlow } from "./run-flow.ts";
 import type { Output, RunInit } from "./run-options.ts";
 
@@ -22,7 +23,7 @@ async function run(root: string, init: Partial<RunInit> = {}): Promise<{ code: n
   let out = "";
   let err = "";
   const output: Output = { out: (t) => (out += t), err: (t) => (err += t) };
-  const code = await runFlow({ file: join(root, "w.mf"), jobs: 2, progress: false, environment: {}, ...init }, output);
+  const code = await runFlow({ file: join(root, "w.mf"), jobs: 2, progress: false, environment: {}, ...init }, { clock: realClock(), random: Math.random, output });
   return { code, out, err };
 }
 
@@ -120,4 +121,21 @@ test("run: the JSON form runs like the Makeflow form", async () => {
   });
   assert.equal((await run(root)).code, 0);
   assert.equal(readFileSync(join(root, "copy"), "utf8"), "json\n");
+});
+
+test("run: -j 2 never runs more than two cores' worth at once, though the next tasks wait queued", async () => {
+  // Each rule logs its start and end; a CORES=2 rule must run alone.
+  const step = (name: string) => `${name}:\n\techo +${name} >> events; sleep 0.1; echo -${name} >> events; touch ${name}\n`;
+  const text = ["p1", "p2", "p3", "p4", "p5"].map(step).join("") + `CATEGORY=wide\nCORES=2\n${step("w")}`;
+  const root = workspace({ "w.mf": text });
+  const result = await run(root, { jobs: 2 });
+  assert.equal(result.code, 0, result.err);
+  let running = 0;
+  let most = 0;
+  for (const event of readFileSync(join(root, "events"), "utf8").trim().split("\n")) {
+    running += event.startsWith("+") ? 1 : -1;
+    most = Math.max(most, running);
+    if (event === "+w") assert.equal(running, 1, "the two-core rule runs alone");
+  }
+  assert.equal(most, 2);
 });

@@ -16,7 +16,7 @@ import type { RuleState } from "../schedule/types.ts";
 import { clean } from "./clean.ts";
 import { toDot } from "./dot.ts";
 import { execute } from "./execute.ts";
-import type { Output, RunInit } from "./run-options.ts";
+import type { Output, RunComponents, RunInit } from "./run-options.ts";
 
 export const standardOutput: Output = {
   out: (text) => process.stdout.write(text),
@@ -61,7 +61,8 @@ function stateFromLog(complete: Set<number>, summary: LogSummary): (rule: number
   return (rule) => (complete.has(rule) ? "done" : summary.interrupted.has(rule) ? "failed" : "waiting");
 }
 
-export async function runFlow(init: RunInit, output: Output = standardOutput): Promise<number> {
+export async function runFlow(init: RunInit, components: RunComponents): Promise<number> {
+  const output = components.output ?? standardOutput;
   let loaded: Loaded;
   try {
     if (!existsSync(init.file)) throw new Error(`${init.file}: no such workflow file`);
@@ -91,7 +92,7 @@ export async function runFlow(init: RunInit, output: Output = standardOutput): P
   }
   const log = new LogFile(loaded.logPath);
   try {
-    const result = await execute(loaded, complete, log, init, output, { cores: init.jobs ?? availableParallelism(), memoryMb: Math.floor(totalmem() / 1048576) });
+    const result = await execute(loaded, complete, log, init, { ...components, output }, { cores: init.jobs ?? availableParallelism(), memoryMb: Math.floor(totalmem() / 1048576) });
     if (init.dotFile) writeFileSync(init.dotFile, toDot(loaded.plan, result.stateOf));
     if (result.ok) output.err(`skein flow: done, ${result.ran} rules ran\n`);
     else output.err(`skein flow: stopped: ${result.reason}\n`);

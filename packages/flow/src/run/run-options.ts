@@ -1,3 +1,5 @@
+import type { Clock } from "@skein/core";
+
 /** Options of one flow run, as the CLI (or a test) gives them. */
 export interface RunInit {
   /** The workflow file (Makeflow text, or JSON when it ends in .json/.jx). */
@@ -26,8 +28,22 @@ export interface RunInit {
   readonly environment?: Readonly<Record<string, string | undefined>>;
   /** Called with the listening port once workers can connect (-T workers). */
   readonly onListening?: (port: number) => void;
-  /** Seconds between Slurm queue polls (default 1). */
+  /** Milliseconds between Slurm queue polls (default 1 000). */
   readonly slurmPollMs?: number;
+  /** Milliseconds between heartbeats on each worker connection, both ways (-T workers; default 1 000). */
+  readonly heartbeatMs?: number;
+  /** A worker (or, on its side, the master) silent this long is lost (-T workers; default 5 000). */
+  readonly workerTimeoutMs?: number;
+}
+
+/** What a run needs from its surroundings: the CLI passes the real ones, tests may pass others. */
+export interface RunComponents {
+  /** Time and timers (`realClock()` from @skein/net outside a simulation). */
+  readonly clock: Clock;
+  /** Uniform in [0, 1): the jitter of retry delays. */
+  readonly random: () => number;
+  /** Where reports go (default: standard output and standard error). */
+  readonly output?: Output;
 }
 
 export interface Output {

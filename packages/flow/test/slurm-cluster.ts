@@ -1,6 +1,6 @@
-// skein-io-adapter: test support that starts real Slurm daemons.
-// A single-node Slurm cluster for tests: munged, slurmctld and slurmd from Debian's slurm-wlm,
-// configured in a temporary directory and started as root; stop() tears everything down.
+// Test support, outside src: it starts real daemons and waits on the wall clock. A single-node
+// Slurm cluster for tests: munged, slurmctld and slurmd from Debian's slurm-wlm, configured in
+// a temporary directory and started as root; stop() tears everything down.
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { hostname, tmpdir } from "node:os";
