@@ -16,6 +16,8 @@ export interface NodeProcessInit {
   readonly dataDir: string;
   /** Record every nondeterministic input into this directory. */
   readonly recordDir?: string;
+  /** When recording: checkpoint the services' state this often (default 1 s; 0 = never). */
+  readonly checkpointEveryMs?: number;
   /** Stop after this long (default: until a signal). */
   readonly durationMs?: number;
   readonly secret?: string;
@@ -40,6 +42,7 @@ export async function runNodeProcess(init: NodeProcessInit): Promise<number> {
     dataDir: init.dataDir,
     secret: init.secret,
     recorder,
+    checkpointEveryMs: init.checkpointEveryMs,
     onLog: (line) => {
       if (line.level !== "debug" || init.verbose) process.stdout.write(`${formatLogLine(line)}\n`);
     },

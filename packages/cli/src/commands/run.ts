@@ -25,6 +25,8 @@ decides the node ids and services; the same code runs in the simulator.
   --seed N               passed to the scenario's cluster() (default 1)
   --data DIR             durable storage, one subdirectory per node (default .skein/run/<scenario>)
   --record DIR           record every node's nondeterministic inputs for \`skein replay\`
+  --checkpoint-every D   with --record: checkpoint the state of services that can serialise it
+                         at the first quiescent moment every D (default 1s; 0 = never)
   --duration D           stop after D (e.g. 10s; default: run until stopped)
   --restart-after D      with --local: restart a node that dies, after D (a supervisor)
   -v, --verbose          print debug log lines too
@@ -41,6 +43,7 @@ const flags = {
   seed: { type: "string" },
   data: { type: "string" },
   record: { type: "string" },
+  "checkpoint-every": { type: "string" },
   duration: { type: "string" },
   "restart-after": { type: "string" },
   verbose: { type: "boolean", short: "v" },
@@ -88,6 +91,7 @@ async function runLocal(file: string, v: Values): Promise<number> {
   const bin = new URL("../../bin/skein.js", import.meta.url).pathname;
   const common = ["--nodes", String(nodes), "--seed", String(seed), "--data", dataDir, "--peers", peers];
   if (v.record) common.push("--record", resolve(v.record));
+  if (v["checkpoint-every"] !== undefined) common.push("--checkpoint-every", v["checkpoint-every"]);
   if (v.verbose) common.push("--verbose");
   for (const [i, id] of ids.entries()) console.log(`node ${id} at 127.0.0.1:${ports[i]}`);
   const env = { ...process.env, [CLUSTER_SECRET_ENV]: process.env[CLUSTER_SECRET_ENV] || randomBytes(16).toString("hex") };
@@ -126,6 +130,7 @@ async function runNode(file: string, v: Values): Promise<number> {
     peers,
     dataDir: join(resolve(v.data ?? join(".skein", "run", scenario.name)), id),
     recordDir: v.record ? resolve(v.record) : undefined,
+    checkpointEveryMs: v["checkpoint-every"] === undefined ? undefined : parseDurationMs(v["checkpoint-every"], "--checkpoint-every"),
     durationMs: v.duration === undefined ? undefined : parseDurationMs(v.duration, "--duration"),
     verbose: v.verbose,
   });
