@@ -4,7 +4,6 @@
  * each state change goes to the transaction log (and, with --json, to standard output as one
  * JSON object), failures are explained on standard error, and a terminal gets a progress bar.
  */
-import { resolve } from "node:path";
 import type { Clock } from "@skein/core";
 import type { Executor, ExecutorListener } from "../executors/executor.ts";
 import { LocalExecutor } from "../executors/local-executor.ts";
@@ -17,7 +16,7 @@ import { removeTargets } from "./clean.ts";
 import { Driver } from "./driver.ts";
 import { progressLine } from "./progress.ts";
 import type { Loaded } from "./run-flow.ts";
-import type { Output, RunComponents, RunInit } from "./run-options.ts";
+import { nestedRunInit, type Output, type RunComponents, type RunInit } from "./run-options.ts";
 
 export interface ExecuteResult {
   readonly ok: boolean;
@@ -71,12 +70,14 @@ function nestedRunner(loaded: Loaded, init: RunInit, components: RunComponents):
   return async (rule) => {
     const { runFlow } = await import("./run-flow.ts");
     const nested = rule.nested!;
-    const code = await runFlow(
-      { file: resolve(loaded.directory, nested.file), directory: resolve(loaded.directory, nested.directory ?? "."), jobs: init.jobs, progress: false, json: init.json, retryCount: init.retryCount },
-      components,
-    );
+    const code = await runFlow(nestedRunInit(loaded.directory, nested, init), components);
     return code === 0 ? { ok: true } : { ok: false, reason: `nested workflow ${nested.file} failed` };
   };
+}
+
+/** A failed command's output, each line under a bar so it stands apart from Skein's own lines. */
+function indentOutput(text: string): string {
+  return `${text.replace(/\n$/, "").split("\n").map((line) => `  | ${line}`).join("\n")}\n`;
 }
 
 export async function execute(loaded: Loaded, complete: Set<number>, log: LogFile, init: RunInit, components: Required<RunComponents>, local: LocalMachine): Promise<ExecuteResult> {
@@ -96,6 +97,8 @@ export async function execute(loaded: Loaded, complete: Set<number>, log: LogFil
   const progress = init.progress ?? (process.stderr.isTTY === true && !init.json);
   let ran = 0;
   const hashes = new Map<number, string>();
+  // The captured output of the task being reported failed, printed under its failure line.
+  let failedOutput: string | undefined;
   const driver = new Driver(scheduler, loaded.plan.workflow, {
     state(action, nowMs) {
       const rule = rules[action.rule]!;
@@ -110,7 +113,11 @@ export async function execute(loaded: Loaded, complete: Set<number>, log: LogFil
         const event = { timeMs: Math.round(nowMs), rule: action.rule, target: rule.targets[0]!.path, state, attempt, executorId, reason, durationMs };
         output.out(`${JSON.stringify(event)}\n`);
       }
-      if (action.reason && action.reason !== "retry") output.err(`skein flow: ${rule.targets[0]!.path}: ${action.state}: ${action.reason}\n`);
+      if (action.reason && action.reason !== "retry") {
+        output.err(`skein flow: ${rule.targets[0]!.path}: ${action.state}: ${action.reason}\n`);
+        if (failedOutput !== undefined) output.err(indentOutput(failedOutput));
+        failedOutput = undefined;
+      }
     },
     commit: () => log.write(),
     beforeStart: (rule) => removeTargets(loaded.plan.workflow, rule, loaded.directory),
@@ -123,7 +130,12 @@ export async function execute(loaded: Loaded, complete: Set<number>, log: LogFil
       driver.joined(executor);
     },
     left: (executorId, reason) => driver.left(executorId, reason),
-    finished: (task, outcome) => driver.finished(task, outcome),
+    finished: (task, outcome) => {
+      // The scheduler reports this task's rule failed (or retrying) synchronously, first.
+      failedOutput = outcome.ok ? undefined : outcome.output;
+      driver.finished(task, outcome);
+      failedOutput = undefined;
+    },
   };
   const backEnd = target === "local" ? undefined : await (await backEnds.get(target)!())({ ...context, listener });
   listener.joined(localExecutor({ ...context, listener }, target === "local"));

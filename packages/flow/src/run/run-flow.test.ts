@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { join, relative } from "node:path";
 import { after, test } from "node:test";
 import { realClock } from "@skein/net";
 import { runFlow } from "./run-flow.ts";
@@ -106,6 +106,35 @@ test("run: a nested MAKEFLOW rule runs the child workflow in its directory", asy
   const result = await run(root);
   assert.equal(result.code, 0, result.err);
   assert.equal(readFileSync(join(root, "sub", "result"), "utf8"), "nested\n");
+});
+
+/** Every file under `root`, relative, sorted. */
+function tree(root: string): string[] {
+  return (readdirSync(root, { recursive: true, withFileTypes: true }) as Array<{ name: string; parentPath?: string; path?: string; isFile(): boolean }>)
+    .filter((entry) => entry.isFile())
+    .map((entry) => relative(root, join(entry.parentPath ?? entry.path!, entry.name)))
+    .sort();
+}
+
+test("run: --clean descends into nested workflows (two levels) and removes only what the tree made", async () => {
+  // The parent makes the child workflow's file; the child nests a grandchild that was there before.
+  const root = workspace({
+    "w.mf": "sub/child.mf: child.template\n\tcp child.template sub/child.mf\nsub/result: sub/child.mf\n\tMAKEFLOW sub/child.mf sub\ntop: sub/result\n\tcp sub/result top\n",
+    "child.template": "part:\n\techo nested > part\ninner/deep: inner/grand.mf\n\tMAKEFLOW inner/grand.mf inner\nresult: part inner/deep\n\tcat part inner/deep > result\n",
+  });
+  mkdirSync(join(root, "sub", "inner"), { recursive: true });
+  writeFileSync(join(root, "sub", "keep"), "was here\n");
+  writeFileSync(join(root, "sub", "inner", "grand.mf"), "deep:\n\techo grand > deep\n");
+  writeFileSync(join(root, "sub", "inner", "old"), "was here too\n");
+  const before = tree(root);
+  const result = await run(root);
+  assert.equal(result.code, 0, result.err);
+  assert.equal(readFileSync(join(root, "top"), "utf8"), "nested\ngrand\n");
+  assert.ok(tree(root).includes("sub/inner/deep") && tree(root).includes("sub/inner/grand.mf.skeinlog"));
+  const cleaned = await run(root, { clean: true });
+  assert.equal(cleaned.code, 0, cleaned.err);
+  assert.deepEqual(tree(root), before);
+  assert.match(cleaned.err, /removed 5 files/);
 });
 
 test("run: a workflow error prints file:line:column and exits non-zero", async () => {

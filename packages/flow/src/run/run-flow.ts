@@ -13,10 +13,10 @@ import { LogFile, readLogText } from "../log/log-file.ts";
 import { type LogSummary, readLog } from "../log/transaction-log.ts";
 import { type Plan, plan } from "../plan/plan.ts";
 import type { RuleState } from "../schedule/types.ts";
-import { clean } from "./clean.ts";
+import { type Cleanable, cleanTree, type NestedLoader } from "./clean.ts";
 import { toDot } from "./dot.ts";
 import { execute } from "./execute.ts";
-import type { Output, RunComponents, RunInit } from "./run-options.ts";
+import { nestedRunInit, type Output, type RunComponents, type RunInit } from "./run-options.ts";
 
 export const standardOutput: Output = {
   out: (text) => process.stdout.write(text),
@@ -39,6 +39,20 @@ export function loadWorkflow(init: RunInit): Loaded {
   const planned = plan(workflow, { exists: (path) => existsSync(resolve(directory, path)) });
   const logPath = `${file}.skeinlog`;
   return { plan: planned, directory, logPath, summary: readLog(readLogText(logPath), workflow.rules) };
+}
+
+/**
+ * Reads a nested workflow and its log for `--clean`, with the options its run had. Not planned:
+ * cleaning needs no check that its sources exist.
+ */
+function nestedForClean(init: RunInit): NestedLoader {
+  return (parent, nested) => {
+    const nestedInit = nestedRunInit(parent.directory, nested, init);
+    if (!existsSync(nestedInit.file)) return undefined;
+    const workflow = parseWorkflow(readFileSync(nestedInit.file, "utf8"), { file: nestedInit.file, environment: nestedInit.environment ?? process.env });
+    const logPath = `${nestedInit.file}.skeinlog`;
+    return { workflow, summary: readLog(readLogText(logPath), workflow.rules), directory: nestedInit.directory!, logPath };
+  };
 }
 
 /**
@@ -72,7 +86,14 @@ export async function runFlow(init: RunInit, components: RunComponents): Promise
     return 1;
   }
   if (init.clean) {
-    const removed = clean(loaded.plan.workflow, loaded.summary, loaded.directory, loaded.logPath);
+    const top: Cleanable = { workflow: loaded.plan.workflow, summary: loaded.summary, directory: loaded.directory, logPath: loaded.logPath };
+    let removed: string[];
+    try {
+      removed = cleanTree(top, nestedForClean(init));
+    } catch (error) {
+      output.err(`skein flow: --clean: ${error instanceof WorkflowError ? error.message : (error as Error).message}\n`);
+      return 1;
+    }
     output.err(`skein flow: removed ${removed.length} files and the log\n`);
     return 0;
   }

@@ -1,4 +1,6 @@
+import { resolve } from "node:path";
 import type { Clock } from "@skein/core";
+import type { NestedWorkflow } from "../workflow.ts";
 
 /** Options of one flow run, as the CLI (or a test) gives them. */
 export interface RunInit {
@@ -44,6 +46,22 @@ export interface RunComponents {
   readonly random: () => number;
   /** Where reports go (default: standard output and standard error). */
   readonly output?: Output;
+}
+
+/**
+ * The options a nested workflow rule (`MAKEFLOW file [dir]`) runs with: its file and directory
+ * relative to the parent's directory, the parent's concurrency, retries and output format.
+ * `--clean` reads the nested workflow with the same options, so it finds what the run made.
+ */
+export function nestedRunInit(parentDirectory: string, nested: NestedWorkflow, parent: RunInit): RunInit {
+  return {
+    file: resolve(parentDirectory, nested.file),
+    directory: resolve(parentDirectory, nested.directory ?? "."),
+    jobs: parent.jobs,
+    progress: false,
+    json: parent.json,
+    retryCount: parent.retryCount,
+  };
 }
 
 export interface Output {

@@ -160,8 +160,9 @@ export class WorkerConnection implements Executor {
       }
     }
     const missing = Array.isArray(header.missing) ? header.missing.map(String) : [];
-    if (header.exitCode !== 0) this.listener.finished(task, { ok: false, reason: header.signal ? `killed by ${String(header.signal)}` : `exit code ${String(header.exitCode)}` });
-    else if (missing.length) this.listener.finished(task, { ok: false, reason: `the command succeeded but did not create ${missing.join(", ")}` });
+    const output = typeof header.output === "string" ? { output: header.output } : {};
+    if (header.exitCode !== 0) this.listener.finished(task, { ok: false, reason: header.signal ? `killed by ${String(header.signal)}` : `exit code ${String(header.exitCode)}`, ...output });
+    else if (missing.length) this.listener.finished(task, { ok: false, reason: `the command succeeded but did not create ${missing.join(", ")}`, ...output });
     else this.listener.finished(task, { ok: true });
   }
 

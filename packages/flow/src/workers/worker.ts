@@ -8,13 +8,16 @@
  * child per task); the master may send more tasks than the worker has cores (its pipeline
  * window), and they wait here in order until cores free up. Frames written in one turn of the
  * event loop leave in one write. Both sides send heartbeats at the period the master's welcome
- * names; a master silent for its worker timeout is taken as gone, like a closed connection.
+ * names; a master silent for its worker timeout is taken as gone, like a closed connection. A
+ * task's stdout and stderr go to a file beside its sandbox (`output/<sandbox>`); a failing
+ * task's result carries the end of it back to the master.
  */
 import { appendFileSync, copyFileSync, linkSync, mkdirSync, renameSync, rmSync } from "node:fs";
 import { mkdir, rm } from "node:fs/promises";
 import { connect, type Socket } from "node:net";
-import { dirname, join } from "node:path";
+import { basename, dirname, join } from "node:path";
 import type { Clock, Timer } from "@skein/core";
+import { capturingCommand, outputTail } from "../executors/command-output.ts";
 import { ProcessLauncher } from "../executors/process-launcher.ts";
 import { passwordProof } from "./auth.ts";
 import { encodeFrame, type Frame, FrameDecoder } from "./frames.ts";
@@ -62,7 +65,9 @@ export function startWorker(init: WorkerInit, components: WorkerComponents): Wor
   const { clock } = components;
   const cache = join(init.workDirectory, "cache");
   const sandboxes = join(init.workDirectory, "sandbox");
+  const outputs = join(init.workDirectory, "output");
   mkdirSync(cache, { recursive: true });
+  mkdirSync(outputs, { recursive: true });
   mkdirSync(sandboxes, { recursive: true });
   const cores = init.cores ?? 1;
   const running = new Map<number, TaskHeader>();
@@ -206,7 +211,8 @@ export function startWorker(init: WorkerInit, components: WorkerComponents): Wor
       }
     }
     running.set(task.task, task);
-    launcher.run({ id: task.task, command: task.command, environment: task.environment, directory: sandbox });
+    const command = capturingCommand(task.command, join(outputs, basename(sandbox)));
+    launcher.run({ id: task.task, command, environment: task.environment, directory: sandbox });
   };
 
   const finished = (id: number, exitCode: number | null, signal: string | null) => {
@@ -217,7 +223,8 @@ export function startWorker(init: WorkerInit, components: WorkerComponents): Wor
     const sandbox = sandboxOf.get(id)!;
     sandboxOf.delete(id);
     const missing = exitCode === 0 ? sendOutputs(sandbox, id, task.outputs, send) : [];
-    send({ type: "result", task: id, exitCode, signal, missing });
+    const output = exitCode !== 0 || missing.length > 0 ? outputTail(join(outputs, basename(sandbox))) : undefined;
+    send({ type: "result", task: id, exitCode, signal, missing, output });
     recycleSandbox(sandbox);
     startWaiting();
   };

@@ -158,3 +158,13 @@ test("workers: fast abort — a task stuck on one worker is aborted and rerun on
   assert.equal(readFileSync(join(root, "slow"), "utf8"), "");
   await Promise.all(workers.map((w) => w.closed));
 });
+
+test("workers: the master prints the end of a failed remote command's output under its failure", async () => {
+  const root = temporary();
+  writeFileSync(join(root, "w.mf"), "out:\n\techo working; echo why-it-failed >&2; exit 2\n");
+  const result = await withWorkers(root, {}, (port) => {
+    startWorker({ host: "127.0.0.1", port, workDirectory: temporary() }, { clock });
+  });
+  assert.equal(result.code, 1);
+  assert.match(result.err, /skein flow: out: failed: exit code 2\n {2}\| working\n {2}\| why-it-failed\n/);
+});
