@@ -29,8 +29,3 @@ export function outputTail(path: string): string | undefined {
     closeSync(fd);
   }
 }
-
-/** A command whose standard output and error go to `path` (as sh runs it; the exit status is the command's). */
-export function capturingCommand(command: string, path: string): string {
-  return `exec >'${path.replace(/'/g, "'\\''")}' 2>&1\n${command}`;
-}

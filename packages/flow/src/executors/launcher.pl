@@ -5,10 +5,11 @@
 # through the master, which can keep its next tasks queued here).
 #
 # Requests on stdin, one header line each, then its bytes:
-#   "R\t<task>\t<command bytes>\t<environment bytes>\t<directory bytes>\t<mode>[\t<cores>]\n" + bytes
+#   "R\t<task>\t<command bytes>\t<environment bytes>\t<directory bytes>\t<mode>[\t<cores>[\t<output bytes>]]\n" + bytes
 #       run a command (mode "argv": NUL-separated words exec'd directly, "sh": /bin/sh -c);
 #       environment is NUL-separated NAME=value; an empty directory means the launcher's own;
-#       cores (default 1) counts against the limit; one needing more than the limit runs alone.
+#       cores (default 1) counts against the limit; one needing more than the limit runs alone;
+#       output, when given, is a file that receives the command's stdout and stderr (truncated).
 #   "K\t<task>\n"   kill the task's process group, or drop it from the queue.
 # Answers on fd 3: "E\t<task>\t<wait status>\n" when a command ends (also after a kill; a
 # task dropped from the queue reports status 9, killed by SIGKILL).
@@ -32,7 +33,7 @@ my %pid_of_task;
 my %cores_of_pid;
 my $cores_max = $ARGV[0] // 0;    # 0: no limit
 my $cores_busy = 0;
-my @waiting;                      # [task, cores, command, environment, directory, mode]
+my @waiting;                      # [task, cores, command, environment, directory, mode, output]
 $SIG{CHLD} = sub { syswrite($wake_write, "x") };
 $SIG{PIPE} = "IGNORE";    # a write to a vanished master fails with EPIPE, handled below
 
@@ -63,15 +64,17 @@ sub handle_requests {
       $buffer = substr($buffer, $newline + 1);
       next;
     }
-    my ($kind, $task, $command_length, $environment_length, $directory_length, $mode, $cores) = @fields;
+    my ($kind, $task, $command_length, $environment_length, $directory_length, $mode, $cores, $output_length) = @fields;
+    $output_length //= 0;
     die "launcher: unknown request '$kind'" unless $kind eq "R";
-    my $body = $command_length + $environment_length + $directory_length;
+    my $body = $command_length + $environment_length + $directory_length + $output_length;
     return $buffer if length($buffer) < $newline + 1 + $body;
     my $command = substr($buffer, $newline + 1, $command_length);
     my $environment = substr($buffer, $newline + 1 + $command_length, $environment_length);
     my $directory = substr($buffer, $newline + 1 + $command_length + $environment_length, $directory_length);
+    my $output = substr($buffer, $newline + 1 + $command_length + $environment_length + $directory_length, $output_length);
     $buffer = substr($buffer, $newline + 1 + $body);
-    submit([$task, $cores // 1, $command, $environment, $directory, $mode]);
+    submit([$task, $cores // 1, $command, $environment, $directory, $mode, $output]);
   }
 }
 
@@ -91,7 +94,7 @@ sub start_waiting {
     my $next = $waiting[0];
     return if $cores_max > 0 && $cores_busy > 0 && $cores_busy + $next->[1] > $cores_max;
     shift @waiting;
-    my $pid = launch($next->[0], $next->[2], $next->[3], $next->[4], $next->[5]);
+    my $pid = launch($next->[0], $next->[2], $next->[3], $next->[4], $next->[5], $next->[6]);
     next unless defined $pid;
     my $cores = $cores_max > 0 ? $next->[1] : 0;
     $cores_of_pid{$pid} = $cores;
@@ -109,7 +112,7 @@ sub kill_task {
 }
 
 sub launch {
-  my ($task, $command, $environment, $directory, $mode) = @_;
+  my ($task, $command, $environment, $directory, $mode, $output) = @_;
   my $pid = fork();
   if (!defined $pid) {
     write_all("E\t$task\t" . (127 << 8) . "\n");
@@ -120,6 +123,10 @@ sub launch {
     $SIG{PIPE} = "DEFAULT";
     setpgrp(0, 0);
     open(STDIN, "<", "/dev/null");
+    if ($output ne "") {
+      open(STDOUT, ">", $output) or POSIX::_exit(126);
+      open(STDERR, ">&", \*STDOUT) or POSIX::_exit(126);
+    }
     close($result);
     for my $pair (split /\0/, $environment) {
       my ($name, $value) = split /=/, $pair, 2;

@@ -22,7 +22,7 @@ const kinds = ["c", "perl", "node"] as const;
 const missing = (kind: (typeof kinds)[number]) => (kind === "node" || launcherProgram(kind) ? undefined : `no ${kind === "c" ? "C compiler" : "perl"} on this machine`);
 
 /** Runs commands through one launcher; resolves with each exit by id. */
-function runAll(kind: (typeof kinds)[number], directory: string, commands: Array<{ command: string; environment?: Record<string, string>; directory?: string }>): Promise<Map<number, CommandExit>> {
+function runAll(kind: (typeof kinds)[number], directory: string, commands: Array<{ command: string; environment?: Record<string, string>; directory?: string; output?: string }>): Promise<Map<number, CommandExit>> {
   return new Promise((resolve) => {
     const exits = new Map<number, CommandExit>();
     const launcher = new ProcessLauncher({
@@ -37,7 +37,7 @@ function runAll(kind: (typeof kinds)[number], directory: string, commands: Array
         }
       },
     });
-    for (const [id, c] of commands.entries()) launcher.run({ id, command: c.command, environment: c.environment ?? {}, directory: c.directory });
+    for (const [id, c] of commands.entries()) launcher.run({ id, command: c.command, environment: c.environment ?? {}, directory: c.directory, output: c.output });
   });
 }
 
@@ -111,6 +111,24 @@ for (const kind of kinds) {
     // a and b start together (in either order), then wide alone, then c and d together.
     assert.deepEqual([order.slice(0, 2).sort(), order[2], order.slice(3).sort()], [["a", "b"], "wide", ["c", "d"]]);
     assert.ok(!order.includes("killed"), "a request killed while waiting never starts");
+  });
+}
+
+for (const kind of kinds) {
+  test(`launcher (${kind}): a request's output file receives stdout and stderr, for simple and shell commands`, { skip: missing(kind) }, async () => {
+    const root = temporary();
+    mkdirSync(join(root, "sub"));
+    writeFileSync(join(root, "old"), "stale text that must be truncated\n");
+    const exits = await runAll(kind, root, [
+      { command: "echo out; echo err >&2; exit 4", output: join(root, "old") },
+      { command: "ls no-such-file-skein", output: join(root, "simple"), directory: join(root, "sub") },
+      { command: "true", output: join(root, "no-such-dir", "x") },
+    ]);
+    assert.equal(exits.get(0)!.code, 4);
+    assert.equal(readFileSync(join(root, "old"), "utf8"), "out\nerr\n");
+    assert.notEqual(exits.get(1)!.code, 0);
+    assert.match(readFileSync(join(root, "simple"), "utf8"), /no-such-file-skein/);
+    assert.equal(exits.get(2)!.code, 126, "an output file that cannot be opened fails the command");
   });
 }
 

@@ -1,4 +1,4 @@
-// skein-io-adapter: starts commands through a small forking process (launcher.pl).
+// skein-io-adapter: starts commands through a small forking process (launcher.c or launcher.pl).
 /**
  * Starts commands for the local executor and for workers. Forking the large Node process costs
  * milliseconds per command; one small launcher process (launcher.c with posix_spawn, or
@@ -12,6 +12,7 @@
  * Without a launcher, commands are spawned from Node with the same guarantees except orphan killing.
  */
 import { type ChildProcess, spawn } from "node:child_process";
+import { closeSync, openSync } from "node:fs";
 import type { Readable } from "node:stream";
 import { type LauncherKind, type LauncherProgram, launcherProgram } from "./launcher-program.ts";
 
@@ -24,6 +25,8 @@ export interface CommandRequest {
   readonly directory?: string;
   /** Cores it takes of `coresMax` (default 1; one needing more than all runs alone). */
   readonly cores?: number;
+  /** A file (absolute path) that receives the command's stdout and stderr, truncated first. */
+  readonly output?: string;
 }
 
 /** A finished command: its exit code, or the signal that ended it. */
@@ -95,8 +98,9 @@ export class ProcessLauncher {
     const command = Buffer.from(argv ? argv.join("\0") : request.command);
     const environment = environmentBytes(request.environment);
     const directory = Buffer.from(request.directory ?? "");
-    const header = `R\t${request.id}\t${command.length}\t${environment.length}\t${directory.length}\t${argv ? "argv" : "sh"}\t${request.cores ?? 1}\n`;
-    this.write(launcher, Buffer.concat([Buffer.from(header), command, environment, directory]));
+    const output = Buffer.from(request.output ?? "");
+    const header = `R\t${request.id}\t${command.length}\t${environment.length}\t${directory.length}\t${argv ? "argv" : "sh"}\t${request.cores ?? 1}\t${output.length}\n`;
+    this.write(launcher, Buffer.concat([Buffer.from(header), command, environment, directory, output]));
   }
 
   /** Requests made in one turn of the event loop reach the launcher in one write. */
@@ -206,12 +210,21 @@ export class ProcessLauncher {
   }
 
   private spawnDirect(request: CommandRequest, cores: number): void {
+    let outputFd: number | undefined;
+    try {
+      if (request.output !== undefined) outputFd = openSync(request.output, "w", 0o644);
+    } catch {
+      this.directCores -= cores;
+      queueMicrotask(() => this.init.exited(request.id, { code: 126, signal: null }));
+      return;
+    }
     const child = spawn("/bin/sh", ["-c", request.command], {
       cwd: request.directory ?? this.init.directory,
       env: { ...process.env, ...request.environment },
-      stdio: ["ignore", this.init.stdout, "inherit"],
+      stdio: outputFd === undefined ? ["ignore", this.init.stdout, "inherit"] : ["ignore", outputFd, outputFd],
       detached: true,
     });
+    if (outputFd !== undefined) closeSync(outputFd);
     this.direct.set(request.id, child);
     let reported = false;
     const done = (exit: CommandExit) => {

@@ -15,9 +15,9 @@
 import { appendFileSync, copyFileSync, linkSync, mkdirSync, renameSync, rmSync } from "node:fs";
 import { mkdir, rm } from "node:fs/promises";
 import { connect, type Socket } from "node:net";
-import { basename, dirname, join } from "node:path";
+import { basename, dirname, join, resolve } from "node:path";
 import type { Clock, Timer } from "@skein/core";
-import { capturingCommand, outputTail } from "../executors/command-output.ts";
+import { outputTail } from "../executors/command-output.ts";
 import { ProcessLauncher } from "../executors/process-launcher.ts";
 import { passwordProof } from "./auth.ts";
 import { encodeFrame, type Frame, FrameDecoder } from "./frames.ts";
@@ -65,7 +65,7 @@ export function startWorker(init: WorkerInit, components: WorkerComponents): Wor
   const { clock } = components;
   const cache = join(init.workDirectory, "cache");
   const sandboxes = join(init.workDirectory, "sandbox");
-  const outputs = join(init.workDirectory, "output");
+  const outputs = resolve(init.workDirectory, "output"); // absolute: the launcher opens it before entering the sandbox
   mkdirSync(cache, { recursive: true });
   mkdirSync(outputs, { recursive: true });
   mkdirSync(sandboxes, { recursive: true });
@@ -211,8 +211,7 @@ export function startWorker(init: WorkerInit, components: WorkerComponents): Wor
       }
     }
     running.set(task.task, task);
-    const command = capturingCommand(task.command, join(outputs, basename(sandbox)));
-    launcher.run({ id: task.task, command, environment: task.environment, directory: sandbox });
+    launcher.run({ id: task.task, command: task.command, environment: task.environment, directory: sandbox, output: join(outputs, basename(sandbox)) });
   };
 
   const finished = (id: number, exitCode: number | null, signal: string | null) => {
