@@ -1,11 +1,12 @@
 // Flow benchmark: `tsx bench/flow.ts` prints one JSON line per case:
 // {name, value, unit, baseline, ratio}. Baselines are GNU make -j2 on the equivalent Makefile,
 // measured in the same run. ratio = value / baseline (below 1 is faster than make).
-import { spawnSync } from "node:child_process";
+import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { parseWorkflow, plan, runFlow, startWorker } from "@skein/flow";
+import { parseWorkflow, plan, runFlow } from "@skein/flow";
+import { realClock } from "@skein/net";
 
 const skein = new URL("../packages/cli/bin/skein.js", import.meta.url).pathname;
 const silent = { out: () => {}, err: () => {} };
@@ -56,16 +57,22 @@ function parsePlan(count: number): void {
   report(`parse+plan ${count} rules`, seconds, "s", null);
 }
 
+/** Tasks/s through two `skein worker` processes on loopback (as users run them), master in-process. */
 async function throughWorkers(count: number): Promise<void> {
   const root = mkdtempSync(join(tmpdir(), "skein-bench-workers-"));
+  const workers: ChildProcess[] = [];
   try {
     writeFileSync(join(root, "w.mf"), independent(count));
     const start = performance.now();
     await runFlow({ file: join(root, "w.mf"), target: "workers", port: 0, progress: false, fastAbortMultiplier: 0, onListening: (port) => {
-      for (let i = 0; i < 2; i++) startWorker({ host: "127.0.0.1", port, cores: 2, workDirectory: join(root, `worker${i}`) });
-    } }, silent);
+      for (let i = 0; i < 2; i++) {
+        const args = [skein, "worker", `127.0.0.1:${port}`, "--cores", "2", "--workdir", join(root, `worker${i}`)];
+        workers.push(spawn(process.execPath, args, { stdio: "ignore" }));
+      }
+    } }, { clock: realClock(), random: Math.random, output: silent });
     report(`tasks/s through 2 local workers (${count} trivial tasks)`, count / ((performance.now() - start) / 1000), "tasks/s", null);
   } finally {
+    for (const worker of workers) worker.kill("SIGKILL");
     rmSync(root, { recursive: true, force: true });
   }
 }

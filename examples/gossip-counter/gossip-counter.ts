@@ -44,12 +44,21 @@ export const gossipCounter = (init: GossipCounterInit) =>
       ctx.send(peer, { type: "gossip", view: Object.fromEntries([...view].sort(([a], [b]) => (a < b ? -1 : 1))) });
     };
     const counter: GossipCounterService = { view, total: () => [...view.values()].reduce((a, b) => a + b, 0) };
+    const arm = () => {
+      ctx.setPeriodic(init.incrementEveryMs ?? 100, increment, { jitterMs: 10 });
+      ctx.setPeriodic(init.gossipEveryMs ?? 50, gossip, { jitterMs: 10 });
+    };
     return {
       ...counter,
       start() {
         view.set(ctx.node, ctx.storage.get<number>("count") ?? 0);
-        ctx.setPeriodic(init.incrementEveryMs ?? 100, increment, { jitterMs: 10 });
-        ctx.setPeriodic(init.gossipEveryMs ?? 50, gossip, { jitterMs: 10 });
+        arm();
+      },
+      // For replay from a checkpoint: the view, and the two timers re-armed in the same order.
+      checkpoint: () => ({ view: [...view] }),
+      restore(state) {
+        for (const [id, count] of (state as { view: Array<[string, number]> }).view) view.set(id, count);
+        arm();
       },
       handlers: {
         gossip: ({ view: incoming }) => merge(incoming),

@@ -37,5 +37,12 @@ export const client = (init: ClientInit) =>
       start() {
         ctx.setPeriodic(init.intervalMs ?? 200, next);
       },
+      checkpoint: () => ({ begun: state.begun, outcomes: [...state.outcomes] }),
+      restore(saved) {
+        const { begun, outcomes } = saved as { begun: number; outcomes: Array<[string, Decision | "failed"]> };
+        state.begun = begun;
+        for (const [tx, outcome] of outcomes) state.outcomes.set(tx, outcome);
+        ctx.setPeriodic(init.intervalMs ?? 200, next);
+      },
     };
   });

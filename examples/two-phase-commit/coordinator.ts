@@ -38,6 +38,14 @@ export const coordinator = (init: CoordinatorInit) =>
       start() {
         for (const key of ctx.storage.keys("decision/")) decided.set(key.slice("decision/".length), ctx.storage.get<Decision>(key)!);
       },
+      // Checkpoints are taken only when no handler runs, so nothing is in progress then.
+      checkpoint() {
+        if (inProgress.size > 0) throw new Error(`${inProgress.size} transactions in progress`);
+        return { decided: [...decided] };
+      },
+      restore(state) {
+        for (const [tx, decision] of (state as { decided: Array<[string, Decision]> }).decided) decided.set(tx, decision);
+      },
       handlers: {
         async begin({ tx }) {
           const known = decided.get(tx);

@@ -49,6 +49,13 @@ export const participant = (init: ParticipantInit) =>
         }
         ctx.setPeriodic(init.inquireEveryMs ?? 250, inquire);
       },
+      // A checkpoint (for replay from the middle of a recorded run) is the set in doubt; restore
+      // re-arms the one timer start arms.
+      checkpoint: () => ({ inDoubt: [...inDoubt] }),
+      restore(state) {
+        for (const tx of (state as { inDoubt: string[] }).inDoubt) inDoubt.add(tx);
+        ctx.setPeriodic(init.inquireEveryMs ?? 250, inquire);
+      },
       handlers: {
         async prepare({ tx }) {
           const decision = ctx.storage.get<Decision>(keys.decision(tx));

@@ -73,6 +73,8 @@ export class ServiceContext implements Context {
   readonly self: Address;
   /** The service instance this context was made for (set once its factory returns). */
   instance: Service | undefined = undefined;
+  /** The newest of this service's armed timers (a list through the timers: see `timer.ts`). */
+  lastTimer: ServiceTimer | undefined = undefined;
   private logger: Logger | undefined = undefined;
 
   constructor(

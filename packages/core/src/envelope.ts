@@ -1,4 +1,5 @@
 import type { Address } from "./address.ts";
+import { MessageError } from "./errors.ts";
 
 /** What an envelope carries. */
 export const EnvelopeKind = {
@@ -32,4 +33,18 @@ export interface Envelope {
 export interface FailureBody {
   readonly name: string;
   readonly message: string;
+}
+
+/** The Failure body for an error a handler threw. */
+export function failureOf(error: unknown): FailureBody {
+  if (error instanceof Error) return { name: error.name, message: error.message };
+  return { name: "Error", message: String(error) };
+}
+
+/** The `type` of an outgoing message; MessageError unless it is an object with a non-empty string `type`. */
+export function checkMessage(message: unknown): string {
+  if (typeof message !== "object" || message === null) throw new MessageError(`a message must be an object, got ${message === null ? "null" : typeof message}`);
+  const type = (message as { type?: unknown }).type;
+  if (typeof type !== "string" || type.length === 0) throw new MessageError(`message field 'type' must be a non-empty string, got ${JSON.stringify(type) ?? "undefined"}`);
+  return type;
 }

@@ -85,6 +85,15 @@ export class CancelledError extends SkeinError {
   override readonly code = "CANCELLED";
 }
 
+/**
+ * A node cannot be checkpointed or resumed from a checkpoint: a service does not implement
+ * `checkpoint`/`restore`, or the checkpoint was taken of other services than the node has.
+ */
+export class CheckpointError extends SkeinError {
+  override readonly name = "CheckpointError";
+  override readonly code = "CHECKPOINT";
+}
+
 /** A broken invariant inside Skein or a service: a bug, never a condition to handle. */
 export class AssertionFailure extends Error {
   override readonly name = "AssertionFailure";

@@ -19,9 +19,11 @@
  * ```
  */
 export type { Address, NodeId, ServiceRef } from "./address.ts";
+export { type Clock, contextClock } from "./clock.ts";
 export { formatAddress, ref } from "./address.ts";
 export type { Deadline, Settled } from "./barrier.ts";
 export { firstSuccess, quorum, settleAll } from "./barrier.ts";
+export type { HostCheckpoint } from "./checkpoint.ts";
 export type { Context, Logger } from "./context.ts";
 export { ServiceContext } from "./context.ts";
 export type { Envelope, FailureBody } from "./envelope.ts";
@@ -31,6 +33,7 @@ export {
   AssertionFailure,
   assert,
   CancelledError,
+  CheckpointError,
   MessageError,
   QuorumError,
   RemoteError,

@@ -1,8 +1,10 @@
 import type { Address, NodeId } from "./address.ts";
 import { formatAddress } from "./address.ts";
+import { armedTimers, captureServices, type HostCheckpoint, restoreServices, servicesWithoutCheckpoint } from "./checkpoint.ts";
 import { ServiceContext } from "./context.ts";
-import { type Envelope, EnvelopeKind, type FailureBody } from "./envelope.ts";
-import { CancelledError, MessageError, RemoteError, TimeoutError, UnreachableError } from "./errors.ts";
+import { checkMessage, type Envelope, EnvelopeKind, type FailureBody, failureOf } from "./envelope.ts";
+import { assert, CancelledError, MessageError, RemoteError, TimeoutError, UnreachableError } from "./errors.ts";
+import { type FactoryList, internFactories, NO_FACTORIES } from "./factory-list.ts";
 import type { Runtime } from "./runtime.ts";
 import type { Service, ServiceFactory } from "./service.ts";
 
@@ -34,11 +36,6 @@ function isThenable(value: unknown): value is PromiseLike<unknown> {
   return typeof value === "object" && value !== null && typeof (value as { then?: unknown }).then === "function";
 }
 
-function failureOf(error: unknown): FailureBody {
-  if (error instanceof Error) return { name: error.name, message: error.message };
-  return { name: "Error", message: String(error) };
-}
-
 /**
  * One node as every runtime hosts it: its services, its calls in flight, its lifecycle.
  * Call/reply matching, timeouts, dispatch and crash semantics live here, once, so that the
@@ -52,11 +49,8 @@ export class NodeHost {
   /** Increases at every crash or stop; contexts of older incarnations are inert. */
   incarnation = 0;
   up = false;
-  /**
-   * Service names and factories, alternating. Never mutated in place, so nodes with the same
-   * services share one array (10⁶ nodes count).
-   */
-  private factories: ReadonlyArray<string | ServiceFactory> = NO_FACTORIES;
+  /** Service names and factories, alternating; shared between nodes (`factory-list.ts`). */
+  private factories: FactoryList = NO_FACTORIES;
   /** The context of the running incarnation's first service (the common case: only one). */
   private first: ServiceContext | undefined = undefined;
   /** The contexts of any further services, in start order. */
@@ -65,6 +59,8 @@ export class NodeHost {
   /** Call ids are `callIdBase × 2¹⁶ + callCount`: both stay small integers, no boxed double. */
   private callIdBase = -1;
   private callCount = 0;
+  /** Async handlers and callbacks of this incarnation that have not settled yet. */
+  private busy = 0;
 
   constructor(
     readonly id: NodeId,
@@ -87,6 +83,52 @@ export class NodeHost {
     return this.find(name)?.instance as S | undefined;
   }
 
+  /** The running services' contexts, in start order. */
+  contexts(): ServiceContext[] {
+    if (this.first === undefined) return [];
+    return this.others === undefined ? [this.first] : [this.first, ...this.others];
+  }
+
+  /**
+   * Up, with no call awaiting its reply and no async handler or callback still running: at a
+   * macrotask boundary, nothing of the node is held in suspended code (see `checkpoint.ts`).
+   */
+  get quiescent(): boolean {
+    return this.up && this.busy === 0 && (this.pending === undefined || this.pending.size === 0);
+  }
+
+  /** Names of running services that do not implement `checkpoint` and `restore`. */
+  servicesWithoutCheckpoint(): string[] {
+    return servicesWithoutCheckpoint(this.contexts());
+  }
+
+  /** The node's part of a checkpoint; only when quiescent. Throws CheckpointError if a service cannot. */
+  checkpoint(): HostCheckpoint {
+    assert(this.quiescent, `node ${this.id} checkpointed while not quiescent`);
+    return { callIdBase: this.callIdBase, callCount: this.callCount, services: captureServices(this.contexts()) };
+  }
+
+  /** Runtime handles of the armed service timers, in the order a checkpoint lists them. */
+  armedTimers(): unknown[] {
+    return armedTimers(this.contexts());
+  }
+
+  /**
+   * Starts the node from a checkpoint instead of from scratch: fresh service instances whose
+   * `restore` (not `start`) brings them to the checkpointed state and re-arms their timers.
+   * Rejects with CheckpointError if the checkpoint does not fit the node's services.
+   */
+  async resume(checkpoint: HostCheckpoint): Promise<void> {
+    assert(!this.up, `node ${this.id} resumed while up`);
+    this.up = true;
+    this.first = this.others = undefined;
+    this.busy = 0;
+    this.callIdBase = checkpoint.callIdBase;
+    this.callCount = checkpoint.callCount;
+    for (let i = 0; i < this.factories.length; i += 2) this.createService(this.factories[i] as string, this.factories[i + 1] as ServiceFactory);
+    await restoreServices(this.contexts(), checkpoint.services);
+  }
+
   private find(name: string): ServiceContext | undefined {
     const first = this.first;
     if (first === undefined || first.serviceName === name) return first;
@@ -101,6 +143,7 @@ export class NodeHost {
     this.up = true;
     this.first = undefined;
     this.others = undefined;
+    this.busy = 0;
     // A new process numbers its calls from a random base, so a late reply meant for an
     // earlier process of this node cannot settle one of this process's calls.
     if (this.callIdBase < 0) this.callIdBase = Math.floor(this.runtime.random(this) * CALL_ID_BASES);
@@ -108,12 +151,17 @@ export class NodeHost {
   }
 
   private startService(name: string, factory: ServiceFactory): void {
+    const service = this.createService(name, factory);
+    if (service.start) this.runCallback(name, () => service.start!());
+  }
+
+  private createService(name: string, factory: ServiceFactory): Service {
     const context = new ServiceContext(this, name, this.incarnation);
     const service = factory(context);
     context.instance = service;
     if (this.first === undefined) this.first = context;
     else this.others = this.others === undefined ? [context] : this.others.concat(context); // exact size
-    if (service.start) this.runCallback(name, () => service.start!());
+    return service;
   }
 
   /** The process died: memory, timers and calls in flight are gone; storage stays. */
@@ -123,6 +171,7 @@ export class NodeHost {
     this.incarnation++;
     this.first = undefined;
     this.others = undefined;
+    this.busy = 0;
     if (this.pending) for (const p of this.pending.values()) this.runtime.clearTimer(this, p.timer);
     this.pending = undefined;
   }
@@ -145,9 +194,17 @@ export class NodeHost {
       const result = callback();
       if (isThenable(result)) {
         this.runtime.asyncStarted();
-        result.then(undefined, (error: unknown) => {
-          if (this.incarnation === incarnation) this.logFailure(serviceName, "callback failed", error);
-        });
+        this.busy++;
+        result.then(
+          () => {
+            if (this.incarnation === incarnation) this.busy--;
+          },
+          (error: unknown) => {
+            if (this.incarnation !== incarnation) return;
+            this.busy--;
+            this.logFailure(serviceName, "callback failed", error);
+          },
+        );
       }
     } catch (error) {
       this.logFailure(serviceName, "callback failed", error);
@@ -254,12 +311,19 @@ export class NodeHost {
       return;
     }
     this.runtime.asyncStarted();
+    this.busy++;
     const incarnation = this.incarnation;
     result.then(
       (value) => {
-        if (this.incarnation === incarnation && kind === EnvelopeKind.Call) this.transmit(EnvelopeKind.Reply, target, source, type, value ?? null, callId);
+        if (this.incarnation !== incarnation) return;
+        this.busy--;
+        if (kind === EnvelopeKind.Call) this.transmit(EnvelopeKind.Reply, target, source, type, value ?? null, callId);
       },
-      (error: unknown) => this.incarnation === incarnation && this.fail(kind, source, target, type, callId, failureOf(error)),
+      (error: unknown) => {
+        if (this.incarnation !== incarnation) return;
+        this.busy--;
+        this.fail(kind, source, target, type, callId, failureOf(error));
+      },
     );
   }
 
@@ -274,26 +338,3 @@ export class NodeHost {
 }
 
 const OBJECT_PROTOTYPE = Object.prototype as unknown as Record<string, unknown>;
-const NO_FACTORIES: ReadonlyArray<string | ServiceFactory> = [];
-/** The factory list made last: the next node with the same services shares it. */
-let lastFactories: ReadonlyArray<string | ServiceFactory> = NO_FACTORIES;
-
-/** `list` with `name` and `factory` appended: an exact-size array, shared when equal to the last one. */
-function internFactories(list: ReadonlyArray<string | ServiceFactory>, name: string, factory: ServiceFactory): ReadonlyArray<string | ServiceFactory> {
-  const length = list.length + 2;
-  if (lastFactories.length === length && lastFactories[length - 2] === name && lastFactories[length - 1] === factory) {
-    let same = true;
-    for (let i = 0; i < list.length && same; i++) same = lastFactories[i] === list[i];
-    if (same) return lastFactories;
-  }
-  const out = list.concat(name, factory);
-  lastFactories = out;
-  return out;
-}
-
-function checkMessage(message: unknown): string {
-  if (typeof message !== "object" || message === null) throw new MessageError(`a message must be an object, got ${message === null ? "null" : typeof message}`);
-  const type = (message as { type?: unknown }).type;
-  if (typeof type !== "string" || type.length === 0) throw new MessageError(`message field 'type' must be a non-empty string, got ${JSON.stringify(type) ?? "undefined"}`);
-  return type;
-}

@@ -1,7 +1,7 @@
 /**
  * The time and randomness that retry, forAny and forAll use. Skein's service `Context` provides
  * exactly these three members, so inside the simulator the helpers run on virtual time; outside
- * it `realEnvironment` (real clock, real timers) is the default.
+ * it the caller passes `realEnvironment` from `@skein/net` (real clock, real timers).
  */
 export interface RetryEnvironment {
   /** Milliseconds on a monotone clock (only differences matter). */

@@ -12,7 +12,6 @@
 import { type BackoffInit, backoffDelayMs, resolveBackoff } from "./backoff.ts";
 import type { RetryEnvironment } from "./environment.ts";
 import { DeadlineError, RetryExhaustedError, RetryTimeoutError } from "./errors.ts";
-import { realEnvironment } from "./real-environment.ts";
 
 /** Options of `retry`. With neither `forMs` nor `times` the operation runs once (ftsh's plain `try`). */
 export interface RetryInit {
@@ -51,7 +50,7 @@ type AttemptOutcome<T> =
 export async function retry<T>(
   fn: (signal: AbortSignal, attempt: number) => Promise<T>,
   init: RetryInit = {},
-  env: RetryEnvironment = realEnvironment,
+  env: RetryEnvironment,
 ): Promise<T> {
   const { forMs, timesMax, everyMs, backoff } = resolveRetryInit(init);
   const startMs = env.now();

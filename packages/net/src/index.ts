@@ -15,6 +15,8 @@
  * ```
  */
 export { CLUSTER_SECRET_ENV, proveKnowledge, verifyProof } from "./auth.ts";
+export type { CheckpointerComponents, CheckpointerInit } from "./checkpointer.ts";
+export { CHECKPOINT_BYTES_MAX_DEFAULT, CHECKPOINT_EVERY_MS_DEFAULT, CHECKPOINT_RETRY_MS, Checkpointer, captureCheckpoint } from "./checkpointer.ts";
 export { decodeEnvelope, encodeEnvelopeFrame, pack, unpack } from "./codec.ts";
 export type { Frame } from "./frame.ts";
 export { encodeFrame, FRAME_HEADER_BYTES, FrameDecoder, FrameError, FrameType } from "./frame.ts";
@@ -23,9 +25,11 @@ export * from "./limits.ts";
 export type { PeerAddress } from "./link.ts";
 export type { NetInit, NetLogLine, NetStats } from "./net-node.ts";
 export { NetNode } from "./net-node.ts";
+export { realClock } from "./real-clock.ts";
+export { realEnvironment } from "./real-environment.ts";
 export type { Recorder, RecordSink } from "./recorder.ts";
 export { RecordedStorage, TurnRecorder } from "./recorder.ts";
-export type { EnvelopeRecord, RecordEntry, RecordingMeta, StorageSnapshot } from "./recording.ts";
+export type { CheckpointRecord, EnvelopeRecord, RecordEntry, RecordingMeta, StorageSnapshot } from "./recording.ts";
 export { envelopeFromRecord, envelopeToRecord, RECORDING_FORMAT_VERSION, RecordKind } from "./recording.ts";
 export type { RecordedIncarnation, Recording } from "./recording-file.ts";
 export { decodeRecords, RECORD_BUFFER_BYTES_MAX, RECORD_BYTES_MAX, RecordingFileWriter, readRecording, writeRecordingMeta } from "./recording-file.ts";

@@ -24,6 +24,7 @@ import {
 } from "@skein/core";
 import { CLUSTER_SECRET_ENV } from "./auth.ts";
 import type { BackoffInit } from "@skein/ftsh";
+import { Checkpointer } from "./checkpointer.ts";
 import { pack, unpack } from "./codec.ts";
 import { Connection, type ConnectionOwner } from "./connection.ts";
 import { FileStorage } from "./file-storage.ts";
@@ -56,6 +57,10 @@ export interface NetInit {
   readonly dataDir?: string;
   readonly onLog?: (line: NetLogLine) => void;
   readonly recorder?: Recorder;
+  /** With a recorder: try to checkpoint the services' state this often (default 1 s; 0 = never; see checkpointer.ts). */
+  readonly checkpointEveryMs?: number;
+  /** With a recorder: skip a checkpoint whose encoding is larger (default 8 MiB). */
+  readonly checkpointBytesMax?: number;
   readonly frameBytesMax?: number;
   readonly queueMessagesMax?: number;
   readonly queueBytesMax?: number;
@@ -87,12 +92,14 @@ export class NetNode implements Runtime, ConnectionOwner {
   readonly stats: NetStats = { envelopesSent: 0, envelopesReceived: 0, connectionsRefused: 0, connectionsClosedBadInput: 0 };
   private readonly links = new Map<string, Link>();
   private readonly handshaking = new Set<Connection>();
-  private readonly timers = new Set<NodeJS.Timeout>();
+  /** Armed timers, in armed order, with their recorded ids (0 when not recording). */
+  private readonly timers = new Map<NodeJS.Timeout, number>();
   private readonly peers = new Map<string, PeerAddress>();
   private server: Server | undefined;
   private bound: PeerAddress | undefined;
   private store: Storage | undefined;
   private view: Storage | undefined;
+  private checkpointer: Checkpointer | undefined;
 
   constructor(private readonly init: NetInit) {
     this.self = init.id;
@@ -130,9 +137,18 @@ export class NetNode implements Runtime, ConnectionOwner {
     const address = await this.listen();
     this.store = this.init.dataDir ? new FileStorage(this.init.dataDir) : (this.store ?? new MemoryStorage());
     const recorder = this.init.recorder;
-    this.view = recorder ? new RecordedStorage(this.store, recorder, () => this.host.up) : this.store;
+    const view = recorder ? new RecordedStorage(this.store, recorder, () => this.host.up) : this.store;
+    this.view = view;
     if (recorder) recorder.start(snapshotOf(this.store));
     this.host.start();
+    if (recorder && view instanceof RecordedStorage) {
+      const store = this.store;
+      this.checkpointer = new Checkpointer(
+        { host: this.host, recorder, storage: () => snapshotOf(store), syncsPending: () => view.syncsPending, timers: this.timers, log: (level, message) => this.logNet(level, message) },
+        { everyMs: this.init.checkpointEveryMs, bytesMax: this.init.checkpointBytesMax },
+      );
+      this.checkpointer.start();
+    }
     return address;
   }
 
@@ -185,7 +201,8 @@ export class NetNode implements Runtime, ConnectionOwner {
     this.links.clear();
     for (const connection of this.handshaking) connection.close(reason);
     this.handshaking.clear();
-    for (const timer of this.timers) clearTimeout(timer);
+    this.checkpointer?.stop();
+    for (const timer of this.timers.keys()) clearTimeout(timer);
     this.timers.clear();
     if (this.store instanceof FileStorage) {
       this.store.close();
@@ -271,7 +288,7 @@ export class NetNode implements Runtime, ConnectionOwner {
       recorder?.timerFired(id);
       callback();
     }, Math.max(0, delayMs));
-    this.timers.add(timer);
+    this.timers.set(timer, id);
     return timer;
   }
 

@@ -17,6 +17,8 @@ export interface NodeProcessInit {
   readonly dataDir: string;
   /** Record every nondeterministic input into this directory. */
   readonly recordDir?: string;
+  /** When recording: checkpoint the services' state this often (default 1 s; 0 = never). */
+  readonly checkpointEveryMs?: number;
   /** Stop after this long (default: until a signal). */
   readonly durationMs?: number;
   readonly secret?: string;
@@ -44,6 +46,7 @@ export async function runNodeProcess(init: NodeProcessInit): Promise<number> {
     secret: init.secret,
     tls: init.tls,
     recorder,
+    checkpointEveryMs: init.checkpointEveryMs,
     onLog: (line) => {
       if (line.level !== "debug" || init.verbose) process.stdout.write(`${formatLogLine(line)}\n`);
     },

@@ -10,8 +10,8 @@
  * writes a `turn` record at the first input of each macrotask (a microtask resets the flag),
  * and the replay lets continuations run exactly at those boundaries.
  */
-import type { Envelope, Storage } from "@skein/core";
-import { envelopeToRecord, type RecordEntry, RecordKind, type StorageSnapshot } from "./recording.ts";
+import { AssertionFailure, type Envelope, type Storage } from "@skein/core";
+import { type CheckpointRecord, envelopeToRecord, type RecordEntry, RecordKind, type StorageSnapshot } from "./recording.ts";
 
 /** What the net runtime tells a recorder. Every method is cheap and never throws into the node. */
 export interface Recorder {
@@ -32,6 +32,17 @@ export interface Recorder {
   stopping(): void;
   /** The node stopped cleanly: the recording is complete. */
   end(): void;
+  /** Timers armed and syncs started so far (the next ids are one more). */
+  readonly timersArmed: number;
+  readonly syncsStarted: number;
+  /**
+   * Runs `capture` (a checkpoint being taken) with inputs sealed: a clock read, random draw,
+   * send, timer or sync inside it throws AssertionFailure instead of being recorded, because a
+   * checkpoint must not consume inputs (the replay does not re-run it).
+   */
+  sealed<T>(capture: () => T): T;
+  /** Writes a checkpoint, in a macrotask of its own (no Turn: it is not an input). */
+  checkpoint(fields: Omit<CheckpointRecord, "timeMs">): void;
 }
 
 /** Receives encoded records; the file writer in `recording-file.ts` is one. */
@@ -42,6 +53,7 @@ export class TurnRecorder implements Recorder {
   private inTurn = false;
   private timers = 0;
   private syncs = 0;
+  private sealedBy: string | undefined = undefined;
   private readonly clearTurn = () => {
     this.inTurn = false;
   };
@@ -50,6 +62,31 @@ export class TurnRecorder implements Recorder {
     private readonly sink: RecordSink,
     private readonly clockMs: () => number,
   ) {}
+
+  get timersArmed(): number {
+    return this.timers;
+  }
+  get syncsStarted(): number {
+    return this.syncs;
+  }
+
+  sealed<T>(capture: () => T): T {
+    this.sealedBy = "a checkpoint";
+    try {
+      return capture();
+    } finally {
+      this.sealedBy = undefined;
+    }
+  }
+
+  checkpoint(fields: Omit<CheckpointRecord, "timeMs">): void {
+    this.sink([RecordKind.Checkpoint, { ...fields, timeMs: this.clockMs() }]);
+  }
+
+  /** Inputs are sealed while a checkpoint is taken. */
+  private check(what: string): void {
+    if (this.sealedBy !== undefined) throw new AssertionFailure(`${what} while taking ${this.sealedBy}: checkpoint() must not touch the runtime`);
+  }
 
   private push(entry: RecordEntry): void {
     if (!this.inTurn) {
@@ -70,24 +107,29 @@ export class TurnRecorder implements Recorder {
     this.push([RecordKind.Undeliverable, envelopeToRecord(envelope), reason]);
   }
   timerSet(): number {
+    this.check("a timer armed");
     return ++this.timers;
   }
   timerFired(id: number): void {
     this.push([RecordKind.Timer, id]);
   }
   syncStarted(): number {
+    this.check("a storage sync");
     return ++this.syncs;
   }
   syncDone(id: number): void {
     this.push([RecordKind.Synced, id]);
   }
   now(value: number): void {
+    this.check("a clock read");
     this.sink([RecordKind.Now, value]);
   }
   random(value: number): void {
+    this.check("a random draw");
     this.sink([RecordKind.Random, value]);
   }
   send(envelope: Envelope, refusal?: string): void {
+    this.check("a send");
     this.sink(refusal === undefined ? [RecordKind.Send, envelopeToRecord(envelope)] : [RecordKind.Send, envelopeToRecord(envelope), refusal]);
   }
   stopping(): void {
@@ -100,6 +142,8 @@ export class TurnRecorder implements Recorder {
 
 /** Storage whose `sync` completions are recorded as inputs (their timing is nondeterministic). */
 export class RecordedStorage implements Storage {
+  /** Syncs started and not yet completed (a checkpoint waits for none). */
+  syncsPending = 0;
   constructor(
     private readonly inner: Storage,
     private readonly recorder: Recorder,
@@ -128,8 +172,16 @@ export class RecordedStorage implements Storage {
   }
   sync(): Promise<void> {
     const id = this.recorder.syncStarted();
-    return this.inner.sync().then(() => {
-      if (this.alive()) this.recorder.syncDone(id);
-    });
+    this.syncsPending++;
+    return this.inner.sync().then(
+      () => {
+        this.syncsPending--;
+        if (this.alive()) this.recorder.syncDone(id);
+      },
+      (error: unknown) => {
+        this.syncsPending--;
+        throw error;
+      },
+    );
   }
 }

@@ -6,10 +6,10 @@
  * belongs to a process that was killed; its tail may be cut anywhere, and readers stop at the
  * last whole record.
  */
-import type { Address, Envelope, EnvelopeKind } from "@skein/core";
+import type { Address, Envelope, EnvelopeKind, HostCheckpoint } from "@skein/core";
 
 /** Version of the record format, written in meta.json. */
-export const RECORDING_FORMAT_VERSION = 1;
+export const RECORDING_FORMAT_VERSION = 2;
 
 export const RecordKind = {
   /** A new macrotask: `[Turn, timeMs]`. Continuations of the previous one ran before it. */
@@ -34,6 +34,8 @@ export const RecordKind = {
   End: 9,
   /** `[Stop]`: a graceful stop began (services' stop hooks run next). */
   Stop: 10,
+  /** `[Checkpoint, CheckpointRecord]`: the node's memory at a quiescent moment, in a macrotask of its own. */
+  Checkpoint: 11,
 } as const;
 export type RecordKind = (typeof RecordKind)[keyof typeof RecordKind];
 
@@ -43,6 +45,26 @@ export type EnvelopeRecord = [number, string, string, string, string, string, nu
 export interface StorageSnapshot {
   readonly map: Array<[string, unknown]>;
   readonly log: unknown[];
+}
+
+/**
+ * A checkpoint: everything a fresh node needs to continue from this point of the recording as
+ * the real one did (see `checkpointer.ts`). Format version 2.
+ */
+export interface CheckpointRecord {
+  /** 1, 2, … within the recording file (0 would be the process start). */
+  readonly index: number;
+  /** The recorder's clock when it was taken. */
+  readonly timeMs: number;
+  /** The services' states and the call-id counters. */
+  readonly host: HostCheckpoint;
+  /** The storage as the services saw it (unsynced writes included), as in the Start record. */
+  readonly storage: StorageSnapshot;
+  /** Recorded ids of the armed service timers, in the order `NodeHost.armedTimers` lists them. */
+  readonly timers: number[];
+  /** Timers armed and syncs started so far: the replay numbers the next ones from here. */
+  readonly timersArmed: number;
+  readonly syncsStarted: number;
 }
 
 export type RecordEntry =
@@ -57,7 +79,8 @@ export type RecordEntry =
   | [typeof RecordKind.Send, EnvelopeRecord]
   | [typeof RecordKind.Send, EnvelopeRecord, string]
   | [typeof RecordKind.End]
-  | [typeof RecordKind.Stop];
+  | [typeof RecordKind.Stop]
+  | [typeof RecordKind.Checkpoint, CheckpointRecord];
 
 /** What `meta.json` says about a recorded run. */
 export interface RecordingMeta {

@@ -23,6 +23,7 @@ const NAMES: Record<number, string> = {
   [RecordKind.Send]: "send",
   [RecordKind.End]: "end",
   [RecordKind.Stop]: "stop",
+  [RecordKind.Checkpoint]: "checkpoint",
 };
 
 /** A record as people read it: `send call prepare coordinator/coordinator → p1/participant #3 {"tx":…}`. */
@@ -35,6 +36,7 @@ export function describeRecord(entry: RecordEntry | undefined): string {
     const refusal = entry[0] === RecordKind.Send && entry[2] !== undefined ? ` (refused: ${entry[2]})` : "";
     return `${name} ${kindName} ${type} ${sn}/${ss} → ${tn}/${ts}${callId ? ` #${callId}` : ""} ${clip(JSON.stringify(body ?? null))}${refusal}`;
   }
+  if (entry[0] === RecordKind.Checkpoint) return `${name} ${entry[1].index}`;
   if (entry.length > 1 && entry[0] !== RecordKind.Start) return `${name} ${JSON.stringify(entry[1])}`;
   return name;
 }

@@ -13,6 +13,7 @@
  * }
  * ```
  */
+export { checkpointIndex, countCheckpoints } from "./checkpoints.ts";
 export type { Divergence } from "./divergence.ts";
 export { describeRecord } from "./divergence.ts";
 export type { ReplayInit, ReplayResult } from "./replay-node.ts";

@@ -10,12 +10,16 @@
  * the real run; nothing here touches a real clock.
  */
 import { isDeepStrictEqual } from "node:util";
-import { formatAddress, type Envelope, type LogEntry, MemoryStorage, MessageError, type NodeHost, type Runtime, type Storage, type TraceEvent, ENVELOPE_KIND_NAMES, EnvelopeKind } from "@skein/core";
+import { AssertionFailure, formatAddress, type Envelope, type LogEntry, MemoryStorage, MessageError, type NodeHost, type Runtime, type Storage, type TraceEvent, ENVELOPE_KIND_NAMES, EnvelopeKind } from "@skein/core";
 import { envelopeToRecord, pack, type RecordEntry, RecordKind, type StorageSnapshot, unpack } from "@skein/net";
 import { type Divergence, describeRecord } from "./divergence.ts";
 
-interface ReplayTimer {
-  readonly callback: () => void;
+/** A timer's handle: its id is the recorded one (renumbered once after a restore from a checkpoint). */
+class ReplayTimer {
+  constructor(
+    public id: number,
+    readonly callback: () => void,
+  ) {}
 }
 
 /** Storage of the replayed node: the recorded start state in memory; syncs complete when the recording says. */
@@ -48,6 +52,8 @@ export class ReplayRuntime implements Runtime {
   private syncSeq = 0;
   private store: ReplayStorage | undefined;
   private messageSeq = 0;
+  /** Set while the replayed services' `checkpoint()` runs: it must not touch the runtime. */
+  private sealed = false;
 
   constructor(
     readonly entries: readonly RecordEntry[],
@@ -79,6 +85,52 @@ export class ReplayRuntime implements Runtime {
       const id = ++this.syncSeq;
       return new Promise<void>((resolve) => this.syncs.set(id, resolve));
     });
+  }
+
+  /** Timers armed and syncs started so far, and syncs not yet completed: what a checkpoint records. */
+  get timersArmed(): number {
+    return this.timerSeq;
+  }
+  get syncsStarted(): number {
+    return this.syncSeq;
+  }
+  get syncsPending(): number {
+    return this.syncs.size;
+  }
+
+  /** The recorded ids of the timers behind these handles. */
+  timerIds(handles: readonly unknown[]): number[] {
+    return handles.map((handle) => (handle as ReplayTimer).id);
+  }
+
+  /**
+   * After a restore from a checkpoint: the timers behind `handles` (armed by `restore`, in the
+   * order the checkpoint lists them) take the recorded `ids`; any extra ones can never fire.
+   * The next timer and sync ids continue from the recorded counters.
+   */
+  renumberTimers(handles: readonly unknown[], ids: readonly number[], timersArmed: number, syncsStarted: number): void {
+    const timers = handles as readonly ReplayTimer[];
+    for (const timer of timers) this.timers.delete(timer.id);
+    timers.forEach((timer, i) => {
+      timer.id = i < ids.length ? ids[i]! : -(i + 1);
+      this.timers.set(timer.id, timer);
+    });
+    this.timerSeq = timersArmed;
+    this.syncSeq = syncsStarted;
+  }
+
+  /** Runs `capture` with the runtime sealed: a clock read, draw, send or timer in it throws. */
+  sealedWhile<T>(capture: () => T): T {
+    this.sealed = true;
+    try {
+      return capture();
+    } finally {
+      this.sealed = false;
+    }
+  }
+
+  private checkUnsealed(what: string): void {
+    if (this.sealed) throw new AssertionFailure(`${what} while taking a checkpoint: checkpoint() must not touch the runtime`);
   }
 
   /** Fires recorded timer `id`; false if the replayed code has no such timer armed. */
@@ -114,17 +166,20 @@ export class ReplayRuntime implements Runtime {
   // ---- Runtime ---------------------------------------------------------------------
 
   now(_node: NodeHost): number {
+    this.checkUnsealed("a clock read");
     const entry = this.take(RecordKind.Now, "clock read");
     return entry ? (entry[1] as number) : this.timeMs;
   }
 
   random(_node: NodeHost): number {
+    this.checkUnsealed("a random draw");
     const entry = this.take(RecordKind.Random, "random draw");
     return entry ? (entry[1] as number) : 0.5;
   }
 
   transmit(node: NodeHost, envelope: Envelope): void {
     if (!node.up) return;
+    this.checkUnsealed("a send");
     this.traceSend(++this.messageSeq, envelope);
     const produced = unpack(pack(envelopeToRecord(envelope)));
     const entry = this.entries[this.cursor];
@@ -145,13 +200,15 @@ export class ReplayRuntime implements Runtime {
   }
 
   setTimer(_node: NodeHost, _delayMs: number, callback: () => void): unknown {
-    const id = ++this.timerSeq;
-    this.timers.set(id, { callback });
-    return id;
+    this.checkUnsealed("a timer armed");
+    const timer = new ReplayTimer(++this.timerSeq, callback);
+    this.timers.set(timer.id, timer);
+    return timer;
   }
 
   clearTimer(_node: NodeHost, handle: unknown): void {
-    this.timers.delete(handle as number);
+    const timer = handle as ReplayTimer;
+    if (this.timers.get(timer.id) === timer) this.timers.delete(timer.id);
   }
 
   storage(_node: NodeHost): Storage {

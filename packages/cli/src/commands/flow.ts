@@ -1,5 +1,6 @@
 import { parseArgs } from "node:util";
-import { runFlow } from "@skein/flow";
+import { heartbeatMsDefault, heartbeatProblem, runFlow, workerTimeoutMsDefault } from "@skein/flow";
+import { realClock } from "@skein/net/clock";
 import { type Command, UsageError } from "../command.ts";
 import { numberOption } from "../number-option.ts";
 
@@ -20,6 +21,8 @@ options:
   -p, --port P            port for workers (-T workers; default 9123, 0 for any)
   --password-file F       workers must prove they know this password
   --fast-abort K          abort worker tasks past mean + K·stddev (default 3, 0 = off)
+  --heartbeat MS          heartbeats on worker connections, both ways (default 1000)
+  --worker-timeout MS     a worker silent this long is lost, its tasks rerun (default 5000)
   --no-progress           no progress bar`;
 
 export const flowCommand: Command = {
@@ -42,6 +45,8 @@ export const flowCommand: Command = {
         port: { type: "string", short: "p" },
         "password-file": { type: "string" },
         "fast-abort": { type: "string" },
+        heartbeat: { type: "string" },
+        "worker-timeout": { type: "string" },
         "no-progress": { type: "boolean" },
       },
     });
@@ -50,6 +55,10 @@ export const flowCommand: Command = {
     if (target !== "local" && target !== "workers" && target !== "slurm") throw new UsageError(`unknown target '${target}'`);
     const jobs = numberOption(values.jobs, "--jobs", { min: 0, integer: true });
     if (jobs === 0) throw new UsageError("--jobs must be at least 1");
+    const heartbeatMs = numberOption(values.heartbeat, "--heartbeat", { min: 1 });
+    const workerTimeoutMs = numberOption(values["worker-timeout"], "--worker-timeout", { min: 1 });
+    const problem = heartbeatProblem(heartbeatMs ?? heartbeatMsDefault, workerTimeoutMs ?? workerTimeoutMsDefault);
+    if (problem) throw new UsageError(problem);
     return runFlow({
       file: positionals[0]!,
       jobs,
@@ -63,8 +72,10 @@ export const flowCommand: Command = {
       port: numberOption(values.port, "--port", { min: 0, integer: true }) ?? 9123,
       passwordFile: values["password-file"],
       fastAbortMultiplier: numberOption(values["fast-abort"], "--fast-abort", { min: 0 }),
+      heartbeatMs,
+      workerTimeoutMs,
       progress: values["no-progress"] ? false : undefined,
       onListening: (port) => process.stderr.write(`skein flow: waiting for workers on port ${port}\n`),
-    });
+    }, { clock: realClock(), random: Math.random });
   },
 };

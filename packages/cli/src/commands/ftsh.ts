@@ -5,6 +5,7 @@ import { readFile } from "node:fs/promises";
 import { resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { type BackoffInit, JsonLinesLog, limits, processHost, runScript, type ScriptLog, silentLog } from "@skein/ftsh";
+import { realEnvironment } from "@skein/net/clock";
 import { type Command, UsageError } from "../command.ts";
 
 const usage = `usage: skein ftsh [options] SCRIPT [ARGUMENT ...]
@@ -113,10 +114,11 @@ async function run(argv: string[]): Promise<number> {
       file: script,
       source,
       args,
-      host: processHost({ killGraceMs: killGraceS * 1000 }),
+      host: processHost({ killGraceMs: killGraceS * 1000, time: realEnvironment }),
       // nested shells must give up on stubborn processes before their parent does (the manual)
       processEnvironment: { ...env, FTSH_KILL_TIMEOUT: String(Math.max(killGraceS - 5, 0)) },
       cwd: resolve("."),
+      environment: realEnvironment,
       log,
       options: { backoff, quiet: values.quiet, parseOnly: values["parse-only"] },
       signal: controller.signal,

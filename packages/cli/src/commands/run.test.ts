@@ -1,13 +1,15 @@
 // Two-phase commit as real processes: `skein run --local` with a recording, a participant
 // killed with SIGKILL and restarted by the supervisor, recovery from its storage on disk, and
-// then `skein replay` of every node with zero divergence — and a deliberate code change caught.
+// then `skein replay` of every node with zero divergence — and a deliberate code change caught,
+// from the process start and from a checkpoint in the middle of the run.
 import assert from "node:assert/strict";
 import { spawn, spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type TestContext, test } from "node:test";
-import { FileStorage } from "@skein/net";
+import { FileStorage, readRecording } from "@skein/net";
+import { checkpointIndex } from "@skein/replay";
 import { Output } from "./run-test-output.ts";
 
 const root = new URL("../../../../", import.meta.url).pathname;
@@ -35,7 +37,7 @@ function startLocal(t: TestContext, scenarioFile: string, extra: string[] = []) 
 }
 
 test("skein run: 2PC as real processes survives kill -9 of a participant; replay shows zero divergence, a code change is caught", async (t) => {
-  const { dir, record, launcher, exited, out } = startLocal(t, scenario, ["--restart-after", "200ms"]);
+  const { dir, record, launcher, exited, out } = startLocal(t, scenario, ["--restart-after", "200ms", "--checkpoint-every", "100ms"]);
   /** Waits for the `count`-th commit decision logged at or after line `from`. */
   const commits = async (count: number, from = 0) => {
     let at = from - 1;
@@ -72,11 +74,28 @@ test("skein run: 2PC as real processes survives kill -9 of a participant; replay
   assert.match(replay.stdout, /^p1\.0: .*recording cut short/m, "the killed incarnation is replayed too");
   assert.match(replay.stdout, /^p1\.1: /m, "and the restarted one");
   for (const node of ["coordinator", "client", "p2"]) assert.match(replay.stdout, new RegExp(`^${node}\\.0: .*divergences: 0`, "m"));
+  for (const incarnation of ["coordinator.0", "client.0", "p1.1", "p2.0"]) {
+    assert.match(replay.stdout, new RegExp(`^${incarnation.replace(".", "\\.")}: \\d+ records, [1-9]\\d* checkpoints?, `, "m"), "every 2PC service checkpoints");
+  }
 
   const caught = spawnSync(process.execPath, [bin, "replay", record, "--node", "p2", "--scenario", changed], { cwd: root, encoding: "utf8" });
   assert.equal(caught.status, 1, caught.stdout + caught.stderr);
   assert.match(caught.stdout, /^divergences: [1-9]/m);
   assert.match(caught.stderr, /first divergence: p2\.0 record \d+/);
+
+  // From a checkpoint in the middle of p2's run: zero divergences, and the code change caught after it.
+  const p2Recording = readRecording(record).incarnations.find((i) => i.node === "p2" && i.incarnation === 0)!;
+  const checkpoints = Number(/^p2\.0: \d+ records, (\d+) checkpoints?,/m.exec(replay.stdout)![1]);
+  const middle = Math.ceil(checkpoints / 2);
+  const fromMiddle = spawnSync(process.execPath, [bin, "replay", record, "--node", "p2", "--from", `0:${middle}`], { cwd: root, encoding: "utf8" });
+  assert.equal(fromMiddle.status, 0, fromMiddle.stdout + fromMiddle.stderr);
+  const line = new RegExp(`^p2\\.0 from checkpoint ${middle}: (\\d+) of ${p2Recording.entries.length} records, ${checkpoints} checkpoints?, (\\d+) sends checked, divergences: 0$`, "m").exec(fromMiddle.stdout);
+  assert.ok(line && Number(line[1]) < p2Recording.entries.length && Number(line[2]) > 0, fromMiddle.stdout);
+  assert.match(fromMiddle.stdout, /^divergences: 0$/m);
+  const changedFromMiddle = spawnSync(process.execPath, [bin, "replay", record, "--node", "p2", "--from", `0:${middle}`, "--scenario", changed], { cwd: root, encoding: "utf8" });
+  assert.equal(changedFromMiddle.status, 1, changedFromMiddle.stdout + changedFromMiddle.stderr);
+  const at = Number(/first divergence: p2\.0 record (\d+)/.exec(changedFromMiddle.stderr)?.[1]);
+  assert.ok(at > checkpointIndex(p2Recording.entries, middle), `the change is caught after checkpoint ${middle}:\n${changedFromMiddle.stderr}`);
 });
 
 test("skein run: echo as real processes — clients get replies over TCP; the replay matches", async (t) => {
@@ -88,7 +107,7 @@ test("skein run: echo as real processes — clients get replies over TCP; the re
   assert.equal(await exited, 0, out.lines.join("\n"));
   const replay = spawnSync(process.execPath, [bin, "replay", record], { cwd: root, encoding: "utf8" });
   assert.equal(replay.status, 0, replay.stdout + replay.stderr);
-  const server = /^server\.0: \d+ records, (\d+) sends checked, divergences: 0$/m.exec(replay.stdout);
+  const server = /^server\.0: \d+ records, no checkpoints \(echo cannot checkpoint\), (\d+) sends checked, divergences: 0$/m.exec(replay.stdout);
   assert.ok(server && Number(server[1]) > 5, `the server answered too few calls:\n${replay.stdout}`);
   assert.match(replay.stdout, /^divergences: 0$/m);
 });

@@ -29,6 +29,8 @@ decides the node ids and services; the same code runs in the simulator.
   --seed N               passed to the scenario's cluster() (default 1)
   --data DIR             durable storage, one subdirectory per node (default .skein/run/<scenario>)
   --record DIR           record every node's nondeterministic inputs for \`skein replay\`
+  --checkpoint-every D   with --record: checkpoint the state of services that can serialise it
+                         at the first quiescent moment every D (default 1s; 0 = never)
   --duration D           stop after D (e.g. 10s; default: run until stopped)
   --restart-after D      with --local: restart a node that dies, after D (a supervisor)
   --tls-cert FILE        TLS between the nodes (all three flags, PEM): this node's certificate,
@@ -49,6 +51,7 @@ const flags = {
   seed: { type: "string" },
   data: { type: "string" },
   record: { type: "string" },
+  "checkpoint-every": { type: "string" },
   duration: { type: "string" },
   "restart-after": { type: "string" },
   "tls-cert": { type: "string" },
@@ -79,6 +82,7 @@ async function runLocal(file: string, v: Values): Promise<number> {
   const bin = new URL("../../bin/skein.js", import.meta.url).pathname;
   const common = ["--nodes", String(nodes), "--seed", String(seed), "--data", dataDir, "--peers", peers];
   if (v.record) common.push("--record", resolve(v.record));
+  if (v["checkpoint-every"] !== undefined) common.push("--checkpoint-every", v["checkpoint-every"]);
   if (v.verbose) common.push("--verbose");
   for (const [name, path] of Object.entries(tlsFiles)) if (path !== undefined) common.push(`--tls-${name}`, resolve(path));
   for (const [i, id] of ids.entries()) console.log(`node ${id} at 127.0.0.1:${ports[i]}`);
@@ -123,6 +127,7 @@ async function runNode(file: string, v: Values): Promise<number> {
     peers,
     dataDir: join(resolve(v.data ?? join(".skein", "run", scenario.name)), id),
     recordDir: v.record ? resolve(v.record) : undefined,
+    checkpointEveryMs: v["checkpoint-every"] === undefined ? undefined : parseDurationMs(v["checkpoint-every"], "--checkpoint-every"),
     durationMs: v.duration === undefined ? undefined : parseDurationMs(v.duration, "--duration"),
     verbose: v.verbose,
     tls,

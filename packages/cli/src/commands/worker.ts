@@ -3,13 +3,15 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { readPassword, startWorker } from "@skein/flow";
+import { realClock } from "@skein/net/clock";
 import { type Command, UsageError } from "../command.ts";
 import { numberOption } from "../number-option.ts";
 
 const usage = `usage: skein worker <host:port> [options]
 
 Connects to a 'skein flow -T workers' master and runs its tasks in private sandboxes, keeping
-input files in a cache by content hash. Exits when the master finishes or goes away.
+input files in a cache by content hash. Exits when the master finishes or goes away (its
+connection closes, or it sends nothing for the worker timeout it announced).
 
 options:
   --cores N            cores offered (default 1)
@@ -45,7 +47,7 @@ export const workerCommand: Command = {
       password: readPassword(values["password-file"]),
       workDirectory: values.workdir ?? mkdtempSync(join(tmpdir(), "skein-worker-")),
       log: (line) => process.stderr.write(`skein worker: ${line}\n`),
-    });
+    }, { clock: realClock() });
     const reason = await handle.closed;
     process.stderr.write(`skein worker: ${reason}\n`);
     return reason === "the master finished" ? 0 : 1;

@@ -3,6 +3,10 @@
  * see that file). Commands start with posix_spawn, which glibc implements with
  * clone(CLONE_VM|CLONE_VFORK): no page tables are copied, so starting a command costs what it
  * costs GNU make. Built on first use with the system C compiler; without one, launcher.pl runs.
+ *
+ * With a cores limit (argument 1), requests beyond it wait here in order and start the moment
+ * a command ends, without a round trip through the master: the master can keep the next tasks
+ * queued (its pipeline) so a core never idles while it decides.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -18,10 +22,23 @@
 
 extern char **environ;
 
-struct child { pid_t pid; long task; };
+struct child { pid_t pid; long task; long cores; };
 static struct child *children;
 static size_t child_count, child_capacity;
 static int wake[2];
+
+/*
+ * A request: its parts are one allocation, each part followed by a NUL — the command, the
+ * environment, the directory (empty: the launcher's own), the output file (empty: inherit).
+ */
+struct request { long task; long cores; int argv_mode; char *parts; size_t command_length, environment_length, directory_length; };
+static char *request_environment(const struct request *r) { return r->parts + r->command_length + 1; }
+static char *request_directory(const struct request *r) { return request_environment(r) + r->environment_length + 1; }
+static char *request_output(const struct request *r) { return request_directory(r) + r->directory_length + 1; }
+static struct request *queue;
+static size_t queue_head, queue_count, queue_capacity;
+static long cores_max; /* 0: no limit, every request starts at once */
+static long cores_busy;
 
 static void on_child(int signal_number) {
   (void)signal_number;
@@ -48,6 +65,9 @@ static void write_all(const char *text, size_t length) {
   }
 }
 
+static void start_waiting(void);
+
+/* Reaps ended commands, starts what waits for their cores, then reports the ends. */
 static void reap(void) {
   char answers[8192];
   size_t used = 0;
@@ -61,10 +81,12 @@ static void reap(void) {
         used = 0;
       }
       used += (size_t)snprintf(answers + used, sizeof answers - used, "E\t%ld\t%d\n", children[i].task, status);
+      cores_busy -= children[i].cores;
       children[i] = children[--child_count];
       break;
     }
   }
+  start_waiting();
   if (used > 0) write_all(answers, used);
 }
 
@@ -90,18 +112,28 @@ static char **environment_with(char *pairs, size_t length) {
   return result;
 }
 
-static void launch(long task, char *command, size_t command_length, char *environment, size_t environment_length, char *directory, int argv_mode) {
+static void launch(const struct request *r) {
+  long task = r->task;
+  char *command = r->parts, *directory = request_directory(r), *output = request_output(r);
   char *argv_words[4096];
   char **argv = argv_words;
-  if (argv_mode) {
+  if (r->argv_mode) {
     size_t words = 0;
-    for (char *word = command; word < command + command_length + 1 && words < 4095; word += strlen(word) + 1) argv[words++] = word;
+    for (char *word = command; word < command + r->command_length + 1 && words < 4095; word += strlen(word) + 1) argv[words++] = word;
     argv[words] = NULL;
   } else {
     argv[0] = "sh";
     argv[1] = "-c";
     argv[2] = command;
     argv[3] = NULL;
+  }
+  /* Opened here, not as a spawn action, so a bad output path is not mistaken for a missing program. */
+  int output_fd = -1;
+  if (output[0] != '\0' && (output_fd = open(output, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644)) < 0) {
+    char answer[64];
+    int length = snprintf(answer, sizeof answer, "E\t%ld\t%d\n", task, 126 << 8);
+    write_all(answer, (size_t)length);
+    return;
   }
   posix_spawnattr_t attributes;
   posix_spawn_file_actions_t actions;
@@ -115,13 +147,18 @@ static void launch(long task, char *command, size_t command_length, char *enviro
   posix_spawnattr_setflags(&attributes, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGDEF);
   posix_spawn_file_actions_init(&actions);
   posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
+  if (output_fd >= 0) {
+    posix_spawn_file_actions_adddup2(&actions, output_fd, 1);
+    posix_spawn_file_actions_adddup2(&actions, output_fd, 2);
+  }
   if (directory[0] != '\0') posix_spawn_file_actions_addchdir_np(&actions, directory);
-  char **envp = environment_length > 0 ? environment_with(environment, environment_length) : environ;
+  char **envp = r->environment_length > 0 ? environment_with(request_environment(r), r->environment_length) : environ;
   pid_t pid = 0;
   int failed = envp == NULL ? ENOMEM
-                            : argv_mode ? posix_spawnp(&pid, argv[0], &actions, &attributes, argv, envp)
+                            : r->argv_mode ? posix_spawnp(&pid, argv[0], &actions, &attributes, argv, envp)
                                         : posix_spawn(&pid, "/bin/sh", &actions, &attributes, argv, envp);
   if (envp != environ) free(envp);
+  if (output_fd >= 0) close(output_fd);
   posix_spawn_file_actions_destroy(&actions);
   posix_spawnattr_destroy(&attributes);
   if (failed) {
@@ -135,9 +172,65 @@ static void launch(long task, char *command, size_t command_length, char *enviro
     children = realloc(children, child_capacity * sizeof *children);
     if (!children) abort();
   }
+  long cores = cores_max ? r->cores : 0;
   children[child_count].pid = pid;
   children[child_count].task = task;
+  children[child_count].cores = cores;
   child_count++;
+  cores_busy += cores;
+}
+
+/* Starts the request now if its cores are free (or nothing runs), else queues it in order. */
+static void submit(struct request r) {
+  if (cores_max > 0) {
+    if (r.cores < 1) r.cores = 1;
+    if (r.cores > cores_max) r.cores = cores_max; /* one that needs more than all runs alone */
+  }
+  if (cores_max == 0 || (queue_count == 0 && (cores_busy == 0 || cores_busy + r.cores <= cores_max))) {
+    launch(&r);
+    free(r.parts);
+    return;
+  }
+  if (queue_count == queue_capacity) {
+    size_t capacity = queue_capacity ? queue_capacity * 2 : 64;
+    struct request *grown = malloc(capacity * sizeof *grown);
+    if (!grown) abort();
+    for (size_t i = 0; i < queue_count; i++) grown[i] = queue[(queue_head + i) % queue_capacity];
+    free(queue);
+    queue = grown;
+    queue_head = 0;
+    queue_capacity = capacity;
+  }
+  queue[(queue_head + queue_count) % queue_capacity] = r;
+  queue_count++;
+}
+
+/* Starts waiting requests, in order, while their cores are free. */
+static void start_waiting(void) {
+  while (queue_count > 0) {
+    struct request next = queue[queue_head];
+    if (cores_busy > 0 && cores_busy + next.cores > cores_max) return;
+    queue_head = (queue_head + 1) % queue_capacity;
+    queue_count--;
+    launch(&next);
+    free(next.parts);
+  }
+}
+
+/* Kills a running task's process group, or drops it from the queue (reported as killed). */
+static void kill_task(long task) {
+  for (size_t i = 0; i < child_count; i++) if (children[i].task == task) kill(-children[i].pid, SIGKILL);
+  for (size_t i = 0; i < queue_count; i++) {
+    struct request *entry = &queue[(queue_head + i) % queue_capacity];
+    if (entry->task != task) continue;
+    free(entry->parts);
+    for (size_t j = i + 1; j < queue_count; j++) queue[(queue_head + j - 1) % queue_capacity] = queue[(queue_head + j) % queue_capacity];
+    queue_count--;
+    char answer[64];
+    int length = snprintf(answer, sizeof answer, "E\t%ld\t%d\n", task, SIGKILL);
+    write_all(answer, (size_t)length);
+    return;
+  }
 }
 
 /* Handles the complete requests at the start of buffer; returns the bytes consumed. */
@@ -149,40 +242,43 @@ static size_t handle_requests(char *buffer, size_t length) {
     if (!newline) return consumed;
     *newline = '\0';
     if (start[0] == 'K') {
-      long task = strtol(start + 2, NULL, 10);
-      for (size_t i = 0; i < child_count; i++) if (children[i].task == task) kill(-children[i].pid, SIGKILL);
+      kill_task(strtol(start + 2, NULL, 10));
       consumed = (size_t)(newline + 1 - buffer);
       continue;
     }
-    long task;
-    size_t command_length, environment_length, directory_length;
+    struct request r = {.cores = 1};
+    size_t output_length = 0;
     char mode[8];
-    if (start[0] != 'R' || sscanf(start + 2, "%ld\t%zu\t%zu\t%zu\t%7s", &task, &command_length, &environment_length, &directory_length, mode) != 5) {
+    int fields = start[0] == 'R' ? sscanf(start + 2, "%ld\t%zu\t%zu\t%zu\t%7s\t%ld\t%zu", &r.task, &r.command_length, &r.environment_length, &r.directory_length, mode, &r.cores, &output_length) : 0;
+    if (fields < 5) {
       fprintf(stderr, "launcher: bad request\n");
       exit(2);
     }
-    size_t body = command_length + environment_length + directory_length;
+    size_t body = r.command_length + r.environment_length + r.directory_length + output_length;
     if ((size_t)(newline + 1 - buffer) + body > length) {
       *newline = '\n';
       return consumed;
     }
-    char *command = newline + 1;
     /* Copy out with terminators: each part is followed by a NUL. */
-    char *parts = malloc(body + 3);
-    if (!parts) abort();
-    memcpy(parts, command, command_length);
-    parts[command_length] = '\0';
-    memcpy(parts + command_length + 1, command + command_length, environment_length);
-    parts[command_length + 1 + environment_length] = '\0';
-    memcpy(parts + command_length + environment_length + 2, command + command_length + environment_length, directory_length);
-    parts[body + 2] = '\0';
-    launch(task, parts, command_length, parts + command_length + 1, environment_length, parts + command_length + environment_length + 2, strcmp(mode, "argv") == 0);
-    free(parts);
+    char *from = newline + 1;
+    size_t lengths[4] = {r.command_length, r.environment_length, r.directory_length, output_length};
+    r.parts = malloc(body + 4);
+    if (!r.parts) abort();
+    char *to = r.parts;
+    for (int part = 0; part < 4; part++) {
+      memcpy(to, from, lengths[part]);
+      to[lengths[part]] = '\0';
+      to += lengths[part] + 1;
+      from += lengths[part];
+    }
+    r.argv_mode = strcmp(mode, "argv") == 0;
+    submit(r);
     consumed = (size_t)(newline + 1 - buffer) + body;
   }
 }
 
-int main(void) {
+int main(int argc, char **argv) {
+  if (argc > 1) cores_max = strtol(argv[1], NULL, 10);
   if (pipe2(wake, O_CLOEXEC | O_NONBLOCK) != 0) return 2;
   fcntl(3, F_SETFD, FD_CLOEXEC);
   signal(SIGPIPE, SIG_IGN);

@@ -1,13 +1,18 @@
 # Skein flow's process launcher: forks commands from a small process instead of from the large
 # master (forking Node costs milliseconds, forking this a fraction of one). One launcher runs
-# any number of commands at once; the master decides how many.
+# any number of commands at once, or — given a cores limit as its argument — as many as fit in
+# it, queueing the rest in order and starting each the moment cores free up (no round trip
+# through the master, which can keep its next tasks queued here).
 #
 # Requests on stdin, one header line each, then its bytes:
-#   "R\t<task>\t<command bytes>\t<environment bytes>\t<directory bytes>\t<mode>\n" + bytes
+#   "R\t<task>\t<command bytes>\t<environment bytes>\t<directory bytes>\t<mode>[\t<cores>[\t<output bytes>]]\n" + bytes
 #       run a command (mode "argv": NUL-separated words exec'd directly, "sh": /bin/sh -c);
-#       environment is NUL-separated NAME=value; an empty directory means the launcher's own.
-#   "K\t<task>\n"   kill the task's process group.
-# Answers on fd 3: "E\t<task>\t<wait status>\n" when a command ends (also after a kill).
+#       environment is NUL-separated NAME=value; an empty directory means the launcher's own;
+#       cores (default 1) counts against the limit; one needing more than the limit runs alone;
+#       output, when given, is a file that receives the command's stdout and stderr (truncated).
+#   "K\t<task>\n"   kill the task's process group, or drop it from the queue.
+# Answers on fd 3: "E\t<task>\t<wait status>\n" when a command ends (also after a kill; a
+# task dropped from the queue reports status 9, killed by SIGKILL).
 #
 # Each command leads its own process group. When the master goes away (stdin reaches end of
 # file, e.g. the master was killed with -9), every running group is killed and the launcher
@@ -25,6 +30,10 @@ for my $handle ($wake_read, $wake_write) {
 }
 my %task_of_pid;
 my %pid_of_task;
+my %cores_of_pid;
+my $cores_max = $ARGV[0] // 0;    # 0: no limit
+my $cores_busy = 0;
+my @waiting;                      # [task, cores, command, environment, directory, mode, output]
 $SIG{CHLD} = sub { syswrite($wake_write, "x") };
 $SIG{PIPE} = "IGNORE";    # a write to a vanished master fails with EPIPE, handled below
 
@@ -51,35 +60,73 @@ sub handle_requests {
     return $buffer if $newline < 0;
     my @fields = split /\t/, substr($buffer, 0, $newline);
     if ($fields[0] eq "K") {
-      my $pid = $pid_of_task{ $fields[1] };
-      kill("KILL", -$pid) if defined $pid;
+      kill_task($fields[1]);
       $buffer = substr($buffer, $newline + 1);
       next;
     }
-    my ($kind, $task, $command_length, $environment_length, $directory_length, $mode) = @fields;
+    my ($kind, $task, $command_length, $environment_length, $directory_length, $mode, $cores, $output_length) = @fields;
+    $output_length //= 0;
     die "launcher: unknown request '$kind'" unless $kind eq "R";
-    my $body = $command_length + $environment_length + $directory_length;
+    my $body = $command_length + $environment_length + $directory_length + $output_length;
     return $buffer if length($buffer) < $newline + 1 + $body;
     my $command = substr($buffer, $newline + 1, $command_length);
     my $environment = substr($buffer, $newline + 1 + $command_length, $environment_length);
     my $directory = substr($buffer, $newline + 1 + $command_length + $environment_length, $directory_length);
+    my $output = substr($buffer, $newline + 1 + $command_length + $environment_length + $directory_length, $output_length);
     $buffer = substr($buffer, $newline + 1 + $body);
-    launch($task, $command, $environment, $directory, $mode);
+    submit([$task, $cores // 1, $command, $environment, $directory, $mode, $output]);
   }
 }
 
+sub submit {
+  my ($request) = @_;
+  if ($cores_max > 0) {
+    $request->[1] = 1 if $request->[1] < 1;
+    $request->[1] = $cores_max if $request->[1] > $cores_max;
+  }
+  push @waiting, $request;
+  start_waiting();
+}
+
+# Starts waiting requests, in order, while their cores are free.
+sub start_waiting {
+  while (@waiting) {
+    my $next = $waiting[0];
+    return if $cores_max > 0 && $cores_busy > 0 && $cores_busy + $next->[1] > $cores_max;
+    shift @waiting;
+    my $pid = launch($next->[0], $next->[2], $next->[3], $next->[4], $next->[5], $next->[6]);
+    next unless defined $pid;
+    my $cores = $cores_max > 0 ? $next->[1] : 0;
+    $cores_of_pid{$pid} = $cores;
+    $cores_busy += $cores;
+  }
+}
+
+sub kill_task {
+  my ($task) = @_;
+  my $pid = $pid_of_task{$task};
+  kill("KILL", -$pid) if defined $pid;
+  my $before = @waiting;
+  @waiting = grep { $_->[0] ne $task } @waiting;
+  write_all("E\t$task\t9\n") if @waiting < $before;
+}
+
 sub launch {
-  my ($task, $command, $environment, $directory, $mode) = @_;
+  my ($task, $command, $environment, $directory, $mode, $output) = @_;
   my $pid = fork();
   if (!defined $pid) {
     write_all("E\t$task\t" . (127 << 8) . "\n");
-    return;
+    return undef;
   }
   if ($pid == 0) {
     $SIG{CHLD} = "DEFAULT";
     $SIG{PIPE} = "DEFAULT";
     setpgrp(0, 0);
     open(STDIN, "<", "/dev/null");
+    if ($output ne "") {
+      open(STDOUT, ">", $output) or POSIX::_exit(126);
+      open(STDERR, ">&", \*STDOUT) or POSIX::_exit(126);
+    }
     close($result);
     for my $pair (split /\0/, $environment) {
       my ($name, $value) = split /=/, $pair, 2;
@@ -97,16 +144,20 @@ sub launch {
   }
   $task_of_pid{$pid} = $task;
   $pid_of_task{$task} = $pid;
+  return $pid;
 }
 
 sub reap {
   my $answers = "";
   while ((my $pid = waitpid(-1, POSIX::WNOHANG())) > 0) {
+    my $status = $?;
     my $task = delete $task_of_pid{$pid};
     next unless defined $task;
     delete $pid_of_task{$task};
-    $answers .= "E\t$task\t$?\n";
+    $cores_busy -= delete $cores_of_pid{$pid} // 0;
+    $answers .= "E\t$task\t$status\n";
   }
+  start_waiting();
   write_all($answers) if $answers ne "";
 }
 

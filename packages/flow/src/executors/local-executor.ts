@@ -1,8 +1,10 @@
 // skein-io-adapter: runs commands as local processes and checks their targets on disk.
 /**
  * Runs tasks on this machine, as many at once as the scheduler places on it (its cores).
- * Commands start through a ProcessLauncher (a small forking process, not Node itself). After a
- * command succeeds, every declared target must exist, or the task fails naming the missing files.
+ * Commands start through a ProcessLauncher (a small forking process, not Node itself), which
+ * also holds the tasks placed beyond the free cores (`pipelineCores`) and starts each the moment
+ * a core frees up. After a command succeeds, every declared target must exist, or the task
+ * fails naming the missing files.
  */
 import { existsSync } from "node:fs";
 import { resolve } from "node:path";
@@ -49,7 +51,8 @@ export class LocalExecutor implements Executor {
     private readonly listener: ExecutorListener,
   ) {
     this.info = init.info;
-    this.launcher = new ProcessLauncher({ directory: init.directory, stdout: init.outputFd, exited: (task, exit) => this.exited(task, exit) });
+    // Tasks the scheduler places beyond the free cores (info.pipelineCores) wait in the launcher.
+    this.launcher = new ProcessLauncher({ directory: init.directory, stdout: init.outputFd, coresMax: init.info.capacity.cores, exited: (task, exit) => this.exited(task, exit) });
   }
 
   start(request: TaskRequest): void {
@@ -62,7 +65,7 @@ export class LocalExecutor implements Executor {
       return;
     }
     this.rules.set(task, rule);
-    this.launcher.run({ id: task, command: rule.command, environment: rule.environment });
+    this.launcher.run({ id: task, command: rule.command, environment: rule.environment, cores: rule.resources.cores ?? 1 });
   }
 
   private exited(task: number, exit: CommandExit): void {

@@ -22,7 +22,7 @@ const kinds = ["c", "perl", "node"] as const;
 const missing = (kind: (typeof kinds)[number]) => (kind === "node" || launcherProgram(kind) ? undefined : `no ${kind === "c" ? "C compiler" : "perl"} on this machine`);
 
 /** Runs commands through one launcher; resolves with each exit by id. */
-function runAll(kind: (typeof kinds)[number], directory: string, commands: Array<{ command: string; environment?: Record<string, string>; directory?: string }>): Promise<Map<number, CommandExit>> {
+function runAll(kind: (typeof kinds)[number], directory: string, commands: Array<{ command: string; environment?: Record<string, string>; directory?: string; output?: string }>): Promise<Map<number, CommandExit>> {
   return new Promise((resolve) => {
     const exits = new Map<number, CommandExit>();
     const launcher = new ProcessLauncher({
@@ -37,7 +37,7 @@ function runAll(kind: (typeof kinds)[number], directory: string, commands: Array
         }
       },
     });
-    for (const [id, c] of commands.entries()) launcher.run({ id, command: c.command, environment: c.environment ?? {}, directory: c.directory });
+    for (const [id, c] of commands.entries()) launcher.run({ id, command: c.command, environment: c.environment ?? {}, directory: c.directory, output: c.output });
   });
 }
 
@@ -63,6 +63,72 @@ for (const kind of kinds) {
     assert.equal(exits.get(4)!.code, 127);
     assert.equal(readFileSync(join(root, "sub", "here"), "utf8").trim(), join(root, "sub"));
     for (let i = 0; i < 40; i++) assert.ok(existsSync(join(root, `many${i}`)));
+  });
+}
+
+for (const kind of kinds) {
+  test(`launcher (${kind}): with a cores limit, later requests wait in order and a killed waiting one never runs`, { skip: missing(kind) }, async () => {
+    const root = temporary();
+    // Each command logs its start and end; the log shows how many ran at once.
+    const step = (name: string) => `echo "+${name}" >> events; sleep 0.15; echo "-${name}" >> events`;
+    const exits = new Map<number, CommandExit>();
+    const finished = new Promise<void>((resolve) => {
+      const launcher = new ProcessLauncher({
+        directory: root,
+        stdout: "ignore",
+        kind,
+        coresMax: 2,
+        exited: (id, exit) => {
+          exits.set(id, exit);
+          if (exits.size === 5) {
+            launcher.close();
+            resolve();
+          }
+        },
+      });
+      launcher.run({ id: 0, command: step("a"), environment: {} });
+      launcher.run({ id: 1, command: step("b"), environment: {} });
+      launcher.run({ id: 2, command: step("wide"), environment: {}, cores: 4 }); // more than all: runs alone
+      launcher.run({ id: 3, command: step("killed"), environment: {} });
+      launcher.run({ id: 4, command: step("c"), environment: {} });
+      launcher.run({ id: 5, command: step("d"), environment: {} });
+      launcher.kill(3);
+    });
+    await finished;
+    assert.deepEqual([...exits.keys()].sort(), [0, 1, 2, 4, 5]);
+    for (const exit of exits.values()) assert.deepEqual(exit, { code: 0, signal: null });
+    const events = readFileSync(join(root, "events"), "utf8").trim().split("\n");
+    let running = 0;
+    let most = 0;
+    const order: string[] = [];
+    for (const event of events) {
+      running += event.startsWith("+") ? 1 : -1;
+      most = Math.max(most, running);
+      if (event.startsWith("+")) order.push(event.slice(1));
+      if (event === "+wide") assert.equal(running, 1, "the wide command runs alone");
+    }
+    assert.equal(most, 2, `at most 2 at once: ${events.join(" ")}`);
+    // a and b start together (in either order), then wide alone, then c and d together.
+    assert.deepEqual([order.slice(0, 2).sort(), order[2], order.slice(3).sort()], [["a", "b"], "wide", ["c", "d"]]);
+    assert.ok(!order.includes("killed"), "a request killed while waiting never starts");
+  });
+}
+
+for (const kind of kinds) {
+  test(`launcher (${kind}): a request's output file receives stdout and stderr, for simple and shell commands`, { skip: missing(kind) }, async () => {
+    const root = temporary();
+    mkdirSync(join(root, "sub"));
+    writeFileSync(join(root, "old"), "stale text that must be truncated\n");
+    const exits = await runAll(kind, root, [
+      { command: "echo out; echo err >&2; exit 4", output: join(root, "old") },
+      { command: "ls no-such-file-skein", output: join(root, "simple"), directory: join(root, "sub") },
+      { command: "true", output: join(root, "no-such-dir", "x") },
+    ]);
+    assert.equal(exits.get(0)!.code, 4);
+    assert.equal(readFileSync(join(root, "old"), "utf8"), "out\nerr\n");
+    assert.notEqual(exits.get(1)!.code, 0);
+    assert.match(readFileSync(join(root, "simple"), "utf8"), /no-such-file-skein/);
+    assert.equal(exits.get(2)!.code, 126, "an output file that cannot be opened fails the command");
   });
 }
 

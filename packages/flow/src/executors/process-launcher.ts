@@ -1,4 +1,4 @@
-// skein-io-adapter: starts commands through a small forking process (launcher.pl).
+// skein-io-adapter: starts commands through a small forking process (launcher.c or launcher.pl).
 /**
  * Starts commands for the local executor and for workers. Forking the large Node process costs
  * milliseconds per command; one small launcher process (launcher.c with posix_spawn, or
@@ -6,9 +6,13 @@
  * each exit on a pipe as soon as SIGCHLD arrives. A command leads its own process group; if this process dies
  * (even with kill -9) the launcher sees its standard input close and kills every running group.
  * Commands without shell syntax are exec'd directly, skipping `/bin/sh`, as GNU make does.
+ * With `coresMax`, requests beyond it wait in order inside the launcher and start the moment a
+ * command ends, so the caller can keep its next tasks queued there and a core never idles
+ * during the round trip through this process.
  * Without a launcher, commands are spawned from Node with the same guarantees except orphan killing.
  */
 import { type ChildProcess, spawn } from "node:child_process";
+import { closeSync, openSync } from "node:fs";
 import type { Readable } from "node:stream";
 import { type LauncherKind, type LauncherProgram, launcherProgram } from "./launcher-program.ts";
 
@@ -19,6 +23,10 @@ export interface CommandRequest {
   readonly environment: Readonly<Record<string, string>>;
   /** Working directory; undefined runs in the launcher's directory. */
   readonly directory?: string;
+  /** Cores it takes of `coresMax` (default 1; one needing more than all runs alone). */
+  readonly cores?: number;
+  /** A file (absolute path) that receives the command's stdout and stderr, truncated first. */
+  readonly output?: string;
 }
 
 /** A finished command: its exit code, or the signal that ended it. */
@@ -36,6 +44,8 @@ export interface ProcessLauncherInit {
   readonly exited: (id: number, exit: CommandExit) => void;
   /** Which launcher (default: the best available); tests run each. */
   readonly kind?: LauncherKind;
+  /** Cores running commands may take at once; later requests wait in order (default: no limit). */
+  readonly coresMax?: number;
 }
 
 /** Words that need the shell even in a command without shell syntax. */
@@ -65,6 +75,9 @@ export class ProcessLauncher {
   private readonly running = new Map<number, CommandRequest>();
   private readonly direct = new Map<number, ChildProcess>();
   private readonly killed = new Set<number>();
+  /** Requests waiting for cores when commands are spawned from Node (launchers queue their own). */
+  private readonly waiting: CommandRequest[] = [];
+  private directCores = 0;
   private buffer = "";
   private corked = false;
 
@@ -74,19 +87,20 @@ export class ProcessLauncher {
   }
 
   get runningCount(): number {
-    return this.running.size + this.direct.size;
+    return this.running.size + this.direct.size + this.waiting.length;
   }
 
   run(request: CommandRequest): void {
-    if (this.launcherMissing) return this.spawnDirect(request);
+    if (this.launcherMissing) return this.submitDirect(request);
     const launcher = this.launcher ?? this.startLauncher();
     this.running.set(request.id, request);
     const argv = simpleArgv(request.command);
     const command = Buffer.from(argv ? argv.join("\0") : request.command);
     const environment = environmentBytes(request.environment);
     const directory = Buffer.from(request.directory ?? "");
-    const header = `R\t${request.id}\t${command.length}\t${environment.length}\t${directory.length}\t${argv ? "argv" : "sh"}\n`;
-    this.write(launcher, Buffer.concat([Buffer.from(header), command, environment, directory]));
+    const output = Buffer.from(request.output ?? "");
+    const header = `R\t${request.id}\t${command.length}\t${environment.length}\t${directory.length}\t${argv ? "argv" : "sh"}\t${request.cores ?? 1}\t${output.length}\n`;
+    this.write(launcher, Buffer.concat([Buffer.from(header), command, environment, directory, output]));
   }
 
   /** Requests made in one turn of the event loop reach the launcher in one write. */
@@ -105,6 +119,11 @@ export class ProcessLauncher {
 
   /** Kills the command's process group; its exit is not reported. */
   kill(id: number): void {
+    const queued = this.waiting.findIndex((request) => request.id === id);
+    if (queued >= 0) {
+      this.waiting.splice(queued, 1);
+      return;
+    }
     const child = this.direct.get(id);
     if (child) {
       this.direct.delete(id);
@@ -122,11 +141,13 @@ export class ProcessLauncher {
     this.launcher = undefined;
     for (const child of this.direct.values()) killGroup(child.pid);
     this.direct.clear();
+    this.waiting.length = 0;
   }
 
   private startLauncher(): ChildProcess {
     const program = this.program!;
-    const child = spawn(program.command, program.args, { cwd: this.init.directory, stdio: ["pipe", this.init.stdout, "inherit", "pipe"] });
+    const args = this.init.coresMax === undefined ? program.args : [...program.args, String(this.init.coresMax)];
+    const child = spawn(program.command, args, { cwd: this.init.directory, stdio: ["pipe", this.init.stdout, "inherit", "pipe"] });
     this.launcher = child;
     child.stdin!.on("error", () => {}); // the launcher died: handled on exit
     const answers = child.stdio[3] as Readable;
@@ -138,7 +159,7 @@ export class ProcessLauncher {
       this.launcher = undefined;
       const pending = [...this.running.values()];
       this.running.clear();
-      for (const request of pending) this.spawnDirect(request);
+      for (const request of pending) this.submitDirect(request);
     });
     child.on("exit", () => {
       if (this.launcher === child) this.launcher = undefined;
@@ -172,18 +193,45 @@ export class ProcessLauncher {
     this.init.exited(id, exit);
   }
 
-  private spawnDirect(request: CommandRequest): void {
+  private submitDirect(request: CommandRequest): void {
+    this.waiting.push(request);
+    this.startWaiting();
+  }
+
+  /** Spawns waiting requests, in order, while their cores are free (as the launchers do). */
+  private startWaiting(): void {
+    const coresMax = this.init.coresMax;
+    while (this.waiting.length > 0) {
+      const cores = coresMax === undefined ? 0 : Math.min(Math.max(this.waiting[0]!.cores ?? 1, 1), coresMax);
+      if (coresMax !== undefined && this.directCores > 0 && this.directCores + cores > coresMax) return;
+      this.directCores += cores;
+      this.spawnDirect(this.waiting.shift()!, cores);
+    }
+  }
+
+  private spawnDirect(request: CommandRequest, cores: number): void {
+    let outputFd: number | undefined;
+    try {
+      if (request.output !== undefined) outputFd = openSync(request.output, "w", 0o644);
+    } catch {
+      this.directCores -= cores;
+      queueMicrotask(() => this.init.exited(request.id, { code: 126, signal: null }));
+      return;
+    }
     const child = spawn("/bin/sh", ["-c", request.command], {
       cwd: request.directory ?? this.init.directory,
       env: { ...process.env, ...request.environment },
-      stdio: ["ignore", this.init.stdout, "inherit"],
+      stdio: outputFd === undefined ? ["ignore", this.init.stdout, "inherit"] : ["ignore", outputFd, outputFd],
       detached: true,
     });
+    if (outputFd !== undefined) closeSync(outputFd);
     this.direct.set(request.id, child);
     let reported = false;
     const done = (exit: CommandExit) => {
       if (reported) return;
       reported = true;
+      this.directCores -= cores;
+      this.startWaiting();
       if (this.direct.get(request.id) !== child) return; // killed
       this.direct.delete(request.id);
       this.init.exited(request.id, exit);

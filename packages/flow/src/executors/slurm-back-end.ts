@@ -5,12 +5,18 @@
  * writes the command's exit status to a file when it ends; the master polls for those files
  * and asks `squeue` which jobs still exist, so a job that vanishes (cancelled, node lost)
  * fails instead of hanging the workflow. `LOCAL` rules still run on the master.
+ *
+ * The status file holds the exit code, or `signal N` when the command was killed (out of
+ * memory, time limit): perl's `system` sees the wait status, where sh only sees 128+N. A failed
+ * task's report carries the end of its job output (`.skein-slurm/<task>.out`).
  */
 import { execFile } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import type { Clock, Timer } from "@skein/core";
 import type { BackEnd } from "../run/execute.ts";
 import type { Executor, ExecutorListener, TaskRequest } from "./executor.ts";
+import { outputTail } from "./command-output.ts";
 import { exitOutcome } from "./local-executor.ts";
 
 /** Cores' worth of jobs queued in Slurm at once; Slurm itself decides where they run. */
@@ -26,6 +32,15 @@ function run(command: string, args: string[]): Promise<string> {
 
 const shellQuote = (text: string) => `'${text.replace(/'/g, "'\\''")}'`;
 
+/** Runs the command and writes its exit code, or `signal N`, to the temporary status file (sh alone cannot tell 137 from SIGKILL). */
+const statusPerl = 'system("/bin/sh", "-c", $ARGV[0]); open(my $f, ">", $ARGV[1]) or exit 1; print $f (($? & 127) ? "signal " . ($? & 127) : $? >> 8), "\\n";';
+
+function jobScript(directory: string, exports: string, command: string, status: string): string {
+  const [quotedCommand, tmp] = [shellQuote(command), shellQuote(`${status}.tmp`)];
+  const run = `if command -v perl >/dev/null 2>&1; then perl -e ${shellQuote(statusPerl)} ${quotedCommand} ${tmp}; else /bin/sh -c ${quotedCommand}; echo $? > ${tmp}; fi`;
+  return `#!/bin/sh\ncd ${shellQuote(directory)}\n${exports}${run}\nmv ${tmp} ${shellQuote(status)}\n`;
+}
+
 interface Job {
   readonly request: TaskRequest;
   id: string | undefined;
@@ -35,18 +50,19 @@ interface Job {
 class SlurmExecutor implements Executor {
   readonly info = { id: "slurm", capacity: { cores: slurmCoresQueuedMax, memoryMb: Number.MAX_SAFE_INTEGER, diskMb: Number.MAX_SAFE_INTEGER, gpus: 1_000 }, runsLocalRules: false, runsRemoteRules: true, fastAbort: false };
   private readonly jobs = new Map<number, Job>();
-  private readonly timer: NodeJS.Timeout;
+  private readonly timer: Timer;
   private polling = false;
   private readonly scratch: string;
 
   constructor(
     private readonly directory: string,
     private readonly listener: ExecutorListener,
+    clock: Clock,
     pollMs: number,
   ) {
     this.scratch = join(directory, ".skein-slurm");
     mkdirSync(this.scratch, { recursive: true });
-    this.timer = setInterval(() => void this.poll(), pollMs);
+    this.timer = clock.setPeriodic(pollMs, () => void this.poll());
   }
 
   start(request: TaskRequest): void {
@@ -54,7 +70,7 @@ class SlurmExecutor implements Executor {
     const status = join(this.scratch, `${task}.status`);
     rmSync(status, { force: true });
     const exports = Object.entries(rule.environment).map(([k, v]) => `export ${k}=${shellQuote(v)}\n`).join("");
-    const script = `#!/bin/sh\ncd ${shellQuote(this.directory)}\n${exports}/bin/sh -c ${shellQuote(rule.command)}\necho $? > ${shellQuote(`${status}.tmp`)}\nmv ${shellQuote(`${status}.tmp`)} ${shellQuote(status)}\n`;
+    const script = jobScript(this.directory, exports, rule.command, status);
     const scriptPath = join(this.scratch, `${task}.sh`);
     writeFileSync(scriptPath, script, { mode: 0o755 });
     const args = ["--parsable", `--job-name=skein-${rule.id}`, "-N", "1", "-n", "1", `--cpus-per-task=${rule.resources.cores ?? 1}`, `--chdir=${this.directory}`, `--output=${join(this.scratch, `${task}.out`)}`];
@@ -65,6 +81,7 @@ class SlurmExecutor implements Executor {
     run("sbatch", [...args, scriptPath]).then(
       (stdout) => {
         job.id = stdout.trim().split(";")[0];
+        if (this.jobs.get(task) !== job) void run("scancel", [job.id!]).catch(() => undefined); // aborted while sbatch ran
       },
       (error: Error) => this.finish(task, { ok: false, reason: `sbatch failed: ${error.message}` }),
     );
@@ -83,8 +100,10 @@ class SlurmExecutor implements Executor {
       for (const [task, job] of [...this.jobs].sort((a, b) => a[0] - b[0])) {
         const status = join(this.scratch, `${task}.status`);
         if (existsSync(status)) {
-          const code = Number(readFileSync(status, "utf8").trim());
-          this.finish(task, exitOutcome(job.request.rule, this.directory, code, null));
+          const text = readFileSync(status, "utf8").trim();
+          const outcome = text.startsWith("signal ") ? exitOutcome(job.request.rule, this.directory, null, text) : exitOutcome(job.request.rule, this.directory, Number(text), null);
+          const output = outcome.ok ? undefined : outputTail(join(this.scratch, `${task}.out`));
+          this.finish(task, outcome.ok || output === undefined ? outcome : { ...outcome, output });
         } else if (job.id && !queued.has(job.id) && ++job.vanished > vanishedPollsMax) {
           this.finish(task, { ok: false, reason: `Slurm job ${job.id} ended without an exit status (cancelled or lost)` });
         }
@@ -103,12 +122,12 @@ class SlurmExecutor implements Executor {
   }
 
   async close(): Promise<void> {
-    clearInterval(this.timer);
+    this.timer.cancel();
     for (const task of [...this.jobs.keys()]) this.abort(task);
   }
 }
 
-export const slurmBackEnd: BackEnd = async ({ loaded, init, listener }) => {
-  listener.joined(new SlurmExecutor(loaded.directory, listener, init.slurmPollMs ?? 1_000));
+export const slurmBackEnd: BackEnd = async ({ loaded, init, listener, clock }) => {
+  listener.joined(new SlurmExecutor(loaded.directory, listener, clock, init.slurmPollMs ?? 1_000));
   return { close: async () => undefined };
 };

@@ -1,9 +1,10 @@
-// skein-io-adapter: drives the scheduler state machine with the real clock and timers.
 /**
- * The real-time driver: feeds executor reports to the scheduler with `performance.now()`,
- * carries out its actions on the executors, and keeps one timer for its next wake-up. The
- * simulated driver in `testing/` does the same with virtual time.
+ * The driver: feeds executor reports to the scheduler with the time of its `Clock`, carries
+ * out its actions on the executors, and keeps one timer for its next wake-up. The CLI gives it
+ * the real clock; a service gives it `contextClock(ctx)` and runs it on the runtime's time
+ * (examples/flow-sim). The discrete-event driver in `testing/` owns its event queue instead.
  */
+import type { Clock, Timer } from "@skein/core";
 import type { Executor, ExecutorListener } from "../executors/executor.ts";
 import type { Scheduler } from "../schedule/scheduler.ts";
 import type { SchedulerAction, SchedulerEvent, TaskOutcome } from "../schedule/types.ts";
@@ -26,9 +27,9 @@ export interface DriverResult {
 export class Driver implements ExecutorListener {
   private readonly executors = new Map<string, Executor>();
   private readonly placement = new Map<number, string>();
-  private timer: NodeJS.Timeout | undefined;
+  private timer: Timer | undefined;
   private armedMs: number | undefined;
-  private readonly origin = performance.now();
+  private readonly origin: number;
   private resolveRun!: (result: DriverResult) => void;
   private started = false;
   readonly done: Promise<DriverResult>;
@@ -37,14 +38,16 @@ export class Driver implements ExecutorListener {
     readonly scheduler: Scheduler,
     private readonly workflow: Workflow,
     private readonly hooks: DriverHooks,
+    private readonly clock: Clock,
   ) {
+    this.origin = clock.nowMs();
     this.done = new Promise((resolve) => {
       this.resolveRun = resolve;
     });
   }
 
   nowMs(): number {
-    return performance.now() - this.origin;
+    return this.clock.nowMs() - this.origin;
   }
 
   start(): Promise<DriverResult> {
@@ -94,7 +97,7 @@ export class Driver implements ExecutorListener {
         this.placement.delete(action.task);
         this.executors.get(action.executorId)?.abort(action.task);
       } else if (action.type === "finished") {
-        clearTimeout(this.timer);
+        this.timer?.cancel();
         this.timer = undefined;
         this.resolveRun({ ok: action.ok, reason: action.reason });
         return;
@@ -107,14 +110,14 @@ export class Driver implements ExecutorListener {
   private arm(): void {
     const wakeMs = this.scheduler.nextWakeMs();
     if (wakeMs === this.armedMs) return;
-    clearTimeout(this.timer);
+    this.timer?.cancel();
     this.timer = undefined;
     this.armedMs = wakeMs;
     if (wakeMs === undefined) return;
-    this.timer = setTimeout(() => {
+    this.timer = this.clock.setTimer(Math.max(0, wakeMs - this.nowMs()) + 1, () => {
       this.timer = undefined;
       this.armedMs = undefined;
       this.event({ type: "tick" });
-    }, Math.max(0, wakeMs - this.nowMs()) + 1);
+    });
   }
 }

@@ -4,7 +4,7 @@
  * each state change goes to the transaction log (and, with --json, to standard output as one
  * JSON object), failures are explained on standard error, and a terminal gets a progress bar.
  */
-import { resolve } from "node:path";
+import type { Clock } from "@skein/core";
 import type { Executor, ExecutorListener } from "../executors/executor.ts";
 import { LocalExecutor } from "../executors/local-executor.ts";
 import type { LogFile } from "../log/log-file.ts";
@@ -16,7 +16,7 @@ import { removeTargets } from "./clean.ts";
 import { Driver } from "./driver.ts";
 import { progressLine } from "./progress.ts";
 import type { Loaded } from "./run-flow.ts";
-import type { Output, RunInit } from "./run-options.ts";
+import { nestedRunInit, type Output, type RunComponents, type RunInit } from "./run-options.ts";
 
 export interface ExecuteResult {
   readonly ok: boolean;
@@ -33,6 +33,7 @@ export interface BackEndContext {
   readonly init: RunInit;
   readonly listener: ExecutorListener;
   readonly output: Output;
+  readonly clock: Clock;
   readonly local: LocalMachine;
   readonly runNested: (rule: Rule) => Promise<TaskOutcome>;
 }
@@ -41,6 +42,9 @@ export interface LocalMachine {
   readonly cores: number;
   readonly memoryMb: number;
 }
+
+/** How often a terminal's progress bar is redrawn. */
+const progressIntervalMs = 200;
 
 const backEnds = new Map<string, () => Promise<BackEnd>>([
   ["workers", async () => (await import("../workers/worker-back-end.ts")).workersBackEnd],
@@ -55,24 +59,29 @@ function localExecutor(context: BackEndContext, runsRemoteRules: boolean): Execu
     runsLocalRules: true,
     runsRemoteRules,
     fastAbort: false,
+    // One more round of tasks waits in the launcher, started the moment a core frees up.
+    pipelineCores: local.cores,
   };
   const outputFd = context.init.json ? 2 : 1;
   return new LocalExecutor({ info, directory: context.loaded.directory, outputFd, runNested: context.runNested }, context.listener);
 }
 
-function nestedRunner(loaded: Loaded, init: RunInit, output: Output): (rule: Rule) => Promise<TaskOutcome> {
+function nestedRunner(loaded: Loaded, init: RunInit, components: RunComponents): (rule: Rule) => Promise<TaskOutcome> {
   return async (rule) => {
     const { runFlow } = await import("./run-flow.ts");
     const nested = rule.nested!;
-    const code = await runFlow(
-      { file: resolve(loaded.directory, nested.file), directory: resolve(loaded.directory, nested.directory ?? "."), jobs: init.jobs, progress: false, json: init.json, retryCount: init.retryCount },
-      output,
-    );
+    const code = await runFlow(nestedRunInit(loaded.directory, nested, init), components);
     return code === 0 ? { ok: true } : { ok: false, reason: `nested workflow ${nested.file} failed` };
   };
 }
 
-export async function execute(loaded: Loaded, complete: Set<number>, log: LogFile, init: RunInit, output: Output, local: LocalMachine): Promise<ExecuteResult> {
+/** A failed command's output, each line under a bar so it stands apart from Skein's own lines. */
+function indentOutput(text: string): string {
+  return `${text.replace(/\n$/, "").split("\n").map((line) => `  | ${line}`).join("\n")}\n`;
+}
+
+export async function execute(loaded: Loaded, complete: Set<number>, log: LogFile, init: RunInit, components: Required<RunComponents>, local: LocalMachine): Promise<ExecuteResult> {
+  const { clock, output } = components;
   const rules = loaded.plan.workflow.rules;
   const target = init.target ?? "local";
   const scheduler = new Scheduler(
@@ -83,18 +92,20 @@ export async function execute(loaded: Loaded, complete: Set<number>, log: LogFil
       fastAbortMultiplier: target === "workers" && init.fastAbortMultiplier !== 0 ? (init.fastAbortMultiplier ?? 3) : undefined,
       executorsMayJoin: target === "workers",
     },
-    { random: Math.random, isDone: (rule) => complete.has(rule) },
+    { random: components.random, isDone: (rule) => complete.has(rule) },
   );
   const progress = init.progress ?? (process.stderr.isTTY === true && !init.json);
   let ran = 0;
   const hashes = new Map<number, string>();
+  // The captured output of the task being reported failed, printed under its failure line.
+  let failedOutput: string | undefined;
   const driver = new Driver(scheduler, loaded.plan.workflow, {
     state(action, nowMs) {
       const rule = rules[action.rule]!;
       if (action.state === "running" || action.state === "done" || action.state === "failed" || action.state === "retrying") {
         let hash = hashes.get(action.rule);
         if (hash === undefined) hashes.set(action.rule, (hash = ruleHash(rule)));
-        log.append(logLine(Date.now(), action.rule, action.state, action.attempt, hash));
+        log.append(logLine(clock.epochMs(), action.rule, action.state, action.attempt, hash));
       }
       if (action.state === "done") ran++;
       if (init.json) {
@@ -102,12 +113,16 @@ export async function execute(loaded: Loaded, complete: Set<number>, log: LogFil
         const event = { timeMs: Math.round(nowMs), rule: action.rule, target: rule.targets[0]!.path, state, attempt, executorId, reason, durationMs };
         output.out(`${JSON.stringify(event)}\n`);
       }
-      if (action.reason && action.reason !== "retry") output.err(`skein flow: ${rule.targets[0]!.path}: ${action.state}: ${action.reason}\n`);
+      if (action.reason && action.reason !== "retry") {
+        output.err(`skein flow: ${rule.targets[0]!.path}: ${action.state}: ${action.reason}\n`);
+        if (failedOutput !== undefined) output.err(indentOutput(failedOutput));
+        failedOutput = undefined;
+      }
     },
     commit: () => log.write(),
     beforeStart: (rule) => removeTargets(loaded.plan.workflow, rule, loaded.directory),
-  });
-  const context: BackEndContext = { loaded, init, listener: driver, output, local, runNested: nestedRunner(loaded, init, output) };
+  }, clock);
+  const context: BackEndContext = { loaded, init, listener: driver, output, clock, local, runNested: nestedRunner(loaded, init, components) };
   const executors: Executor[] = [];
   const listener: ExecutorListener = {
     joined: (executor) => {
@@ -115,21 +130,28 @@ export async function execute(loaded: Loaded, complete: Set<number>, log: LogFil
       driver.joined(executor);
     },
     left: (executorId, reason) => driver.left(executorId, reason),
-    finished: (task, outcome) => driver.finished(task, outcome),
+    finished: (task, outcome) => {
+      // The scheduler reports this task's rule failed (or retrying) synchronously, first.
+      failedOutput = outcome.ok ? undefined : outcome.output;
+      driver.finished(task, outcome);
+      failedOutput = undefined;
+    },
   };
   const backEnd = target === "local" ? undefined : await (await backEnds.get(target)!())({ ...context, listener });
   listener.joined(localExecutor({ ...context, listener }, target === "local"));
   const interrupt = () => driver.stop("interrupted");
   process.once("SIGINT", interrupt);
-  const timer = progress ? setInterval(() => output.err(`\r${progressLine({ counts: scheduler.counts(), workers: scheduler.executorCount - 1, elapsedMs: driver.nowMs() }, process.stderr.columns ?? 100)}`), 200) : undefined;
+  const showProgress = () => output.err(`\r${progressLine({ counts: scheduler.counts(), workers: scheduler.executorCount - 1, elapsedMs: driver.nowMs() }, process.stderr.columns ?? 100)}`);
+  const timer = progress ? clock.setPeriodic(progressIntervalMs, showProgress) : undefined;
   try {
     const result = await driver.start();
     return { ...result, ran, stateOf: (rule) => scheduler.stateOf(rule) };
   } finally {
     process.removeListener("SIGINT", interrupt);
     if (timer) {
-      clearInterval(timer);
-      output.err(`\r${progressLine({ counts: scheduler.counts(), workers: scheduler.executorCount - 1, elapsedMs: driver.nowMs() }, process.stderr.columns ?? 100)}\n`);
+      timer.cancel();
+      showProgress();
+      output.err("\n");
     }
     for (const executor of executors) await executor.close();
     await backEnd?.close();

@@ -1,8 +1,9 @@
 import assert from "node:assert/strict";
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { join, relative } from "node:path";
 import { after, test } from "node:test";
+import { realClock } from "@skein/net";
 import { runFlow } from "./run-flow.ts";
 import type { Output, RunInit } from "./run-options.ts";
 
@@ -22,7 +23,7 @@ async function run(root: string, init: Partial<RunInit> = {}): Promise<{ code: n
   let out = "";
   let err = "";
   const output: Output = { out: (t) => (out += t), err: (t) => (err += t) };
-  const code = await runFlow({ file: join(root, "w.mf"), jobs: 2, progress: false, environment: {}, ...init }, output);
+  const code = await runFlow({ file: join(root, "w.mf"), jobs: 2, progress: false, environment: {}, ...init }, { clock: realClock(), random: Math.random, output });
   return { code, out, err };
 }
 
@@ -107,6 +108,35 @@ test("run: a nested MAKEFLOW rule runs the child workflow in its directory", asy
   assert.equal(readFileSync(join(root, "sub", "result"), "utf8"), "nested\n");
 });
 
+/** Every file under `root`, relative, sorted. */
+function tree(root: string): string[] {
+  return (readdirSync(root, { recursive: true, withFileTypes: true }) as Array<{ name: string; parentPath?: string; path?: string; isFile(): boolean }>)
+    .filter((entry) => entry.isFile())
+    .map((entry) => relative(root, join(entry.parentPath ?? entry.path!, entry.name)))
+    .sort();
+}
+
+test("run: --clean descends into nested workflows (two levels) and removes only what the tree made", async () => {
+  // The parent makes the child workflow's file; the child nests a grandchild that was there before.
+  const root = workspace({
+    "w.mf": "sub/child.mf: child.template\n\tcp child.template sub/child.mf\nsub/result: sub/child.mf\n\tMAKEFLOW sub/child.mf sub\ntop: sub/result\n\tcp sub/result top\n",
+    "child.template": "part:\n\techo nested > part\ninner/deep: inner/grand.mf\n\tMAKEFLOW inner/grand.mf inner\nresult: part inner/deep\n\tcat part inner/deep > result\n",
+  });
+  mkdirSync(join(root, "sub", "inner"), { recursive: true });
+  writeFileSync(join(root, "sub", "keep"), "was here\n");
+  writeFileSync(join(root, "sub", "inner", "grand.mf"), "deep:\n\techo grand > deep\n");
+  writeFileSync(join(root, "sub", "inner", "old"), "was here too\n");
+  const before = tree(root);
+  const result = await run(root);
+  assert.equal(result.code, 0, result.err);
+  assert.equal(readFileSync(join(root, "top"), "utf8"), "nested\ngrand\n");
+  assert.ok(tree(root).includes("sub/inner/deep") && tree(root).includes("sub/inner/grand.mf.skeinlog"));
+  const cleaned = await run(root, { clean: true });
+  assert.equal(cleaned.code, 0, cleaned.err);
+  assert.deepEqual(tree(root), before);
+  assert.match(cleaned.err, /removed 5 files/);
+});
+
 test("run: a workflow error prints file:line:column and exits non-zero", async () => {
   const root = workspace({ "w.mf": "a: missing-source\n\tcmd\n" });
   const result = await run(root);
@@ -120,4 +150,21 @@ test("run: the JSON form runs like the Makeflow form", async () => {
   });
   assert.equal((await run(root)).code, 0);
   assert.equal(readFileSync(join(root, "copy"), "utf8"), "json\n");
+});
+
+test("run: -j 2 never runs more than two cores' worth at once, though the next tasks wait queued", async () => {
+  // Each rule logs its start and end; a CORES=2 rule must run alone.
+  const step = (name: string) => `${name}:\n\techo +${name} >> events; sleep 0.1; echo -${name} >> events; touch ${name}\n`;
+  const text = ["p1", "p2", "p3", "p4", "p5"].map(step).join("") + `CATEGORY=wide\nCORES=2\n${step("w")}`;
+  const root = workspace({ "w.mf": text });
+  const result = await run(root, { jobs: 2 });
+  assert.equal(result.code, 0, result.err);
+  let running = 0;
+  let most = 0;
+  for (const event of readFileSync(join(root, "events"), "utf8").trim().split("\n")) {
+    running += event.startsWith("+") ? 1 : -1;
+    most = Math.max(most, running);
+    if (event === "+w") assert.equal(running, 1, "the two-core rule runs alone");
+  }
+  assert.equal(most, 2);
 });

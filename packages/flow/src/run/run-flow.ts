@@ -13,10 +13,10 @@ import { LogFile, readLogText } from "../log/log-file.ts";
 import { type LogSummary, readLog } from "../log/transaction-log.ts";
 import { type Plan, plan } from "../plan/plan.ts";
 import type { RuleState } from "../schedule/types.ts";
-import { clean } from "./clean.ts";
+import { type Cleanable, cleanTree, type NestedLoader } from "./clean.ts";
 import { toDot } from "./dot.ts";
 import { execute } from "./execute.ts";
-import type { Output, RunInit } from "./run-options.ts";
+import { nestedRunInit, type Output, type RunComponents, type RunInit } from "./run-options.ts";
 
 export const standardOutput: Output = {
   out: (text) => process.stdout.write(text),
@@ -42,6 +42,20 @@ export function loadWorkflow(init: RunInit): Loaded {
 }
 
 /**
+ * Reads a nested workflow and its log for `--clean`, with the options its run had. Not planned:
+ * cleaning needs no check that its sources exist.
+ */
+function nestedForClean(init: RunInit): NestedLoader {
+  return (parent, nested) => {
+    const nestedInit = nestedRunInit(parent.directory, nested, init);
+    if (!existsSync(nestedInit.file)) return undefined;
+    const workflow = parseWorkflow(readFileSync(nestedInit.file, "utf8"), { file: nestedInit.file, environment: nestedInit.environment ?? process.env });
+    const logPath = `${nestedInit.file}.skeinlog`;
+    return { workflow, summary: readLog(readLogText(logPath), workflow.rules), directory: nestedInit.directory!, logPath };
+  };
+}
+
+/**
  * Rules that count as complete: done in the log, every target still present, and every rule
  * they wait for complete too (a rule made again makes its dependants stale).
  */
@@ -61,7 +75,8 @@ function stateFromLog(complete: Set<number>, summary: LogSummary): (rule: number
   return (rule) => (complete.has(rule) ? "done" : summary.interrupted.has(rule) ? "failed" : "waiting");
 }
 
-export async function runFlow(init: RunInit, output: Output = standardOutput): Promise<number> {
+export async function runFlow(init: RunInit, components: RunComponents): Promise<number> {
+  const output = components.output ?? standardOutput;
   let loaded: Loaded;
   try {
     if (!existsSync(init.file)) throw new Error(`${init.file}: no such workflow file`);
@@ -71,7 +86,14 @@ export async function runFlow(init: RunInit, output: Output = standardOutput): P
     return 1;
   }
   if (init.clean) {
-    const removed = clean(loaded.plan.workflow, loaded.summary, loaded.directory, loaded.logPath);
+    const top: Cleanable = { workflow: loaded.plan.workflow, summary: loaded.summary, directory: loaded.directory, logPath: loaded.logPath };
+    let removed: string[];
+    try {
+      removed = cleanTree(top, nestedForClean(init));
+    } catch (error) {
+      output.err(`skein flow: --clean: ${error instanceof WorkflowError ? error.message : (error as Error).message}\n`);
+      return 1;
+    }
     output.err(`skein flow: removed ${removed.length} files and the log\n`);
     return 0;
   }
@@ -91,7 +113,7 @@ export async function runFlow(init: RunInit, output: Output = standardOutput): P
   }
   const log = new LogFile(loaded.logPath);
   try {
-    const result = await execute(loaded, complete, log, init, output, { cores: init.jobs ?? availableParallelism(), memoryMb: Math.floor(totalmem() / 1048576) });
+    const result = await execute(loaded, complete, log, init, { ...components, output }, { cores: init.jobs ?? availableParallelism(), memoryMb: Math.floor(totalmem() / 1048576) });
     if (init.dotFile) writeFileSync(init.dotFile, toDot(loaded.plan, result.stateOf));
     if (result.ok) output.err(`skein flow: done, ${result.ran} rules ran\n`);
     else output.err(`skein flow: stopped: ${result.reason}\n`);

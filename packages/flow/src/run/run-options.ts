@@ -1,3 +1,7 @@
+import { resolve } from "node:path";
+import type { Clock } from "@skein/core";
+import type { NestedWorkflow } from "../workflow.ts";
+
 /** Options of one flow run, as the CLI (or a test) gives them. */
 export interface RunInit {
   /** The workflow file (Makeflow text, or JSON when it ends in .json/.jx). */
@@ -26,8 +30,38 @@ export interface RunInit {
   readonly environment?: Readonly<Record<string, string | undefined>>;
   /** Called with the listening port once workers can connect (-T workers). */
   readonly onListening?: (port: number) => void;
-  /** Seconds between Slurm queue polls (default 1). */
+  /** Milliseconds between Slurm queue polls (default 1 000). */
   readonly slurmPollMs?: number;
+  /** Milliseconds between heartbeats on each worker connection, both ways (-T workers; default 1 000). */
+  readonly heartbeatMs?: number;
+  /** A worker (or, on its side, the master) silent this long is lost (-T workers; default 5 000). */
+  readonly workerTimeoutMs?: number;
+}
+
+/** What a run needs from its surroundings: the CLI passes the real ones, tests may pass others. */
+export interface RunComponents {
+  /** Time and timers (`realClock()` from @skein/net outside a simulation). */
+  readonly clock: Clock;
+  /** Uniform in [0, 1): the jitter of retry delays. */
+  readonly random: () => number;
+  /** Where reports go (default: standard output and standard error). */
+  readonly output?: Output;
+}
+
+/**
+ * The options a nested workflow rule (`MAKEFLOW file [dir]`) runs with: its file and directory
+ * relative to the parent's directory, the parent's concurrency, retries and output format.
+ * `--clean` reads the nested workflow with the same options, so it finds what the run made.
+ */
+export function nestedRunInit(parentDirectory: string, nested: NestedWorkflow, parent: RunInit): RunInit {
+  return {
+    file: resolve(parentDirectory, nested.file),
+    directory: resolve(parentDirectory, nested.directory ?? "."),
+    jobs: parent.jobs,
+    progress: false,
+    json: parent.json,
+    retryCount: parent.retryCount,
+  };
 }
 
 export interface Output {

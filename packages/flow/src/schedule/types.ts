@@ -23,8 +23,11 @@ export interface ExecutorInfo {
 
 export type TaskOutcome =
   | { readonly ok: true }
-  /** `permanent`: retrying cannot help (bad sandbox path, impossible resources). */
-  | { readonly ok: false; readonly reason: string; readonly permanent?: boolean };
+  /**
+   * `permanent`: retrying cannot help (bad sandbox path, impossible resources). `output`: the end
+   * of the command's stdout and stderr, when the back end captured it (workers, Slurm).
+   */
+  | { readonly ok: false; readonly reason: string; readonly permanent?: boolean; readonly output?: string };
 
 export type SchedulerEvent =
   | { readonly type: "executor-joined"; readonly executor: ExecutorInfo }

@@ -2,6 +2,10 @@
  * The worker wire: each frame is a 4-byte big-endian length, then a 4-byte header length, a
  * JSON header and a binary payload (file bytes). Frames above `frameBytesMax` are refused, so
  * a peer cannot make the other side buffer without bound; files travel in chunks below it.
+ *
+ * Master → worker: `challenge`, `welcome` (with `heartbeatMs`, `workerTimeoutMs`), `refused`,
+ * `file`, `task`, `abort`, `heartbeat`, `bye`. Worker → master: `hello`, `output`, `result`,
+ * `heartbeat`. A heartbeat is a header alone (about 30 bytes), one per `heartbeatMs` each way.
  */
 
 /** Largest frame accepted (header + payload); a peer sending more is disconnected. */

@@ -2,13 +2,15 @@
 /**
  * `-T workers`: listens for workers, checks each one's password proof, and presents every
  * accepted worker to the scheduler as an executor with the cores, memory and disk it declared.
- * A worker whose connection drops leaves; the scheduler reruns its tasks elsewhere.
+ * A worker whose connection drops, or that sends nothing for the worker timeout (heartbeats
+ * both ways, see `silence-detector.ts`), leaves; the scheduler reruns its tasks elsewhere.
  */
 import { randomBytes } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { createServer, type Socket } from "node:net";
 import type { BackEnd } from "../run/execute.ts";
 import { proofIsValid } from "./auth.ts";
+import { heartbeatMsDefault, SilenceDetector, workerTimeoutMsDefault } from "./silence-detector.ts";
 import { FileCatalog } from "./file-catalog.ts";
 import { encodeFrame, FrameDecoder } from "./frames.ts";
 import { WorkerConnection } from "./worker-connection.ts";
@@ -30,11 +32,16 @@ export function readPassword(file: string | undefined): string | undefined {
 
 const positive = (value: unknown, fallback: number) => (typeof value === "number" && Number.isFinite(value) && value > 0 ? value : fallback);
 
-export const workersBackEnd: BackEnd = async ({ loaded, init, listener, output }) => {
+export const workersBackEnd: BackEnd = async ({ loaded, init, listener, output, clock }) => {
   const password = readPassword(init.passwordFile);
   const catalog = new FileCatalog();
   const sockets = new Set<Socket>();
   let nextWorker = 1;
+  const heartbeatMs = init.heartbeatMs ?? heartbeatMsDefault;
+  const workerTimeoutMs = init.workerTimeoutMs ?? workerTimeoutMsDefault;
+  const silence = new SilenceDetector<string>({ intervalMs: heartbeatMs, timeoutMs: workerTimeoutMs });
+  /** Welcomed workers: id → connection and how to make it leave. */
+  const welcomed = new Map<string, { connection: WorkerConnection; leave: (reason: string) => void }>();
 
   const welcome = (socket: Socket, nonce: string, hello: Record<string, unknown>, decoder: FrameDecoder) => {
     if (!proofIsValid(password, nonce, hello.proof)) {
@@ -42,7 +49,7 @@ export const workersBackEnd: BackEnd = async ({ loaded, init, listener, output }
       socket.end(encodeFrame({ type: "refused", reason: "wrong password" }));
       return;
     }
-    socket.write(encodeFrame({ type: "welcome" }));
+    socket.write(encodeFrame({ type: "welcome", heartbeatMs, workerTimeoutMs }));
     const id = `worker-${nextWorker++}`;
     const capacity = { cores: positive(hello.cores, 1), memoryMb: positive(hello.memoryMb, 1_000_000), diskMb: positive(hello.diskMb, 1_000_000), gpus: 0 };
     const pipelineCores = Math.min(capacity.cores * pipelineCoresPerCore, pipelineCoresMax);
@@ -53,11 +60,16 @@ export const workersBackEnd: BackEnd = async ({ loaded, init, listener, output }
       if (gone) return;
       gone = true;
       connection.disconnected = true;
+      welcomed.delete(id);
+      silence.forget(id);
       socket.destroy();
       listener.left(id, reason);
     };
+    welcomed.set(id, { connection, leave });
+    silence.watch(id, clock.nowMs());
     socket.removeAllListeners("data");
     socket.on("data", (chunk: Buffer) => {
+      silence.heard(id, clock.nowMs());
       try {
         for (const frame of decoder.push(chunk)) {
           const problem = connection.frame(frame);
@@ -74,19 +86,22 @@ export const workersBackEnd: BackEnd = async ({ loaded, init, listener, output }
   const server = createServer((socket) => {
     if (sockets.size >= workersMax) return void socket.destroy();
     sockets.add(socket);
+    const timer = clock.setTimer(helloTimeoutMs, () => socket.destroy());
     socket.setNoDelay(true);
     socket.setKeepAlive(true, 10_000);
-    socket.on("close", () => sockets.delete(socket));
+    socket.on("close", () => {
+      sockets.delete(socket);
+      timer.cancel();
+    });
     socket.on("error", () => socket.destroy());
     const nonce = randomBytes(32).toString("hex");
     const decoder = new FrameDecoder();
-    const timer = setTimeout(() => socket.destroy(), helloTimeoutMs);
     socket.write(encodeFrame({ type: "challenge", nonce }));
     socket.on("data", (chunk: Buffer) => {
       try {
         const [hello] = decoder.push(chunk);
         if (!hello) return;
-        clearTimeout(timer);
+        timer.cancel();
         if (hello.header.type !== "hello") return void socket.destroy();
         welcome(socket, nonce, hello.header, decoder);
       } catch {
@@ -98,13 +113,26 @@ export const workersBackEnd: BackEnd = async ({ loaded, init, listener, output }
     server.once("error", reject);
     server.listen(init.port ?? 9123, () => resolve());
   });
+  // One timer for every connection: judge who went silent, then send each a heartbeat. It runs
+  // until the server has closed, so a silent worker cannot hold up the end of the run.
+  let closing = false;
+  const heartbeat = clock.setPeriodic(heartbeatMs, () => {
+    for (const { peer, silentMs } of silence.tick(clock.nowMs())) {
+      const reason = `silent for ${Math.round(silentMs)} ms (worker timeout ${workerTimeoutMs} ms)`;
+      output.err(`skein flow: ${peer} lost: ${reason}\n`);
+      welcomed.get(peer)?.leave(reason);
+    }
+    if (!closing) for (const { connection } of welcomed.values()) connection.heartbeat();
+  });
   const address = server.address();
   const port = typeof address === "object" && address ? address.port : 0;
   init.onListening?.(port);
   return {
     async close() {
-      for (const socket of sockets) socket.end(encodeFrame({ type: "bye" }));
+      closing = true;
+      for (const socket of sockets) if (!socket.writableEnded) socket.end(encodeFrame({ type: "bye" }));
       await new Promise<void>((resolve) => server.close(() => resolve()));
+      heartbeat.cancel();
     },
   };
 };

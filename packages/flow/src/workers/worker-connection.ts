@@ -85,6 +85,11 @@ export class WorkerConnection implements Executor {
     forEachChunk(path, (chunk, last) => this.write(encodeFrame({ type: "file", hash, last }, chunk)));
   }
 
+  /** Tells the worker the master is alive (any frame does; this one is for idle times). */
+  heartbeat(): void {
+    if (!this.socket.writableEnded) this.write(encodeFrame({ type: "heartbeat" }));
+  }
+
   abort(task: number): void {
     if (this.running.delete(task)) this.write(encodeFrame({ type: "abort", task }));
   }
@@ -92,6 +97,7 @@ export class WorkerConnection implements Executor {
   /** A frame from the worker; returns a reason to disconnect it, if it misbehaved. */
   frame(frame: Frame): string | undefined {
     const { header } = frame;
+    if (header.type === "heartbeat") return undefined; // its bytes already counted as life
     if (header.type !== "output" && header.type !== "result") return `unexpected '${header.type}'`;
     const running = this.running.get(Number(header.task));
     if (!running) return undefined; // aborted: its late frames are dropped
@@ -154,8 +160,9 @@ export class WorkerConnection implements Executor {
       }
     }
     const missing = Array.isArray(header.missing) ? header.missing.map(String) : [];
-    if (header.exitCode !== 0) this.listener.finished(task, { ok: false, reason: header.signal ? `killed by ${String(header.signal)}` : `exit code ${String(header.exitCode)}` });
-    else if (missing.length) this.listener.finished(task, { ok: false, reason: `the command succeeded but did not create ${missing.join(", ")}` });
+    const output = typeof header.output === "string" ? { output: header.output } : {};
+    if (header.exitCode !== 0) this.listener.finished(task, { ok: false, reason: header.signal ? `killed by ${String(header.signal)}` : `exit code ${String(header.exitCode)}`, ...output });
+    else if (missing.length) this.listener.finished(task, { ok: false, reason: `the command succeeded but did not create ${missing.join(", ")}`, ...output });
     else this.listener.finished(task, { ok: true });
   }
 

@@ -7,16 +7,22 @@
  * refused. Commands start through the ProcessLauncher (one small forking process, not a Node
  * child per task); the master may send more tasks than the worker has cores (its pipeline
  * window), and they wait here in order until cores free up. Frames written in one turn of the
- * event loop leave in one write.
+ * event loop leave in one write. Both sides send heartbeats at the period the master's welcome
+ * names; a master silent for its worker timeout is taken as gone, like a closed connection. A
+ * task's stdout and stderr go to a file beside its sandbox (`output/<sandbox>`); a failing
+ * task's result carries the end of it back to the master.
  */
 import { appendFileSync, copyFileSync, linkSync, mkdirSync, renameSync, rmSync } from "node:fs";
 import { mkdir, rm } from "node:fs/promises";
 import { connect, type Socket } from "node:net";
-import { dirname, join } from "node:path";
+import { basename, dirname, join, resolve } from "node:path";
+import type { Clock, Timer } from "@skein/core";
+import { outputTail } from "../executors/command-output.ts";
 import { ProcessLauncher } from "../executors/process-launcher.ts";
 import { passwordProof } from "./auth.ts";
 import { encodeFrame, type Frame, FrameDecoder } from "./frames.ts";
 import { sandboxPathProblem } from "./sandbox-paths.ts";
+import { heartbeatMsDefault, heartbeatProblem, SilenceDetector, workerTimeoutMsDefault } from "./silence-detector.ts";
 import { sendOutputs } from "./worker-outputs.ts";
 
 export interface WorkerInit {
@@ -29,6 +35,11 @@ export interface WorkerInit {
   /** Where the cache and sandboxes live. */
   readonly workDirectory: string;
   readonly log?: (line: string) => void;
+}
+
+export interface WorkerComponents {
+  /** Time and timers for heartbeats (`realClock()` from @skein/net). */
+  readonly clock: Clock;
 }
 
 export interface WorkerHandle {
@@ -50,10 +61,13 @@ interface TaskHeader {
   outputs: string[];
 }
 
-export function startWorker(init: WorkerInit): WorkerHandle {
+export function startWorker(init: WorkerInit, components: WorkerComponents): WorkerHandle {
+  const { clock } = components;
   const cache = join(init.workDirectory, "cache");
   const sandboxes = join(init.workDirectory, "sandbox");
+  const outputs = resolve(init.workDirectory, "output"); // absolute: the launcher opens it before entering the sandbox
   mkdirSync(cache, { recursive: true });
+  mkdirSync(outputs, { recursive: true });
   mkdirSync(sandboxes, { recursive: true });
   const cores = init.cores ?? 1;
   const running = new Map<number, TaskHeader>();
@@ -69,6 +83,8 @@ export function startWorker(init: WorkerInit): WorkerHandle {
   const socket: Socket = connect({ host: init.host, port: init.port });
   socket.setNoDelay(true);
   let corked = false;
+  let silence: SilenceDetector<"master"> | undefined;
+  let heartbeat: Timer | undefined;
 
   const send = (header: object, payload?: Buffer) => {
     if (!corked) {
@@ -119,16 +135,35 @@ export function startWorker(init: WorkerInit): WorkerHandle {
     if (header.type === "challenge") {
       const proof = init.password === undefined ? undefined : passwordProof(init.password, String(header.nonce));
       send({ type: "hello", proof, cores, memoryMb: init.memoryMb, diskMb: init.diskMb });
-    } else if (header.type === "welcome") init.log?.("connected to the master");
-    else if (header.type === "refused") {
+    } else if (header.type === "welcome") {
+      init.log?.("connected to the master");
+      startHeartbeats(header.heartbeatMs, header.workerTimeoutMs);
+    } else if (header.type === "refused") {
       reason = `the master refused this worker: ${String(header.reason)}`;
       socket.destroy();
     } else if (header.type === "bye") {
       reason = "the master finished";
+      heartbeat?.cancel();
       socket.end();
     } else if (header.type === "file") receiveFile(String(header.hash), header.last === true, frame.payload);
     else if (header.type === "task") accept(header as unknown as TaskHeader);
     else if (header.type === "abort") abort(Number(header.task));
+    // a "heartbeat" needs nothing more: its bytes already counted as life
+  };
+
+  /** Heartbeats at the master's period; a master silent for its timeout is gone. */
+  const startHeartbeats = (heartbeatValue: unknown, timeoutValue: unknown) => {
+    const given = typeof heartbeatValue === "number" && typeof timeoutValue === "number" && !heartbeatProblem(heartbeatValue, timeoutValue);
+    const intervalMs = given ? heartbeatValue : heartbeatMsDefault;
+    const timeoutMs = given ? timeoutValue : workerTimeoutMsDefault;
+    silence = new SilenceDetector({ intervalMs, timeoutMs });
+    silence.watch("master", clock.nowMs());
+    heartbeat = clock.setPeriodic(intervalMs, () => {
+      const [lost] = silence!.tick(clock.nowMs());
+      if (!lost) return send({ type: "heartbeat" });
+      reason = `the master went silent for ${Math.round(lost.silentMs)} ms (timeout ${timeoutMs} ms)`;
+      socket.destroy();
+    });
   };
 
   const receiveFile = (hash: string, last: boolean, payload: Buffer) => {
@@ -176,7 +211,7 @@ export function startWorker(init: WorkerInit): WorkerHandle {
       }
     }
     running.set(task.task, task);
-    launcher.run({ id: task.task, command: task.command, environment: task.environment, directory: sandbox });
+    launcher.run({ id: task.task, command: task.command, environment: task.environment, directory: sandbox, output: join(outputs, basename(sandbox)) });
   };
 
   const finished = (id: number, exitCode: number | null, signal: string | null) => {
@@ -187,7 +222,8 @@ export function startWorker(init: WorkerInit): WorkerHandle {
     const sandbox = sandboxOf.get(id)!;
     sandboxOf.delete(id);
     const missing = exitCode === 0 ? sendOutputs(sandbox, id, task.outputs, send) : [];
-    send({ type: "result", task: id, exitCode, signal, missing });
+    const output = exitCode !== 0 || missing.length > 0 ? outputTail(join(outputs, basename(sandbox))) : undefined;
+    send({ type: "result", task: id, exitCode, signal, missing, output });
     recycleSandbox(sandbox);
     startWaiting();
   };
@@ -209,6 +245,7 @@ export function startWorker(init: WorkerInit): WorkerHandle {
   };
 
   socket.on("data", (chunk: Buffer) => {
+    silence?.heard("master", clock.nowMs());
     try {
       for (const frame of decoder.push(chunk)) onFrame(frame);
     } catch (error) {
@@ -220,6 +257,7 @@ export function startWorker(init: WorkerInit): WorkerHandle {
     reason = error.message;
   });
   socket.on("close", () => {
+    heartbeat?.cancel();
     killAll();
     resolveClosed(reason);
   });

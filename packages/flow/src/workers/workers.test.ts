@@ -4,11 +4,13 @@ import { connect } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, test } from "node:test";
+import { realClock } from "@skein/net";
 import { runFlow } from "../run/run-flow.ts";
 import type { Output, RunInit } from "../run/run-options.ts";
 import { encodeFrame, FrameDecoder } from "./frames.ts";
 import { startWorker, type WorkerHandle } from "./worker.ts";
 
+const clock = realClock();
 const roots: string[] = [];
 after(() => {
   for (const root of roots) rmSync(root, { recursive: true, force: true });
@@ -23,7 +25,7 @@ const temporary = () => {
 async function withWorkers(root: string, init: Partial<RunInit>, startWorkers: (port: number) => void): Promise<{ code: number; err: string }> {
   let err = "";
   const output: Output = { out: () => {}, err: (t) => (err += t) };
-  const code = await runFlow({ file: join(root, "w.mf"), target: "workers", port: 0, jobs: 1, progress: false, environment: {}, onListening: startWorkers, ...init }, output);
+  const code = await runFlow({ file: join(root, "w.mf"), target: "workers", port: 0, jobs: 1, progress: false, environment: {}, onListening: startWorkers, ...init }, { clock, random: Math.random, output });
   return { code, err };
 }
 
@@ -40,7 +42,7 @@ test("workers: two workers run a workflow; a shared input crosses once per worke
   writeFileSync(join(root, "shared.dat"), "x".repeat(100_000));
   const workers: WorkerHandle[] = [];
   const result = await withWorkers(root, {}, (port) => {
-    for (let i = 0; i < 2; i++) workers.push(startWorker({ host: "127.0.0.1", port, cores: 2, workDirectory: join(temporary(), `w${i}`) }));
+    for (let i = 0; i < 2; i++) workers.push(startWorker({ host: "127.0.0.1", port, cores: 2, workDirectory: join(temporary(), `w${i}`) }, { clock }));
   });
   assert.equal(result.code, 0, result.err);
   assert.equal(readFileSync(join(root, "out7"), "utf8"), "100000\n7\n");
@@ -55,7 +57,7 @@ test("workers: a killed worker's tasks complete on the other worker", async () =
   writeFileSync(join(root, "shared.dat"), "abc");
   const workers: WorkerHandle[] = [];
   const result = await withWorkers(root, {}, (port) => {
-    for (let i = 0; i < 2; i++) workers.push(startWorker({ host: "127.0.0.1", port, cores: 2, workDirectory: join(temporary(), `w${i}`) }));
+    for (let i = 0; i < 2; i++) workers.push(startWorker({ host: "127.0.0.1", port, cores: 2, workDirectory: join(temporary(), `w${i}`) }, { clock }));
     // Kill the first worker while it runs its first tasks (they sleep 0.2 s each).
     const watch = setInterval(() => {
       if (workers[0]!.filesReceived() > 0) {
@@ -75,8 +77,8 @@ test("workers: a worker with the wrong password is refused and never runs a task
   writeFileSync(join(root, "pw"), "right\n");
   let refused: Promise<string> | undefined;
   const result = await withWorkers(root, { passwordFile: join(root, "pw") }, (port) => {
-    refused = startWorker({ host: "127.0.0.1", port, password: "wrong", workDirectory: join(temporary(), "bad") }).closed;
-    void refused.then(() => startWorker({ host: "127.0.0.1", port, password: "right", workDirectory: join(temporary(), "good") }));
+    refused = startWorker({ host: "127.0.0.1", port, password: "wrong", workDirectory: join(temporary(), "bad") }, { clock }).closed;
+    void refused.then(() => startWorker({ host: "127.0.0.1", port, password: "right", workDirectory: join(temporary(), "good") }, { clock }));
   });
   assert.equal(await refused, "the master refused this worker: wrong password");
   assert.match(result.err, /refused a worker .* wrong password/);
@@ -90,8 +92,8 @@ test("workers: a rule whose file name would leave the sandbox fails with a clear
   writeFileSync(join(root, "outside"), "x");
   let err = "";
   const code = await runFlow(
-    { file: join(root, "sub", "w.mf"), target: "workers", port: 0, progress: false, environment: {}, onListening: (port) => startWorker({ host: "127.0.0.1", port, workDirectory: temporary() }) },
-    { out: () => {}, err: (t) => (err += t) },
+    { file: join(root, "sub", "w.mf"), target: "workers", port: 0, progress: false, environment: {}, onListening: (port) => startWorker({ host: "127.0.0.1", port, workDirectory: temporary() }, { clock }) },
+    { clock, random: Math.random, output: { out: () => {}, err: (t) => (err += t) } },
   );
   assert.equal(code, 1);
   assert.match(err, /'\.\.\/outside' would escape the worker's sandbox \(a '\.\.' segment\); rename it with local->remote/);
@@ -116,7 +118,7 @@ test("workers: the worker itself refuses absolute and '..' names from a master",
   const answers: Array<Record<string, unknown>> = [];
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const port = (server.address() as { port: number }).port;
-  const worker = startWorker({ host: "127.0.0.1", port, workDirectory: temporary() });
+  const worker = startWorker({ host: "127.0.0.1", port, workDirectory: temporary() }, { clock });
   await worker.closed;
   server.close();
   assert.deepEqual(answers.map((a) => a.refused), ["'/etc/evil' would escape the sandbox (an absolute path)", "'../../escape' would escape the sandbox (a '..' segment)"]);
@@ -143,10 +145,10 @@ test("workers: fast abort — a task stuck on one worker is aborted and rerun on
       environment: {},
       fastAbortMultiplier: 3,
       onListening: (port) => {
-        for (let i = 0; i < 2; i++) workers.push(startWorker({ host: "127.0.0.1", port, cores: 1, workDirectory: join(temporary(), `w${i}`) }));
+        for (let i = 0; i < 2; i++) workers.push(startWorker({ host: "127.0.0.1", port, cores: 1, workDirectory: join(temporary(), `w${i}`) }, { clock }));
       },
     },
-    { out: (t) => (out += t), err: (t) => (err += t) },
+    { clock, random: Math.random, output: { out: (t) => (out += t), err: (t) => (err += t) } },
   );
   assert.equal(code, 0, err);
   assert.match(err, /fast abort: ran past mean \+ k·stddev/);
@@ -155,4 +157,14 @@ test("workers: fast abort — a task stuck on one worker is aborted and rerun on
   assert.notEqual(slowRuns[0].executorId, slowRuns[1].executorId, "the rerun ran on the other worker");
   assert.equal(readFileSync(join(root, "slow"), "utf8"), "");
   await Promise.all(workers.map((w) => w.closed));
+});
+
+test("workers: the master prints the end of a failed remote command's output under its failure", async () => {
+  const root = temporary();
+  writeFileSync(join(root, "w.mf"), "out:\n\techo working; echo why-it-failed >&2; exit 2\n");
+  const result = await withWorkers(root, {}, (port) => {
+    startWorker({ host: "127.0.0.1", port, workDirectory: temporary() }, { clock });
+  });
+  assert.equal(result.code, 1);
+  assert.match(result.err, /skein flow: out: failed: exit code 2\n {2}\| working\n {2}\| why-it-failed\n/);
 });

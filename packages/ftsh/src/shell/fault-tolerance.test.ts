@@ -3,7 +3,7 @@ import { test } from "node:test";
 import { FakeEnvironment } from "../../test/fake-environment.ts";
 import { FakeHost } from "../../test/fake-host.ts";
 import { runFake } from "../../test/run-fake.ts";
-import { realEnvironment } from "../real-environment.ts";
+import { realEnvironment } from "@skein/net";
 import { runScript } from "./run-script.ts";
 
 /** A program that fails its first `failures` runs, then succeeds. */

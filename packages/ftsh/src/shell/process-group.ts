@@ -7,7 +7,7 @@
  * they linger forever although they run nothing.
  */
 import { readdirSync, readFileSync } from "node:fs";
-import { realEnvironment } from "../real-environment.ts";
+import type { RetryEnvironment } from "../environment.ts";
 
 /** Pause between checks while waiting for a group to exit. */
 const pollMs = 20;
@@ -58,17 +58,17 @@ function signalGroup(pgid: number, signal: NodeJS.Signals): void {
  * Terminates group `pgid`: SIGTERM, then SIGKILL after `graceMs`. Resolves with the last signal
  * sent once no member is alive (undefined if the group was already gone), or with "unkillable".
  */
-export async function terminateGroup(pgid: number, graceMs: number): Promise<"SIGTERM" | "SIGKILL" | "unkillable" | undefined> {
+export async function terminateGroup(pgid: number, graceMs: number, time: Pick<RetryEnvironment, "now" | "sleep">): Promise<"SIGTERM" | "SIGKILL" | "unkillable" | undefined> {
   if (!groupIsAlive(pgid)) return undefined;
   signalGroup(pgid, "SIGTERM");
-  const deadlineMs = realEnvironment.now() + graceMs;
-  while (realEnvironment.now() < deadlineMs) {
-    await realEnvironment.sleep(Math.min(pollMs, Math.max(0, deadlineMs - realEnvironment.now())));
+  const deadlineMs = time.now() + graceMs;
+  while (time.now() < deadlineMs) {
+    await time.sleep(Math.min(pollMs, Math.max(0, deadlineMs - time.now())));
     if (!groupIsAlive(pgid)) return "SIGTERM";
   }
   for (let round = 0; round < killRoundsMax; round++) {
     signalGroup(pgid, "SIGKILL");
-    await realEnvironment.sleep(pollMs * 5);
+    await time.sleep(pollMs * 5);
     if (!groupIsAlive(pgid)) return "SIGKILL";
   }
   return "unkillable";

@@ -8,12 +8,15 @@ import { type ChildProcess, spawn, type StdioOptions } from "node:child_process"
 import { constants } from "node:fs";
 import { access, type FileHandle, lstat, open, stat } from "node:fs/promises";
 import { homedir } from "node:os";
+import type { RetryEnvironment } from "../environment.ts";
 import type { FileTest, InputSource, OutputSink, ProcessOutcome, ProcessRequest, ShellHost } from "./host.ts";
 import { terminateGroup } from "./process-group.ts";
 
 export interface ProcessHostInit {
   /** Grace period between SIGTERM and SIGKILL when a command is cancelled. */
   killGraceMs: number;
+  /** The clock that grace period is measured on (`realEnvironment` from @skein/net). */
+  time: Pick<RetryEnvironment, "now" | "sleep">;
 }
 
 const missingFileCodes = new Set(["ENOENT", "ENOTDIR", "ELOOP", "EACCES", "EROFS", "ENAMETOOLONG"]);
@@ -24,7 +27,7 @@ export function processHost(init: ProcessHostInit): ShellHost {
   return {
     pid: process.pid,
     homeDirectory: () => homedir(),
-    run: (request, signal) => runProcess(request, signal, init.killGraceMs),
+    run: (request, signal) => runProcess(request, signal, init),
     async openFile(path, mode) {
       try {
         const handle = await open(path, openFlags[mode], 0o666);
@@ -64,7 +67,7 @@ function stdioOf(input: InputSource, output: OutputSink, error: OutputSink): Std
   return [source, sink(output), sink(error)];
 }
 
-async function runProcess(request: ProcessRequest, signal: AbortSignal, killGraceMs: number): Promise<ProcessOutcome> {
+async function runProcess(request: ProcessRequest, signal: AbortSignal, init: ProcessHostInit): Promise<ProcessOutcome> {
   if (signal.aborted) return { kind: "cancelled", pid: undefined, killSignal: undefined };
   const { input, output, error } = request.stdio;
   let child: ChildProcess;
@@ -84,7 +87,7 @@ async function runProcess(request: ProcessRequest, signal: AbortSignal, killGrac
     const stop = (why: "cancelled" | "output-limit"): void => {
       if (stopping || child.pid === undefined) return;
       cause = why;
-      stopping = terminateGroup(child.pid, killGraceMs);
+      stopping = terminateGroup(child.pid, init.killGraceMs, init.time);
     };
     const onAbort = (): void => stop("cancelled");
     signal.addEventListener("abort", onAbort, { once: true });

@@ -6,7 +6,6 @@
 import type { RetryEnvironment } from "../environment.ts";
 import { parseScript } from "../language/parser.ts";
 import { FtshSyntaxError } from "../language/syntax-error.ts";
-import { realEnvironment } from "../real-environment.ts";
 import type { ExecutionContext, ShellOptions } from "./context.ts";
 import { ExitRequest, ScriptFailure } from "./failure.ts";
 import type { ShellHost } from "./host.ts";
@@ -27,7 +26,8 @@ export interface RunScriptInit {
   processEnvironment: Record<string, string | undefined>;
   /** The starting working directory (absolute). */
   cwd: string;
-  environment?: RetryEnvironment;
+  /** Time, timers and randomness (`realEnvironment` from @skein/net outside the simulator). */
+  environment: RetryEnvironment;
   log?: ScriptLog;
   options?: ShellOptions & { parseOnly?: boolean };
   /** Stops the script (and kills what it runs); the run then fails. */
@@ -51,7 +51,7 @@ export async function runScript(init: RunScriptInit): Promise<number> {
     Object.entries(init.processEnvironment).flatMap(([k, v]) => (v === undefined ? [] : [[k, v] as [string, string]])),
   );
   const state = new ShellState(new Map(), environment, init.cwd);
-  const interpreter = new Interpreter(script, init.host, init.environment ?? realEnvironment, log, init.options ?? {}, signal);
+  const interpreter = new Interpreter(script, init.host, init.environment, log, init.options ?? {}, signal);
   const context: ExecutionContext = {
     state,
     frame: { args: [init.file, ...init.args], returnValue: undefined },

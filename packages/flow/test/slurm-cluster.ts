@@ -1,6 +1,7 @@
-// skein-io-adapter: test support that starts real Slurm daemons.
-// A single-node Slurm cluster for tests: munged, slurmctld and slurmd from Debian's slurm-wlm,
-// configured in a temporary directory and started as root; stop() tears everything down.
+// Test support, outside src: it starts real daemons and waits on the wall clock. A single-node
+// Slurm cluster for tests: munged, slurmctld and slurmd from Debian's slurm-wlm, configured in
+// a temporary directory and started as root; stop() tears everything down. Jobs are scheduled
+// as soon as they are submitted (no batch delay, no minimum interval): ~1 s per job, not 3.
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { hostname, tmpdir } from "node:os";
@@ -41,7 +42,7 @@ export function startSlurmCluster(): SlurmCluster {
     `StateSaveLocation=${root}/state`, `SlurmdSpoolDir=${root}/spool`, `SlurmctldPidFile=${root}/slurmctld.pid`, `SlurmdPidFile=${root}/slurmd.pid`,
     `SlurmctldPort=${port}`, `SlurmdPort=${port + 1}`, "ProctrackType=proctrack/linuxproc", "TaskPlugin=task/none",
     "JobAcctGatherType=jobacct_gather/none", "SelectType=select/cons_tres", "SelectTypeParameters=CR_Core", "ReturnToService=2",
-    "MpiDefault=none", "SchedulerType=sched/builtin", `SlurmctldLogFile=${root}/slurmctld.log`, `SlurmdLogFile=${root}/slurmd.log`,
+    "MpiDefault=none", "SchedulerType=sched/builtin", "SchedulerParameters=sched_min_interval=0,batch_sched_delay=0", `SlurmctldLogFile=${root}/slurmctld.log`, `SlurmdLogFile=${root}/slurmd.log`,
     `NodeName=${host} NodeAddr=127.0.0.1 CPUs=2 RealMemory=1000 State=UNKNOWN`, "PartitionName=debug Nodes=ALL Default=YES MaxTime=INFINITE State=UP", "",
   ].join("\n"));
   const environment = { ...process.env, SLURM_CONF: configFile };

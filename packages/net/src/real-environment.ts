@@ -1,5 +1,9 @@
-// skein-io-adapter: the real clock, timers and randomness behind the default RetryEnvironment.
-import type { RetryEnvironment } from "./environment.ts";
+/**
+ * The real `RetryEnvironment` of `@skein/ftsh` (retry, forAny, forAll, the ftsh shell): the
+ * real clock, Node's timers and `Math.random`. ftsh itself never reaches for them; whoever starts
+ * a program outside the simulator (the CLI) passes this one, a service passes its `Context`.
+ */
+import type { RetryEnvironment } from "@skein/ftsh";
 
 /** Node's timers overflow (and fire at once) above 2^31 − 1 ms, so long sleeps go in chunks. */
 const timerChunkMsMax = 2 ** 31 - 1;
@@ -31,7 +35,7 @@ async function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   } while (remainingMs > 0);
 }
 
-/** Wall-clock time, real timers and `Math.random`: the environment outside the simulator. */
+/** Monotone time, real timers and `Math.random`: the environment outside the simulator. */
 export const realEnvironment: RetryEnvironment = {
   now: () => performance.now(),
   sleep,

@@ -1,0 +1,119 @@
+import assert from "node:assert/strict";
+import { type ChildProcess, spawn } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, test } from "node:test";
+import { realClock } from "@skein/net";
+import { runFlow } from "../run/run-flow.ts";
+import { encodeFrame, FrameDecoder } from "./frames.ts";
+import { startWorker } from "./worker.ts";
+
+const skein = new URL("../../../cli/bin/skein.js", import.meta.url).pathname;
+const clock = realClock();
+const roots: string[] = [];
+const children: ChildProcess[] = [];
+after(() => {
+  for (const child of children) child.kill("SIGKILL");
+  for (const root of roots) rmSync(root, { recursive: true, force: true });
+});
+const temporary = () => {
+  const root = mkdtempSync(join(tmpdir(), "skein-heartbeat-"));
+  roots.push(root);
+  return root;
+};
+
+/** A `skein worker` process on loopback. */
+function workerProcess(port: number): ChildProcess {
+  const child = spawn(process.execPath, [skein, "worker", `127.0.0.1:${port}`, "--workdir", temporary()], { stdio: "ignore" });
+  children.push(child);
+  return child;
+}
+
+/** Polls `condition` every 10 ms; rejects after `timeoutMs`. */
+async function waitFor(condition: () => boolean, timeoutMs: number, what: string): Promise<void> {
+  const deadlineMs = performance.now() + timeoutMs;
+  while (!condition()) {
+    if (performance.now() > deadlineMs) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
+test("heartbeat: a SIGSTOPped worker (alive, connection open, silent) is lost within the timeout; its task completes on another worker", { timeout: 60_000 }, async () => {
+  const root = temporary();
+  const marker = join(root, "first-attempt");
+  // The first attempt marks its start and hangs; the rerun finds the mark and finishes at once.
+  writeFileSync(join(root, "w.mf"), `out:\n\tif [ ! -e ${marker} ]; then touch ${marker}; sleep 60; fi; echo done > out\n`);
+  let out = "";
+  let err = "";
+  let stoppedMs = 0;
+  let lostMs = 0;
+  const code = await runFlow(
+    {
+      file: join(root, "w.mf"),
+      target: "workers",
+      port: 0,
+      progress: false,
+      json: true,
+      environment: {},
+      fastAbortMultiplier: 0,
+      heartbeatMs: 200,
+      workerTimeoutMs: 1_000,
+      onListening: (port) => {
+        const first = workerProcess(port);
+        void waitFor(() => existsSync(marker), 30_000, "the first attempt").then(() => {
+          first.kill("SIGSTOP");
+          stoppedMs = performance.now();
+          workerProcess(port);
+        });
+      },
+    },
+    {
+      clock,
+      random: Math.random,
+      output: {
+        out: (t) => (out += t),
+        err: (t) => {
+          if (!lostMs && /worker-1 lost/.test(t)) lostMs = performance.now();
+          err += t;
+        },
+      },
+    },
+  );
+  assert.equal(code, 0, err);
+  assert.equal(readFileSync(join(root, "out"), "utf8"), "done\n");
+  const silentMs = Number(/skein flow: worker-1 lost: silent for (\d+) ms \(worker timeout 1000 ms\)/.exec(err)?.[1]);
+  assert.ok(silentMs >= 1_000, err);
+  const runs = out.trim().split("\n").map((line) => JSON.parse(line)).filter((e) => e.state === "running");
+  assert.deepEqual(runs.map((e) => e.executorId), ["worker-1", "worker-2"]);
+  // Silence counts from the last frame heard, up to a heartbeat before the stop; judged once
+  // per heartbeat: the timeout ± one period, plus slack for a loaded machine.
+  const detectionMs = lostMs - stoppedMs;
+  assert.ok(detectionMs >= 1_000 - 200 && detectionMs < 4_000, `lost ${Math.round(detectionMs)} ms after SIGSTOP`);
+});
+
+test("heartbeat: a worker drops a master that stops sending, with the reason", { timeout: 30_000 }, async () => {
+  // A master that welcomes the worker, announces 100 ms heartbeats, then never says a word.
+  const server = createServer((socket) => {
+    const decoder = new FrameDecoder();
+    socket.write(encodeFrame({ type: "challenge", nonce: "n" }));
+    socket.on("data", (chunk) => {
+      for (const frame of decoder.push(chunk)) {
+        if (frame.header.type === "hello") socket.write(encodeFrame({ type: "welcome", heartbeatMs: 100, workerTimeoutMs: 500 }));
+        else heartbeats++;
+      }
+    });
+  });
+  let heartbeats = 0;
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const port = (server.address() as { port: number }).port;
+  const startMs = performance.now();
+  const worker = startWorker({ host: "127.0.0.1", port, workDirectory: temporary() }, { clock });
+  const reason = await worker.closed;
+  const elapsedMs = performance.now() - startMs;
+  server.close();
+  assert.match(reason, /^the master went silent for \d+ ms \(timeout 500 ms\)$/);
+  assert.ok(elapsedMs >= 500 && elapsedMs < 3_000, `dropped after ${Math.round(elapsedMs)} ms`);
+  assert.ok(heartbeats >= 3, `the worker sent ${heartbeats} heartbeats meanwhile`);
+});

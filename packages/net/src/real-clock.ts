@@ -1,0 +1,54 @@
+/**
+ * The real `Clock` (see `@skein/core`): `performance.now()`, `Date.now()` and Node's timers.
+ * Programs that drive flow or other clock-taking code outside the simulator pass `realClock()`;
+ * the simulator's counterpart is `contextClock(ctx)`.
+ */
+import type { Clock, Timer } from "@skein/core";
+
+/** Node's timers overflow (and fire at once) above 2^31 − 1 ms, so long delays go in steps. */
+const timerDelayMsMax = 2 ** 31 - 1;
+
+class RealTimer implements Timer {
+  private handle: NodeJS.Timeout | undefined;
+  private cancelled = false;
+
+  constructor(
+    delayMs: number,
+    private readonly callback: () => void,
+    private readonly periodMs: number | undefined,
+  ) {
+    this.arm(delayMs);
+  }
+
+  get active(): boolean {
+    return !this.cancelled;
+  }
+
+  cancel(): void {
+    this.cancelled = true;
+    clearTimeout(this.handle);
+    this.handle = undefined;
+  }
+
+  private arm(delayMs: number): void {
+    const stepMs = Math.min(Math.max(0, delayMs), timerDelayMsMax);
+    this.handle = setTimeout(() => {
+      if (delayMs > stepMs) return this.arm(delayMs - stepMs);
+      if (this.periodMs === undefined) this.cancelled = true;
+      else this.arm(this.periodMs);
+      this.callback();
+    }, stepMs);
+  }
+}
+
+const clock: Clock = {
+  nowMs: () => performance.now(),
+  epochMs: () => Date.now(),
+  setTimer: (delayMs, callback) => new RealTimer(delayMs, callback, undefined),
+  setPeriodic: (intervalMs, callback) => new RealTimer(intervalMs, callback, Math.max(1, intervalMs)),
+};
+
+/** The real clock: one shared, stateless instance. */
+export function realClock(): Clock {
+  return clock;
+}
