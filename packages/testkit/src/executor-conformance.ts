@@ -18,6 +18,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
+import { processIsRunning } from "./process-state.ts";
 import { setTimeout as sleep } from "node:timers/promises";
 import type { ExecutorCase, ExecutorHarness, ExecutorUnderTest, TaskReport } from "./executor-harness.ts";
 
@@ -35,23 +36,6 @@ async function until(condition: () => boolean, what: string): Promise<void> {
   for (let waitedMs = 0; !condition(); waitedMs += 20) {
     if (waitedMs > waitMsMax) throw new Error(`timed out after ${waitMsMax} ms waiting for ${what}`);
     await sleep(20);
-  }
-}
-
-/** True while the process exists and is not a zombie (Linux /proc; else signal 0). */
-function alive(pid: number): boolean {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-    const state = stat.slice(stat.lastIndexOf(")") + 2, stat.lastIndexOf(")") + 3);
-    return state !== "Z" && state !== "X";
-  } catch {
-    if (existsSync("/proc/self/stat")) return false;
-    try {
-      process.kill(pid, 0);
-      return true;
-    } catch {
-      return false;
-    }
   }
 }
 
@@ -161,9 +145,9 @@ export function executorConformance(harness: ExecutorHarness): void {
       const report = track(executor.start(1, { command }));
       await until(() => pidIn(join(probe, "child")) !== undefined && pidIn(join(probe, "shell")) !== undefined, "the task to start");
       const pids = [pidIn(join(probe, "shell"))!, pidIn(join(probe, "child"))!];
-      assert.ok(pids.every(alive), "the task runs before the abort");
+      assert.ok(pids.every(processIsRunning), "the task runs before the abort");
       executor.abort(1);
-      await until(() => !pids.some(alive), `processes ${pids.join(", ")} to die`);
+      await until(() => !pids.some(processIsRunning), `processes ${pids.join(", ")} to die`);
       await sleep(500);
       assert.equal(report.done, false, `an aborted task was reported: ${JSON.stringify(report.value)}`);
     });

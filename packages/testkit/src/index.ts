@@ -13,6 +13,7 @@ export { executorConformance } from "./executor-conformance.ts";
 export type { ExecutorCase, ExecutorHarness, ExecutorUnderTest, TaskReport, TaskSpec } from "./executor-harness.ts";
 export { conformanceCores } from "./executor-harness.ts";
 export type { HarnessFactory, RuntimeHarness } from "./runtime-harness.ts";
+export { processIsRunning } from "./process-state.ts";
 export { probe } from "./runtime-harness.ts";
 export { runtimeConformance } from "./runtime-conformance.ts";
 export { simHarness } from "./sim-harness.ts";

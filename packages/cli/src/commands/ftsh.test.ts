@@ -8,6 +8,7 @@ import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, test } from "node:test";
+import { processIsRunning } from "@skein/testkit";
 
 const repository = new URL("../../../../", import.meta.url).pathname;
 const skeinBin = join(repository, "packages/cli/bin/skein.js");
@@ -68,23 +69,6 @@ function run(
 const ftsh = (args: string[], cwd: string, env?: Record<string, string>) =>
   run([process.execPath, skeinBin, "ftsh", ...args], { cwd, env });
 
-/** True if `pid` runs (a zombie has finished running: where PID 1 does not reap, zombies linger). */
-function isRunning(pid: number): boolean {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-    const state = stat.slice(stat.lastIndexOf(")") + 2, stat.lastIndexOf(")") + 3);
-    return state !== "Z" && state !== "X";
-  } catch {
-    if (existsSync("/proc/self/stat")) return false;
-    try {
-      process.kill(pid, 0);
-      return true;
-    } catch {
-      return false;
-    }
-  }
-}
-
 /** Pids of running processes in process group `pgid` (Linux /proc; empty elsewhere). */
 function runningInGroup(pgid: number): number[] {
   if (!existsSync("/proc/self/stat")) return [];
@@ -120,8 +104,8 @@ test("skein ftsh: a hung command is killed at the try deadline with all its chil
   assert.match(finished.stderr, /hang\.ftsh:1:1: try failed: gave up after 2000 ms/);
   const [shellPid, backgroundPid] = readPids(join(dir, "pids"));
   assert.ok(shellPid && backgroundPid, "the hung command wrote both pids");
-  assert.equal(isRunning(shellPid), false, "the command itself is gone");
-  assert.equal(isRunning(backgroundPid), false, "its background child is gone");
+  assert.equal(processIsRunning(shellPid), false, "the command itself is gone");
+  assert.equal(processIsRunning(backgroundPid), false, "its background child is gone");
   assert.deepEqual(runningInGroup(shellPid), [], "nothing is left in its process group");
   const kill = logRecords(join(dir, "log.jsonl")).find((r) => r.event === "command");
   assert.equal(kill?.kind, "cancelled");
@@ -226,7 +210,7 @@ test("skein ftsh: forany with a try inside cuts off a hung alternative and moves
     assert.ok(finished.elapsedMs >= 2000, `took ${finished.elapsedMs} ms`);
     assert.equal(readFileSync(join(dir, "myfile"), "utf8"), "myfile via /myfile\n");
     const [hungPid] = readPids(join(dir, "wget-pids"));
-    assert.equal(isRunning(hungPid!), false, "the hung wget was killed");
+    assert.equal(processIsRunning(hungPid!), false, "the hung wget was killed");
   } finally {
     servers.close();
   }
@@ -247,7 +231,7 @@ echo never
   assert.match(finished.stderr, /all\.ftsh:1:1: forall n: branch n=2 failed; stopped n=1, n=3/);
   const pids = readPids(join(dir, "pids"));
   assert.equal(pids.length, 3);
-  for (const pid of pids) assert.equal(isRunning(pid), false, `pid ${pid} is gone`);
+  for (const pid of pids) assert.equal(processIsRunning(pid), false, `pid ${pid} is gone`);
 });
 
 test("skein ftsh: a syntax error runs nothing and names file:line:column", async () => {
@@ -293,5 +277,5 @@ test("skein ftsh: SIGTERM to the shell kills what it runs and exits 143", async 
   const finished = await finishing;
   assert.equal(finished.code, 143, finished.stderr);
   const [sleepPid] = readPids(join(dir, "pids"));
-  assert.equal(isRunning(sleepPid!), false);
+  assert.equal(processIsRunning(sleepPid!), false);
 });

@@ -4,6 +4,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, test } from "node:test";
+import { processIsRunning } from "@skein/testkit";
 import { launcherProgram } from "./launcher-program.ts";
 import { type CommandExit, ProcessLauncher } from "./process-launcher.ts";
 
@@ -132,15 +133,6 @@ for (const kind of kinds) {
   });
 }
 
-function alive(pid: number): boolean {
-  try {
-    const state = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]?.[0];
-    return state !== "Z" && state !== "X";
-  } catch {
-    return false;
-  }
-}
-
 for (const kind of ["c", "perl"] as const) {
   test(`launcher (${kind}): when the master is killed with -9, its running commands die too`, { skip: missing(kind) }, async () => {
     const root = temporary();
@@ -153,9 +145,9 @@ for (const kind of ["c", "perl"] as const) {
       await new Promise((resolve) => setTimeout(resolve, 20));
     }
     const pid = Number(readFileSync(pidFile, "utf8"));
-    assert.ok(alive(pid), "the command runs");
+    assert.ok(processIsRunning(pid), "the command runs");
     master.kill("SIGKILL");
-    while (alive(pid)) {
+    while (processIsRunning(pid)) {
       assert.ok(performance.now() < deadlineMs, `command ${pid} outlived its master`);
       await new Promise((resolve) => setTimeout(resolve, 20));
     }
