@@ -19,6 +19,11 @@ export function freshNonce(): Uint8Array {
   return randomBytes(16);
 }
 
+/** A node process's incarnation id (see `HelloBody.incarnation`). */
+export function freshIncarnation(): Uint8Array {
+  return randomBytes(8);
+}
+
 /** The proof a node with id `node` gives for `nonce` in `role`. */
 export function proveKnowledge(secret: string, role: ProofRole, nonce: Uint8Array, node: string): Uint8Array {
   return createHmac("sha256", secret).update(role).update("|").update(nonce).update("|").update(node).digest();

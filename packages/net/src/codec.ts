@@ -106,6 +106,11 @@ export interface HelloBody {
   readonly target?: string;
   /** 16 fresh random bytes: the challenge for the other side. */
   readonly nonce: Uint8Array;
+  /**
+   * 8 random bytes drawn when the sender's node started: a restarted process has new ones, so
+   * a connection from it is told apart from a second connection of the same process.
+   */
+  readonly incarnation: Uint8Array;
   /** Step 2 only: the acceptor's answer to the connector's nonce. */
   readonly proof?: Uint8Array;
 }
@@ -126,6 +131,7 @@ export function decodeHello(body: Uint8Array, version: number): HelloBody {
     node: name(value.node, "hello node"),
     target: value.target === undefined ? undefined : name(value.target, "hello target"),
     nonce: bytes(value.nonce, 16, "nonce"),
+    incarnation: bytes(value.incarnation, 8, "incarnation"),
     proof: value.proof === undefined ? undefined : bytes(value.proof, 32, "proof"),
   };
 }

@@ -25,6 +25,8 @@ export interface ConnectionOwner {
   readonly self: string;
   readonly secret: string;
   readonly version: number;
+  /** This node's incarnation id, sent in the Hello. */
+  readonly incarnation: Uint8Array;
   readonly frameBytesMax: number;
   readonly handshakeTimeoutMs: number;
   readonly readTimeoutMs: number;
@@ -46,6 +48,8 @@ type Phase = "hello" | "auth" | "welcome" | "open" | "closed";
 export class Connection {
   /** The authenticated peer (the expected one for a connector, from its Hello for an acceptor). */
   peer: string | undefined;
+  /** The peer's incarnation id (hex), from its Hello. */
+  peerIncarnation: string | undefined;
   /** The remote address, kept for log lines written after the socket is gone. */
   readonly remote: string;
   private phase: Phase;
@@ -73,7 +77,7 @@ export class Connection {
     socket.on("drain", () => this.onDrain?.());
     this.timer = setTimeout(() => this.close("handshake timeout"), owner.handshakeTimeoutMs);
     this.timer.unref();
-    if (role === "connector") this.writeFrame(FrameType.Hello, { magic: "skein", version: owner.version, node: owner.self, target: expectedPeer, nonce: this.nonce });
+    if (role === "connector") this.writeFrame(FrameType.Hello, { magic: "skein", version: owner.version, node: owner.self, target: expectedPeer, nonce: this.nonce, incarnation: owner.incarnation });
   }
 
   /** Called when the socket's buffer has drained (the link resumes flushing). */
@@ -160,6 +164,7 @@ export class Connection {
     if (this.phase === "hello" && frame.type === FrameType.Hello) {
       const hello = decodeHello(frame.body, this.owner.version);
       if (hello.node !== this.peer) throw new FrameError(`expected node ${this.peer}, reached ${hello.node}`);
+      this.peerIncarnation = Buffer.from(hello.incarnation).toString("hex");
       if (!hello.proof || !verifyProof(secret, "accept", this.nonce, hello.node, hello.proof)) {
         return this.refuse(`${hello.node} failed authentication (wrong cluster secret?)`);
       }
@@ -176,7 +181,8 @@ export class Connection {
       const hello = decodeHello(frame.body, this.owner.version);
       if (hello.target !== self) return this.refuse(`this is node ${self}, not ${hello.target ?? "(none)"}`);
       this.peer = hello.node;
-      this.writeFrame(FrameType.Hello, { magic: "skein", version: this.owner.version, node: self, nonce: this.nonce, proof: proveKnowledge(secret, "accept", hello.nonce, self) });
+      this.peerIncarnation = Buffer.from(hello.incarnation).toString("hex");
+      this.writeFrame(FrameType.Hello, { magic: "skein", version: this.owner.version, node: self, nonce: this.nonce, incarnation: this.owner.incarnation, proof: proveKnowledge(secret, "accept", hello.nonce, self) });
       this.phase = "auth";
     } else if (this.phase === "auth" && frame.type === FrameType.Auth) {
       const proof = decodeAuth(frame.body);

@@ -12,6 +12,7 @@ import { decodeHello, encodeEnvelopeFrame, pack } from "./codec.ts";
 import { Connection, type ConnectionOwner } from "./connection.ts";
 import { encodeFrame, FrameDecoder, FrameType } from "./frame.ts";
 import { NetNode } from "./net-node.ts";
+import { WIRE_VERSION } from "./limits.ts";
 
 const SEED = 20240611;
 const DIRECT_CASES = 100_000;
@@ -54,7 +55,8 @@ function owner(delivered: Envelope[], closes: string[]): ConnectionOwner {
   return {
     self: "server",
     secret: SECRET,
-    version: 1,
+    version: WIRE_VERSION,
+    incarnation: new Uint8Array(8),
     frameBytesMax: 64 * 1024,
     handshakeTimeoutMs: 60_000,
     readTimeoutMs: 60_000,
@@ -68,13 +70,13 @@ function owner(delivered: Envelope[], closes: string[]): ConnectionOwner {
 
 /** The three handshake frames of a connector called `client`, answering the acceptor's nonce. */
 function handshake(): { hello: Buffer; auth: (acceptorHello: Buffer) => Buffer } {
-  const hello = encodeFrame(FrameType.Hello, pack({ magic: "skein", version: 1, node: "client", target: "server", nonce: new Uint8Array(16) }));
+  const hello = encodeFrame(FrameType.Hello, pack({ magic: "skein", version: WIRE_VERSION, node: "client", target: "server", nonce: new Uint8Array(16), incarnation: new Uint8Array(8) }));
   return {
     hello,
     auth: (reply) => {
       let nonce: Uint8Array | undefined;
       new FrameDecoder(1 << 20).push(reply, (f) => {
-        nonce = decodeHello(f.body, 1).nonce;
+        nonce = decodeHello(f.body, WIRE_VERSION).nonce;
       });
       return encodeFrame(FrameType.Auth, pack({ proof: proveKnowledge(SECRET, "connect", nonce!, "client") }));
     },
@@ -105,7 +107,7 @@ function validFrames(): Buffer[] {
   ];
   const frames = bodies.map((e) => encodeEnvelopeFrame(e, 1 << 20));
   frames.push(encodeFrame(FrameType.Ping, pack(0)));
-  frames.push(encodeFrame(FrameType.Hello, pack({ magic: "skein", version: 2, node: "client", target: "server", nonce: new Uint8Array(16) })));
+  frames.push(encodeFrame(FrameType.Hello, pack({ magic: "skein", version: WIRE_VERSION + 1, node: "client", target: "server", nonce: new Uint8Array(16), incarnation: new Uint8Array(8) })));
   return frames;
 }
 

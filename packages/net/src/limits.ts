@@ -4,7 +4,7 @@
  */
 
 /** Wire protocol version, sent in the handshake; a peer with another version is refused. */
-export const WIRE_VERSION = 1;
+export const WIRE_VERSION = 2; // 2: the Hello carries the sender's incarnation
 /** Largest frame accepted or sent, in bytes (header excluded). Bigger input closes the connection. */
 export const FRAME_BYTES_MAX_DEFAULT = 4 * 1024 * 1024;
 /** Most messages waiting in one peer's outbound queue; more are refused (MessageError / UnreachableError). */

@@ -2,7 +2,7 @@
 // itself: an authenticated inbound connection from it (or our own successful connect) clears
 // the link's failures, so calls go through at once instead of failing fast for a backoff period.
 import assert from "node:assert/strict";
-import { createServer, type Socket } from "node:net";
+import { connect, createServer, type Socket } from "node:net";
 import { test } from "node:test";
 import { type Context, ref, service, UnreachableError } from "@skein/core";
 import { NetNode, type NetInit, type NetLogLine } from "./index.ts";
@@ -99,4 +99,56 @@ test("net link: two nodes that dial each other at the same moment end up with on
     await Promise.all([a.net.start(), b.net.start()]);
   }
   assert.ok(!logs.some((l) => l.level === "warn" && /gave up/.test(l.message)), dump(logs));
+});
+
+/**
+ * A TCP relay to `target` that can go silent the way a vanished machine does: it stops relaying
+ * and drops its upstream side, but keeps the client's socket open (no FIN, no RST).
+ */
+async function silentableRelay(t: { after(fn: () => void): void }, target: { host: string; port: number }) {
+  const sockets: Socket[] = [];
+  let silent = false;
+  const relay = createServer((client) => {
+    const upstream = connect(target.port, target.host);
+    sockets.push(client, upstream);
+    client.on("data", (data) => silent || upstream.write(data));
+    upstream.on("data", (data) => silent || client.write(data));
+    client.on("error", () => {});
+    upstream.on("error", () => {});
+    upstream.on("close", () => silent || client.destroy());
+    client.on("close", () => upstream.destroy());
+  });
+  await new Promise<void>((resolve) => relay.listen({ host: "127.0.0.1", port: 0 }, resolve));
+  t.after(() => {
+    for (const socket of sockets) socket.destroy();
+    relay.close();
+  });
+  return {
+    address: { host: "127.0.0.1", port: (relay.address() as { port: number }).port },
+    goSilent() {
+      silent = true;
+    },
+  };
+}
+
+test("net link: a peer that vanished without closing its connection and came back is taken at once", async (t) => {
+  // "a" < "b": a's own connection to b wins a simultaneous open. b's machine vanishes (the
+  // relay goes silent: a's socket stays open), then b starts again and dials a. Its new
+  // incarnation tells a that the old connection is dead, long before a's read timeout would.
+  const logs: NetLogLine[] = [];
+  const a = await node(t, "a", logs, { readTimeoutMs: 60_000 });
+  const b1 = await node(t, "b", logs);
+  const relay = await silentableRelay(t, b1.net.address!);
+  a.net.setPeers({ b: relay.address });
+  b1.net.setPeers({ a: a.net.address! });
+  assert.deepEqual(await a.ctx().call(echoAt("b"), { type: "echo", text: "over a's connection" }, { timeoutMs: CALL_MS }), { text: "over a's connection" });
+  relay.goSilent();
+  b1.net.crash();
+  const b2 = await node(t, "b", logs);
+  b2.net.setPeers({ a: a.net.address! });
+  const started = performance.now();
+  assert.deepEqual(await b2.ctx().call(echoAt("a"), { type: "echo", text: "b is back" }, { timeoutMs: CALL_MS }), { text: "b is back" }, dump(logs));
+  assert.deepEqual(await a.ctx().call(echoAt("b"), { type: "echo", text: "welcome back" }, { timeoutMs: CALL_MS }), { text: "welcome back" }, dump(logs));
+  assert.ok(performance.now() - started < CALL_MS);
+  assert.ok(logs.some((l) => /b restarted: a new incarnation connected/.test(l.message)), dump(logs));
 });

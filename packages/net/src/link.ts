@@ -171,9 +171,15 @@ export class Link {
    * is alive. The peer's attempt is consistent with this: it only ever reaches its own admit
    * step on our side after we sent Auth, i.e. after our attempt was proven.
    */
-  admitInbound(): string | undefined {
+  admitInbound(incarnation: string): string | undefined {
+    // Our connection to an earlier incarnation of the peer is dead, however quiet it looks
+    // (its machine vanished without closing it): the peer restarted, so take the new one.
+    const current = this.connection;
+    if (current?.isOpen && current.peerIncarnation !== incarnation) current.close(`${this.peer} restarted: a new incarnation connected`);
     const attempt = this.dialing;
-    const ownReached = (attempt?.connection?.peerProven ?? false) || (this.connection?.isOpen === true && this.connection.role === "connector");
+    const sameIncarnation = (connection: Connection | undefined) => connection?.peerIncarnation === incarnation;
+    const ownReached =
+      (attempt?.connection?.peerProven === true && sameIncarnation(attempt.connection)) || (this.connection?.isOpen === true && this.connection.role === "connector" && sameIncarnation(this.connection));
     if (ownReached && this.self < this.peer) return `duplicate connection: ${this.self} dials ${this.peer} itself`;
     if (attempt) {
       this.dialing = undefined;

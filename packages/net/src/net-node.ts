@@ -22,7 +22,7 @@ import {
   type ServiceFactory,
   type Storage,
 } from "@skein/core";
-import { CLUSTER_SECRET_ENV } from "./auth.ts";
+import { CLUSTER_SECRET_ENV, freshIncarnation } from "./auth.ts";
 import type { BackoffInit } from "@skein/ftsh";
 import { Checkpointer } from "./checkpointer.ts";
 import { pack, unpack } from "./codec.ts";
@@ -85,6 +85,8 @@ export class NetNode implements Runtime, ConnectionOwner {
   readonly self: string;
   readonly secret: string;
   readonly version = limits.WIRE_VERSION;
+  /** Drawn anew at each start: peers tell a restarted node from a duplicate connection by it. */
+  incarnation: Uint8Array = freshIncarnation();
   readonly frameBytesMax: number;
   readonly handshakeTimeoutMs: number;
   readonly readTimeoutMs: number;
@@ -134,6 +136,7 @@ export class NetNode implements Runtime, ConnectionOwner {
   /** Listens (on the same port as before after a restart), opens storage, starts the services. */
   async start(): Promise<PeerAddress> {
     if (this.host.up) return this.bound!;
+    this.incarnation = freshIncarnation();
     const address = await this.listen();
     this.store = this.init.dataDir ? new FileStorage(this.init.dataDir) : (this.store ?? new MemoryStorage());
     const recorder = this.init.recorder;
@@ -215,7 +218,7 @@ export class NetNode implements Runtime, ConnectionOwner {
   admit(connection: Connection): string | undefined {
     const peer = connection.peer!;
     if (peer === this.self) return "a node cannot connect to itself";
-    return this.linkFor(peer).admitInbound();
+    return this.linkFor(peer).admitInbound(connection.peerIncarnation!);
   }
 
   opened(connection: Connection): void {
