@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, test } from "node:test";
@@ -130,6 +130,22 @@ for (const kind of kinds) {
     assert.notEqual(exits.get(1)!.code, 0);
     assert.match(readFileSync(join(root, "simple"), "utf8"), /no-such-file-skein/);
     assert.equal(exits.get(2)!.code, 126, "an output file that cannot be opened fails the command");
+  });
+}
+
+for (const kind of kinds) {
+  test(`launcher (${kind}): a 1 MB command line runs (longer than the kernel takes as one argument)`, { skip: missing(kind) }, async () => {
+    const root = temporary();
+    const word = "y".repeat(1_000_000);
+    const exits = await runAll(kind, root, [
+      { command: `printf %s ${word} | wc -c > count; test "$(printf %s ${word} | cut -c1-3)" = yyy` },
+      { command: `echo ${word.slice(0, 200_000)} > long-simple` }, // no shell syntax: would be exec'd directly
+    ]);
+    assert.deepEqual(exits.get(0), { code: 0, signal: null });
+    assert.equal(readFileSync(join(root, "count"), "utf8").trim(), "1000000");
+    assert.deepEqual(exits.get(1), { code: 0, signal: null });
+    assert.equal(readFileSync(join(root, "long-simple"), "utf8").length, 200_001);
+    assert.deepEqual(readdirSync(tmpdir()).filter((name) => name.startsWith("skein-commands-")).filter((name) => readdirSync(join(tmpdir(), name)).some((f) => /^[01]\.sh$/.test(f))), [], "script files are removed when their commands end");
   });
 }
 

@@ -14,6 +14,7 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { closeSync, openSync } from "node:fs";
 import type { Readable } from "node:stream";
+import { CommandScripts } from "./command-scripts.ts";
 import { type LauncherKind, type LauncherProgram, launcherProgram } from "./launcher-program.ts";
 
 export interface CommandRequest {
@@ -75,6 +76,8 @@ export class ProcessLauncher {
   private readonly running = new Map<number, CommandRequest>();
   private readonly direct = new Map<number, ChildProcess>();
   private readonly killed = new Set<number>();
+  /** Script files of commands too long to pass to `sh -c`. */
+  private readonly scripts = new CommandScripts();
   /** Requests waiting for cores when commands are spawned from Node (launchers queue their own). */
   private readonly waiting: CommandRequest[] = [];
   private directCores = 0;
@@ -90,17 +93,19 @@ export class ProcessLauncher {
     return this.running.size + this.direct.size + this.waiting.length;
   }
 
-  run(request: CommandRequest): void {
+  run(original: CommandRequest): void {
+    const command = this.scripts.wrap(original.id, original.command);
+    const request = command === original.command ? original : { ...original, command };
     if (this.launcherMissing) return this.submitDirect(request);
     const launcher = this.launcher ?? this.startLauncher();
     this.running.set(request.id, request);
     const argv = simpleArgv(request.command);
-    const command = Buffer.from(argv ? argv.join("\0") : request.command);
+    const commandBytes = Buffer.from(argv ? argv.join("\0") : request.command);
     const environment = environmentBytes(request.environment);
     const directory = Buffer.from(request.directory ?? "");
     const output = Buffer.from(request.output ?? "");
-    const header = `R\t${request.id}\t${command.length}\t${environment.length}\t${directory.length}\t${argv ? "argv" : "sh"}\t${request.cores ?? 1}\t${output.length}\n`;
-    this.write(launcher, Buffer.concat([Buffer.from(header), command, environment, directory, output]));
+    const header = `R\t${request.id}\t${commandBytes.length}\t${environment.length}\t${directory.length}\t${argv ? "argv" : "sh"}\t${request.cores ?? 1}\t${output.length}\n`;
+    this.write(launcher, Buffer.concat([Buffer.from(header), commandBytes, environment, directory, output]));
   }
 
   /** Requests made in one turn of the event loop reach the launcher in one write. */
@@ -122,6 +127,7 @@ export class ProcessLauncher {
     const queued = this.waiting.findIndex((request) => request.id === id);
     if (queued >= 0) {
       this.waiting.splice(queued, 1);
+      this.scripts.release(id);
       return;
     }
     const child = this.direct.get(id);
@@ -142,6 +148,7 @@ export class ProcessLauncher {
     for (const child of this.direct.values()) killGroup(child.pid);
     this.direct.clear();
     this.waiting.length = 0;
+    this.scripts.close();
   }
 
   private startLauncher(): ChildProcess {
@@ -189,6 +196,7 @@ export class ProcessLauncher {
   }
 
   private report(id: number, exit: CommandExit): void {
+    this.scripts.release(id);
     if (this.killed.delete(id)) return;
     this.init.exited(id, exit);
   }
@@ -215,6 +223,7 @@ export class ProcessLauncher {
       if (request.output !== undefined) outputFd = openSync(request.output, "w", 0o644);
     } catch {
       this.directCores -= cores;
+      this.scripts.release(request.id);
       queueMicrotask(() => this.init.exited(request.id, { code: 126, signal: null }));
       return;
     }
@@ -231,6 +240,7 @@ export class ProcessLauncher {
       if (reported) return;
       reported = true;
       this.directCores -= cores;
+      this.scripts.release(request.id);
       this.startWaiting();
       if (this.direct.get(request.id) !== child) return; // killed
       this.direct.delete(request.id);
