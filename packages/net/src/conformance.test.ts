@@ -62,5 +62,9 @@ storageConformance("file", () => {
       current = new FileStorage(dir);
       return current;
     },
+    dispose: () => {
+      current.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
   };
 });

@@ -3,13 +3,15 @@
  * simulator, the file storage of the net runtime). `reopen` models a process crash: it must
  * return the storage as a restarted process would find it.
  */
-import { test } from "node:test";
+import { afterEach, test } from "node:test";
 import type { Storage } from "@skein/core";
 
 export interface StorageHarness {
   readonly storage: Storage;
   /** The same storage after a process crash and restart (unsynced writes kept: the OS has them). */
   reopen(): Storage;
+  /** Releases what the harness holds (files, directories) after its test. */
+  dispose?(): void;
 }
 
 function equal(actual: unknown, expected: unknown, what: string): void {
@@ -18,7 +20,16 @@ function equal(actual: unknown, expected: unknown, what: string): void {
   if (a !== e) throw new Error(`${what}: expected ${e}, got ${a}`);
 }
 
-export function storageConformance(name: string, make: () => StorageHarness): void {
+export function storageConformance(name: string, makeHarness: () => StorageHarness): void {
+  const harnesses: StorageHarness[] = [];
+  afterEach(() => {
+    for (const harness of harnesses.splice(0)) harness.dispose?.();
+  });
+  const make = () => {
+    const harness = makeHarness();
+    harnesses.push(harness);
+    return harness;
+  };
   test(`${name} storage: put/get/delete, keys sorted and filtered by prefix`, () => {
     const { storage } = make();
     storage.put("k/2", { n: 2 });
