@@ -6,7 +6,8 @@
  * sent back, and the sandbox is emptied and remade in the background for a later task. Names that would leave the sandbox are
  * refused. Commands start through the ProcessLauncher (one small forking process, not a Node
  * child per task); the master may send more tasks than the worker has cores (its pipeline
- * window), and they wait here in order until cores free up. Frames written in one turn of the
+ * window): each gets its sandbox at once and waits in the launcher, in order, until cores
+ * free up. Frames written in one turn of the
  * event loop leave in one write. Both sides send heartbeats at the period the master's welcome
  * names; a master silent for its worker timeout is taken as gone, like a closed connection. A
  * task's stdout and stderr go to a file beside its sandbox (`output/<sandbox>`); a failing
@@ -71,8 +72,6 @@ export function startWorker(init: WorkerInit, components: WorkerComponents): Wor
   mkdirSync(sandboxes, { recursive: true });
   const cores = init.cores ?? 1;
   const running = new Map<number, TaskHeader>();
-  const waiting: TaskHeader[] = [];
-  let coresBusy = 0;
   const decoder = new FrameDecoder();
   let filesReceived = 0;
   let resolveClosed!: (reason: string) => void;
@@ -122,12 +121,12 @@ export function startWorker(init: WorkerInit, components: WorkerComponents): Wor
   const launcher = new ProcessLauncher({
     directory: sandboxes,
     stdout: "inherit",
+    coresMax: cores,
     exited: (id, exit) => finished(id, exit.code, exit.signal),
   });
   const killAll = () => {
     launcher.close();
     running.clear();
-    waiting.length = 0;
   };
 
   const onFrame = (frame: Frame) => {
@@ -183,20 +182,7 @@ export function startWorker(init: WorkerInit, components: WorkerComponents): Wor
       send({ type: "result", task: task.task, refused: bad ? `'${bad[0]}' would escape the sandbox (${bad[1]})` : "bad input hash" });
       return;
     }
-    waiting.push(task);
-    startWaiting();
-  };
-
-  /** Starts waiting tasks in order while their cores are free (one at a time if one needs more than all). */
-  const startWaiting = () => {
-    while (waiting.length > 0) {
-      const need = Math.max(1, Math.min(waiting[0]!.cores ?? 1, cores));
-      if (coresBusy > 0 && coresBusy + need > cores) return;
-      const task = waiting.shift()!;
-      coresBusy += need;
-      task.cores = need;
-      run(task);
-    }
+    run(task);
   };
 
   const run = (task: TaskHeader) => {
@@ -211,37 +197,26 @@ export function startWorker(init: WorkerInit, components: WorkerComponents): Wor
       }
     }
     running.set(task.task, task);
-    launcher.run({ id: task.task, command: task.command, environment: task.environment, directory: sandbox, output: join(outputs, basename(sandbox)) });
+    launcher.run({ id: task.task, command: task.command, environment: task.environment, directory: sandbox, output: join(outputs, basename(sandbox)), cores: task.cores });
   };
 
   const finished = (id: number, exitCode: number | null, signal: string | null) => {
     const task = running.get(id);
     if (!task) return;
     running.delete(id);
-    coresBusy -= task.cores ?? 1;
     const sandbox = sandboxOf.get(id)!;
     sandboxOf.delete(id);
     const missing = exitCode === 0 ? sendOutputs(sandbox, id, task.outputs, send) : [];
     const output = exitCode !== 0 || missing.length > 0 ? outputTail(join(outputs, basename(sandbox))) : undefined;
     send({ type: "result", task: id, exitCode, signal, missing, output });
     recycleSandbox(sandbox);
-    startWaiting();
   };
 
   const abort = (id: number) => {
-    const queued = waiting.findIndex((t) => t.task === id);
-    if (queued >= 0) {
-      waiting.splice(queued, 1);
-      return;
-    }
-    const task = running.get(id);
-    if (!task) return;
-    running.delete(id);
-    coresBusy -= task.cores ?? 1;
-    launcher.kill(id);
+    if (!running.delete(id)) return;
+    launcher.kill(id); // running or still waiting for cores in the launcher
     recycleSandbox(sandboxOf.get(id)!);
     sandboxOf.delete(id);
-    startWaiting();
   };
 
   socket.on("data", (chunk: Buffer) => {
