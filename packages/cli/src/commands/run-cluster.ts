@@ -10,17 +10,12 @@
 import { readFileSync } from "node:fs";
 import type { PeerAddress } from "@skein/net";
 import { UsageError } from "../command.ts";
+import { parseHostPort } from "../host-port.ts";
+
+export { parseHostPort };
 
 /** The fields a cluster file may have. */
 export const CLUSTER_FILE_FIELDS = ["nodes"] as const;
-
-/** Parses `host:port` (an IPv6 host in brackets: `[::1]:7000`). */
-export function parseHostPort(text: string, where: string): PeerAddress {
-  const match = /^(\[[^\]]+\]|[^:[\]\s]+):(\d{1,5})$/.exec(text.trim());
-  const port = match ? Number(match[2]) : 0;
-  if (!match || port > 65535) throw new UsageError(`${where}: '${text}' is not host:port`);
-  return { host: match[1]!.replace(/^\[(.*)\]$/, "$1"), port };
-}
 
 /** Parses `--peers id=host:port,...`. */
 export function parsePeers(text: string): Record<string, PeerAddress> {

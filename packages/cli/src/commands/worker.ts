@@ -5,6 +5,7 @@ import { parseArgs } from "node:util";
 import { readPassword, startWorker } from "@skein/flow";
 import { realClock } from "@skein/net/clock";
 import { type Command, UsageError } from "../command.ts";
+import { parseHostPort } from "../host-port.ts";
 import { numberOption } from "../number-option.ts";
 
 const usage = `usage: skein worker <host:port> [options]
@@ -36,11 +37,11 @@ export const workerCommand: Command = {
         workdir: { type: "string" },
       },
     });
-    const match = positionals.length === 1 ? /^(.+):(\d+)$/.exec(positionals[0]!) : null;
-    if (!match) throw new UsageError("expected one address host:port");
+    if (positionals.length !== 1) throw new UsageError("expected one address host:port");
+    const { host, port } = parseHostPort(positionals[0]!, "master address");
     const handle = startWorker({
-      host: match[1]!,
-      port: Number(match[2]),
+      host,
+      port,
       cores: numberOption(values.cores, "--cores", { min: 1, integer: true }),
       memoryMb: numberOption(values.memory, "--memory", { min: 1, integer: true }),
       diskMb: numberOption(values.disk, "--disk", { min: 1, integer: true }),
