@@ -25,4 +25,9 @@ export interface ExecutorListener {
   joined(executor: Executor): void;
   left(executorId: string, reason: string): void;
   finished(task: number, outcome: TaskOutcome): void;
+  /**
+   * Runs `report` (which calls `finished` for several tasks) as one batch: the driver acts on
+   * the batch once — one scheduler pass, one log write, one round of starts.
+   */
+  batch?(report: () => void): void;
 }

@@ -1,15 +1,26 @@
 /*
  * Skein flow's process launcher, the fast twin of launcher.pl (same protocol, same guarantees;
- * see that file). Commands start with posix_spawn, which glibc implements with
- * clone(CLONE_VM|CLONE_VFORK): no page tables are copied, so starting a command costs what it
- * costs GNU make. Built on first use with the system C compiler; without one, launcher.pl runs.
+ * see that file). Commands start with clone(CLONE_VM|CLONE_VFORK), as glibc's posix_spawn does
+ * (no page tables are copied), but the child resets only the two signals this process handles
+ * instead of querying all 64, and programs found on PATH are remembered (as a shell's `hash`
+ * does) instead of trying every PATH directory on each start. Built on first use with the
+ * system C compiler; without one, launcher.pl runs.
  *
  * With a cores limit (argument 1), requests beyond it wait here in order and start the moment
  * a command ends, without a round trip through the master: the master can keep the next tasks
  * queued (its pipeline) so a core never idles while it decides.
+ *
+ * With a hold (argument 2), reports of ended commands are held while more than `hold` requests
+ * still wait for cores, for at most REPORT_HOLD_MS: the master then reads many ends at once and
+ * answers with many requests, instead of waking for every command. A report goes out at once
+ * when the queue runs low, when nothing runs any more, or when a kill asked for it.
+ * Each report carries the microseconds the command ran (queueing not counted).
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <sched.h>
+#include <sys/stat.h>
+#include <time.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
@@ -22,7 +33,7 @@
 
 extern char **environ;
 
-struct child { pid_t pid; long task; long cores; };
+struct child { pid_t pid; long task; long cores; long long started_ns; };
 static struct child *children;
 static size_t child_count, child_capacity;
 static int wake[2];
@@ -39,6 +50,21 @@ static struct request *queue;
 static size_t queue_head, queue_count, queue_capacity;
 static long cores_max; /* 0: no limit, every request starts at once */
 static long cores_busy;
+static long hold;      /* 0: every report goes out at once */
+static int devnull = -1;
+
+#define REPORT_HOLD_MS 20
+#define REPORTS_BYTES_MAX 8192
+static char reports[REPORTS_BYTES_MAX];
+static size_t reports_used;
+static long long reports_since_ns; /* when the oldest held report was made */
+static int low_reported;           /* the queue ran down to `hold` and that was reported */
+
+static long long now_ns(void) {
+  struct timespec now;
+  clock_gettime(CLOCK_MONOTONIC, &now);
+  return (long long)now.tv_sec * 1000000000LL + now.tv_nsec;
+}
 
 static void on_child(int signal_number) {
   (void)signal_number;
@@ -65,29 +91,151 @@ static void write_all(const char *text, size_t length) {
   }
 }
 
+static void flush_reports(void) {
+  if (reports_used == 0) return;
+  write_all(reports, reports_used);
+  reports_used = 0;
+  if ((long)queue_count <= hold) low_reported = 1;
+}
+
+/* Adds "E\t<task>\t<status>\t<microseconds>\n" to the held reports. */
+static void report(long task, int status, long long micros) {
+  if (reports_used > sizeof reports - 80) flush_reports();
+  if (reports_used == 0) reports_since_ns = now_ns();
+  reports_used += (size_t)snprintf(reports + reports_used, sizeof reports - reports_used, "E\t%ld\t%d\t%lld\n", task, status, micros);
+}
+
+/*
+ * Whether held reports may wait longer: they are young, and more than `hold` requests are
+ * queued — or, once the queue has run down to `hold` and that was reported, more than a
+ * round of cores is still queued (the master's next requests are on their way).
+ */
+static int may_hold(void) {
+  if (hold <= 0 || child_count == 0 || now_ns() - reports_since_ns >= REPORT_HOLD_MS * 1000000LL) return 0;
+  if ((long)queue_count > hold) return 1;
+  return low_reported && (long)queue_count > cores_max;
+}
+
 static void start_waiting(void);
 
-/* Reaps ended commands, starts what waits for their cores, then reports the ends. */
+/* Reaps ended commands, starts what waits for their cores, then reports the ends (or holds them). */
 static void reap(void) {
-  char answers[8192];
-  size_t used = 0;
   int status;
   pid_t pid;
+  long long ended_ns = 0;
   while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
+    if (ended_ns == 0) ended_ns = now_ns();
     for (size_t i = 0; i < child_count; i++) {
       if (children[i].pid != pid) continue;
-      if (used > sizeof answers - 64) {
-        write_all(answers, used);
-        used = 0;
-      }
-      used += (size_t)snprintf(answers + used, sizeof answers - used, "E\t%ld\t%d\n", children[i].task, status);
+      report(children[i].task, status, (ended_ns - children[i].started_ns) / 1000);
       cores_busy -= children[i].cores;
       children[i] = children[--child_count];
       break;
     }
   }
   start_waiting();
-  if (used > 0) write_all(answers, used);
+  if (!may_hold()) flush_reports();
+}
+
+/* Programs found on PATH, by name (a shell's `hash`). */
+#define PROGRAMS_MAX 1024
+static struct { char *name; char *path; } programs[PROGRAMS_MAX];
+static size_t program_count;
+
+static unsigned long name_hash(const char *name) {
+  unsigned long hash = 5381;
+  for (; *name; name++) hash = hash * 33 + (unsigned char)*name;
+  return hash;
+}
+
+/* The file PATH names for `name` (no slash in it), remembered; NULL if none (or the table is full). */
+static const char *program_path(const char *name) {
+  size_t slot = name_hash(name) % PROGRAMS_MAX;
+  for (size_t probes = 0; probes < PROGRAMS_MAX && programs[slot].name; probes++, slot = (slot + 1) % PROGRAMS_MAX) {
+    if (strcmp(programs[slot].name, name) == 0) return programs[slot].path;
+  }
+  if (programs[slot].name || program_count >= PROGRAMS_MAX / 2) return NULL;
+  const char *search = getenv("PATH");
+  if (!search) return NULL;
+  size_t name_length = strlen(name);
+  for (const char *dir = search; *dir;) {
+    const char *end = strchr(dir, ':');
+    size_t dir_length = end ? (size_t)(end - dir) : strlen(dir);
+    if (dir_length > 0 && dir[0] == '/' && dir_length + name_length + 2 < 4096) {
+      char path[4096];
+      memcpy(path, dir, dir_length);
+      path[dir_length] = '/';
+      memcpy(path + dir_length + 1, name, name_length + 1);
+      struct stat info;
+      if (stat(path, &info) == 0 && S_ISREG(info.st_mode) && access(path, X_OK) == 0) {
+        programs[slot].name = strdup(name);
+        programs[slot].path = strdup(path);
+        if (!programs[slot].name || !programs[slot].path) abort();
+        program_count++;
+        return programs[slot].path;
+      }
+    }
+    if (!end) break;
+    dir = end + 1;
+  }
+  return NULL; /* not found: execvpe reports it, and a later start searches again */
+}
+
+/* What the child needs; it shares this process's memory until it execs (CLONE_VM|CLONE_VFORK). */
+struct start {
+  char **argv;
+  char **envp;
+  const char *program;   /* a file to exec, or NULL: search PATH for argv[0] */
+  const char *directory; /* "" for this process's own */
+  int output_fd;         /* -1: inherit */
+  sigset_t mask;         /* the signal mask to restore before exec */
+  int error;             /* set by the child when it could not exec */
+};
+
+static int child_main(void *argument) {
+  struct start *s = argument;
+  struct sigaction defaults;
+  memset(&defaults, 0, sizeof defaults);
+  defaults.sa_handler = SIG_DFL;
+  sigaction(SIGCHLD, &defaults, NULL);
+  sigaction(SIGPIPE, &defaults, NULL);
+  if (setpgid(0, 0) != 0 || dup2(devnull, 0) < 0) goto failed;
+  if (s->output_fd >= 0 && (dup2(s->output_fd, 1) < 0 || dup2(s->output_fd, 2) < 0)) goto failed;
+  if (s->directory[0] != '\0' && chdir(s->directory) != 0) goto failed;
+  sigprocmask(SIG_SETMASK, &s->mask, NULL);
+  if (s->program) {
+    execve(s->program, s->argv, s->envp);
+    if (errno != ENOENT && errno != ENOTDIR) goto failed;
+  }
+  execvpe(s->argv[0], s->argv, s->envp); /* argv[0] is "/bin/sh" in shell mode */
+failed:
+  s->error = errno ? errno : EINVAL;
+  _exit(127);
+}
+
+/* The child's stack: it runs only until exec, while this process waits (CLONE_VFORK). */
+static char child_stack[256 * 1024] __attribute__((aligned(64)));
+
+/* Starts a command; returns its pid, or -1 with the errno that stopped it. */
+static pid_t start_command(struct start *s) {
+  sigset_t all;
+  sigfillset(&all);
+  sigprocmask(SIG_SETMASK, &all, &s->mask); /* no handler may run in the child */
+  s->error = 0;
+  pid_t pid = clone(child_main, child_stack + sizeof child_stack, CLONE_VM | CLONE_VFORK | SIGCHLD, s);
+  int clone_error = errno;
+  sigprocmask(SIG_SETMASK, &s->mask, NULL);
+  if (pid < 0) {
+    errno = clone_error;
+    return -1;
+  }
+  if (s->error != 0) { /* the child exited without exec */
+    int error = s->error;
+    while (waitpid(pid, NULL, 0) < 0 && errno == EINTR) {}
+    errno = error;
+    return -1;
+  }
+  return pid;
 }
 
 /* environ with NAME=value pairs (NUL-separated, `length` bytes) added or replaced. */
@@ -122,49 +270,29 @@ static void launch(const struct request *r) {
     for (char *word = command; word < command + r->command_length + 1 && words < 4095; word += strlen(word) + 1) argv[words++] = word;
     argv[words] = NULL;
   } else {
-    argv[0] = "sh";
+    argv[0] = "/bin/sh";
     argv[1] = "-c";
     argv[2] = command;
     argv[3] = NULL;
   }
-  /* Opened here, not as a spawn action, so a bad output path is not mistaken for a missing program. */
+  /* Opened here, so a bad output path is not mistaken for a missing program. */
   int output_fd = -1;
   if (output[0] != '\0' && (output_fd = open(output, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644)) < 0) {
-    char answer[64];
-    int length = snprintf(answer, sizeof answer, "E\t%ld\t%d\n", task, 126 << 8);
-    write_all(answer, (size_t)length);
+    report(task, 126 << 8, 0);
     return;
   }
-  posix_spawnattr_t attributes;
-  posix_spawn_file_actions_t actions;
-  posix_spawnattr_init(&attributes);
-  posix_spawnattr_setpgroup(&attributes, 0);
-  sigset_t defaults;
-  sigemptyset(&defaults);
-  sigaddset(&defaults, SIGCHLD);
-  sigaddset(&defaults, SIGPIPE);
-  posix_spawnattr_setsigdefault(&attributes, &defaults);
-  posix_spawnattr_setflags(&attributes, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGDEF);
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
-  if (output_fd >= 0) {
-    posix_spawn_file_actions_adddup2(&actions, output_fd, 1);
-    posix_spawn_file_actions_adddup2(&actions, output_fd, 2);
-  }
-  if (directory[0] != '\0') posix_spawn_file_actions_addchdir_np(&actions, directory);
   char **envp = r->environment_length > 0 ? environment_with(request_environment(r), r->environment_length) : environ;
-  pid_t pid = 0;
-  int failed = envp == NULL ? ENOMEM
-                            : r->argv_mode ? posix_spawnp(&pid, argv[0], &actions, &attributes, argv, envp)
-                                        : posix_spawn(&pid, "/bin/sh", &actions, &attributes, argv, envp);
+  struct start s = {.argv = argv, .envp = envp, .directory = directory, .output_fd = output_fd};
+  if (!r->argv_mode) s.program = "/bin/sh";
+  else if (strchr(argv[0], '/')) s.program = argv[0];
+  else s.program = program_path(argv[0]);
+  long long started_ns = now_ns();
+  pid_t pid = envp == NULL ? (errno = ENOMEM, -1) : start_command(&s);
+  int failed = pid < 0 ? errno : 0;
   if (envp != environ) free(envp);
   if (output_fd >= 0) close(output_fd);
-  posix_spawn_file_actions_destroy(&actions);
-  posix_spawnattr_destroy(&attributes);
-  if (failed) {
-    char answer[64];
-    int length = snprintf(answer, sizeof answer, "E\t%ld\t%d\n", task, (failed == ENOENT ? 127 : 126) << 8);
-    write_all(answer, (size_t)length);
+  if (pid < 0) {
+    report(task, (failed == ENOENT ? 127 : 126) << 8, 0);
     return;
   }
   if (child_count == child_capacity) {
@@ -176,6 +304,7 @@ static void launch(const struct request *r) {
   children[child_count].pid = pid;
   children[child_count].task = task;
   children[child_count].cores = cores;
+  children[child_count].started_ns = started_ns;
   child_count++;
   cores_busy += cores;
 }
@@ -203,6 +332,7 @@ static void submit(struct request r) {
   }
   queue[(queue_head + queue_count) % queue_capacity] = r;
   queue_count++;
+  if ((long)queue_count > hold) low_reported = 0;
 }
 
 /* Starts waiting requests, in order, while their cores are free. */
@@ -226,9 +356,8 @@ static void kill_task(long task) {
     free(entry->parts);
     for (size_t j = i + 1; j < queue_count; j++) queue[(queue_head + j - 1) % queue_capacity] = queue[(queue_head + j) % queue_capacity];
     queue_count--;
-    char answer[64];
-    int length = snprintf(answer, sizeof answer, "E\t%ld\t%d\n", task, SIGKILL);
-    write_all(answer, (size_t)length);
+    report(task, SIGKILL, 0);
+    flush_reports();
     return;
   }
 }
@@ -279,7 +408,9 @@ static size_t handle_requests(char *buffer, size_t length) {
 
 int main(int argc, char **argv) {
   if (argc > 1) cores_max = strtol(argv[1], NULL, 10);
+  if (argc > 2) hold = strtol(argv[2], NULL, 10);
   if (pipe2(wake, O_CLOEXEC | O_NONBLOCK) != 0) return 2;
+  if ((devnull = open("/dev/null", O_RDONLY | O_CLOEXEC)) < 0) return 2;
   fcntl(3, F_SETFD, FD_CLOEXEC);
   signal(SIGPIPE, SIG_IGN);
   struct sigaction action;
@@ -292,8 +423,15 @@ int main(int argc, char **argv) {
   if (!buffer) return 2;
   for (;;) {
     reap();
+    int timeout_ms = -1;
+    if (reports_used > 0) {
+      long long left_ns = REPORT_HOLD_MS * 1000000LL - (now_ns() - reports_since_ns);
+      timeout_ms = left_ns <= 0 ? 0 : (int)(left_ns / 1000000) + 1;
+    }
     struct pollfd watched[2] = {{.fd = 0, .events = POLLIN}, {.fd = wake[0], .events = POLLIN}};
-    if (poll(watched, 2, -1) < 0) continue;
+    int ready = poll(watched, 2, timeout_ms);
+    if (ready == 0) flush_reports();
+    if (ready <= 0) continue;
     if (watched[1].revents) {
       char drained[256];
       while (read(wake[0], drained, sizeof drained) > 0) {}
@@ -311,5 +449,6 @@ int main(int argc, char **argv) {
     size_t consumed = handle_requests(buffer, length);
     memmove(buffer, buffer + consumed, length - consumed);
     length -= consumed;
+    if (!may_hold()) flush_reports(); /* what failed to start, or ended while the queue ran low */
   }
 }

@@ -32,12 +32,13 @@ export function missingTargets(rule: Rule, directory: string): string[] {
   return missing;
 }
 
-export function exitOutcome(rule: Rule, directory: string, code: number | null, signal: string | null): TaskOutcome {
-  if (signal) return { ok: false, reason: `killed by ${signal}` };
-  if (code !== 0) return { ok: false, reason: `exit code ${code}` };
+export function exitOutcome(rule: Rule, directory: string, code: number | null, signal: string | null, durationMs?: number): TaskOutcome {
+  const measured = durationMs === undefined ? {} : { durationMs };
+  if (signal) return { ok: false, reason: `killed by ${signal}`, ...measured };
+  if (code !== 0) return { ok: false, reason: `exit code ${code}`, ...measured };
   const missing = missingTargets(rule, directory);
-  if (missing.length > 0) return { ok: false, reason: `the command succeeded but did not create ${missing.join(", ")}` };
-  return { ok: true };
+  if (missing.length > 0) return { ok: false, reason: `the command succeeded but did not create ${missing.join(", ")}`, ...measured };
+  return { ok: true, ...measured };
 }
 
 export class LocalExecutor implements Executor {
@@ -52,7 +53,16 @@ export class LocalExecutor implements Executor {
   ) {
     this.info = init.info;
     // Tasks the scheduler places beyond the free cores (info.pipelineCores) wait in the launcher.
-    this.launcher = new ProcessLauncher({ directory: init.directory, stdout: init.outputFd, coresMax: init.info.capacity.cores, exited: (task, exit) => this.exited(task, exit) });
+    // Ends are reported in batches while more than half the pipeline still waits in the launcher.
+    const holdReports = Math.floor((init.info.pipelineCores ?? 0) / 2);
+    this.launcher = new ProcessLauncher({
+      directory: init.directory,
+      stdout: init.outputFd,
+      coresMax: init.info.capacity.cores,
+      holdReports,
+      exited: (task, exit) => this.exited(task, exit),
+      batch: listener.batch ? (report) => listener.batch!(report) : undefined,
+    });
   }
 
   start(request: TaskRequest): void {
@@ -71,7 +81,7 @@ export class LocalExecutor implements Executor {
   private exited(task: number, exit: CommandExit): void {
     const rule = this.rules.get(task)!;
     this.rules.delete(task);
-    this.report(task, exitOutcome(rule, this.init.directory, exit.code, exit.signal));
+    this.report(task, exitOutcome(rule, this.init.directory, exit.code, exit.signal, exit.durationMs));
   }
 
   private report(task: number, outcome: TaskOutcome): void {

@@ -22,6 +22,9 @@ const kinds = ["c", "perl", "node"] as const;
 /** Why a launcher cannot be tested here, or undefined. */
 const missing = (kind: (typeof kinds)[number]) => (kind === "node" || launcherProgram(kind) ? undefined : `no ${kind === "c" ? "C compiler" : "perl"} on this machine`);
 
+/** An exit without its measured run time. */
+const bare = (exit: CommandExit | undefined) => exit && { code: exit.code, signal: exit.signal };
+
 /** Runs commands through one launcher; resolves with each exit by id. */
 function runAll(kind: (typeof kinds)[number], directory: string, commands: Array<{ command: string; environment?: Record<string, string>; directory?: string; output?: string }>): Promise<Map<number, CommandExit>> {
   return new Promise((resolve) => {
@@ -56,7 +59,7 @@ for (const kind of kinds) {
       ...Array.from({ length: 40 }, (_, i) => ({ command: `touch many${i}` })),
     ];
     const exits = await runAll(kind, root, commands);
-    assert.deepEqual(exits.get(0), { code: 0, signal: null });
+    assert.deepEqual(bare(exits.get(0)), { code: 0, signal: null });
     assert.equal(readFileSync(join(root, "greeting"), "utf8"), "hello world\n");
     assert.equal(exits.get(2)!.code, 3);
     assert.equal(exits.get(3)!.code, null);
@@ -97,7 +100,7 @@ for (const kind of kinds) {
     });
     await finished;
     assert.deepEqual([...exits.keys()].sort(), [0, 1, 2, 4, 5]);
-    for (const exit of exits.values()) assert.deepEqual(exit, { code: 0, signal: null });
+    for (const exit of exits.values()) assert.deepEqual(bare(exit), { code: 0, signal: null });
     const events = readFileSync(join(root, "events"), "utf8").trim().split("\n");
     let running = 0;
     let most = 0;
@@ -141,9 +144,9 @@ for (const kind of kinds) {
       { command: `printf %s ${word} | wc -c > count; test "$(printf %s ${word} | cut -c1-3)" = yyy` },
       { command: `echo ${word.slice(0, 200_000)} > long-simple` }, // no shell syntax: would be exec'd directly
     ]);
-    assert.deepEqual(exits.get(0), { code: 0, signal: null });
+    assert.deepEqual(bare(exits.get(0)), { code: 0, signal: null });
     assert.equal(readFileSync(join(root, "count"), "utf8").trim(), "1000000");
-    assert.deepEqual(exits.get(1), { code: 0, signal: null });
+    assert.deepEqual(bare(exits.get(1)), { code: 0, signal: null });
     assert.equal(readFileSync(join(root, "long-simple"), "utf8").length, 200_001);
     assert.deepEqual(readdirSync(tmpdir()).filter((name) => name.startsWith("skein-commands-")).filter((name) => readdirSync(join(tmpdir(), name)).some((f) => /^[01]\.sh$/.test(f))), [], "script files are removed when their commands end");
   });
@@ -169,3 +172,80 @@ for (const kind of ["c", "perl"] as const) {
     }
   });
 }
+
+test("launcher (c): reports how long each command ran, queueing not counted, in batches while enough is queued", { skip: missing("c") }, async () => {
+  const root = temporary();
+  const batches: number[] = [];
+  let inBatch = 0;
+  const exits = new Map<number, CommandExit>();
+  const count = 6;
+  await new Promise<void>((resolve) => {
+    const launcher = new ProcessLauncher({
+      directory: root,
+      stdout: "ignore",
+      kind: "c",
+      coresMax: 1,
+      holdReports: 2,
+      batch: (report) => {
+        inBatch = 0;
+        report();
+        batches.push(inBatch);
+      },
+      exited: (id, exit) => {
+        inBatch++;
+        exits.set(id, exit);
+        if (exits.size === count) {
+          launcher.close();
+          resolve();
+        }
+      },
+    });
+    for (let id = 0; id < count; id++) launcher.run({ id, command: "sleep 0.2", environment: {} });
+  });
+  assert.equal(batches.reduce((a, b) => a + b, 0), count, "every report is delivered inside a batch");
+  for (const exit of exits.values()) {
+    assert.equal(exit.code, 0);
+    // each ran about 0.2 s; the last waited about 1 s in the queue, which is not counted
+    assert.ok(exit.durationMs !== undefined && exit.durationMs >= 150 && exit.durationMs < 900, `ran ${exit.durationMs} ms`);
+  }
+});
+
+test("launcher (c): a program remembered from PATH that is then removed is found again on PATH", { skip: missing("c") }, async () => {
+  const root = temporary();
+  const [first, second] = [join(root, "first"), join(root, "second")];
+  mkdirSync(first);
+  mkdirSync(second);
+  const program = (dir: string, marker: string) => writeFileSync(join(dir, "skein-path-probe"), `#!/bin/sh\necho ${marker} >> "$1"\n`, { mode: 0o755 });
+  program(first, "first");
+  const savedPath = process.env.PATH;
+  process.env.PATH = `${first}:${second}:${savedPath}`;
+  try {
+    const log = join(root, "log");
+    const exits: CommandExit[] = [];
+    let onExit: () => void = () => {};
+    const next = () => new Promise<void>((resolve) => (onExit = resolve));
+    const launcher = new ProcessLauncher({
+      directory: root,
+      stdout: "ignore",
+      kind: "c",
+      coresMax: 1,
+      exited: (_, exit) => {
+        exits.push(exit);
+        onExit();
+      },
+    });
+    let ended = next();
+    launcher.run({ id: 1, command: `skein-path-probe ${log}`, environment: {} });
+    await ended;
+    rmSync(join(first, "skein-path-probe"));
+    program(second, "second");
+    ended = next();
+    launcher.run({ id: 2, command: `skein-path-probe ${log}`, environment: {} });
+    await ended;
+    launcher.close();
+    assert.deepEqual(exits.map(bare), [{ code: 0, signal: null }, { code: 0, signal: null }]);
+    assert.equal(readFileSync(log, "utf8"), "first\nsecond\n");
+  } finally {
+    process.env.PATH = savedPath;
+  }
+});

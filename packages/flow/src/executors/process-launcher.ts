@@ -34,6 +34,8 @@ export interface CommandRequest {
 export interface CommandExit {
   readonly code: number | null;
   readonly signal: string | null;
+  /** How long it ran, not counting its wait for cores (when the launcher measured it). */
+  readonly durationMs?: number;
 }
 
 export interface ProcessLauncherInit {
@@ -47,6 +49,13 @@ export interface ProcessLauncherInit {
   readonly kind?: LauncherKind;
   /** Cores running commands may take at once; later requests wait in order (default: no limit). */
   readonly coresMax?: number;
+  /**
+   * With `coresMax`: the C launcher holds reports of ended commands (up to 20 ms) while more
+   * than this many requests still wait for cores, so many ends arrive in one read (default 0).
+   */
+  readonly holdReports?: number;
+  /** Wraps the reports of one read, so the caller can act on them together. */
+  readonly batch?: (run: () => void) => void;
 }
 
 /** Words that need the shell even in a command without shell syntax. */
@@ -63,10 +72,10 @@ export function simpleArgv(command: string): string[] | undefined {
   return words;
 }
 
-function environmentBytes(environment: Readonly<Record<string, string>>): Buffer {
+function environmentText(environment: Readonly<Record<string, string>>): string {
   let text = "";
   for (const name in environment) text += `${text === "" ? "" : "\0"}${name}=${environment[name]}`;
-  return Buffer.from(text);
+  return text;
 }
 
 export class ProcessLauncher {
@@ -100,16 +109,17 @@ export class ProcessLauncher {
     const launcher = this.launcher ?? this.startLauncher();
     this.running.set(request.id, request);
     const argv = simpleArgv(request.command);
-    const commandBytes = Buffer.from(argv ? argv.join("\0") : request.command);
-    const environment = environmentBytes(request.environment);
-    const directory = Buffer.from(request.directory ?? "");
-    const output = Buffer.from(request.output ?? "");
-    const header = `R\t${request.id}\t${commandBytes.length}\t${environment.length}\t${directory.length}\t${argv ? "argv" : "sh"}\t${request.cores ?? 1}\t${output.length}\n`;
-    this.write(launcher, Buffer.concat([Buffer.from(header), commandBytes, environment, directory, output]));
+    const words = argv ? argv.join("\0") : request.command;
+    const environment = environmentText(request.environment);
+    const directory = request.directory ?? "";
+    const output = request.output ?? "";
+    const bytes = Buffer.byteLength;
+    const header = `R\t${request.id}\t${bytes(words)}\t${bytes(environment)}\t${bytes(directory)}\t${argv ? "argv" : "sh"}\t${request.cores ?? 1}\t${bytes(output)}\n`;
+    this.write(launcher, header + words + environment + directory + output);
   }
 
   /** Requests made in one turn of the event loop reach the launcher in one write. */
-  private write(launcher: ChildProcess, bytes: Buffer | string): void {
+  private write(launcher: ChildProcess, text: string): void {
     const stdin = launcher.stdin!;
     if (!this.corked) {
       this.corked = true;
@@ -119,7 +129,7 @@ export class ProcessLauncher {
         stdin.uncork();
       });
     }
-    stdin.write(bytes);
+    stdin.write(text);
   }
 
   /** Kills the command's process group; its exit is not reported. */
@@ -153,7 +163,8 @@ export class ProcessLauncher {
 
   private startLauncher(): ChildProcess {
     const program = this.program!;
-    const args = this.init.coresMax === undefined ? program.args : [...program.args, String(this.init.coresMax)];
+    const { coresMax, holdReports } = this.init;
+    const args = coresMax === undefined ? program.args : [...program.args, String(coresMax), String(holdReports ?? 0)];
     const child = spawn(program.command, args, { cwd: this.init.directory, stdio: ["pipe", this.init.stdout, "inherit", "pipe"] });
     this.launcher = child;
     child.stdin!.on("error", () => {}); // the launcher died: handled on exit
@@ -180,19 +191,29 @@ export class ProcessLauncher {
 
   private answers(text: string): void {
     this.buffer += text;
+    if (this.init.batch) this.init.batch(() => this.reportAnswers());
+    else this.reportAnswers();
+  }
+
+  /** Reports each complete "E\t<id>\t<wait status>[\t<microseconds>]" line in the buffer. */
+  private reportAnswers(): void {
+    const buffer = this.buffer;
     let start = 0;
-    for (let newline = this.buffer.indexOf("\n"); newline >= 0; newline = this.buffer.indexOf("\n", start)) {
-      const line = this.buffer.slice(start, newline);
+    for (let newline = buffer.indexOf("\n"); newline >= 0; newline = buffer.indexOf("\n", start)) {
+      const first = buffer.indexOf("\t", start);
+      const second = buffer.indexOf("\t", first + 1);
+      const third = buffer.indexOf("\t", second + 1);
+      const id = Number(buffer.slice(first + 1, second));
+      const hasDuration = third >= 0 && third < newline;
+      const status = Number(buffer.slice(second + 1, hasDuration ? third : newline));
+      const durationMs = hasDuration ? Number(buffer.slice(third + 1, newline)) / 1000 : undefined;
       start = newline + 1;
-      const first = line.indexOf("\t");
-      const second = line.indexOf("\t", first + 1);
-      const id = Number(line.slice(first + 1, second));
-      const status = Number(line.slice(second + 1));
       if (!this.running.delete(id)) continue;
       const signal = status & 0x7f;
-      this.report(id, signal ? { code: null, signal: `signal ${signal}` } : { code: status >> 8, signal: null });
+      const exit = signal ? { code: null, signal: `signal ${signal}` } : { code: status >> 8, signal: null };
+      this.report(id, durationMs === undefined ? exit : { ...exit, durationMs });
     }
-    this.buffer = this.buffer.slice(start);
+    this.buffer = buffer.slice(start);
   }
 
   private report(id: number, exit: CommandExit): void {

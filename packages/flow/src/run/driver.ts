@@ -32,6 +32,8 @@ export class Driver implements ExecutorListener {
   private readonly origin: number;
   private resolveRun!: (result: DriverResult) => void;
   private started = false;
+  /** Actions of the batch being reported (see `batch`), applied when it ends. */
+  private batched: SchedulerAction[] | undefined;
   readonly done: Promise<DriverResult>;
 
   constructor(
@@ -75,13 +77,31 @@ export class Driver implements ExecutorListener {
     this.event({ type: "stop", reason });
   }
 
+  /** Events reported inside `report` are acted on together when it returns. */
+  batch(report: () => void): void {
+    if (this.batched || !this.started) return report();
+    this.batched = [];
+    try {
+      report();
+    } finally {
+      const actions = this.batched;
+      this.batched = undefined;
+      if (actions.length > 0) this.apply(actions);
+    }
+  }
+
   private event(event: SchedulerEvent): void {
     if (!this.started) {
       // Executors that join before the run starts are known to the scheduler at its start.
       this.scheduler.handle(event, this.nowMs());
       return;
     }
-    this.apply(this.scheduler.handle(event, this.nowMs()));
+    const actions = this.scheduler.handle(event, this.nowMs());
+    if (this.batched) {
+      for (const action of actions) this.batched.push(action);
+      return;
+    }
+    this.apply(actions);
   }
 
   private apply(actions: SchedulerAction[]): void {

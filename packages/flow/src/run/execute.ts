@@ -51,6 +51,14 @@ const backEnds = new Map<string, () => Promise<BackEnd>>([
   ["slurm", async () => (await import("../executors/slurm-back-end.ts")).slurmBackEnd],
 ]);
 
+/** Cores' worth of tasks queued in the local launcher beyond the running ones. */
+export const localPipelinePerCore = 16;
+export const localPipelineMax = 512;
+
+function localPipelineCores(cores: number): number {
+  return Math.min(cores * localPipelinePerCore, localPipelineMax);
+}
+
 function localExecutor(context: BackEndContext, runsRemoteRules: boolean): Executor {
   const { local } = context;
   const info = {
@@ -59,8 +67,9 @@ function localExecutor(context: BackEndContext, runsRemoteRules: boolean): Execu
     runsLocalRules: true,
     runsRemoteRules,
     fastAbort: false,
-    // One more round of tasks waits in the launcher, started the moment a core frees up.
-    pipelineCores: local.cores,
+    // More tasks wait in the launcher, each started the moment a core frees up; it reports
+    // ends in batches while enough are queued (holdReports), so the master wakes per batch.
+    pipelineCores: localPipelineCores(local.cores),
   };
   const outputFd = context.init.json ? 2 : 1;
   return new LocalExecutor({ info, directory: context.loaded.directory, outputFd, runNested: context.runNested }, context.listener);
@@ -97,8 +106,6 @@ export async function execute(loaded: Loaded, complete: Set<number>, log: LogFil
   const progress = init.progress ?? (process.stderr.isTTY === true && !init.json);
   let ran = 0;
   const hashes = new Map<number, string>();
-  // The captured output of the task being reported failed, printed under its failure line.
-  let failedOutput: string | undefined;
   const driver = new Driver(scheduler, loaded.plan.workflow, {
     state(action, nowMs) {
       const rule = rules[action.rule]!;
@@ -115,8 +122,7 @@ export async function execute(loaded: Loaded, complete: Set<number>, log: LogFil
       }
       if (action.reason && action.reason !== "retry") {
         output.err(`skein flow: ${rule.targets[0]!.path}: ${action.state}: ${action.reason}\n`);
-        if (failedOutput !== undefined) output.err(indentOutput(failedOutput));
-        failedOutput = undefined;
+        if (action.output !== undefined) output.err(indentOutput(action.output));
       }
     },
     commit: () => log.write(),
@@ -130,18 +136,14 @@ export async function execute(loaded: Loaded, complete: Set<number>, log: LogFil
       driver.joined(executor);
     },
     left: (executorId, reason) => driver.left(executorId, reason),
-    finished: (task, outcome) => {
-      // The scheduler reports this task's rule failed (or retrying) synchronously, first.
-      failedOutput = outcome.ok ? undefined : outcome.output;
-      driver.finished(task, outcome);
-      failedOutput = undefined;
-    },
+    finished: (task, outcome) => driver.finished(task, outcome),
+    batch: (report) => driver.batch(report),
   };
   const backEnd = target === "local" ? undefined : await (await backEnds.get(target)!())({ ...context, listener });
   listener.joined(localExecutor({ ...context, listener }, target === "local"));
   const interrupt = () => driver.stop("interrupted");
   process.once("SIGINT", interrupt);
-  const showProgress = () => output.err(`\r${progressLine({ counts: scheduler.counts(), workers: scheduler.executorCount - 1, elapsedMs: driver.nowMs() }, process.stderr.columns ?? 100)}`);
+  const showProgress = () => output.err(`\r${progressLine({ counts: scheduler.counts(), queued: scheduler.dispatchCounts().queued, workers: scheduler.executorCount - 1, elapsedMs: driver.nowMs() }, process.stderr.columns ?? 100)}`);
   const timer = progress ? clock.setPeriodic(progressIntervalMs, showProgress) : undefined;
   try {
     const result = await driver.start();

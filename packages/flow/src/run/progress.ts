@@ -1,11 +1,14 @@
 /**
- * The progress line shown on a terminal: rules waiting / running / done / failed, workers
+ * The progress line shown on a terminal: rules waiting / running (and queued on an executor) /
+ * done / failed, workers
  * connected and an estimate of the time left from the mean task time so far.
  */
 import type { RuleState } from "../schedule/types.ts";
 
 export interface ProgressSnapshot {
   readonly counts: Record<RuleState, number>;
+  /** Of the running rules, those whose tasks still wait in an executor's queue. */
+  readonly queued?: number;
   readonly workers: number;
   readonly elapsedMs: number;
 }
@@ -20,11 +23,12 @@ function formatDuration(ms: number): string {
 /** One line, at most `width` characters. */
 export function progressLine(snapshot: ProgressSnapshot, width: number): string {
   const { counts, workers, elapsedMs } = snapshot;
+  const queued = snapshot.queued ?? 0;
   const total = Object.values(counts).reduce((a, b) => a + b, 0);
   const finished = counts.done + counts.failed;
   const waiting = counts.waiting + counts.ready + counts.retrying;
   const eta = counts.done > 0 && finished < total ? formatDuration((elapsedMs / counts.done) * (total - finished)) : "?";
-  const text = `waiting ${waiting}  running ${counts.running}  done ${counts.done}  failed ${counts.failed}  workers ${workers}  ETA ${finished === total ? "0s" : eta}`;
+  const text = `waiting ${waiting}  running ${counts.running - queued}${queued > 0 ? ` (+${queued} queued)` : ""}  done ${counts.done}  failed ${counts.failed}  workers ${workers}  ETA ${finished === total ? "0s" : eta}`;
   const barWidth = Math.max(0, Math.min(30, width - text.length - 4));
   const filled = total === 0 ? barWidth : Math.round((barWidth * finished) / total);
   const bar = barWidth > 0 ? `[${"#".repeat(filled)}${"-".repeat(barWidth - filled)}] ` : "";

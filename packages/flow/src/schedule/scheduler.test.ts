@@ -3,6 +3,7 @@ import { test } from "node:test";
 import { parseMakeflow } from "../language/parse-makeflow.ts";
 import { plan } from "../plan/plan.ts";
 import { simulate, worker } from "../testing/simulated-cluster.ts";
+import { Scheduler } from "./scheduler.ts";
 
 const planOf = (text: string) => plan(parseMakeflow(text, { file: "w.mf" }), { exists: () => true });
 const independent = (count: number, extra = "") =>
@@ -186,4 +187,36 @@ test("scheduler: the same seed gives the same trace; another seed may not", () =
 test("scheduler: 20 000 independent rules dispatch in linear time", () => {
   const result = simulate(independent(20_000), { seed: 15, scheduler: {}, executors: [{ atMs: 0, executor: local(2) }], behaviour: () => ({ durationMs: 1, outcome: ok }) });
   assert.equal(result.scheduler.counts().done, 20_000);
+});
+
+test("scheduler: when a rule fails for good, tasks still queued on a pipelined executor are not started (as make -j)", () => {
+  let started = 0;
+  const result = simulate(independent(20), {
+    seed: 9,
+    scheduler: {},
+    executors: [{ atMs: 0, executor: { ...local(2), pipelineCores: 8 } }],
+    behaviour: ({ rule }) => {
+      started++;
+      return rule === 0 ? { durationMs: 1, outcome: { ok: false, reason: "exit 1" } } : { durationMs: 100, outcome: ok };
+    },
+  });
+  assert.equal(result.ok, false);
+  // rules 0 and 1 start at once; when 0 fails its core goes to rule 2, the oldest queued task
+  assert.equal(started, 3, "only the tasks that had a core ran");
+  assert.deepEqual([1, 2].map((rule) => result.scheduler.stateOf(rule)), ["done", "done"]);
+  for (let rule = 3; rule < 10; rule++) assert.equal(result.scheduler.stateOf(rule), "waiting", `rule ${rule} was queued, then dropped`);
+  const aborted = result.actions.filter((a) => a.type === "abort").map((a) => (a.type === "abort" ? a.rule : -1));
+  assert.deepEqual(aborted, [3, 4, 5, 6, 7, 8, 9]);
+});
+
+test("scheduler: progress tells running tasks from tasks queued on their executor", () => {
+  const scheduler = new Scheduler(independent(20), {}, { random: () => 0.5, isDone: () => false });
+  scheduler.handle({ type: "executor-joined", executor: { ...local(2), pipelineCores: 4 } }, 0);
+  const starts = scheduler.start(0).filter((a) => a.type === "start");
+  assert.equal(starts.length, 6, "2 to run and 4 to queue");
+  assert.deepEqual(scheduler.dispatchCounts(), { running: 2, queued: 4 });
+  assert.equal(scheduler.counts().running, 6);
+  const first = starts[0]!.type === "start" ? starts[0]!.task : -1;
+  scheduler.handle({ type: "task-finished", task: first, outcome: ok }, 5);
+  assert.deepEqual(scheduler.dispatchCounts(), { running: 2, queued: 4 }, "the freed core took a queued task; one more was queued");
 });

@@ -277,19 +277,20 @@ export class Scheduler {
     const task = this.tasks.get(taskId);
     if (!task) return; // aborted or lost before it reported: the rerun owns the rule now
     this.release(task);
-    const durationMs = nowMs - task.startedMs;
+    const durationMs = outcome.durationMs ?? nowMs - task.startedMs;
     if (outcome.ok) {
       this.recordDuration(task.resourceClass.category, durationMs);
       this.completed(task.rule, durationMs, task.executor.info.id);
       return;
     }
     const failures = ++this.failures[task.rule]!;
+    const output = outcome.output === undefined ? {} : { output: outcome.output };
     if (outcome.permanent || failures > (this.init.retryCount ?? 0)) {
-      this.failForGood(task.rule, outcome.reason);
+      this.failForGood(task.rule, outcome.reason, output);
       return;
     }
     const delayMs = backoffDelayMs(failures - 1, this.backoff, this.components.random());
-    this.setState(task.rule, "retrying", { reason: `${outcome.reason}; retry in ${Math.round(delayMs)} ms`, durationMs });
+    this.setState(task.rule, "retrying", { reason: `${outcome.reason}; retry in ${Math.round(delayMs)} ms`, durationMs, ...output });
     this.wakes.push({ atMs: nowMs + delayMs, kind: "retry", id: task.rule });
   }
 
@@ -307,9 +308,44 @@ export class Scheduler {
     }
   }
 
-  private failForGood(rule: number, reason: string): void {
-    this.setState(rule, "failed", { reason });
-    this.stopping ??= `rule ${rule} failed: ${reason}`;
+  private failForGood(rule: number, reason: string, extra: { output?: string } = {}): void {
+    this.setState(rule, "failed", { reason, ...extra });
+    if (this.stopping) return;
+    this.stopping = `rule ${rule} failed: ${reason}`;
+    this.dropQueued(`not started: rule ${rule} failed`);
+  }
+
+  /**
+   * Tasks an executor holds in its queue (pipelineCores) beyond the cores it runs at once: the
+   * newest, since executors start their queue in order. Counted in dispatch order.
+   */
+  private queuedTasks(executor: ExecutorState): Task[] {
+    if (!executor.info.pipelineCores) return [];
+    const queued: Task[] = [];
+    let cores = 0;
+    for (const task of [...executor.tasks].sort((a, b) => a.id - b.id)) {
+      cores += Math.max(1, Math.min(task.resourceClass.need.cores, executor.info.capacity.cores));
+      if (cores > executor.info.capacity.cores) queued.push(task);
+    }
+    return queued;
+  }
+
+  /** When the run stops after a failure, tasks still queued on executors are not started (as make -j). */
+  private dropQueued(reason: string): void {
+    for (const executor of this.executors.values()) {
+      for (const task of this.queuedTasks(executor)) {
+        this.release(task);
+        this.actions.push({ type: "abort", task: task.id, rule: task.rule, executorId: executor.info.id, reason });
+        this.setState(task.rule, "waiting");
+      }
+    }
+  }
+
+  /** Tasks running, and tasks dispatched but still queued on their executor (for progress). */
+  dispatchCounts(): { running: number; queued: number } {
+    let queued = 0;
+    for (const executor of this.executors.values()) queued += this.queuedTasks(executor).length;
+    return { running: this.tasks.size - queued, queued };
   }
 
   private runDue(nowMs: number): void {

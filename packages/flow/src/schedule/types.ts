@@ -21,13 +21,17 @@ export interface ExecutorInfo {
   readonly pipelineCores?: number;
 }
 
+/**
+ * `durationMs`: how long the command itself ran, when the executor measured it (a task may wait
+ * in an executor's queue first); otherwise the scheduler counts from dispatch.
+ */
 export type TaskOutcome =
-  | { readonly ok: true }
+  | { readonly ok: true; readonly durationMs?: number }
   /**
    * `permanent`: retrying cannot help (bad sandbox path, impossible resources). `output`: the end
    * of the command's stdout and stderr, when the back end captured it (workers, Slurm).
    */
-  | { readonly ok: false; readonly reason: string; readonly permanent?: boolean; readonly output?: string };
+  | { readonly ok: false; readonly reason: string; readonly permanent?: boolean; readonly output?: string; readonly durationMs?: number };
 
 export type SchedulerEvent =
   | { readonly type: "executor-joined"; readonly executor: ExecutorInfo }
@@ -49,5 +53,7 @@ export type SchedulerAction =
       readonly executorId?: string;
       readonly reason?: string;
       readonly durationMs?: number;
+      /** A failed task's captured output (see TaskOutcome), to show under its failure. */
+      readonly output?: string;
     }
   | { readonly type: "finished"; readonly ok: boolean; readonly reason?: string };
