@@ -1,6 +1,9 @@
 // Flow benchmark: `tsx bench/flow.ts` prints one JSON line per case:
 // {name, value, unit, baseline, ratio}. Baselines are GNU make -j2 on the equivalent Makefile,
-// measured in the same run. ratio = value / baseline (below 1 is faster than make).
+// measured in the same run. ratio = value / baseline (below 1 is faster than make). Each
+// comparison runs both tools `repeats` times, alternating which goes first, each run in a fresh
+// directory on the same file system, and reports the medians: this machine's noise (other
+// virtual machines) moves single runs by ±30 %.
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -8,7 +11,8 @@ import { join } from "node:path";
 import { parseWorkflow, plan, runFlow } from "@skein/flow";
 import { realClock } from "@skein/net";
 
-const skein = new URL("../packages/cli/bin/skein.js", import.meta.url).pathname;
+/** The `skein` command as users run it (bin/skein, which npm links as node_modules/.bin/skein). */
+const skein = new URL("../packages/cli/bin/skein", import.meta.url).pathname;
 const silent = { out: () => {}, err: () => {} };
 
 function report(name: string, value: number, unit: string, baseline: number | null): void {
@@ -36,19 +40,37 @@ function timed(run: () => void): number {
   return (performance.now() - start) / 1000;
 }
 
-/** Wall time of `skein flow -j 2` (a fresh process, as a user runs it) and of `make -j2`. */
-function versusMake(name: string, text: string, finals: string[]): void {
-  const root = mkdtempSync(join(tmpdir(), "skein-bench-"));
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
+}
+
+/** Wall time of one tool on the workflow, in a fresh directory (a fresh process, as a user runs it). */
+function runOnce(tool: "make" | "skein", text: string, finals: string[]): number {
+  const root = mkdtempSync(join(tmpdir(), `skein-bench-${tool}-`));
   try {
-    writeFileSync(join(root, "w.mf"), text);
-    writeFileSync(join(root, "Makefile"), makefile(text, finals));
-    const make = timed(() => spawnSync("make", ["-s", "-j2", "-f", "Makefile"], { cwd: root, stdio: "ignore" }));
-    spawnSync("sh", ["-c", "rm -f o* c*"], { cwd: root });
-    const flow = timed(() => spawnSync(process.execPath, [skein, "flow", "w.mf", "-j", "2", "--no-progress"], { cwd: root, stdio: "ignore" }));
-    report(name, flow, "s", make);
+    if (tool === "make") writeFileSync(join(root, "Makefile"), makefile(text, finals));
+    else writeFileSync(join(root, "w.mf"), text);
+    spawnSync("sync");
+    const command = tool === "make" ? ["make", ["-s", "-j2", "-f", "Makefile"]] as const : [skein, ["flow", "w.mf", "-j", "2", "--no-progress"]] as const;
+    return timed(() => {
+      const result = spawnSync(command[0], command[1], { cwd: root, stdio: "ignore" });
+      if (result.status !== 0) throw new Error(`${tool} failed (${result.status ?? result.signal})`);
+    });
   } finally {
     rmSync(root, { recursive: true, force: true });
   }
+}
+
+/** Medians of `skein flow -j 2` and `make -j2` over `repeats` interleaved runs. */
+function versusMake(name: string, text: string, finals: string[], repeats: number): void {
+  const times = { make: [] as number[], skein: [] as number[] };
+  for (let i = 0; i < repeats; i++) {
+    const order = i % 2 === 0 ? (["make", "skein"] as const) : (["skein", "make"] as const);
+    for (const tool of order) times[tool].push(runOnce(tool, text, finals));
+  }
+  report(name, median(times.skein), "s", median(times.make));
 }
 
 function parsePlan(count: number): void {
@@ -66,8 +88,8 @@ async function throughWorkers(count: number): Promise<void> {
     const start = performance.now();
     await runFlow({ file: join(root, "w.mf"), target: "workers", port: 0, progress: false, fastAbortMultiplier: 0, onListening: (port) => {
       for (let i = 0; i < 2; i++) {
-        const args = [skein, "worker", `127.0.0.1:${port}`, "--cores", "2", "--workdir", join(root, `worker${i}`)];
-        workers.push(spawn(process.execPath, args, { stdio: "ignore" }));
+        const args = ["worker", `127.0.0.1:${port}`, "--cores", "2", "--workdir", join(root, `worker${i}`)];
+        workers.push(spawn(skein, args, { stdio: "ignore" }));
       }
     } }, { clock: realClock(), random: Math.random, output: silent });
     report(`tasks/s through 2 local workers (${count} trivial tasks)`, count / ((performance.now() - start) / 1000), "tasks/s", null);
@@ -81,13 +103,13 @@ async function throughWorkers(count: number): Promise<void> {
 function warmUp(): void {
   const root = mkdtempSync(join(tmpdir(), "skein-bench-warm-"));
   writeFileSync(join(root, "w.mf"), independent(2));
-  spawnSync(process.execPath, [skein, "flow", "w.mf", "-j", "2", "--no-progress"], { cwd: root, stdio: "ignore" });
+  spawnSync(skein, ["flow", "w.mf", "-j", "2", "--no-progress"], { cwd: root, stdio: "ignore" });
   rmSync(root, { recursive: true, force: true });
 }
 
 warmUp();
-versusMake("2000 independent rules, -j 2", independent(2000), Array.from({ length: 2000 }, (_, i) => `o${i}`));
-versusMake("1000-deep chain, -j 2", chain(1000), ["c999"]);
+versusMake("2000 independent rules, -j 2", independent(2000), Array.from({ length: 2000 }, (_, i) => `o${i}`), 5);
+versusMake("1000-deep chain, -j 2", chain(1000), ["c999"], 5);
 parsePlan(100_000);
 await throughWorkers(2000);
-versusMake("20000 independent rules, -j 2", independent(20_000), Array.from({ length: 20_000 }, (_, i) => `o${i}`));
+versusMake("20000 independent rules, -j 2", independent(20_000), Array.from({ length: 20_000 }, (_, i) => `o${i}`), 3);

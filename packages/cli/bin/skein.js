@@ -1,10 +1,17 @@
 #!/usr/bin/env node
-// The `skein` command. Commands that never load user TypeScript (flow, worker, ftsh) run from
+// The `skein` command (started by bin/skein, or directly with node). Commands that never load user TypeScript (flow, worker, ftsh) run from
 // the bundle `npm install` builds (dist/standalone.mjs) while it is newer than every source
 // file; everything else — and any edited checkout — runs the TypeScript sources through tsx,
 // which is also how user scenario and service files load. SKEIN_CLI_FROM_SOURCE=1 forces
 // the sources.
 import { readdirSync, statSync } from "node:fs";
+
+// bin/skein set NODE_EXTRA_CA_CERTS aside so this process starts without loading them (see
+// there); everything this process starts gets it back.
+if (process.env.SKEIN_NODE_EXTRA_CA_CERTS !== undefined) {
+  process.env.NODE_EXTRA_CA_CERTS = process.env.SKEIN_NODE_EXTRA_CA_CERTS;
+  delete process.env.SKEIN_NODE_EXTRA_CA_CERTS;
+}
 
 const STANDALONE_COMMANDS = new Set(["flow", "worker", "ftsh"]);
 const bundle = new URL("../dist/standalone.mjs", import.meta.url);

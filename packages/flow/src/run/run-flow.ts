@@ -115,7 +115,7 @@ export async function runFlow(init: RunInit, components: RunComponents): Promise
   try {
     const result = await execute(loaded, complete, log, init, { ...components, output }, { cores: init.jobs ?? availableParallelism(), memoryMb: Math.floor(totalmem() / 1048576) });
     if (init.dotFile) writeFileSync(init.dotFile, toDot(loaded.plan, result.stateOf));
-    if (result.ok) output.err(`skein flow: done, ${result.ran} rules ran\n`);
+    if (result.ok) output.err(`skein flow: done, ${result.ran} ${result.ran === 1 ? "rule" : "rules"} ran\n`);
     else output.err(`skein flow: stopped: ${result.reason}\n`);
     return result.ok ? 0 : 1;
   } finally {
