@@ -137,7 +137,41 @@ static void reap(void) {
   if (!may_hold()) flush_reports();
 }
 
-/* Programs found on PATH, by name (a shell's `hash`). */
+/*
+ * Finds `name` (no slash in it) on `search` (a PATH value) as execvp does: the first regular
+ * executable file. Only stack memory and system calls, so the child may call it too. With
+ * `absolute_only`, a relative entry (empty, ".", ...) before a match stops the search (returns
+ * 2): it depends on the command's directory. Returns 1 with `out` filled when found, else 0.
+ */
+static int search_path(const char *name, const char *search, char *out, size_t out_size, int absolute_only) {
+  size_t name_length = strlen(name);
+  for (const char *dir = search;;) {
+    const char *end = strchr(dir, ':');
+    size_t dir_length = end ? (size_t)(end - dir) : strlen(dir);
+    if (absolute_only && (dir_length == 0 || dir[0] != '/')) return 2;
+    if (dir_length + name_length + 2 <= out_size) {
+      size_t used = 0;
+      if (dir_length > 0) {
+        memcpy(out, dir, dir_length);
+        out[dir_length] = '/';
+        used = dir_length + 1;
+      }
+      memcpy(out + used, name, name_length + 1);
+      struct stat info;
+      if (stat(out, &info) == 0 && S_ISREG(info.st_mode) && access(out, X_OK) == 0) return 1;
+    }
+    if (!end) return 0;
+    dir = end + 1;
+  }
+}
+
+/* PATH as execvp reads it: the launcher's own, or the C library's default when unset. */
+static const char *default_search(void) {
+  const char *search = getenv("PATH");
+  return search ? search : "/bin:/usr/bin";
+}
+
+/* Programs found on PATH, by name (a shell's `hash`); a later change on PATH is not seen. */
 #define PROGRAMS_MAX 1024
 static struct { char *name; char *path; } programs[PROGRAMS_MAX];
 static size_t program_count;
@@ -148,44 +182,36 @@ static unsigned long name_hash(const char *name) {
   return hash;
 }
 
-/* The file PATH names for `name` (no slash in it), remembered; NULL if none (or the table is full). */
+/* The file the launcher's PATH names for `name`, remembered; NULL: let the child search. */
 static const char *program_path(const char *name) {
   size_t slot = name_hash(name) % PROGRAMS_MAX;
   for (size_t probes = 0; probes < PROGRAMS_MAX && programs[slot].name; probes++, slot = (slot + 1) % PROGRAMS_MAX) {
     if (strcmp(programs[slot].name, name) == 0) return programs[slot].path;
   }
   if (programs[slot].name || program_count >= PROGRAMS_MAX / 2) return NULL;
-  const char *search = getenv("PATH");
-  if (!search) return NULL;
-  size_t name_length = strlen(name);
-  for (const char *dir = search; *dir;) {
-    const char *end = strchr(dir, ':');
-    size_t dir_length = end ? (size_t)(end - dir) : strlen(dir);
-    if (dir_length > 0 && dir[0] == '/' && dir_length + name_length + 2 < 4096) {
-      char path[4096];
-      memcpy(path, dir, dir_length);
-      path[dir_length] = '/';
-      memcpy(path + dir_length + 1, name, name_length + 1);
-      struct stat info;
-      if (stat(path, &info) == 0 && S_ISREG(info.st_mode) && access(path, X_OK) == 0) {
-        programs[slot].name = strdup(name);
-        programs[slot].path = strdup(path);
-        if (!programs[slot].name || !programs[slot].path) abort();
-        program_count++;
-        return programs[slot].path;
-      }
-    }
-    if (!end) break;
-    dir = end + 1;
+  char path[4096];
+  if (search_path(name, default_search(), path, sizeof path, 1) != 1) return NULL;
+  programs[slot].name = strdup(name);
+  programs[slot].path = strdup(path);
+  if (!programs[slot].name || !programs[slot].path) abort();
+  program_count++;
+  return programs[slot].path;
+}
+
+/* The value of PATH among a request's NAME=value pairs, or NULL. */
+static const char *request_search(char *pairs, size_t length) {
+  for (char *pair = pairs; length > 0 && pair < pairs + length + 1; pair += strlen(pair) + 1) {
+    if (strncmp(pair, "PATH=", 5) == 0) return pair + 5;
   }
-  return NULL; /* not found: execvpe reports it, and a later start searches again */
+  return NULL;
 }
 
 /* What the child needs; it shares this process's memory until it execs (CLONE_VM|CLONE_VFORK). */
 struct start {
   char **argv;
   char **envp;
-  const char *program;   /* a file to exec, or NULL: search PATH for argv[0] */
+  const char *program;   /* a file to exec (a path with a slash), or NULL */
+  const char *search;    /* if `program` is NULL or gone: the PATH to find argv[0] on */
   const char *directory; /* "" for this process's own */
   int output_fd;         /* -1: inherit */
   sigset_t mask;         /* the signal mask to restore before exec */
@@ -204,10 +230,16 @@ static int child_main(void *argument) {
   if (s->directory[0] != '\0' && chdir(s->directory) != 0) goto failed;
   sigprocmask(SIG_SETMASK, &s->mask, NULL);
   if (s->program) {
-    execve(s->program, s->argv, s->envp);
-    if (errno != ENOENT && errno != ENOTDIR) goto failed;
+    /* a name with a slash is not searched; a script without #! runs under /bin/sh */
+    execvpe(s->program, s->argv, s->envp);
+    if (!s->search || (errno != ENOENT && errno != ENOTDIR)) goto failed;
   }
-  execvpe(s->argv[0], s->argv, s->envp); /* argv[0] is "/bin/sh" in shell mode */
+  char found[4096];
+  if (search_path(s->argv[0], s->search, found, sizeof found, 0) != 1) {
+    errno = ENOENT;
+    goto failed;
+  }
+  execvpe(found, s->argv, s->envp);
 failed:
   s->error = errno ? errno : EINVAL;
   _exit(127);
@@ -283,9 +315,14 @@ static void launch(const struct request *r) {
   }
   char **envp = r->environment_length > 0 ? environment_with(request_environment(r), r->environment_length) : environ;
   struct start s = {.argv = argv, .envp = envp, .directory = directory, .output_fd = output_fd};
+  const char *overridden = r->environment_length > 0 ? request_search(request_environment(r), r->environment_length) : NULL;
   if (!r->argv_mode) s.program = "/bin/sh";
   else if (strchr(argv[0], '/')) s.program = argv[0];
-  else s.program = program_path(argv[0]);
+  else if (overridden) s.search = overridden; /* the workflow's own PATH: searched each time */
+  else {
+    s.program = program_path(argv[0]);
+    s.search = default_search();
+  }
   long long started_ns = now_ns();
   pid_t pid = envp == NULL ? (errno = ENOMEM, -1) : start_command(&s);
   int failed = pid < 0 ? errno : 0;

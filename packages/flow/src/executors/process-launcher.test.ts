@@ -249,3 +249,24 @@ test("launcher (c): a program remembered from PATH that is then removed is found
     process.env.PATH = savedPath;
   }
 });
+
+for (const kind of kinds) {
+  test(`launcher (${kind}): a simple command is looked up on the PATH its own environment sets`, { skip: missing(kind) }, async () => {
+    const root = temporary();
+    const bin = join(root, "bin");
+    mkdirSync(bin);
+    writeFileSync(join(bin, "skein-own-path-probe"), '#!/bin/sh\ntouch "$1"\n', { mode: 0o755 });
+    // without #!: the kernel refuses it (ENOEXEC) and it runs under /bin/sh, as execvp does
+    writeFileSync(join(bin, "skein-no-shebang-probe"), 'touch "$1"\n', { mode: 0o755 });
+    const environment = { PATH: `${bin}:${process.env.PATH}` };
+    const exits = await runAll(kind, root, [
+      { command: "skein-own-path-probe made", environment },
+      { command: "skein-no-shebang-probe made-too", environment },
+      { command: "skein-own-path-probe never" },
+    ]);
+    assert.deepEqual(bare(exits.get(0)), { code: 0, signal: null });
+    assert.deepEqual(bare(exits.get(1)), { code: 0, signal: null });
+    assert.equal(exits.get(2)!.code, 127, "not on the launcher's own PATH");
+    assert.ok(existsSync(join(root, "made")) && existsSync(join(root, "made-too")));
+  });
+}
