@@ -15,7 +15,7 @@ for (const value of ["/no/such/bundle.pem", ""]) {
     try {
       // A file that does not exist makes Node warn at start-up if it tries to load it.
       // `\$` passes the dollar to the shell: the command reads its own environment.
-      writeFileSync(join(root, "w.mf"), 'seen:\n\techo "[\\$NODE_EXTRA_CA_CERTS][\\${SKEIN_NODE_EXTRA_CA_CERTS-unset}]" > seen\n');
+      writeFileSync(join(root, "w.mf"), 'seen:\n\techo "[\\$NODE_EXTRA_CA_CERTS][`printenv SKEIN_NODE_EXTRA_CA_CERTS || echo unset`]" > seen\n');
       const result = spawnSync(bin, ["flow", "w.mf", "--no-progress"], { cwd: root, encoding: "utf8", env: { ...process.env, NODE_EXTRA_CA_CERTS: value } });
       assert.equal(result.status, 0, result.stderr);
       assert.equal(readFileSync(join(root, "seen"), "utf8"), `[${value}][unset]\n`);
