@@ -68,8 +68,7 @@ export const workersBackEnd: BackEnd = async ({ loaded, init, listener, output, 
     welcomed.set(id, { connection, leave });
     silence.watch(id, clock.nowMs());
     socket.removeAllListeners("data");
-    socket.on("data", (chunk: Buffer) => {
-      silence.heard(id, clock.nowMs());
+    const received = (chunk: Buffer) => {
       try {
         for (const frame of decoder.push(chunk)) {
           const problem = connection.frame(frame);
@@ -78,6 +77,12 @@ export const workersBackEnd: BackEnd = async ({ loaded, init, listener, output, 
       } catch (error) {
         leave(`protocol error: ${(error as Error).message}`);
       }
+    };
+    socket.on("data", (chunk: Buffer) => {
+      silence.heard(id, clock.nowMs());
+      // The results in one read are acted on together: one scheduler pass, one log write.
+      if (listener.batch) listener.batch(() => received(chunk));
+      else received(chunk);
     });
     socket.on("close", () => leave("connection closed"));
     listener.joined(connection);
