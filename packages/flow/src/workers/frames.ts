@@ -4,8 +4,9 @@
  * a peer cannot make the other side buffer without bound; files travel in chunks below it.
  *
  * Master → worker: `challenge`, `welcome` (with `heartbeatMs`, `workerTimeoutMs`), `refused`,
- * `file`, `task`, `abort`, `heartbeat`, `bye`. Worker → master: `hello`, `output`, `result`,
- * `heartbeat`. A heartbeat is a header alone (about 30 bytes), one per `heartbeatMs` each way.
+ * `file`, `task`, `abort`, `heartbeat`, `bye`. Worker → master: `hello`, `output`, `result`
+ * (whose payload carries a task's small outputs, listed in its `inline` field; see
+ * `worker-outputs.ts`), `heartbeat`. A heartbeat is a header alone (about 30 bytes), one per `heartbeatMs` each way.
  */
 
 /** Largest frame accepted (header + payload); a peer sending more is disconnected. */

@@ -21,9 +21,12 @@ export const helloTimeoutMs = 10_000;
 export const workersMax = 1_000;
 /**
  * Pipeline window: cores' worth of tasks sent to a worker beyond its free cores, per core it
- * offers, capped. They wait on the worker, so it starts the next task without a round trip.
+ * offers, capped. They wait on the worker, so it starts the next task without a round trip,
+ * and a deep queue lets the worker report ends in batches (several results per frame write,
+ * one scheduler pass each on the master) without a core going idle. Deeper windows cost
+ * balance only at the very end of a run, when queued tasks wait on one worker.
  */
-export const pipelineCoresPerCore = 2;
+export const pipelineCoresPerCore = 8;
 export const pipelineCoresMax = 64;
 
 export function readPassword(file: string | undefined): string | undefined {
