@@ -52,10 +52,10 @@ export const workersBackEnd: BackEnd = async ({ loaded, init, listener, output, 
       socket.end(encodeFrame({ type: "refused", reason: "wrong password" }));
       return;
     }
-    socket.write(encodeFrame({ type: "welcome", heartbeatMs, workerTimeoutMs }));
     const id = `worker-${nextWorker++}`;
     const capacity = { cores: positive(hello.cores, 1), memoryMb: positive(hello.memoryMb, 1_000_000), diskMb: positive(hello.diskMb, 1_000_000), gpus: 0 };
     const pipelineCores = Math.min(capacity.cores * pipelineCoresPerCore, pipelineCoresMax);
+    socket.write(encodeFrame({ type: "welcome", heartbeatMs, workerTimeoutMs, pipelineCores }));
     const info = { id, capacity, runsLocalRules: false, runsRemoteRules: true, fastAbort: true, pipelineCores };
     const connection = new WorkerConnection(info, socket, catalog, loaded.directory, listener);
     let gone = false;

@@ -10,8 +10,8 @@
  * Names that would leave the sandbox are refused. Commands start through the ProcessLauncher (one small forking process, not a Node
  * child per task); the master may send more tasks than the worker has cores (its pipeline
  * window): each gets its sandbox at once and waits in the launcher, in order, until cores
- * free up. The launcher reports ends in batches while more than `cores` tasks wait in it, and
- * the results of one batch leave in one write. Both sides send heartbeats at the period the master's welcome
+ * free up. The launcher reports ends in batches while more than half that window waits in it
+ * (the master names the window in its welcome), and the results of one batch leave in one write. Both sides send heartbeats at the period the master's welcome
  * names; a master silent for its worker timeout is taken as gone, like a closed connection. A
  * task's stdout and stderr go to a file beside its sandbox (`output/<sandbox>`); a failing
  * task's result carries the end of it back to the master.
@@ -131,27 +131,33 @@ export function startWorker(init: WorkerInit, components: WorkerComponents): Wor
     for (const path of sandboxesUsed) recycleSandbox(path);
     sandboxesUsed.length = 0;
   };
-  const launcher = new ProcessLauncher({
-    directory: sandboxes,
-    stdout: "inherit",
-    coresMax: cores,
-    // Ends come in batches while more tasks than cores wait, which the master's pipeline allows.
-    holdReports: cores,
-    exited: (id, exit) => finished(id, exit.code, exit.signal),
-    // The batch's results leave at once; only then are its sandboxes emptied.
-    batch: (report) => {
-      reporting = true;
-      try {
-        report();
-      } finally {
-        reporting = false;
-      }
-      flush();
-      recycleUsedSandboxes();
-    },
-  });
+  // Made at the welcome, which names the master's pipeline window (tasks it queues here).
+  let launcher: ProcessLauncher | undefined;
+  const makeLauncher = (pipelineCores: unknown): ProcessLauncher => {
+    const windowCores = typeof pipelineCores === "number" && Number.isSafeInteger(pipelineCores) && pipelineCores > 0 ? pipelineCores : cores;
+    launcher = new ProcessLauncher({
+      directory: sandboxes,
+      stdout: "inherit",
+      coresMax: cores,
+      // Ends come in batches while more than half the window waits, so cores never run dry.
+      holdReports: Math.max(1, Math.floor(windowCores / 2)),
+      exited: (id, exit) => finished(id, exit.code, exit.signal),
+      // The batch's results leave at once; only then are its sandboxes emptied.
+      batch: (report) => {
+        reporting = true;
+        try {
+          report();
+        } finally {
+          reporting = false;
+        }
+        flush();
+        recycleUsedSandboxes();
+      },
+    });
+    return launcher;
+  };
   const killAll = () => {
-    launcher.close();
+    launcher?.close();
     running.clear();
   };
 
@@ -162,6 +168,7 @@ export function startWorker(init: WorkerInit, components: WorkerComponents): Wor
       send({ type: "hello", proof, cores, memoryMb: init.memoryMb, diskMb: init.diskMb });
     } else if (header.type === "welcome") {
       init.log?.("connected to the master");
+      if (!launcher) makeLauncher(header.pipelineCores);
       startHeartbeats(header.heartbeatMs, header.workerTimeoutMs);
     } else if (header.type === "refused") {
       reason = `the master refused this worker: ${String(header.reason)}`;
@@ -223,7 +230,7 @@ export function startWorker(init: WorkerInit, components: WorkerComponents): Wor
       }
     }
     running.set(task.task, task);
-    launcher.run({ id: task.task, command: task.command, environment: task.environment, directory: sandbox, output: join(outputs, basename(sandbox)), cores: task.cores });
+    (launcher ?? makeLauncher(undefined)).run({ id: task.task, command: task.command, environment: task.environment, directory: sandbox, output: join(outputs, basename(sandbox)), cores: task.cores });
   };
 
   const finished = (id: number, exitCode: number | null, signal: string | null) => {
@@ -243,7 +250,7 @@ export function startWorker(init: WorkerInit, components: WorkerComponents): Wor
 
   const abort = (id: number) => {
     if (!running.delete(id)) return;
-    launcher.kill(id); // running or still waiting for cores in the launcher
+    launcher?.kill(id); // running or still waiting for cores in the launcher
     // Its process group may still be dying and writing there: never reused, removed off the loop.
     rm(sandboxOf.get(id)!, { recursive: true, force: true }).catch(() => {});
     sandboxOf.delete(id);
