@@ -175,13 +175,13 @@ export class WorkerConnection implements Executor {
     }
   }
 
-  /** Creates (or empties) a file in one step; false if something else is in the way. */
+  /** Creates an empty file where none is; false if anything is in the way (it takes the rename path). */
   private createEmpty(path: string): boolean {
     try {
-      closeSync(openSync(path, createOnly)); // an existing file or link there goes through the rename
+      closeSync(openSync(path, createOnly));
       return true;
     } catch {
-      return false; // a directory there, or a missing parent: the general path handles it
+      return false; // a file, link or directory there, or a missing parent
     }
   }
 

@@ -5,19 +5,20 @@
  * empty sandbox directory where its inputs are hard links to the cache; declared outputs are
  * sent back (small ones inside the result frame, see `worker-outputs.ts`), and the sandbox is
  * emptied for a later task once the results of its batch have left. Sandboxes are kept rather
- * than removed and remade: each directory made and removed is two more inodes allocated and
- * freed per task, and on ext4 freeing inodes makes later file creation slower for minutes.
- * Names that would leave the sandbox are refused. Commands start through the ProcessLauncher (one small forking process, not a Node
- * child per task); the master may send more tasks than the worker has cores (its pipeline
- * window): each gets its sandbox at once and waits in the launcher, in order, until cores
- * free up. The launcher reports ends in batches while more than half that window waits in it
- * (the master names the window in its welcome), and the results of one batch leave in one write. Both sides send heartbeats at the period the master's welcome
- * names; a master silent for its worker timeout is taken as gone, like a closed connection. A
- * task's stdout and stderr go to a file beside its sandbox (`output/<sandbox>`); a failing
- * task's result carries the end of it back to the master.
+ * than removed and remade: that would be two more inodes allocated and freed per task, and on
+ * ext4 without a journal every freed inode slows the file creations after it for a minute or
+ * more. Names that would leave the sandbox are refused. Commands start through the
+ * ProcessLauncher (one small forking process, not a Node child per task); the master may send
+ * more tasks than the worker has cores (its pipeline window): each gets its sandbox at once
+ * and waits in the launcher, in order, until cores free up. The launcher reports ends in
+ * batches while more than half that window waits in it (the master names the window in its
+ * welcome), and the results of one batch leave in one write. Both sides send heartbeats at the
+ * period the master's welcome names; a master silent for its worker timeout is taken as gone,
+ * like a closed connection. A task's stdout and stderr go to a file beside its sandbox
+ * (`output/<sandbox>`); a failing task's result carries the end of it back to the master.
  */
-import { rm } from "node:fs/promises";
 import { appendFileSync, copyFileSync, linkSync, mkdirSync, readdirSync, renameSync, rmSync, unlinkSync } from "node:fs";
+import { rm } from "node:fs/promises";
 import { connect, type Socket } from "node:net";
 import { basename, dirname, join, resolve } from "node:path";
 import type { Clock, Timer } from "@skein/core";
