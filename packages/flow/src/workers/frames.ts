@@ -4,8 +4,9 @@
  * a peer cannot make the other side buffer without bound; files travel in chunks below it.
  *
  * Master → worker: `challenge`, `welcome` (with `heartbeatMs`, `workerTimeoutMs`), `refused`,
- * `file`, `task`, `abort`, `heartbeat`, `bye`. Worker → master: `hello`, `output`, `result`,
- * `heartbeat`. A heartbeat is a header alone (about 30 bytes), one per `heartbeatMs` each way.
+ * `file`, `task`, `abort`, `heartbeat`, `bye`. Worker → master: `hello`, `output`, `result`
+ * (whose payload carries a task's small outputs, listed in its `inline` field; see
+ * `worker-outputs.ts`), `heartbeat`. A heartbeat is a header alone (about 30 bytes), one per `heartbeatMs` each way.
  */
 
 /** Largest frame accepted (header + payload); a peer sending more is disconnected. */
@@ -24,12 +25,17 @@ export interface Frame {
   readonly payload: Buffer;
 }
 
-export function encodeFrame(header: object, payload: Buffer = Buffer.alloc(0)): Buffer {
-  const json = Buffer.from(JSON.stringify(header));
-  const prefix = Buffer.alloc(8);
-  prefix.writeUInt32BE(4 + json.length + payload.length, 0);
-  prefix.writeUInt32BE(json.length, 4);
-  return Buffer.concat([prefix, json, payload]);
+/** One buffer per frame (small ones come from Node's shared pool): most frames are a header alone. */
+export function encodeFrame(header: object, payload?: Buffer): Buffer {
+  const json = JSON.stringify(header);
+  const headerBytes = Buffer.byteLength(json);
+  const payloadBytes = payload ? payload.length : 0;
+  const frame = Buffer.allocUnsafe(8 + headerBytes + payloadBytes);
+  frame.writeUInt32BE(4 + headerBytes + payloadBytes, 0);
+  frame.writeUInt32BE(headerBytes, 4);
+  frame.write(json, 8);
+  if (payload) payload.copy(frame, 8 + headerBytes);
+  return frame;
 }
 
 export class FrameDecoder {

@@ -21,7 +21,13 @@ export const helloTimeoutMs = 10_000;
 export const workersMax = 1_000;
 /**
  * Pipeline window: cores' worth of tasks sent to a worker beyond its free cores, per core it
- * offers, capped. They wait on the worker, so it starts the next task without a round trip.
+ * offers, capped. They wait on the worker, so it starts the next task without a round trip,
+ * and the worker reports ends in batches while half the window still waits. A deeper window
+ * makes larger batches (8 per core measured about 180 µs less CPU per trivial task over
+ * master and workers) but stays shallow for long tasks' sake: the scheduler arms a fast-abort
+ * deadline when it dispatches a task, so a long task queued behind several others would be
+ * aborted before it starts, and at the end of a run one worker may still hold a window of
+ * queued work while another idles.
  */
 export const pipelineCoresPerCore = 2;
 export const pipelineCoresMax = 64;
@@ -49,10 +55,10 @@ export const workersBackEnd: BackEnd = async ({ loaded, init, listener, output, 
       socket.end(encodeFrame({ type: "refused", reason: "wrong password" }));
       return;
     }
-    socket.write(encodeFrame({ type: "welcome", heartbeatMs, workerTimeoutMs }));
     const id = `worker-${nextWorker++}`;
     const capacity = { cores: positive(hello.cores, 1), memoryMb: positive(hello.memoryMb, 1_000_000), diskMb: positive(hello.diskMb, 1_000_000), gpus: 0 };
     const pipelineCores = Math.min(capacity.cores * pipelineCoresPerCore, pipelineCoresMax);
+    socket.write(encodeFrame({ type: "welcome", heartbeatMs, workerTimeoutMs, pipelineCores }));
     const info = { id, capacity, runsLocalRules: false, runsRemoteRules: true, fastAbort: true, pipelineCores };
     const connection = new WorkerConnection(info, socket, catalog, loaded.directory, listener);
     let gone = false;
@@ -68,8 +74,7 @@ export const workersBackEnd: BackEnd = async ({ loaded, init, listener, output, 
     welcomed.set(id, { connection, leave });
     silence.watch(id, clock.nowMs());
     socket.removeAllListeners("data");
-    socket.on("data", (chunk: Buffer) => {
-      silence.heard(id, clock.nowMs());
+    const received = (chunk: Buffer) => {
       try {
         for (const frame of decoder.push(chunk)) {
           const problem = connection.frame(frame);
@@ -78,6 +83,12 @@ export const workersBackEnd: BackEnd = async ({ loaded, init, listener, output, 
       } catch (error) {
         leave(`protocol error: ${(error as Error).message}`);
       }
+    };
+    socket.on("data", (chunk: Buffer) => {
+      silence.heard(id, clock.nowMs());
+      // The results in one read are acted on together: one scheduler pass, one log write.
+      if (listener.batch) listener.batch(() => received(chunk));
+      else received(chunk);
     });
     socket.on("close", () => leave("connection closed"));
     listener.joined(connection);

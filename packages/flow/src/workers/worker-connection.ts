@@ -1,11 +1,13 @@
 // skein-io-adapter: the master's side of one worker's TCP connection.
 /**
  * One connected worker, seen by the scheduler as an executor. Starting a task sends the input
- * files this worker has not seen yet (by hash), then the task; the worker streams declared
- * outputs back, which land under a temporary name and are renamed into place when the result
- * arrives. Outputs the rule did not declare are refused.
+ * files this worker has not seen yet (by hash), then the task; the worker sends declared
+ * outputs back — small ones inside the result frame, larger ones streamed before it — which
+ * land under a temporary name and are renamed into place when the result arrives. An empty
+ * file is created in place directly: it cannot be seen half written. Outputs the rule did not
+ * declare are refused.
  */
-import { mkdirSync, renameSync, rmSync } from "node:fs";
+import { closeSync, constants, mkdirSync, openSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { appendFile, writeFile } from "node:fs/promises";
 import type { Socket } from "node:net";
 import { dirname, resolve } from "node:path";
@@ -15,6 +17,9 @@ import type { FileCatalog } from "./file-catalog.ts";
 import { forEachChunk } from "./file-chunks.ts";
 import { encodeFrame, type Frame } from "./frames.ts";
 import { sandboxPathProblem } from "./sandbox-paths.ts";
+import { type InlineOutput, inlineOutputBytesMax, inlineOutputEntriesMax } from "./worker-outputs.ts";
+
+const createOnly = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW;
 
 interface Running {
   readonly request: TaskRequest;
@@ -102,11 +107,13 @@ export class WorkerConnection implements Executor {
     const running = this.running.get(Number(header.task));
     if (!running) return undefined; // aborted: its late frames are dropped
     if (header.type === "result") {
+      const inline = this.inlineOutputs(running, header.inline, frame.payload.length);
+      if (typeof inline === "string") return inline;
       this.running.delete(Number(header.task));
-      if (!running.writes) this.finish(running, header);
+      if (!running.writes) this.finish(running, header, inline, frame.payload);
       else {
         const failed = (error: Error) => this.listener.finished(running.request.task, { ok: false, reason: `cannot store outputs: ${error.message}` });
-        running.writes.then(() => this.finish(running, header), failed);
+        running.writes.then(() => this.finish(running, header, inline, frame.payload), failed);
       }
       return undefined;
     }
@@ -123,6 +130,59 @@ export class WorkerConnection implements Executor {
     }
     running.received.add(staged.root);
     return undefined;
+  }
+
+  /** The result's inline outputs, each where it lands; or a reason to disconnect the worker. */
+  private inlineOutputs(running: Running, value: unknown, payloadBytes: number): Array<InlineOutput & { root: string; path: string }> | string {
+    if (value === undefined) return payloadBytes === 0 ? [] : "a result with bytes but no inline outputs";
+    if (!Array.isArray(value) || value.length > inlineOutputEntriesMax) return "bad inline outputs";
+    const placed: Array<InlineOutput & { root: string; path: string }> = [];
+    let bytes = 0;
+    for (const entry of value as Array<Record<string, unknown>>) {
+      const name = String(entry?.name);
+      const staged = this.stagedPath(running, name);
+      if (!staged) return `undeclared output '${name}'`;
+      if (entry.directory === true) placed.push({ name, directory: true, ...staged });
+      else if (Number.isSafeInteger(entry.bytes) && (entry.bytes as number) >= 0) {
+        bytes += entry.bytes as number;
+        placed.push({ name, bytes: entry.bytes as number, ...staged });
+      } else return "bad inline output size";
+    }
+    if (bytes !== payloadBytes || bytes > inlineOutputBytesMax) return "inline output sizes do not match the payload";
+    return placed;
+  }
+
+  /**
+   * Writes inline outputs in order (a directory comes before its files). An empty file whose
+   * target is the declared output itself is created in place; the rest go to `.skein-part`.
+   */
+  private storeInline(running: Running, inline: ReadonlyArray<InlineOutput & { root: string; path: string }>, payload: Buffer): void {
+    let offset = 0;
+    for (const entry of inline) {
+      if (entry.directory) {
+        mkdirSync(entry.path, { recursive: true });
+        running.received.add(entry.root);
+        continue;
+      }
+      const bytes = entry.bytes!;
+      const content = payload.subarray(offset, offset + bytes);
+      offset += bytes;
+      const target = entry.path === entry.root ? entry.root.slice(0, -".skein-part".length) : undefined;
+      if (bytes === 0 && target !== undefined && this.createEmpty(target)) continue;
+      this.ensureDirectory(dirname(entry.path));
+      writeFileSync(entry.path, content);
+      running.received.add(entry.root);
+    }
+  }
+
+  /** Creates an empty file where none is; false if anything is in the way (it takes the rename path). */
+  private createEmpty(path: string): boolean {
+    try {
+      closeSync(openSync(path, createOnly));
+      return true;
+    } catch {
+      return false; // a file, link or directory there, or a missing parent
+    }
   }
 
   /** Creates a directory for outputs once; the workflow's own directory exists already. */
@@ -143,11 +203,17 @@ export class WorkerConnection implements Executor {
     return undefined;
   }
 
-  private finish(running: Running, header: Frame["header"]): void {
+  private finish(running: Running, header: Frame["header"], inline: ReadonlyArray<InlineOutput & { root: string; path: string }>, payload: Buffer): void {
     const { task } = running.request;
     if (this.disconnected) return; // the scheduler has rerun it elsewhere
     if (typeof header.refused === "string") {
       this.listener.finished(task, { ok: false, reason: `worker refused the task: ${header.refused}`, permanent: true });
+      return;
+    }
+    try {
+      this.storeInline(running, inline, payload);
+    } catch (error) {
+      this.listener.finished(task, { ok: false, reason: `cannot store outputs: ${(error as Error).message}` });
       return;
     }
     for (const local of running.outputs.values()) {

@@ -3,18 +3,22 @@
  * `skein worker host:port`: connects to a master, proves the password, then runs tasks. Each
  * input arrives once per worker and is kept in `cache/<sha256>`; each task runs in its own
  * empty sandbox directory where its inputs are hard links to the cache; declared outputs are
- * sent back, and the sandbox is emptied and remade in the background for a later task. Names that would leave the sandbox are
- * refused. Commands start through the ProcessLauncher (one small forking process, not a Node
- * child per task); the master may send more tasks than the worker has cores (its pipeline
- * window): each gets its sandbox at once and waits in the launcher, in order, until cores
- * free up. Frames written in one turn of the
- * event loop leave in one write. Both sides send heartbeats at the period the master's welcome
- * names; a master silent for its worker timeout is taken as gone, like a closed connection. A
- * task's stdout and stderr go to a file beside its sandbox (`output/<sandbox>`); a failing
- * task's result carries the end of it back to the master.
+ * sent back (small ones inside the result frame, see `worker-outputs.ts`), and the sandbox is
+ * emptied for a later task once the results of its batch have left. Sandboxes are kept rather
+ * than removed and remade: that would be two more inodes allocated and freed per task, and on
+ * ext4 without a journal every freed inode slows the file creations after it for a minute or
+ * more. Names that would leave the sandbox are refused. Commands start through the
+ * ProcessLauncher (one small forking process, not a Node child per task); the master may send
+ * more tasks than the worker has cores (its pipeline window): each gets its sandbox at once
+ * and waits in the launcher, in order, until cores free up. The launcher reports ends in
+ * batches while more than half that window waits in it (the master names the window in its
+ * welcome), and the results of one batch leave in one write. Both sides send heartbeats at the
+ * period the master's welcome names; a master silent for its worker timeout is taken as gone,
+ * like a closed connection. A task's stdout and stderr go to a file beside its sandbox
+ * (`output/<sandbox>`); a failing task's result carries the end of it back to the master.
  */
-import { appendFileSync, copyFileSync, linkSync, mkdirSync, renameSync, rmSync } from "node:fs";
-import { mkdir, rm } from "node:fs/promises";
+import { appendFileSync, copyFileSync, linkSync, mkdirSync, readdirSync, renameSync, rmSync, unlinkSync } from "node:fs";
+import { rm } from "node:fs/promises";
 import { connect, type Socket } from "node:net";
 import { basename, dirname, join, resolve } from "node:path";
 import type { Clock, Timer } from "@skein/core";
@@ -24,7 +28,7 @@ import { passwordProof } from "./auth.ts";
 import { encodeFrame, type Frame, FrameDecoder } from "./frames.ts";
 import { sandboxPathProblem } from "./sandbox-paths.ts";
 import { heartbeatMsDefault, heartbeatProblem, SilenceDetector, workerTimeoutMsDefault } from "./silence-detector.ts";
-import { sendOutputs } from "./worker-outputs.ts";
+import { packOutputs, sendOutputs } from "./worker-outputs.ts";
 
 export interface WorkerInit {
   readonly host: string;
@@ -85,19 +89,22 @@ export function startWorker(init: WorkerInit, components: WorkerComponents): Wor
   let silence: SilenceDetector<"master"> | undefined;
   let heartbeat: Timer | undefined;
 
+  const flush = () => {
+    if (!corked) return;
+    corked = false;
+    socket.uncork();
+  };
   const send = (header: object, payload?: Buffer) => {
     if (!corked) {
       corked = true;
       socket.cork();
-      process.nextTick(() => {
-        corked = false;
-        socket.uncork();
-      });
+      process.nextTick(flush);
     }
     socket.write(encodeFrame(header, payload));
   };
-  // Empty sandboxes ready for the next task; a used one is emptied and remade off the event loop.
+  // Empty sandboxes ready for the next task; used ones are emptied after their batch's results left.
   const sandboxPool: string[] = [];
+  const sandboxesUsed: string[] = [];
   const sandboxOf = new Map<number, string>();
   let sandboxesMade = 0;
   const freshSandbox = (): string => {
@@ -113,19 +120,45 @@ export function startWorker(init: WorkerInit, components: WorkerComponents): Wor
     return path;
   };
   const recycleSandbox = (path: string) => {
-    rm(path, { recursive: true, force: true })
-      .then(() => mkdir(path))
-      .then(() => sandboxPool.push(path))
-      .catch(() => {});
+    try {
+      emptyDirectory(path);
+      sandboxPool.push(path);
+    } catch {
+      // left as it is (never reused); the next run's sandbox of that name starts by removing it
+    }
   };
-  const launcher = new ProcessLauncher({
-    directory: sandboxes,
-    stdout: "inherit",
-    coresMax: cores,
-    exited: (id, exit) => finished(id, exit.code, exit.signal),
-  });
+  let reporting = false;
+  const recycleUsedSandboxes = () => {
+    for (const path of sandboxesUsed) recycleSandbox(path);
+    sandboxesUsed.length = 0;
+  };
+  // Made at the welcome, which names the master's pipeline window (tasks it queues here).
+  let launcher: ProcessLauncher | undefined;
+  const makeLauncher = (pipelineCores: unknown): ProcessLauncher => {
+    const windowCores = typeof pipelineCores === "number" && Number.isSafeInteger(pipelineCores) && pipelineCores > 0 ? pipelineCores : cores;
+    launcher = new ProcessLauncher({
+      directory: sandboxes,
+      stdout: "inherit",
+      coresMax: cores,
+      // Ends come in batches while more than half the window waits, so cores never run dry.
+      holdReports: Math.max(1, Math.floor(windowCores / 2)),
+      exited: (id, exit) => finished(id, exit.code, exit.signal),
+      // The batch's results leave at once; only then are its sandboxes emptied.
+      batch: (report) => {
+        reporting = true;
+        try {
+          report();
+        } finally {
+          reporting = false;
+        }
+        flush();
+        recycleUsedSandboxes();
+      },
+    });
+    return launcher;
+  };
   const killAll = () => {
-    launcher.close();
+    launcher?.close();
     running.clear();
   };
 
@@ -136,6 +169,7 @@ export function startWorker(init: WorkerInit, components: WorkerComponents): Wor
       send({ type: "hello", proof, cores, memoryMb: init.memoryMb, diskMb: init.diskMb });
     } else if (header.type === "welcome") {
       init.log?.("connected to the master");
+      if (!launcher) makeLauncher(header.pipelineCores);
       startHeartbeats(header.heartbeatMs, header.workerTimeoutMs);
     } else if (header.type === "refused") {
       reason = `the master refused this worker: ${String(header.reason)}`;
@@ -197,7 +231,7 @@ export function startWorker(init: WorkerInit, components: WorkerComponents): Wor
       }
     }
     running.set(task.task, task);
-    launcher.run({ id: task.task, command: task.command, environment: task.environment, directory: sandbox, output: join(outputs, basename(sandbox)), cores: task.cores });
+    (launcher ?? makeLauncher(undefined)).run({ id: task.task, command: task.command, environment: task.environment, directory: sandbox, output: join(outputs, basename(sandbox)), cores: task.cores });
   };
 
   const finished = (id: number, exitCode: number | null, signal: string | null) => {
@@ -206,16 +240,20 @@ export function startWorker(init: WorkerInit, components: WorkerComponents): Wor
     running.delete(id);
     const sandbox = sandboxOf.get(id)!;
     sandboxOf.delete(id);
-    const missing = exitCode === 0 ? sendOutputs(sandbox, id, task.outputs, send) : [];
+    const packed = exitCode === 0 ? packOutputs(sandbox, task.outputs) : undefined;
+    const missing = packed ? packed.missing : exitCode === 0 ? sendOutputs(sandbox, id, task.outputs, send) : [];
     const output = exitCode !== 0 || missing.length > 0 ? outputTail(join(outputs, basename(sandbox))) : undefined;
-    send({ type: "result", task: id, exitCode, signal, missing, output });
-    recycleSandbox(sandbox);
+    if (packed) send({ type: "result", task: id, exitCode, signal, missing, output, inline: packed.entries }, packed.payload);
+    else send({ type: "result", task: id, exitCode, signal, missing, output });
+    sandboxesUsed.push(sandbox);
+    if (!reporting && sandboxesUsed.length === 1) process.nextTick(recycleUsedSandboxes); // after the result's flush
   };
 
   const abort = (id: number) => {
     if (!running.delete(id)) return;
-    launcher.kill(id); // running or still waiting for cores in the launcher
-    recycleSandbox(sandboxOf.get(id)!);
+    launcher?.kill(id); // running or still waiting for cores in the launcher
+    // Its process group may still be dying and writing there: never reused, removed off the loop.
+    rm(sandboxOf.get(id)!, { recursive: true, force: true }).catch(() => {});
     sandboxOf.delete(id);
   };
 
@@ -245,6 +283,18 @@ export function startWorker(init: WorkerInit, components: WorkerComponents): Wor
       socket.destroy();
     },
   };
+}
+
+/** Removes everything inside `path`, keeping the directory itself. */
+function emptyDirectory(path: string): void {
+  for (const name of readdirSync(path)) {
+    const entry = join(path, name);
+    try {
+      unlinkSync(entry); // outputs and input links are files: one call each
+    } catch {
+      rmSync(entry, { recursive: true, force: true }); // a directory
+    }
+  }
 }
 
 function linkOrCopy(source: string, target: string): void {

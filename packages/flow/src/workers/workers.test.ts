@@ -1,13 +1,13 @@
 import assert from "node:assert/strict";
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { connect } from "node:net";
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { connect, createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, test } from "node:test";
 import { realClock } from "@skein/net";
 import { runFlow } from "../run/run-flow.ts";
 import type { Output, RunInit } from "../run/run-options.ts";
-import { encodeFrame, FrameDecoder } from "./frames.ts";
+import { encodeFrame, type Frame, FrameDecoder } from "./frames.ts";
 import { startWorker, type WorkerHandle } from "./worker.ts";
 
 const clock = realClock();
@@ -167,4 +167,81 @@ test("workers: the master prints the end of a failed remote command's output und
   });
   assert.equal(result.code, 1);
   assert.match(result.err, /skein flow: out: failed: exit code 2\n {2}\| working\n {2}\| why-it-failed\n/);
+});
+
+/** A master of our own on 127.0.0.1: `hello` runs when a worker has said hello, `frames` gets every later frame. */
+async function fakeMaster(hello: (send: (header: object) => void) => void, frames: (frame: Frame, send: (header: object) => void) => void): Promise<{ port: number; close: () => void }> {
+  const server = createServer((socket) => {
+    const decoder = new FrameDecoder();
+    const send = (header: object) => ((header as { type: string }).type === "bye" ? socket.end(encodeFrame(header)) : socket.write(encodeFrame(header)));
+    socket.write(encodeFrame({ type: "challenge", nonce: "n" }));
+    socket.on("data", (chunk) => {
+      for (const frame of decoder.push(chunk)) {
+        if (frame.header.type !== "hello") frames(frame, send);
+        else {
+          send({ type: "welcome" });
+          hello(send);
+        }
+      }
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  return { port: (server.address() as { port: number }).port, close: () => server.close() };
+}
+
+test("workers: small outputs travel inside the result frame, large ones stream before it; a kept sandbox is empty for its next task", async () => {
+  const seen: Array<{ type: string; task: unknown; inline?: unknown; payload: string }> = [];
+  const task = (task: number, command: string, outputs: string[]) => ({ type: "task", task, command, environment: {}, inputs: [], outputs });
+  const hello = (send: (header: object) => void) => {
+    send(task(1, "echo hi > small; mkdir -p d; touch d/e junk; mkdir -p left/over", ["small", "d"]));
+    send(task(2, "head -c 100000 /dev/zero > big", ["big"]));
+  };
+  const master = await fakeMaster(hello, (frame, send) => {
+    if (frame.header.type === "heartbeat") return;
+    const { type, task: id, inline } = frame.header as Record<string, unknown> & { type: string };
+    seen.push({ type, task: id, inline, payload: type === "output" ? String(frame.payload.length) : frame.payload.toString() });
+    const results = seen.filter((s) => s.type === "result").length;
+    // Task 3 is sent once tasks 1 and 2 are done, so it runs in one of their emptied sandboxes.
+    if (type === "result" && results === 2) send(task(3, "ls -A > list", ["list"]));
+    if (type === "result" && results === 3) send({ type: "bye" });
+  });
+  const worker = startWorker({ host: "127.0.0.1", port: master.port, cores: 1, workDirectory: temporary() }, { clock });
+  assert.equal(await worker.closed, "the master finished");
+  master.close();
+  assert.deepEqual(seen, [
+    { type: "result", task: 1, inline: [{ name: "small", bytes: 3 }, { name: "d", directory: true }, { name: "d/e", bytes: 0 }], payload: "hi\n" },
+    { type: "output", task: 2, inline: undefined, payload: "100000" },
+    { type: "result", task: 2, inline: undefined, payload: "" },
+    { type: "result", task: 3, inline: [{ name: "list", bytes: 5 }], payload: "list\n" },
+  ]);
+});
+
+test("workers: the master drops a worker whose inline outputs are undeclared or do not match their bytes; another worker completes the run", async () => {
+  const root = temporary();
+  writeFileSync(join(root, "w.mf"), "out:\n\ttouch out\n");
+  const lies = [
+    { inline: [{ name: "../evil", bytes: 0 }], payload: Buffer.alloc(0) },
+    { inline: [{ name: "out", bytes: 5 }], payload: Buffer.from("ab") },
+  ];
+  const result = await withWorkers(root, {}, (port) => {
+    const next = () => {
+      const lie = lies.shift();
+      if (!lie) return void startWorker({ host: "127.0.0.1", port, workDirectory: temporary() }, { clock });
+      const socket = connect({ host: "127.0.0.1", port });
+      const decoder = new FrameDecoder();
+      socket.on("data", (chunk) => {
+        for (const { header } of decoder.push(chunk)) {
+          if (header.type === "challenge") socket.write(encodeFrame({ type: "hello", cores: 1 }));
+          if (header.type === "task") socket.write(encodeFrame({ type: "result", task: header.task, exitCode: 0, signal: null, missing: [], inline: lie.inline }, lie.payload));
+        }
+      });
+      socket.on("close", next);
+    };
+    next();
+  });
+  assert.equal(result.code, 0, result.err);
+  assert.match(result.err, /worker-1 left: protocol error: undeclared output '\.\.\/evil'/);
+  assert.match(result.err, /worker-2 left: protocol error: inline output sizes do not match the payload/);
+  assert.equal(readFileSync(join(root, "out"), "utf8"), "");
+  assert.deepEqual(readdirSync(root).sort(), ["out", "w.mf", "w.mf.skeinlog"].sort());
 });

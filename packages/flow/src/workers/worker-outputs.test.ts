@@ -1,0 +1,37 @@
+import assert from "node:assert/strict";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, test } from "node:test";
+import { inlineOutputBytesMax, inlineOutputEntriesMax, packOutputs } from "./worker-outputs.ts";
+
+const sandbox = mkdtempSync(join(tmpdir(), "skein-outputs-"));
+after(() => rmSync(sandbox, { recursive: true, force: true }));
+
+test("worker outputs: small files and trees are packed in order, bytes back to back; missing ones are named", () => {
+  writeFileSync(join(sandbox, "a"), "hello");
+  writeFileSync(join(sandbox, "empty"), "");
+  mkdirSync(join(sandbox, "tree/sub"), { recursive: true });
+  writeFileSync(join(sandbox, "tree/sub/x"), "xy");
+  const packed = packOutputs(sandbox, ["a", "empty", "tree", "absent"])!;
+  assert.deepEqual(packed.entries, [
+    { name: "a", bytes: 5 },
+    { name: "empty", bytes: 0 },
+    { name: "tree", directory: true },
+    { name: "tree/sub", directory: true },
+    { name: "tree/sub/x", bytes: 2 },
+  ]);
+  assert.equal(packed.payload.toString(), "helloxy");
+  assert.deepEqual(packed.missing, ["absent"]);
+});
+
+test("worker outputs: past the byte or entry limit nothing is packed (the worker streams instead)", () => {
+  writeFileSync(join(sandbox, "full"), Buffer.alloc(inlineOutputBytesMax));
+  assert.equal(packOutputs(sandbox, ["full"])?.payload.length, inlineOutputBytesMax);
+  writeFileSync(join(sandbox, "over"), Buffer.alloc(inlineOutputBytesMax + 1));
+  assert.equal(packOutputs(sandbox, ["over"]), undefined);
+  assert.equal(packOutputs(sandbox, ["full", "a"]), undefined, "the limit is per task, not per file");
+  mkdirSync(join(sandbox, "many"));
+  for (let i = 0; i < inlineOutputEntriesMax; i++) writeFileSync(join(sandbox, "many", String(i)), "");
+  assert.equal(packOutputs(sandbox, ["many"]), undefined, "the directory and its files pass the entry limit");
+});
