@@ -15,8 +15,8 @@ export interface DriverHooks {
   state(action: Extract<SchedulerAction, { type: "state" }>, nowMs: number): void;
   /** The batch's state changes are recorded: called after them, before any of its tasks start. */
   commit?(): void;
-  /** A task is about to start: remove its stale or partial targets. */
-  beforeStart?(rule: number): void;
+  /** A task (attempt `attempt`, from 1) is about to start: remove its stale or partial targets. */
+  beforeStart?(rule: number, attempt: number): void;
 }
 
 export interface DriverResult {
@@ -110,7 +110,7 @@ export class Driver implements ExecutorListener {
     this.hooks.commit?.();
     for (const action of actions) {
       if (action.type === "start") {
-        this.hooks.beforeStart?.(action.rule);
+        this.hooks.beforeStart?.(action.rule, action.attempt);
         this.placement.set(action.task, action.executorId);
         this.executors.get(action.executorId)!.start({ task: action.task, rule: this.workflow.rules[action.rule]!, attempt: action.attempt });
       } else if (action.type === "abort") {

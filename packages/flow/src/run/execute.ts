@@ -12,7 +12,7 @@ import { logLine, ruleHash } from "../log/transaction-log.ts";
 import { Scheduler } from "../schedule/scheduler.ts";
 import type { RuleState, TaskOutcome } from "../schedule/types.ts";
 import type { Rule } from "../workflow.ts";
-import { removeTargets } from "./clean.ts";
+import { StaleTargets } from "./stale-targets.ts";
 import { Driver } from "./driver.ts";
 import { progressLine } from "./progress.ts";
 import type { Loaded } from "./run-flow.ts";
@@ -52,7 +52,7 @@ const backEnds = new Map<string, () => Promise<BackEnd>>([
 ]);
 
 /** Cores' worth of tasks queued in the local launcher beyond the running ones. */
-export const localPipelinePerCore = 16;
+export const localPipelinePerCore = 64;
 export const localPipelineMax = 512;
 
 function localPipelineCores(cores: number): number {
@@ -106,6 +106,7 @@ export async function execute(loaded: Loaded, complete: Set<number>, log: LogFil
   const progress = init.progress ?? (process.stderr.isTTY === true && !init.json);
   let ran = 0;
   const hashes = new Map<number, string>();
+  const staleTargets = new StaleTargets(loaded.plan.workflow, loaded.directory);
   const driver = new Driver(scheduler, loaded.plan.workflow, {
     state(action, nowMs) {
       const rule = rules[action.rule]!;
@@ -126,7 +127,7 @@ export async function execute(loaded: Loaded, complete: Set<number>, log: LogFil
       }
     },
     commit: () => log.write(),
-    beforeStart: (rule) => removeTargets(loaded.plan.workflow, rule, loaded.directory),
+    beforeStart: (rule, attempt) => staleTargets.beforeStart(rule, attempt),
   }, clock);
   const context: BackEndContext = { loaded, init, listener: driver, output, clock, local, runNested: nestedRunner(loaded, init, components) };
   const executors: Executor[] = [];

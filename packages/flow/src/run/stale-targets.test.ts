@@ -1,0 +1,35 @@
+import assert from "node:assert/strict";
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { test } from "node:test";
+import { parseMakeflow } from "../language/parse-makeflow.ts";
+import { StaleTargets } from "./stale-targets.ts";
+
+const workflow = parseMakeflow(["a:\n\ttouch a", "sub/b:\n\ttouch sub/b", "none/c:\n\ttouch none/c", "d:\n\ttouch d"].join("\n"), { file: "w.mf" });
+
+test("stale targets: what exists when its directory is listed is removed before a first attempt; a retry always checks", () => {
+  const root = mkdtempSync(join(tmpdir(), "skein-stale-"));
+  try {
+    mkdirSync(join(root, "sub"));
+    writeFileSync(join(root, "a"), "partial output of an interrupted run");
+    writeFileSync(join(root, "sub", "b"), "stale");
+    const stale = new StaleTargets(workflow, root);
+    stale.beforeStart(0, 1);
+    stale.beforeStart(1, 1);
+    stale.beforeStart(2, 1); // its directory does not exist: nothing to remove
+    assert.ok(!existsSync(join(root, "a")) && !existsSync(join(root, "sub", "b")));
+    // d was absent when the directory was listed; a first attempt trusts that listing ...
+    writeFileSync(join(root, "d"), "appeared later");
+    stale.beforeStart(3, 1);
+    assert.ok(existsSync(join(root, "d")));
+    // ... but a second attempt (its own first attempt may have written it) looks again
+    stale.beforeStart(3, 2);
+    assert.ok(!existsSync(join(root, "d")));
+    writeFileSync(join(root, "a"), "written by attempt 1");
+    stale.beforeStart(0, 2);
+    assert.ok(!existsSync(join(root, "a")));
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
+});

@@ -1,0 +1,70 @@
+// skein-io-adapter: lists target directories and removes stale targets before a task starts.
+/**
+ * Before a task starts, its targets must not exist: a stale or partial file from an earlier run
+ * would otherwise pass for the command's work. Checking each target costs a path lookup per
+ * task, and most targets have never existed — a lookup that misses the directory cache and
+ * searches the directory on disk. So each target directory is listed once, on its first use:
+ * a target absent from that listing can only appear through its own rule (targets belong to
+ * one rule), so a first attempt whose targets were all absent starts without a lookup. A
+ * retry, a rerun after a lost worker or a fast abort, a target present when listed, or a
+ * directory too large to list (`listedEntriesMax`) gets the lookup and the removal.
+ */
+import { type Dir, opendirSync } from "node:fs";
+import { dirname, resolve } from "node:path";
+import type { Workflow } from "../workflow.ts";
+import { removeTargets } from "./clean.ts";
+
+/** Entries of one directory kept in memory; a larger directory is not listed. */
+export const listedEntriesMax = 200_000;
+
+export class StaleTargets {
+  /** Names in each directory when first listed; null: too large, ask per target. */
+  private readonly listings = new Map<string, Set<string> | null>();
+
+  constructor(
+    private readonly workflow: Workflow,
+    private readonly directory: string,
+  ) {}
+
+  /** Removes what a task of `rule` (attempt `attempt`, from 1) must not find when it starts. */
+  beforeStart(rule: number, attempt: number): void {
+    if (attempt > 1 || !this.allAbsent(rule)) removeTargets(this.workflow, rule, this.directory);
+  }
+
+  private allAbsent(rule: number): boolean {
+    for (const target of this.workflow.rules[rule]!.targets) {
+      const path = resolve(this.directory, target.path);
+      const names = this.listing(dirname(path));
+      if (names === null || names.has(path.slice(dirname(path).length + 1))) return false;
+    }
+    return true;
+  }
+
+  private listing(directory: string): Set<string> | null {
+    let names = this.listings.get(directory);
+    if (names !== undefined) return names;
+    names = list(directory);
+    this.listings.set(directory, names);
+    return names;
+  }
+}
+
+/** The names in `directory` (empty if it does not exist), or null past listedEntriesMax. */
+function list(directory: string): Set<string> | null {
+  let dir: Dir;
+  try {
+    dir = opendirSync(directory);
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === "ENOENT" ? new Set() : null;
+  }
+  const names = new Set<string>();
+  try {
+    for (let entry = dir.readSync(); entry !== null; entry = dir.readSync()) {
+      if (names.size >= listedEntriesMax) return null;
+      names.add(entry.name);
+    }
+  } finally {
+    dir.closeSync();
+  }
+  return names;
+}
