@@ -220,3 +220,18 @@ test("scheduler: progress tells running tasks from tasks queued on their executo
   scheduler.handle({ type: "task-finished", task: first, outcome: ok }, 5);
   assert.deepEqual(scheduler.dispatchCounts(), { running: 2, queued: 4 }, "the freed core took a queued task; one more was queued");
 });
+
+test("scheduler: a task waiting in a worker's queue is not fast-aborted for the time it waited (seed 17)", () => {
+  // Tasks take 10 ms; each worker queues 16 more beyond its core, so the later ones wait
+  // ~160 ms before they start — far past mean + k·stddev — yet none of them is a straggler.
+  const result = simulate(independent(200), {
+    seed: 17,
+    scheduler: { executorsMayJoin: true, fastAbortMultiplier: 3, fastAbortSamplesMin: 10, fastAbortSlackMs: 5 },
+    executors: [{ atMs: 0, executor: worker("w1", 1, { pipelineCores: 16 }) }, { atMs: 0, executor: worker("w2", 1, { pipelineCores: 16 }) }],
+    behaviour: ({ rule, attempt }, random) => ({ durationMs: rule === 150 && attempt === 1 ? 100_000 : 10 + random(), outcome: ok }),
+  });
+  assert.equal(result.ok, true);
+  const aborts = result.actions.filter((a) => a.type === "abort");
+  assert.deepEqual(aborts.map((a) => a.rule), [150], "only the real straggler is aborted");
+  assert.ok(result.endMs < 2_000, `the straggler did not hold the workflow back: ${result.endMs}`);
+});

@@ -48,7 +48,12 @@ interface Task {
   readonly rule: number;
   readonly attempt: number;
   readonly executor: ExecutorState;
-  readonly startedMs: number;
+  /**
+   * When it started running: its dispatch, or — on an executor that queues tasks
+   * (pipelineCores) — when the tasks ahead of it had left it a core, as far as the scheduler
+   * can tell (executors start their queue in order). Undefined while it waits in that queue.
+   */
+  startedMs: number | undefined;
   readonly resourceClass: ResourceClass;
 }
 
@@ -248,13 +253,47 @@ export class Scheduler {
 
   private startTask(rule: number, executor: ExecutorState, resourceClass: ResourceClass, nowMs: number): void {
     const attempt = ++this.attempts[rule]!;
-    const task: Task = { id: this.nextTaskId++, rule, attempt, executor, startedMs: nowMs, resourceClass };
+    const task: Task = { id: this.nextTaskId++, rule, attempt, executor, startedMs: undefined, resourceClass };
     take(executor.free, resourceClass.need);
     executor.tasks.add(task);
     this.tasks.set(task.id, task);
     this.setState(rule, "running", { executorId: executor.info.id });
     this.actions.push({ type: "start", task: task.id, rule, attempt, executorId: executor.info.id });
-    this.armFastAbort(task, nowMs);
+    this.noteStarted(executor, nowMs);
+  }
+
+  /**
+   * Marks the executor's tasks that now have a core as started (its oldest ones: executors
+   * start in order), and arms their fast-abort deadlines from then, so a task waiting in an
+   * executor's queue is never judged overdue for the time it waited.
+   */
+  private noteStarted(executor: ExecutorState, nowMs: number): void {
+    const running = executor.info.pipelineCores ? this.runningCount(executor) : executor.tasks.size;
+    let index = 0;
+    for (const task of executor.tasks) {
+      if (index++ >= running) return;
+      if (task.startedMs !== undefined) continue;
+      task.startedMs = nowMs;
+      this.armFastAbort(task, nowMs);
+    }
+  }
+
+  /**
+   * How many of an executor's tasks (oldest first, as they were dispatched — a Set keeps that
+   * order) hold cores; the rest wait in its queue. Executors start their queue in order while
+   * the next one's cores fit, and one needing more than all runs alone.
+   */
+  private runningCount(executor: ExecutorState): number {
+    const { capacity } = executor.info;
+    let cores = 0;
+    let count = 0;
+    for (const task of executor.tasks) {
+      const need = Math.max(1, Math.min(task.resourceClass.need.cores, capacity.cores));
+      if (cores > 0 && cores + need > capacity.cores) break;
+      cores += need;
+      count++;
+    }
+    return count;
   }
 
   private armFastAbort(task: Task, nowMs: number): void {
@@ -267,17 +306,19 @@ export class Scheduler {
     this.wakes.push({ atMs: nowMs + allowanceMs, kind: "deadline", id: task.id });
   }
 
-  private release(task: Task): void {
+  /** Frees the task's resources; with `nowMs`, the executor's next queued tasks count as started. */
+  private release(task: Task, nowMs?: number): void {
     give(task.executor.free, task.resourceClass.need);
     task.executor.tasks.delete(task);
     this.tasks.delete(task.id);
+    if (nowMs !== undefined && task.executor.info.pipelineCores && this.executors.get(task.executor.info.id) === task.executor) this.noteStarted(task.executor, nowMs);
   }
 
   private taskFinished(taskId: number, outcome: TaskOutcome, nowMs: number): void {
     const task = this.tasks.get(taskId);
     if (!task) return; // aborted or lost before it reported: the rerun owns the rule now
-    this.release(task);
-    const durationMs = outcome.durationMs ?? nowMs - task.startedMs;
+    this.release(task, nowMs);
+    const durationMs = outcome.durationMs ?? nowMs - (task.startedMs ?? nowMs);
     if (outcome.ok) {
       this.recordDuration(task.resourceClass.category, durationMs);
       this.completed(task.rule, durationMs, task.executor.info.id);
@@ -321,13 +362,7 @@ export class Scheduler {
    */
   private queuedTasks(executor: ExecutorState): Task[] {
     if (!executor.info.pipelineCores) return [];
-    const queued: Task[] = [];
-    let cores = 0;
-    for (const task of [...executor.tasks].sort((a, b) => a.id - b.id)) {
-      cores += Math.max(1, Math.min(task.resourceClass.need.cores, executor.info.capacity.cores));
-      if (cores > executor.info.capacity.cores) queued.push(task);
-    }
-    return queued;
+    return [...executor.tasks].slice(this.runningCount(executor));
   }
 
   /** When the run stops after a failure, tasks still queued on executors are not started (as make -j). */
@@ -357,7 +392,7 @@ export class Scheduler {
       }
       const task = this.tasks.get(wake.id);
       if (!task) continue;
-      this.release(task);
+      this.release(task, nowMs);
       this.fastAborts[task.rule]!++;
       this.avoid[task.rule] = task.executor.info.id;
       const reason = `fast abort: ran past mean + k·stddev of category '${task.resourceClass.category}'`;
