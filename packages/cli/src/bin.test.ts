@@ -31,3 +31,13 @@ test("bin/skein: other commands start with NODE_EXTRA_CA_CERTS as given", () => 
   assert.equal(result.status, 0);
   assert.match(result.stderr, /extra certs/i, "Node warns that it could not load the missing file: it was not set aside");
 });
+
+for (const [command, args] of [["flow", ["w.mf", "--no-such-option"]], ["worker", ["127.0.0.1:1", "--cores"]], ["sim", ["--no-such-option"]]] as const) {
+  test(`bin/skein: '${command} ${args.join(" ")}' names the bad option and shows the usage, exit 2, no stack trace`, () => {
+    const result = spawnSync(bin, [command, ...args], { encoding: "utf8" });
+    assert.equal(result.status, 2, result.stderr);
+    assert.match(result.stderr, new RegExp(`^skein ${command}: .*'${args[args.length - 1]}`));
+    assert.match(result.stderr, /usage|Usage/);
+    assert.doesNotMatch(result.stderr, /\n\s+at /, "no stack trace");
+  });
+}

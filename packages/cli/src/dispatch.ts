@@ -27,8 +27,10 @@ export async function runSkein(argv: string[], available: readonly CommandEntry[
   try {
     return await command.run(rest);
   } catch (error) {
-    if (error instanceof UsageError) {
-      console.error(`skein ${name}: ${error.message}\n\n${command.usage}`);
+    // node:util parseArgs reports an unknown option or a missing value with ERR_PARSE_ARGS_*
+    const badArguments = (error as { code?: unknown }).code?.toString().startsWith("ERR_PARSE_ARGS_") === true;
+    if (error instanceof UsageError || badArguments) {
+      console.error(`skein ${name}: ${(error as Error).message}\n\n${command.usage}`);
       return 2;
     }
     throw error;
