@@ -11,7 +11,8 @@
  */
 import type { Plan } from "../plan/plan.ts";
 import { assert } from "../language/errors.ts";
-import { type BackoffInit, backoffDelayMs, resolveBackoff } from "@skein/ftsh";
+// the backoff alone: flow's start-up does not load the ftsh language and its process host
+import { type BackoffInit, backoffDelayMs, resolveBackoff } from "@skein/ftsh/backoff";
 import { type Capacity, describeNeed, fits, give, needOf, take } from "./capacity.ts";
 import { MinHeap } from "./min-heap.ts";
 import { ReadyQueue, type ResourceClass } from "./ready-queue.ts";
