@@ -1,6 +1,6 @@
 // skein-io-adapter: finds (and on first use builds) the launcher program.
 /**
- * Which launcher runs commands: the C launcher (posix_spawn, built once per machine with the
+ * Which launcher runs commands: the C launcher (clone(CLONE_VFORK), built once per machine with the
  * system compiler into `~/.cache/skein/`, keyed by its source's hash), else the Perl launcher
  * (perl-base is on every Debian system), else none — then Node spawns each command itself.
  * `SKEIN_FLOW_LAUNCHER=c|perl|node` forces a choice (tests run every path).

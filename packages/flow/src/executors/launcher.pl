@@ -12,7 +12,9 @@
 #       output, when given, is a file that receives the command's stdout and stderr (truncated).
 #   "K\t<task>\n"   kill the task's process group, or drop it from the queue.
 # Answers on fd 3: "E\t<task>\t<wait status>\n" when a command ends (also after a kill; a
-# task dropped from the queue reports status 9, killed by SIGKILL).
+# task dropped from the queue reports status 9, killed by SIGKILL). launcher.c adds
+# "\t<microseconds it ran>" and may hold answers (its second argument); this one takes and
+# ignores that argument and answers at once.
 #
 # Each command leads its own process group. When the master goes away (stdin reaches end of
 # file, e.g. the master was killed with -9), every running group is killed and the launcher

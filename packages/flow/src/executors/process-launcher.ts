@@ -1,7 +1,7 @@
 // skein-io-adapter: starts commands through a small forking process (launcher.c or launcher.pl).
 /**
  * Starts commands for the local executor and for workers. Forking the large Node process costs
- * milliseconds per command; one small launcher process (launcher.c with posix_spawn, or
+ * milliseconds per command; one small launcher process (launcher.c with clone(CLONE_VFORK), or
  * launcher.pl) starts each command in a fraction of one, runs any number at once, and reports
  * each exit on a pipe as soon as SIGCHLD arrives. A command leads its own process group; if this process dies
  * (even with kill -9) the launcher sees its standard input close and kills every running group.
