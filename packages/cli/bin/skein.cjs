@@ -6,8 +6,8 @@
 // and service files load. SKEIN_CLI_FROM_SOURCE=1 forces the sources. This file and the
 // bundle are CommonJS: Node starts ~35 ms sooner when no ES module has to be loaded first.
 "use strict";
-const { readdirSync, statSync } = require("node:fs");
-const { join } = require("node:path");
+const { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } = require("node:fs");
+const { dirname, join } = require("node:path");
 
 // bin/skein set NODE_EXTRA_CA_CERTS aside so this process starts without loading them (see
 // there); everything this process starts gets it back.
@@ -57,10 +57,52 @@ function bundleIsFresh() {
  */
 const flowInterruptBudget = 4 * 132 * 1024;
 
+/**
+ * Loads the bundle with V8's code cache for `command`: the compiled code of every function a
+ * run of that command used, saved after the first run that had none (or had one V8 refused:
+ * another Node, other flags, a rebuilt bundle). It spares a run compiling those functions
+ * again, ≈ 20–30 ms of a 2 000-rule `skein flow`. The cache is a file per command and bundle
+ * build in ~/.cache/skein/ (older ones are removed when a new one is written); one that is
+ * missing, unreadable or stale only costs the compilation it would have saved.
+ */
+function loadBundle(command) {
+  const source = readFileSync(bundle, "utf8");
+  const built = statSync(bundle);
+  const directory = join(process.env.XDG_CACHE_HOME || join(require("node:os").homedir(), ".cache"), "skein");
+  const prefix = `bundle-${command}-`;
+  const file = join(directory, `${prefix}${process.version}-${process.arch}-${built.size}-${Math.floor(built.mtimeMs)}.v8cache`);
+  let cachedData;
+  try {
+    cachedData = readFileSync(file);
+  } catch {
+    cachedData = undefined;
+  }
+  const { Script } = require("node:vm");
+  const script = new Script(`(function (exports, require, module, __filename, __dirname) {${source}\n})`, { filename: bundle, cachedData });
+  const module = { exports: {} };
+  script.runInThisContext()(module.exports, require("node:module").createRequire(bundle), module, bundle, dirname(bundle));
+  const saveCache = () => {
+    if (cachedData !== undefined && !script.cachedDataRejected) return;
+    try {
+      mkdirSync(directory, { recursive: true, mode: 0o700 });
+      for (const name of readdirSync(directory)) if (name.startsWith(prefix) && name.endsWith(".v8cache")) rmSync(join(directory, name), { force: true });
+      const partial = `${file}.${process.pid}.tmp`;
+      writeFileSync(partial, script.createCachedData());
+      renameSync(partial, file);
+    } catch {
+      // a cache that cannot be written only costs the next run its compilation
+    }
+  };
+  return { main: module.exports.main, saveCache };
+}
+
 async function run(argv) {
   if (STANDALONE_COMMANDS.has(argv[0]) && process.env.SKEIN_CLI_FROM_SOURCE !== "1" && bundleIsFresh()) {
     if (argv[0] === "flow") require("node:v8").setFlagsFromString(`--interrupt-budget=${flowInterruptBudget}`);
-    return require(bundle).main(argv);
+    const { main, saveCache } = loadBundle(argv[0]);
+    const code = await main(argv);
+    saveCache();
+    return code;
   }
   const { register } = await import("tsx/esm/api");
   register();

@@ -2,7 +2,7 @@
 // (Node would load every certificate first), and the commands a workflow runs still see it.
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
@@ -41,3 +41,32 @@ for (const [command, args] of [["flow", ["w.mf", "--no-such-option"]], ["worker"
     assert.doesNotMatch(result.stderr, /\n\s+at /, "no stack trace");
   });
 }
+
+test("bin/skein: the first flow run saves V8's code cache; a corrupt one is refused, rewritten, and the run is unaffected", (t) => {
+  const root = mkdtempSync(join(tmpdir(), "skein-bin-cache-"));
+  try {
+    const cacheHome = join(root, "cache");
+    const env = { ...process.env, XDG_CACHE_HOME: cacheHome };
+    const run = (target: string) => {
+      writeFileSync(join(root, "w.mf"), `${target}:\n\ttouch ${target}\n`);
+      const result = spawnSync(bin, ["flow", "w.mf", "--no-progress"], { cwd: root, encoding: "utf8", env });
+      assert.equal(result.status, 0, result.stderr);
+      assert.ok(existsSync(join(root, target)));
+    };
+    const caches = () => readdirSync(join(cacheHome, "skein")).filter((name) => name.startsWith("bundle-flow-") && name.endsWith(".v8cache"));
+    run("first");
+    const [cache] = caches();
+    if (cache === undefined) {
+      t.skip("skein ran from its sources (the bundle is older than a source file: npm run prepare)");
+      return;
+    }
+    const path = join(cacheHome, "skein", cache);
+    assert.ok(statSync(path).size > 10_000, "it holds compiled code");
+    writeFileSync(path, "not a code cache");
+    run("second");
+    assert.deepEqual(caches(), [cache]);
+    assert.ok(statSync(path).size > 10_000, "the refused cache was written again");
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
+});
