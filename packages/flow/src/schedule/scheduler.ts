@@ -13,11 +13,12 @@ import type { Plan } from "../plan/plan.ts";
 import { assert } from "../language/errors.ts";
 // the backoff alone: flow's start-up does not load the ftsh language and its process host
 import { type BackoffInit, backoffDelayMs, resolveBackoff } from "@skein/ftsh/backoff";
-import { type Capacity, describeNeed, fits, give, needOf, take } from "./capacity.ts";
+import { describeNeed, fits, give, needOf, take } from "./capacity.ts";
 import { MinHeap } from "./min-heap.ts";
+import { type ExecutorState, queuedTasks, runningCount, type Task } from "./executor-tasks.ts";
 import { ReadyQueue, type ResourceClass } from "./ready-queue.ts";
 import { RunningStatistics } from "./running-statistics.ts";
-import type { ExecutorInfo, RuleState, SchedulerAction, SchedulerEvent, TaskOutcome } from "./types.ts";
+import type { RuleState, SchedulerAction, SchedulerEvent, TaskOutcome } from "./types.ts";
 
 export interface SchedulerInit {
   /** Failed attempts retried per rule before it fails for good (default 0: no retries unless asked). */
@@ -44,25 +45,6 @@ export interface SchedulerComponents {
   isDone(rule: number): boolean;
 }
 
-interface Task {
-  readonly id: number;
-  readonly rule: number;
-  readonly attempt: number;
-  readonly executor: ExecutorState;
-  /**
-   * When it started running: its dispatch, or — on an executor that queues tasks
-   * (pipelineCores) — when the tasks ahead of it had left it a core, as far as the scheduler
-   * can tell (executors start their queue in order). Undefined while it waits in that queue.
-   */
-  startedMs: number | undefined;
-  readonly resourceClass: ResourceClass;
-}
-
-interface ExecutorState {
-  readonly info: ExecutorInfo;
-  readonly free: Capacity;
-  readonly tasks: Set<Task>;
-}
 
 interface Wake {
   readonly atMs: number;
@@ -269,7 +251,7 @@ export class Scheduler {
    * executor's queue is never judged overdue for the time it waited.
    */
   private noteStarted(executor: ExecutorState, nowMs: number): void {
-    const running = executor.info.pipelineCores ? this.runningCount(executor) : executor.tasks.size;
+    const running = executor.info.pipelineCores ? runningCount(executor) : executor.tasks.size;
     let index = 0;
     for (const task of executor.tasks) {
       if (index++ >= running) return;
@@ -277,24 +259,6 @@ export class Scheduler {
       task.startedMs = nowMs;
       this.armFastAbort(task, nowMs);
     }
-  }
-
-  /**
-   * How many of an executor's tasks (oldest first, as they were dispatched — a Set keeps that
-   * order) hold cores; the rest wait in its queue. Executors start their queue in order while
-   * the next one's cores fit, and one needing more than all runs alone.
-   */
-  private runningCount(executor: ExecutorState): number {
-    const { capacity } = executor.info;
-    let cores = 0;
-    let count = 0;
-    for (const task of executor.tasks) {
-      const need = Math.max(1, Math.min(task.resourceClass.need.cores, capacity.cores));
-      if (cores > 0 && cores + need > capacity.cores) break;
-      cores += need;
-      count++;
-    }
-    return count;
   }
 
   private armFastAbort(task: Task, nowMs: number): void {
@@ -357,19 +321,10 @@ export class Scheduler {
     this.dropQueued(`not started: rule ${rule} failed`);
   }
 
-  /**
-   * Tasks an executor holds in its queue (pipelineCores) beyond the cores it runs at once: the
-   * newest, since executors start their queue in order. Counted in dispatch order.
-   */
-  private queuedTasks(executor: ExecutorState): Task[] {
-    if (!executor.info.pipelineCores) return [];
-    return [...executor.tasks].slice(this.runningCount(executor));
-  }
-
   /** When the run stops after a failure, tasks still queued on executors are not started (as make -j). */
   private dropQueued(reason: string): void {
     for (const executor of this.executors.values()) {
-      for (const task of this.queuedTasks(executor)) {
+      for (const task of queuedTasks(executor)) {
         this.release(task);
         this.actions.push({ type: "abort", task: task.id, rule: task.rule, executorId: executor.info.id, reason });
         this.setState(task.rule, "waiting");
@@ -380,7 +335,7 @@ export class Scheduler {
   /** Tasks running, and tasks dispatched but still queued on their executor (for progress). */
   dispatchCounts(): { running: number; queued: number } {
     let queued = 0;
-    for (const executor of this.executors.values()) queued += this.queuedTasks(executor).length;
+    for (const executor of this.executors.values()) queued += queuedTasks(executor).length;
     return { running: this.tasks.size - queued, queued };
   }
 

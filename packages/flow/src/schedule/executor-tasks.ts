@@ -1,0 +1,54 @@
+/**
+ * The scheduler's view of the tasks on one executor. An executor that queues tasks
+ * (`pipelineCores`) starts its queue in order, as cores free up; the scheduler never hears
+ * when a queued task starts, so it counts the oldest tasks that fit in the executor's cores as
+ * running and the rest as queued — for fast-abort deadlines, progress, and dropping queued
+ * work when a run stops after a failure.
+ */
+import type { Capacity } from "./capacity.ts";
+import type { ResourceClass } from "./ready-queue.ts";
+import type { ExecutorInfo } from "./types.ts";
+
+export interface Task {
+  readonly id: number;
+  readonly rule: number;
+  readonly attempt: number;
+  readonly executor: ExecutorState;
+  /**
+   * When it started running: its dispatch, or — on an executor that queues tasks
+   * (pipelineCores) — when the tasks ahead of it had left it a core, as far as the scheduler
+   * can tell. Undefined while it waits in that queue.
+   */
+  startedMs: number | undefined;
+  readonly resourceClass: ResourceClass;
+}
+
+export interface ExecutorState {
+  readonly info: ExecutorInfo;
+  readonly free: Capacity;
+  /** In dispatch order (a Set keeps insertion order; task ids only grow). */
+  readonly tasks: Set<Task>;
+}
+
+/**
+ * How many of an executor's tasks, oldest first, hold cores: executors start their queue in
+ * order while the next one's cores fit, and one needing more than all runs alone.
+ */
+export function runningCount(executor: ExecutorState): number {
+  const { capacity } = executor.info;
+  let cores = 0;
+  let count = 0;
+  for (const task of executor.tasks) {
+    const need = Math.max(1, Math.min(task.resourceClass.need.cores, capacity.cores));
+    if (cores > 0 && cores + need > capacity.cores) break;
+    cores += need;
+    count++;
+  }
+  return count;
+}
+
+/** Tasks an executor holds in its queue beyond the ones running (none without pipelineCores). */
+export function queuedTasks(executor: ExecutorState): Task[] {
+  if (!executor.info.pipelineCores) return [];
+  return [...executor.tasks].slice(runningCount(executor));
+}
