@@ -84,7 +84,14 @@ function loadBundle(command) {
   const saveCache = () => {
     if (cachedData !== undefined && !script.cachedDataRejected) return;
     try {
-      mkdirSync(directory, { recursive: true, mode: 0o700 });
+      // two levels by hand: Node 20's recursive mkdir never returns for some paths (under /proc)
+      for (const path of [dirname(directory), directory]) {
+        try {
+          mkdirSync(path, { mode: 0o700 });
+        } catch (error) {
+          if (error.code !== "EEXIST") throw error;
+        }
+      }
       for (const name of readdirSync(directory)) if (name.startsWith(prefix) && name.endsWith(".v8cache")) rmSync(join(directory, name), { force: true });
       const partial = `${file}.${process.pid}.tmp`;
       writeFileSync(partial, script.createCachedData());

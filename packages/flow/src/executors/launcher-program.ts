@@ -8,7 +8,7 @@
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync } from "node:fs";
 import { homedir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
 export interface LauncherProgram {
@@ -44,7 +44,14 @@ function cLauncher(): LauncherProgram | undefined {
   const binary = join(directory, `flow-launcher-${key}`);
   if (existsSync(binary)) return { kind: "c", command: binary, args: [] };
   try {
-    mkdirSync(directory, { recursive: true, mode: 0o700 });
+    // two levels by hand: Node 20's recursive mkdir never returns for some paths (under /proc)
+    for (const path of [dirname(directory), directory]) {
+      try {
+        mkdirSync(path, { mode: 0o700 });
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
+      }
+    }
   } catch {
     return undefined;
   }
