@@ -48,16 +48,6 @@ function bundleIsFresh() {
 }
 
 /**
- * V8 optimises a function once it has run about 132 KB of bytecode; a workflow's per-task code
- * gets there within a few hundred tasks, and optimising it all costs more CPU on V8's
- * background threads (≈ 0.2 s on this class of machine) than a run of a few thousand trivial
- * tasks saves by it — CPU the tasks' own processes need. Four times the budget: −0.17 s of
- * CPU for 2 000 trivial rules, within noise for 20 000 (bench/RESULTS.md). Set before the
- * bundle loads, so its functions get it.
- */
-const flowInterruptBudget = 4 * 132 * 1024;
-
-/**
  * Loads the bundle with V8's code cache for `command`: the compiled code of every function a
  * run of that command used, saved after the first run that had none (or had one V8 refused:
  * another Node, other flags, a rebuilt bundle). It spares a run compiling those functions
@@ -83,6 +73,9 @@ function loadBundle(command) {
   script.runInThisContext()(module.exports, require("node:module").createRequire(bundle), module, bundle, dirname(bundle));
   const saveCache = () => {
     if (cachedData !== undefined && !script.cachedDataRejected) return;
+    // V8 flags are part of a cache's identity: `skein flow` raised the optimisation budget
+    // (src/optimisation-budget.ts); the cache must match the defaults the next run loads under.
+    require("node:v8").setFlagsFromString(`--interrupt-budget=${66 * 1024}`);
     try {
       // two levels by hand: Node 20's recursive mkdir never returns for some paths (under /proc)
       for (const path of [dirname(directory), directory]) {
@@ -105,7 +98,6 @@ function loadBundle(command) {
 
 async function run(argv) {
   if (STANDALONE_COMMANDS.has(argv[0]) && process.env.SKEIN_CLI_FROM_SOURCE !== "1" && bundleIsFresh()) {
-    if (argv[0] === "flow") require("node:v8").setFlagsFromString(`--interrupt-budget=${flowInterruptBudget}`);
     const { main, saveCache } = loadBundle(argv[0]);
     const code = await main(argv);
     saveCache();

@@ -27,6 +27,5 @@ export type { ExecutorInfo, RuleState, SchedulerAction, SchedulerEvent, TaskOutc
 export { toDot } from "./run/dot.ts";
 export { Driver, type DriverHooks, type DriverResult } from "./run/driver.ts";
 export type { Executor, ExecutorListener, TaskRequest } from "./executors/executor.ts";
-export { startWorker, type WorkerComponents, type WorkerHandle, type WorkerInit } from "./workers/worker.ts";
 export { heartbeatMsDefault, heartbeatProblem, SilenceDetector, workerTimeoutMsDefault } from "./workers/silence-detector.ts";
-export { readPassword } from "./workers/worker-back-end.ts";
+// the worker side (`skein worker`) is `@skein/flow/worker`

@@ -3,6 +3,7 @@ import { heartbeatMsDefault, heartbeatProblem, runFlow, workerTimeoutMsDefault }
 import { realClock } from "@skein/net/clock";
 import { type Command, UsageError } from "../command.ts";
 import { numberOption } from "../number-option.ts";
+import { flowInterruptBudget, setInterruptBudget } from "../optimisation-budget.ts";
 
 const usage = `usage: skein flow <workflow> [options]
 
@@ -59,6 +60,7 @@ export const flowCommand: Command = {
     const workerTimeoutMs = numberOption(values["worker-timeout"], "--worker-timeout", { min: 1 });
     const problem = heartbeatProblem(heartbeatMs ?? heartbeatMsDefault, workerTimeoutMs ?? workerTimeoutMsDefault);
     if (problem) throw new UsageError(problem);
+    setInterruptBudget(flowInterruptBudget);
     return runFlow({
       file: positionals[0]!,
       jobs,

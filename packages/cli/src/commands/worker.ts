@@ -2,7 +2,7 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import { readPassword, startWorker } from "@skein/flow";
+import { readPassword, startWorker } from "@skein/flow/worker";
 import { realClock } from "@skein/net/clock";
 import { type Command, UsageError } from "../command.ts";
 import { parseHostPort } from "../host-port.ts";

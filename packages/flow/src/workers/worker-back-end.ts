@@ -6,7 +6,7 @@
  * both ways, see `silence-detector.ts`), leaves; the scheduler reruns its tasks elsewhere.
  */
 import { randomBytes } from "node:crypto";
-import { readFileSync } from "node:fs";
+import { readPassword } from "./password.ts";
 import { createServer, type Socket } from "node:net";
 import type { BackEnd } from "../run/execute.ts";
 import { proofIsValid } from "./auth.ts";
@@ -31,10 +31,6 @@ export const workersMax = 1_000;
  */
 export const pipelineCoresPerCore = 8;
 export const pipelineCoresMax = 64;
-
-export function readPassword(file: string | undefined): string | undefined {
-  return file === undefined ? undefined : readFileSync(file, "utf8").trim();
-}
 
 const positive = (value: unknown, fallback: number) => (typeof value === "number" && Number.isFinite(value) && value > 0 ? value : fallback);
 

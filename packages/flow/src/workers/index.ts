@@ -1,0 +1,7 @@
+/**
+ * `@skein/flow/worker`: the worker side of `-T workers` (`skein worker`). A separate entry so
+ * that a local `skein flow` does not load the worker protocol (HMAC, content hashes, files)
+ * at start-up; the master's side loads on `-T workers`.
+ */
+export { startWorker, type WorkerComponents, type WorkerHandle, type WorkerInit } from "./worker.ts";
+export { readPassword } from "./password.ts";
