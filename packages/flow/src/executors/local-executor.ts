@@ -45,6 +45,8 @@ export class LocalExecutor implements Executor {
   readonly info: ExecutorInfo;
   private readonly rules = new Map<number, Rule>();
   private readonly aborted = new Set<number>();
+  private readonly nestedWaiting: TaskRequest[] = [];
+  private nestedRunning = 0;
   private readonly launcher: ProcessLauncher;
 
   constructor(
@@ -68,10 +70,8 @@ export class LocalExecutor implements Executor {
   start(request: TaskRequest): void {
     const { rule, task } = request;
     if (rule.nested && this.init.runNested) {
-      this.init.runNested(rule).then(
-        (outcome) => this.report(task, outcome),
-        (error: Error) => this.report(task, { ok: false, reason: `nested workflow: ${error.message}` }),
-      );
+      this.nestedWaiting.push(request);
+      this.startNested();
       return;
     }
     this.rules.set(task, rule);
@@ -89,9 +89,32 @@ export class LocalExecutor implements Executor {
     this.listener.finished(task, outcome);
   }
 
+  /**
+   * Nested workflows run in this process, not through the launcher, so its queue does not
+   * hold them back: at most `cores` run at once (each runs its own rules with -j cores), the
+   * rest of the pipeline's share waits here in order.
+   */
+  private startNested(): void {
+    while (this.nestedRunning < this.info.capacity.cores && this.nestedWaiting.length > 0) {
+      const { rule, task } = this.nestedWaiting.shift()!;
+      this.nestedRunning++;
+      const ended = (outcome: TaskOutcome) => {
+        this.nestedRunning--;
+        this.report(task, outcome);
+        this.startNested();
+      };
+      this.init.runNested!(rule).then(ended, (error: Error) => ended({ ok: false, reason: `nested workflow: ${error.message}` }));
+    }
+  }
+
   abort(task: number): void {
-    if (this.rules.delete(task)) this.launcher.kill(task);
-    else this.aborted.add(task); // a nested workflow: its outcome is dropped when it comes
+    if (this.rules.delete(task)) {
+      this.launcher.kill(task);
+      return;
+    }
+    const waiting = this.nestedWaiting.findIndex((request) => request.task === task);
+    if (waiting >= 0) this.nestedWaiting.splice(waiting, 1);
+    else this.aborted.add(task); // a running nested workflow: its outcome is dropped when it comes
   }
 
   async close(): Promise<void> {

@@ -108,6 +108,27 @@ test("run: a nested MAKEFLOW rule runs the child workflow in its directory", asy
   assert.equal(readFileSync(join(root, "sub", "result"), "utf8"), "nested\n");
 });
 
+test("run: nested workflows run at most -j at once, like any other local task", async () => {
+  const count = 6;
+  const rules = Array.from({ length: count }, (_, i) => `n${i}/done: n${i}/child.mf\n\tMAKEFLOW n${i}/child.mf n${i}\n`).join("");
+  const root = workspace({ "w.mf": rules });
+  const events = join(root, "events");
+  for (let i = 0; i < count; i++) {
+    mkdirSync(join(root, `n${i}`));
+    // each child marks its start and end in one shared file (appends of a line are atomic)
+    writeFileSync(join(root, `n${i}`, "child.mf"), `done:\n\techo + >> ${events}; sleep 0.2; echo - >> ${events}; touch done\n`);
+  }
+  const result = await run(root, { jobs: 2 });
+  assert.equal(result.code, 0, result.err);
+  let running = 0;
+  let most = 0;
+  for (const event of readFileSync(events, "utf8").trim().split("\n")) {
+    running += event === "+" ? 1 : -1;
+    most = Math.max(most, running);
+  }
+  assert.equal(most, 2, "two nested workflows at a time with -j 2");
+});
+
 /** Every file under `root`, relative, sorted. */
 function tree(root: string): string[] {
   return (readdirSync(root, { recursive: true, withFileTypes: true }) as Array<{ name: string; parentPath?: string; path?: string; isFile(): boolean }>)
