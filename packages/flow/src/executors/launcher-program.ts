@@ -10,6 +10,7 @@ import { existsSync, mkdirSync, readFileSync, renameSync, rmSync } from "node:fs
 import { homedir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { fnv1a32 } from "../fnv.ts";
 
 export interface LauncherProgram {
   readonly kind: "c" | "perl";
@@ -23,18 +24,10 @@ let chosen: LauncherProgram | undefined | null = null;
 
 /**
  * 64 bits naming one launcher source on one platform: two FNV-1a hashes (different offset
- * bases). A cache key against our own file, not a defence against forgery — and it spares
- * every `skein flow` loading node:crypto, a few milliseconds of its start-up.
+ * bases). It spares every `skein flow` loading node:crypto, a few milliseconds of start-up.
  */
-export function sourceKey(text: string): string {
-  let low = 0x811c9dc5;
-  let high = 0x050c5d1f;
-  for (let i = 0; i < text.length; i++) {
-    const code = text.charCodeAt(i);
-    low = Math.imul(low ^ code, 0x01000193);
-    high = Math.imul(high ^ code, 0x01000193);
-  }
-  return (low >>> 0).toString(16).padStart(8, "0") + (high >>> 0).toString(16).padStart(8, "0");
+function sourceKey(text: string): string {
+  return fnv1a32(text) + fnv1a32(text, 0x050c5d1f);
 }
 
 /** The compiled C launcher, building it if needed; undefined when no compiler can. */

@@ -7,6 +7,7 @@
  * The hash covers the rule's command, targets and sources: editing a rule makes its old lines
  * stale, and the rule runs again. A torn last line (a kill mid-write) is ignored.
  */
+import { fnv1a32 } from "../fnv.ts";
 import type { Rule } from "../workflow.ts";
 import type { RuleState } from "../schedule/types.ts";
 
@@ -14,13 +15,7 @@ export const logHeader = "# skein-flow-log 1";
 
 /** FNV-1a, 32 bits, over the parts of a rule that decide what it makes. */
 export function ruleHash(rule: Rule): string {
-  let hash = 0x811c9dc5;
-  const text = `${rule.command}\0${rule.targets.map((t) => t.path).join("\0")}\0${rule.sources.map((s) => s.path).join("\0")}`;
-  for (let i = 0; i < text.length; i++) {
-    hash ^= text.charCodeAt(i);
-    hash = Math.imul(hash, 0x01000193);
-  }
-  return (hash >>> 0).toString(16).padStart(8, "0");
+  return fnv1a32(`${rule.command}\0${rule.targets.map((t) => t.path).join("\0")}\0${rule.sources.map((s) => s.path).join("\0")}`);
 }
 
 export function logLine(timeMs: number, rule: number, state: RuleState, attempt: number, hash: string): string {
