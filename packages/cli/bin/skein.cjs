@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // The `skein` command (started by bin/skein; bin/skein.js runs it too). Commands that never
 // load user TypeScript (flow, worker, ftsh) run from the bundle `npm install` builds
-// (dist/standalone.cjs) while it is newer than every source file; everything else — and any
+// (dist/standalone.cjs) while it is newer than every source it was built from; everything else — and any
 // edited checkout — runs the TypeScript sources through tsx, which is also how user scenario
 // and service files load. SKEIN_CLI_FROM_SOURCE=1 forces the sources. This file and the
 // bundle are CommonJS: Node starts ~35 ms sooner when no ES module has to be loaded first.
@@ -18,33 +18,21 @@ if (process.env.SKEIN_NODE_EXTRA_CA_CERTS !== undefined) {
 
 const STANDALONE_COMMANDS = new Set(["flow", "worker", "ftsh"]);
 const bundle = join(__dirname, "../dist/standalone.cjs");
+const bundleInputs = join(__dirname, "../dist/standalone.inputs.json");
 const packages = join(__dirname, "../../");
 
-/** Newest modification time of any file under `dir`, or 0. */
-function newestMs(dir) {
-  let newest = 0;
-  let entries;
-  try {
-    entries = readdirSync(dir, { withFileTypes: true });
-  } catch {
-    return 0;
-  }
-  for (const entry of entries) {
-    const path = `${dir}/${entry.name}`;
-    newest = Math.max(newest, entry.isDirectory() ? newestMs(path) : statSync(path).mtimeMs);
-  }
-  return newest;
-}
-
+/**
+ * Whether the bundle is newer than every source it was built from (the list the build wrote
+ * beside it: ≈ 90 files, one stat each); a missing list or source counts as changed.
+ */
 function bundleIsFresh() {
-  let builtMs;
   try {
-    builtMs = statSync(bundle).mtimeMs;
+    const builtMs = statSync(bundle).mtimeMs;
+    for (const input of JSON.parse(readFileSync(bundleInputs, "utf8"))) if (statSync(packages + input).mtimeMs > builtMs) return false;
+    return true;
   } catch {
     return false;
   }
-  for (const name of readdirSync(packages)) if (newestMs(`${packages}${name}/src`) > builtMs) return false;
-  return true;
 }
 
 /**
@@ -70,7 +58,9 @@ function loadBundle(command) {
   const { Script } = require("node:vm");
   const script = new Script(`(function (exports, require, module, __filename, __dirname) {${source}\n})`, { filename: bundle, cachedData });
   const module = { exports: {} };
-  script.runInThisContext()(module.exports, require("node:module").createRequire(bundle), module, bundle, dirname(bundle));
+  // this file's require: the bundle requires only Node's modules (and packages beside it in
+  // packages/cli); node:module's createRequire would load Node's ES module loader for nothing
+  script.runInThisContext()(module.exports, require, module, bundle, dirname(bundle));
   const saveCache = () => {
     if (cachedData !== undefined && !script.cachedDataRejected) return;
     // V8 flags are part of a cache's identity: `skein flow` raised the optimisation budget

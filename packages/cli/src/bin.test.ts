@@ -2,10 +2,11 @@
 // (Node would load every certificate first), and the commands a workflow runs still see it.
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
+import { launcherSourceKey } from "@skein/flow";
 
 const bin = new URL("../bin/skein", import.meta.url).pathname;
 
@@ -69,4 +70,51 @@ test("bin/skein: the first flow run saves V8's code cache; a corrupt one is refu
   } finally {
     rmSync(root, { recursive: true, force: true });
   }
+});
+
+test("bin/skein.cjs: the bundle runs while it is newer than every source it was built from, and only those", (t) => {
+  const dist = new URL("../dist/", import.meta.url).pathname;
+  if (!existsSync(join(dist, "standalone.inputs.json"))) {
+    t.skip("no bundle built (npm run prepare)");
+    return;
+  }
+  // A copy of the layout skein.cjs expects (packages/cli/{bin,dist}, sources under packages/),
+  // without the TypeScript sources: a run that falls back to them fails to find src/main.ts.
+  const root = mkdtempSync(join(tmpdir(), "skein-bin-fresh-"));
+  try {
+    const packages = join(root, "packages");
+    for (const directory of ["cli/bin", "cli/dist", "flow/src"]) mkdirSync(join(packages, directory), { recursive: true });
+    copyFileSync(new URL("../bin/skein.cjs", import.meta.url), join(packages, "cli/bin/skein.cjs"));
+    copyFileSync(join(dist, "standalone.cjs"), join(packages, "cli/dist/standalone.cjs"));
+    writeFileSync(join(packages, "flow/src/used.ts"), "");
+    writeFileSync(join(packages, "flow/src/used.test.ts"), "");
+    writeFileSync(join(packages, "cli/dist/standalone.inputs.json"), JSON.stringify(["flow/src/used.ts"]));
+    const past = new Date(Date.now() - 60_000);
+    for (const file of ["flow/src/used.ts", "flow/src/used.test.ts"]) utimesSync(join(packages, file), past, past);
+    const env = { ...process.env, XDG_CACHE_HOME: join(root, "cache") };
+    writeFileSync(join(root, "script.ftsh"), "echo from-the-bundle\n");
+    const ftsh = () => spawnSync(process.execPath, [join(packages, "cli/bin/skein.cjs"), "ftsh", join(root, "script.ftsh")], { encoding: "utf8", env });
+    assert.equal(ftsh().stdout, "from-the-bundle\n", "fresh: the bundle runs");
+    const future = new Date(Date.now() + 60_000);
+    utimesSync(join(packages, "flow/src/used.test.ts"), future, future);
+    assert.equal(ftsh().stdout, "from-the-bundle\n", "a file the bundle was not built from does not matter");
+    utimesSync(join(packages, "flow/src/used.ts"), future, future);
+    const fallBack = ftsh();
+    assert.notEqual(fallBack.status, 0);
+    assert.match(fallBack.stderr, /main\.ts|tsx/, "an edited input: the sources run");
+    rmSync(join(packages, "flow/src/used.ts"));
+    assert.notEqual(ftsh().status, 0, "a removed input: the sources run");
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
+});
+
+test("dist/launcher.c.key names the launcher source beside it, as flow computes it from the sources", (t) => {
+  const dist = new URL("../dist/", import.meta.url).pathname;
+  if (!existsSync(join(dist, "launcher.c.key"))) {
+    t.skip("no bundle built (npm run prepare)");
+    return;
+  }
+  const source = readFileSync(join(dist, "launcher.c"), "latin1");
+  assert.equal(readFileSync(join(dist, "launcher.c.key"), "latin1").trim(), launcherSourceKey(source));
 });

@@ -23,16 +23,28 @@ const perlScript = fileURLToPath(new URL("./launcher.pl", import.meta.url));
 let chosen: LauncherProgram | undefined | null = null;
 
 /**
- * 64 bits naming one launcher source on one platform: two FNV-1a hashes (different offset
- * bases). It spares every `skein flow` loading node:crypto, a few milliseconds of start-up.
+ * 64 bits naming one launcher source: two FNV-1a hashes (different offset bases). It spares
+ * every `skein flow` loading node:crypto, a few milliseconds of start-up.
  */
-function sourceKey(text: string): string {
+export function launcherSourceKey(text: string): string {
   return fnv1a32(text) + fnv1a32(text, 0x050c5d1f);
+}
+
+/**
+ * The key of launcher.c: the bundle's build writes it beside its copy (`launcher.c.key`), since
+ * hashing 19 KB in not yet compiled JavaScript costs ≈ 2 ms of every start; the sources have none.
+ */
+function cSourceKey(): string {
+  try {
+    return readFileSync(`${cSource}.key`, "latin1").trim();
+  } catch {
+    return launcherSourceKey(readFileSync(cSource, "latin1"));
+  }
 }
 
 /** The compiled C launcher, building it if needed; undefined when no compiler can. */
 function cLauncher(): LauncherProgram | undefined {
-  const key = sourceKey(`${readFileSync(cSource, "latin1")}\0${process.platform}-${process.arch}`);
+  const key = `${cSourceKey()}-${process.platform}-${process.arch}`;
   const directory = join(process.env.XDG_CACHE_HOME ?? join(homedir(), ".cache"), "skein");
   const binary = join(directory, `flow-launcher-${key}`);
   if (existsSync(binary)) return { kind: "c", command: binary, args: [] };

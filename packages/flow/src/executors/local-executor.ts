@@ -7,7 +7,7 @@
  * fails naming the missing files.
  */
 import { existsSync } from "node:fs";
-import { resolve } from "node:path";
+import { absolutePath } from "../paths.ts";
 import type { ExecutorInfo, TaskOutcome } from "../schedule/types.ts";
 import type { Rule } from "../workflow.ts";
 import type { Executor, ExecutorListener, TaskRequest } from "./executor.ts";
@@ -28,7 +28,7 @@ export interface LocalExecutorInit {
 /** Names of declared targets that do not exist after a successful command. */
 export function missingTargets(rule: Rule, directory: string): string[] {
   const missing: string[] = [];
-  for (const target of rule.targets) if (!existsSync(resolve(directory, target.path))) missing.push(target.path);
+  for (const target of rule.targets) if (!existsSync(absolutePath(directory, target.path))) missing.push(target.path);
   return missing;
 }
 

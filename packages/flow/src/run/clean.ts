@@ -8,6 +8,7 @@
 import { lstatSync, rmSync } from "node:fs";
 import { relative, resolve } from "node:path";
 import type { LogSummary } from "../log/transaction-log.ts";
+import { absolutePath } from "../paths.ts";
 import type { NestedWorkflow, Workflow } from "../workflow.ts";
 
 /** Levels of nested workflows `--clean` descends (a workflow that nests itself ends here). */
@@ -26,7 +27,7 @@ export type NestedLoader = (parent: Cleanable, nested: NestedWorkflow) => Cleana
 
 export function removeTargets(workflow: Workflow, rule: number, directory: string): void {
   for (const target of workflow.rules[rule]!.targets) {
-    const path = resolve(directory, target.path);
+    const path = absolutePath(directory, target.path);
     // Most targets do not exist yet: ask without an exception (rmSync's force swallows an
     // ENOENT error whose creation costs far more than the lstat itself).
     if (lstatSync(path, { throwIfNoEntry: false })) rmSync(path, { recursive: true, force: true });

@@ -15,6 +15,7 @@ import { type Plan, plan } from "../plan/plan.ts";
 import type { RuleState } from "../schedule/types.ts";
 import { type Cleanable, cleanTree, type NestedLoader } from "./clean.ts";
 import { toDot } from "./dot.ts";
+import { absolutePath } from "../paths.ts";
 import { execute } from "./execute.ts";
 import { nestedRunInit, type Output, type RunComponents, type RunInit } from "./run-options.ts";
 
@@ -36,7 +37,7 @@ export function loadWorkflow(init: RunInit): Loaded {
   const directory = resolve(init.directory ?? dirname(file));
   const text = readFileSync(file, "utf8");
   const workflow = parseWorkflow(text, { file: init.file, environment: init.environment ?? process.env });
-  const planned = plan(workflow, { exists: (path) => existsSync(resolve(directory, path)) });
+  const planned = plan(workflow, { exists: (path) => existsSync(absolutePath(directory, path)) });
   const logPath = `${file}.skeinlog`;
   return { plan: planned, directory, logPath, summary: readLog(readLogText(logPath), workflow.rules) };
 }
@@ -66,7 +67,7 @@ export function completedRules(loaded: Loaded): Set<number> {
     if (!summary.done.has(rule)) continue;
     if (!planned.dependencies[rule]!.every((dependency) => complete.has(dependency))) continue;
     const targets = planned.workflow.rules[rule]!.targets;
-    if (targets.every((t) => existsSync(resolve(directory, t.path)))) complete.add(rule);
+    if (targets.every((t) => existsSync(absolutePath(directory, t.path)))) complete.add(rule);
   }
   return complete;
 }

@@ -10,7 +10,7 @@
  * directory too large to list (`listedEntriesMax`) gets the lookup and the removal.
  */
 import { type Dir, opendirSync } from "node:fs";
-import { dirname, resolve } from "node:path";
+import { absolutePath, splitPath } from "../paths.ts";
 import type { Workflow } from "../workflow.ts";
 import { removeTargets } from "./clean.ts";
 
@@ -33,9 +33,9 @@ export class StaleTargets {
 
   private allAbsent(rule: number): boolean {
     for (const target of this.workflow.rules[rule]!.targets) {
-      const path = resolve(this.directory, target.path);
-      const names = this.listing(dirname(path));
-      if (names === null || names.has(path.slice(dirname(path).length + 1))) return false;
+      const { directory, name } = splitPath(absolutePath(this.directory, target.path));
+      const names = this.listing(directory);
+      if (names === null || names.has(name)) return false;
     }
     return true;
   }
