@@ -31,6 +31,15 @@ const exportStatement = /^export[ \t]+([A-Za-z_][A-Za-z0-9_]*)[ \t]*(?:(\+?=)|$)
 
 /** Offset of the first character of `wanted` outside quotes (backslash escapes), or -1. */
 function firstUnquoted(text: string, wanted: string): number {
+  if (text.indexOf('"') < 0 && text.indexOf("'") < 0 && text.indexOf("\\") < 0) {
+    // nothing quoted or escaped (most lines): the string's own search, not a loop in JavaScript
+    let first = -1;
+    for (let i = 0; i < wanted.length; i++) {
+      const at = text.indexOf(wanted[i]!);
+      if (at >= 0 && (first < 0 || at < first)) first = at;
+    }
+    return first;
+  }
   let quote = "";
   for (let i = 0; i < text.length; i++) {
     const c = text[i]!;

@@ -131,11 +131,13 @@ export function plan(workflow: Workflow, components: PlanComponents): Plan {
   dependencies.forEach((list, rule) => {
     for (const dependency of list) dependants[dependency]!.push(rule);
   });
-  const cycle = findCycle(dependencies);
+  const order = topologicalOrder(dependencies, dependants);
+  // a rule left out of the order waits, directly or not, for itself: find the cycle to print
+  const cycle = order.length < workflow.rules.length ? findCycle(dependencies) : undefined;
   if (cycle) {
     const names = cycle.map((index) => workflow.rules[index]!.targets[0]!.path);
     const first = workflow.rules[cycle[0]!]!;
     throw new WorkflowError(first.location, `the rules form a cycle: ${[...names, names[0]].join(" -> ")}`);
   }
-  return { workflow, dependencies, dependants, producers: planner.producers, order: topologicalOrder(dependencies, dependants) };
+  return { workflow, dependencies, dependants, producers: planner.producers, order };
 }

@@ -10,6 +10,7 @@
  * policy over every back end and makes failures untestable without real processes.
  */
 import type { Plan } from "../plan/plan.ts";
+import type { Rule } from "../workflow.ts";
 import { assert } from "../language/errors.ts";
 // the backoff alone: flow's start-up does not load the ftsh language and its process host
 import { type BackoffInit, backoffDelayMs, resolveBackoff } from "@skein/ftsh/backoff";
@@ -91,7 +92,16 @@ export class Scheduler {
     this.fastAborts = new Int32Array(count);
     this.attempts = new Int32Array(count);
     this.avoid = new Array(count);
-    this.classes = plan.workflow.rules.map((rule) => this.ready.classFor(needOf(rule.resources), rule.local, rule.category));
+    // rules of one category share one Resources object (the parser's): look each class up once
+    let previous: Rule | undefined;
+    let previousClass: ResourceClass | undefined;
+    this.classes = plan.workflow.rules.map((rule) => {
+      if (previous === undefined || rule.resources !== previous.resources || rule.local !== previous.local || rule.category !== previous.category) {
+        previousClass = this.ready.classFor(needOf(rule.resources), rule.local, rule.category);
+      }
+      previous = rule;
+      return previousClass!;
+    });
   }
 
   /** Rule states, for progress displays and checkers. */
