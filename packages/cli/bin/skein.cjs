@@ -47,7 +47,10 @@ function loadBundle(command) {
   const source = readFileSync(bundle, "utf8");
   const built = statSync(bundle);
   const directory = join(process.env.XDG_CACHE_HOME || join(require("node:os").homedir(), ".cache"), "skein");
-  const prefix = `bundle-${command}-`;
+  // V8 refuses a cache made under other V8 flags: bin/skein starts flow and ftsh with
+  // --no-rehash-snapshot, a run through node itself without, and each keeps its own
+  const flags = process.execArgv.includes("--no-rehash-snapshot") ? ".fixed-seed" : "";
+  const prefix = `bundle-${command}${flags}-`;
   const file = join(directory, `${prefix}${process.version}-${process.arch}-${built.size}-${Math.floor(built.mtimeMs)}.v8cache`);
   let cachedData;
   try {

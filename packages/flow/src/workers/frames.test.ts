@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { passwordProof, proofIsValid } from "./auth.ts";
-import { encodeFrame, FrameDecoder, FrameError, frameBytesMax } from "./frames.ts";
+import { encodeFrame, FrameDecoder, FrameError, frameBytesMax, helloFrameBytesMax } from "./frames.ts";
 import { sandboxPathProblem } from "./sandbox-paths.ts";
 
 test("frames: split anywhere, frames come back whole and in order", () => {
@@ -15,6 +15,8 @@ test("frames: an oversized or malformed frame is refused, not buffered", () => {
   const huge = Buffer.alloc(8);
   huge.writeUInt32BE(frameBytesMax + 1, 0);
   assert.throws(() => new FrameDecoder().push(huge), FrameError);
+  const unauthenticated = new FrameDecoder(helloFrameBytesMax);
+  assert.throws(() => unauthenticated.push(encodeFrame({ type: "hello", padding: "x".repeat(helloFrameBytesMax) })), /limit 16384/);
   const bad = Buffer.alloc(12);
   bad.writeUInt32BE(8, 0);
   bad.writeUInt32BE(4, 4);

@@ -13,6 +13,11 @@
 export const frameBytesMax = 8 * 1024 * 1024;
 /** Largest JSON header accepted (a task with its command and file lists). */
 export const headerBytesMax = 4 * 1024 * 1024;
+/**
+ * Largest frame a master reads from a worker that has not yet proved the password (its `hello`
+ * is ≈ 200 bytes): what an unauthenticated peer can make it buffer and parse.
+ */
+export const helloFrameBytesMax = 16 * 1024;
 /** File bytes per frame when shipping inputs and outputs. */
 export const chunkBytes = 1024 * 1024;
 
@@ -42,6 +47,9 @@ export class FrameDecoder {
   private buffered: Buffer[] = [];
   private bufferedBytes = 0;
 
+  /** `bytesMax`: the largest frame accepted now (raised once the peer is authenticated). */
+  constructor(public bytesMax = frameBytesMax) {}
+
   /** Adds received bytes; returns the frames they complete. Throws FrameError on a bad frame. */
   push(chunk: Buffer): Frame[] {
     this.buffered.push(chunk);
@@ -52,7 +60,7 @@ export class FrameDecoder {
       const data = this.buffered.length === 1 ? this.buffered[0]! : Buffer.concat(this.buffered);
       this.buffered = [data];
       const length = data.readUInt32BE(0);
-      if (length > frameBytesMax || length < 4) throw new FrameError(`frame of ${length} bytes (limit ${frameBytesMax})`);
+      if (length > this.bytesMax || length < 4) throw new FrameError(`frame of ${length} bytes (limit ${this.bytesMax})`);
       if (data.length < 4 + length) break;
       const headerLength = data.readUInt32BE(4);
       if (headerLength > headerBytesMax || headerLength > length - 4) throw new FrameError(`header of ${headerLength} bytes`);

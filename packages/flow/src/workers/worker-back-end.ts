@@ -12,7 +12,7 @@ import type { BackEnd } from "../run/execute.ts";
 import { proofIsValid } from "./auth.ts";
 import { heartbeatMsDefault, SilenceDetector, workerTimeoutMsDefault } from "./silence-detector.ts";
 import { FileCatalog } from "./file-catalog.ts";
-import { encodeFrame, FrameDecoder } from "./frames.ts";
+import { encodeFrame, FrameDecoder, frameBytesMax, helloFrameBytesMax } from "./frames.ts";
 import { WorkerConnection } from "./worker-connection.ts";
 
 /** A worker must say hello within this time after connecting. */
@@ -51,6 +51,7 @@ export const workersBackEnd: BackEnd = async ({ loaded, init, listener, output, 
       socket.end(encodeFrame({ type: "refused", reason: "wrong password" }));
       return;
     }
+    decoder.bytesMax = frameBytesMax;
     const id = `worker-${nextWorker++}`;
     const capacity = { cores: positive(hello.cores, 1), memoryMb: positive(hello.memoryMb, 1_000_000), diskMb: positive(hello.diskMb, 1_000_000), gpus: 0 };
     const pipelineCores = Math.min(capacity.cores * pipelineCoresPerCore, pipelineCoresMax);
@@ -102,7 +103,7 @@ export const workersBackEnd: BackEnd = async ({ loaded, init, listener, output, 
     });
     socket.on("error", () => socket.destroy());
     const nonce = randomBytes(32).toString("hex");
-    const decoder = new FrameDecoder();
+    const decoder = new FrameDecoder(helloFrameBytesMax);
     socket.write(encodeFrame({ type: "challenge", nonce }));
     socket.on("data", (chunk: Buffer) => {
       try {

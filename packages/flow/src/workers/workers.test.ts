@@ -85,6 +85,24 @@ test("workers: a worker with the wrong password is refused and never runs a task
   assert.equal(result.code, 0);
 });
 
+test("workers: a peer that has not proved the password cannot send a frame over 16 KiB", { timeout: 30_000 }, async () => {
+  const root = temporary();
+  writeFileSync(join(root, "w.mf"), "out:\n\techo ok > out\n");
+  let dropped: Promise<void> | undefined;
+  const result = await withWorkers(root, {}, (port) => {
+    const socket = connect(port, "127.0.0.1");
+    // a hello whose JSON header is 20 KiB: refused before it is buffered whole or parsed
+    socket.write(encodeFrame({ type: "hello", padding: "x".repeat(20 * 1024) }));
+    socket.on("error", () => {});
+    socket.resume(); // read (and drop) the challenge, so the master's close is seen
+    dropped = new Promise((resolve) => socket.on("close", () => resolve()));
+    void dropped.then(() => startWorker({ host: "127.0.0.1", port, workDirectory: join(temporary(), "good") }, { clock }));
+  });
+  await dropped;
+  assert.equal(result.code, 0, result.err);
+  assert.equal(readFileSync(join(root, "out"), "utf8"), "ok\n");
+});
+
 test("workers: a rule whose file name would leave the sandbox fails with a clear message", async () => {
   const root = temporary();
   mkdirSync(join(root, "sub"));
