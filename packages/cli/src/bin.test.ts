@@ -2,7 +2,7 @@
 // (Node would load every certificate first), and the commands a workflow runs still see it.
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from "node:fs";
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, utimesSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
@@ -117,4 +117,19 @@ test("dist/launcher.c.key names the launcher source beside it, as flow computes 
   }
   const source = readFileSync(join(dist, "launcher.c"), "latin1");
   assert.equal(readFileSync(join(dist, "launcher.c.key"), "latin1").trim(), launcherSourceKey(source));
+});
+
+test("bin/skein: started through a chain of links (npm's node_modules/.bin), it finds skein.cjs beside its real file", () => {
+  const root = mkdtempSync(join(tmpdir(), "skein-bin-link-"));
+  try {
+    mkdirSync(join(root, "a"));
+    symlinkSync(bin, join(root, "a", "first"));
+    symlinkSync("a/first", join(root, "second")); // relative, resolved from the link's directory
+    writeFileSync(join(root, "w.mf"), "out:\n\ttouch out\n");
+    const result = spawnSync("./second", ["flow", "w.mf", "--no-progress"], { cwd: root, encoding: "utf8" });
+    assert.equal(result.status, 0, result.stderr);
+    assert.ok(existsSync(join(root, "out")));
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
 });
