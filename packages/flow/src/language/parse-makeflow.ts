@@ -107,7 +107,7 @@ class MakeflowParser {
     const text = line.text.slice(start);
     const local = text[0] === "@";
     const offset = local ? start + 1 : start;
-    const match = assignment.exec(line.text.slice(offset));
+    const match = line.text.includes("=", offset) ? assignment.exec(line.text.slice(offset)) : null;
     if (match) {
       this.builder.localAssignment(pending, match[1]!, match[2]!, line, offset + match[0].length);
     } else if (local) {
@@ -133,7 +133,7 @@ class MakeflowParser {
       if (exported[2]) this.assign(line, exported[1]!, exported[2], start + exported[0].length);
       return;
     }
-    const assigned = assignment.exec(text);
+    const assigned = text.includes("=") ? assignment.exec(text) : null;
     if (assigned) {
       this.assign(line, assigned[1]!, assigned[2]!, start + assigned[0].length);
       return;
