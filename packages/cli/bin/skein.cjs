@@ -40,7 +40,7 @@ function bundleIsFresh() {
  * run of that command used, saved after the first run that had none (or had one V8 refused:
  * another Node, other flags, a rebuilt bundle). It spares a run compiling those functions
  * again, ≈ 20–30 ms of a 2 000-rule `skein flow`. The cache is a file per command and bundle
- * build in ~/.cache/skein/ (older ones are removed when a new one is written); one that is
+ * build in ~/.cache/skein/ (older ones, and partial ones, are removed when a new one is written); one that is
  * missing, unreadable or stale only costs the compilation it would have saved.
  */
 function loadBundle(command) {
@@ -78,7 +78,8 @@ function loadBundle(command) {
           if (error.code !== "EEXIST") throw error;
         }
       }
-      for (const name of readdirSync(directory)) if (name.startsWith(prefix) && name.endsWith(".v8cache")) rmSync(join(directory, name), { force: true });
+      // older caches of this command, and files a writer killed mid-write left behind
+      for (const name of readdirSync(directory)) if (name.startsWith(prefix) && (name.endsWith(".v8cache") || name.endsWith(".tmp"))) rmSync(join(directory, name), { force: true });
       const partial = `${file}.${process.pid}.tmp`;
       writeFileSync(partial, script.createCachedData());
       renameSync(partial, file);

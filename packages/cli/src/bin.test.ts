@@ -55,6 +55,10 @@ test("bin/skein: the first flow run (under --no-rehash-snapshot) saves V8's code
       assert.ok(existsSync(join(root, target)));
     };
     const caches = () => readdirSync(join(cacheHome, "skein")).filter((name) => name.startsWith("bundle-flow.fixed-seed-") && name.endsWith(".v8cache"));
+    // what a writer killed mid-write leaves: removed when a cache is written
+    const partial = join(cacheHome, "skein", "bundle-flow.fixed-seed-v0-x64-1-1.v8cache.999.tmp");
+    mkdirSync(join(cacheHome, "skein"), { recursive: true });
+    writeFileSync(partial, "half a cache");
     run("first");
     const [cache] = caches();
     if (cache === undefined) {
@@ -63,6 +67,7 @@ test("bin/skein: the first flow run (under --no-rehash-snapshot) saves V8's code
     }
     const path = join(cacheHome, "skein", cache);
     assert.ok(statSync(path).size > 10_000, "it holds compiled code");
+    assert.ok(!existsSync(partial), "the partial cache was removed");
     writeFileSync(path, "not a code cache");
     run("second");
     assert.deepEqual(caches(), [cache]);

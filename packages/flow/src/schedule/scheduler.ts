@@ -173,14 +173,15 @@ export class Scheduler {
     return actions;
   }
 
-  private setState(rule: number, state: RuleState, extra: Partial<Extract<SchedulerAction, { type: "state" }>> = {}): void {
+  private setState(rule: number, state: RuleState, extra?: Partial<Extract<SchedulerAction, { type: "state" }>>): void {
     this.state[rule] = stateCodes.indexOf(state);
-    this.actions.push({ type: "state", rule, state, attempt: this.attempts[rule]!, ...extra });
+    const attempt = this.attempts[rule]!;
+    this.actions.push(extra === undefined ? { type: "state", rule, state, attempt } : { type: "state", rule, state, attempt, ...extra });
   }
 
   private enqueue(rule: number, reason: string | undefined): void {
     this.ready.push(this.classes[rule]!, rule);
-    this.setState(rule, "ready", reason === undefined ? {} : { reason });
+    this.setState(rule, "ready", reason === undefined ? undefined : { reason });
   }
 
   private dispatch(nowMs: number): void {
