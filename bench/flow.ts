@@ -1,5 +1,5 @@
 // Flow benchmark: `tsx bench/flow.ts` prints one JSON line per case:
-// {name, value, unit, baseline, ratio}. Baselines are GNU make -j2 on the equivalent Makefile,
+// {name, value, unit, baseline, ratio} (make comparisons add every run's time: samples). Baselines are GNU make -j2 on the equivalent Makefile,
 // measured in the same run. ratio = value / baseline (below 1 is faster than make). Each
 // comparison runs both tools `repeats` times, alternating which goes first, each run in a fresh
 // directory on the same file system, and reports the medians: this machine's noise (other
@@ -15,9 +15,10 @@ import { realClock } from "@skein/net";
 const skein = new URL("../packages/cli/bin/skein", import.meta.url).pathname;
 const silent = { out: () => {}, err: () => {} };
 
-function report(name: string, value: number, unit: string, baseline: number | null): void {
+function report(name: string, value: number, unit: string, baseline: number | null, samples?: Record<string, number[]>): void {
   const ratio = baseline ? Number((value / baseline).toFixed(3)) : null;
-  console.log(JSON.stringify({ name, value: Number(value.toFixed(3)), unit, baseline: baseline === null ? null : Number(baseline.toFixed(3)), ratio }));
+  const rounded = samples && Object.fromEntries(Object.entries(samples).map(([tool, values]) => [tool, values.map((v) => Number(v.toFixed(3)))]));
+  console.log(JSON.stringify({ name, value: Number(value.toFixed(3)), unit, baseline: baseline === null ? null : Number(baseline.toFixed(3)), ratio, ...(rounded ? { samples: rounded } : {}) }));
 }
 
 function independent(count: number): string {
@@ -82,7 +83,7 @@ function versusMake(name: string, text: string, finals: string[], repeats: numbe
     const order = i % 2 === 0 ? (["make", "skein"] as const) : (["skein", "make"] as const);
     for (const tool of order) times[tool].push(runOnce(tool, text, finals));
   }
-  report(name, median(times.skein), "s", median(times.make));
+  report(name, median(times.skein), "s", median(times.make), times);
 }
 
 function parsePlan(count: number): void {
