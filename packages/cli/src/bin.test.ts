@@ -5,10 +5,18 @@ import { spawnSync } from "node:child_process";
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, utimesSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { test } from "node:test";
+import { type TestContext, test } from "node:test";
 import { launcherSourceKey } from "@skein/flow";
 
 const bin = new URL("../bin/skein", import.meta.url).pathname;
+
+/** packages/cli/dist/ when the build made `file` there; otherwise skips the test and gives undefined. */
+function builtDist(t: TestContext, file: string): string | undefined {
+  const dist = new URL("../dist/", import.meta.url).pathname;
+  if (existsSync(join(dist, file))) return dist;
+  t.skip("no bundle built (npm run prepare)");
+  return undefined;
+}
 
 for (const value of ["/no/such/bundle.pem", ""]) {
   test(`bin/skein: a workflow's commands see NODE_EXTRA_CA_CERTS unchanged (${JSON.stringify(value)}), the master starts without it`, () => {
@@ -78,11 +86,8 @@ test("bin/skein: the first flow run (under --no-rehash-snapshot) saves V8's code
 });
 
 test("bin/skein.cjs: the bundle runs while it is newer than every source it was built from, and only those", (t) => {
-  const dist = new URL("../dist/", import.meta.url).pathname;
-  if (!existsSync(join(dist, "standalone.inputs.json"))) {
-    t.skip("no bundle built (npm run prepare)");
-    return;
-  }
+  const dist = builtDist(t, "standalone.inputs.json");
+  if (dist === undefined) return;
   // A copy of the layout skein.cjs expects (packages/cli/{bin,dist}, sources under packages/),
   // without the TypeScript sources: a run that falls back to them fails to find src/main.ts.
   const root = mkdtempSync(join(tmpdir(), "skein-bin-fresh-"));
@@ -115,11 +120,8 @@ test("bin/skein.cjs: the bundle runs while it is newer than every source it was 
 });
 
 test("dist/launcher.c.key names the launcher source beside it, as flow computes it from the sources", (t) => {
-  const dist = new URL("../dist/", import.meta.url).pathname;
-  if (!existsSync(join(dist, "launcher.c.key"))) {
-    t.skip("no bundle built (npm run prepare)");
-    return;
-  }
+  const dist = builtDist(t, "launcher.c.key");
+  if (dist === undefined) return;
   const source = readFileSync(join(dist, "launcher.c"), "latin1");
   assert.equal(readFileSync(join(dist, "launcher.c.key"), "latin1").trim(), launcherSourceKey(source));
 });
