@@ -4,7 +4,8 @@
  * rules of another class, and choosing the next task costs O(classes), not O(ready rules) —
  * the quadratic scan that makes upstream Makeflow slow on 20 000 rules is what this avoids.
  */
-import type { Capacity } from "./capacity.ts";
+import type { Rule } from "../workflow.ts";
+import { type Capacity, needOf } from "./capacity.ts";
 
 export interface ResourceClass {
   readonly key: string;
@@ -30,6 +31,22 @@ export class ReadyQueue {
       this.classes.push(found);
     }
     return found;
+  }
+
+  /**
+   * Each rule's class. Rules of one category share the parser's Resources object, so a run of
+   * alike rules is looked up once.
+   */
+  classesOf(rules: readonly Rule[]): ResourceClass[] {
+    let previous: Rule | undefined;
+    let previousClass: ResourceClass | undefined;
+    return rules.map((rule) => {
+      if (previous === undefined || rule.resources !== previous.resources || rule.local !== previous.local || rule.category !== previous.category) {
+        previousClass = this.classFor(needOf(rule.resources), rule.local, rule.category);
+      }
+      previous = rule;
+      return previousClass!;
+    });
   }
 
   push(resourceClass: ResourceClass, rule: number): void {

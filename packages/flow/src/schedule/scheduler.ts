@@ -10,11 +10,10 @@
  * policy over every back end and makes failures untestable without real processes.
  */
 import type { Plan } from "../plan/plan.ts";
-import type { Rule } from "../workflow.ts";
 import { assert } from "../language/errors.ts";
 // the backoff alone: flow's start-up does not load the ftsh language and its process host
 import { type BackoffInit, backoffDelayMs, resolveBackoff } from "@skein/ftsh/backoff";
-import { describeNeed, fits, give, needOf, take } from "./capacity.ts";
+import { describeNeed, fits, give, take } from "./capacity.ts";
 import { MinHeap } from "./min-heap.ts";
 import { type ExecutorState, queuedTasks, runningCount, type Task } from "./executor-tasks.ts";
 import { ReadyQueue, type ResourceClass } from "./ready-queue.ts";
@@ -92,16 +91,7 @@ export class Scheduler {
     this.fastAborts = new Int32Array(count);
     this.attempts = new Int32Array(count);
     this.avoid = new Array(count);
-    // rules of one category share one Resources object (the parser's): look each class up once
-    let previous: Rule | undefined;
-    let previousClass: ResourceClass | undefined;
-    this.classes = plan.workflow.rules.map((rule) => {
-      if (previous === undefined || rule.resources !== previous.resources || rule.local !== previous.local || rule.category !== previous.category) {
-        previousClass = this.ready.classFor(needOf(rule.resources), rule.local, rule.category);
-      }
-      previous = rule;
-      return previousClass!;
-    });
+    this.classes = this.ready.classesOf(plan.workflow.rules);
   }
 
   /** Rule states, for progress displays and checkers. */
