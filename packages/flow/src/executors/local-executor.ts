@@ -33,12 +33,15 @@ export function missingTargets(rule: Rule, directory: string): string[] {
 }
 
 export function exitOutcome(rule: Rule, directory: string, code: number | null, signal: string | null, durationMs?: number): TaskOutcome {
-  const measured = durationMs === undefined ? {} : { durationMs };
-  if (signal) return { ok: false, reason: `killed by ${signal}`, ...measured };
-  if (code !== 0) return { ok: false, reason: `exit code ${code}`, ...measured };
-  const missing = missingTargets(rule, directory);
-  if (missing.length > 0) return { ok: false, reason: `the command succeeded but did not create ${missing.join(", ")}`, ...measured };
-  return { ok: true, ...measured };
+  let reason: string | undefined;
+  if (signal) reason = `killed by ${signal}`;
+  else if (code !== 0) reason = `exit code ${code}`;
+  else {
+    const missing = missingTargets(rule, directory);
+    if (missing.length > 0) reason = `the command succeeded but did not create ${missing.join(", ")}`;
+  }
+  if (durationMs === undefined) return reason === undefined ? { ok: true } : { ok: false, reason };
+  return reason === undefined ? { ok: true, durationMs } : { ok: false, reason, durationMs };
 }
 
 export class LocalExecutor implements Executor {

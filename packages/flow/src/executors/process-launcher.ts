@@ -114,8 +114,9 @@ export class ProcessLauncher {
     const environment = environmentText(request.environment);
     const directory = request.directory ?? "";
     const output = request.output ?? "";
-    const bytes = Buffer.byteLength;
-    const header = `R\t${request.id}\t${bytes(words)}\t${bytes(environment)}\t${bytes(directory)}\t${argv ? "argv" : "sh"}\t${request.cores ?? 1}\t${bytes(output)}\n`;
+    // simpleArgv's words are ASCII (one byte a character); empty parts need no measuring
+    const bytes = (text: string) => (text === "" ? 0 : Buffer.byteLength(text));
+    const header = `R\t${request.id}\t${argv ? words.length : bytes(words)}\t${bytes(environment)}\t${bytes(directory)}\t${argv ? "argv" : "sh"}\t${request.cores ?? 1}\t${bytes(output)}\n`;
     this.write(launcher, header + words + environment + directory + output);
   }
 

@@ -35,16 +35,26 @@ export interface ExecutorState {
  * order while the next one's cores fit, and one needing more than all runs alone.
  */
 export function runningCount(executor: ExecutorState): number {
-  const { capacity } = executor.info;
   let cores = 0;
   let count = 0;
   for (const task of executor.tasks) {
-    const need = Math.max(1, Math.min(task.resourceClass.need.cores, capacity.cores));
-    if (cores > 0 && cores + need > capacity.cores) break;
-    cores += need;
+    const next = coresAfter(executor, cores, task);
+    if (next < 0) break;
+    cores = next;
     count++;
   }
   return count;
+}
+
+/**
+ * Cores an executor's oldest tasks hold once `task` starts after those holding `cores`, or −1
+ * when it waits: the next task starts while its cores fit, and one needing more than all runs
+ * alone.
+ */
+export function coresAfter(executor: ExecutorState, cores: number, task: Task): number {
+  const capacity = executor.info.capacity.cores;
+  const need = Math.max(1, Math.min(task.resourceClass.need.cores, capacity));
+  return cores > 0 && cores + need > capacity ? -1 : cores + need;
 }
 
 /** Tasks an executor holds in its queue beyond the ones running (none without pipelineCores). */

@@ -15,7 +15,7 @@ import { assert } from "../language/errors.ts";
 import { type BackoffInit, backoffDelayMs, resolveBackoff } from "@skein/ftsh/backoff";
 import { describeNeed, fits, give, take } from "./capacity.ts";
 import { MinHeap } from "./min-heap.ts";
-import { type ExecutorState, queuedTasks, runningCount, type Task } from "./executor-tasks.ts";
+import { coresAfter, type ExecutorState, queuedTasks, type Task } from "./executor-tasks.ts";
 import { ReadyQueue, type ResourceClass } from "./ready-queue.ts";
 import { RunningStatistics } from "./running-statistics.ts";
 import type { RuleState, SchedulerAction, SchedulerEvent, TaskOutcome } from "./types.ts";
@@ -252,10 +252,10 @@ export class Scheduler {
    * executor's queue is never judged overdue for the time it waited.
    */
   private noteStarted(executor: ExecutorState, nowMs: number): void {
-    const running = executor.info.pipelineCores ? runningCount(executor) : executor.tasks.size;
-    let index = 0;
+    const pipelined = Boolean(executor.info.pipelineCores);
+    let cores = 0;
     for (const task of executor.tasks) {
-      if (index++ >= running) return;
+      if (pipelined && (cores = coresAfter(executor, cores, task)) < 0) return;
       if (task.startedMs !== undefined) continue;
       task.startedMs = nowMs;
       this.armFastAbort(task, nowMs);
