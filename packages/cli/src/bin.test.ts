@@ -136,6 +136,10 @@ test("bin/skein: started through a chain of links (npm's node_modules/.bin), it 
     const result = spawnSync("./second", ["flow", "w.mf", "--no-progress"], { cwd: root, encoding: "utf8" });
     assert.equal(result.status, 0, result.stderr);
     assert.ok(existsSync(join(root, "out")));
+    // as `sh second`: $0 has no directory part
+    const bySh = spawnSync("sh", ["second", "flow", "w.mf", "--no-progress"], { cwd: root, encoding: "utf8" });
+    assert.equal(bySh.status, 0, bySh.stderr);
+    assert.match(bySh.stderr, /nothing to do/);
   } finally {
     rmSync(root, { recursive: true, force: true });
   }
