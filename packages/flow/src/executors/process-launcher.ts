@@ -72,6 +72,11 @@ export function simpleArgv(command: string): string[] | undefined {
   return words;
 }
 
+/** UTF-8 length of a request part; most parts are empty and need no call into Node. */
+function utf8Bytes(text: string): number {
+  return text === "" ? 0 : Buffer.byteLength(text);
+}
+
 function environmentText(environment: Readonly<Record<string, string>>): string {
   let text = "";
   for (const name in environment) text += `${text === "" ? "" : "\0"}${name}=${environment[name]}`;
@@ -114,9 +119,8 @@ export class ProcessLauncher {
     const environment = environmentText(request.environment);
     const directory = request.directory ?? "";
     const output = request.output ?? "";
-    // simpleArgv's words are ASCII (one byte a character); empty parts need no measuring
-    const bytes = (text: string) => (text === "" ? 0 : Buffer.byteLength(text));
-    const header = `R\t${request.id}\t${argv ? words.length : bytes(words)}\t${bytes(environment)}\t${bytes(directory)}\t${argv ? "argv" : "sh"}\t${request.cores ?? 1}\t${bytes(output)}\n`;
+    // simpleArgv's words are ASCII: one byte a character
+    const header = `R\t${request.id}\t${argv ? words.length : utf8Bytes(words)}\t${utf8Bytes(environment)}\t${utf8Bytes(directory)}\t${argv ? "argv" : "sh"}\t${request.cores ?? 1}\t${utf8Bytes(output)}\n`;
     this.write(launcher, header + words + environment + directory + output);
   }
 

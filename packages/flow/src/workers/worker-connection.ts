@@ -10,8 +10,9 @@
 import { closeSync, constants, mkdirSync, openSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { appendFile, writeFile } from "node:fs/promises";
 import type { Socket } from "node:net";
-import { dirname, resolve } from "node:path";
+import { dirname } from "node:path";
 import type { Executor, ExecutorListener, TaskRequest } from "../executors/executor.ts";
+import { absolutePath } from "../paths.ts";
 import type { ExecutorInfo } from "../schedule/types.ts";
 import type { FileCatalog } from "./file-catalog.ts";
 import { forEachChunk } from "./file-chunks.ts";
@@ -58,9 +59,9 @@ export class WorkerConnection implements Executor {
       return;
     }
     try {
-      const inputs = rule.sources.flatMap((s) => this.catalog.entries(resolve(this.directory, s.path), s.remoteName));
+      const inputs = rule.sources.flatMap((s) => this.catalog.entries(absolutePath(this.directory, s.path), s.remoteName));
       for (const entry of inputs) if (entry.hash && !this.sent.has(entry.hash)) this.sendFile(entry.hash, entry.path);
-      const outputs = new Map(rule.targets.map((t) => [t.remoteName, resolve(this.directory, t.path)]));
+      const outputs = new Map(rule.targets.map((t) => [t.remoteName, absolutePath(this.directory, t.path)]));
       this.running.set(task, { request, outputs, received: new Set(), writes: undefined });
       const cores = Math.max(1, rule.resources.cores ?? 1);
       const header = { type: "task", task, cores, command: rule.command, environment: rule.environment, inputs: inputs.map(({ name, hash }) => ({ name, hash })), outputs: [...outputs.keys()] };
