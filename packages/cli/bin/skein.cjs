@@ -6,6 +6,28 @@
 // and service files load. SKEIN_CLI_FROM_SOURCE=1 forces the sources. This file and the
 // bundle are CommonJS: Node starts ~35 ms sooner when no ES module has to be loaded first.
 "use strict";
+
+// bin/skein starts `flow` and `ftsh` with V8's --no-rehash-snapshot (see there), a flag that
+// acts only while V8 builds this isolate from Node's snapshot. Any flag that differs from its
+// default also changes V8's flag hash, and V8 refuses every code cache made under another hash:
+// left set, it would make Node compile each built-in module loaded from here on (child_process,
+// net, streams, …: ≈ 40 of them) from source, ≈ 15 ms more than the rehash it saved. So the
+// default goes back first thing. process.binding("v8") is the one way to reach
+// setFlagsFromString without node:v8, whose own dependencies (streams) would load under the
+// wrong hash; its deprecation warning is silenced for that one call. Should it go away, node:v8
+// does the same job for ≈ 6 ms more.
+if (process.execArgv.includes("--no-rehash-snapshot")) {
+  const noDeprecation = process.noDeprecation;
+  try {
+    process.noDeprecation = true;
+    process.binding("v8").setFlagsFromString("--rehash-snapshot");
+  } catch {
+    require("node:v8").setFlagsFromString("--rehash-snapshot");
+  } finally {
+    process.noDeprecation = noDeprecation;
+  }
+}
+
 const { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } = require("node:fs");
 const { dirname, join } = require("node:path");
 
@@ -47,10 +69,9 @@ function loadBundle(command) {
   const source = readFileSync(bundle, "utf8");
   const built = statSync(bundle);
   const directory = join(process.env.XDG_CACHE_HOME || join(require("node:os").homedir(), ".cache"), "skein");
-  // V8 refuses a cache made under other V8 flags: bin/skein starts flow and ftsh with
-  // --no-rehash-snapshot, a run through node itself without, and each keeps its own
-  const flags = process.execArgv.includes("--no-rehash-snapshot") ? ".fixed-seed" : "";
-  const prefix = `bundle-${command}${flags}-`;
+  // V8 refuses a cache made under other V8 flags; every run gets here with the defaults (the
+  // start-up flag is put back above)
+  const prefix = `bundle-${command}-`;
   const file = join(directory, `${prefix}${process.version}-${process.arch}-${built.size}-${Math.floor(built.mtimeMs)}.v8cache`);
   let cachedData;
   try {
@@ -78,8 +99,10 @@ function loadBundle(command) {
           if (error.code !== "EEXIST") throw error;
         }
       }
-      // older caches of this command, and files a writer killed mid-write left behind
-      for (const name of readdirSync(directory)) if (name.startsWith(prefix) && (name.endsWith(".v8cache") || name.endsWith(".tmp"))) rmSync(join(directory, name), { force: true });
+      // older caches of this command (also those named `bundle-<command>.fixed-seed-*` by
+      // earlier versions), and files a writer killed mid-write left behind
+      const older = (name) => name.startsWith(prefix) || name.startsWith(`bundle-${command}.`);
+      for (const name of readdirSync(directory)) if (older(name) && (name.endsWith(".v8cache") || name.endsWith(".tmp"))) rmSync(join(directory, name), { force: true });
       const partial = `${file}.${process.pid}.tmp`;
       writeFileSync(partial, script.createCachedData());
       renameSync(partial, file);

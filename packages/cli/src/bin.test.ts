@@ -62,11 +62,14 @@ test("bin/skein: the first flow run (under --no-rehash-snapshot) saves V8's code
       assert.equal(result.status, 0, result.stderr);
       assert.ok(existsSync(join(root, target)));
     };
-    const caches = () => readdirSync(join(cacheHome, "skein")).filter((name) => name.startsWith("bundle-flow.fixed-seed-") && name.endsWith(".v8cache"));
-    // what a writer killed mid-write leaves: removed when a cache is written
-    const partial = join(cacheHome, "skein", "bundle-flow.fixed-seed-v0-x64-1-1.v8cache.999.tmp");
+    const caches = () => readdirSync(join(cacheHome, "skein")).filter((name) => name.startsWith("bundle-flow-") && name.endsWith(".v8cache"));
+    // what a writer killed mid-write leaves, and a cache named as earlier versions named them:
+    // both removed when a cache is written
+    const partial = join(cacheHome, "skein", "bundle-flow-v0-x64-1-1.v8cache.999.tmp");
+    const oldName = join(cacheHome, "skein", "bundle-flow.fixed-seed-v0-x64-1-1.v8cache");
     mkdirSync(join(cacheHome, "skein"), { recursive: true });
     writeFileSync(partial, "half a cache");
+    writeFileSync(oldName, "an old cache");
     run("first");
     const [cache] = caches();
     if (cache === undefined) {
@@ -76,10 +79,30 @@ test("bin/skein: the first flow run (under --no-rehash-snapshot) saves V8's code
     const path = join(cacheHome, "skein", cache);
     assert.ok(statSync(path).size > 10_000, "it holds compiled code");
     assert.ok(!existsSync(partial), "the partial cache was removed");
+    assert.ok(!existsSync(oldName), "the cache under an earlier name was removed");
     writeFileSync(path, "not a code cache");
     run("second");
     assert.deepEqual(caches(), [cache]);
     assert.ok(statSync(path).size > 10_000, "the refused cache was written again");
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
+});
+
+test("bin/skein: flow starts without a rehash, then puts V8's default flags back, so Node's built-in code caches are used", (t) => {
+  if (builtDist(t, "standalone.inputs.json") === undefined) return;
+  const root = mkdtempSync(join(tmpdir(), "skein-bin-flags-"));
+  try {
+    writeFileSync(join(root, "w.mf"), "out:\n\ttouch out\n");
+    // Node reports on every built-in module whether V8 took its code cache
+    const result = spawnSync(bin, ["flow", "w.mf", "--no-progress"], { cwd: root, encoding: "utf8", env: { ...process.env, NODE_DEBUG_NATIVE: "CODE_CACHE" } });
+    assert.equal(result.status, 0, result.stderr);
+    assert.match(result.stderr, /Code cache of child_process \(\w+\) is accepted/);
+    const refused = [...result.stderr.matchAll(/Code cache of (\S+) \(\w+\) is rejected/g)].map((match) => match[1]);
+    // only the module Node itself runs before skein.cjs, and what loads after `skein flow`
+    // raised its optimisation budget (src/optimisation-budget.ts)
+    assert.ok(refused.length <= 3, `refused: ${refused.join(" ")}`);
+    assert.doesNotMatch(result.stderr, /DeprecationWarning/);
   } finally {
     rmSync(root, { recursive: true, force: true });
   }
