@@ -108,6 +108,27 @@ test("run: a nested MAKEFLOW rule runs the child workflow in its directory", asy
   assert.equal(readFileSync(join(root, "sub", "result"), "utf8"), "nested\n");
 });
 
+test("run: one nested workflow file run in two directories keeps a log per directory; --clean removes both", async () => {
+  const root = workspace({ "w.mf": "a/out: step.mf\n\tMAKEFLOW step.mf a\nb/out: step.mf\n\tMAKEFLOW step.mf b\n", "step.mf": "out:\n\tpwd > out\n" });
+  mkdirSync(join(root, "a"));
+  mkdirSync(join(root, "b"));
+  const before = tree(root);
+  const result = await run(root);
+  assert.equal(result.code, 0, result.err);
+  assert.match(readFileSync(join(root, "a", "out"), "utf8"), /\/a\n$/);
+  assert.match(readFileSync(join(root, "b", "out"), "utf8"), /\/b\n$/);
+  const logs = readdirSync(root).filter((name) => name.startsWith("step.mf.") && name.endsWith(".skeinlog"));
+  assert.equal(logs.length, 2, `one log per directory: ${logs.join(" ")}`);
+  for (const log of logs) {
+    const states = readFileSync(join(root, log), "utf8").trim().split("\n").filter((line) => !line.startsWith("#"));
+    assert.equal(states.length, 2, `the rule ran once in this directory, then was done: ${states.join(" | ")}`);
+  }
+  assert.match((await run(root)).err, /nothing to do/);
+  const cleaned = await run(root, { clean: true });
+  assert.equal(cleaned.code, 0, cleaned.err);
+  assert.deepEqual(tree(root), before);
+});
+
 test("run: nested workflows run at most -j at once, like any other local task", async () => {
   const count = 6;
   const rules = Array.from({ length: count }, (_, i) => `n${i}/done: n${i}/child.mf\n\tMAKEFLOW n${i}/child.mf n${i}\n`).join("");

@@ -17,7 +17,7 @@ import { type Cleanable, cleanTree, type NestedLoader } from "./clean.ts";
 import { toDot } from "./dot.ts";
 import { absolutePath } from "../paths.ts";
 import { execute } from "./execute.ts";
-import { nestedRunInit, type Output, type RunComponents, type RunInit } from "./run-options.ts";
+import { nestedRunInit, type Output, type RunComponents, type RunInit, workflowLogPath } from "./run-options.ts";
 
 export const standardOutput: Output = {
   out: (text) => process.stdout.write(text),
@@ -38,7 +38,7 @@ export function loadWorkflow(init: RunInit): Loaded {
   const text = readFileSync(file, "utf8");
   const workflow = parseWorkflow(text, { file: init.file, environment: init.environment ?? process.env });
   const planned = plan(workflow, { exists: (path) => existsSync(absolutePath(directory, path)) });
-  const logPath = `${file}.skeinlog`;
+  const logPath = workflowLogPath(file, directory);
   return { plan: planned, directory, logPath, summary: readLog(readLogText(logPath), workflow.rules) };
 }
 
@@ -51,7 +51,7 @@ function nestedForClean(init: RunInit): NestedLoader {
     const nestedInit = nestedRunInit(parent.directory, nested, init);
     if (!existsSync(nestedInit.file)) return undefined;
     const workflow = parseWorkflow(readFileSync(nestedInit.file, "utf8"), { file: nestedInit.file, environment: nestedInit.environment ?? process.env });
-    const logPath = `${nestedInit.file}.skeinlog`;
+    const logPath = workflowLogPath(nestedInit.file, nestedInit.directory!);
     return { workflow, summary: readLog(readLogText(logPath), workflow.rules), directory: nestedInit.directory!, logPath };
   };
 }

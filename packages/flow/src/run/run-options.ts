@@ -1,5 +1,6 @@
-import { resolve } from "node:path";
+import { dirname, resolve } from "node:path";
 import type { Clock } from "@skein/core";
+import { fnv1a32 } from "../fnv.ts";
 import type { NestedWorkflow } from "../workflow.ts";
 
 /** Options of one flow run, as the CLI (or a test) gives them. */
@@ -62,6 +63,16 @@ export function nestedRunInit(parentDirectory: string, nested: NestedWorkflow, p
     json: parent.json,
     retryCount: parent.retryCount,
   };
+}
+
+/**
+ * The transaction log of a workflow run: `<file>.skeinlog` beside the file. A workflow run in
+ * another directory than its file's — a nested `MAKEFLOW file dir`, possibly one file run in
+ * several directories — keeps one log per directory, `<file>.<hash of the directory>.skeinlog`:
+ * each run's log then speaks only of the files in its own directory.
+ */
+export function workflowLogPath(file: string, directory: string): string {
+  return directory === dirname(file) ? `${file}.skeinlog` : `${file}.${fnv1a32(directory)}.skeinlog`;
 }
 
 export interface Output {
