@@ -6,7 +6,7 @@
  * `SKEIN_FLOW_LAUNCHER=c|perl|node` forces a choice (tests run every path).
  */
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync } from "node:fs";
 import { homedir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -68,7 +68,38 @@ function cLauncher(): LauncherProgram | undefined {
     return undefined;
   }
   renameSync(building, binary);
+  pruneLaunchers(directory, binary);
   return { kind: "c", command: binary, args: [] };
+}
+
+/** Launchers of other sources unused (not rebuilt) this long are removed when one is built. */
+export const launcherUnusedMaxMs = 30 * 24 * 3600 * 1000;
+/** A partial build (`<binary>.<pid>.tmp`) this old was left by a killed build. */
+const partialBuildMaxMs = 3600 * 1000;
+
+/**
+ * Every launcher source built once leaves its binary in the cache: when a new one is built,
+ * those of other sources older than `launcherUnusedMaxMs`, and partial builds older than an
+ * hour, are removed. A removed launcher still in use by an older checkout is only built again.
+ */
+function pruneLaunchers(directory: string, kept: string): void {
+  let names: string[];
+  try {
+    names = readdirSync(directory);
+  } catch {
+    return;
+  }
+  const now = Date.now();
+  for (const name of names) {
+    const path = join(directory, name);
+    if (!name.startsWith("flow-launcher-") || path === kept) continue;
+    try {
+      const age = now - statSync(path).mtimeMs;
+      if (age > (name.endsWith(".tmp") ? partialBuildMaxMs : launcherUnusedMaxMs)) rmSync(path, { force: true });
+    } catch {
+      // removed by another build meanwhile
+    }
+  }
 }
 
 function perlLauncher(): LauncherProgram | undefined {
