@@ -2,7 +2,7 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import { readPassword, startWorker } from "@skein/flow/worker";
+import { readPassword, superviseWorker, workerNoMasterTimeoutMsDefault } from "@skein/flow/worker";
 import { realClock } from "@skein/net/clock";
 import { type Command, UsageError } from "../command.ts";
 import { parseHostPort } from "../host-port.ts";
@@ -11,15 +11,18 @@ import { numberOption } from "../number-option.ts";
 const usage = `usage: skein worker <host:port> [options]
 
 Connects to a 'skein flow -T workers' master and runs its tasks in private sandboxes, keeping
-input files in a cache by content hash. Exits when the master finishes or goes away (its
-connection closes, or it sends nothing for the worker timeout it announced).
+input files in a cache by content hash. When there is no master yet, or the connection breaks
+or the master goes silent, it connects again with exponential backoff (1 s doubling, at most
+1 min, jittered); files already received stay cached. Exits 0 when the master finishes; exits 1
+when the master refuses it (wrong password) or none has answered for --timeout.
 
 options:
   --cores N            cores offered (default 1)
   --memory MB          memory offered
   --disk MB            disk offered
   --password-file F    prove this password to the master
-  --workdir DIR        cache and sandboxes (default: a new temporary directory)`;
+  --workdir DIR        cache and sandboxes (default: a new temporary directory)
+  --timeout S          give up after S seconds without a master (default ${workerNoMasterTimeoutMsDefault / 1000})`;
 
 export const workerCommand: Command = {
   name: "worker",
@@ -35,11 +38,13 @@ export const workerCommand: Command = {
         disk: { type: "string" },
         "password-file": { type: "string" },
         workdir: { type: "string" },
+        timeout: { type: "string" },
       },
     });
     if (positionals.length !== 1) throw new UsageError("expected one address host:port");
     const { host, port } = parseHostPort(positionals[0]!, "master address");
-    const handle = startWorker({
+    const timeoutSeconds = numberOption(values.timeout, "--timeout", { min: 0 });
+    const worker = superviseWorker({
       host,
       port,
       cores: numberOption(values.cores, "--cores", { min: 1, integer: true }),
@@ -48,9 +53,9 @@ export const workerCommand: Command = {
       password: readPassword(values["password-file"]),
       workDirectory: values.workdir ?? mkdtempSync(join(tmpdir(), "skein-worker-")),
       log: (line) => process.stderr.write(`skein worker: ${line}\n`),
-    }, { clock: realClock() });
-    const reason = await handle.closed;
+    }, { timeoutMs: timeoutSeconds === undefined ? undefined : timeoutSeconds * 1000 }, { clock: realClock(), random: Math.random });
+    const { code, reason } = await worker.done;
     process.stderr.write(`skein worker: ${reason}\n`);
-    return reason === "the master finished" ? 0 : 1;
+    return code;
   },
 };

@@ -3,5 +3,6 @@
  * that a local `skein flow` does not load the worker protocol (HMAC, content hashes, files)
  * at start-up; the master's side loads on `-T workers`.
  */
-export { startWorker, type WorkerComponents, type WorkerHandle, type WorkerInit } from "./worker.ts";
+export { startWorker, type WorkerComponents, type WorkerEnd, type WorkerHandle, type WorkerInit } from "./worker.ts";
 export { readPassword } from "./password.ts";
+export { type SupervisedWorker, type SupervisorInit, superviseWorker, workerNoMasterTimeoutMsDefault } from "./worker-supervisor.ts";

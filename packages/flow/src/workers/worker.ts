@@ -47,9 +47,24 @@ export interface WorkerComponents {
   readonly clock: Clock;
 }
 
+/** How a worker's connection ended. */
+export interface WorkerEnd {
+  /**
+   * `finished`: the master said its workflow is done; `refused`: it refused this worker (a wrong
+   * password); `killed`: `kill()`; `lost`: anything else (no master there, the connection broke,
+   * the master went silent).
+   */
+  readonly kind: "finished" | "refused" | "killed" | "lost";
+  readonly reason: string;
+  /** Whether the master had welcomed this worker (it ran, or could run, tasks). */
+  readonly welcomed: boolean;
+}
+
 export interface WorkerHandle {
   /** Resolves when the connection ends: the reason. */
   readonly closed: Promise<string>;
+  /** Resolves when the connection ends: how. */
+  readonly end: Promise<WorkerEnd>;
   /** Files received (each hash once), for tests. */
   readonly filesReceived: () => number;
   /** Drops the connection at once, killing running tasks (as if the worker died). */
@@ -72,17 +87,21 @@ export function startWorker(init: WorkerInit, components: WorkerComponents): Wor
   const sandboxes = join(init.workDirectory, "sandbox");
   const outputs = resolve(init.workDirectory, "output"); // absolute: the launcher opens it before entering the sandbox
   mkdirSync(cache, { recursive: true });
+  // a file whose transfer a broken connection (or a killed worker) cut short: sent again whole
+  for (const name of readdirSync(cache)) if (name.endsWith(".part")) rmSync(join(cache, name), { force: true });
   mkdirSync(outputs, { recursive: true });
   mkdirSync(sandboxes, { recursive: true });
   const cores = init.cores ?? 1;
   const running = new Map<number, TaskHeader>();
   const decoder = new FrameDecoder();
   let filesReceived = 0;
-  let resolveClosed!: (reason: string) => void;
-  const closed = new Promise<string>((resolve) => {
-    resolveClosed = resolve;
+  let resolveEnd!: (end: WorkerEnd) => void;
+  const end = new Promise<WorkerEnd>((resolve) => {
+    resolveEnd = resolve;
   });
   let reason = "connection closed";
+  let kind: WorkerEnd["kind"] = "lost";
+  let welcomed = false;
   const socket: Socket = connect({ host: init.host, port: init.port });
   socket.setNoDelay(true);
   let corked = false;
@@ -169,13 +188,16 @@ export function startWorker(init: WorkerInit, components: WorkerComponents): Wor
       send({ type: "hello", proof, cores, memoryMb: init.memoryMb, diskMb: init.diskMb });
     } else if (header.type === "welcome") {
       init.log?.("connected to the master");
+      welcomed = true;
       if (!launcher) makeLauncher(header.pipelineCores);
       startHeartbeats(header.heartbeatMs, header.workerTimeoutMs);
     } else if (header.type === "refused") {
       reason = `the master refused this worker: ${String(header.reason)}`;
+      kind = "refused";
       socket.destroy();
     } else if (header.type === "bye") {
       reason = "the master finished";
+      kind = "finished";
       heartbeat?.cancel();
       socket.end();
     } else if (header.type === "file") receiveFile(String(header.hash), header.last === true, frame.payload);
@@ -272,13 +294,15 @@ export function startWorker(init: WorkerInit, components: WorkerComponents): Wor
   socket.on("close", () => {
     heartbeat?.cancel();
     killAll();
-    resolveClosed(reason);
+    resolveEnd({ kind, reason, welcomed });
   });
   return {
-    closed,
+    closed: end.then((ended) => ended.reason),
+    end,
     filesReceived: () => filesReceived,
     kill() {
       reason = "killed";
+      kind = "killed";
       killAll();
       socket.destroy();
     },

@@ -1,0 +1,132 @@
+import assert from "node:assert/strict";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, test } from "node:test";
+import { realClock } from "@skein/net";
+import { runFlow } from "../run/run-flow.ts";
+import { encodeFrame, FrameDecoder } from "./frames.ts";
+import { superviseWorker } from "./worker-supervisor.ts";
+
+const clock = realClock();
+const roots: string[] = [];
+after(() => {
+  for (const root of roots) rmSync(root, { recursive: true, force: true });
+});
+const temporary = () => {
+  const root = mkdtempSync(join(tmpdir(), "skein-supervisor-"));
+  roots.push(root);
+  return root;
+};
+const quick = { initialMs: 40, maxMs: 160 };
+
+/** A loopback port nothing listens on (yet). */
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+/** Resolves once `condition` holds, polling every 10 ms; rejects after `timeoutMs`. */
+async function waitFor(condition: () => boolean, timeoutMs: number, what: string): Promise<void> {
+  const deadlineMs = clock.nowMs() + timeoutMs;
+  while (!condition()) {
+    if (clock.nowMs() > deadlineMs) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
+async function master(root: string, port: number, passwordFile?: string): Promise<{ code: number; err: string }> {
+  let err = "";
+  const code = await runFlow(
+    { file: join(root, "w.mf"), target: "workers", port, jobs: 1, progress: false, environment: {}, fastAbortMultiplier: 0, passwordFile },
+    { clock, random: Math.random, output: { out: () => {}, err: (text) => (err += text) } },
+  );
+  return { code, err };
+}
+
+test("supervisor: a worker started before its master connects again until the master is up, then runs its tasks", async () => {
+  const root = temporary();
+  writeFileSync(join(root, "w.mf"), "a:\n\techo a > a\nb:\n\techo b > b\n");
+  const port = await freePort();
+  const workDirectory = temporary();
+  // a transfer a killed worker left half done: dropped at start, never appended to
+  mkdirSync(join(workDirectory, "cache"));
+  const partial = join(workDirectory, "cache", `${"0".repeat(64)}.part`);
+  writeFileSync(partial, "half a file");
+  const log: string[] = [];
+  const worker = superviseWorker({ host: "127.0.0.1", port, workDirectory, log: (line) => log.push(line) }, { backoff: quick, timeoutMs: 30_000 }, { clock, random: Math.random });
+  await waitFor(() => log.filter((line) => line.includes("connecting again")).length >= 2, 10_000, "two failed attempts");
+  assert.ok(!existsSync(partial), "the partial transfer was removed");
+  const run = await master(root, port);
+  assert.equal(run.code, 0, run.err);
+  assert.equal(readFileSync(join(root, "b"), "utf8"), "b\n");
+  assert.deepEqual(await worker.done, { code: 0, reason: "the master finished" });
+  assert.equal(worker.connections(), 1);
+});
+
+test("supervisor: a worker whose master vanishes after welcoming it connects to the next master on that address", async () => {
+  const root = temporary();
+  writeFileSync(join(root, "w.mf"), "out:\n\techo second > out\n");
+  // The first "master" welcomes the worker, then drops the connection and stops listening.
+  let dropped!: () => void;
+  const droppedOnce = new Promise<void>((resolve) => {
+    dropped = resolve;
+  });
+  const first = createServer((socket) => {
+    const decoder = new FrameDecoder();
+    socket.write(encodeFrame({ type: "challenge", nonce: "n" }));
+    socket.on("data", (chunk) => {
+      for (const frame of decoder.push(chunk)) {
+        if (frame.header.type !== "hello") continue;
+        socket.write(encodeFrame({ type: "welcome", heartbeatMs: 1_000, workerTimeoutMs: 5_000 }));
+        setTimeout(() => {
+          socket.destroy();
+          first.close(() => dropped());
+        }, 50);
+      }
+    });
+  });
+  await new Promise<void>((resolve) => first.listen(0, "127.0.0.1", resolve));
+  const { port } = first.address() as { port: number };
+  const worker = superviseWorker({ host: "127.0.0.1", port, workDirectory: temporary() }, { backoff: quick, timeoutMs: 30_000 }, { clock, random: Math.random });
+  await droppedOnce;
+  await waitFor(() => worker.connections() === 1, 10_000, "the first connection to end");
+  const run = await master(root, port);
+  assert.equal(run.code, 0, run.err);
+  assert.equal(readFileSync(join(root, "out"), "utf8"), "second\n");
+  assert.deepEqual(await worker.done, { code: 0, reason: "the master finished" });
+  assert.equal(worker.connections(), 2);
+});
+
+test("supervisor: with no master at all, the worker stops after its timeout and says for how long", async () => {
+  const port = await freePort();
+  const startedMs = clock.nowMs();
+  const worker = superviseWorker({ host: "127.0.0.1", port, workDirectory: temporary() }, { backoff: quick, timeoutMs: 400 }, { clock, random: Math.random });
+  const { code, reason } = await worker.done;
+  assert.equal(code, 1);
+  const match = /^no master for (\d+\.\d) s \(last: .*ECONNREFUSED.*\)$/.exec(reason);
+  assert.ok(match && Number(match[1]) >= 0.4, reason);
+  assert.ok(clock.nowMs() - startedMs < 5_000);
+});
+
+test("supervisor: a worker the master refuses (wrong password) stops at once instead of trying again", async () => {
+  const root = temporary();
+  writeFileSync(join(root, "w.mf"), "out:\n\ttouch out\n");
+  writeFileSync(join(root, "pw"), "right\n");
+  const port = await freePort();
+  const running = master(root, port, join(root, "pw"));
+  const log: string[] = [];
+  const worker = superviseWorker({ host: "127.0.0.1", port, password: "wrong", workDirectory: temporary(), log: (line) => log.push(line) }, { backoff: quick, timeoutMs: 30_000 }, { clock, random: Math.random });
+  const { code, reason } = await worker.done;
+  assert.equal(code, 1);
+  // the master may not listen yet at the first attempt; once it answers, the refusal is final
+  assert.equal(reason, "the master refused this worker: wrong password");
+  assert.ok(log.every((line) => !line.includes("refused this worker")), "no attempt after the refusal");
+  const good = superviseWorker({ host: "127.0.0.1", port, password: "right", workDirectory: temporary() }, { backoff: quick }, { clock, random: Math.random });
+  assert.equal((await running).code, 0);
+  assert.equal((await good.done).code, 0);
+});

@@ -1,0 +1,95 @@
+/**
+ * `skein worker` as users run it: a worker that outlives its connections. When there is no
+ * master yet, or the connection breaks or the master goes silent, it connects again after
+ * ftsh's exponential backoff (`min(R·T·F^N, M)`, R uniform in [1, 2]) until it has been
+ * `timeoutMs` without a master — as Work Queue's workers do. So workers may be started before
+ * their master (a batch system starts them when it likes), and a master killed and started
+ * again to resume its workflow gets its workers back. Files already received stay in the
+ * worker's cache across connections. It stops for good when the master says its workflow is
+ * done (exit code 0), when the master refuses it (a wrong password: trying again cannot
+ * help), or when it is killed.
+ */
+import type { Clock, Timer } from "@skein/core";
+import { type BackoffInit, backoffDelayMs, resolveBackoff } from "@skein/ftsh/backoff";
+import { startWorker, type WorkerHandle, type WorkerInit } from "./worker.ts";
+
+export interface SupervisorInit {
+  /** Stop after this long without a master (default 15 minutes, as Work Queue's workers). */
+  readonly timeoutMs?: number;
+  /** Waits between attempts (default: 1 s, doubling, at most 1 minute). */
+  readonly backoff?: BackoffInit;
+}
+
+export interface SupervisorComponents {
+  /** Time and timers (`realClock()` from @skein/net). */
+  readonly clock: Clock;
+  /** Uniform in [0, 1): the jitter of the waits. */
+  readonly random: () => number;
+}
+
+export interface SupervisedWorker {
+  /** Resolves when the worker stops for good: exit code 0 when the master finished, else 1. */
+  readonly done: Promise<{ code: number; reason: string }>;
+  /** Connections the master had welcomed, counted when they end. */
+  readonly connections: () => number;
+  /** Stops at once: the current connection drops and its running tasks are killed. */
+  kill(): void;
+}
+
+export const workerNoMasterTimeoutMsDefault = 15 * 60 * 1000;
+const backoffDefault: BackoffInit = { initialMs: 1000, factor: 2, maxMs: 60_000 };
+
+export function superviseWorker(init: WorkerInit, supervise: SupervisorInit, components: SupervisorComponents): SupervisedWorker {
+  const { clock, random } = components;
+  const backoff = resolveBackoff({ ...backoffDefault, ...supervise.backoff });
+  const timeoutMs = supervise.timeoutMs ?? workerNoMasterTimeoutMsDefault;
+  if (!(timeoutMs >= 0)) throw new RangeError(`timeoutMs must be a number >= 0, got ${timeoutMs}`);
+  let failures = 0;
+  /** When the worker last had a master (or started). */
+  let sinceMs = clock.nowMs();
+  let connections = 0;
+  let current: WorkerHandle | undefined;
+  let timer: Timer | undefined;
+  let stopped = false;
+  let resolveDone!: (result: { code: number; reason: string }) => void;
+  const done = new Promise<{ code: number; reason: string }>((resolve) => {
+    resolveDone = resolve;
+  });
+  const finish = (code: number, reason: string) => {
+    if (stopped) return;
+    stopped = true;
+    timer?.cancel();
+    timer = undefined;
+    resolveDone({ code, reason });
+  };
+  const attempt = () => {
+    timer = undefined;
+    const handle = startWorker(init, { clock });
+    current = handle;
+    handle.end.then((end) => {
+      current = undefined;
+      if (end.welcomed) connections++;
+      if (stopped) return;
+      if (end.kind === "finished") return finish(0, end.reason);
+      if (end.kind !== "lost") return finish(1, end.reason);
+      if (end.welcomed) {
+        failures = 0;
+        sinceMs = clock.nowMs();
+      }
+      const withoutMs = clock.nowMs() - sinceMs;
+      if (withoutMs >= timeoutMs) return finish(1, `no master for ${(withoutMs / 1000).toFixed(1)} s (last: ${end.reason})`);
+      const delayMs = Math.min(backoffDelayMs(failures++, backoff, random()), timeoutMs - withoutMs);
+      init.log?.(`${end.reason}; connecting again in ${(delayMs / 1000).toFixed(1)} s`);
+      timer = clock.setTimer(delayMs, attempt);
+    });
+  };
+  attempt();
+  return {
+    done,
+    connections: () => connections,
+    kill() {
+      current?.kill();
+      finish(1, "killed");
+    },
+  };
+}
