@@ -19,3 +19,4 @@ export { runtimeConformance } from "./runtime-conformance.ts";
 export { simHarness } from "./sim-harness.ts";
 export type { StorageHarness } from "./storage-conformance.ts";
 export { storageConformance } from "./storage-conformance.ts";
+export { waitFor } from "./wait-for.ts";

@@ -89,12 +89,17 @@ function pruneLaunchers(directory: string, kept: string): void {
   } catch {
     return;
   }
-  const now = Date.now();
+  let builtMs: number;
+  try {
+    builtMs = statSync(kept).mtimeMs; // the file system's "now": no clock needed
+  } catch {
+    return;
+  }
   for (const name of names) {
     const path = join(directory, name);
     if (!name.startsWith("flow-launcher-") || path === kept) continue;
     try {
-      const age = now - statSync(path).mtimeMs;
+      const age = builtMs - statSync(path).mtimeMs;
       if (age > (name.endsWith(".tmp") ? partialBuildMaxMs : launcherUnusedMaxMs)) rmSync(path, { force: true });
     } catch {
       // removed by another build meanwhile

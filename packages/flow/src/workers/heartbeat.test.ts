@@ -6,6 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, test } from "node:test";
 import { realClock } from "@skein/net";
+import { waitFor } from "@skein/testkit";
 import { runFlow } from "../run/run-flow.ts";
 import { encodeFrame, FrameDecoder } from "./frames.ts";
 import { startWorker } from "./worker.ts";
@@ -29,15 +30,6 @@ function workerProcess(port: number): ChildProcess {
   const child = spawn(process.execPath, [skein, "worker", `127.0.0.1:${port}`, "--workdir", temporary()], { stdio: "ignore" });
   children.push(child);
   return child;
-}
-
-/** Polls `condition` every 10 ms; rejects after `timeoutMs`. */
-async function waitFor(condition: () => boolean, timeoutMs: number, what: string): Promise<void> {
-  const deadlineMs = performance.now() + timeoutMs;
-  while (!condition()) {
-    if (performance.now() > deadlineMs) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
 }
 
 test("heartbeat: a SIGSTOPped worker (alive, connection open, silent) is lost within the timeout; its task completes on another worker", { timeout: 60_000 }, async () => {

@@ -5,6 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, test } from "node:test";
 import { realClock } from "@skein/net";
+import { waitFor } from "@skein/testkit";
 import { runFlow } from "../run/run-flow.ts";
 import { encodeFrame, FrameDecoder } from "./frames.ts";
 import { superviseWorker } from "./worker-supervisor.ts";
@@ -28,15 +29,6 @@ async function freePort(): Promise<number> {
   const { port } = server.address() as { port: number };
   await new Promise((resolve) => server.close(resolve));
   return port;
-}
-
-/** Resolves once `condition` holds, polling every 10 ms; rejects after `timeoutMs`. */
-async function waitFor(condition: () => boolean, timeoutMs: number, what: string): Promise<void> {
-  const deadlineMs = clock.nowMs() + timeoutMs;
-  while (!condition()) {
-    if (clock.nowMs() > deadlineMs) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
 }
 
 async function master(root: string, port: number, passwordFile?: string): Promise<{ code: number; err: string }> {
