@@ -1,13 +1,13 @@
-// skein-io-adapter: test support: polls real time, for tests of real processes and sockets.
+import type { Clock } from "@skein/core";
+
 /**
- * Resolves once `condition()` holds, checking every 10 ms of real time; rejects, naming `what`,
- * after `timeoutMs`. For tests that watch real processes or sockets; protocol tests use the
- * simulator's time instead.
+ * Resolves once `condition()` holds, checking it every 10 ms of `clock`'s time; rejects, naming
+ * `what`, after `timeoutMs`. Tests of real processes and sockets pass `realClock()`.
  */
-export async function waitFor(condition: () => boolean, timeoutMs: number, what: string): Promise<void> {
-  const deadlineMs = performance.now() + timeoutMs;
+export async function waitFor(clock: Clock, condition: () => boolean, timeoutMs: number, what: string): Promise<void> {
+  const deadlineMs = clock.nowMs() + timeoutMs;
   while (!condition()) {
-    if (performance.now() > deadlineMs) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
+    if (clock.nowMs() > deadlineMs) throw new Error(`timed out waiting for ${what}`);
+    await new Promise<void>((resolve) => clock.setTimer(10, resolve));
   }
 }

@@ -54,7 +54,7 @@ test("heartbeat: a SIGSTOPped worker (alive, connection open, silent) is lost wi
       workerTimeoutMs: 1_000,
       onListening: (port) => {
         const first = workerProcess(port);
-        void waitFor(() => existsSync(marker), 30_000, "the first attempt").then(() => {
+        void waitFor(clock, () => existsSync(marker), 30_000, "the first attempt").then(() => {
           first.kill("SIGSTOP");
           stoppedMs = performance.now();
           workerProcess(port);

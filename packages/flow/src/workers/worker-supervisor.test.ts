@@ -51,7 +51,7 @@ test("supervisor: a worker started before its master connects again until the ma
   writeFileSync(partial, "half a file");
   const log: string[] = [];
   const worker = superviseWorker({ host: "127.0.0.1", port, workDirectory, log: (line) => log.push(line) }, { backoff: quick, timeoutMs: 30_000 }, { clock, random: Math.random });
-  await waitFor(() => log.filter((line) => line.includes("connecting again")).length >= 2, 10_000, "two failed attempts");
+  await waitFor(clock, () => log.filter((line) => line.includes("connecting again")).length >= 2, 10_000, "two failed attempts");
   assert.ok(!existsSync(partial), "the partial transfer was removed");
   const run = await master(root, port);
   assert.equal(run.code, 0, run.err);
@@ -86,7 +86,7 @@ test("supervisor: a worker whose master vanishes after welcoming it connects to 
   const { port } = first.address() as { port: number };
   const worker = superviseWorker({ host: "127.0.0.1", port, workDirectory: temporary() }, { backoff: quick, timeoutMs: 30_000 }, { clock, random: Math.random });
   await droppedOnce;
-  await waitFor(() => worker.connections() === 1, 10_000, "the first connection to end");
+  await waitFor(clock, () => worker.connections() === 1, 10_000, "the first connection to end");
   const run = await master(root, port);
   assert.equal(run.code, 0, run.err);
   assert.equal(readFileSync(join(root, "out"), "utf8"), "second\n");
