@@ -5,13 +5,19 @@
  * kernel, so from then on a kill -9 of the master cannot lose it — every "running" line is
  * there before its command starts, every "done" line before a dependant starts. Syncing to the
  * disk (against a power loss) is a group commit: one fdatasync in the background at a time,
- * covering every batch written before it began; `close()` waits for the last one. Waiting for
- * an fsync before each start would cost a disk round trip per task (1–2 ms on this class of
- * machine, as much as a trivial task itself). The log stays a prefix of what happened; a torn
- * last line is ignored when read.
+ * covering every batch written before it began, and at most one every `syncIntervalMs` — a
+ * chain of trivial rules would otherwise sync after every rule, each sync a disk write and a
+ * wake-up of the event loop; `close()` syncs what is left. Waiting for an fsync before each
+ * start would cost a disk round trip per task (1–2 ms on this class of machine, as much as a
+ * trivial task itself). A power loss can lose the lines of the last interval and sync (those
+ * rules run again); the log stays a prefix of what happened, and a torn last line is ignored
+ * when read.
  */
 import { closeSync, fdatasync, fsyncSync, openSync, readFileSync, writeSync } from "node:fs";
 import { logHeader } from "./transaction-log.ts";
+
+/** Least time between the starts of two background syncs of a log. */
+export const syncIntervalMs = 25;
 
 export class LogFile {
   private readonly fd: number;
@@ -20,6 +26,9 @@ export class LogFile {
   private unsynced = false;
   private closed = false;
   private syncEnded: (() => void) | undefined;
+  /** When the last background sync started (ms, monotonic), and the timer of the next one. */
+  private lastSyncMs = Number.NEGATIVE_INFINITY;
+  private nextSync: NodeJS.Timeout | undefined;
   /** Background syncs completed (for tests and statistics). */
   syncs = 0;
 
@@ -46,7 +55,18 @@ export class LogFile {
   }
 
   private sync(): void {
-    if (this.syncing || !this.unsynced || this.closed) return;
+    if (this.syncing || this.nextSync || !this.unsynced || this.closed) return;
+    const nowMs = monotonicMs();
+    const waitMs = this.lastSyncMs + syncIntervalMs - nowMs;
+    if (waitMs > 0) {
+      // no reason to stay alive for: close() syncs what is left
+      this.nextSync = setTimeout(() => {
+        this.nextSync = undefined;
+        this.sync();
+      }, waitMs).unref();
+      return;
+    }
+    this.lastSyncMs = nowMs;
     this.syncing = true;
     this.unsynced = false;
     fdatasync(this.fd, () => {
@@ -61,10 +81,17 @@ export class LogFile {
   async close(): Promise<void> {
     this.write();
     this.closed = true;
+    clearTimeout(this.nextSync);
+    this.nextSync = undefined;
     if (this.syncing) await new Promise<void>((resolve) => (this.syncEnded = resolve));
     fsyncSync(this.fd);
     closeSync(this.fd);
   }
+}
+
+function monotonicMs(): number {
+  const [seconds, nanoseconds] = process.hrtime();
+  return seconds * 1000 + nanoseconds / 1e6;
 }
 
 export function readLogText(path: string): string {
