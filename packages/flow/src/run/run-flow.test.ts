@@ -69,7 +69,7 @@ test("run: after the retry budget the run stops, keeps what is done, and exits n
   const root = workspace({ "w.mf": "bad:\n\texit 1\nafter: bad\n\ttouch after\ngood:\n\ttouch good\n" });
   const result = await run(root, { retryCount: 1, retryDelayMs: 1, jobs: 1 });
   assert.equal(result.code, 1);
-  assert.match(result.err, /stopped: rule 0 failed: exit code 1/);
+  assert.match(result.err, /stopped: rule 'bad' \(.*w\.mf:1:1\) failed: exit code 1/);
   assert.equal(existsSync(join(root, "after")), false);
   const log = readFileSync(join(root, "w.mf.skeinlog"), "utf8");
   assert.equal(log.split("\n").filter((l) => / 0 running /.test(l)).length, 2);

@@ -56,7 +56,7 @@ test("scheduler: after the retry budget the run stops cleanly — running rules 
     behaviour: ({ rule }) => (rule === 0 ? { durationMs: 1, outcome: { ok: false, reason: "exit 2" } } : { durationMs: 100, outcome: ok }),
   });
   assert.equal(result.ok, false);
-  assert.match(result.reason!, /rule 0 failed: exit 2/);
+  assert.match(result.reason!, /^rule 'bad' \(\S+:1:1\) failed: exit 2$/);
   assert.equal(result.scheduler.stateOf(0), "failed");
   assert.equal(result.scheduler.stateOf(2), "done");
   assert.ok(!result.actions.some((a) => a.type === "start" && a.rule === 1));

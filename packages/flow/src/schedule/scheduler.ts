@@ -10,7 +10,7 @@
  * policy over every back end and makes failures untestable without real processes.
  */
 import type { Plan } from "../plan/plan.ts";
-import { assert } from "../language/errors.ts";
+import { assert, formatLocation } from "../language/errors.ts";
 // the backoff alone: flow's start-up does not load the ftsh language and its process host
 import { type BackoffInit, backoffDelayMs, resolveBackoff } from "@skein/ftsh/backoff";
 import { describeNeed, fits, give, take } from "./capacity.ts";
@@ -318,8 +318,10 @@ export class Scheduler {
   private failForGood(rule: number, reason: string, extra: { output?: string } = {}): void {
     this.setState(rule, "failed", { reason, ...extra });
     if (this.stopping) return;
-    this.stopping = `rule ${rule} failed: ${reason}`;
-    this.dropQueued(`not started: rule ${rule} failed`);
+    const failed = this.plan.workflow.rules[rule]!;
+    const name = `rule '${failed.targets[0]!.path}' (${formatLocation(failed.location)})`;
+    this.stopping = `${name} failed: ${reason}`;
+    this.dropQueued(`not started: ${name} failed`);
   }
 
   /** When the run stops after a failure, tasks still queued on executors are not started (as make -j). */
