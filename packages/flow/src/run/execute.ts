@@ -18,9 +18,19 @@ import { progressLine } from "./progress.ts";
 import type { Loaded } from "./run-flow.ts";
 import { nestedRunInit, type Output, type RunComponents, type RunInit } from "./run-options.ts";
 
+/**
+ * Signals that stop a run cleanly — running commands are killed, the log stays ready for a
+ * resume — and the exit code each gives: 128 + its number, as a shell reports a command it
+ * killed (as `skein ftsh` does). A second one finds no handler and kills the process at once.
+ */
+export const stopSignals = { SIGINT: 130, SIGTERM: 143, SIGHUP: 129 } as const;
+export type StopSignal = keyof typeof stopSignals;
+
 export interface ExecuteResult {
   readonly ok: boolean;
   readonly reason: string | undefined;
+  /** The signal that stopped the run, if one did. */
+  readonly stoppedBy: StopSignal | undefined;
   readonly ran: number;
   readonly stateOf: (rule: number) => RuleState;
 }
@@ -142,15 +152,22 @@ export async function execute(loaded: Loaded, complete: Set<number>, log: LogFil
   };
   const backEnd = target === "local" ? undefined : await (await backEnds.get(target)!())({ ...context, listener });
   listener.joined(localExecutor({ ...context, listener }, target === "local"));
-  const interrupt = () => driver.stop("interrupted");
-  process.once("SIGINT", interrupt);
+  let stoppedBy: StopSignal | undefined;
+  const handlers = (Object.keys(stopSignals) as StopSignal[]).map((signal) => {
+    const stop = () => {
+      stoppedBy ??= signal;
+      driver.stop(`interrupted by ${signal}`);
+    };
+    process.once(signal, stop);
+    return [signal, stop] as const;
+  });
   const showProgress = () => output.err(`\r${progressLine({ counts: scheduler.counts(), queued: scheduler.dispatchCounts().queued, workers: scheduler.executorCount - 1, elapsedMs: driver.nowMs() }, process.stderr.columns ?? 100)}`);
   const timer = progress ? clock.setPeriodic(progressIntervalMs, showProgress) : undefined;
   try {
     const result = await driver.start();
-    return { ...result, ran, stateOf: (rule) => scheduler.stateOf(rule) };
+    return { ...result, ran, stoppedBy, stateOf: (rule) => scheduler.stateOf(rule) };
   } finally {
-    process.removeListener("SIGINT", interrupt);
+    for (const [signal, stop] of handlers) process.removeListener(signal, stop);
     if (timer) {
       timer.cancel();
       showProgress();

@@ -1,9 +1,11 @@
 import assert from "node:assert/strict";
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { spawn, spawnSync } from "node:child_process";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
 import { after, test } from "node:test";
 import { realClock } from "@skein/net";
+import { waitFor } from "@skein/testkit";
 import { runFlow } from "./run-flow.ts";
 import type { Output, RunInit } from "./run-options.ts";
 
@@ -178,6 +180,38 @@ test("run: --clean descends into nested workflows (two levels) and removes only 
   assert.deepEqual(tree(root), before);
   assert.match(cleaned.err, /removed 5 files/);
 });
+
+const skein = new URL("../../../cli/bin/skein.js", import.meta.url).pathname;
+
+for (const [signal, code] of [["SIGINT", 130], ["SIGTERM", 143]] as const) {
+  test(`run: ${signal} stops \`skein flow\` cleanly: running commands are killed, exit code ${code}, and a rerun resumes`, { timeout: 60_000 }, async () => {
+    // `slow` waits for a file the test creates only before the rerun
+    const root = workspace({ "w.mf": "slow:\n\ttest -e go && touch slow || sleep 30\nquick:\n\ttouch quick\n" });
+    const child = spawn(process.execPath, [skein, "flow", "w.mf", "-j", "2", "--no-progress"], { cwd: root, stdio: ["ignore", "ignore", "pipe"] });
+    let err = "";
+    child.stderr!.on("data", (chunk) => (err += chunk));
+    const exited = new Promise<number | null>((resolve) => child.on("exit", (status) => resolve(status)));
+    await waitFor(realClock(), () => existsSync(join(root, "quick")), 30_000, "the quick rule");
+    child.kill(signal);
+    assert.equal(await exited, code, err);
+    assert.match(err, new RegExp(`stopped: interrupted by ${signal}`));
+    // the slow command was killed with the run: no `sleep 30` of this workspace is left
+    const sleeping = spawnSync("pgrep", ["-f", "sleep 30"], { encoding: "utf8" }).stdout.trim().split("\n").filter(Boolean);
+    const inRoot = (pid: string) => {
+      try {
+        return readlinkSync(`/proc/${pid}/cwd`).startsWith(root);
+      } catch {
+        return false; // gone since pgrep saw it
+      }
+    };
+    assert.deepEqual(sleeping.filter(inRoot), [], "a command outlived its run");
+    writeFileSync(join(root, "go"), "");
+    const again = await run(root);
+    assert.equal(again.code, 0, again.err);
+    assert.match(again.err, /done, 1 rule ran/);
+    assert.ok(existsSync(join(root, "slow")));
+  });
+}
 
 test("run: a workflow error prints file:line:column and exits non-zero", async () => {
   const root = workspace({ "w.mf": "a: missing-source\n\tcmd\n" });

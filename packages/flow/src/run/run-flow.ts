@@ -2,7 +2,8 @@
 /**
  * One run of `skein flow`: parse, plan, read the transaction log, then clean, dry-run, or run
  * what is left with the chosen back end. Resolves to the process exit code: 0 when every rule
- * is done, 1 when a rule failed for good or the workflow has an error.
+ * is done, 1 when a rule failed for good or the workflow has an error, 128 + the signal's
+ * number when SIGINT, SIGTERM or SIGHUP stopped it (`stopSignals`).
  */
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { availableParallelism, totalmem } from "node:os";
@@ -16,7 +17,7 @@ import type { RuleState } from "../schedule/types.ts";
 import { type Cleanable, cleanTree, type NestedLoader } from "./clean.ts";
 import { toDot } from "./dot.ts";
 import { absolutePath } from "../paths.ts";
-import { execute } from "./execute.ts";
+import { execute, stopSignals } from "./execute.ts";
 import { nestedRunInit, type Output, type RunComponents, type RunInit, workflowLogPath } from "./run-options.ts";
 
 export const standardOutput: Output = {
@@ -118,7 +119,7 @@ export async function runFlow(init: RunInit, components: RunComponents): Promise
     if (init.dotFile) writeFileSync(init.dotFile, toDot(loaded.plan, result.stateOf));
     if (result.ok) output.err(`skein flow: done, ${result.ran} ${result.ran === 1 ? "rule" : "rules"} ran\n`);
     else output.err(`skein flow: stopped: ${result.reason}\n`);
-    return result.ok ? 0 : 1;
+    return result.ok ? 0 : result.stoppedBy ? stopSignals[result.stoppedBy] : 1;
   } finally {
     await log.close();
   }
