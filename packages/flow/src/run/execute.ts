@@ -26,6 +26,25 @@ import { nestedRunInit, type Output, type RunComponents, type RunInit } from "./
 export const stopSignals = { SIGINT: 130, SIGTERM: 143, SIGHUP: 129 } as const;
 export type StopSignal = keyof typeof stopSignals;
 
+/**
+ * Runs in progress — nested workflows run in this process too — each stopped by a stop signal.
+ * One process listener per signal serves them all (a listener per run would trip Node's
+ * leak warning past ten nested runs), installed while any run is in progress.
+ */
+const signalled = new Set<(signal: StopSignal) => void>();
+const dispatchStop = (signal: StopSignal) => {
+  for (const stop of [...signalled]) stop(signal);
+};
+
+function onStopSignal(stop: (signal: StopSignal) => void): () => void {
+  if (signalled.size === 0) for (const signal of Object.keys(stopSignals)) process.once(signal, dispatchStop);
+  signalled.add(stop);
+  return () => {
+    signalled.delete(stop);
+    if (signalled.size === 0) for (const signal of Object.keys(stopSignals)) process.removeListener(signal, dispatchStop);
+  };
+}
+
 export interface ExecuteResult {
   readonly ok: boolean;
   readonly reason: string | undefined;
@@ -153,13 +172,9 @@ export async function execute(loaded: Loaded, complete: Set<number>, log: LogFil
   const backEnd = target === "local" ? undefined : await (await backEnds.get(target)!())({ ...context, listener });
   listener.joined(localExecutor({ ...context, listener }, target === "local"));
   let stoppedBy: StopSignal | undefined;
-  const handlers = (Object.keys(stopSignals) as StopSignal[]).map((signal) => {
-    const stop = () => {
-      stoppedBy ??= signal;
-      driver.stop(`interrupted by ${signal}`);
-    };
-    process.once(signal, stop);
-    return [signal, stop] as const;
+  const stopListening = onStopSignal((signal) => {
+    stoppedBy ??= signal;
+    driver.stop(`interrupted by ${signal}`);
   });
   const showProgress = () => output.err(`\r${progressLine({ counts: scheduler.counts(), queued: scheduler.dispatchCounts().queued, workers: scheduler.executorCount - 1, elapsedMs: driver.nowMs() }, process.stderr.columns ?? 100)}`);
   const timer = progress ? clock.setPeriodic(progressIntervalMs, showProgress) : undefined;
@@ -167,7 +182,7 @@ export async function execute(loaded: Loaded, complete: Set<number>, log: LogFil
     const result = await driver.start();
     return { ...result, ran, stoppedBy, stateOf: (rule) => scheduler.stateOf(rule) };
   } finally {
-    for (const [signal, stop] of handlers) process.removeListener(signal, stop);
+    stopListening();
     if (timer) {
       timer.cancel();
       showProgress();
