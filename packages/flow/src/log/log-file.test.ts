@@ -11,7 +11,7 @@ test("log file: batches written back to back share background syncs, at most one
   const clock = realClock();
   const root = mkdtempSync(join(tmpdir(), "skein-log-"));
   try {
-    const log = new LogFile(join(root, "w.mf.skeinlog"));
+    const log = new LogFile(join(root, "w.mf.skeinlog"), clock);
     const batches = 300;
     const startMs = clock.nowMs();
     for (let batch = 0; batch < batches; batch++) {

@@ -14,6 +14,7 @@
  * when read.
  */
 import { closeSync, fdatasync, fsyncSync, openSync, readFileSync, writeSync } from "node:fs";
+import type { Clock, Timer } from "@skein/core";
 import { logHeader } from "./transaction-log.ts";
 
 /** Least time between the starts of two background syncs of a log. */
@@ -26,13 +27,17 @@ export class LogFile {
   private unsynced = false;
   private closed = false;
   private syncEnded: (() => void) | undefined;
-  /** When the last background sync started (ms, monotonic), and the timer of the next one. */
+  /** When the last background sync started (the clock's ms), and the timer of the next one. */
   private lastSyncMs = Number.NEGATIVE_INFINITY;
-  private nextSync: NodeJS.Timeout | undefined;
+  private nextSync: Timer | undefined;
   /** Background syncs completed (for tests and statistics). */
   syncs = 0;
 
-  constructor(readonly path: string) {
+  constructor(
+    readonly path: string,
+    /** Spaces the background syncs (`realClock()` from @skein/net). */
+    private readonly clock: Clock,
+  ) {
     const existing = readLogText(path);
     this.fd = openSync(path, "a");
     if (existing === "") this.pending.push(`${logHeader}\n`);
@@ -56,14 +61,14 @@ export class LogFile {
 
   private sync(): void {
     if (this.syncing || this.nextSync || !this.unsynced || this.closed) return;
-    const nowMs = monotonicMs();
+    const nowMs = this.clock.nowMs();
     const waitMs = this.lastSyncMs + syncIntervalMs - nowMs;
     if (waitMs > 0) {
-      // no reason to stay alive for: close() syncs what is left
-      this.nextSync = setTimeout(() => {
+      // close() cancels it and syncs what is left
+      this.nextSync = this.clock.setTimer(waitMs, () => {
         this.nextSync = undefined;
         this.sync();
-      }, waitMs).unref();
+      });
       return;
     }
     this.lastSyncMs = nowMs;
@@ -81,17 +86,12 @@ export class LogFile {
   async close(): Promise<void> {
     this.write();
     this.closed = true;
-    clearTimeout(this.nextSync);
+    this.nextSync?.cancel();
     this.nextSync = undefined;
     if (this.syncing) await new Promise<void>((resolve) => (this.syncEnded = resolve));
     fsyncSync(this.fd);
     closeSync(this.fd);
   }
-}
-
-function monotonicMs(): number {
-  const [seconds, nanoseconds] = process.hrtime();
-  return seconds * 1000 + nanoseconds / 1e6;
 }
 
 export function readLogText(path: string): string {

@@ -113,7 +113,7 @@ export async function runFlow(init: RunInit, components: RunComponents): Promise
     if (init.dotFile) writeFileSync(init.dotFile, toDot(loaded.plan, stateFromLog(complete, loaded.summary)));
     return 0;
   }
-  const log = new LogFile(loaded.logPath);
+  const log = new LogFile(loaded.logPath, components.clock);
   try {
     const result = await execute(loaded, complete, log, init, { ...components, output }, { cores: init.jobs ?? availableParallelism(), memoryMb: Math.floor(totalmem() / 1048576) });
     if (init.dotFile) writeFileSync(init.dotFile, toDot(loaded.plan, result.stateOf));
