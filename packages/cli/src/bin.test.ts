@@ -41,6 +41,19 @@ test("bin/skein: other commands start with NODE_EXTRA_CA_CERTS as given", () => 
   assert.match(result.stderr, /extra certs/i, "Node warns that it could not load the missing file: it was not set aside");
 });
 
+for (const [command, args, problem] of [
+  ["flow", ["w.mf", "-T", "workers", "--password-file", "/no/such/password"], "password file /no/such/password: no such file"],
+  ["worker", ["127.0.0.1:1", "--password-file", "/no/such/password"], "password file /no/such/password: no such file"],
+  ["worker", ["127.0.0.1:1", "--password-file", "/dev/null"], "password file /dev/null is empty"],
+] as const) {
+  test(`bin/skein: '${command} ${args.join(" ")}' says what is wrong with the password file, exit 2, no stack trace`, () => {
+    const result = spawnSync(bin, [command, ...args], { encoding: "utf8" });
+    assert.equal(result.status, 2, result.stderr);
+    assert.ok(result.stderr.startsWith(`skein ${command}: ${problem}\n`), result.stderr);
+    assert.doesNotMatch(result.stderr, /\n\s+at /, "no stack trace");
+  });
+}
+
 for (const [command, args] of [["flow", ["w.mf", "--no-such-option"]], ["worker", ["127.0.0.1:1", "--cores"]], ["sim", ["--no-such-option"]]] as const) {
   test(`bin/skein: '${command} ${args.join(" ")}' names the bad option and shows the usage, exit 2, no stack trace`, () => {
     const result = spawnSync(bin, [command, ...args], { encoding: "utf8" });

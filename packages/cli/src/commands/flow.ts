@@ -3,6 +3,7 @@ import { heartbeatMsDefault, heartbeatProblem, runFlow, workerTimeoutMsDefault }
 import { realClock } from "@skein/net/clock";
 import { type Command, UsageError } from "../command.ts";
 import { numberOption } from "../number-option.ts";
+import { passwordOption } from "../password-option.ts";
 import { flowInterruptBudget, setInterruptBudget } from "../optimisation-budget.ts";
 
 const usage = `usage: skein flow <workflow> [options]
@@ -60,6 +61,8 @@ export const flowCommand: Command = {
     const workerTimeoutMs = numberOption(values["worker-timeout"], "--worker-timeout", { min: 1 });
     const problem = heartbeatProblem(heartbeatMs ?? heartbeatMsDefault, workerTimeoutMs ?? workerTimeoutMsDefault);
     if (problem) throw new UsageError(problem);
+    // read once here so a bad file is a usage error before any work; the run reads it again
+    passwordOption(values["password-file"]);
     setInterruptBudget(flowInterruptBudget);
     return runFlow({
       file: positionals[0]!,

@@ -2,7 +2,8 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import { readPassword, superviseWorker, workerNoMasterTimeoutMsDefault } from "@skein/flow/worker";
+import { superviseWorker, workerNoMasterTimeoutMsDefault } from "@skein/flow/worker";
+import { passwordOption } from "../password-option.ts";
 import { realClock } from "@skein/net/clock";
 import { type Command, UsageError } from "../command.ts";
 import { parseHostPort } from "../host-port.ts";
@@ -44,13 +45,14 @@ export const workerCommand: Command = {
     if (positionals.length !== 1) throw new UsageError("expected one address host:port");
     const { host, port } = parseHostPort(positionals[0]!, "master address");
     const timeoutSeconds = numberOption(values.timeout, "--timeout", { min: 0 });
+    const password = passwordOption(values["password-file"]);
     const worker = superviseWorker({
       host,
       port,
       cores: numberOption(values.cores, "--cores", { min: 1, integer: true }),
       memoryMb: numberOption(values.memory, "--memory", { min: 1, integer: true }),
       diskMb: numberOption(values.disk, "--disk", { min: 1, integer: true }),
-      password: readPassword(values["password-file"]),
+      password,
       workDirectory: values.workdir ?? mkdtempSync(join(tmpdir(), "skein-worker-")),
       log: (line) => process.stderr.write(`skein worker: ${line}\n`),
     }, { timeoutMs: timeoutSeconds === undefined ? undefined : timeoutSeconds * 1000 }, { clock: realClock(), random: Math.random });

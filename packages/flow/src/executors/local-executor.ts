@@ -120,7 +120,8 @@ export class LocalExecutor implements Executor {
     else this.aborted.add(task); // a running nested workflow: its outcome is dropped when it comes
   }
 
+  /** Resolves once no command it started runs any more. */
   async close(): Promise<void> {
-    this.launcher.close();
+    await this.launcher.close();
   }
 }

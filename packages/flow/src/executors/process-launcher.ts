@@ -157,14 +157,24 @@ export class ProcessLauncher {
     if (this.launcher) this.write(this.launcher, `K\t${id}\n`);
   }
 
-  /** Ends the launcher: running commands are killed. */
-  close(): void {
-    this.launcher?.stdin?.end();
+  /**
+   * Ends the launcher: running commands are killed. Resolves once the launcher has exited — it
+   * kills every command's process group and reaps them first — so when it resolves no command
+   * of this launcher runs any more.
+   */
+  close(): Promise<void> {
+    const launcher = this.launcher;
     this.launcher = undefined;
+    const exited =
+      launcher === undefined || launcher.exitCode !== null || launcher.signalCode !== null
+        ? Promise.resolve()
+        : new Promise<void>((resolve) => launcher.once("exit", () => resolve()));
+    launcher?.stdin?.end();
     for (const child of this.direct.values()) killGroup(child.pid);
     this.direct.clear();
     this.waiting.length = 0;
     this.scripts.close();
+    return exited;
   }
 
   private startLauncher(): ChildProcess {

@@ -84,7 +84,9 @@ export async function runFlow(init: RunInit, components: RunComponents): Promise
     if (!existsSync(init.file)) throw new Error(`${init.file}: no such workflow file`);
     loaded = loadWorkflow(init);
   } catch (error) {
-    output.err(`${error instanceof WorkflowError ? error.message : (error as Error).message}\n`);
+    // a workflow error reads `file:line:column: problem`, as a compiler's; anything else (a
+    // missing or unreadable file) is the command's own complaint
+    output.err(`${error instanceof WorkflowError ? error.message : `skein flow: ${(error as Error).message}`}\n`);
     return 1;
   }
   if (init.clean) {

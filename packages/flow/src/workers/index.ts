@@ -4,5 +4,5 @@
  * at start-up; the master's side loads on `-T workers`.
  */
 export { startWorker, type WorkerComponents, type WorkerEnd, type WorkerHandle, type WorkerInit } from "./worker.ts";
-export { readPassword } from "./password.ts";
+export { PasswordFileError, readPassword } from "./password.ts";
 export { type SupervisedWorker, type SupervisorInit, superviseWorker, workerNoMasterTimeoutMsDefault } from "./worker-supervisor.ts";

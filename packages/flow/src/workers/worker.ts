@@ -177,7 +177,7 @@ export function startWorker(init: WorkerInit, components: WorkerComponents): Wor
     return launcher;
   };
   const killAll = () => {
-    launcher?.close();
+    void launcher?.close();
     running.clear();
   };
 
