@@ -5,6 +5,7 @@ import { readFile } from "node:fs/promises";
 import { resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { type BackoffInit, JsonLinesLog, limits, processHost, runScript, type ScriptLog, silentLog } from "@skein/ftsh";
+import { type StopSignal, stopSignals } from "@skein/ftsh/stop-signals";
 import { realEnvironment } from "@skein/net/clock";
 import { type Command, UsageError } from "../command.ts";
 
@@ -37,7 +38,6 @@ const options = {
 } as const;
 
 const valueOptions = new Set(["-l", "--log", "-t", "--kill-timeout", "--backoff-initial", "--backoff-factor", "--backoff-max"]);
-const stopSignals = { SIGINT: 130, SIGTERM: 143, SIGHUP: 129 } as const;
 
 /** Splits argv into ftsh's own options and SCRIPT ARGUMENT…: options end at the script path. */
 function splitArguments(argv: string[]): { own: string[]; script: string | undefined; args: string[] } {
@@ -100,10 +100,10 @@ async function run(argv: string[]): Promise<number> {
   const source = await readScript(script);
   const { log, close } = openLog(values.log ?? env.FTSH_LOG_FILE, script);
   const controller = new AbortController();
-  let stoppedBy: keyof typeof stopSignals | undefined;
+  let stoppedBy: StopSignal | undefined;
   const handlers = Object.keys(stopSignals).map((name) => {
     const handler = (): void => {
-      stoppedBy ??= name as keyof typeof stopSignals;
+      stoppedBy ??= name as StopSignal;
       controller.abort(new Error(`ftsh was stopped by ${name}`));
     };
     process.on(name, handler);

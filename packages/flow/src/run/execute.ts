@@ -5,6 +5,7 @@
  * JSON object), failures are explained on standard error, and a terminal gets a progress bar.
  */
 import type { Clock } from "@skein/core";
+import { type StopSignal, stopSignals } from "@skein/ftsh/stop-signals";
 import type { Executor, ExecutorListener } from "../executors/executor.ts";
 import { LocalExecutor } from "../executors/local-executor.ts";
 import type { LogFile } from "../log/log-file.ts";
@@ -19,15 +20,9 @@ import type { Loaded } from "./run-flow.ts";
 import { nestedRunInit, type Output, type RunComponents, type RunInit } from "./run-options.ts";
 
 /**
- * Signals that stop a run cleanly — running commands are killed, the log stays ready for a
- * resume — and the exit code each gives: 128 + its number, as a shell reports a command it
- * killed (as `skein ftsh` does). A second one finds no handler and kills the process at once.
- */
-export const stopSignals = { SIGINT: 130, SIGTERM: 143, SIGHUP: 129 } as const;
-export type StopSignal = keyof typeof stopSignals;
-
-/**
- * Runs in progress — nested workflows run in this process too — each stopped by a stop signal.
+ * Runs in progress — nested workflows run in this process too — each stopped by a stop signal
+ * (running commands are killed, the log stays ready for a resume; a second signal finds no
+ * handler and kills the process at once).
  * One process listener per signal serves them all (a listener per run would trip Node's
  * leak warning past ten nested runs), installed while any run is in progress.
  */

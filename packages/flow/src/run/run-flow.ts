@@ -17,7 +17,8 @@ import type { RuleState } from "../schedule/types.ts";
 import { type Cleanable, cleanTree, type NestedLoader } from "./clean.ts";
 import { toDot } from "./dot.ts";
 import { absolutePath } from "../paths.ts";
-import { execute, stopSignals } from "./execute.ts";
+import { stopSignals } from "@skein/ftsh/stop-signals";
+import { execute } from "./execute.ts";
 import { nestedRunInit, type Output, type RunComponents, type RunInit, workflowLogPath } from "./run-options.ts";
 
 export const standardOutput: Output = {
