@@ -21,6 +21,15 @@ export function pack(value: unknown): Buffer {
   return Buffer.from(packr.pack(value));
 }
 
+/** `value` as msgpack in one whole frame of `type` (one copy of the encoding). */
+export function packFrame(type: FrameType, value: unknown): Buffer {
+  const body = packr.pack(value);
+  const frame = Buffer.allocUnsafe(FRAME_HEADER_BYTES + 1 + body.length);
+  writeFrameHeader(frame, 0, type, body.length);
+  frame.set(body, FRAME_HEADER_BYTES + 1);
+  return frame;
+}
+
 /** Decodes msgpack; any decoder error becomes a FrameError. */
 export function unpack(body: Uint8Array): unknown {
   try {
@@ -98,7 +107,8 @@ function checkBody(kind: EnvelopeKind, type: string, body: unknown): void {
 
 /** Handshake step 1 (connector → acceptor) and step 2 (acceptor → connector, with `proof`). */
 export interface HelloBody {
-  readonly magic: "skein";
+  /** The protocol: "skein" for nodes, "skein-flow" for flow's master and workers. */
+  readonly magic: string;
   readonly version: number;
   /** The sender's node id. */
   readonly node: string;
@@ -113,6 +123,8 @@ export interface HelloBody {
   readonly incarnation: Uint8Array;
   /** Step 2 only: the acceptor's answer to the connector's nonce. */
   readonly proof?: Uint8Array;
+  /** What the sender declares about itself (a map; the protocol reads it). */
+  readonly info?: Record<string, unknown>;
 }
 
 function bytes(value: unknown, length: number, what: string): Uint8Array {
@@ -120,19 +132,26 @@ function bytes(value: unknown, length: number, what: string): Uint8Array {
   return value;
 }
 
-/** Decodes a Hello; a wrong magic or version is a FrameError naming both versions. */
-export function decodeHello(body: Uint8Array, version: number): HelloBody {
+/**
+ * Decodes a Hello; a wrong magic (another protocol: names both) or version (names both) is a
+ * FrameError.
+ */
+export function decodeHello(body: Uint8Array, version: number, magic = "skein"): HelloBody {
   const value = unpack(body) as Partial<Record<keyof HelloBody, unknown>> | null;
-  if (typeof value !== "object" || value === null || value.magic !== "skein") throw new FrameError("not a skein hello");
+  if (typeof value !== "object" || value === null) throw new FrameError(`not a ${magic} hello`);
+  if (value.magic !== magic) throw new FrameError(typeof value.magic === "string" ? `the peer speaks ${value.magic.slice(0, 40)}, not ${magic}` : `not a ${magic} hello`);
   if (value.version !== version) throw new FrameError(`wire version ${String(value.version)} is not ours (${version})`);
+  const info = value.info;
+  if (info !== undefined && (typeof info !== "object" || info === null || Array.isArray(info))) throw new FrameError("bad hello info");
   return {
-    magic: "skein",
+    magic,
     version,
     node: name(value.node, "hello node"),
     target: value.target === undefined ? undefined : name(value.target, "hello target"),
     nonce: bytes(value.nonce, 16, "nonce"),
     incarnation: bytes(value.incarnation, 8, "incarnation"),
     proof: value.proof === undefined ? undefined : bytes(value.proof, 32, "proof"),
+    info: info as Record<string, unknown> | undefined,
   };
 }
 

@@ -5,18 +5,14 @@
  * oversized, wrong version, unexpected frame, failed proof — closes this connection with a
  * reason; nothing thrown here ever escapes into the node.
  *
- * Handshake (4 frames, the connector sends nothing else until Welcome):
- *   connector → Hello{node, target, nonce₁}
- *   acceptor  → Hello{node, nonce₂, proof(accept, nonce₁)}
- *   connector → Auth{proof(connect, nonce₂)}
- *   acceptor  → Welcome  (or Refuse{reason}, then close)
+ * The handshake (4 frames, both sides prove the secret) is `handshake.ts`.
  */
 import type { Socket } from "node:net";
 import type { Envelope } from "@skein/core";
-import { freshNonce, proveKnowledge, verifyProof } from "./auth.ts";
-import { decodeAuth, decodeEnvelope, decodeHello, decodeRefuse, pack } from "./codec.ts";
+import { decodeEnvelope, pack } from "./codec.ts";
 import { EnvelopeReader } from "./envelope-reader.ts";
-import { encodeFrame, type Frame, FrameDecoder, FrameError, FrameType } from "./frame.ts";
+import { encodeFrame, FrameDecoder, FrameError, FrameType } from "./frame.ts";
+import { Handshake } from "./handshake.ts";
 
 export type ConnectionRole = "connector" | "acceptor";
 
@@ -43,19 +39,13 @@ const LINGER_MS = 1_000;
 /** The first byte of a TLS handshake record: what a TLS peer sends to a plain listener. */
 const TLS_HANDSHAKE_RECORD = 0x16;
 
-type Phase = "hello" | "auth" | "welcome" | "open" | "closed";
-
 export class Connection {
-  /** The authenticated peer (the expected one for a connector, from its Hello for an acceptor). */
-  peer: string | undefined;
-  /** The peer's incarnation id (hex), from its Hello. */
-  peerIncarnation: string | undefined;
   /** The remote address, kept for log lines written after the socket is gone. */
   readonly remote: string;
-  private phase: Phase;
+  private phase: "handshake" | "open" | "closed" = "handshake";
+  private readonly handshake: Handshake;
   private readonly decoder: FrameDecoder;
   private readonly reader = new EnvelopeReader();
-  private readonly nonce = freshNonce();
   private timer: NodeJS.Timeout | undefined;
   private lastReadMs = performance.now();
   private lastWriteMs = performance.now();
@@ -66,9 +56,13 @@ export class Connection {
     private readonly owner: ConnectionOwner,
     expectedPeer?: string,
   ) {
-    this.peer = expectedPeer;
     this.remote = socket.remoteAddress ? `${socket.remoteAddress}:${socket.remotePort}` : "?";
-    this.phase = "hello";
+    const { self, secret, version, incarnation } = owner;
+    const send = (frame: Buffer) => {
+      this.lastWriteMs = performance.now();
+      socket.write(frame);
+    };
+    this.handshake = new Handshake({ role, self, secret, magic: "skein", version, incarnation, expectedPeer, admit: () => this.admit(), send });
     this.decoder = new FrameDecoder(owner.frameBytesMax);
     socket.setNoDelay(true);
     socket.on("data", (chunk: Buffer) => this.receive(chunk));
@@ -77,7 +71,17 @@ export class Connection {
     socket.on("drain", () => this.onDrain?.());
     this.timer = setTimeout(() => this.close("handshake timeout"), owner.handshakeTimeoutMs);
     this.timer.unref();
-    if (role === "connector") this.writeFrame(FrameType.Hello, { magic: "skein", version: owner.version, node: owner.self, target: expectedPeer, nonce: this.nonce, incarnation: owner.incarnation });
+    this.handshake.start();
+  }
+
+  /** The authenticated peer (the expected one for a connector, from its Hello for an acceptor). */
+  get peer(): string | undefined {
+    return this.handshake.peer;
+  }
+
+  /** The peer's incarnation id (hex), from its Hello. */
+  get peerIncarnation(): string | undefined {
+    return this.handshake.peerIncarnation;
   }
 
   /** Called when the socket's buffer has drained (the link resumes flushing). */
@@ -89,7 +93,7 @@ export class Connection {
 
   /** True once the peer has proved the secret to this side (a connector past the peer's Hello). */
   get peerProven(): boolean {
-    return this.phase === "open" || (this.role === "connector" && this.phase === "welcome");
+    return this.phase === "open" || this.handshake.peerProven;
   }
 
   get isClosed(): boolean {
@@ -133,14 +137,14 @@ export class Connection {
       this.decoder.feed(chunk, this.onFrame);
     } catch (error) {
       const reason = error instanceof FrameError ? `bad frame: ${error.message}` : `error handling frame: ${error instanceof Error ? error.message : String(error)}`;
-      const tls = this.phase === "hello" && this.role === "acceptor" && chunk[0] === TLS_HANDSHAKE_RECORD;
+      const tls = this.phase === "handshake" && this.peer === undefined && this.role === "acceptor" && chunk[0] === TLS_HANDSHAKE_RECORD;
       this.close(tls ? `${reason} (looks like TLS: is the peer configured with TLS and this node without?)` : reason);
     }
   }
 
   private readonly onFrame = (type: FrameType, data: Buffer, start: number, end: number): void => {
     if (this.phase === "closed") return;
-    if (this.phase !== "open") return this.handle({ type, body: data.subarray(start, end) });
+    if (this.phase !== "open") return this.handle(type, data.subarray(start, end));
     if (type === FrameType.Envelope) {
       // the in-place reader, or msgpackr for what it does not read (same checks, named errors)
       const envelope = this.reader.read(data, start, end) ?? decodeEnvelope(data.subarray(start, end));
@@ -150,53 +154,17 @@ export class Connection {
   };
 
   /** A frame during the handshake. */
-  private handle(frame: Frame): void {
-    if (frame.type === FrameType.Refuse) {
-      this.close(`refused by ${this.peer ?? "peer"}: ${decodeRefuse(frame.body)}`);
-      return;
-    }
-    if (this.role === "connector") this.connectorStep(frame);
-    else this.acceptorStep(frame);
+  private handle(type: FrameType, body: Buffer): void {
+    const step = this.handshake.receive(type, body);
+    if (step.kind === "refused") this.close(`refused by ${this.peer ?? "peer"}: ${step.reason}`);
+    else if (step.kind === "refusing") this.close(`refused: ${step.reason}`, true);
+    else if (step.kind === "open") this.open();
   }
 
-  private connectorStep(frame: Frame): void {
-    const { secret, self } = this.owner;
-    if (this.phase === "hello" && frame.type === FrameType.Hello) {
-      const hello = decodeHello(frame.body, this.owner.version);
-      if (hello.node !== this.peer) throw new FrameError(`expected node ${this.peer}, reached ${hello.node}`);
-      this.peerIncarnation = Buffer.from(hello.incarnation).toString("hex");
-      if (!hello.proof || !verifyProof(secret, "accept", this.nonce, hello.node, hello.proof)) {
-        return this.refuse(`${hello.node} failed authentication (wrong cluster secret?)`);
-      }
-      this.writeFrame(FrameType.Auth, { proof: proveKnowledge(secret, "connect", hello.nonce, self) });
-      this.phase = "welcome";
-    } else if (this.phase === "welcome" && frame.type === FrameType.Welcome) {
-      this.open();
-    } else throw new FrameError(`unexpected frame type ${frame.type} during the handshake`);
-  }
-
-  private acceptorStep(frame: Frame): void {
-    const { secret, self } = this.owner;
-    if (this.phase === "hello" && frame.type === FrameType.Hello) {
-      const hello = decodeHello(frame.body, this.owner.version);
-      if (hello.target !== self) return this.refuse(`this is node ${self}, not ${hello.target ?? "(none)"}`);
-      this.peer = hello.node;
-      this.peerIncarnation = Buffer.from(hello.incarnation).toString("hex");
-      this.writeFrame(FrameType.Hello, { magic: "skein", version: this.owner.version, node: self, nonce: this.nonce, incarnation: this.owner.incarnation, proof: proveKnowledge(secret, "accept", hello.nonce, self) });
-      this.phase = "auth";
-    } else if (this.phase === "auth" && frame.type === FrameType.Auth) {
-      const proof = decodeAuth(frame.body);
-      if (!verifyProof(secret, "connect", this.nonce, this.peer!, proof)) return this.refuse(`${this.peer} failed authentication (wrong cluster secret?)`);
-      const refusal = this.owner.admit(this);
-      if (refusal) return this.refuse(refusal);
-      this.writeFrame(FrameType.Welcome, {});
-      this.open();
-    } else throw new FrameError(`unexpected frame type ${frame.type} during the handshake`);
-  }
-
-  private refuse(reason: string): void {
-    this.writeFrame(FrameType.Refuse, { reason });
-    this.close(`refused: ${reason}`, true);
+  /** Acceptor: the owner's verdict on a peer that proved the secret. */
+  private admit(): { refuse: string } | { welcome: Record<string, unknown> } {
+    const refusal = this.owner.admit(this);
+    return refusal ? { refuse: refusal } : { welcome: {} };
   }
 
   private open(): void {

@@ -22,10 +22,15 @@ export const FrameType = {
   Envelope: 5,
   /** Keepalive; carries nothing. */
   Ping: 6,
+  /**
+   * A protocol's own message outside the envelope model, after the handshake: flow's master
+   * and workers (a msgpack map with a string `type`). A node's connection refuses it.
+   */
+  Data: 7,
 } as const;
 export type FrameType = (typeof FrameType)[keyof typeof FrameType];
 
-const FRAME_TYPE_MAX = FrameType.Ping;
+const FRAME_TYPE_MAX = FrameType.Data;
 
 /** Input that is not a valid frame: the connection it came from must be closed. */
 export class FrameError extends Error {
@@ -45,7 +50,8 @@ export class FrameDecoder {
   private chunkBytes = 0;
   private neededBytes = 0;
 
-  constructor(private readonly bytesMax: number) {}
+  /** `bytesMax`: the largest frame accepted; a protocol may raise it once the peer is authenticated. */
+  constructor(public bytesMax: number) {}
 
   /** Bytes buffered that do not yet form a whole frame. */
   get bufferedBytes(): number {
