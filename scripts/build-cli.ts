@@ -25,7 +25,7 @@ export async function buildCli(outdir = join(root, "packages/cli/dist")): Promis
     platform: "node",
     format: "cjs",
     target: "node20",
-    external: ["msgpackr", "tsx", "esbuild"],
+    external: ["msgpackr-extract", "tsx", "esbuild"],
     define: { "import.meta.url": "__skeinModuleUrl" },
     banner: { js: "var __skeinModuleUrl = require('node:url').pathToFileURL(__filename).href;" },
     logLevel: "warning",

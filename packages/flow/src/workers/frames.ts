@@ -1,81 +1,158 @@
 /**
- * The worker wire: each frame is a 4-byte big-endian length, then a 4-byte header length, a
- * JSON header and a binary payload (file bytes). Frames above `frameBytesMax` are refused, so
- * a peer cannot make the other side buffer without bound; files travel in chunks below it.
+ * The worker wire, on `@skein/net/wire`: net's frames (a 4-byte big-endian length, a type byte,
+ * a msgpack body) and net's handshake, in which master and worker each prove the password
+ * (HMAC of the other's fresh nonce, see net's auth.ts) — the master first, so a worker never
+ * takes a task from a master that does not know its password, and the master never sends one to
+ * a worker that does not. Without a password on either side the handshake runs with an empty
+ * one; a password on one side only fails it. The protocol is "skein-flow", version
+ * `flowWireVersion`: a peer of another protocol or version is refused by name.
  *
- * Master → worker: `challenge`, `welcome` (with `heartbeatMs`, `workerTimeoutMs`), `refused`,
- * `file`, `task`, `abort`, `heartbeat`, `bye`. Worker → master: `hello`, `output`, `result`
- * (whose payload carries a task's small outputs, listed in its `inline` field; see
- * `worker-outputs.ts`), `heartbeat`. A heartbeat is a header alone (about 30 bytes), one per `heartbeatMs` each way.
+ * After the Welcome every frame is `FrameType.Data` with the body `[header]` or
+ * `[header, payload]`: a msgpack map with a string `type` and file bytes. Frames above
+ * `frameBytesMax` are refused, so a peer cannot make the other side buffer without bound; files
+ * travel in chunks below it. Before a peer has proved the password, frames above
+ * `helloFrameBytesMax` are refused.
+ *
+ * Worker → master Hello info: `cores`, `memoryMb`, `diskMb`. Master → worker Welcome:
+ * `heartbeatMs`, `workerTimeoutMs`, `pipelineCores`. Then master → worker: `file`, `task`,
+ * `abort`, `heartbeat`, `bye`; worker → master: `output`, `result` (whose payload carries a
+ * task's small outputs, listed in its `inline` field; see `worker-outputs.ts`), `heartbeat`.
+ * A heartbeat is a header alone (about 20 bytes), one per `heartbeatMs` each way.
  */
+import { type Admission, FrameDecoder, FrameError, FrameType, Handshake, pack, packFrame, unpack, encodeFrame as wireFrame } from "@skein/net/wire";
+
+export { FrameError };
+
+/** The protocol's name and version in the handshake. */
+export const flowMagic = "skein-flow";
+export const flowWireVersion = 1;
+/** The master's node id in the handshake (workers name themselves, see `workerNodeId`). */
+export const masterNodeId = "master";
 
 /** Largest frame accepted (header + payload); a peer sending more is disconnected. */
 export const frameBytesMax = 8 * 1024 * 1024;
-/** Largest JSON header accepted (a task with its command and file lists). */
-export const headerBytesMax = 4 * 1024 * 1024;
 /**
- * Largest frame a master reads from a worker that has not yet proved the password (its `hello`
- * is ≈ 200 bytes): what an unauthenticated peer can make it buffer and parse.
+ * Largest frame read from a peer that has not yet proved the password (a Hello is ≈ 200
+ * bytes): what an unauthenticated peer can make the other side buffer and parse.
  */
 export const helloFrameBytesMax = 16 * 1024;
 /** File bytes per frame when shipping inputs and outputs. */
 export const chunkBytes = 1024 * 1024;
 
-export class FrameError extends Error {
-  override name = "FrameError";
-}
-
 export interface Frame {
   readonly header: { readonly type: string; readonly [key: string]: unknown };
+  /** The file bytes (empty when the frame has none). */
   readonly payload: Buffer;
 }
 
-/** One buffer per frame (small ones come from Node's shared pool): most frames are a header alone. */
+const empty = Buffer.alloc(0);
+
+/** One whole frame, ready for the socket. */
 export function encodeFrame(header: object, payload?: Buffer): Buffer {
-  const json = JSON.stringify(header);
-  const headerBytes = Buffer.byteLength(json);
-  const payloadBytes = payload ? payload.length : 0;
-  const frame = Buffer.allocUnsafe(8 + headerBytes + payloadBytes);
-  frame.writeUInt32BE(4 + headerBytes + payloadBytes, 0);
-  frame.writeUInt32BE(headerBytes, 4);
-  frame.write(json, 8);
-  if (payload) payload.copy(frame, 8 + headerBytes);
-  return frame;
+  return packFrame(FrameType.Data, payload ? [header, payload] : [header]);
 }
 
-export class FrameDecoder {
-  private buffered: Buffer[] = [];
-  private bufferedBytes = 0;
+/** A Data frame's body as a frame; FrameError if it is not one. */
+export function decodeFrame(body: Uint8Array): Frame {
+  const value = unpack(body);
+  if (!Array.isArray(value) || value.length < 1 || value.length > 2) throw new FrameError("a frame is [header] or [header, payload]");
+  const [header, payload] = value as [Frame["header"] | null, unknown];
+  if (typeof header !== "object" || header === null || typeof header.type !== "string") throw new FrameError("header has no type");
+  if (payload !== undefined && !Buffer.isBuffer(payload)) throw new FrameError("payload is not bytes");
+  return { header, payload: payload ?? empty };
+}
 
-  /** `bytesMax`: the largest frame accepted now (raised once the peer is authenticated). */
-  constructor(public bytesMax = frameBytesMax) {}
+/**
+ * A Refuse frame: what a master answers to a handshake it cannot read (another version or
+ * protocol), so that the worker stops with the reason instead of trying again.
+ */
+export function refuseFrame(reason: string): Buffer {
+  return wireFrame(FrameType.Refuse, pack({ reason }));
+}
 
-  /** Adds received bytes; returns the frames they complete. Throws FrameError on a bad frame. */
-  push(chunk: Buffer): Frame[] {
-    this.buffered.push(chunk);
-    this.bufferedBytes += chunk.length;
-    const frames: Frame[] = [];
-    for (;;) {
-      if (this.bufferedBytes < 4) break;
-      const data = this.buffered.length === 1 ? this.buffered[0]! : Buffer.concat(this.buffered);
-      this.buffered = [data];
-      const length = data.readUInt32BE(0);
-      if (length > this.bytesMax || length < 4) throw new FrameError(`frame of ${length} bytes (limit ${this.bytesMax})`);
-      if (data.length < 4 + length) break;
-      const headerLength = data.readUInt32BE(4);
-      if (headerLength > headerBytesMax || headerLength > length - 4) throw new FrameError(`header of ${headerLength} bytes`);
-      let header: Frame["header"];
-      try {
-        header = JSON.parse(data.subarray(8, 8 + headerLength).toString());
-      } catch {
-        throw new FrameError("header is not JSON");
-      }
-      if (typeof header !== "object" || header === null || typeof header.type !== "string") throw new FrameError("header has no type");
-      frames.push({ header, payload: data.subarray(8 + headerLength, 4 + length) });
-      const rest = data.subarray(4 + length);
-      this.buffered = rest.length ? [rest] : [];
-      this.bufferedBytes = rest.length;
-    }
-    return frames;
+/** A worker's node id in the handshake: its host and process. */
+export function workerNodeId(host: string, pid: number): string {
+  return `${host.replace(/[^A-Za-z0-9_.-]/g, "-").slice(0, 100) || "worker"}:${pid}`;
+}
+
+export interface FlowWireInit {
+  readonly role: "connector" | "acceptor";
+  readonly self: string;
+  readonly password: string | undefined;
+  /** Connector (worker): what it declares in its Hello. */
+  readonly info?: Record<string, unknown>;
+  /** Acceptor (master): the verdict on a worker that proved the password; default: welcome it. */
+  readonly admit?: (handshake: Handshake) => Admission;
+}
+
+export interface FlowWireEvents {
+  /** The handshake is over: the Welcome's body. */
+  readonly opened?: (welcome: Record<string, unknown>, handshake: Handshake) => void;
+  /** A frame after the handshake. */
+  readonly frame: (frame: Frame) => void;
+  /**
+   * The handshake failed: `byPeer` false when this side refused the peer (its Refuse is
+   * written: end the socket), true when the peer refused this side.
+   */
+  readonly refused?: (reason: string, byPeer: boolean) => void;
+}
+
+/** Anything frames can be written to (a socket). */
+export interface FrameSink {
+  write(frame: Buffer): unknown;
+}
+
+/**
+ * One side of a worker connection: runs the handshake, then hands out frames. Fed the bytes
+ * that arrive; `push` throws FrameError on anything that breaks the protocol, and the caller
+ * closes the connection.
+ */
+export class FlowWire {
+  readonly handshake: Handshake;
+  private readonly decoder = new FrameDecoder(helloFrameBytesMax);
+  private open = false;
+  private failed = false;
+
+  constructor(
+    sink: FrameSink,
+    init: FlowWireInit,
+    private readonly events: FlowWireEvents,
+  ) {
+    const { role, self, password, info, admit } = init;
+    const send = (frame: Buffer) => void sink.write(frame);
+    this.handshake = new Handshake({ role, self, secret: password ?? "", secretName: "password", magic: flowMagic, version: flowWireVersion, incarnation: incarnation(), expectedPeer: role === "connector" ? masterNodeId : undefined, info, admit, send });
+    this.handshake.start();
   }
+
+  get isOpen(): boolean {
+    return this.open;
+  }
+
+  push(chunk: Buffer): void {
+    if (this.failed) return;
+    this.decoder.push(chunk, this.onFrame);
+  }
+
+  private readonly onFrame = (frame: { type: FrameType; body: Buffer }): void => {
+    if (this.failed) return;
+    if (this.open) {
+      if (frame.type !== FrameType.Data) throw new FrameError(`unexpected frame type ${frame.type} after the handshake`);
+      this.events.frame(decodeFrame(frame.body));
+      return;
+    }
+    const step = this.handshake.receive(frame.type, frame.body);
+    if (this.handshake.peerProven) this.decoder.bytesMax = frameBytesMax;
+    if (step.kind === "open") {
+      this.open = true;
+      this.events.opened?.(step.welcome, this.handshake);
+    } else if (step.kind === "refusing" || step.kind === "refused") {
+      this.failed = true;
+      this.events.refused?.(step.reason, step.kind === "refused");
+    }
+  };
+}
+
+/** Flow's peers do not tell restarts apart by incarnation: any 8 bytes will do. */
+function incarnation(): Uint8Array {
+  return new Uint8Array(8);
 }

@@ -1,14 +1,13 @@
 import assert from "node:assert/strict";
 import { type ChildProcess, spawn } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, test } from "node:test";
 import { realClock } from "@skein/net";
 import { waitFor } from "@skein/testkit";
+import { fakeMaster } from "../../test/fake-master.ts";
 import { runFlow } from "../run/run-flow.ts";
-import { encodeFrame, FrameDecoder } from "./frames.ts";
 import { startWorker } from "./worker.ts";
 
 const skein = new URL("../../../cli/bin/skein.js", import.meta.url).pathname;
@@ -87,19 +86,9 @@ test("heartbeat: a SIGSTOPped worker (alive, connection open, silent) is lost wi
 
 test("heartbeat: a worker drops a master that stops sending, with the reason", { timeout: 30_000 }, async () => {
   // A master that welcomes the worker, announces 100 ms heartbeats, then never says a word.
-  const server = createServer((socket) => {
-    const decoder = new FrameDecoder();
-    socket.write(encodeFrame({ type: "challenge", nonce: "n" }));
-    socket.on("data", (chunk) => {
-      for (const frame of decoder.push(chunk)) {
-        if (frame.header.type === "hello") socket.write(encodeFrame({ type: "welcome", heartbeatMs: 100, workerTimeoutMs: 500 }));
-        else heartbeats++;
-      }
-    });
-  });
   let heartbeats = 0;
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const port = (server.address() as { port: number }).port;
+  const server = await fakeMaster({ welcome: { heartbeatMs: 100, workerTimeoutMs: 500 }, frame: () => heartbeats++ });
+  const { port } = server;
   const startMs = performance.now();
   const worker = startWorker({ host: "127.0.0.1", port, workDirectory: temporary() }, { clock });
   const reason = await worker.closed;

@@ -1,21 +1,21 @@
 // skein-io-adapter: the master's TCP listener for workers that call home.
 /**
- * `-T workers`: listens for workers, checks each one's password proof, and presents every
+ * `-T workers`: listens for workers, runs the handshake with each (both sides prove the
+ * password, see `frames.ts`), and presents every
  * accepted worker to the scheduler as an executor with the cores, memory and disk it declared.
  * A worker whose connection drops, or that sends nothing for the worker timeout (heartbeats
  * both ways, see `silence-detector.ts`), leaves; the scheduler reruns its tasks elsewhere.
  */
-import { randomBytes } from "node:crypto";
-import { readPassword } from "./password.ts";
 import { createServer, type Socket } from "node:net";
 import type { BackEnd } from "../run/execute.ts";
-import { proofIsValid } from "./auth.ts";
-import { heartbeatMsDefault, SilenceDetector, workerTimeoutMsDefault } from "./silence-detector.ts";
+import type { ExecutorInfo } from "../schedule/types.ts";
 import { FileCatalog } from "./file-catalog.ts";
-import { encodeFrame, FrameDecoder, frameBytesMax, helloFrameBytesMax } from "./frames.ts";
+import { encodeFrame, FlowWire, type Frame, masterNodeId, refuseFrame } from "./frames.ts";
+import { readPassword } from "./password.ts";
+import { heartbeatMsDefault, SilenceDetector, workerTimeoutMsDefault } from "./silence-detector.ts";
 import { WorkerConnection } from "./worker-connection.ts";
 
-/** A worker must say hello within this time after connecting. */
+/** A worker must finish the handshake within this time after connecting. */
 export const helloTimeoutMs = 10_000;
 /** Workers connected at once; more are refused. */
 export const workersMax = 1_000;
@@ -32,6 +32,12 @@ export const workersMax = 1_000;
 export const pipelineCoresPerCore = 8;
 export const pipelineCoresMax = 64;
 
+/** host:port of a worker as people write it (an IPv4 peer of a dual-stack listener without its "::ffff:"). */
+function peerAddress(socket: Socket): string {
+  const host = (socket.remoteAddress ?? "?").replace(/^::ffff:(?=\d+\.)/, "");
+  return host.includes(":") ? `[${host}]:${socket.remotePort}` : `${host}:${socket.remotePort}`;
+}
+
 const positive = (value: unknown, fallback: number) => (typeof value === "number" && Number.isFinite(value) && value > 0 ? value : fallback);
 
 export const workersBackEnd: BackEnd = async ({ loaded, init, listener, output, clock }) => {
@@ -45,18 +51,9 @@ export const workersBackEnd: BackEnd = async ({ loaded, init, listener, output, 
   /** Welcomed workers: id → connection and how to make it leave. */
   const welcomed = new Map<string, { connection: WorkerConnection; leave: (reason: string) => void }>();
 
-  const welcome = (socket: Socket, nonce: string, hello: Record<string, unknown>, decoder: FrameDecoder) => {
-    if (!proofIsValid(password, nonce, hello.proof)) {
-      output.err(`skein flow: refused a worker from ${socket.remoteAddress}: wrong password\n`);
-      socket.end(encodeFrame({ type: "refused", reason: "wrong password" }));
-      return;
-    }
-    decoder.bytesMax = frameBytesMax;
-    const id = `worker-${nextWorker++}`;
-    const capacity = { cores: positive(hello.cores, 1), memoryMb: positive(hello.memoryMb, 1_000_000), diskMb: positive(hello.diskMb, 1_000_000), gpus: 0 };
-    const pipelineCores = Math.min(capacity.cores * pipelineCoresPerCore, pipelineCoresMax);
-    socket.write(encodeFrame({ type: "welcome", heartbeatMs, workerTimeoutMs, pipelineCores }));
-    const info = { id, capacity, runsLocalRules: false, runsRemoteRules: true, fastAbort: true, pipelineCores };
+  /** A worker that proved the password: its executor, and how the connection goes on. */
+  const admit = (socket: Socket, info: ExecutorInfo): { connection: WorkerConnection; frame: (frame: Frame) => void } => {
+    const { id } = info;
     const connection = new WorkerConnection(info, socket, catalog, loaded.directory, listener);
     let gone = false;
     const leave = (reason: string) => {
@@ -70,25 +67,13 @@ export const workersBackEnd: BackEnd = async ({ loaded, init, listener, output, 
     };
     welcomed.set(id, { connection, leave });
     silence.watch(id, clock.nowMs());
-    socket.removeAllListeners("data");
-    const received = (chunk: Buffer) => {
-      try {
-        for (const frame of decoder.push(chunk)) {
-          const problem = connection.frame(frame);
-          if (problem) return leave(`protocol error: ${problem}`);
-        }
-      } catch (error) {
-        leave(`protocol error: ${(error as Error).message}`);
-      }
-    };
-    socket.on("data", (chunk: Buffer) => {
-      silence.heard(id, clock.nowMs());
-      // The results in one read are acted on together: one scheduler pass, one log write.
-      if (listener.batch) listener.batch(() => received(chunk));
-      else received(chunk);
-    });
     socket.on("close", () => leave("connection closed"));
-    listener.joined(connection);
+    const frame = (frame: Frame) => {
+      if (gone) return;
+      const problem = connection.frame(frame);
+      if (problem) leave(`protocol error: ${problem}`);
+    };
+    return { connection, frame };
   };
 
   const server = createServer((socket) => {
@@ -102,19 +87,46 @@ export const workersBackEnd: BackEnd = async ({ loaded, init, listener, output, 
       timer.cancel();
     });
     socket.on("error", () => socket.destroy());
-    const nonce = randomBytes(32).toString("hex");
-    const decoder = new FrameDecoder(helloFrameBytesMax);
-    socket.write(encodeFrame({ type: "challenge", nonce }));
-    socket.on("data", (chunk: Buffer) => {
+    const from = peerAddress(socket);
+    let info: ExecutorInfo | undefined;
+    let worker: ReturnType<typeof admit> | undefined;
+    const welcome = () => {
+      const declared = wire.handshake.peerInfo;
+      const capacity = { cores: positive(declared.cores, 1), memoryMb: positive(declared.memoryMb, 1_000_000), diskMb: positive(declared.diskMb, 1_000_000), gpus: 0 };
+      const pipelineCores = Math.min(capacity.cores * pipelineCoresPerCore, pipelineCoresMax);
+      info = { id: `worker-${nextWorker++}`, capacity, runsLocalRules: false, runsRemoteRules: true, fastAbort: true, pipelineCores };
+      return { welcome: { heartbeatMs, workerTimeoutMs, pipelineCores } };
+    };
+    const opened = () => {
+      timer.cancel();
+      worker = admit(socket, info!);
+      listener.joined(worker.connection);
+    };
+    const refused = (reason: string, byPeer: boolean) => {
+      output.err(byPeer ? `skein flow: a worker from ${from} refused this master: ${reason}\n` : `skein flow: refused a worker from ${from}: ${reason}\n`);
+      if (byPeer) socket.destroy();
+      else socket.end(); // after the Refuse, which tells the worker why
+    };
+    const wire = new FlowWire(socket, { role: "acceptor", self: masterNodeId, password, admit: welcome }, { opened, refused, frame: (frame) => worker?.frame(frame) });
+    const received = (chunk: Buffer) => {
       try {
-        const [hello] = decoder.push(chunk);
-        if (!hello) return;
-        timer.cancel();
-        if (hello.header.type !== "hello") return void socket.destroy();
-        welcome(socket, nonce, hello.header, decoder);
-      } catch {
-        socket.destroy();
+        wire.push(chunk);
+      } catch (error) {
+        const reason = `protocol error: ${(error as Error).message}`;
+        if (info && welcomed.has(info.id)) welcomed.get(info.id)!.leave(reason);
+        else if (wire.isOpen || socket.writableEnded) socket.destroy();
+        else {
+          output.err(`skein flow: refused a connection from ${from}: ${reason}\n`);
+          socket.end(refuseFrame(reason));
+        }
       }
+    };
+    socket.on("data", (chunk: Buffer) => {
+      if (!worker) return received(chunk);
+      silence.heard(info!.id, clock.nowMs());
+      // The results in one read are acted on together: one scheduler pass, one log write.
+      if (listener.batch) listener.batch(() => received(chunk));
+      else received(chunk);
     });
   });
   await new Promise<void>((resolve, reject) => {

@@ -7,7 +7,7 @@ import { after, test } from "node:test";
 import { realClock } from "@skein/net";
 import { waitFor } from "@skein/testkit";
 import { runFlow } from "../run/run-flow.ts";
-import { encodeFrame, FrameDecoder } from "./frames.ts";
+import { fakeMaster } from "../../test/fake-master.ts";
 import { superviseWorker } from "./worker-supervisor.ts";
 
 const clock = realClock();
@@ -68,22 +68,16 @@ test("supervisor: a worker whose master vanishes after welcoming it connects to 
   const droppedOnce = new Promise<void>((resolve) => {
     dropped = resolve;
   });
-  const first = createServer((socket) => {
-    const decoder = new FrameDecoder();
-    socket.write(encodeFrame({ type: "challenge", nonce: "n" }));
-    socket.on("data", (chunk) => {
-      for (const frame of decoder.push(chunk)) {
-        if (frame.header.type !== "hello") continue;
-        socket.write(encodeFrame({ type: "welcome", heartbeatMs: 1_000, workerTimeoutMs: 5_000 }));
-        setTimeout(() => {
-          socket.destroy();
-          first.close(() => dropped());
-        }, 50);
-      }
-    });
+  const first = await fakeMaster({
+    welcome: { heartbeatMs: 1_000, workerTimeoutMs: 5_000 },
+    opened: (_send, socket) => {
+      setTimeout(() => {
+        socket.destroy();
+        void first.close().then(dropped);
+      }, 50);
+    },
   });
-  await new Promise<void>((resolve) => first.listen(0, "127.0.0.1", resolve));
-  const { port } = first.address() as { port: number };
+  const { port } = first;
   const worker = superviseWorker({ host: "127.0.0.1", port, workDirectory: temporary() }, { backoff: quick, timeoutMs: 30_000 }, { clock, random: Math.random });
   await droppedOnce;
   await waitFor(clock, () => worker.connections() === 1, 10_000, "the first connection to end");
@@ -105,7 +99,7 @@ test("supervisor: with no master at all, the worker stops after its timeout and 
   assert.ok(clock.nowMs() - startedMs < 5_000);
 });
 
-test("supervisor: a worker the master refuses (wrong password) stops at once instead of trying again", async () => {
+test("supervisor: a worker whose handshake fails (wrong password) stops at once instead of trying again", async () => {
   const root = temporary();
   writeFileSync(join(root, "w.mf"), "out:\n\ttouch out\n");
   writeFileSync(join(root, "pw"), "right\n");
@@ -116,8 +110,8 @@ test("supervisor: a worker the master refuses (wrong password) stops at once ins
   const { code, reason } = await worker.done;
   assert.equal(code, 1);
   // the master may not listen yet at the first attempt; once it answers, the refusal is final
-  assert.equal(reason, "the master refused this worker: wrong password");
-  assert.ok(log.every((line) => !line.includes("refused this worker")), "no attempt after the refusal");
+  assert.equal(reason, `refused the master at 127.0.0.1:${port}: master failed authentication (wrong password?)`);
+  assert.ok(log.every((line) => !line.includes("refused")), "no attempt after the refusal");
   const good = superviseWorker({ host: "127.0.0.1", port, password: "right", workDirectory: temporary() }, { backoff: quick }, { clock, random: Math.random });
   assert.equal((await running).code, 0);
   assert.equal((await good.done).code, 0);

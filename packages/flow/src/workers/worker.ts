@@ -1,6 +1,7 @@
 // skein-io-adapter: the worker process — TCP to the master, a file cache, sandboxes, processes.
 /**
- * `skein worker host:port`: connects to a master, proves the password, then runs tasks. Each
+ * `skein worker host:port`: connects to a master, checks that it knows the password and proves
+ * the password in turn (see `frames.ts`), then runs tasks. Each
  * input arrives once per worker and is kept in `cache/<sha256>`; each task runs in its own
  * empty sandbox directory where its inputs are hard links to the cache; declared outputs are
  * sent back (small ones inside the result frame, see `worker-outputs.ts`), and the sandbox is
@@ -20,12 +21,12 @@
 import { appendFileSync, copyFileSync, linkSync, mkdirSync, readdirSync, renameSync, rmSync, unlinkSync } from "node:fs";
 import { rm } from "node:fs/promises";
 import { connect, type Socket } from "node:net";
+import { hostname } from "node:os";
 import { basename, dirname, join, resolve } from "node:path";
 import type { Clock, Timer } from "@skein/core";
 import { outputTail } from "../executors/command-output.ts";
 import { ProcessLauncher } from "../executors/process-launcher.ts";
-import { passwordProof } from "./auth.ts";
-import { encodeFrame, type Frame, FrameDecoder } from "./frames.ts";
+import { encodeFrame, FlowWire, type Frame, workerNodeId } from "./frames.ts";
 import { sandboxPathProblem } from "./sandbox-paths.ts";
 import { heartbeatMsDefault, heartbeatProblem, SilenceDetector, workerTimeoutMsDefault } from "./silence-detector.ts";
 import { packOutputs, sendOutputs } from "./worker-outputs.ts";
@@ -50,8 +51,8 @@ export interface WorkerComponents {
 /** How a worker's connection ended. */
 export interface WorkerEnd {
   /**
-   * `finished`: the master said its workflow is done; `refused`: it refused this worker (a wrong
-   * password); `killed`: `kill()`; `lost`: anything else (no master there, the connection broke,
+   * `finished`: the master said its workflow is done; `refused`: the handshake failed (a wrong
+   * password on either side, or not a skein flow master); `killed`: `kill()`; `lost`: anything else (no master there, the connection broke,
    * the master went silent).
    */
   readonly kind: "finished" | "refused" | "killed" | "lost";
@@ -93,7 +94,6 @@ export function startWorker(init: WorkerInit, components: WorkerComponents): Wor
   mkdirSync(sandboxes, { recursive: true });
   const cores = init.cores ?? 1;
   const running = new Map<number, TaskHeader>();
-  const decoder = new FrameDecoder();
   let filesReceived = 0;
   let resolveEnd!: (end: WorkerEnd) => void;
   const end = new Promise<WorkerEnd>((resolve) => {
@@ -183,19 +183,7 @@ export function startWorker(init: WorkerInit, components: WorkerComponents): Wor
 
   const onFrame = (frame: Frame) => {
     const header = frame.header as Record<string, unknown> & { type: string };
-    if (header.type === "challenge") {
-      const proof = init.password === undefined ? undefined : passwordProof(init.password, String(header.nonce));
-      send({ type: "hello", proof, cores, memoryMb: init.memoryMb, diskMb: init.diskMb });
-    } else if (header.type === "welcome") {
-      init.log?.("connected to the master");
-      welcomed = true;
-      if (!launcher) makeLauncher(header.pipelineCores);
-      startHeartbeats(header.heartbeatMs, header.workerTimeoutMs);
-    } else if (header.type === "refused") {
-      reason = `the master refused this worker: ${String(header.reason)}`;
-      kind = "refused";
-      socket.destroy();
-    } else if (header.type === "bye") {
+    if (header.type === "bye") {
       reason = "the master finished";
       kind = "finished";
       heartbeat?.cancel();
@@ -279,10 +267,24 @@ export function startWorker(init: WorkerInit, components: WorkerComponents): Wor
     sandboxOf.delete(id);
   };
 
+  const opened = (welcome: Record<string, unknown>) => {
+    init.log?.("connected to the master");
+    welcomed = true;
+    if (!launcher) makeLauncher(welcome.pipelineCores);
+    startHeartbeats(welcome.heartbeatMs, welcome.workerTimeoutMs);
+  };
+  const refused = (why: string, byPeer: boolean) => {
+    kind = "refused";
+    reason = byPeer ? `the master refused this worker: ${why}` : `refused the master at ${init.host}:${init.port}: ${why}`;
+    if (byPeer) socket.destroy();
+    else socket.end(); // after the Refuse, which tells the master why
+  };
+  const info = { cores, memoryMb: init.memoryMb, diskMb: init.diskMb };
+  const wire = new FlowWire(socket, { role: "connector", self: workerNodeId(hostname(), process.pid), password: init.password, info }, { opened, refused, frame: onFrame });
   socket.on("data", (chunk: Buffer) => {
     silence?.heard("master", clock.nowMs());
     try {
-      for (const frame of decoder.push(chunk)) onFrame(frame);
+      wire.push(chunk);
     } catch (error) {
       reason = `protocol error: ${(error as Error).message}`;
       socket.destroy();

@@ -1,13 +1,15 @@
 import assert from "node:assert/strict";
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { connect, createServer } from "node:net";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { connect } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, test } from "node:test";
 import { realClock } from "@skein/net";
+import { encodeFrame as encodeWireFrame, FrameDecoder, FrameType, pack, unpack } from "@skein/net/wire";
+import { fakeMaster, type SendFrame } from "../../test/fake-master.ts";
 import { runFlow } from "../run/run-flow.ts";
 import type { Output, RunInit } from "../run/run-options.ts";
-import { encodeFrame, type Frame, FrameDecoder } from "./frames.ts";
+import { encodeFrame, FlowWire, flowMagic, flowWireVersion, masterNodeId } from "./frames.ts";
 import { startWorker, type WorkerHandle } from "./worker.ts";
 
 const clock = realClock();
@@ -71,7 +73,7 @@ test("workers: a killed worker's tasks complete on the other worker", async () =
   for (let i = 0; i < 8; i++) assert.equal(readFileSync(join(root, `out${i}`), "utf8"), `3\n${i}\n`);
 });
 
-test("workers: a worker with the wrong password is refused and never runs a task", async () => {
+test("workers: a worker with the wrong password refuses the master, which says so; neither runs a task for the other", async () => {
   const root = temporary();
   writeFileSync(join(root, "w.mf"), "out:\n\techo ok > out\n");
   writeFileSync(join(root, "pw"), "right\n");
@@ -80,9 +82,31 @@ test("workers: a worker with the wrong password is refused and never runs a task
     refused = startWorker({ host: "127.0.0.1", port, password: "wrong", workDirectory: join(temporary(), "bad") }, { clock }).closed;
     void refused.then(() => startWorker({ host: "127.0.0.1", port, password: "right", workDirectory: join(temporary(), "good") }, { clock }));
   });
-  assert.equal(await refused, "the master refused this worker: wrong password");
-  assert.match(result.err, /refused a worker .* wrong password/);
+  assert.match(String(await refused), /^refused the master at 127\.0\.0\.1:\d+: master failed authentication \(wrong password\?\)$/);
+  assert.match(result.err, /skein flow: a worker from 127\.0\.0\.1:\d+ refused this master: master failed authentication \(wrong password\?\)\n/);
   assert.equal(result.code, 0);
+});
+
+test("workers: a worker never runs a task from a master that does not know its password, nor from one that skips the handshake", async () => {
+  const root = temporary();
+  const pwned = join(root, "pwned");
+  const task = { type: "task", task: 1, command: `touch ${pwned}`, environment: {}, inputs: [], outputs: [] };
+  let welcomed = 0;
+  const impostor = await fakeMaster({ password: "guess", opened: (send) => (welcomed++, send(task)) });
+  const worker = startWorker({ host: "127.0.0.1", port: impostor.port, password: "secret", workDirectory: temporary() }, { clock });
+  const end = await worker.end;
+  await impostor.close();
+  assert.deepEqual(end, { kind: "refused", reason: `refused the master at 127.0.0.1:${impostor.port}: master failed authentication (wrong password?)`, welcomed: false });
+  assert.equal(welcomed, 0);
+  // one that sends a task instead of its Hello
+  const { createServer } = await import("node:net");
+  const rude = createServer((socket) => socket.end(encodeFrame(task)));
+  await new Promise<void>((resolve) => rude.listen(0, "127.0.0.1", resolve));
+  const port = (rude.address() as { port: number }).port;
+  const second = await startWorker({ host: "127.0.0.1", port, password: "secret", workDirectory: temporary() }, { clock }).end;
+  rude.close();
+  assert.deepEqual(second, { kind: "lost", reason: "protocol error: unexpected frame type 7 during the handshake", welcomed: false });
+  assert.ok(!existsSync(pwned));
 });
 
 test("workers: a peer that has not proved the password cannot send a frame over 16 KiB", { timeout: 30_000 }, async () => {
@@ -91,8 +115,9 @@ test("workers: a peer that has not proved the password cannot send a frame over 
   let dropped: Promise<void> | undefined;
   const result = await withWorkers(root, {}, (port) => {
     const socket = connect(port, "127.0.0.1");
-    // a hello whose JSON header is 20 KiB: refused before it is buffered whole or parsed
-    socket.write(encodeFrame({ type: "hello", padding: "x".repeat(20 * 1024) }));
+    // a Hello of 20 KiB: refused before it is buffered whole or parsed
+    const info = { cores: 1, padding: "x".repeat(20 * 1024) };
+    socket.write(encodeWireFrame(FrameType.Hello, pack({ magic: flowMagic, version: flowWireVersion, node: "big", target: masterNodeId, nonce: new Uint8Array(16), incarnation: new Uint8Array(8), info })));
     socket.on("error", () => {});
     socket.resume(); // read (and drop) the challenge, so the master's close is seen
     dropped = new Promise((resolve) => socket.on("close", () => resolve()));
@@ -101,6 +126,24 @@ test("workers: a peer that has not proved the password cannot send a frame over 
   await dropped;
   assert.equal(result.code, 0, result.err);
   assert.equal(readFileSync(join(root, "out"), "utf8"), "ok\n");
+});
+
+test("workers: a peer of another wire version gets a Refuse naming both versions, and the master says so", async () => {
+  const root = temporary();
+  writeFileSync(join(root, "w.mf"), "out:\n\techo ok > out\n");
+  let answer: Promise<string> | undefined;
+  const result = await withWorkers(root, {}, (port) => {
+    const socket = connect(port, "127.0.0.1");
+    socket.write(encodeWireFrame(FrameType.Hello, pack({ magic: flowMagic, version: flowWireVersion + 1, node: "future", target: masterNodeId, nonce: new Uint8Array(16), incarnation: new Uint8Array(8) })));
+    const decoder = new FrameDecoder(1024);
+    answer = new Promise((resolve) => {
+      socket.on("data", (chunk: Buffer) => decoder.push(chunk, (frame) => resolve(`${frame.type} ${(unpack(frame.body) as { reason: string }).reason}`)));
+    });
+    void answer.then(() => startWorker({ host: "127.0.0.1", port, workDirectory: join(temporary(), "good") }, { clock }));
+  });
+  assert.equal(await answer, `${FrameType.Refuse} protocol error: wire version ${flowWireVersion + 1} is not ours (${flowWireVersion})`);
+  assert.match(result.err, /skein flow: refused a connection from 127\.0\.0\.1:\d+: protocol error: wire version 2 is not ours \(1\)\n/);
+  assert.equal(result.code, 0, result.err);
 });
 
 test("workers: a rule whose file name would leave the sandbox fails with a clear message", async () => {
@@ -118,29 +161,21 @@ test("workers: a rule whose file name would leave the sandbox fails with a clear
 });
 
 test("workers: the worker itself refuses absolute and '..' names from a master", async () => {
-  const { createServer } = await import("node:net");
-  const server = createServer((socket) => {
-    const decoder = new FrameDecoder();
-    socket.write(encodeFrame({ type: "challenge", nonce: "n" }));
-    socket.on("data", (chunk) => {
-      for (const frame of decoder.push(chunk)) {
-        if (frame.header.type === "hello") {
-          socket.write(encodeFrame({ type: "welcome" }));
-          socket.write(encodeFrame({ type: "task", task: 1, command: "echo pwned > /tmp/x", environment: {}, inputs: [], outputs: ["/etc/evil"] }));
-          socket.write(encodeFrame({ type: "task", task: 2, command: "true", environment: {}, inputs: [{ name: "../../escape", hash: "0".repeat(64) }], outputs: [] }));
-        } else if (frame.header.type === "result") answers.push(frame.header);
-        if (answers.length === 2) socket.end(encodeFrame({ type: "bye" }));
-      }
-    });
-  });
   const answers: Array<Record<string, unknown>> = [];
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const port = (server.address() as { port: number }).port;
-  const worker = startWorker({ host: "127.0.0.1", port, workDirectory: temporary() }, { clock });
+  const master = await fakeMaster({
+    opened: (send) => {
+      send({ type: "task", task: 1, command: "echo pwned > /tmp/x", environment: {}, inputs: [], outputs: ["/etc/evil"] });
+      send({ type: "task", task: 2, command: "true", environment: {}, inputs: [{ name: "../../escape", hash: "0".repeat(64) }], outputs: [] });
+    },
+    frame: (frame, send) => {
+      if (frame.header.type === "result") answers.push(frame.header);
+      if (answers.length === 2) send({ type: "bye" });
+    },
+  });
+  const worker = startWorker({ host: "127.0.0.1", port: master.port, workDirectory: temporary() }, { clock });
   await worker.closed;
-  server.close();
+  await master.close();
   assert.deepEqual(answers.map((a) => a.refused), ["'/etc/evil' would escape the sandbox (an absolute path)", "'../../escape' would escape the sandbox (a '..' segment)"]);
-  void connect;
 });
 
 test("workers: fast abort — a task stuck on one worker is aborted and rerun on the other", async () => {
@@ -187,34 +222,14 @@ test("workers: the master prints the end of a failed remote command's output und
   assert.match(result.err, /skein flow: out: failed: exit code 2\n {2}\| working\n {2}\| why-it-failed\n/);
 });
 
-/** A master of our own on 127.0.0.1: `hello` runs when a worker has said hello, `frames` gets every later frame. */
-async function fakeMaster(hello: (send: (header: object) => void) => void, frames: (frame: Frame, send: (header: object) => void) => void): Promise<{ port: number; close: () => void }> {
-  const server = createServer((socket) => {
-    const decoder = new FrameDecoder();
-    const send = (header: object) => ((header as { type: string }).type === "bye" ? socket.end(encodeFrame(header)) : socket.write(encodeFrame(header)));
-    socket.write(encodeFrame({ type: "challenge", nonce: "n" }));
-    socket.on("data", (chunk) => {
-      for (const frame of decoder.push(chunk)) {
-        if (frame.header.type !== "hello") frames(frame, send);
-        else {
-          send({ type: "welcome" });
-          hello(send);
-        }
-      }
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  return { port: (server.address() as { port: number }).port, close: () => server.close() };
-}
-
 test("workers: small outputs travel inside the result frame, large ones stream before it; a kept sandbox is empty for its next task", async () => {
   const seen: Array<{ type: string; task: unknown; inline?: unknown; payload: string }> = [];
   const task = (task: number, command: string, outputs: string[]) => ({ type: "task", task, command, environment: {}, inputs: [], outputs });
-  const hello = (send: (header: object) => void) => {
+  const hello = (send: SendFrame) => {
     send(task(1, "echo hi > small; mkdir -p d; touch d/e junk; mkdir -p left/over", ["small", "d"]));
     send(task(2, "head -c 100000 /dev/zero > big", ["big"]));
   };
-  const master = await fakeMaster(hello, (frame, send) => {
+  const master = await fakeMaster({ opened: hello, frame: (frame, send) => {
     if (frame.header.type === "heartbeat") return;
     const { type, task: id, inline } = frame.header as Record<string, unknown> & { type: string };
     seen.push({ type, task: id, inline, payload: type === "output" ? String(frame.payload.length) : frame.payload.toString() });
@@ -222,10 +237,10 @@ test("workers: small outputs travel inside the result frame, large ones stream b
     // Task 3 is sent once tasks 1 and 2 are done, so it runs in one of their emptied sandboxes.
     if (type === "result" && results === 2) send(task(3, "ls -A > list", ["list"]));
     if (type === "result" && results === 3) send({ type: "bye" });
-  });
+  } });
   const worker = startWorker({ host: "127.0.0.1", port: master.port, cores: 1, workDirectory: temporary() }, { clock });
   assert.equal(await worker.closed, "the master finished");
-  master.close();
+  await master.close();
   assert.deepEqual(seen, [
     { type: "result", task: 1, inline: [{ name: "small", bytes: 3 }, { name: "d", directory: true }, { name: "d/e", bytes: 0 }], payload: "hi\n" },
     { type: "output", task: 2, inline: undefined, payload: "100000" },
@@ -246,13 +261,12 @@ test("workers: the master drops a worker whose inline outputs are undeclared or 
       const lie = lies.shift();
       if (!lie) return void startWorker({ host: "127.0.0.1", port, workDirectory: temporary() }, { clock });
       const socket = connect({ host: "127.0.0.1", port });
-      const decoder = new FrameDecoder();
-      socket.on("data", (chunk) => {
-        for (const { header } of decoder.push(chunk)) {
-          if (header.type === "challenge") socket.write(encodeFrame({ type: "hello", cores: 1 }));
+      const liar = new FlowWire(socket, { role: "connector", self: "liar", password: undefined, info: { cores: 1 } }, {
+        frame: ({ header }) => {
           if (header.type === "task") socket.write(encodeFrame({ type: "result", task: header.task, exitCode: 0, signal: null, missing: [], inline: lie.inline }, lie.payload));
-        }
+        },
       });
+      socket.on("data", (chunk: Buffer) => liar.push(chunk));
       socket.on("close", next);
     };
     next();
