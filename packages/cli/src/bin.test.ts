@@ -45,8 +45,11 @@ for (const [command, args, problem] of [
   ["flow", ["w.mf", "-T", "workers", "--password-file", "/no/such/password"], "password file /no/such/password: no such file"],
   ["worker", ["127.0.0.1:1", "--password-file", "/no/such/password"], "password file /no/such/password: no such file"],
   ["worker", ["127.0.0.1:1", "--password-file", "/dev/null"], "password file /dev/null is empty"],
+  ["flow", ["w.mf", "-T", "workers", "--tls-cert", "/dev/null"], "TLS needs --tls-cert, --tls-key and --tls-ca together (missing: --tls-key, --tls-ca)"],
+  ["flow", ["w.mf", "--tls-cert", "/dev/null", "--tls-key", "/dev/null", "--tls-ca", "/dev/null"], "--tls-cert, --tls-key and --tls-ca are for -T workers"],
+  ["worker", ["127.0.0.1:1", "--tls-cert", "/no/such/cert", "--tls-key", "/dev/null", "--tls-ca", "/dev/null"], "--tls-cert: cannot read /no/such/cert (ENOENT)"],
 ] as const) {
-  test(`bin/skein: '${command} ${args.join(" ")}' says what is wrong with the password file, exit 2, no stack trace`, () => {
+  test(`bin/skein: '${command} ${args.join(" ")}' says what is wrong with the password or TLS files, exit 2, no stack trace`, () => {
     const result = spawnSync(bin, [command, ...args], { encoding: "utf8" });
     assert.equal(result.status, 2, result.stderr);
     assert.ok(result.stderr.startsWith(`skein ${command}: ${problem}\n`), result.stderr);

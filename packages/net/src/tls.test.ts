@@ -82,10 +82,12 @@ test("net tls: a raw socket that sends garbage or nothing does not disturb a TLS
   assert.ok(logs.filter((l) => l.node === "server" && /TLS/.test(l.message)).length >= 2, logs.map((l) => l.message).join("\n"));
 });
 
-test("net tls: a peer whose certificate is not signed by the cluster CA is refused", async (t) => {
+test("net tls: a peer whose certificate is not signed by the cluster CA is refused, and told why", async (t) => {
   const { ctx, logs, server } = await pair(t, { tls: TLS }, { tls: ROGUE });
   await assert.rejects(ctx().call(echo, { type: "echo", text: "rogue" }, { timeoutMs: 5_000 }), UnreachableError);
-  assert.ok(logs.some((l) => l.node === "server" && l.level === "warn" && /TLS/.test(l.message)), `the server logged why:\n${logs.map((l) => `${l.node}: ${l.message}`).join("\n")}`);
+  const all = logs.map((l) => `${l.node}: ${l.message}`).join("\n");
+  assert.ok(logs.some((l) => l.node === "server" && l.level === "warn" && /TLS/.test(l.message)), `the server logged why:\n${all}`);
+  assert.ok(logs.some((l) => l.node === "client" && /refused.*TLS: your certificate was not accepted/.test(l.message)), `the client heard why:\n${all}`);
   assert.equal(server.stats.envelopesReceived, 0);
 });
 

@@ -6,12 +6,14 @@
  *
  * The TLS listener checks the client's certificate itself (`rejectUnauthorized: false`, then
  * `socket.authorized`) instead of letting Node drop it silently, so every refusal has a
- * logged reason; it bounds the TLS handshake by the node's handshake timeout, destroys sockets
+ * logged reason, and the refused peer gets it too, in a Refuse frame inside the TLS session; it bounds the TLS handshake by the node's handshake timeout, destroys sockets
  * whose TLS handshake failed (Node leaves them open), and counts TLS handshakes in progress
  * toward the node's limit on pending handshakes.
  */
 import { createServer, type Server, type Socket, connect as tcpConnect } from "node:net";
 import { connect as tlsConnect, createServer as createTlsServer, type TLSSocket, type TlsOptions } from "node:tls";
+import { pack } from "./codec.ts";
+import { encodeFrame, FrameType } from "./frame.ts";
 import type { PeerAddress } from "./link.ts";
 
 /** Key and certificate of this node, and the CA its peers' certificates must be signed by. */
@@ -49,8 +51,9 @@ export function createListener(init: ListenerInit, components: ListenerComponent
   const server = createTlsServer({ ...init.tls, requestCert: true, rejectUnauthorized: false, handshakeTimeout: init.handshakeTimeoutMs }, (socket) => {
     tlsPending--;
     if (!socket.authorized) {
-      components.refused(remoteOf(socket), `TLS: client certificate not accepted (${socket.authorizationError ?? "none presented"})`);
-      socket.destroy();
+      const why = String(socket.authorizationError ?? "none presented");
+      components.refused(remoteOf(socket), `TLS: client certificate not accepted (${why})`);
+      refuse(socket, `TLS: your certificate was not accepted (${why})`);
       return;
     }
     components.accept(socket);
@@ -71,6 +74,19 @@ export function createListener(init: ListenerInit, components: ListenerComponent
     components.refused(remote, `TLS handshake failed: ${error.message.split("\n")[0]!.trim()}${plainHint(error)}`);
   });
   return server;
+}
+
+/** How long a socket refused after TLS lingers so that the Refuse frame reaches the peer. */
+const REFUSE_LINGER_MS = 1_000;
+
+/**
+ * Tells a peer whose certificate failed why, in a Refuse frame (its handshake reads it and
+ * stops with the reason; otherwise it would see only a closed connection and retry for ever).
+ */
+function refuse(socket: TLSSocket, reason: string): void {
+  socket.on("error", () => socket.destroy());
+  socket.end(encodeFrame(FrameType.Refuse, pack({ reason })));
+  setTimeout(() => socket.destroy(), REFUSE_LINGER_MS).unref();
 }
 
 /** Opens a connection to `address`; `ready` is the event after which the Skein handshake may start. */

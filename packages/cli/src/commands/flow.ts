@@ -4,6 +4,7 @@ import { realClock } from "@skein/net/clock";
 import { type Command, UsageError } from "../command.ts";
 import { numberOption } from "../number-option.ts";
 import { passwordOption } from "../password-option.ts";
+import { readTls } from "../tls-option.ts";
 import { flowInterruptBudget, setInterruptBudget } from "../optimisation-budget.ts";
 
 const usage = `usage: skein flow <workflow> [options]
@@ -21,7 +22,10 @@ options:
   --retry-count N         retries of a failed rule (default 0), with exponential backoff
   --retry-delay MS        first retry delay before jitter (default 1000)
   -p, --port P            port for workers (-T workers; default 9123, 0 for any)
-  --password-file F       workers must prove they know this password
+  --password-file F       workers must prove they know this password (and the master proves it to them)
+  --tls-cert FILE         TLS with workers (all three flags, PEM): the master's certificate,
+  --tls-key FILE          its private key, and the CA that signed the workers' certificates;
+  --tls-ca FILE           a worker without TLS or with another CA's certificate is refused
   --fast-abort K          abort worker tasks past mean + K·stddev (default 3, 0 = off)
   --heartbeat MS          heartbeats on worker connections, both ways (default 1000)
   --worker-timeout MS     a worker silent this long is lost, its tasks rerun (default 5000)
@@ -46,6 +50,9 @@ export const flowCommand: Command = {
         "retry-delay": { type: "string" },
         port: { type: "string", short: "p" },
         "password-file": { type: "string" },
+        "tls-cert": { type: "string" },
+        "tls-key": { type: "string" },
+        "tls-ca": { type: "string" },
         "fast-abort": { type: "string" },
         heartbeat: { type: "string" },
         "worker-timeout": { type: "string" },
@@ -63,6 +70,8 @@ export const flowCommand: Command = {
     if (problem) throw new UsageError(problem);
     // read once here so a bad file is a usage error before any work; the run reads it again
     passwordOption(values["password-file"]);
+    const tls = readTls({ cert: values["tls-cert"], key: values["tls-key"], ca: values["tls-ca"] });
+    if (tls && target !== "workers") throw new UsageError("--tls-cert, --tls-key and --tls-ca are for -T workers");
     setInterruptBudget(flowInterruptBudget);
     return runFlow({
       file: positionals[0]!,
@@ -76,6 +85,7 @@ export const flowCommand: Command = {
       retryDelayMs: numberOption(values["retry-delay"], "--retry-delay", { min: 0 }),
       port: numberOption(values.port, "--port", { min: 0, integer: true }) ?? 9123,
       passwordFile: values["password-file"],
+      tls,
       fastAbortMultiplier: numberOption(values["fast-abort"], "--fast-abort", { min: 0 }),
       heartbeatMs,
       workerTimeoutMs,

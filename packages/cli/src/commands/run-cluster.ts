@@ -2,7 +2,8 @@
  * Where the nodes of `skein run --node` are: `--peers id=host:port,...` or a cluster file, and
  * the TLS files. Every mistake is a UsageError naming the flag or file and the bad part, and
  * addresses are checked against the scenario's cluster before anything listens, so a typo in
- * a node id fails at start rather than as "no address known" on the first message.
+ * a node id fails at start rather than as "no address known" on the first message. The TLS
+ * files are read by `../tls-option.ts` (shared with `skein flow` and `skein worker`).
  *
  * Cluster file (JSON; no other fields are allowed, so a misspelt one is caught):
  *   { "nodes": { "server": "10.0.0.1:7000", "client1": "10.0.0.2:7000", ... } }
@@ -13,6 +14,7 @@ import { UsageError } from "../command.ts";
 import { parseHostPort } from "../host-port.ts";
 
 export { parseHostPort };
+export { readTls, type TlsFiles } from "../tls-option.ts";
 
 /** The fields a cluster file may have. */
 export const CLUSTER_FILE_FIELDS = ["nodes"] as const;
@@ -68,30 +70,6 @@ export function checkAddresses(addresses: Record<string, PeerAddress>, clusterId
   if (unknown.length) throw new UsageError(`${source}: ${unknown.map((id) => `'${id}'`).join(", ")} ${unknown.length > 1 ? "are not nodes" : "is not a node"} of this cluster (nodes: ${clusterIds.join(", ")}; --nodes changes the size)`);
   const missing = clusterIds.filter((id) => id !== self && !addresses[id]);
   if (missing.length) throw new UsageError(`${source}: no address for node${missing.length > 1 ? "s" : ""} ${missing.map((id) => `'${id}'`).join(", ")} (nodes: ${clusterIds.join(", ")}; --nodes changes the size)`);
-}
-
-export interface TlsFiles {
-  readonly cert?: string;
-  readonly key?: string;
-  readonly ca?: string;
-}
-
-/** Reads the TLS files, all three or none. */
-export function readTls(files: TlsFiles): { cert: Buffer; key: Buffer; ca: Buffer } | undefined {
-  const given = Object.entries(files).filter(([, path]) => path !== undefined);
-  if (given.length === 0) return undefined;
-  if (given.length < 3) {
-    const missing = (["cert", "key", "ca"] as const).filter((name) => files[name] === undefined);
-    throw new UsageError(`TLS needs --tls-cert, --tls-key and --tls-ca together (missing: ${missing.map((m) => `--tls-${m}`).join(", ")})`);
-  }
-  const read = (name: "cert" | "key" | "ca") => {
-    try {
-      return readFileSync(files[name]!);
-    } catch (error) {
-      throw new UsageError(`--tls-${name}: cannot read ${files[name]} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
-    }
-  };
-  return { cert: read("cert"), key: read("key"), ca: read("ca") };
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {

@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { superviseWorker, workerNoMasterTimeoutMsDefault } from "@skein/flow/worker";
 import { passwordOption } from "../password-option.ts";
+import { readTls } from "../tls-option.ts";
 import { realClock } from "@skein/net/clock";
 import { type Command, UsageError } from "../command.ts";
 import { parseHostPort } from "../host-port.ts";
@@ -15,13 +16,17 @@ Connects to a 'skein flow -T workers' master and runs its tasks in private sandb
 input files in a cache by content hash. When there is no master yet, or the connection breaks
 or the master goes silent, it connects again with exponential backoff (1 s doubling, at most
 1 min, jittered); files already received stay cached. Exits 0 when the master finishes; exits 1
-when the master refuses it (wrong password) or none has answered for --timeout.
+when the handshake fails (a wrong password on either side: the master must prove it too; a
+certificate refused) or no master has answered for --timeout.
 
 options:
   --cores N            cores offered (default 1)
   --memory MB          memory offered
   --disk MB            disk offered
-  --password-file F    prove this password to the master
+  --password-file F    the password shared with the master (each proves it to the other)
+  --tls-cert FILE      TLS to the master (all three flags, PEM): this worker's certificate,
+  --tls-key FILE       its private key, and the CA that signed the master's certificate
+  --tls-ca FILE
   --workdir DIR        cache and sandboxes (default: a new temporary directory)
   --timeout S          give up after S seconds without a master (default ${workerNoMasterTimeoutMsDefault / 1000})`;
 
@@ -38,6 +43,9 @@ export const workerCommand: Command = {
         memory: { type: "string" },
         disk: { type: "string" },
         "password-file": { type: "string" },
+        "tls-cert": { type: "string" },
+        "tls-key": { type: "string" },
+        "tls-ca": { type: "string" },
         workdir: { type: "string" },
         timeout: { type: "string" },
       },
@@ -46,6 +54,7 @@ export const workerCommand: Command = {
     const { host, port } = parseHostPort(positionals[0]!, "master address");
     const timeoutSeconds = numberOption(values.timeout, "--timeout", { min: 0 });
     const password = passwordOption(values["password-file"]);
+    const tls = readTls({ cert: values["tls-cert"], key: values["tls-key"], ca: values["tls-ca"] });
     const worker = superviseWorker({
       host,
       port,
@@ -53,6 +62,7 @@ export const workerCommand: Command = {
       memoryMb: numberOption(values.memory, "--memory", { min: 1, integer: true }),
       diskMb: numberOption(values.disk, "--disk", { min: 1, integer: true }),
       password,
+      tls,
       workDirectory: values.workdir ?? mkdtempSync(join(tmpdir(), "skein-worker-")),
       log: (line) => process.stderr.write(`skein worker: ${line}\n`),
     }, { timeoutMs: timeoutSeconds === undefined ? undefined : timeoutSeconds * 1000 }, { clock: realClock(), random: Math.random });

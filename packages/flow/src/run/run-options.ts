@@ -23,6 +23,11 @@ export interface RunInit {
   /** Port for workers to connect to (-T workers; 0 picks a free one). */
   readonly port?: number;
   readonly passwordFile?: string;
+  /**
+   * TLS with workers (-T workers), PEM contents: the master's certificate and key, and the CA
+   * every worker's certificate must be signed by. Workers then need TLS too.
+   */
+  readonly tls?: { readonly cert: string | Buffer; readonly key: string | Buffer; readonly ca: string | Buffer };
   /** k of the fast-abort rule mean + k·stddev (-T workers; default 3; 0 turns it off). */
   readonly fastAbortMultiplier?: number;
   /** Show the progress bar (default: when standard error is a terminal). */

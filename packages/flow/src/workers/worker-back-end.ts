@@ -6,7 +6,8 @@
  * A worker whose connection drops, or that sends nothing for the worker timeout (heartbeats
  * both ways, see `silence-detector.ts`), leaves; the scheduler reruns its tasks elsewhere.
  */
-import { createServer, type Socket } from "node:net";
+import type { Socket } from "node:net";
+import { createListener } from "@skein/net/wire";
 import type { BackEnd } from "../run/execute.ts";
 import type { ExecutorInfo } from "../schedule/types.ts";
 import { FileCatalog } from "./file-catalog.ts";
@@ -76,14 +77,23 @@ export const workersBackEnd: BackEnd = async ({ loaded, init, listener, output, 
     return { connection, frame };
   };
 
-  const server = createServer((socket) => {
+  /** Connections still in the handshake. */
+  let handshaking = 0;
+  const accept = (socket: Socket) => {
     if (sockets.size >= workersMax) return void socket.destroy();
     sockets.add(socket);
+    handshaking++;
+    let counted = true;
+    const handshakeOver = () => {
+      if (counted) handshaking--;
+      counted = false;
+    };
     const timer = clock.setTimer(helloTimeoutMs, () => socket.destroy());
     socket.setNoDelay(true);
     socket.setKeepAlive(true, 10_000);
     socket.on("close", () => {
       sockets.delete(socket);
+      handshakeOver();
       timer.cancel();
     });
     socket.on("error", () => socket.destroy());
@@ -99,6 +109,7 @@ export const workersBackEnd: BackEnd = async ({ loaded, init, listener, output, 
     };
     const opened = () => {
       timer.cancel();
+      handshakeOver();
       worker = admit(socket, info!);
       listener.joined(worker.connection);
     };
@@ -128,7 +139,9 @@ export const workersBackEnd: BackEnd = async ({ loaded, init, listener, output, 
       if (listener.batch) listener.batch(() => received(chunk));
       else received(chunk);
     });
-  });
+  };
+  const refusedEarly = (remote: string, reason: string) => output.err(`skein flow: refused a connection from ${remote.replace(/^::ffff:(?=\d+\.)/, "")}: ${reason}\n`);
+  const server = createListener({ tls: init.tls, handshakeTimeoutMs: helloTimeoutMs, handshakesPendingMax: workersMax }, { accept, handshakesPending: () => handshaking, refused: refusedEarly });
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
     server.listen(init.port ?? 9123, () => resolve());

@@ -20,12 +20,13 @@
  */
 import { appendFileSync, copyFileSync, linkSync, mkdirSync, readdirSync, renameSync, rmSync, unlinkSync } from "node:fs";
 import { rm } from "node:fs/promises";
-import { connect, type Socket } from "node:net";
+import type { Socket } from "node:net";
 import { hostname } from "node:os";
 import { basename, dirname, join, resolve } from "node:path";
 import type { Clock, Timer } from "@skein/core";
 import { outputTail } from "../executors/command-output.ts";
 import { ProcessLauncher } from "../executors/process-launcher.ts";
+import { dialSocket } from "@skein/net/wire";
 import { encodeFrame, FlowWire, type Frame, workerNodeId } from "./frames.ts";
 import { sandboxPathProblem } from "./sandbox-paths.ts";
 import { heartbeatMsDefault, heartbeatProblem, SilenceDetector, workerTimeoutMsDefault } from "./silence-detector.ts";
@@ -38,6 +39,12 @@ export interface WorkerInit {
   readonly memoryMb?: number;
   readonly diskMb?: number;
   readonly password?: string;
+  /**
+   * TLS to the master, PEM contents: this worker's certificate and key, and the CA the
+   * master's certificate must be signed by (host names are not checked: the password proves
+   * the master).
+   */
+  readonly tls?: { readonly cert: string | Buffer; readonly key: string | Buffer; readonly ca: string | Buffer };
   /** Where the cache and sandboxes live. */
   readonly workDirectory: string;
   readonly log?: (line: string) => void;
@@ -102,7 +109,7 @@ export function startWorker(init: WorkerInit, components: WorkerComponents): Wor
   let reason = "connection closed";
   let kind: WorkerEnd["kind"] = "lost";
   let welcomed = false;
-  const socket: Socket = connect({ host: init.host, port: init.port });
+  const socket: Socket = dialSocket({ host: init.host, port: init.port }, init.tls).socket;
   socket.setNoDelay(true);
   let corked = false;
   let silence: SilenceDetector<"master"> | undefined;
@@ -290,8 +297,13 @@ export function startWorker(init: WorkerInit, components: WorkerComponents): Wor
       socket.destroy();
     }
   });
-  socket.on("error", (error) => {
+  socket.on("error", (error: NodeJS.ErrnoException) => {
     reason = error.message;
+    // a certificate the other side will not accept stays so: trying again cannot help
+    if (kind === "lost" && tlsRefusal.test(error.code ?? "")) {
+      kind = "refused";
+      reason = `TLS: ${error.message}`;
+    }
   });
   socket.on("close", () => {
     heartbeat?.cancel();
@@ -310,6 +322,9 @@ export function startWorker(init: WorkerInit, components: WorkerComponents): Wor
     },
   };
 }
+
+/** Error codes of a TLS handshake that failed on certificates or protocol, not on the network. */
+const tlsRefusal = /CERT|SELF_SIGNED|^ERR_SSL_|^ERR_TLS_/;
 
 /** Removes everything inside `path`, keeping the directory itself. */
 function emptyDirectory(path: string): void {

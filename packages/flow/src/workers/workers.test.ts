@@ -92,7 +92,11 @@ test("workers: a worker never runs a task from a master that does not know its p
   const pwned = join(root, "pwned");
   const task = { type: "task", task: 1, command: `touch ${pwned}`, environment: {}, inputs: [], outputs: [] };
   let welcomed = 0;
-  const impostor = await fakeMaster({ password: "guess", opened: (send) => (welcomed++, send(task)) });
+  const impostor = await fakeMaster({ password: "guess", opened: (send) => {
+      welcomed++;
+      send(task);
+    },
+  });
   const worker = startWorker({ host: "127.0.0.1", port: impostor.port, password: "secret", workDirectory: temporary() }, { clock });
   const end = await worker.end;
   await impostor.close();
