@@ -68,8 +68,8 @@ export const flowCommand: Command = {
     const workerTimeoutMs = numberOption(values["worker-timeout"], "--worker-timeout", { min: 1 });
     const problem = heartbeatProblem(heartbeatMs ?? heartbeatMsDefault, workerTimeoutMs ?? workerTimeoutMsDefault);
     if (problem) throw new UsageError(problem);
-    // read once here so a bad file is a usage error before any work; the run reads it again
-    passwordOption(values["password-file"]);
+    // read here so a bad file is a usage error before any work
+    const password = passwordOption(values["password-file"]);
     const tls = readTls({ cert: values["tls-cert"], key: values["tls-key"], ca: values["tls-ca"] });
     if (tls && target !== "workers") throw new UsageError("--tls-cert, --tls-key and --tls-ca are for -T workers");
     setInterruptBudget(flowInterruptBudget);
@@ -84,7 +84,7 @@ export const flowCommand: Command = {
       retryCount: numberOption(values["retry-count"], "--retry-count", { min: 0, integer: true }),
       retryDelayMs: numberOption(values["retry-delay"], "--retry-delay", { min: 0 }),
       port: numberOption(values.port, "--port", { min: 0, integer: true }) ?? 9123,
-      passwordFile: values["password-file"],
+      password,
       tls,
       fastAbortMultiplier: numberOption(values["fast-abort"], "--fast-abort", { min: 0 }),
       heartbeatMs,

@@ -22,6 +22,8 @@ export interface RunInit {
   readonly retryDelayMs?: number;
   /** Port for workers to connect to (-T workers; 0 picks a free one). */
   readonly port?: number;
+  /** Workers must prove this password (and the master proves it to them); `passwordFile` is read when it is absent. */
+  readonly password?: string;
   readonly passwordFile?: string;
   /**
    * TLS with workers (-T workers), PEM contents: the master's certificate and key, and the CA

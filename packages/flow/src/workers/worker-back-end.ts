@@ -42,7 +42,7 @@ function peerAddress(socket: Socket): string {
 const positive = (value: unknown, fallback: number) => (typeof value === "number" && Number.isFinite(value) && value > 0 ? value : fallback);
 
 export const workersBackEnd: BackEnd = async ({ loaded, init, listener, output, clock }) => {
-  const password = readPassword(init.passwordFile);
+  const password = init.password ?? readPassword(init.passwordFile);
   const catalog = new FileCatalog();
   const sockets = new Set<Socket>();
   let nextWorker = 1;

@@ -1,0 +1,67 @@
+// `skein flow -T workers` and `skein worker` as users start them (bin/skein, separate processes):
+// the password and TLS flags reach both sides, a worker with the wrong password or a certificate
+// of another CA stops with the reason and exit 1, the right one runs the workflow.
+import assert from "node:assert/strict";
+import { type ChildProcess, spawn } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { test } from "node:test";
+
+const bin = new URL("../bin/skein", import.meta.url).pathname;
+const fixtures = new URL("../../net/src/fixtures/tls/", import.meta.url).pathname;
+const tlsFlags = (cert: string, ca = "ca") => ["--tls-cert", join(fixtures, `${cert}.crt`), "--tls-key", join(fixtures, `${cert}.key`), "--tls-ca", join(fixtures, `${ca}.crt`)];
+
+/** A started process: its stderr so far, and its exit, killed after `timeoutMs`. */
+function started(args: string[], cwd: string, timeoutMs = 60_000): { child: ChildProcess; stderr: () => string; exit: Promise<number | null> } {
+  const child = spawn(bin, args, { cwd, stdio: ["ignore", "ignore", "pipe"] });
+  let stderr = "";
+  child.stderr!.setEncoding("utf8").on("data", (text: string) => (stderr += text));
+  const exit = new Promise<number | null>((resolve) => {
+    const timer = setTimeout(() => child.kill("SIGKILL"), timeoutMs);
+    child.on("close", (code) => {
+      clearTimeout(timer);
+      resolve(code);
+    });
+  });
+  return { child, stderr: () => stderr, exit };
+}
+
+/** Resolves with the first match of `pattern` in what `read` returns, polling for at most 30 s. */
+async function appears(read: () => string, pattern: RegExp): Promise<RegExpMatchArray> {
+  for (let waited = 0; waited < 30_000; waited += 20) {
+    const match = read().match(pattern);
+    if (match) return match;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  throw new Error(`never appeared: ${pattern} in\n${read()}`);
+}
+
+test("bin/skein: a TLS master with a password file turns away a worker with the wrong password and one with another CA's certificate (exit 1, reason on both sides); the right worker runs the workflow", async (t) => {
+  const root = mkdtempSync(join(tmpdir(), "skein-bin-workers-"));
+  t.after(() => rmSync(root, { recursive: true, force: true }));
+  writeFileSync(join(root, "in.txt"), "shipped\n");
+  writeFileSync(join(root, "w.mf"), "out: in.txt\n\ttr a-z A-Z < in.txt > out\n");
+  writeFileSync(join(root, "pw"), "right horse\n");
+  writeFileSync(join(root, "wrong"), "wrong horse\n");
+  const master = started(["flow", "w.mf", "-T", "workers", "-p", "0", "--no-progress", "--password-file", "pw", ...tlsFlags("node")], root);
+  t.after(() => master.child.kill("SIGKILL"));
+  const port = (await appears(master.stderr, /waiting for workers on port (\d+)/))[1]!;
+  const address = `127.0.0.1:${port}`;
+
+  const wrongPassword = started(["worker", address, "--timeout", "20", "--password-file", join(root, "wrong"), ...tlsFlags("node")], root);
+  assert.equal(await wrongPassword.exit, 1, wrongPassword.stderr());
+  // the master proves the password first, so the worker is the one to find it wrong
+  assert.match(wrongPassword.stderr(), /refused the master at 127\.0\.0\.1:\d+: master failed authentication \(wrong password\?\)/);
+
+  const otherCa = started(["worker", address, "--timeout", "20", "--password-file", join(root, "pw"), ...tlsFlags("rogue")], root);
+  assert.equal(await otherCa.exit, 1, otherCa.stderr());
+  assert.match(otherCa.stderr(), /the master refused this worker: TLS: your certificate was not accepted/);
+
+  const right = started(["worker", address, "--timeout", "20", "--password-file", join(root, "pw"), ...tlsFlags("node")], root);
+  assert.equal(await right.exit, 0, right.stderr());
+  assert.equal(await master.exit, 0, master.stderr());
+  assert.equal(readFileSync(join(root, "out"), "utf8"), "SHIPPED\n");
+  assert.match(master.stderr(), /a worker from 127\.0\.0\.1:\d+ refused this master: .*failed authentication/);
+  assert.match(master.stderr(), /refused a connection from 127\.0\.0\.1:\d+: TLS: client certificate not accepted/);
+});
