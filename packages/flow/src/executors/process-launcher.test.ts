@@ -1,22 +1,15 @@
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { after, test } from "node:test";
+import { test } from "node:test";
 import { processIsRunning } from "@skein/testkit";
 import { launcherProgram } from "./launcher-program.ts";
 import { type CommandExit, ProcessLauncher } from "./process-launcher.ts";
+import { temporaryDirectories } from "../../test/temporary.ts";
 
-const roots: string[] = [];
-after(() => {
-  for (const root of roots) rmSync(root, { recursive: true, force: true });
-});
-const temporary = () => {
-  const root = mkdtempSync(join(tmpdir(), "skein-launcher-"));
-  roots.push(root);
-  return root;
-};
+const temporary = temporaryDirectories("skein-launcher-");
 const skein = new URL("../../../cli/bin/skein.js", import.meta.url).pathname;
 const kinds = ["c", "perl", "node"] as const;
 /** Why a launcher cannot be tested here, or undefined. */

@@ -1,22 +1,18 @@
 import assert from "node:assert/strict";
 import { spawn, spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync, mkdirSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from "node:fs";
 import { join, relative } from "node:path";
-import { after, test } from "node:test";
+import { test } from "node:test";
 import { realClock } from "@skein/net";
 import { waitFor } from "@skein/testkit";
 import { runFlow } from "./run-flow.ts";
 import type { Output, RunInit } from "./run-options.ts";
+import { temporaryDirectories } from "../../test/temporary.ts";
 
-const roots: string[] = [];
-after(() => {
-  for (const root of roots) rmSync(root, { recursive: true, force: true });
-});
+const temporary = temporaryDirectories("skein-flow-");
 
 function workspace(files: Record<string, string>): string {
-  const root = mkdtempSync(join(tmpdir(), "skein-flow-"));
-  roots.push(root);
+  const root = temporary();
   for (const [name, text] of Object.entries(files)) writeFileSync(join(root, name), text);
   return root;
 }

@@ -1,7 +1,6 @@
 import assert from "node:assert/strict";
 import { type ChildProcess, spawn } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, test } from "node:test";
 import { realClock } from "@skein/net";
@@ -9,20 +8,15 @@ import { waitFor } from "@skein/testkit";
 import { fakeMaster } from "../../test/fake-master.ts";
 import { runFlow } from "../run/run-flow.ts";
 import { startWorker } from "./worker.ts";
+import { temporaryDirectories } from "../../test/temporary.ts";
 
 const skein = new URL("../../../cli/bin/skein.js", import.meta.url).pathname;
 const clock = realClock();
-const roots: string[] = [];
 const children: ChildProcess[] = [];
 after(() => {
   for (const child of children) child.kill("SIGKILL");
-  for (const root of roots) rmSync(root, { recursive: true, force: true });
 });
-const temporary = () => {
-  const root = mkdtempSync(join(tmpdir(), "skein-heartbeat-"));
-  roots.push(root);
-  return root;
-};
+const temporary = temporaryDirectories("skein-heartbeat-");
 
 /** A `skein worker` process on loopback. */
 function workerProcess(port: number): ChildProcess {

@@ -1,25 +1,17 @@
 import assert from "node:assert/strict";
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { after, test } from "node:test";
+import { test } from "node:test";
 import { realClock } from "@skein/net";
 import { waitFor } from "@skein/testkit";
 import { runFlow } from "../run/run-flow.ts";
 import { fakeMaster } from "../../test/fake-master.ts";
 import { superviseWorker } from "./worker-supervisor.ts";
+import { temporaryDirectories } from "../../test/temporary.ts";
 
 const clock = realClock();
-const roots: string[] = [];
-after(() => {
-  for (const root of roots) rmSync(root, { recursive: true, force: true });
-});
-const temporary = () => {
-  const root = mkdtempSync(join(tmpdir(), "skein-supervisor-"));
-  roots.push(root);
-  return root;
-};
+const temporary = temporaryDirectories("skein-supervisor-");
 const quick = { initialMs: 40, maxMs: 160 };
 
 /** A loopback port nothing listens on (yet). */

@@ -1,12 +1,12 @@
 import assert from "node:assert/strict";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { after, test } from "node:test";
+import { test } from "node:test";
 import { realClock } from "@skein/net";
 import { runFlow } from "../run/run-flow.ts";
 import type { Output, RunInit } from "../run/run-options.ts";
 import { startWorker, type WorkerEnd, type WorkerInit } from "./worker.ts";
+import { temporaryDirectories } from "../../test/temporary.ts";
 
 // net's test certificates: node.crt is signed by ca.crt, rogue.crt by another CA
 const fixtures = new URL("../../../net/src/fixtures/tls/", import.meta.url).pathname;
@@ -15,15 +15,7 @@ const good = { cert: pem("node.crt"), key: pem("node.key"), ca: pem("ca.crt") };
 const rogue = { cert: pem("rogue.crt"), key: pem("rogue.key"), ca: pem("ca.crt") };
 
 const clock = realClock();
-const roots: string[] = [];
-after(() => {
-  for (const root of roots) rmSync(root, { recursive: true, force: true });
-});
-const temporary = () => {
-  const root = mkdtempSync(join(tmpdir(), "skein-workers-tls-"));
-  roots.push(root);
-  return root;
-};
+const temporary = temporaryDirectories("skein-workers-tls-");
 
 /** A master with TLS; `startWorkers` runs once it listens. */
 async function tlsMaster(root: string, init: Partial<RunInit>, startWorkers: (port: number) => void): Promise<{ code: number; err: string }> {

@@ -1,9 +1,8 @@
 import assert from "node:assert/strict";
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { connect } from "node:net";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { after, test } from "node:test";
+import { test } from "node:test";
 import { realClock } from "@skein/net";
 import { encodeFrame as encodeWireFrame, FrameDecoder, FrameType, pack, unpack } from "@skein/net/wire";
 import { fakeMaster, type SendFrame } from "../../test/fake-master.ts";
@@ -11,17 +10,10 @@ import { runFlow } from "../run/run-flow.ts";
 import type { Output, RunInit } from "../run/run-options.ts";
 import { encodeFrame, FlowWire, flowMagic, flowWireVersion, masterNodeId } from "./frames.ts";
 import { startWorker, type WorkerHandle } from "./worker.ts";
+import { temporaryDirectories } from "../../test/temporary.ts";
 
 const clock = realClock();
-const roots: string[] = [];
-after(() => {
-  for (const root of roots) rmSync(root, { recursive: true, force: true });
-});
-const temporary = () => {
-  const root = mkdtempSync(join(tmpdir(), "skein-workers-"));
-  roots.push(root);
-  return root;
-};
+const temporary = temporaryDirectories("skein-workers-");
 
 /** Runs a master with -T workers and starts `workers` in-process once it listens. */
 async function withWorkers(root: string, init: Partial<RunInit>, startWorkers: (port: number) => void): Promise<{ code: number; err: string }> {
