@@ -3,7 +3,7 @@
 // of another CA stops with the reason and exit 1, the right one runs the workflow.
 import assert from "node:assert/strict";
 import { type ChildProcess, spawn } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
@@ -13,8 +13,8 @@ const fixtures = new URL("../../net/src/fixtures/tls/", import.meta.url).pathnam
 const tlsFlags = (cert: string, ca = "ca") => ["--tls-cert", join(fixtures, `${cert}.crt`), "--tls-key", join(fixtures, `${cert}.key`), "--tls-ca", join(fixtures, `${ca}.crt`)];
 
 /** A started process: its stderr so far, and its exit, killed after `timeoutMs`. */
-function started(args: string[], cwd: string, timeoutMs = 60_000): { child: ChildProcess; stderr: () => string; exit: Promise<number | null> } {
-  const child = spawn(bin, args, { cwd, stdio: ["ignore", "ignore", "pipe"] });
+function started(args: string[], cwd: string, env: NodeJS.ProcessEnv = process.env, timeoutMs = 60_000): { child: ChildProcess; stderr: () => string; exit: Promise<number | null> } {
+  const child = spawn(bin, args, { cwd, env, stdio: ["ignore", "ignore", "pipe"] });
   let stderr = "";
   child.stderr!.setEncoding("utf8").on("data", (text: string) => (stderr += text));
   const exit = new Promise<number | null>((resolve) => {
@@ -26,6 +26,9 @@ function started(args: string[], cwd: string, timeoutMs = 60_000): { child: Chil
   });
   return { child, stderr: () => stderr, exit };
 }
+
+/** The workers' own temporary directories in `tmp` (tsx, when the bundle is stale, keeps its cache there too). */
+const workDirectories = (tmp: string) => readdirSync(tmp).filter((name) => name.startsWith("skein-worker-"));
 
 /** Resolves with the first match of `pattern` in what `read` returns, polling for at most 30 s. */
 async function appears(read: () => string, pattern: RegExp): Promise<RegExpMatchArray> {
@@ -48,20 +51,43 @@ test("bin/skein: a TLS master with a password file turns away a worker with the 
   t.after(() => master.child.kill("SIGKILL"));
   const port = (await appears(master.stderr, /waiting for workers on port (\d+)/))[1]!;
   const address = `127.0.0.1:${port}`;
+  // the workers make their work directories here (no --workdir) and must leave nothing behind
+  const workerTmp = join(root, "tmp");
+  mkdirSync(workerTmp);
+  const workerEnv = { ...process.env, TMPDIR: workerTmp };
 
-  const wrongPassword = started(["worker", address, "--timeout", "20", "--password-file", join(root, "wrong"), ...tlsFlags("node")], root);
+  const wrongPassword = started(["worker", address, "--timeout", "20", "--password-file", join(root, "wrong"), ...tlsFlags("node")], root, workerEnv);
   assert.equal(await wrongPassword.exit, 1, wrongPassword.stderr());
   // the master proves the password first, so the worker is the one to find it wrong
   assert.match(wrongPassword.stderr(), /refused the master at 127\.0\.0\.1:\d+: master failed authentication \(wrong password\?\)/);
 
-  const otherCa = started(["worker", address, "--timeout", "20", "--password-file", join(root, "pw"), ...tlsFlags("rogue")], root);
+  const otherCa = started(["worker", address, "--timeout", "20", "--password-file", join(root, "pw"), ...tlsFlags("rogue")], root, workerEnv);
   assert.equal(await otherCa.exit, 1, otherCa.stderr());
   assert.match(otherCa.stderr(), /the master refused this worker: TLS: your certificate was not accepted/);
 
-  const right = started(["worker", address, "--timeout", "20", "--password-file", join(root, "pw"), ...tlsFlags("node")], root);
+  const right = started(["worker", address, "--timeout", "20", "--password-file", join(root, "pw"), ...tlsFlags("node")], root, workerEnv);
   assert.equal(await right.exit, 0, right.stderr());
   assert.equal(await master.exit, 0, master.stderr());
   assert.equal(readFileSync(join(root, "out"), "utf8"), "SHIPPED\n");
   assert.match(master.stderr(), /a worker from 127\.0\.0\.1:\d+ refused this master: .*failed authentication/);
   assert.match(master.stderr(), /refused a connection from 127\.0\.0\.1:\d+: TLS: client certificate not accepted/);
+  assert.deepEqual(workDirectories(workerTmp), [], "each worker removed the work directory it made");
+});
+
+test("bin/skein: a worker waiting for a master stops on SIGTERM with exit 143 and removes the work directory it made; one given with --workdir stays", async (t) => {
+  const root = mkdtempSync(join(tmpdir(), "skein-bin-worker-stop-"));
+  t.after(() => rmSync(root, { recursive: true, force: true }));
+  const workerTmp = join(root, "tmp");
+  mkdirSync(workerTmp);
+  // port 1 on loopback: nothing listens there, so the worker keeps trying
+  for (const workdir of [undefined, join(root, "kept")]) {
+    const worker = started(["worker", "127.0.0.1:1", ...(workdir ? ["--workdir", workdir] : [])], root, { ...process.env, TMPDIR: workerTmp });
+    await appears(worker.stderr, /connecting again in/);
+    assert.ok(workdir ? readdirSync(workdir).length > 0 : workDirectories(workerTmp).length === 1, "the work directory exists while it runs");
+    worker.child.kill("SIGTERM");
+    assert.equal(await worker.exit, 143, worker.stderr());
+    assert.match(worker.stderr(), /skein worker: stopped by SIGTERM\n$/);
+    assert.deepEqual(workDirectories(workerTmp), []);
+    if (workdir) assert.ok(readdirSync(workdir).includes("cache"), "--workdir is kept, with its cache");
+  }
 });

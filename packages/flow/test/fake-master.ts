@@ -12,6 +12,8 @@ export interface FakeMasterInit {
   readonly welcome?: Record<string, unknown>;
   /** Once a worker is welcomed. */
   readonly opened?: (send: SendFrame, socket: Socket) => void;
+  /** When the handshake fails: reset the connection (RST) instead of closing it. */
+  readonly resetOnRefusal?: boolean;
   /** Every frame the worker sends after the handshake. */
   readonly frame?: (frame: Frame, send: SendFrame, socket: Socket) => void;
 }
@@ -22,7 +24,7 @@ export async function fakeMaster(init: FakeMasterInit): Promise<{ port: number; 
     const wire = new FlowWire(
       socket,
       { role: "acceptor", self: masterNodeId, password: init.password, admit: () => ({ welcome: init.welcome ?? {} }) },
-      { opened: () => init.opened?.(send, socket), frame: (frame) => init.frame?.(frame, send, socket), refused: () => socket.end() },
+      { opened: () => init.opened?.(send, socket), frame: (frame) => init.frame?.(frame, send, socket), refused: () => (init.resetOnRefusal ? socket.resetAndDestroy() : socket.end()) },
     );
     socket.on("data", (chunk: Buffer) => {
       try {

@@ -1,8 +1,9 @@
-import { mkdtempSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { superviseWorker, workerNoMasterTimeoutMsDefault } from "@skein/flow/worker";
+import { type StopSignal, stopSignals } from "@skein/ftsh/stop-signals";
 import { passwordOption } from "../password-option.ts";
 import { readTls } from "../tls-option.ts";
 import { realClock } from "@skein/net/clock";
@@ -17,7 +18,9 @@ input files in a cache by content hash. When there is no master yet, or the conn
 or the master goes silent, it connects again with exponential backoff (1 s doubling, at most
 1 min, jittered); files already received stay cached. Exits 0 when the master finishes; exits 1
 when the handshake fails (a wrong password on either side: the master must prove it too; a
-certificate refused) or no master has answered for --timeout.
+certificate refused) or no master has answered for --timeout. On SIGINT, SIGTERM or SIGHUP it
+kills its running tasks and exits 128 + the signal's number. A work directory it made itself
+(no --workdir) is removed when it exits; one given with --workdir is kept, with its cache.
 
 options:
   --cores N            cores offered (default 1)
@@ -27,7 +30,7 @@ options:
   --tls-cert FILE      TLS to the master (all three flags, PEM): this worker's certificate,
   --tls-key FILE       its private key, and the CA that signed the master's certificate
   --tls-ca FILE
-  --workdir DIR        cache and sandboxes (default: a new temporary directory)
+  --workdir DIR        cache and sandboxes, kept (default: a new temporary directory, removed)
   --timeout S          give up after S seconds without a master (default ${workerNoMasterTimeoutMsDefault / 1000})`;
 
 export const workerCommand: Command = {
@@ -55,6 +58,7 @@ export const workerCommand: Command = {
     const timeoutSeconds = numberOption(values.timeout, "--timeout", { min: 0 });
     const password = passwordOption(values["password-file"]);
     const tls = readTls({ cert: values["tls-cert"], key: values["tls-key"], ca: values["tls-ca"] });
+    const ownDirectory = values.workdir === undefined ? mkdtempSync(join(tmpdir(), "skein-worker-")) : undefined;
     const worker = superviseWorker({
       host,
       port,
@@ -63,11 +67,34 @@ export const workerCommand: Command = {
       diskMb: numberOption(values.disk, "--disk", { min: 1, integer: true }),
       password,
       tls,
-      workDirectory: values.workdir ?? mkdtempSync(join(tmpdir(), "skein-worker-")),
+      workDirectory: ownDirectory ?? values.workdir!,
       log: (line) => process.stderr.write(`skein worker: ${line}\n`),
     }, { timeoutMs: timeoutSeconds === undefined ? undefined : timeoutSeconds * 1000 }, { clock: realClock(), random: Math.random });
-    const { code, reason } = await worker.done;
-    process.stderr.write(`skein worker: ${reason}\n`);
-    return code;
+    let stoppedBy: StopSignal | undefined;
+    const handlers = Object.keys(stopSignals).map((name) => {
+      const handler = (): void => {
+        stoppedBy ??= name as StopSignal;
+        worker.kill();
+      };
+      process.on(name, handler);
+      return () => process.off(name, handler);
+    });
+    try {
+      const { code, reason } = await worker.done;
+      process.stderr.write(`skein worker: ${stoppedBy ? `stopped by ${stoppedBy}` : reason}\n`);
+      return stoppedBy ? stopSignals[stoppedBy] : code;
+    } finally {
+      for (const remove of handlers) remove();
+      if (ownDirectory) removeWorkDirectory(ownDirectory);
+    }
   },
 };
+
+/** Removes the temporary work directory; tasks killed a moment ago may still be writing in it. */
+function removeWorkDirectory(directory: string): void {
+  try {
+    rmSync(directory, { recursive: true, force: true, maxRetries: 5, retryDelay: 50 });
+  } catch (error) {
+    process.stderr.write(`skein worker: could not remove its work directory ${directory}: ${(error as Error).message}\n`);
+  }
+}

@@ -298,9 +298,11 @@ export function startWorker(init: WorkerInit, components: WorkerComponents): Wor
     }
   });
   socket.on("error", (error: NodeJS.ErrnoException) => {
+    // once refused, finished or killed, the end is known: a reset that follows says nothing new
+    if (kind !== "lost") return;
     reason = error.message;
     // a certificate the other side will not accept stays so: trying again cannot help
-    if (kind === "lost" && tlsRefusal.test(error.code ?? "")) {
+    if (tlsRefusal.test(error.code ?? "")) {
       kind = "refused";
       reason = `TLS: ${error.message}`;
     }

@@ -105,6 +105,14 @@ test("workers: a worker never runs a task from a master that does not know its p
   assert.ok(!existsSync(pwned));
 });
 
+test("workers: a refusal stays the reason when the master then resets the connection", async () => {
+  const impostor = await fakeMaster({ password: "guess", resetOnRefusal: true });
+  const worker = startWorker({ host: "127.0.0.1", port: impostor.port, password: "secret", workDirectory: temporary() }, { clock });
+  const end = await worker.end;
+  await impostor.close();
+  assert.deepEqual(end, { kind: "refused", reason: `refused the master at 127.0.0.1:${impostor.port}: master failed authentication (wrong password?)`, welcomed: false });
+});
+
 test("workers: a peer that has not proved the password cannot send a frame over 16 KiB", { timeout: 30_000 }, async () => {
   const root = temporary();
   writeFileSync(join(root, "w.mf"), "out:\n\techo ok > out\n");
