@@ -13,6 +13,8 @@ import type { Workflow } from "../workflow.ts";
 export interface DriverHooks {
   /** A rule changed state (log, JSON events, progress). */
   state(action: Extract<SchedulerAction, { type: "state" }>, nowMs: number): void;
+  /** A task got its cores (only with the scheduler's `reportStarts`). */
+  started?(action: Extract<SchedulerAction, { type: "started" }>, nowMs: number): void;
   /** The batch's state changes are recorded: called after them, before any of its tasks start. */
   commit?(): void;
   /** A task (attempt `attempt`, from 1) is about to start: remove its stale or partial targets. */
@@ -106,7 +108,10 @@ export class Driver implements ExecutorListener {
 
   private apply(actions: SchedulerAction[]): void {
     const nowMs = this.nowMs();
-    for (const action of actions) if (action.type === "state") this.hooks.state(action, nowMs);
+    for (const action of actions) {
+      if (action.type === "state") this.hooks.state(action, nowMs);
+      else if (action.type === "started") this.hooks.started?.(action, nowMs);
+    }
     this.hooks.commit?.();
     for (const action of actions) {
       if (action.type === "start") {

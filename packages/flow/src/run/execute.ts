@@ -124,6 +124,7 @@ export async function execute(loaded: Loaded, complete: Set<number>, log: LogFil
       backoff: { initialMs: init.retryDelayMs ?? 1_000 },
       fastAbortMultiplier: target === "workers" && init.fastAbortMultiplier !== 0 ? (init.fastAbortMultiplier ?? 3) : undefined,
       executorsMayJoin: target === "workers",
+      reportStarts: init.json,
     },
     { random: components.random, isDone: (rule) => complete.has(rule) },
   );
@@ -150,6 +151,12 @@ export async function execute(loaded: Loaded, complete: Set<number>, log: LogFil
         if (action.output !== undefined) output.err(indentOutput(action.output));
       }
     },
+    started: init.json
+      ? (action, nowMs) => {
+          const event = { timeMs: Math.round(nowMs), rule: action.rule, target: rules[action.rule]!.targets[0]!.path, state: "started", attempt: action.attempt, executorId: action.executorId };
+          output.out(`${JSON.stringify(event)}\n`);
+        }
+      : undefined,
     commit: () => log.write(),
     beforeStart: (rule, attempt) => staleTargets.beforeStart(rule, attempt),
   }, clock);

@@ -221,6 +221,22 @@ test("scheduler: progress tells running tasks from tasks queued on their executo
   assert.deepEqual(scheduler.dispatchCounts(), { running: 2, queued: 4 }, "the freed core took a queued task; one more was queued");
 });
 
+test("scheduler: with reportStarts, a task's `started` comes when it gets its cores — at once, or after the task ahead of it is done; never without reportStarts", () => {
+  const startedOf = (actions: ReturnType<Scheduler["start"]>) => actions.filter((a) => a.type === "started").map((a) => (a.type === "started" ? a.rule : -1));
+  for (const reportStarts of [true, false]) {
+    const scheduler = new Scheduler(independent(4), { reportStarts }, { random: () => 0.5, isDone: () => false });
+    scheduler.handle({ type: "executor-joined", executor: { ...local(1), pipelineCores: 2 } }, 0);
+    const first = scheduler.start(0);
+    assert.deepEqual(startedOf(first), reportStarts ? [0] : [], "one core: only the first started; two wait in the queue");
+    const task = first.find((a) => a.type === "start" && a.rule === 0)!;
+    const next = scheduler.handle({ type: "task-finished", task: task.type === "start" ? task.task : -1, outcome: ok }, 5);
+    assert.deepEqual(startedOf(next), reportStarts ? [1] : []);
+    if (!reportStarts) continue;
+    const order = next.map((a) => (a.type === "state" ? `${a.rule} ${a.state}` : a.type === "started" ? `${a.rule} started` : ""));
+    assert.ok(order.indexOf("0 done") < order.indexOf("1 started"), `never more started than cores: ${order.join(", ")}`);
+  }
+});
+
 test("scheduler: a task waiting in a worker's queue is not fast-aborted for the time it waited (seed 17)", () => {
   // Tasks take 10 ms; each worker queues 16 more beyond its core, so the later ones wait
   // ~160 ms before they start — far past mean + k·stddev — yet none of them is a straggler.

@@ -18,33 +18,9 @@ import { MinHeap } from "./min-heap.ts";
 import { coresAfter, type ExecutorState, queuedTasks, type Task } from "./executor-tasks.ts";
 import { ReadyQueue, type ResourceClass } from "./ready-queue.ts";
 import { RunningStatistics } from "./running-statistics.ts";
-import type { RuleState, SchedulerAction, SchedulerEvent, TaskOutcome } from "./types.ts";
+import type { RuleState, SchedulerAction, SchedulerComponents, SchedulerEvent, SchedulerInit, TaskOutcome } from "./types.ts";
 
-export interface SchedulerInit {
-  /** Failed attempts retried per rule before it fails for good (default 0: no retries unless asked). */
-  retryCount?: number;
-  backoff?: BackoffInit;
-  /** k in mean + k·stddev for fast abort; undefined turns fast abort off. */
-  fastAbortMultiplier?: number;
-  /** Successful tasks of a category needed before fast abort judges it (default 10). */
-  fastAbortSamplesMin?: number;
-  /** Slack added so near-identical tasks are not aborted for noise (default 1 000 ms). */
-  fastAbortSlackMs?: number;
-  /** Fast aborts per rule before it is left to run (default 3). */
-  fastAbortsPerRuleMax?: number;
-  /** Reruns of a rule after losing its executor before it fails for good (default 10). */
-  lostRunsPerRuleMax?: number;
-  /** Whether executors may still join (workers): then a rule too big for every executor waits. */
-  executorsMayJoin?: boolean;
-}
-
-export interface SchedulerComponents {
-  /** Uniform in [0, 1): the jitter of retry delays (seeded in simulation). */
-  random(): number;
-  /** Rules already complete (from the transaction log). */
-  isDone(rule: number): boolean;
-}
-
+export type { SchedulerComponents, SchedulerInit } from "./types.ts";
 
 interface Wake {
   readonly atMs: number;
@@ -259,6 +235,7 @@ export class Scheduler {
       if (task.startedMs !== undefined) continue;
       task.startedMs = nowMs;
       this.armFastAbort(task, nowMs);
+      if (this.init.reportStarts) this.actions.push({ type: "started", task: task.id, rule: task.rule, attempt: task.attempt, executorId: executor.info.id });
     }
   }
 
@@ -272,18 +249,28 @@ export class Scheduler {
     this.wakes.push({ atMs: nowMs + allowanceMs, kind: "deadline", id: task.id });
   }
 
-  /** Frees the task's resources; with `nowMs`, the executor's next queued tasks count as started. */
-  private release(task: Task, nowMs?: number): void {
+  /** Frees the task's resources. */
+  private release(task: Task): void {
     give(task.executor.free, task.resourceClass.need);
     task.executor.tasks.delete(task);
     this.tasks.delete(task.id);
-    if (nowMs !== undefined && task.executor.info.pipelineCores && this.executors.get(task.executor.info.id) === task.executor) this.noteStarted(task.executor, nowMs);
+  }
+
+  /** After a task left an executor with a queue, the next queued tasks there count as started. */
+  private startQueued(executor: ExecutorState, nowMs: number): void {
+    if (executor.info.pipelineCores && this.executors.get(executor.info.id) === executor) this.noteStarted(executor, nowMs);
   }
 
   private taskFinished(taskId: number, outcome: TaskOutcome, nowMs: number): void {
     const task = this.tasks.get(taskId);
     if (!task) return; // aborted or lost before it reported: the rerun owns the rule now
-    this.release(task, nowMs);
+    this.release(task);
+    this.settle(task, outcome, nowMs);
+    // after the task's own state change, so a consumer never sees more tasks started than cores
+    this.startQueued(task.executor, nowMs);
+  }
+
+  private settle(task: Task, outcome: TaskOutcome, nowMs: number): void {
     const durationMs = outcome.durationMs ?? nowMs - (task.startedMs ?? nowMs);
     if (outcome.ok) {
       this.recordDuration(task.resourceClass.category, durationMs);
@@ -351,12 +338,13 @@ export class Scheduler {
       }
       const task = this.tasks.get(wake.id);
       if (!task) continue;
-      this.release(task, nowMs);
+      this.release(task);
       this.fastAborts[task.rule]!++;
       this.avoid[task.rule] = task.executor.info.id;
       const reason = `fast abort: ran past mean + k·stddev of category '${task.resourceClass.category}'`;
       this.actions.push({ type: "abort", task: task.id, rule: task.rule, executorId: task.executor.info.id, reason });
       this.enqueue(task.rule, reason);
+      this.startQueued(task.executor, nowMs);
     }
   }
 

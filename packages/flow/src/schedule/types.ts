@@ -1,4 +1,5 @@
 /** Events the scheduler takes and actions it returns. Times are milliseconds on the driver's clock. */
+import type { BackoffInit } from "@skein/ftsh/backoff";
 import type { Capacity } from "./capacity.ts";
 
 export type RuleState = "waiting" | "ready" | "running" | "retrying" | "done" | "failed";
@@ -45,6 +46,11 @@ export type SchedulerEvent =
 export type SchedulerAction =
   | { readonly type: "start"; readonly task: number; readonly rule: number; readonly attempt: number; readonly executorId: string }
   | { readonly type: "abort"; readonly task: number; readonly rule: number; readonly executorId: string; readonly reason: string }
+  /**
+   * With `reportStarts`: a started task got its cores — at once on an executor without a queue,
+   * or when the tasks ahead of it in an executor's queue (`pipelineCores`) left it a core.
+   */
+  | { readonly type: "started"; readonly task: number; readonly rule: number; readonly attempt: number; readonly executorId: string }
   | {
       readonly type: "state";
       readonly rule: number;
@@ -57,3 +63,30 @@ export type SchedulerAction =
       readonly output?: string;
     }
   | { readonly type: "finished"; readonly ok: boolean; readonly reason?: string };
+
+export interface SchedulerInit {
+  /** Failed attempts retried per rule before it fails for good (default 0: no retries unless asked). */
+  retryCount?: number;
+  backoff?: BackoffInit;
+  /** k in mean + k·stddev for fast abort; undefined turns fast abort off. */
+  fastAbortMultiplier?: number;
+  /** Successful tasks of a category needed before fast abort judges it (default 10). */
+  fastAbortSamplesMin?: number;
+  /** Slack added so near-identical tasks are not aborted for noise (default 1 000 ms). */
+  fastAbortSlackMs?: number;
+  /** Fast aborts per rule before it is left to run (default 3). */
+  fastAbortsPerRuleMax?: number;
+  /** Reruns of a rule after losing its executor before it fails for good (default 10). */
+  lostRunsPerRuleMax?: number;
+  /** Whether executors may still join (workers): then a rule too big for every executor waits. */
+  executorsMayJoin?: boolean;
+  /** Emit a `started` action when a task gets its cores (for --json; off, it costs nothing). */
+  reportStarts?: boolean;
+}
+
+export interface SchedulerComponents {
+  /** Uniform in [0, 1): the jitter of retry delays (seeded in simulation). */
+  random(): number;
+  /** Rules already complete (from the transaction log). */
+  isDone(rule: number): boolean;
+}
