@@ -10,11 +10,12 @@
  * update protocol; an append-only log with whole-file compaction (write, fsync, rename) is the
  * simplest thing that is correct.
  */
-import { closeSync, existsSync, fsync, fsyncSync, ftruncateSync, mkdirSync, openSync, readFileSync, renameSync, writeSync } from "node:fs";
+import { closeSync, existsSync, fsync, fsyncSync, ftruncateSync, openSync, readFileSync, renameSync, writeSync } from "node:fs";
 import { join } from "node:path";
 import { crc32 } from "node:zlib";
 import { MessageError, type Storage } from "@skein/core";
 import { pack, unpack } from "./codec.ts";
+import { makeDirectories } from "./make-directories.ts";
 
 /** Largest single stored value (encoded); bigger writes throw MessageError. */
 export const STORAGE_RECORD_BYTES_MAX = 64 * 1024 * 1024;
@@ -41,7 +42,7 @@ export class FileStorage implements Storage {
 
   /** Opens (creating if needed) the storage in directory `dir`. */
   constructor(readonly dir: string) {
-    mkdirSync(dir, { recursive: true });
+    makeDirectories(dir);
     const path = join(dir, FILE_NAME);
     const data = existsSync(path) ? readFileSync(path) : Buffer.alloc(0);
     const valid = this.replay(data);

@@ -4,9 +4,10 @@
  * killed process loses at most the records of its last iteration — a clean prefix, which the
  * replayer checks as far as it goes.
  */
-import { closeSync, mkdirSync, openSync, readdirSync, readFileSync, writeFileSync, writeSync } from "node:fs";
+import { closeSync, openSync, readdirSync, readFileSync, writeFileSync, writeSync } from "node:fs";
 import { join } from "node:path";
 import { pack, unpack } from "./codec.ts";
+import { makeDirectories } from "./make-directories.ts";
 import { type RecordEntry, RecordKind, type RecordingMeta } from "./recording.ts";
 
 /** Records buffered in memory before they are written out regardless of the loop. */
@@ -26,7 +27,7 @@ export class RecordingFileWriter {
   private flushScheduled = false;
 
   constructor(dir: string, node: string) {
-    mkdirSync(dir, { recursive: true });
+    makeDirectories(dir);
     const taken = readdirSync(dir)
       .map((name) => FILE_PATTERN.exec(name))
       .filter((m) => m !== null && m[1] === node)
@@ -67,7 +68,7 @@ export class RecordingFileWriter {
 }
 
 export function writeRecordingMeta(dir: string, meta: RecordingMeta): void {
-  mkdirSync(dir, { recursive: true });
+  makeDirectories(dir);
   writeFileSync(join(dir, "meta.json"), `${JSON.stringify(meta, null, 2)}\n`);
 }
 

@@ -5,6 +5,7 @@ import { parseArgs } from "node:util";
 import { CLUSTER_SECRET_ENV, freePorts, launchLocal, RECORDING_FORMAT_VERSION, runNodeProcess, writeRecordingMeta } from "@skein/net";
 import type { ScenarioParams } from "@skein/sim";
 import { type Command, UsageError } from "../command.ts";
+import { directoryOption } from "../directory-option.ts";
 import { parseDurationMs } from "../duration.ts";
 import { loadScenario } from "../sim/load-scenario.ts";
 import { checkAddresses, parseHostPort, parsePeers, readClusterFile, readTls } from "./run-cluster.ts";
@@ -77,7 +78,8 @@ async function runLocal(file: string, v: Values): Promise<number> {
   const ids = Object.keys(scenario.cluster(params));
   const ports = await freePorts(ids.length);
   const peers = ids.map((id, i) => `${id}=127.0.0.1:${ports[i]}`).join(",");
-  const dataDir = resolve(v.data ?? join(".skein", "run", scenario.name));
+  const dataDir = directoryOption(resolve(v.data ?? join(".skein", "run", scenario.name)), "--data");
+  if (v.record) directoryOption(v.record, "--record");
   if (v.record) writeRecordingMeta(v.record, { format: RECORDING_FORMAT_VERSION, scenario: resolve(file), params, nodes: ids });
   const bin = new URL("../../bin/skein.js", import.meta.url).pathname;
   const common = ["--nodes", String(nodes), "--seed", String(seed), "--data", dataDir, "--peers", peers];
@@ -113,7 +115,9 @@ async function runNode(file: string, v: Values): Promise<number> {
   checkAddresses(all, Object.keys(cluster), id, v.cluster ? `--cluster ${v.cluster}` : "--peers");
   const listen = v.listen ? parseHostPort(v.listen, "--listen") : all[id]!;
   const peers = Object.fromEntries(Object.entries(all).filter(([peer]) => peer !== id));
+  const dataDir = directoryOption(join(resolve(v.data ?? join(".skein", "run", scenario.name)), id), "--data");
   if (v.record) {
+    directoryOption(v.record, "--record");
     try {
       readFileSync(join(v.record, "meta.json"));
     } catch {
@@ -125,7 +129,7 @@ async function runNode(file: string, v: Values): Promise<number> {
     services,
     listen,
     peers,
-    dataDir: join(resolve(v.data ?? join(".skein", "run", scenario.name)), id),
+    dataDir,
     recordDir: v.record ? resolve(v.record) : undefined,
     checkpointEveryMs: v["checkpoint-every"] === undefined ? undefined : parseDurationMs(v["checkpoint-every"], "--checkpoint-every"),
     durationMs: v.duration === undefined ? undefined : parseDurationMs(v.duration, "--duration"),

@@ -6,6 +6,7 @@ import { superviseWorker, workerNoMasterTimeoutMsDefault } from "@skein/flow/wor
 import { type StopSignal, stopSignals } from "@skein/ftsh/stop-signals";
 import { passwordOption } from "../password-option.ts";
 import { readTls } from "../tls-option.ts";
+import { directoryOption } from "../directory-option.ts";
 import { realClock } from "@skein/net/clock";
 import { type Command, UsageError } from "../command.ts";
 import { parseHostPort } from "../host-port.ts";
@@ -59,6 +60,8 @@ export const workerCommand: Command = {
     const password = passwordOption(values["password-file"]);
     const tls = readTls({ cert: values["tls-cert"], key: values["tls-key"], ca: values["tls-ca"] });
     const ownDirectory = values.workdir === undefined ? mkdtempSync(join(tmpdir(), "skein-worker-")) : undefined;
+    // its cache too: a directory that exists but where nothing can be made is a usage error, now
+    if (values.workdir !== undefined) directoryOption(join(values.workdir, "cache"), "--workdir");
     const worker = superviseWorker({
       host,
       port,

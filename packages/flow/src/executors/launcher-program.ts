@@ -6,10 +6,11 @@
  * `SKEIN_FLOW_LAUNCHER=c|perl|node` forces a choice (tests run every path).
  */
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, renameSync, rmSync, statSync } from "node:fs";
 import { homedir } from "node:os";
-import { dirname, join } from "node:path";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { makeDirectories } from "@skein/net/fs";
 import { fnv1a32 } from "../fnv.ts";
 
 export interface LauncherProgram {
@@ -49,14 +50,7 @@ function cLauncher(): LauncherProgram | undefined {
   const binary = join(directory, `flow-launcher-${key}`);
   if (existsSync(binary)) return { kind: "c", command: binary, args: [] };
   try {
-    // two levels by hand: Node 20's recursive mkdir never returns for some paths (under /proc)
-    for (const path of [dirname(directory), directory]) {
-      try {
-        mkdirSync(path, { mode: 0o700 });
-      } catch (error) {
-        if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
-      }
-    }
+    makeDirectories(directory, 0o700);
   } catch {
     return undefined;
   }

@@ -26,6 +26,7 @@ import { basename, dirname, join, resolve } from "node:path";
 import type { Clock, Timer } from "@skein/core";
 import { outputTail } from "../executors/command-output.ts";
 import { ProcessLauncher } from "../executors/process-launcher.ts";
+import { makeDirectories } from "@skein/net/fs";
 import { dialSocket } from "@skein/net/wire";
 import { encodeFrame, FlowWire, type Frame, workerNodeId } from "./frames.ts";
 import { sandboxPathProblem } from "./sandbox-paths.ts";
@@ -94,11 +95,11 @@ export function startWorker(init: WorkerInit, components: WorkerComponents): Wor
   const cache = join(init.workDirectory, "cache");
   const sandboxes = join(init.workDirectory, "sandbox");
   const outputs = resolve(init.workDirectory, "output"); // absolute: the launcher opens it before entering the sandbox
-  mkdirSync(cache, { recursive: true });
+  makeDirectories(cache);
   // a file whose transfer a broken connection (or a killed worker) cut short: sent again whole
   for (const name of readdirSync(cache)) if (name.endsWith(".part")) rmSync(join(cache, name), { force: true });
-  mkdirSync(outputs, { recursive: true });
-  mkdirSync(sandboxes, { recursive: true });
+  makeDirectories(outputs);
+  makeDirectories(sandboxes);
   const cores = init.cores ?? 1;
   const running = new Map<number, TaskHeader>();
   let filesReceived = 0;
