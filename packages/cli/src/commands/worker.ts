@@ -1,5 +1,5 @@
 import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { availableParallelism, tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { superviseWorker, workerNoMasterTimeoutMsDefault } from "@skein/flow/worker";
@@ -24,7 +24,7 @@ kills its running tasks and exits 128 + the signal's number. A work directory it
 (no --workdir) is removed when it exits; one given with --workdir is kept, with its cache.
 
 options:
-  --cores N            cores offered (default 1)
+  --cores N            cores offered (default: this machine's, ${availableParallelism()} here)
   --memory MB          memory offered
   --disk MB            disk offered
   --password-file F    the password shared with the master (each proves it to the other)
@@ -65,7 +65,8 @@ export const workerCommand: Command = {
     const worker = superviseWorker({
       host,
       port,
-      cores: numberOption(values.cores, "--cores", { min: 1, integer: true }),
+      // as Work Queue's worker: every core of this machine unless told
+      cores: numberOption(values.cores, "--cores", { min: 1, integer: true }) ?? availableParallelism(),
       memoryMb: numberOption(values.memory, "--memory", { min: 1, integer: true }),
       diskMb: numberOption(values.disk, "--disk", { min: 1, integer: true }),
       password,
