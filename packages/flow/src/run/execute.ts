@@ -178,7 +178,7 @@ export async function execute(loaded: Loaded, complete: Set<number>, log: LogFil
     stoppedBy ??= signal;
     driver.stop(`interrupted by ${signal}`);
   });
-  const showProgress = () => output.err(`\r${progressLine({ counts: scheduler.counts(), queued: scheduler.dispatchCounts().queued, workers: scheduler.executorCount - 1, elapsedMs: driver.nowMs() }, process.stderr.columns ?? 100)}`);
+  const showProgress = () => output.err(`\r${progressLine({ counts: scheduler.counts(), queued: scheduler.dispatchCounts().queued, workers: scheduler.executorCount - 1, elapsedMs: driver.nowMs() }, process.stderr.columns)}`);
   const timer = progress ? clock.setPeriodic(progressIntervalMs, showProgress) : undefined;
   try {
     const result = await driver.start();

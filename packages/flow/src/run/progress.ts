@@ -1,7 +1,7 @@
 /**
  * The progress line shown on a terminal: rules waiting / running (and queued on an executor) /
- * done / failed, workers
- * connected and an estimate of the time left from the mean task time so far.
+ * done / failed, workers connected and an estimate of the time left from the mean task time
+ * so far.
  */
 import type { RuleState } from "../schedule/types.ts";
 
@@ -20,8 +20,12 @@ function formatDuration(ms: number): string {
   return `${Math.floor(seconds / 3600)}h${String(Math.floor(seconds / 60) % 60).padStart(2, "0")}m`;
 }
 
+/** Width for a terminal that reports none (0 or undefined, as some pseudo-terminals do). */
+export const progressWidthDefault = 100;
+
 /** One line, at most `width` characters. */
-export function progressLine(snapshot: ProgressSnapshot, width: number): string {
+export function progressLine(snapshot: ProgressSnapshot, width: number | undefined): string {
+  if (!width || width < 0) width = progressWidthDefault;
   const { counts, workers, elapsedMs } = snapshot;
   const queued = snapshot.queued ?? 0;
   const total = Object.values(counts).reduce((a, b) => a + b, 0);

@@ -1,0 +1,26 @@
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import type { RuleState } from "../schedule/types.ts";
+import { progressLine, progressWidthDefault } from "./progress.ts";
+
+const counts = (partial: Partial<Record<RuleState, number>>): Record<RuleState, number> => ({ waiting: 0, ready: 0, running: 0, retrying: 0, done: 0, failed: 0, ...partial });
+
+test("progress: waiting, running apart from queued, done, failed, workers, and an ETA from the mean so far, under a bar", () => {
+  // 10 done in 5 s, 31 left: 15.5 s
+  const line = progressLine({ counts: counts({ waiting: 20, ready: 2, running: 8, done: 10, retrying: 1 }), queued: 6, workers: 3, elapsedMs: 5_000 }, 120);
+  assert.equal(line, "[#######-----------------------] waiting 23  running 2 (+6 queued)  done 10  failed 0  workers 3  ETA 16s");
+  const end = progressLine({ counts: counts({ done: 39, failed: 1 }), workers: 0, elapsedMs: 90_000 }, 120);
+  assert.equal(end, `[${"#".repeat(30)}] waiting 0  running 0  done 39  failed 1  workers 0  ETA 0s`);
+  assert.match(progressLine({ counts: counts({ ready: 5 }), workers: 0, elapsedMs: 10 }, 120), /ETA \?$/, "no estimate before a rule is done");
+});
+
+test("progress: the line fits the terminal; a terminal that reports no width gets the default, not an empty line", () => {
+  const snapshot = { counts: counts({ waiting: 100, running: 2, done: 3 }), workers: 0, elapsedMs: 4_000 };
+  assert.equal(progressLine(snapshot, 40).length, 40);
+  assert.equal(progressLine(snapshot, 64), "waiting 100  running 2  done 3  failed 0  workers 0  ETA 2m16s", "no room for a bar: the counts stay");
+  for (const width of [0, undefined]) {
+    const line = progressLine(snapshot, width);
+    assert.match(line, /^\[[#-]+\] waiting 100 {2}running 2/);
+    assert.ok(line.length <= progressWidthDefault);
+  }
+});
