@@ -49,6 +49,9 @@ export interface ExecuteResult {
   readonly stateOf: (rule: number) => RuleState;
 }
 
+/** A back end that cannot start (a port in use): the message is for the user, the run ends with exit 1. */
+export class BackEndError extends Error {}
+
 /** A back end adds its executors through the listener and returns how to shut it down. */
 export type BackEnd = (context: BackEndContext) => Promise<{ close(): Promise<void> }>;
 

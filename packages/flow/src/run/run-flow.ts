@@ -18,7 +18,7 @@ import { type Cleanable, cleanTree, type NestedLoader } from "./clean.ts";
 import { toDot } from "./dot.ts";
 import { absolutePath } from "../paths.ts";
 import { stopSignals } from "@skein/ftsh/stop-signals";
-import { execute } from "./execute.ts";
+import { BackEndError, execute } from "./execute.ts";
 import { nestedRunInit, type Output, type RunComponents, type RunInit, workflowLogPath } from "./run-options.ts";
 
 export const standardOutput: Output = {
@@ -123,6 +123,10 @@ export async function runFlow(init: RunInit, components: RunComponents): Promise
     if (result.ok) output.err(`skein flow: done, ${result.ran} ${result.ran === 1 ? "rule" : "rules"} ran\n`);
     else output.err(`skein flow: stopped: ${result.reason}\n`);
     return result.ok ? 0 : result.stoppedBy ? stopSignals[result.stoppedBy] : 1;
+  } catch (error) {
+    if (!(error instanceof BackEndError)) throw error;
+    output.err(`skein flow: ${error.message}\n`);
+    return 1;
   } finally {
     await log.close();
   }

@@ -8,7 +8,7 @@
  */
 import type { Socket } from "node:net";
 import { createListener } from "@skein/net/wire";
-import type { BackEnd } from "../run/execute.ts";
+import { type BackEnd, BackEndError } from "../run/execute.ts";
 import type { ExecutorInfo } from "../schedule/types.ts";
 import { FileCatalog } from "./file-catalog.ts";
 import { encodeFrame, FlowWire, type Frame, masterNodeId, refuseFrame } from "./frames.ts";
@@ -142,9 +142,10 @@ export const workersBackEnd: BackEnd = async ({ loaded, init, listener, output, 
   };
   const refusedEarly = (remote: string, reason: string) => output.err(`skein flow: refused a connection from ${remote.replace(/^::ffff:(?=\d+\.)/, "")}: ${reason}\n`);
   const server = createListener({ tls: init.tls, handshakeTimeoutMs: helloTimeoutMs, handshakesPendingMax: workersMax }, { accept, handshakesPending: () => handshaking, refused: refusedEarly });
+  const listenPort = init.port ?? 9123;
   await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(init.port ?? 9123, () => resolve());
+    server.once("error", (error: NodeJS.ErrnoException) => reject(new BackEndError(`cannot listen for workers on port ${listenPort}: ${listenProblem(error)}`)));
+    server.listen(listenPort, () => resolve());
   });
   // One timer for every connection: judge who went silent, then send each a heartbeat. It runs
   // until the server has closed, so a silent worker cannot hold up the end of the run.
@@ -169,3 +170,9 @@ export const workersBackEnd: BackEnd = async ({ loaded, init, listener, output, 
     },
   };
 };
+
+function listenProblem(error: NodeJS.ErrnoException): string {
+  if (error.code === "EADDRINUSE") return "another process uses it (EADDRINUSE); choose another with -p, or -p 0 for any free port";
+  if (error.code === "EACCES") return "permission denied (EACCES): ports below 1024 need privileges";
+  return error.message;
+}

@@ -113,6 +113,19 @@ test("workers: a refusal stays the reason when the master then resets the connec
   assert.deepEqual(end, { kind: "refused", reason: `refused the master at 127.0.0.1:${impostor.port}: master failed authentication (wrong password?)`, welcomed: false });
 });
 
+test("workers: a port another process holds is a one-line error, exit 1, not a crash", async () => {
+  const { createServer } = await import("node:net");
+  const holder = createServer();
+  await new Promise<void>((resolve) => holder.listen(0, resolve));
+  const port = (holder.address() as { port: number }).port;
+  const root = temporary();
+  writeFileSync(join(root, "w.mf"), "out:\n\ttouch out\n");
+  const result = await withWorkers(root, { port }, () => assert.fail("it never listens"));
+  holder.close();
+  assert.equal(result.code, 1);
+  assert.equal(result.err, `skein flow: cannot listen for workers on port ${port}: another process uses it (EADDRINUSE); choose another with -p, or -p 0 for any free port\n`);
+});
+
 test("workers: a peer that has not proved the password cannot send a frame over 16 KiB", { timeout: 30_000 }, async () => {
   const root = temporary();
   writeFileSync(join(root, "w.mf"), "out:\n\techo ok > out\n");
