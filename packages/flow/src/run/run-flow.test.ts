@@ -221,6 +221,24 @@ test("run: a missing workflow file is named, exit 1", async () => {
   assert.equal(result.err, `skein flow: ${join(root, "nope.mf")}: no such workflow file\n`);
 });
 
+test("run: a directory given as the workflow, and a --dot file in a directory that is not there, fail before any work, exit 1", async () => {
+  const root = workspace({ "w.mf": "out:\n\ttouch out\n" });
+  const directory = await run(root, { file: root });
+  assert.deepEqual([directory.code, directory.err], [1, `skein flow: ${root}: is a directory, not a workflow file\n`]);
+  const dot = await run(root, { dotFile: join(root, "no", "g.dot") });
+  assert.deepEqual([dot.code, dot.err], [1, `skein flow: --dot ${join(root, "no", "g.dot")}: no directory ${join(root, "no")}\n`]);
+  assert.ok(!existsSync(join(root, "out")), "nothing ran");
+});
+
+test("run: a --dot file that cannot be written is reported after the run, exit 1, and the run's work stays", async () => {
+  const root = workspace({ "w.mf": "out:\n\ttouch out\n" });
+  mkdirSync(join(root, "g.dot")); // a directory where the file should go
+  const result = await run(root, { dotFile: join(root, "g.dot") });
+  assert.equal(result.code, 1);
+  assert.match(result.err, /--dot .*g\.dot: cannot write it \(EISDIR\)\n.*done, 1 rule ran/s);
+  assert.ok(existsSync(join(root, "out")));
+});
+
 test("run: a workflow error prints file:line:column and exits non-zero", async () => {
   const root = workspace({ "w.mf": "a: missing-source\n\tcmd\n" });
   const result = await run(root);

@@ -5,7 +5,7 @@
  * is done, 1 when a rule failed for good or the workflow has an error, 128 + the signal's
  * number when SIGINT, SIGTERM or SIGHUP stopped it (`stopSignals`).
  */
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { availableParallelism, totalmem } from "node:os";
 import { dirname, resolve } from "node:path";
 import { WorkflowError } from "../language/errors.ts";
@@ -83,6 +83,9 @@ export async function runFlow(init: RunInit, components: RunComponents): Promise
   let loaded: Loaded;
   try {
     if (!existsSync(init.file)) throw new Error(`${init.file}: no such workflow file`);
+    if (statSync(init.file).isDirectory()) throw new Error(`${init.file}: is a directory, not a workflow file`);
+    // --dot is written at the end: a directory that is not there fails now, before any work
+    if (init.dotFile && !statSync(dirname(resolve(init.dotFile)), { throwIfNoEntry: false })?.isDirectory()) throw new Error(`--dot ${init.dotFile}: no directory ${dirname(resolve(init.dotFile))}`);
     loaded = loadWorkflow(init);
   } catch (error) {
     // a workflow error reads `file:line:column: problem`, as a compiler's; anything else (a
@@ -113,21 +116,32 @@ export async function runFlow(init: RunInit, components: RunComponents): Promise
   }
   if (complete.size === rules.length) {
     output.err("skein flow: nothing to do, every rule is done\n");
-    if (init.dotFile) writeFileSync(init.dotFile, toDot(loaded.plan, stateFromLog(complete, loaded.summary)));
+    if (init.dotFile) return writeDot(init.dotFile, toDot(loaded.plan, stateFromLog(complete, loaded.summary)), output) ? 0 : 1;
     return 0;
   }
   const log = new LogFile(loaded.logPath, components.clock);
   try {
     const result = await execute(loaded, complete, log, init, { ...components, output }, { cores: init.jobs ?? availableParallelism(), memoryMb: Math.floor(totalmem() / 1048576) });
-    if (init.dotFile) writeFileSync(init.dotFile, toDot(loaded.plan, result.stateOf));
+    const dotWritten = !init.dotFile || writeDot(init.dotFile, toDot(loaded.plan, result.stateOf), output);
     if (result.ok) output.err(`skein flow: done, ${result.ran} ${result.ran === 1 ? "rule" : "rules"} ran\n`);
     else output.err(`skein flow: stopped: ${result.reason}\n`);
-    return result.ok ? 0 : result.stoppedBy ? stopSignals[result.stoppedBy] : 1;
+    return result.ok ? (dotWritten ? 0 : 1) : result.stoppedBy ? stopSignals[result.stoppedBy] : 1;
   } catch (error) {
     if (!(error instanceof BackEndError)) throw error;
     output.err(`skein flow: ${error.message}\n`);
     return 1;
   } finally {
     await log.close();
+  }
+}
+
+/** Writes the --dot file; a failure is reported (the run itself is not undone) and makes the exit code 1. */
+function writeDot(file: string, text: string, output: Output): boolean {
+  try {
+    writeFileSync(file, text);
+    return true;
+  } catch (error) {
+    output.err(`skein flow: --dot ${file}: cannot write it (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})\n`);
+    return false;
   }
 }
