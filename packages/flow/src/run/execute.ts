@@ -165,12 +165,25 @@ export async function execute(loaded: Loaded, complete: Set<number>, log: LogFil
   }, clock);
   const context: BackEndContext = { loaded, init, listener: driver, output, clock, local, runNested: nestedRunner(loaded, init, components) };
   const executors: Executor[] = [];
+  /**
+   * --json: executors (this machine, each worker) as they join and leave, beside the rules'
+   * events, until the run is over (workers then leave because the master said goodbye).
+   */
+  let over = false;
+  const executorEvent = (event: Record<string, unknown>) => {
+    if (init.json && !over) output.out(`${JSON.stringify({ timeMs: Math.round(driver.nowMs()), ...event })}\n`);
+  };
   const listener: ExecutorListener = {
     joined: (executor) => {
       executors.push(executor);
+      const { id, capacity } = executor.info;
+      executorEvent({ executor: id, state: "joined", cores: capacity.cores, memoryMb: capacity.memoryMb, diskMb: capacity.diskMb });
       driver.joined(executor);
     },
-    left: (executorId, reason) => driver.left(executorId, reason),
+    left: (executorId, reason) => {
+      executorEvent({ executor: executorId, state: "left", reason });
+      driver.left(executorId, reason);
+    },
     finished: (task, outcome) => driver.finished(task, outcome),
     batch: (report) => driver.batch(report),
   };
@@ -185,6 +198,7 @@ export async function execute(loaded: Loaded, complete: Set<number>, log: LogFil
   const timer = progress ? clock.setPeriodic(progressIntervalMs, showProgress) : undefined;
   try {
     const result = await driver.start();
+    over = true;
     return { ...result, ran, stoppedBy, stateOf: (rule) => scheduler.stateOf(rule) };
   } finally {
     stopListening();

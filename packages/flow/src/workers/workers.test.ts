@@ -16,11 +16,12 @@ const clock = realClock();
 const temporary = temporaryDirectories("skein-workers-");
 
 /** Runs a master with -T workers and starts `workers` in-process once it listens. */
-async function withWorkers(root: string, init: Partial<RunInit>, startWorkers: (port: number) => void): Promise<{ code: number; err: string }> {
+async function withWorkers(root: string, init: Partial<RunInit>, startWorkers: (port: number) => void): Promise<{ code: number; err: string; out: string }> {
   let err = "";
-  const output: Output = { out: () => {}, err: (t) => (err += t) };
+  let out = "";
+  const output: Output = { out: (t) => (out += t), err: (t) => (err += t) };
   const code = await runFlow({ file: join(root, "w.mf"), target: "workers", port: 0, jobs: 1, progress: false, environment: {}, onListening: startWorkers, ...init }, { clock, random: Math.random, output });
-  return { code, err };
+  return { code, err, out };
 }
 
 function fanOut(count: number, sleepSeconds: number): string {
@@ -45,12 +46,12 @@ test("workers: two workers run a workflow; a shared input crosses once per worke
   assert.deepEqual(await Promise.all(workers.map((w) => w.closed)), ["the master finished", "the master finished"]);
 });
 
-test("workers: a killed worker's tasks complete on the other worker", async () => {
+test("workers: a killed worker's tasks complete on the other worker; --json shows the executors join and the killed one leave", async () => {
   const root = temporary();
   writeFileSync(join(root, "w.mf"), fanOut(8, 0.2));
   writeFileSync(join(root, "shared.dat"), "abc");
   const workers: WorkerHandle[] = [];
-  const result = await withWorkers(root, {}, (port) => {
+  const result = await withWorkers(root, { json: true }, (port) => {
     for (let i = 0; i < 2; i++) workers.push(startWorker({ host: "127.0.0.1", port, cores: 2, workDirectory: join(temporary(), `w${i}`) }, { clock }));
     // Kill the first worker while it runs its first tasks (they sleep 0.2 s each).
     const watch = setInterval(() => {
@@ -62,6 +63,10 @@ test("workers: a killed worker's tasks complete on the other worker", async () =
   });
   assert.equal(result.code, 0, result.err);
   assert.match(result.err, /worker-1 left/);
+  const executorEvents: Array<Record<string, unknown>> = result.out.trim().split("\n").map((line) => JSON.parse(line)).filter((event) => event.executor !== undefined);
+  assert.deepEqual(executorEvents.filter((e) => e.state === "joined").map((e) => [e.executor, e.cores]).sort(), [["local", 1], ["worker-1", 2], ["worker-2", 2]]);
+  assert.deepEqual(executorEvents.filter((e) => e.state === "left").map((e) => e.executor), ["worker-1"], JSON.stringify(executorEvents));
+  assert.equal(typeof executorEvents.find((e) => e.state === "left")?.reason, "string");
   for (let i = 0; i < 8; i++) assert.equal(readFileSync(join(root, `out${i}`), "utf8"), `3\n${i}\n`);
 });
 
