@@ -33,8 +33,19 @@ export interface LogSummary {
   readonly doneLines: Map<number, number>;
 }
 
-/** Replays a log against the current rules. Lines for other rule texts are ignored. */
-export function readLog(text: string, rules: readonly Rule[]): LogSummary {
+/**
+ * A log file that is not one: another program's file under the log's name, or a log of
+ * another format. Nothing is run or cleaned on its word, nor appended to it.
+ */
+export class LogFormatError extends Error {}
+
+/**
+ * Replays a log against the current rules. Lines for other rule texts are ignored; a file
+ * that does not start with the header (unless it is only the header's torn start) is a
+ * LogFormatError naming `source`.
+ */
+export function readLog(text: string, rules: readonly Rule[], source = "the log"): LogSummary {
+  checkHeader(text, source);
   const hashes = new Map<number, string>();
   const hashOf = (rule: number) => {
     let hash = hashes.get(rule);
@@ -62,4 +73,15 @@ export function readLog(text: string, rules: readonly Rule[]): LogSummary {
     else if (state === "running") interrupted.add(rule);
   }
   return { done, started, interrupted, doneLines };
+}
+
+function checkHeader(text: string, source: string): void {
+  if (text === "") return;
+  const end = text.indexOf("\n");
+  const first = end < 0 ? text : text.slice(0, end);
+  if (first === logHeader || (end < 0 && logHeader.startsWith(first))) return; // a kill during the first write
+  const format = /^# skein-flow-log (\S+)$/.exec(first)?.[1];
+  if (format !== undefined) throw new LogFormatError(`${source}: a skein flow log of format ${format}; this skein reads format 1`);
+  const shown = JSON.stringify(first.length > 40 ? `${first.slice(0, 40)}…` : first);
+  throw new LogFormatError(`${source}: not a skein flow log (it starts ${shown}, not "${logHeader}"); move it away to start afresh`);
 }

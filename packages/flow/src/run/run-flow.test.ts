@@ -239,6 +239,17 @@ test("run: a --dot file that cannot be written is reported after the run, exit 1
   assert.ok(existsSync(join(root, "out")));
 });
 
+test("run: a file under the log's name that is not a skein flow log stops the run and --clean, untouched, exit 1", async () => {
+  const root = workspace({ "w.mf": "out:\n\ttouch out\n", "w.mf.skeinlog": "my notes\n" });
+  for (const init of [{}, { clean: true }]) {
+    const result = await run(root, init);
+    assert.equal(result.code, 1);
+    assert.match(result.err, /w\.mf\.skeinlog: not a skein flow log \(it starts "my notes", not "# skein-flow-log 1"\); move it away to start afresh\n$/);
+  }
+  assert.equal(readFileSync(join(root, "w.mf.skeinlog"), "utf8"), "my notes\n");
+  assert.ok(!existsSync(join(root, "out")));
+});
+
 test("run: a workflow error prints file:line:column and exits non-zero", async () => {
   const root = workspace({ "w.mf": "a: missing-source\n\tcmd\n" });
   const result = await run(root);

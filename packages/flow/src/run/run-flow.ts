@@ -41,7 +41,7 @@ export function loadWorkflow(init: RunInit): Loaded {
   const workflow = parseWorkflow(text, { file: init.file, environment: init.environment ?? process.env });
   const planned = plan(workflow, { exists: (path) => existsSync(absolutePath(directory, path)) });
   const logPath = workflowLogPath(file, directory);
-  return { plan: planned, directory, logPath, summary: readLog(readLogText(logPath), workflow.rules) };
+  return { plan: planned, directory, logPath, summary: readLog(readLogText(logPath), workflow.rules, logPath) };
 }
 
 /**
@@ -54,7 +54,7 @@ function nestedForClean(init: RunInit): NestedLoader {
     if (!existsSync(nestedInit.file)) return undefined;
     const workflow = parseWorkflow(readFileSync(nestedInit.file, "utf8"), { file: nestedInit.file, environment: nestedInit.environment ?? process.env });
     const logPath = workflowLogPath(nestedInit.file, nestedInit.directory!);
-    return { workflow, summary: readLog(readLogText(logPath), workflow.rules), directory: nestedInit.directory!, logPath };
+    return { workflow, summary: readLog(readLogText(logPath), workflow.rules, logPath), directory: nestedInit.directory!, logPath };
   };
 }
 

@@ -1,0 +1,22 @@
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { parseMakeflow } from "../language/parse-makeflow.ts";
+import { LogFormatError, logHeader, logLine, readLog, ruleHash } from "./transaction-log.ts";
+
+const rules = parseMakeflow("a:\n\ttouch a\nb: a\n\ttouch b\n", { file: "w.mf" }).rules;
+const line = (rule: number, state: "running" | "done", hash = ruleHash(rules[rule]!)) => logLine(1, rule, state, 1, hash);
+
+test("transaction log: the last valid line of each rule decides; edited rules, unknown rules and a torn last line are ignored", () => {
+  const text = `${logHeader}\n${line(0, "running")}${line(0, "done")}${line(1, "running")}${line(1, "done", "stale000")}9 7 done 1 x\n${line(1, "done").slice(0, 5)}`;
+  const summary = readLog(text, rules);
+  assert.deepEqual([...summary.done], [0]);
+  assert.deepEqual([...summary.interrupted], [1], "b's done line is for another text of the rule; the last is torn");
+  assert.deepEqual([...summary.started].sort(), [0, 1]);
+});
+
+test("transaction log: an empty file, or one with only the header's torn start, is an empty log; another file or format is refused, naming it", () => {
+  for (const text of ["", "# skein-fl"]) assert.equal(readLog(text, rules, "w.mf.skeinlog").done.size, 0);
+  assert.throws(() => readLog("garbage line\n1 0 done 1 abc\n", rules, "w.mf.skeinlog"), new LogFormatError('w.mf.skeinlog: not a skein flow log (it starts "garbage line", not "# skein-flow-log 1"); move it away to start afresh'));
+  assert.throws(() => readLog("# skein-flow-log 2\n", rules, "w.mf.skeinlog"), new LogFormatError("w.mf.skeinlog: a skein flow log of format 2; this skein reads format 1"));
+  assert.throws(() => readLog("\x00\x01binary", rules, "w.mf.skeinlog"), LogFormatError);
+});
