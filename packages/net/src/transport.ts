@@ -6,9 +6,10 @@
  *
  * The TLS listener checks the client's certificate itself (`rejectUnauthorized: false`, then
  * `socket.authorized`) instead of letting Node drop it silently, so every refusal has a
- * logged reason, and the refused peer gets it too, in a Refuse frame inside the TLS session; it bounds the TLS handshake by the node's handshake timeout, destroys sockets
- * whose TLS handshake failed (Node leaves them open), and counts TLS handshakes in progress
- * toward the node's limit on pending handshakes.
+ * logged reason, and the refused peer gets it too, in a Refuse frame inside the TLS session.
+ * It bounds the TLS handshake by the node's handshake timeout, destroys sockets whose TLS
+ * handshake failed (Node leaves them open), and counts TLS handshakes in progress toward the
+ * node's limit on pending handshakes.
  */
 import { createServer, type Server, type Socket, connect as tcpConnect } from "node:net";
 import { connect as tlsConnect, createServer as createTlsServer, type TLSSocket, type TlsOptions } from "node:tls";
