@@ -194,6 +194,8 @@ export async function execute(loaded: Loaded, complete: Set<number>, log: LogFil
     stoppedBy ??= signal;
     driver.stop(`interrupted by ${signal}`);
   });
+  // --json's reader went away: stop as a clean interrupt would, rather than run on unwatched
+  const stopWatchingOut = init.json ? output.onOutClosed?.((reason) => driver.stop(reason)) : undefined;
   const showProgress = () => output.err(`\r${progressLine({ counts: scheduler.counts(), queued: scheduler.dispatchCounts().queued, workers: scheduler.executorCount - 1, elapsedMs: driver.nowMs() }, process.stderr.columns)}`);
   const timer = progress ? clock.setPeriodic(progressIntervalMs, showProgress) : undefined;
   try {
@@ -202,6 +204,7 @@ export async function execute(loaded: Loaded, complete: Set<number>, log: LogFil
     return { ...result, ran, stoppedBy, stateOf: (rule) => scheduler.stateOf(rule) };
   } finally {
     stopListening();
+    stopWatchingOut?.();
     if (timer) {
       timer.cancel();
       showProgress();

@@ -214,6 +214,23 @@ for (const [signal, code] of [["SIGINT", 130], ["SIGTERM", 143]] as const) {
   });
 }
 
+test("run: `skein flow --json | head` — the reader going away stops the run cleanly (exit 1, one line per killed command, no stack trace) and a rerun finishes", { timeout: 60_000 }, async () => {
+  const rules = Array.from({ length: 200 }, (_, i) => `s${i}:\n\tsleep 0.01; touch s${i}\n`).join("");
+  const root = workspace({ "w.mf": rules });
+  const child = spawn(process.execPath, [skein, "flow", "w.mf", "-j", "2", "--json", "--no-progress"], { cwd: root, stdio: ["ignore", "pipe", "pipe"] });
+  let err = "";
+  child.stderr!.on("data", (chunk) => (err += chunk));
+  const exited = new Promise<number | null>((resolve) => child.on("exit", (status) => resolve(status)));
+  child.stdout!.once("data", () => child.stdout!.destroy()); // as `head -1` does after its line
+  assert.equal(await exited, 1, err);
+  assert.match(err, /skein flow: stopped: standard output was closed \(EPIPE\)\n$/);
+  assert.doesNotMatch(err, /\n\s+at .*:\d+:\d+\)?$/m, "no stack trace");
+  assert.ok(err.split("\n").filter((line) => line.includes(": waiting: ")).length <= 2, `a line per killed command (2 cores), none per queued task:\n${err}`);
+  const again = await run(root);
+  assert.equal(again.code, 0, again.err);
+  for (let i = 0; i < 200; i++) assert.ok(existsSync(join(root, `s${i}`)));
+});
+
 test("run: a missing workflow file is named, exit 1", async () => {
   const root = workspace({});
   const result = await run(root, { file: join(root, "nope.mf") });

@@ -21,9 +21,28 @@ import { stopSignals } from "@skein/ftsh/stop-signals";
 import { BackEndError, execute } from "./execute.ts";
 import { nestedRunInit, type Output, type RunComponents, type RunInit, workflowLogPath } from "./run-options.ts";
 
+/** Runs waiting to hear that standard output's reader went away. */
+const stdoutClosedListeners = new Set<(reason: string) => void>();
+let stdoutGone = false;
+let stdoutWatched = false;
+
 export const standardOutput: Output = {
-  out: (text) => process.stdout.write(text),
+  out: (text) => {
+    if (!stdoutGone) process.stdout.write(text);
+  },
   err: (text) => process.stderr.write(text),
+  onOutClosed(closed) {
+    if (!stdoutWatched) {
+      stdoutWatched = true;
+      process.stdout.on("error", (error: NodeJS.ErrnoException) => {
+        if (error.code !== "EPIPE") throw error;
+        stdoutGone = true;
+        for (const listener of stdoutClosedListeners) listener("standard output was closed (EPIPE)");
+      });
+    }
+    stdoutClosedListeners.add(closed);
+    return () => stdoutClosedListeners.delete(closed);
+  },
 };
 
 export interface Loaded {

@@ -85,4 +85,9 @@ export function workflowLogPath(file: string, directory: string): string {
 export interface Output {
   out(text: string): void;
   err(text: string): void;
+  /**
+   * Calls `closed` once if the reader of `out` goes away (`skein flow --json | head`); later
+   * `out` text is dropped. Returns how to stop listening.
+   */
+  onOutClosed?(closed: (reason: string) => void): () => void;
 }

@@ -369,7 +369,8 @@ export class Scheduler {
     for (const task of [...this.tasks.values()].sort((a, b) => a.id - b.id)) {
       this.release(task);
       this.actions.push({ type: "abort", task: task.id, rule: task.rule, executorId: task.executor.info.id, reason });
-      this.setState(task.rule, "waiting", { reason });
+      // the reason goes with the tasks that were running (killed); queued ones just go back
+      this.setState(task.rule, "waiting", task.startedMs === undefined ? undefined : { reason });
     }
   }
 
