@@ -49,15 +49,29 @@ export class LogFile {
     this.pending.push(line);
   }
 
-  /** Hands every appended line to the kernel now, and starts a group commit if none runs. */
-  write(): void {
-    if (this.pending.length === 0) return;
+  /**
+   * Hands every appended line to the kernel now, and starts a group commit if none runs.
+   * False when the log cannot be written (a full disk, an I/O error): the failure is kept in
+   * `failure`, and nothing is written after it, so the file stays a prefix of what happened.
+   */
+  write(): boolean {
+    if (this.failure) return false;
+    if (this.pending.length === 0) return true;
     const text = this.pending.length === 1 ? this.pending[0]! : this.pending.join("");
     this.pending = [];
-    writeSync(this.fd, text);
+    try {
+      writeSync(this.fd, text);
+    } catch (error) {
+      this.failure = error as Error;
+      return false;
+    }
     this.unsynced = true;
     this.sync();
+    return true;
   }
+
+  /** Why the log could not be written, once it could not. */
+  failure: Error | undefined;
 
   private sync(): void {
     if (this.syncing || this.nextSync || !this.unsynced || this.closed) return;
@@ -89,8 +103,11 @@ export class LogFile {
     this.nextSync?.cancel();
     this.nextSync = undefined;
     if (this.syncing) await new Promise<void>((resolve) => (this.syncEnded = resolve));
-    fsyncSync(this.fd);
-    closeSync(this.fd);
+    try {
+      if (!this.failure) fsyncSync(this.fd);
+    } finally {
+      closeSync(this.fd);
+    }
   }
 }
 

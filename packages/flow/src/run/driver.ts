@@ -15,8 +15,11 @@ export interface DriverHooks {
   state(action: Extract<SchedulerAction, { type: "state" }>, nowMs: number): void;
   /** A task got its cores (only with the scheduler's `reportStarts`). */
   started?(action: Extract<SchedulerAction, { type: "started" }>, nowMs: number): void;
-  /** The batch's state changes are recorded: called after them, before any of its tasks start. */
-  commit?(): void;
+  /**
+   * The batch's state changes are recorded: called after them, before any of its tasks start.
+   * A reason string means they could not be: none of the batch's tasks starts, and the run stops.
+   */
+  commit?(): string | undefined;
   /** A task (attempt `attempt`, from 1) is about to start: remove its stale or partial targets. */
   beforeStart?(rule: number, attempt: number): void;
 }
@@ -34,6 +37,8 @@ export class Driver implements ExecutorListener {
   private readonly origin: number;
   private resolveRun!: (result: DriverResult) => void;
   private started = false;
+  /** Why the log could not record a batch: from then on no task starts. */
+  private commitFailure: string | undefined;
   /** Actions of the batch being reported (see `batch`), applied when it ends. */
   private batched: SchedulerAction[] | undefined;
   readonly done: Promise<DriverResult>;
@@ -112,9 +117,14 @@ export class Driver implements ExecutorListener {
       if (action.type === "state") this.hooks.state(action, nowMs);
       else if (action.type === "started") this.hooks.started?.(action, nowMs);
     }
-    this.hooks.commit?.();
+    const failure = this.hooks.commit?.();
+    // a task never starts before its "running" line is in the log: once the log fails, the run
+    // starts nothing more and stops (once), aborting what runs
+    const stopFor = failure !== undefined && this.commitFailure === undefined ? failure : undefined;
+    this.commitFailure ??= failure;
     for (const action of actions) {
       if (action.type === "start") {
+        if (this.commitFailure !== undefined) continue;
         this.hooks.beforeStart?.(action.rule, action.attempt);
         this.placement.set(action.task, action.executorId);
         this.executors.get(action.executorId)!.start({ task: action.task, rule: this.workflow.rules[action.rule]!, attempt: action.attempt });
@@ -128,6 +138,7 @@ export class Driver implements ExecutorListener {
         return;
       }
     }
+    if (stopFor !== undefined) return this.stop(stopFor);
     this.arm();
   }
 

@@ -160,7 +160,7 @@ export async function execute(loaded: Loaded, complete: Set<number>, log: LogFil
           output.out(`${JSON.stringify(event)}\n`);
         }
       : undefined,
-    commit: () => log.write(),
+    commit: () => (log.write() ? undefined : `cannot write the transaction log ${log.path}: ${log.failure?.message}`),
     beforeStart: (rule, attempt) => staleTargets.beforeStart(rule, attempt),
   }, clock);
   const context: BackEndContext = { loaded, init, listener: driver, output, clock, local, runNested: nestedRunner(loaded, init, components) };

@@ -267,6 +267,15 @@ test("run: a file under the log's name that is not a skein flow log stops the ru
   assert.ok(!existsSync(join(root, "out")));
 });
 
+test("run: a transaction log that cannot be opened is a one-line error before anything runs, exit 1", async () => {
+  const root = workspace({ "w.mf": "out:\n\ttouch out\n" });
+  mkdirSync(join(root, "w.mf.skeinlog")); // a directory where the log should go (as a read-only directory would, for a user)
+  const result = await run(root);
+  assert.equal(result.code, 1);
+  assert.equal(result.err, `skein flow: cannot write the transaction log ${join(root, "w.mf.skeinlog")} (EISDIR); nothing was run\n`);
+  assert.ok(!existsSync(join(root, "out")));
+});
+
 test("run: a workflow error prints file:line:column and exits non-zero", async () => {
   const root = workspace({ "w.mf": "a: missing-source\n\tcmd\n" });
   const result = await run(root);

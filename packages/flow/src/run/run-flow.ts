@@ -138,7 +138,13 @@ export async function runFlow(init: RunInit, components: RunComponents): Promise
     if (init.dotFile) return writeDot(init.dotFile, toDot(loaded.plan, stateFromLog(complete, loaded.summary)), output) ? 0 : 1;
     return 0;
   }
-  const log = new LogFile(loaded.logPath, components.clock);
+  let log: LogFile;
+  try {
+    log = new LogFile(loaded.logPath, components.clock);
+  } catch (error) {
+    output.err(`skein flow: cannot write the transaction log ${loaded.logPath} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}); nothing was run\n`);
+    return 1;
+  }
   try {
     const result = await execute(loaded, complete, log, init, { ...components, output }, { cores: init.jobs ?? availableParallelism(), memoryMb: Math.floor(totalmem() / 1048576) });
     const dotWritten = !init.dotFile || writeDot(init.dotFile, toDot(loaded.plan, result.stateOf), output);
