@@ -62,8 +62,7 @@ export const flowCommand: Command = {
     if (positionals.length !== 1) throw new UsageError("expected exactly one workflow file");
     const target = values.target ?? "local";
     if (target !== "local" && target !== "workers" && target !== "slurm") throw new UsageError(`unknown target '${target}'`);
-    const jobs = numberOption(values.jobs, "--jobs", { min: 0, integer: true });
-    if (jobs === 0) throw new UsageError("--jobs must be at least 1");
+    const jobs = numberOption(values.jobs, "--jobs", { min: 1, integer: true });
     const heartbeatMs = numberOption(values.heartbeat, "--heartbeat", { min: 1 });
     const workerTimeoutMs = numberOption(values["worker-timeout"], "--worker-timeout", { min: 1 });
     const problem = heartbeatProblem(heartbeatMs ?? heartbeatMsDefault, workerTimeoutMs ?? workerTimeoutMsDefault);
