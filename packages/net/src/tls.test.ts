@@ -60,10 +60,11 @@ test("net tls: a TLS peer with the wrong cluster secret is still refused by the 
   assert.ok(logs.some((l) => l.node === "server" && /failed authentication/.test(l.message)), "the server logged the refusal");
 });
 
-test("net tls: a plain-TCP peer is refused with a logged reason, and the node keeps serving", async (t) => {
+test("net tls: a plain-TCP peer is refused with a logged reason, told why in a plain Refuse, and the node keeps serving", async (t) => {
   const { ctx, logs, server, address } = await pair(t, { tls: TLS }, {});
   await assert.rejects(ctx().call(echo, { type: "echo", text: "plain" }, { timeoutMs: 5_000 }), UnreachableError);
   assert.ok(logs.some((l) => l.node === "server" && l.level === "warn" && /TLS/.test(l.message)), `the server logged why:\n${logs.map((l) => `${l.node}: ${l.message}`).join("\n")}`);
+  assert.ok(logs.some((l) => l.node === "client" && /refused.*this listener requires TLS/.test(l.message)), `the client heard why:\n${logs.map((l) => `${l.node}: ${l.message}`).join("\n")}`);
   assert.ok(server.stats.connectionsRefused >= 1);
   const good = await clientOf(t, address, logs, { tls: TLS }, "client2");
   assert.deepEqual(await good.ctx().call(echo, { type: "echo", text: "still here" }, { timeoutMs: 5_000 }), { text: "still here" });
@@ -73,6 +74,7 @@ test("net tls: a raw socket that sends garbage or nothing does not disturb a TLS
   const { ctx, logs, address } = await pair(t, { tls: TLS, handshakeTimeoutMs: 300 }, { tls: TLS });
   const garbage = connect(address);
   garbage.on("error", () => {});
+  garbage.resume(); // it reads what it is sent (a plain Refuse), as any peer does, so it sees the end
   garbage.write(Buffer.from("GET / HTTP/1.1\r\n\r\n"));
   const silent = connect(address);
   silent.on("error", () => {});

@@ -70,9 +70,11 @@ export function createListener(init: ListenerInit, components: ListenerComponent
   server.on("tlsClientError", (error: Error, socket: TLSSocket) => {
     tlsPending--;
     const remote = remoteOf(socket);
-    socket.destroy();
+    const hint = plainHint(error);
+    if (hint) refusePlain(socket);
+    else socket.destroy();
     if (droppedForLimit > 0 && (error as NodeJS.ErrnoException).code === "ECONNRESET") return void droppedForLimit--;
-    components.refused(remote, `TLS handshake failed: ${error.message.split("\n")[0]!.trim()}${plainHint(error)}`);
+    components.refused(remote, `TLS handshake failed: ${error.message.split("\n")[0]!.trim()}${hint}`);
   });
   return server;
 }
@@ -88,6 +90,24 @@ function refuse(socket: TLSSocket, reason: string): void {
   socket.on("error", () => socket.destroy());
   socket.end(encodeFrame(FrameType.Refuse, pack({ reason })));
   setTimeout(() => socket.destroy(), REFUSE_LINGER_MS).unref();
+}
+
+/**
+ * A peer without TLS speaks plain Skein frames, so it can read a plain Refuse: written on the
+ * TCP socket under the failed TLS session (Node's `_parent`), it stops the peer with the reason
+ * instead of leaving it to retry a connection that closes at once.
+ */
+function refusePlain(socket: TLSSocket): void {
+  const raw = (socket as TLSSocket & { _parent?: Socket })._parent;
+  if (!raw || raw.destroyed) return void socket.destroy();
+  const reason = "TLS: this listener requires TLS; give this side --tls-cert, --tls-key and --tls-ca too";
+  const close = () => {
+    socket.destroy();
+    raw.destroy();
+  };
+  raw.on("error", close);
+  raw.write(encodeFrame(FrameType.Refuse, pack({ reason })), close);
+  setTimeout(close, REFUSE_LINGER_MS).unref();
 }
 
 /** Opens a connection to `address`; `ready` is the event after which the Skein handshake may start. */
