@@ -13,6 +13,7 @@ import { decodeEnvelope, pack } from "./codec.ts";
 import { EnvelopeReader } from "./envelope-reader.ts";
 import { encodeFrame, FrameDecoder, FrameError, FrameType } from "./frame.ts";
 import { Handshake } from "./handshake.ts";
+import { peerAddress } from "./transport.ts";
 
 export type ConnectionRole = "connector" | "acceptor";
 
@@ -56,7 +57,7 @@ export class Connection {
     private readonly owner: ConnectionOwner,
     expectedPeer?: string,
   ) {
-    this.remote = socket.remoteAddress ? `${socket.remoteAddress}:${socket.remotePort}` : "?";
+    this.remote = peerAddress(socket);
     const { self, secret, version, incarnation } = owner;
     const send = (frame: Buffer) => {
       this.lastWriteMs = performance.now();

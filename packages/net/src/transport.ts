@@ -42,7 +42,7 @@ export function createListener(init: ListenerInit, components: ListenerComponent
   if (!init.tls) {
     return createServer((socket) => {
       if (!full(components.handshakesPending())) return components.accept(socket);
-      components.refused(remoteOf(socket), `${init.handshakesPendingMax} handshakes pending`);
+      components.refused(peerAddress(socket), `${init.handshakesPendingMax} handshakes pending`);
       socket.destroy();
     });
   }
@@ -53,7 +53,7 @@ export function createListener(init: ListenerInit, components: ListenerComponent
     tlsPending--;
     if (!socket.authorized) {
       const why = String(socket.authorizationError ?? "none presented");
-      components.refused(remoteOf(socket), `TLS: client certificate not accepted (${why})`);
+      components.refused(peerAddress(socket), `TLS: client certificate not accepted (${why})`);
       refuse(socket, `TLS: your certificate was not accepted (${why})`);
       return;
     }
@@ -64,12 +64,12 @@ export function createListener(init: ListenerInit, components: ListenerComponent
     tlsPending++;
     if (!full(tlsPending - 1 + components.handshakesPending())) return;
     droppedForLimit++;
-    components.refused(remoteOf(socket), `${init.handshakesPendingMax} handshakes pending`);
+    components.refused(peerAddress(socket), `${init.handshakesPendingMax} handshakes pending`);
     socket.destroy();
   });
   server.on("tlsClientError", (error: Error, socket: TLSSocket) => {
     tlsPending--;
-    const remote = remoteOf(socket);
+    const remote = peerAddress(socket);
     const hint = plainHint(error);
     if (hint) refusePlain(socket);
     else socket.destroy();
@@ -117,8 +117,14 @@ export function dialSocket(address: PeerAddress, tls: TlsInit | undefined): { so
   return { socket, ready: "secureConnect" };
 }
 
-function remoteOf(socket: Socket): string {
-  return socket.remoteAddress ? `${socket.remoteAddress}:${socket.remotePort}` : "?";
+/**
+ * host:port of a socket's peer as people write it: an IPv4 peer of a dual-stack listener
+ * without its "::ffff:", an IPv6 one in brackets; "?" once the socket has no peer.
+ */
+export function peerAddress(socket: Socket): string {
+  if (!socket.remoteAddress) return "?";
+  const host = socket.remoteAddress.replace(/^::ffff:(?=\d+\.)/, "");
+  return host.includes(":") ? `[${host}]:${socket.remotePort}` : `${host}:${socket.remotePort}`;
 }
 
 /** A peer speaking plain Skein frames to a TLS listener shows up as a bad TLS record. */

@@ -5,7 +5,7 @@ import { readFile } from "node:fs/promises";
 import { resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { type BackoffInit, JsonLinesLog, limits, processHost, runScript, type ScriptLog, silentLog } from "@skein/ftsh";
-import { type StopSignal, stopSignals } from "@skein/ftsh/stop-signals";
+import { onStopSignals, type StopSignal, stopSignals } from "../stop-signals.ts";
 import { realEnvironment } from "@skein/net/clock";
 import { type Command, UsageError } from "../command.ts";
 
@@ -101,13 +101,9 @@ async function run(argv: string[]): Promise<number> {
   const { log, close } = openLog(values.log ?? env.FTSH_LOG_FILE, script);
   const controller = new AbortController();
   let stoppedBy: StopSignal | undefined;
-  const handlers = Object.keys(stopSignals).map((name) => {
-    const handler = (): void => {
-      stoppedBy ??= name as StopSignal;
-      controller.abort(new Error(`ftsh was stopped by ${name}`));
-    };
-    process.on(name, handler);
-    return () => process.off(name, handler);
+  const stopListening = onStopSignals((name) => {
+    stoppedBy ??= name;
+    controller.abort(new Error(`ftsh was stopped by ${name}`));
   });
   try {
     const exitCode = await runScript({
@@ -125,7 +121,7 @@ async function run(argv: string[]): Promise<number> {
     });
     return stoppedBy ? stopSignals[stoppedBy] : exitCode;
   } finally {
-    for (const remove of handlers) remove();
+    stopListening();
     close();
   }
 }

@@ -79,8 +79,7 @@ async function runLocal(file: string, v: Values): Promise<number> {
   const ports = await freePorts(ids.length);
   const peers = ids.map((id, i) => `${id}=127.0.0.1:${ports[i]}`).join(",");
   const dataDir = directoryOption(resolve(v.data ?? join(".skein", "run", scenario.name)), "--data");
-  if (v.record) directoryOption(v.record, "--record");
-  if (v.record) writeRecordingMeta(v.record, { format: RECORDING_FORMAT_VERSION, scenario: resolve(file), params, nodes: ids });
+  if (v.record) writeRecordingMeta(directoryOption(v.record, "--record"), { format: RECORDING_FORMAT_VERSION, scenario: resolve(file), params, nodes: ids });
   const bin = new URL("../../bin/skein.js", import.meta.url).pathname;
   const common = ["--nodes", String(nodes), "--seed", String(seed), "--data", dataDir, "--peers", peers];
   if (v.record) common.push("--record", resolve(v.record));

@@ -3,7 +3,7 @@ import { availableParallelism, tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { superviseWorker, workerNoMasterTimeoutMsDefault } from "@skein/flow/worker";
-import { type StopSignal, stopSignals } from "@skein/ftsh/stop-signals";
+import { onStopSignals, type StopSignal, stopSignals } from "../stop-signals.ts";
 import { passwordOption } from "../password-option.ts";
 import { readTls } from "../tls-option.ts";
 import { directoryOption } from "../directory-option.ts";
@@ -75,20 +75,16 @@ export const workerCommand: Command = {
       log: (line) => process.stderr.write(`skein worker: ${line}\n`),
     }, { timeoutMs: timeoutSeconds === undefined ? undefined : timeoutSeconds * 1000 }, { clock: realClock(), random: Math.random });
     let stoppedBy: StopSignal | undefined;
-    const handlers = Object.keys(stopSignals).map((name) => {
-      const handler = (): void => {
-        stoppedBy ??= name as StopSignal;
-        worker.kill();
-      };
-      process.on(name, handler);
-      return () => process.off(name, handler);
+    const stopListening = onStopSignals((name) => {
+      stoppedBy ??= name;
+      worker.kill();
     });
     try {
       const { code, reason } = await worker.done;
       process.stderr.write(`skein worker: ${stoppedBy ? `stopped by ${stoppedBy}` : reason}\n`);
       return stoppedBy ? stopSignals[stoppedBy] : code;
     } finally {
-      for (const remove of handlers) remove();
+      stopListening();
       if (ownDirectory) removeWorkDirectory(ownDirectory);
     }
   },

@@ -1,5 +1,6 @@
 import { dirname, resolve } from "node:path";
 import type { Clock } from "@skein/core";
+import type { TlsInit } from "@skein/net/wire";
 import { fnv1a32 } from "../fnv.ts";
 import type { NestedWorkflow } from "../workflow.ts";
 
@@ -29,7 +30,7 @@ export interface RunInit {
    * TLS with workers (-T workers), PEM contents: the master's certificate and key, and the CA
    * every worker's certificate must be signed by. Workers then need TLS too.
    */
-  readonly tls?: { readonly cert: string | Buffer; readonly key: string | Buffer; readonly ca: string | Buffer };
+  readonly tls?: TlsInit;
   /** k of the fast-abort rule mean + k·stddev (-T workers; default 3; 0 turns it off). */
   readonly fastAbortMultiplier?: number;
   /** Show the progress bar (default: when standard error is a terminal). */

@@ -7,7 +7,7 @@
  * both ways, see `silence-detector.ts`), leaves; the scheduler reruns its tasks elsewhere.
  */
 import type { Socket } from "node:net";
-import { createListener } from "@skein/net/wire";
+import { createListener, peerAddress } from "@skein/net/wire";
 import { type BackEnd, BackEndError } from "../run/execute.ts";
 import type { ExecutorInfo } from "../schedule/types.ts";
 import { FileCatalog } from "./file-catalog.ts";
@@ -32,12 +32,6 @@ export const workersMax = 1_000;
  */
 export const pipelineCoresPerCore = 8;
 export const pipelineCoresMax = 64;
-
-/** host:port of a worker as people write it (an IPv4 peer of a dual-stack listener without its "::ffff:"). */
-function peerAddress(socket: Socket): string {
-  const host = (socket.remoteAddress ?? "?").replace(/^::ffff:(?=\d+\.)/, "");
-  return host.includes(":") ? `[${host}]:${socket.remotePort}` : `${host}:${socket.remotePort}`;
-}
 
 const positive = (value: unknown, fallback: number) => (typeof value === "number" && Number.isFinite(value) && value > 0 ? value : fallback);
 
@@ -140,7 +134,7 @@ export const workersBackEnd: BackEnd = async ({ loaded, init, listener, output, 
       else received(chunk);
     });
   };
-  const refusedEarly = (remote: string, reason: string) => output.err(`skein flow: refused a connection from ${remote.replace(/^::ffff:(?=\d+\.)/, "")}: ${reason}\n`);
+  const refusedEarly = (remote: string, reason: string) => output.err(`skein flow: refused a connection from ${remote}: ${reason}\n`);
   const server = createListener({ tls: init.tls, handshakeTimeoutMs: helloTimeoutMs, handshakesPendingMax: workersMax }, { accept, handshakesPending: () => handshaking, refused: refusedEarly });
   const listenPort = init.port ?? 9123;
   await new Promise<void>((resolve, reject) => {

@@ -27,7 +27,7 @@ import type { Clock, Timer } from "@skein/core";
 import { outputTail } from "../executors/command-output.ts";
 import { ProcessLauncher } from "../executors/process-launcher.ts";
 import { makeDirectories } from "@skein/net/fs";
-import { dialSocket } from "@skein/net/wire";
+import { dialSocket, type TlsInit } from "@skein/net/wire";
 import { encodeFrame, FlowWire, type Frame, workerNodeId } from "./frames.ts";
 import { sandboxPathProblem } from "./sandbox-paths.ts";
 import { heartbeatMsDefault, heartbeatProblem, SilenceDetector, workerTimeoutMsDefault } from "./silence-detector.ts";
@@ -45,7 +45,7 @@ export interface WorkerInit {
    * master's certificate must be signed by (host names are not checked: the password proves
    * the master).
    */
-  readonly tls?: { readonly cert: string | Buffer; readonly key: string | Buffer; readonly ca: string | Buffer };
+  readonly tls?: TlsInit;
   /** Where the cache and sandboxes live. */
   readonly workDirectory: string;
   readonly log?: (line: string) => void;
