@@ -17,6 +17,23 @@ test("plan: a directory source waits for rules that make files inside it", () =>
   assert.deepEqual(result.dependencies[2], [0, 1]);
 });
 
+test("plan: a directory source made by a rule also waits for the rules making files inside it", () => {
+  // d/x and d/y need d (made by rule 0), not each other; `all` needs the whole of d
+  const result = planText("d:\n\tmkdir d\nd/x: d\n\techo x > d/x\nd/y: d\n\techo y > d/y\nall: d\n\tls d > all\n");
+  assert.deepEqual(result.dependencies, [[], [0], [0], [0, 1, 2]]);
+});
+
+test("plan: a rule inside a directory that reads the directory waits for the others inside it", () => {
+  // d/sum summarises d: it waits for d/a, which does not read d
+  const result = planText("d/a:\n\tcmd\nd/sum: d\n\tcmd\nall: d\n\tcmd\n");
+  assert.deepEqual(result.dependencies, [[], [0], [0, 1]]);
+});
+
+test("plan: '.' as a source waits for every rule making a file in the workflow's directory", () => {
+  const result = planText("x:\n\tcmd\nsub/y:\n\tcmd\nall: .\n\tls -R > all\nlist: .\n\tcmd\n", ["."]);
+  assert.deepEqual(result.dependencies, [[], [], [0, 1], [0, 1]]);
+});
+
 test("plan: a file inside a directory target waits for that directory's rule", () => {
   const result = planText("out:\n\tmkdir out && touch out/f\nuse: out/f\n\tcmd\n");
   assert.deepEqual(result.dependencies[1], [0]);

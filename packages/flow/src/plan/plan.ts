@@ -61,32 +61,47 @@ class Planner {
     }
   }
 
-  /** Rules that make files strictly inside `directory` (built on first need). */
+  /**
+   * Rules that make files strictly inside `directory` (built on first need); inside "." is
+   * every rule with a target there.
+   */
   private producersInside(directory: string): readonly number[] {
     if (!this.insideDirectory) {
       this.insideDirectory = new Map();
+      const everything: number[] = [];
       for (const [path, rule] of this.producers) {
+        if (everything[everything.length - 1] !== rule && !posix.isAbsolute(path) && path !== ".." && !path.startsWith("../")) everything.push(rule);
         for (const dir of ancestors(path)) {
           const list = this.insideDirectory.get(dir) ?? [];
           if (list[list.length - 1] !== rule) list.push(rule);
           this.insideDirectory.set(dir, list);
         }
       }
+      this.insideDirectory.set(".", everything);
     }
     return this.insideDirectory.get(directory) ?? [];
   }
 
+  /**
+   * The rules `rule` waits for: the producer of each source; for a directory source, also every
+   * rule making a file inside it — except, when `rule` makes a file inside it too, the rules
+   * that list the same directory as a source (`d/x: d` and `d/y: d` both need `d`, not each
+   * other; `all: d` needs both); for a file inside a directory target, that directory's rule.
+   */
   dependenciesOf(rule: Rule, exists: (path: string) => boolean): number[] {
     const found: number[] = [];
     let seen: Set<number> | undefined; // past a few dependencies, a linear scan would be quadratic
     for (const source of rule.sources) {
       const producer = this.producers.get(source.path);
-      if (producer !== undefined) {
-        seen = addOnce(found, seen, producer);
-        continue;
-      }
+      if (producer !== undefined) seen = addOnce(found, seen, producer);
       const inside = this.producersInside(source.path);
-      for (const r of inside) seen = addOnce(found, seen, r);
+      if (inside.length > 0) {
+        const peer = inside.includes(rule.id); // it makes files inside the directory too
+        for (const r of inside) {
+          if (r !== rule.id && !(peer && this.workflow.rules[r]!.sources.some((s) => s.path === source.path))) seen = addOnce(found, seen, r);
+        }
+      }
+      if (producer !== undefined) continue;
       const container = this.container(source.path);
       if (container !== undefined) seen = addOnce(found, seen, container);
       if (inside.length === 0 && container === undefined && !exists(source.path)) {
