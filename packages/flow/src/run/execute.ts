@@ -7,9 +7,9 @@
 import type { Clock } from "@skein/core";
 import { type StopSignal, stopSignals } from "@skein/ftsh/stop-signals";
 import type { Executor, ExecutorListener } from "../executors/executor.ts";
-import { LocalExecutor } from "../executors/local-executor.ts";
+import { LocalExecutor, missingTargets } from "../executors/local-executor.ts";
 import type { LogFile } from "../log/log-file.ts";
-import { logLine, ruleHash } from "../log/transaction-log.ts";
+import { logHashes, logLine } from "../log/transaction-log.ts";
 import { Scheduler } from "../schedule/scheduler.ts";
 import type { RuleState, TaskOutcome } from "../schedule/types.ts";
 import type { Rule } from "../workflow.ts";
@@ -17,7 +17,7 @@ import { StaleTargets } from "./stale-targets.ts";
 import { Driver } from "./driver.ts";
 import { progressLine } from "./progress.ts";
 import type { Loaded } from "./run-flow.ts";
-import { nestedRunInit, type Output, type RunComponents, type RunInit } from "./run-options.ts";
+import { nestedRunInit, nestingDepthMax, type Output, type RunComponents, type RunInit, workflowLogPath } from "./run-options.ts";
 
 /**
  * Runs in progress — nested workflows run in this process too — each stopped by a stop signal
@@ -102,12 +102,26 @@ function localExecutor(context: BackEndContext, runsRemoteRules: boolean): Execu
   return new LocalExecutor({ info, directory: context.loaded.directory, outputFd, runNested: context.runNested }, context.listener);
 }
 
+/**
+ * Runs a nested workflow rule in this process. It fails, without running, when its workflow
+ * (file and directory) already runs around it or when it would be nested more than
+ * `nestingDepthMax` deep; after a run that succeeds, every target the rule declares must
+ * exist, as after a command.
+ */
 function nestedRunner(loaded: Loaded, init: RunInit, components: RunComponents): (rule: Rule) => Promise<TaskOutcome> {
   return async (rule) => {
     const { runFlow } = await import("./run-flow.ts");
     const nested = rule.nested!;
-    const code = await runFlow(nestedRunInit(loaded.directory, nested, init), components);
-    return code === 0 ? { ok: true } : { ok: false, reason: `nested workflow ${nested.file} failed` };
+    const nestedInit = nestedRunInit(loaded.directory, nested, init, loaded.logPath);
+    const enclosing = nestedInit.enclosing!;
+    if (enclosing.includes(workflowLogPath(nestedInit.file, nestedInit.directory!))) {
+      return { ok: false, reason: `nested workflow ${nested.file} already runs around this rule, in ${nestedInit.directory}: a workflow cannot nest itself` };
+    }
+    if (enclosing.length >= nestingDepthMax) return { ok: false, reason: `nested workflow ${nested.file} would be nested more than ${nestingDepthMax} levels deep` };
+    const code = await runFlow(nestedInit, components);
+    if (code !== 0) return { ok: false, reason: `nested workflow ${nested.file} failed` };
+    const missing = missingTargets(rule, loaded.directory);
+    return missing.length === 0 ? { ok: true } : { ok: false, reason: `the nested workflow ${nested.file} succeeded but did not create ${missing.join(", ")}` };
   };
 }
 
@@ -140,7 +154,7 @@ export async function execute(loaded: Loaded, complete: Set<number>, log: LogFil
       const rule = rules[action.rule]!;
       if (action.state === "running" || action.state === "done" || action.state === "failed" || action.state === "retrying") {
         let hash = hashes.get(action.rule);
-        if (hash === undefined) hashes.set(action.rule, (hash = ruleHash(rule)));
+        if (hash === undefined) hashes.set(action.rule, (hash = logHashes(rule)));
         log.append(logLine(clock.epochMs(), action.rule, action.state, action.attempt, hash));
       }
       if (action.state === "done") ran++;

@@ -5,25 +5,10 @@ import { join, relative } from "node:path";
 import { test } from "node:test";
 import { realClock } from "@skein/net";
 import { waitFor } from "@skein/testkit";
-import { runFlow } from "./run-flow.ts";
-import type { Output, RunInit } from "./run-options.ts";
-import { temporaryDirectories } from "../../test/temporary.ts";
+import { runIn, workspaces } from "../../test/flow-run.ts";
 
-const temporary = temporaryDirectories("skein-flow-");
-
-function workspace(files: Record<string, string>): string {
-  const root = temporary();
-  for (const [name, text] of Object.entries(files)) writeFileSync(join(root, name), text);
-  return root;
-}
-
-async function run(root: string, init: Partial<RunInit> = {}): Promise<{ code: number; out: string; err: string }> {
-  let out = "";
-  let err = "";
-  const output: Output = { out: (t) => (out += t), err: (t) => (err += t) };
-  const code = await runFlow({ file: join(root, "w.mf"), jobs: 2, progress: false, environment: {}, ...init }, { clock: realClock(), random: Math.random, output });
-  return { code, out, err };
-}
+const workspace = workspaces("skein-flow-");
+const run = runIn;
 
 const pipeline = "X=hi\nall: a b\n\tcat a b > all\na:\n\techo $(X) > a\nb: in\n\tLOCAL tr a-z A-Z < in > b\n";
 

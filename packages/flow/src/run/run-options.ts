@@ -41,6 +41,12 @@ export interface RunInit {
   readonly onListening?: (port: number) => void;
   /** Milliseconds between Slurm queue polls (default 1 000). */
   readonly slurmPollMs?: number;
+  /**
+   * The runs a nested workflow runs inside, outermost first, each named by its log path (one
+   * per file and directory): set by `nestedRunInit`, so a workflow that nests itself, directly
+   * or not, fails instead of recursing.
+   */
+  readonly enclosing?: readonly string[];
   /** Milliseconds between heartbeats on each worker connection, both ways (-T workers; default 1 000). */
   readonly heartbeatMs?: number;
   /** A worker (or, on its side, the master) silent this long is lost (-T workers; default 5 000). */
@@ -57,13 +63,17 @@ export interface RunComponents {
   readonly output?: Output;
 }
 
+/** Levels of nested workflows a run descends, and `--clean` too. */
+export const nestingDepthMax = 32;
+
 /**
  * The options a nested workflow rule (`MAKEFLOW file [dir]`) runs with: its file and directory
  * relative to the parent's directory, the parent's concurrency, retries and output format.
  * `--clean` reads the nested workflow with the same options, so it finds what the run made.
  */
-export function nestedRunInit(parentDirectory: string, nested: NestedWorkflow, parent: RunInit): RunInit {
+export function nestedRunInit(parentDirectory: string, nested: NestedWorkflow, parent: RunInit, parentLogPath?: string): RunInit {
   return {
+    enclosing: parentLogPath === undefined ? undefined : [...(parent.enclosing ?? []), parentLogPath],
     file: resolve(parentDirectory, nested.file),
     directory: resolve(parentDirectory, nested.directory ?? "."),
     jobs: parent.jobs,
