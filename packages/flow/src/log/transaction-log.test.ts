@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { parseMakeflow } from "../language/parse-makeflow.ts";
-import { LogFormatError, logHeader, logLine, readLog, ruleHash } from "./transaction-log.ts";
+import { LogFormatError, logHashes, logHeader, logLine, readLog, ruleHash } from "./transaction-log.ts";
 
 const rules = parseMakeflow("a:\n\ttouch a\nb: a\n\ttouch b\n", { file: "w.mf" }).rules;
 const line = (rule: number, state: "running" | "done", hash = ruleHash(rules[rule]!)) => logLine(1, rule, state, 1, hash);
@@ -19,4 +19,19 @@ test("transaction log: an empty file, or one with only the header's torn start, 
   assert.throws(() => readLog("garbage line\n1 0 done 1 abc\n", rules, "w.mf.skeinlog"), new LogFormatError('w.mf.skeinlog: not a skein flow log (it starts "garbage line", not "# skein-flow-log 1"); move it away to start afresh'));
   assert.throws(() => readLog("# skein-flow-log 2\n", rules, "w.mf.skeinlog"), new LogFormatError("w.mf.skeinlog: a skein flow log of format 2; this skein reads format 1"));
   assert.throws(() => readLog("\x00\x01binary", rules, "w.mf.skeinlog"), LogFormatError);
+});
+
+test("transaction log: a line of an earlier version of a rule with the same targets counts as started (for --clean), not as done", () => {
+  const [, targetsHash] = logHashes(rules[1]!).split(" ");
+  const text = `${logHeader}\n${line(0, "running", `old00000 ${logHashes(rules[0]!).split(" ")[1]}`)}${line(0, "done", "old00000 x")}${line(1, "running", `old11111 ${targetsHash}0`)}`;
+  const summary = readLog(text, rules);
+  assert.deepEqual([...summary.started], [0], "rule 0 made the same targets before; rule 1's earlier version made others");
+  assert.equal(summary.done.size, 0);
+  assert.equal(summary.interrupted.size, 0);
+});
+
+test("transaction log: lines carry both hashes; a current line is read as before", () => {
+  const text = `${logHeader}\n${logLine(1, 0, "running", 1, logHashes(rules[0]!))}${logLine(2, 0, "done", 1, logHashes(rules[0]!))}`;
+  assert.match(text.split("\n")[1]!, /^1 0 running 1 [0-9a-f]{8} [0-9a-f]{8}$/);
+  assert.deepEqual([...readLog(text, rules).done], [0]);
 });

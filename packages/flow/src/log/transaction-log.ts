@@ -2,10 +2,13 @@
  * The transaction log: one line per state change of a rule, appended and synced, so a master
  * killed at any moment resumes where it stopped. A line reads
  *
- *     <time ms> <rule index> <state> <attempt> <rule hash>
+ *     <time ms> <rule index> <state> <attempt> <rule hash> <targets hash>
  *
- * The hash covers the rule's command, targets and sources: editing a rule makes its old lines
- * stale, and the rule runs again. A torn last line (a kill mid-write) is ignored.
+ * The rule hash covers the rule's command, targets and sources: editing a rule makes its old
+ * lines stale, and the rule runs again. The targets hash covers only the targets: `--clean`
+ * still removes what an earlier version of a rule made, when it made the same files. (Logs
+ * written before the targets hash have five fields; they are read the same way.) A torn last
+ * line (a kill mid-write) is ignored.
  */
 import { fnv1a32 } from "../fnv.ts";
 import type { Rule } from "../workflow.ts";
@@ -18,6 +21,12 @@ export function ruleHash(rule: Rule): string {
   return fnv1a32(`${rule.command}\0${rule.targets.map((t) => t.path).join("\0")}\0${rule.sources.map((s) => s.path).join("\0")}`);
 }
 
+/** Both hashes of a rule, as its log lines carry them: the rule hash, a space, the targets hash. */
+export function logHashes(rule: Rule): string {
+  return `${ruleHash(rule)} ${fnv1a32(rule.targets.map((t) => t.path).join("\0"))}`;
+}
+
+/** A log line; `hash` is `logHashes(rule)` (or, in tests, a rule hash alone, as older logs have). */
 export function logLine(timeMs: number, rule: number, state: RuleState, attempt: number, hash: string): string {
   return `${Math.round(timeMs)} ${rule} ${state} ${attempt} ${hash}\n`;
 }
@@ -25,7 +34,10 @@ export function logLine(timeMs: number, rule: number, state: RuleState, attempt:
 export interface LogSummary {
   /** Rules whose last valid line says done. */
   readonly done: Set<number>;
-  /** Rules that ever started (their targets were made by this workflow). */
+  /**
+   * Rules that ever started, in this version or in an earlier one with the same targets (their
+   * targets were made by this workflow).
+   */
   readonly started: Set<number>;
   /** Rules whose last line says running: interrupted, their outputs may be partial. */
   readonly interrupted: Set<number>;
@@ -46,11 +58,11 @@ export class LogFormatError extends Error {}
  */
 export function readLog(text: string, rules: readonly Rule[], source = "the log"): LogSummary {
   checkHeader(text, source);
-  const hashes = new Map<number, string>();
-  const hashOf = (rule: number) => {
-    let hash = hashes.get(rule);
-    if (hash === undefined) hashes.set(rule, (hash = ruleHash(rules[rule]!)));
-    return hash;
+  const hashes = new Map<number, string[]>();
+  const hashesOf = (rule: number) => {
+    let both = hashes.get(rule);
+    if (both === undefined) hashes.set(rule, (both = logHashes(rules[rule]!).split(" ")));
+    return both;
   };
   const last = new Map<number, string>();
   const started = new Set<number>();
@@ -59,9 +71,14 @@ export function readLog(text: string, rules: readonly Rule[], source = "the log"
   if (!text.endsWith("\n")) lines.pop(); // torn write
   for (const line of lines) {
     if (!line || line.startsWith("#")) continue;
-    const [, ruleText, state, , hash] = line.split(" ");
+    const [, ruleText, state, , hash, targetsHash] = line.split(" ");
     const rule = Number(ruleText);
-    if (!Number.isInteger(rule) || rule < 0 || rule >= rules.length || hash !== hashOf(rule)) continue;
+    if (!Number.isInteger(rule) || rule < 0 || rule >= rules.length) continue;
+    const [ruleHashNow, targetsHashNow] = hashesOf(rule);
+    if (hash !== ruleHashNow) {
+      if (state === "running" && targetsHash === targetsHashNow) started.add(rule); // an earlier version made these files
+      continue;
+    }
     last.set(rule, state!);
     if (state === "running") started.add(rule);
     if (state === "done") doneLines.set(rule, (doneLines.get(rule) ?? 0) + 1);

@@ -14,7 +14,8 @@ import { LogFile, readLogText } from "../log/log-file.ts";
 import { type LogSummary, readLog } from "../log/transaction-log.ts";
 import { type Plan, plan } from "../plan/plan.ts";
 import type { RuleState } from "../schedule/types.ts";
-import { type Cleanable, cleanTree, type NestedLoader } from "./clean.ts";
+import type { Workflow } from "../workflow.ts";
+import { type Cleanable, type Cleaned, cleanTree } from "./clean.ts";
 import { toDot } from "./dot.ts";
 import { absolutePath } from "../paths.ts";
 import { stopSignals } from "@skein/ftsh/stop-signals";
@@ -58,23 +59,62 @@ export function loadWorkflow(init: RunInit): Loaded {
   const directory = resolve(init.directory ?? dirname(file));
   const text = readFileSync(file, "utf8");
   const workflow = parseWorkflow(text, { file: init.file, environment: init.environment ?? process.env });
+  checkRenaming(workflow, init.target ?? "local");
   const planned = plan(workflow, { exists: (path) => existsSync(absolutePath(directory, path)) });
   const logPath = workflowLogPath(file, directory);
   return { plan: planned, directory, logPath, summary: readLog(readLogText(logPath), workflow.rules, logPath) };
 }
 
 /**
- * Reads a nested workflow and its log for `--clean`, with the options its run had. Not planned:
- * cleaning needs no check that its sources exist.
+ * A workflow and its log as `--clean` reads them, with the options its run had; undefined when
+ * the file is gone. Not planned: cleaning needs no check that sources exist (a source deleted
+ * since the run does not keep its outputs from going).
  */
-function nestedForClean(init: RunInit): NestedLoader {
-  return (parent, nested) => {
-    const nestedInit = nestedRunInit(parent.directory, nested, init);
-    if (!existsSync(nestedInit.file)) return undefined;
-    const workflow = parseWorkflow(readFileSync(nestedInit.file, "utf8"), { file: nestedInit.file, environment: nestedInit.environment ?? process.env });
-    const logPath = workflowLogPath(nestedInit.file, nestedInit.directory!);
-    return { workflow, summary: readLog(readLogText(logPath), workflow.rules, logPath), directory: nestedInit.directory!, logPath };
-  };
+function cleanable(init: RunInit): Cleanable | undefined {
+  if (!existsSync(init.file)) return undefined;
+  const file = resolve(init.file);
+  const directory = resolve(init.directory ?? dirname(file));
+  const workflow = parseWorkflow(readFileSync(file, "utf8"), { file: init.file, environment: init.environment ?? process.env });
+  const logPath = workflowLogPath(file, directory);
+  return { workflow, summary: readLog(readLogText(logPath), workflow.rules, logPath), directory, logPath };
+}
+
+/** `--clean` (with `--dry-run`: only what it would remove, one path a line on standard output). */
+function cleanWorkflow(init: RunInit, output: Output): number {
+  let cleaned: Cleaned;
+  try {
+    const top = cleanable(init)!;
+    cleaned = cleanTree(top, (parent, nested) => cleanable(nestedRunInit(parent.directory, nested, init)), init.dryRun);
+  } catch (error) {
+    output.err(`${error instanceof WorkflowError ? error.message : `skein flow: --clean: ${(error as Error).message}`}\n`);
+    return 1;
+  }
+  const { files, logs } = cleaned;
+  const counted = `${files.length} ${files.length === 1 ? "file" : "files"} and ${logs.length} ${logs.length === 1 ? "log" : "logs"}`;
+  if (!init.dryRun) {
+    output.err(`skein flow: removed ${counted}\n`);
+    return 0;
+  }
+  for (const path of [...files, ...logs]) output.out(`${path}\n`);
+  output.err(`skein flow: --clean --dry-run: would remove ${counted}; nothing was removed\n`);
+  return 0;
+}
+
+/**
+ * Renaming (`local->remote`) needs a sandbox per job, which only workers give: a rule that
+ * renames a file and would run on this machine (any rule with -T local, `LOCAL` rules) or on
+ * Slurm (a shared file system, commands in the workflow's directory) is a WorkflowError at
+ * the renamed file, before anything runs — not a command that fails later on a name it cannot
+ * find.
+ */
+export function checkRenaming(workflow: Workflow, target: NonNullable<RunInit["target"]>): void {
+  for (const rule of workflow.rules) {
+    if (rule.nested || (target === "workers" && !rule.local)) continue;
+    const renamed = rule.sources.find((file) => file.remoteName !== file.path) ?? rule.targets.find((file) => file.remoteName !== file.path);
+    if (renamed === undefined) continue;
+    const where = rule.local ? "a LOCAL rule runs in the workflow's directory" : `-T ${target} runs commands in the workflow's directory`;
+    throw new WorkflowError(renamed.location, `'${renamed.path}->${renamed.remoteName}' renames a file in the job's sandbox, which only -T workers gives; ${where}`);
+  }
 }
 
 /**
@@ -105,24 +145,13 @@ export async function runFlow(init: RunInit, components: RunComponents): Promise
     if (statSync(init.file).isDirectory()) throw new Error(`${init.file}: is a directory, not a workflow file`);
     // --dot is written at the end: a directory that is not there fails now, before any work
     if (init.dotFile && !statSync(dirname(resolve(init.dotFile)), { throwIfNoEntry: false })?.isDirectory()) throw new Error(`--dot ${init.dotFile}: no directory ${dirname(resolve(init.dotFile))}`);
+    if (init.clean) return cleanWorkflow(init, output);
     loaded = loadWorkflow(init);
   } catch (error) {
     // a workflow error reads `file:line:column: problem`, as a compiler's; anything else (a
     // missing or unreadable file) is the command's own complaint
     output.err(`${error instanceof WorkflowError ? error.message : `skein flow: ${(error as Error).message}`}\n`);
     return 1;
-  }
-  if (init.clean) {
-    const top: Cleanable = { workflow: loaded.plan.workflow, summary: loaded.summary, directory: loaded.directory, logPath: loaded.logPath };
-    let removed: string[];
-    try {
-      removed = cleanTree(top, nestedForClean(init));
-    } catch (error) {
-      output.err(`skein flow: --clean: ${error instanceof WorkflowError ? error.message : (error as Error).message}\n`);
-      return 1;
-    }
-    output.err(`skein flow: removed ${removed.length} files and the log\n`);
-    return 0;
   }
   const complete = completedRules(loaded);
   const rules = loaded.plan.workflow.rules;
@@ -131,6 +160,7 @@ export async function runFlow(init: RunInit, components: RunComponents): Promise
       const rule = rules[index]!;
       if (!complete.has(index)) output.out(`${rule.local ? "LOCAL " : ""}${rule.command}\n`);
     }
+    if (init.dotFile) return writeDot(init.dotFile, toDot(loaded.plan, stateFromLog(complete, loaded.summary)), output) ? 0 : 1;
     return 0;
   }
   if (complete.size === rules.length) {

@@ -1,0 +1,52 @@
+import assert from "node:assert/strict";
+import { existsSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { test } from "node:test";
+import { runIn, workspaces } from "../../test/flow-run.ts";
+
+const workspace = workspaces("skein-flow-clean-");
+const pipeline = "out.txt: input.txt\n\tcp input.txt out.txt\nsum.txt: out.txt\n\twc -c out.txt > sum.txt\n";
+
+test("clean: --clean --dry-run lists what --clean would remove and removes nothing", async () => {
+  const root = workspace({ "w.mf": pipeline, "input.txt": "data\n" });
+  assert.equal((await runIn(root)).code, 0);
+  const before = readdirSync(root).sort();
+  const dry = await runIn(root, { clean: true, dryRun: true });
+  assert.equal(dry.code, 0, dry.err);
+  assert.deepEqual(dry.out.split("\n").filter(Boolean), ["out.txt", "sum.txt", "w.mf.skeinlog"]);
+  assert.match(dry.err, /would remove 2 files and 1 log; nothing was removed/);
+  assert.deepEqual(readdirSync(root).sort(), before);
+  const real = await runIn(root, { clean: true });
+  assert.match(real.err, /removed 2 files and 1 log/);
+  assert.deepEqual(readdirSync(root).sort(), ["input.txt", "w.mf"]);
+});
+
+test("clean: a source deleted since the run does not stop --clean", async () => {
+  const root = workspace({ "w.mf": pipeline, "input.txt": "data\n" });
+  assert.equal((await runIn(root)).code, 0);
+  rmSync(join(root, "input.txt"));
+  const result = await runIn(root, { clean: true });
+  assert.equal(result.code, 0, result.err);
+  assert.deepEqual(readdirSync(root).sort(), ["w.mf"]);
+});
+
+test("clean: a rule whose command was edited after it ran still has its targets removed; an unrun rule's file stays", async () => {
+  const root = workspace({ "w.mf": "o:\n\techo v1 > o\n" });
+  assert.equal((await runIn(root)).code, 0);
+  // the command changes (same target); a new rule names a file the workflow never made
+  writeFileSync(join(root, "w.mf"), "o:\n\techo v2 > o\nhand.txt:\n\techo made > hand.txt\n");
+  writeFileSync(join(root, "hand.txt"), "written by hand\n");
+  const result = await runIn(root, { clean: true });
+  assert.equal(result.code, 0, result.err);
+  assert.match(result.err, /removed 1 file and 1 log/);
+  assert.ok(!existsSync(join(root, "o")), "the edited rule's target is removed");
+  assert.ok(existsSync(join(root, "hand.txt")), "a file no run of the workflow made stays");
+});
+
+test("clean: files already gone are not counted as removed", async () => {
+  const root = workspace({ "w.mf": pipeline, "input.txt": "data\n" });
+  assert.equal((await runIn(root)).code, 0);
+  rmSync(join(root, "sum.txt"));
+  const result = await runIn(root, { clean: true });
+  assert.match(result.err, /removed 1 file and 1 log/);
+});
