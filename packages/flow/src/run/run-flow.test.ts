@@ -58,11 +58,12 @@ test("run: after the retry budget the run stops, keeps what is done, and exits n
   assert.equal(log.split("\n").filter((l) => / 0 running /.test(l)).length, 2);
 });
 
-test("run: --dry-run prints what would run and runs nothing", async () => {
+test("run: --dry-run prints what would run and runs nothing; with --dot it writes the DAG", async () => {
   const root = workspace({ "w.mf": pipeline, in: "x\n" });
-  const result = await run(root, { dryRun: true });
+  const result = await run(root, { dryRun: true, dotFile: join(root, "g.dot") });
   assert.equal(result.out, "echo hi > a\nLOCAL tr a-z A-Z < in > b\ncat a b > all\n");
   assert.equal(existsSync(join(root, "a")), false);
+  assert.match(readFileSync(join(root, "g.dot"), "utf8"), /^digraph/);
 });
 
 test("run: --json prints one event per state change; --dot colours the DAG by state", async () => {
