@@ -2,17 +2,22 @@
 /**
  * Inputs are shipped by content hash: the master hashes each file once (cached by size and
  * modification time), and sends a hash to a worker only the first time that worker needs it.
- * A directory input ships as its files (and its empty directories).
+ * A directory input ships as its files (and its empty directories). Each file carries its
+ * permission bits (see `file-modes.ts`), read afresh for every task: a `chmod` changes no
+ * modification time, so the mode is never taken from the hash's cache.
  */
 import { createHash } from "node:crypto";
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
+import { shippedMode } from "./file-modes.ts";
 
 export interface ShippedEntry {
   /** Name inside the sandbox. */
   readonly name: string;
   /** Content hash, or undefined for a directory. */
   readonly hash: string | undefined;
+  /** Permission bits (`mode & 0o777`), or undefined for a directory. */
+  readonly mode: number | undefined;
   /** Absolute path on the master. */
   readonly path: string;
 }
@@ -20,8 +25,7 @@ export interface ShippedEntry {
 export class FileCatalog {
   private readonly hashes = new Map<string, { size: number; mtimeMs: number; hash: string }>();
 
-  hashOf(path: string): string {
-    const stat = statSync(path);
+  hashOf(path: string, stat: { size: number; mtimeMs: number } = statSync(path)): string {
     const known = this.hashes.get(path);
     if (known && known.size === stat.size && known.mtimeMs === stat.mtimeMs) return known.hash;
     const hash = createHash("sha256").update(readFileSync(path)).digest("hex");
@@ -32,8 +36,8 @@ export class FileCatalog {
   /** The entries a source expands to: one file, or a directory's tree. */
   entries(path: string, name: string): ShippedEntry[] {
     const stat = statSync(path);
-    if (!stat.isDirectory()) return [{ name, hash: this.hashOf(path), path }];
-    const out: ShippedEntry[] = [{ name, hash: undefined, path }];
+    if (!stat.isDirectory()) return [{ name, hash: this.hashOf(path, stat), mode: shippedMode(stat), path }];
+    const out: ShippedEntry[] = [{ name, hash: undefined, mode: undefined, path }];
     for (const child of readdirSync(path).sort()) out.push(...this.entries(join(path, child), `${name}/${child}`));
     return out;
   }

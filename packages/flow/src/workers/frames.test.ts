@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { encodeFrame as encodeWireFrame, FrameType, pack } from "@skein/net/wire";
-import { encodeFrame, FlowWire, type FlowWireInit, type Frame, FrameError, frameBytesMax, helloFrameBytesMax, masterNodeId } from "./frames.ts";
+import { encodeFrame, FlowWire, type FlowWireInit, type Frame, FrameError, flowWireVersion, frameBytesMax, helloFrameBytesMax, masterNodeId } from "./frames.ts";
 import { sandboxPathProblem } from "./sandbox-paths.ts";
 
 interface Side {
@@ -89,7 +89,7 @@ test("frames: a master that skips the handshake cannot hand a worker a task", ()
 
 test("frames: before the peer proves the password a frame over 16 KiB is refused unread; after it, up to 8 MiB", () => {
   const { m, w, deliver } = pair({}, {});
-  const bigHello = encodeWireFrame(FrameType.Hello, pack({ magic: "skein-flow", version: 1, node: "x", target: masterNodeId, nonce: new Uint8Array(16), incarnation: new Uint8Array(8), info: { padding: "x".repeat(helloFrameBytesMax) } }));
+  const bigHello = encodeWireFrame(FrameType.Hello, pack({ magic: "skein-flow", version: flowWireVersion, node: "x", target: masterNodeId, nonce: new Uint8Array(16), incarnation: new Uint8Array(8), info: { padding: "x".repeat(helloFrameBytesMax) } }));
   assert.throws(() => pair({}, {}).m.wire.push(bigHello.subarray(0, 8)), /exceeds the limit of 16384/);
   deliver();
   const large = encodeFrame({ type: "file" }, Buffer.alloc(frameBytesMax - 100));
@@ -103,8 +103,11 @@ test("frames: before the peer proves the password a frame over 16 KiB is refused
 test("frames: a peer of another protocol, version or body shape is refused by name", () => {
   const node = encodeWireFrame(FrameType.Hello, pack({ magic: "skein", version: 2, node: "n1", target: "master", nonce: new Uint8Array(16), incarnation: new Uint8Array(8) }));
   assert.throws(() => pair({}, {}).m.wire.push(node), /the peer speaks skein, not skein-flow/);
-  const newer = encodeWireFrame(FrameType.Hello, pack({ magic: "skein-flow", version: 2, node: "n1", target: "master", nonce: new Uint8Array(16), incarnation: new Uint8Array(8) }));
-  assert.throws(() => pair({}, {}).m.wire.push(newer), /wire version 2 is not ours \(1\)/);
+  // an older peer (version 1 carried no file modes) and a newer one alike
+  for (const version of [flowWireVersion - 1, flowWireVersion + 1]) {
+    const other = encodeWireFrame(FrameType.Hello, pack({ magic: "skein-flow", version, node: "n1", target: "master", nonce: new Uint8Array(16), incarnation: new Uint8Array(8) }));
+    assert.throws(() => pair({}, {}).m.wire.push(other), new RegExp(`wire version ${version} is not ours \\(${flowWireVersion}\\)`));
+  }
   const { m, deliver } = pair({}, {});
   deliver();
   assert.throws(() => m.wire.push(encodeWireFrame(FrameType.Data, pack({ type: "result" }))), /\[header\] or \[header, payload\]/);

@@ -17,7 +17,12 @@
  * `heartbeatMs`, `workerTimeoutMs`, `pipelineCores`. Then master → worker: `file`, `task`,
  * `abort`, `heartbeat`, `bye`; worker → master: `output`, `result` (whose payload carries a
  * task's small outputs, listed in its `inline` field; see `worker-outputs.ts`), `heartbeat`.
- * A heartbeat is a header alone (about 20 bytes), one per `heartbeatMs` each way.
+ * A heartbeat is a header alone (about 20 bytes), one per `heartbeatMs` each way. Every file
+ * — a `file` frame, a task's input, an `output` frame, an inline output — names its permission
+ * bits in `mode` (`file-modes.ts`).
+ *
+ * Versions: 2 added `mode` (version 1 peers lost the execute bit both ways); a peer of
+ * version 1 is refused by name rather than left to run scripts it cannot execute.
  */
 import { type Admission, FrameDecoder, FrameError, FrameType, Handshake, pack, packFrame, unpack, encodeFrame as wireFrame } from "@skein/net/wire";
 
@@ -25,7 +30,7 @@ export { FrameError };
 
 /** The protocol's name and version in the handshake. */
 export const flowMagic = "skein-flow";
-export const flowWireVersion = 1;
+export const flowWireVersion = 2;
 /** The master's node id in the handshake (workers name themselves, see `workerNodeId`). */
 export const masterNodeId = "master";
 

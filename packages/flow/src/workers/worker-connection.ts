@@ -5,9 +5,12 @@
  * outputs back — small ones inside the result frame, larger ones streamed before it — which
  * land under a temporary name and are renamed into place when the result arrives. An empty
  * file is created in place directly: it cannot be seen half written. Outputs the rule did not
- * declare are refused.
+ * declare are refused. Every file, both ways, carries its permission bits (`file-modes.ts`):
+ * an input goes to a worker once per content hash and mode, and an output gets the mode it had
+ * on the worker when the result arrives, just before the rename: a staged file a dropped worker
+ * leaves behind stays writable, so a rerun can overwrite it even when the output is read-only.
  */
-import { closeSync, constants, mkdirSync, openSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, closeSync, constants, fchmodSync, mkdirSync, openSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { appendFile, writeFile } from "node:fs/promises";
 import type { Socket } from "node:net";
 import { dirname } from "node:path";
@@ -15,6 +18,7 @@ import type { Executor, ExecutorListener, TaskRequest } from "../executors/execu
 import { absolutePath } from "../paths.ts";
 import type { ExecutorInfo } from "../schedule/types.ts";
 import type { FileCatalog } from "./file-catalog.ts";
+import { cachedFileName, isFileMode } from "./file-modes.ts";
 import { forEachChunk } from "./file-chunks.ts";
 import { encodeFrame, type Frame } from "./frames.ts";
 import { sandboxPathProblem } from "./sandbox-paths.ts";
@@ -27,6 +31,8 @@ interface Running {
   /** remote name → local path of each declared output. */
   readonly outputs: Map<string, string>;
   readonly received: Set<string>;
+  /** Staged path → permission bits of each streamed output file, applied when the result arrives. */
+  readonly modes: Map<string, number>;
   /** Output bytes still being written (off the event loop), in arrival order. */
   writes: Promise<void> | undefined;
 }
@@ -60,11 +66,11 @@ export class WorkerConnection implements Executor {
     }
     try {
       const inputs = rule.sources.flatMap((s) => this.catalog.entries(absolutePath(this.directory, s.path), s.remoteName));
-      for (const entry of inputs) if (entry.hash && !this.sent.has(entry.hash)) this.sendFile(entry.hash, entry.path);
+      for (const { hash, mode, path } of inputs) if (hash && mode !== undefined && !this.sent.has(cachedFileName(hash, mode))) this.sendFile(hash, mode, path);
       const outputs = new Map(rule.targets.map((t) => [t.remoteName, absolutePath(this.directory, t.path)]));
-      this.running.set(task, { request, outputs, received: new Set(), writes: undefined });
+      this.running.set(task, { request, outputs, received: new Set(), modes: new Map(), writes: undefined });
       const cores = Math.max(1, rule.resources.cores ?? 1);
-      const header = { type: "task", task, cores, command: rule.command, environment: rule.environment, inputs: inputs.map(({ name, hash }) => ({ name, hash })), outputs: [...outputs.keys()] };
+      const header = { type: "task", task, cores, command: rule.command, environment: rule.environment, inputs: inputs.map(({ name, hash, mode }) => ({ name, hash, mode })), outputs: [...outputs.keys()] };
       this.write(encodeFrame(header));
     } catch (error) {
       this.running.delete(task);
@@ -85,10 +91,11 @@ export class WorkerConnection implements Executor {
     this.socket.write(frame);
   }
 
-  private sendFile(hash: string, path: string): void {
-    this.sent.add(hash);
+  /** Sends a file the worker does not have with this mode (see `file-modes.ts`). */
+  private sendFile(hash: string, mode: number, path: string): void {
+    this.sent.add(cachedFileName(hash, mode));
     this.shippedFiles++;
-    forEachChunk(path, (chunk, last) => this.write(encodeFrame({ type: "file", hash, last }, chunk)));
+    forEachChunk(path, (chunk, last) => this.write(encodeFrame({ type: "file", hash, mode, last }, chunk)));
   }
 
   /** Tells the worker the master is alive (any frame does; this one is for idle times). */
@@ -122,11 +129,13 @@ export class WorkerConnection implements Executor {
     if (!staged) return `undeclared output '${String(header.name)}'`;
     if (header.directory === true) mkdirSync(staged.path, { recursive: true });
     else {
+      if (!isFileMode(header.mode)) return `bad mode for output '${String(header.name)}'`;
       this.ensureDirectory(dirname(staged.path));
       const { path } = staged;
       const { payload } = frame;
       const write = running.received.has(path) ? () => appendFile(path, payload) : () => writeFile(path, payload);
       running.received.add(path);
+      running.modes.set(path, header.mode);
       running.writes = running.writes ? running.writes.then(write) : write();
     }
     running.received.add(staged.root);
@@ -144,10 +153,12 @@ export class WorkerConnection implements Executor {
       const staged = this.stagedPath(running, name);
       if (!staged) return `undeclared output '${name}'`;
       if (entry.directory === true) placed.push({ name, directory: true, ...staged });
-      else if (Number.isSafeInteger(entry.bytes) && (entry.bytes as number) >= 0) {
+      else if (!Number.isSafeInteger(entry.bytes) || (entry.bytes as number) < 0) return "bad inline output size";
+      else if (!isFileMode(entry.mode)) return `bad mode for output '${name}'`;
+      else {
         bytes += entry.bytes as number;
-        placed.push({ name, bytes: entry.bytes as number, ...staged });
-      } else return "bad inline output size";
+        placed.push({ name, bytes: entry.bytes as number, mode: entry.mode, ...staged });
+      }
     }
     if (bytes !== payloadBytes || bytes > inlineOutputBytesMax) return "inline output sizes do not match the payload";
     return placed;
@@ -169,21 +180,28 @@ export class WorkerConnection implements Executor {
       const content = payload.subarray(offset, offset + bytes);
       offset += bytes;
       const target = entry.path === entry.root ? entry.root.slice(0, -".skein-part".length) : undefined;
-      if (bytes === 0 && target !== undefined && this.createEmpty(target)) continue;
+      const mode = entry.mode!;
+      if (bytes === 0 && target !== undefined && this.createEmpty(target, mode)) continue;
       this.ensureDirectory(dirname(entry.path));
-      writeFileSync(entry.path, content);
+      writeWithMode(entry.path, content, mode);
       running.received.add(entry.root);
     }
   }
 
   /** Creates an empty file where none is; false if anything is in the way (it takes the rename path). */
-  private createEmpty(path: string): boolean {
+  private createEmpty(path: string, mode: number): boolean {
+    let fd: number;
     try {
-      closeSync(openSync(path, createOnly));
-      return true;
+      fd = openSync(path, createOnly, mode);
     } catch {
       return false; // a file, link or directory there, or a missing parent
     }
+    try {
+      fchmodSync(fd, mode); // exactly the worker's bits, whatever this process's umask
+    } finally {
+      closeSync(fd);
+    }
+    return true;
   }
 
   /** Creates a directory for outputs once; the workflow's own directory exists already. */
@@ -213,6 +231,7 @@ export class WorkerConnection implements Executor {
     }
     try {
       this.storeInline(running, inline, payload);
+      for (const [path, mode] of running.modes) chmodSync(path, mode);
     } catch (error) {
       this.listener.finished(task, { ok: false, reason: `cannot store outputs: ${(error as Error).message}` });
       return;
@@ -235,5 +254,16 @@ export class WorkerConnection implements Executor {
 
   async close(): Promise<void> {
     this.socket.end(encodeFrame({ type: "bye" }));
+  }
+}
+
+/** Writes a whole file with exactly `mode` (not `mode` less the umask, nor the mode of a file already there). */
+function writeWithMode(path: string, content: Buffer, mode: number): void {
+  const fd = openSync(path, "w", mode);
+  try {
+    writeFileSync(fd, content);
+    fchmodSync(fd, mode);
+  } finally {
+    closeSync(fd);
   }
 }

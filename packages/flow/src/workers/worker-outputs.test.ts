@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, test } from "node:test";
@@ -8,18 +8,22 @@ import { inlineOutputBytesMax, inlineOutputEntriesMax, packOutputs } from "./wor
 const sandbox = mkdtempSync(join(tmpdir(), "skein-outputs-"));
 after(() => rmSync(sandbox, { recursive: true, force: true }));
 
-test("worker outputs: small files and trees are packed in order, bytes back to back; missing ones are named", () => {
+test("worker outputs: small files and trees are packed in order, bytes back to back, each file with its mode; missing ones are named", () => {
   writeFileSync(join(sandbox, "a"), "hello");
+  chmodSync(join(sandbox, "a"), 0o755);
   writeFileSync(join(sandbox, "empty"), "");
+  chmodSync(join(sandbox, "empty"), 0o600);
   mkdirSync(join(sandbox, "tree/sub"), { recursive: true });
   writeFileSync(join(sandbox, "tree/sub/x"), "xy");
+  chmodSync(join(sandbox, "tree/sub/x"), 0o4750); // setuid is never carried
+  assert.equal(statSync(join(sandbox, "tree/sub/x")).mode & 0o7777, 0o4750, "this file system keeps setuid");
   const packed = packOutputs(sandbox, ["a", "empty", "tree", "absent"])!;
   assert.deepEqual(packed.entries, [
-    { name: "a", bytes: 5 },
-    { name: "empty", bytes: 0 },
+    { name: "a", bytes: 5, mode: 0o755 },
+    { name: "empty", bytes: 0, mode: 0o600 },
     { name: "tree", directory: true },
     { name: "tree/sub", directory: true },
-    { name: "tree/sub/x", bytes: 2 },
+    { name: "tree/sub/x", bytes: 2, mode: 0o750 },
   ]);
   assert.equal(packed.payload.toString(), "helloxy");
   assert.deepEqual(packed.missing, ["absent"]);

@@ -6,11 +6,13 @@
  * (`packOutputs`), so a task costs one frame and the master stores them with one write each.
  * Larger ones stream in `output` frames of at most `chunkBytes` before the result
  * (`sendOutputs`). Streaming everything would cost a frame, a promise and an append per file
- * even for the empty file a `touch` makes.
+ * even for the empty file a `touch` makes. Each file goes with its permission bits
+ * (`file-modes.ts`), so an output made executable here is executable on the master.
  */
 import { closeSync, openSync, readdirSync, readFileSync, readSync, type Stats, statSync } from "node:fs";
 import { join } from "node:path";
 import { forEachChunk } from "./file-chunks.ts";
+import { shippedMode } from "./file-modes.ts";
 import { chunkBytes } from "./frames.ts";
 
 /** Output bytes of one task that may travel inside its result frame. */
@@ -23,6 +25,8 @@ export interface InlineOutput {
   readonly name: string;
   /** Bytes of the payload this file takes; absent for a directory. */
   readonly bytes?: number;
+  /** A file's permission bits (`mode & 0o777`); absent for a directory. */
+  readonly mode?: number;
   readonly directory?: true;
 }
 
@@ -35,17 +39,18 @@ export interface PackedOutputs {
 
 type Send = (header: object, payload?: Buffer) => void;
 
-function sendFile(path: string, size: number, name: string, task: number, send: Send): void {
-  if (size === 0) return send({ type: "output", task, name, last: true }, Buffer.alloc(0));
-  if (size < chunkBytes) {
+function sendFile(path: string, stat: Stats, name: string, task: number, send: Send): void {
+  const mode = shippedMode(stat);
+  if (stat.size === 0) return send({ type: "output", task, name, mode, last: true }, Buffer.alloc(0));
+  if (stat.size < chunkBytes) {
     const bytes = readFileSync(path);
-    if (bytes.length < chunkBytes) return send({ type: "output", task, name, last: true }, bytes);
+    if (bytes.length < chunkBytes) return send({ type: "output", task, name, mode, last: true }, bytes);
   }
-  forEachChunk(path, (chunk, last) => send({ type: "output", task, name, last }, chunk));
+  forEachChunk(path, (chunk, last) => send({ type: "output", task, name, mode, last }, chunk));
 }
 
 function sendTree(path: string, stat: Stats, name: string, task: number, send: Send): void {
-  if (!stat.isDirectory()) return sendFile(path, stat.size, name, task, send);
+  if (!stat.isDirectory()) return sendFile(path, stat, name, task, send);
   send({ type: "output", task, name, directory: true });
   for (const child of readdirSync(path).sort()) sendTree(join(path, child), statSync(join(path, child)), `${name}/${child}`, task, send);
 }
@@ -66,13 +71,14 @@ interface Listed {
   readonly name: string;
   readonly path: string;
   readonly size: number;
+  readonly mode: number;
   readonly directory: boolean;
 }
 
 /** Lists a tree into `listed`; false once it passes the inline limits. */
 function listTree(path: string, stat: Stats, name: string, listed: Listed[], bytes: { total: number }): boolean {
   const directory = stat.isDirectory();
-  listed.push({ name, path, size: directory ? 0 : stat.size, directory });
+  listed.push({ name, path, size: directory ? 0 : stat.size, mode: shippedMode(stat), directory });
   bytes.total += directory ? 0 : stat.size;
   if (listed.length > inlineOutputEntriesMax || bytes.total > inlineOutputBytesMax) return false;
   if (!directory) return true;
@@ -114,7 +120,7 @@ export function packOutputs(sandbox: string, outputs: readonly string[]): Packed
   const entries: InlineOutput[] = [];
   const chunks: Buffer[] = [];
   let room = inlineOutputBytesMax;
-  for (const { name, path, size, directory } of listed) {
+  for (const { name, path, size, mode, directory } of listed) {
     if (directory) {
       entries.push({ name, directory: true });
       continue;
@@ -122,7 +128,7 @@ export function packOutputs(sandbox: string, outputs: readonly string[]): Packed
     const content = readSmall(path, size, room);
     if (!content) return undefined;
     room -= content.length;
-    entries.push({ name, bytes: content.length });
+    entries.push({ name, bytes: content.length, mode });
     if (content.length > 0) chunks.push(content);
   }
   return { entries, payload: chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks), missing };

@@ -41,10 +41,14 @@ test("supervisor: a worker started before its master connects again until the ma
   mkdirSync(join(workDirectory, "cache"));
   const partial = join(workDirectory, "cache", `${"0".repeat(64)}.part`);
   writeFileSync(partial, "half a file");
+  // an entry cached without a mode, by a worker before modes were shipped: never used again
+  const modeless = join(workDirectory, "cache", "1".repeat(64));
+  writeFileSync(modeless, "old");
   const log: string[] = [];
   const worker = superviseWorker({ host: "127.0.0.1", port, workDirectory, log: (line) => log.push(line) }, { backoff: quick, timeoutMs: 30_000 }, { clock, random: Math.random });
   await waitFor(clock, () => log.filter((line) => line.includes("connecting again")).length >= 2, 10_000, "two failed attempts");
   assert.ok(!existsSync(partial), "the partial transfer was removed");
+  assert.ok(!existsSync(modeless), "the entry without a mode was removed");
   const run = await master(root, port);
   assert.equal(run.code, 0, run.err);
   assert.equal(readFileSync(join(root, "b"), "utf8"), "b\n");

@@ -2,8 +2,9 @@
 /**
  * `skein worker host:port`: connects to a master, checks that it knows the password and proves
  * the password in turn (see `frames.ts`), then runs tasks. Each
- * input arrives once per worker and is kept in `cache/<sha256>`; each task runs in its own
- * empty sandbox directory where its inputs are hard links to the cache; declared outputs are
+ * input arrives once per worker and is kept in `cache/<sha256>.<mode>` (a hard link shares its
+ * mode, so each mode of the same bytes has its own entry, see `file-modes.ts`); each task runs
+ * in its own empty sandbox directory where its inputs are hard links to the cache; declared outputs are
  * sent back (small ones inside the result frame, see `worker-outputs.ts`), and the sandbox is
  * emptied for a later task once the results of its batch have left. Sandboxes are kept rather
  * than removed and remade: that would be two more inodes allocated and freed per task, and on
@@ -18,7 +19,7 @@
  * like a closed connection. A task's stdout and stderr go to a file beside its sandbox
  * (`output/<sandbox>`); a failing task's result carries the end of it back to the master.
  */
-import { appendFileSync, copyFileSync, linkSync, mkdirSync, readdirSync, renameSync, rmSync, unlinkSync } from "node:fs";
+import { appendFileSync, chmodSync, copyFileSync, linkSync, mkdirSync, readdirSync, renameSync, rmSync, unlinkSync } from "node:fs";
 import { rm } from "node:fs/promises";
 import type { Socket } from "node:net";
 import { hostname } from "node:os";
@@ -28,6 +29,7 @@ import { outputTail } from "../executors/command-output.ts";
 import { ProcessLauncher } from "../executors/process-launcher.ts";
 import { makeDirectories } from "@skein/net/fs";
 import { dialSocket, type TlsInit } from "@skein/net/wire";
+import { cachedFileName, isFileMode } from "./file-modes.ts";
 import { encodeFrame, FlowWire, type Frame, workerNodeId } from "./frames.ts";
 import { sandboxPathProblem } from "./sandbox-paths.ts";
 import { heartbeatMsDefault, heartbeatProblem, SilenceDetector, workerTimeoutMsDefault } from "./silence-detector.ts";
@@ -86,7 +88,8 @@ interface TaskHeader {
   cores?: number;
   command: string;
   environment: Record<string, string>;
-  inputs: Array<{ name: string; hash?: string }>;
+  /** A file's content hash and permission bits; a directory has neither. */
+  inputs: Array<{ name: string; hash?: string; mode?: number }>;
   outputs: string[];
 }
 
@@ -96,8 +99,9 @@ export function startWorker(init: WorkerInit, components: WorkerComponents): Wor
   const sandboxes = join(init.workDirectory, "sandbox");
   const outputs = resolve(init.workDirectory, "output"); // absolute: the launcher opens it before entering the sandbox
   makeDirectories(cache);
-  // a file whose transfer a broken connection (or a killed worker) cut short: sent again whole
-  for (const name of readdirSync(cache)) if (name.endsWith(".part")) rmSync(join(cache, name), { force: true });
+  // a file whose transfer a broken connection (or a killed worker) cut short: sent again whole;
+  // and one cached by a worker that kept no mode (`<sha256>` alone), never used again
+  for (const name of readdirSync(cache)) if (name.endsWith(".part") || hashPattern.test(name)) rmSync(join(cache, name), { force: true });
   makeDirectories(outputs);
   makeDirectories(sandboxes);
   const cores = init.cores ?? 1;
@@ -196,7 +200,7 @@ export function startWorker(init: WorkerInit, components: WorkerComponents): Wor
       kind = "finished";
       heartbeat?.cancel();
       socket.end();
-    } else if (header.type === "file") receiveFile(String(header.hash), header.last === true, frame.payload);
+    } else if (header.type === "file") receiveFile(String(header.hash), header.mode, header.last === true, frame.payload);
     else if (header.type === "task") accept(header as unknown as TaskHeader);
     else if (header.type === "abort") abort(Number(header.task));
     // a "heartbeat" needs nothing more: its bytes already counted as life
@@ -217,12 +221,15 @@ export function startWorker(init: WorkerInit, components: WorkerComponents): Wor
     });
   };
 
-  const receiveFile = (hash: string, last: boolean, payload: Buffer) => {
-    if (!/^[0-9a-f]{64}$/.test(hash)) throw new Error("bad file hash");
-    const part = join(cache, `${hash}.part`);
+  const receiveFile = (hash: string, mode: unknown, last: boolean, payload: Buffer) => {
+    if (!hashPattern.test(hash)) throw new Error("bad file hash");
+    if (!isFileMode(mode)) throw new Error("bad file mode");
+    const cached = join(cache, cachedFileName(hash, mode));
+    const part = `${cached}.part`;
     appendFileSync(part, payload);
     if (last) {
-      renameSync(part, join(cache, hash));
+      chmodSync(part, mode); // exactly the master's bits, whatever this process's umask
+      renameSync(part, cached);
       filesReceived++;
     }
   };
@@ -230,8 +237,10 @@ export function startWorker(init: WorkerInit, components: WorkerComponents): Wor
   const accept = (task: TaskHeader) => {
     const names = [...task.inputs.map((i) => i.name), ...task.outputs];
     const bad = names.map((name) => [name, sandboxPathProblem(String(name))] as const).find(([, problem]) => problem);
-    if (bad || task.inputs.some((i) => i.hash !== undefined && !/^[0-9a-f]{64}$/.test(i.hash))) {
-      send({ type: "result", task: task.task, refused: bad ? `'${bad[0]}' would escape the sandbox (${bad[1]})` : "bad input hash" });
+    const badFile = task.inputs.find((i) => i.hash !== undefined && (!hashPattern.test(i.hash) || !isFileMode(i.mode)));
+    if (bad || badFile) {
+      const refused = bad ? `'${bad[0]}' would escape the sandbox (${bad[1]})` : hashPattern.test(badFile!.hash!) ? `bad mode for input '${badFile!.name}'` : "bad input hash";
+      send({ type: "result", task: task.task, refused });
       return;
     }
     run(task);
@@ -245,7 +254,7 @@ export function startWorker(init: WorkerInit, components: WorkerComponents): Wor
       if (input.hash === undefined) mkdirSync(path, { recursive: true });
       else {
         mkdirSync(dirname(path), { recursive: true });
-        linkOrCopy(join(cache, input.hash), path);
+        linkOrCopy(join(cache, cachedFileName(input.hash, input.mode!)), path);
       }
     }
     running.set(task.task, task);
@@ -325,6 +334,9 @@ export function startWorker(init: WorkerInit, components: WorkerComponents): Wor
     },
   };
 }
+
+/** A content hash (SHA-256, hex) as the master names files. */
+const hashPattern = /^[0-9a-f]{64}$/;
 
 /** Error codes of a TLS handshake that failed on certificates or protocol, not on the network. */
 const tlsRefusal = /CERT|SELF_SIGNED|^ERR_SSL_|^ERR_TLS_/;

@@ -164,7 +164,7 @@ test("workers: a peer of another wire version gets a Refuse naming both versions
     void answer.then(() => startWorker({ host: "127.0.0.1", port, workDirectory: join(temporary(), "good") }, { clock }));
   });
   assert.equal(await answer, `${FrameType.Refuse} protocol error: wire version ${flowWireVersion + 1} is not ours (${flowWireVersion})`);
-  assert.match(result.err, /skein flow: refused a connection from 127\.0\.0\.1:\d+: protocol error: wire version 2 is not ours \(1\)\n/);
+  assert.match(result.err, new RegExp(`skein flow: refused a connection from 127\\.0\\.0\\.1:\\d+: protocol error: wire version ${flowWireVersion + 1} is not ours \\(${flowWireVersion}\\)\n`));
   assert.equal(result.code, 0, result.err);
 });
 
@@ -248,7 +248,7 @@ test("workers: small outputs travel inside the result frame, large ones stream b
   const seen: Array<{ type: string; task: unknown; inline?: unknown; payload: string }> = [];
   const task = (task: number, command: string, outputs: string[]) => ({ type: "task", task, command, environment: {}, inputs: [], outputs });
   const hello = (send: SendFrame) => {
-    send(task(1, "echo hi > small; mkdir -p d; touch d/e junk; mkdir -p left/over", ["small", "d"]));
+    send(task(1, "echo hi > small; chmod 640 small; mkdir -p d; touch d/e junk; chmod 755 d/e; mkdir -p left/over", ["small", "d"]));
     send(task(2, "head -c 100000 /dev/zero > big", ["big"]));
   };
   const master = await fakeMaster({ opened: hello, frame: (frame, send) => {
@@ -257,26 +257,27 @@ test("workers: small outputs travel inside the result frame, large ones stream b
     seen.push({ type, task: id, inline, payload: type === "output" ? String(frame.payload.length) : frame.payload.toString() });
     const results = seen.filter((s) => s.type === "result").length;
     // Task 3 is sent once tasks 1 and 2 are done, so it runs in one of their emptied sandboxes.
-    if (type === "result" && results === 2) send(task(3, "ls -A > list", ["list"]));
+    if (type === "result" && results === 2) send(task(3, "ls -A > list; chmod 600 list", ["list"]));
     if (type === "result" && results === 3) send({ type: "bye" });
   } });
   const worker = startWorker({ host: "127.0.0.1", port: master.port, cores: 1, workDirectory: temporary() }, { clock });
   assert.equal(await worker.closed, "the master finished");
   await master.close();
   assert.deepEqual(seen, [
-    { type: "result", task: 1, inline: [{ name: "small", bytes: 3 }, { name: "d", directory: true }, { name: "d/e", bytes: 0 }], payload: "hi\n" },
+    { type: "result", task: 1, inline: [{ name: "small", bytes: 3, mode: 0o640 }, { name: "d", directory: true }, { name: "d/e", bytes: 0, mode: 0o755 }], payload: "hi\n" },
     { type: "output", task: 2, inline: undefined, payload: "100000" },
     { type: "result", task: 2, inline: undefined, payload: "" },
-    { type: "result", task: 3, inline: [{ name: "list", bytes: 5 }], payload: "list\n" },
+    { type: "result", task: 3, inline: [{ name: "list", bytes: 5, mode: 0o600 }], payload: "list\n" },
   ]);
 });
 
-test("workers: the master drops a worker whose inline outputs are undeclared or do not match their bytes; another worker completes the run", async () => {
+test("workers: the master drops a worker whose inline outputs are undeclared, do not match their bytes or claim setuid; another worker completes the run", async () => {
   const root = temporary();
   writeFileSync(join(root, "w.mf"), "out:\n\ttouch out\n");
   const lies = [
     { inline: [{ name: "../evil", bytes: 0 }], payload: Buffer.alloc(0) },
-    { inline: [{ name: "out", bytes: 5 }], payload: Buffer.from("ab") },
+    { inline: [{ name: "out", bytes: 5, mode: 0o644 }], payload: Buffer.from("ab") },
+    { inline: [{ name: "out", bytes: 0, mode: 0o4755 }], payload: Buffer.alloc(0) },
   ];
   const result = await withWorkers(root, {}, (port) => {
     const next = () => {
@@ -296,6 +297,7 @@ test("workers: the master drops a worker whose inline outputs are undeclared or 
   assert.equal(result.code, 0, result.err);
   assert.match(result.err, /worker-1 left: protocol error: undeclared output '\.\.\/evil'/);
   assert.match(result.err, /worker-2 left: protocol error: inline output sizes do not match the payload/);
+  assert.match(result.err, /worker-3 left: protocol error: bad mode for output 'out'/);
   assert.equal(readFileSync(join(root, "out"), "utf8"), "");
   assert.deepEqual(readdirSync(root).sort(), ["out", "w.mf", "w.mf.skeinlog"].sort());
 });
