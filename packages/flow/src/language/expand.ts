@@ -1,6 +1,10 @@
 /**
  * Variable expansion: `$X`, `$(X)` and `${X}` take the variable's value (a workflow variable,
  * else the environment, else empty), `$$` and `\$` give a literal dollar for the shell.
+ * Single-quoted text is literal, as in the shell and upstream Makeflow's lexer (`awk '{print
+ * $1}'` keeps its `$1`), but `$$` and `\$` still give one dollar there, so files written for the
+ * older rule keep working; double quotes do not stop expansion. What follows `$(` or `${` must
+ * be a variable name: `$(date +%s)` or `${HOME:-x}` is an error, not an empty value.
  * Expansion is linear in the text: values are expanded when assigned, never re-scanned.
  */
 import type { LogicalLine } from "./source-text.ts";
@@ -8,45 +12,95 @@ import { WorkflowError } from "./errors.ts";
 
 export type Lookup = (name: string) => string | undefined;
 
-const nameCharacter = /[A-Za-z0-9_]/;
+/** `[A-Za-z0-9_]`, the characters of a name after a bare `$`. */
+function isNameCode(c: number): boolean {
+  return (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || (c >= 48 && c <= 57) || c === 95;
+}
+
+/**
+ * Tracks shell quoting while a scan moves forward through a text, so that each `$` can be asked
+ * whether it stands inside single quotes. Backslash escapes the next character outside single
+ * quotes (as `unterminatedQuote` reads them). Each character is looked at once.
+ */
+class SingleQuotes {
+  private position = 0;
+  private quote = 0; // 0, or the code of the open quote: 39 (') or 34 (")
+
+  constructor(private readonly text: string) {}
+
+  /** Whether `offset` (at or after every earlier question's offset) is inside single quotes. */
+  at(offset: number): boolean {
+    const text = this.text;
+    let position = this.position;
+    let quote = this.quote;
+    while (position < offset) {
+      const c = text.charCodeAt(position++);
+      if (quote === 39) {
+        if (c === 39) quote = 0;
+      } else if (c === 92) position++;
+      else if (quote === 34) {
+        if (c === 34) quote = 0;
+      } else if (c === 39 || c === 34) quote = c;
+    }
+    this.position = position;
+    this.quote = quote;
+    return quote === 39 && position === offset;
+  }
+}
+
+/** The text of a bad `$(…)` or `${…}` for a message: up to its closer or the next blank. */
+function excerpt(text: string, dollar: number, close: string): string {
+  let end = dollar + 2;
+  while (end < text.length && end - dollar < 40 && text[end] !== close && text[end] !== " " && text[end] !== "\t") end++;
+  if (text[end] === close) return text.slice(dollar, end + 1);
+  return end < text.length ? `${text.slice(dollar, end)} …` : text.slice(dollar, end);
+}
+
+function badName(text: string, dollar: number, line: LogicalLine, offset: number): WorkflowError {
+  const open = text[dollar + 1]!;
+  const shell = open === "(" ? "command substitution" : "parameter expansion";
+  return new WorkflowError(
+    line.locate(offset + dollar),
+    `\`${excerpt(text, dollar, open === "(" ? ")" : "}")}\`: not a variable name; write \`$$${open}\` for the shell's ${shell}`,
+  );
+}
 
 /** Expands `text` (which starts at `offset` of `line`, for error positions). */
 export function expand(text: string, lookup: Lookup, line: LogicalLine, offset: number): string {
   if (!text.includes("$")) return text;
+  const singleQuotes = text.includes("'") ? new SingleQuotes(text) : undefined;
   let out = "";
-  let index = 0;
-  while (index < text.length) {
-    const dollar = text.indexOf("$", index);
-    if (dollar < 0) {
-      out += text.slice(index);
-      break;
-    }
-    if (dollar > 0 && text[dollar - 1] === "\\") {
+  let index = 0; // text before `index` is in `out`
+  let from = 0; // where to look for the next `$`
+  for (;;) {
+    const dollar = text.indexOf("$", from);
+    if (dollar < 0) break;
+    const literal = singleQuotes?.at(dollar) ?? false;
+    const next = text.charCodeAt(dollar + 1);
+    if (dollar > 0 && text.charCodeAt(dollar - 1) === 92) {
       out += `${text.slice(index, dollar - 1)}$`;
-      index = dollar + 1;
-      continue;
-    }
-    out += text.slice(index, dollar);
-    const next = text[dollar + 1];
-    if (next === "$") {
-      out += "$";
-      index = dollar + 2;
-    } else if (next === "(" || next === "{") {
-      const close = next === "(" ? ")" : "}";
-      const end = text.indexOf(close, dollar + 2);
-      if (end < 0) throw new WorkflowError(line.locate(offset + dollar), `unterminated variable reference '$${next}'`);
-      const name = text.slice(dollar + 2, end).trim();
-      out += lookup(name) ?? "";
-      index = end + 1;
-    } else if (next !== undefined && nameCharacter.test(next)) {
-      let end = dollar + 1;
-      while (end < text.length && nameCharacter.test(text[end]!)) end++;
-      out += lookup(text.slice(dollar + 1, end)) ?? "";
-      index = end;
+      index = from = dollar + 1;
+    } else if (next === 36) {
+      out += `${text.slice(index, dollar)}$`;
+      index = from = dollar + 2;
+    } else if (literal) {
+      from = dollar + 1;
+    } else if (next === 40 || next === 123) {
+      const close = next === 40 ? 41 : 125;
+      let end = dollar + 2;
+      while (end < text.length && (isNameCode(text.charCodeAt(end)) || text.charCodeAt(end) === 46)) end++;
+      if (end === text.length) throw new WorkflowError(line.locate(offset + dollar), `unterminated variable reference '$${text[dollar + 1]}'`);
+      if (text.charCodeAt(end) !== close || end === dollar + 2) throw badName(text, dollar, line, offset);
+      out += text.slice(index, dollar) + (lookup(text.slice(dollar + 2, end)) ?? "");
+      index = from = end + 1;
+    } else if (isNameCode(next)) {
+      let end = dollar + 2;
+      while (end < text.length && isNameCode(text.charCodeAt(end))) end++;
+      out += text.slice(index, dollar) + (lookup(text.slice(dollar + 1, end)) ?? "");
+      index = from = end;
     } else {
-      out += "$";
-      index = dollar + 1;
+      from = dollar + 1;
     }
   }
-  return out;
+  return index === 0 ? text : out + text.slice(index);
 }

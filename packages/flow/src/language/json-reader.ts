@@ -4,7 +4,7 @@
  * recursive over nesting (bounded by `depthMax`).
  */
 import type { SourceLocation } from "../workflow.ts";
-import { WorkflowError } from "./errors.ts";
+import { formatLocation, WorkflowError } from "./errors.ts";
 
 export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 
@@ -28,6 +28,11 @@ class Reader {
     readonly file: string,
   ) {
     for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) === 10) this.lineStarts.push(i + 1);
+    if (text.charCodeAt(0) === 0xfeff) {
+      // a byte order mark, as some editors write: not part of the JSON, and not a column
+      this.index = 1;
+      this.lineStarts[0] = 1;
+    }
   }
 
   locate(offset: number): SourceLocation {
@@ -38,7 +43,7 @@ class Reader {
       if (this.lineStarts[middle]! <= offset) low = middle;
       else high = middle - 1;
     }
-    return { file: this.file, line: low + 1, column: offset - this.lineStarts[low]! + 1 };
+    return { file: this.file, line: low + 1, column: Math.max(offset - this.lineStarts[low]!, 0) + 1 };
   }
 
   fail(message: string): never {
@@ -111,8 +116,16 @@ class Reader {
       if (this.text[this.index] !== ":") this.fail("expected ':' after JSON key");
       this.index++;
       this.blank();
+      const first = this.offsets.get(object)?.get(key);
+      if (first !== undefined) {
+        this.index = keyOffset;
+        this.fail(`duplicate key '${key}' in JSON object (first at ${formatLocation(this.locate(first))})`);
+      }
       this.record(object, key, keyOffset);
-      object[key] = this.value(depth + 1);
+      const value = this.value(depth + 1);
+      // "__proto__" is a key like any other, as JSON.parse reads it, not the object's prototype
+      if (key === "__proto__") Object.defineProperty(object, key, { value, enumerable: true, writable: true, configurable: true });
+      else object[key] = value;
       this.blank();
       const c = this.text[this.index++];
       if (c === "}") return object;

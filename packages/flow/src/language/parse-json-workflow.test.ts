@@ -37,3 +37,27 @@ test("json error: unterminated string and deep nesting do not crash", () => {
   assert.throws(() => parse('{"rules": ["abc'), /unterminated string/);
   assert.throws(() => parse(`{"rules": ${"[".repeat(10_000)}`), /nested deeper than 512/);
 });
+
+test("json: a leading byte order mark is skipped, and columns do not count it", () => {
+  const workflow = parse('\uFEFF{"rules": [{"command": "x", "outputs": ["o"]}]}');
+  assert.equal(workflow.rules[0]!.command, "x");
+  assert.throws(() => parse('\uFEFF{"rules": [{"command": "x"}]}'), /^WorkflowError: w\.json:1:12: a rule needs at least one entry/);
+});
+
+test("json error: a duplicate key names the key and where it came first", () => {
+  assert.throws(
+    () => parse('{"rules": [],\n "rules": [{"command": "x", "outputs": ["o"]}]}'),
+    /^WorkflowError: w\.json:2:2: duplicate key 'rules' in JSON object \(first at w\.json:1:2\)/,
+  );
+  assert.throws(() => parse('{"rules": [{"command": "x", "command": "y", "outputs": ["o"]}]}'), /^WorkflowError: w\.json:1:29: duplicate key 'command'/);
+  assert.throws(() => parse('{"rules": [], "__proto__": {}}'), /^WorkflowError: w\.json:1:15: unknown key '__proto__' in a workflow/);
+});
+
+test("json: a file listed twice counts once; two files with one task name are an error", () => {
+  const rule = (inputs: unknown, outputs: unknown = ["o"]) => JSON.stringify({ rules: [{ command: "x", inputs, outputs }] });
+  const workflow = parse(rule(["a", "a", { dag_name: "b", task_name: "in" }], ["o", "o"]));
+  assert.deepEqual(workflow.rules[0]!.sources.map((s) => [s.path, s.remoteName]), [["a", "a"], ["b", "in"]]);
+  assert.deepEqual(workflow.rules[0]!.targets.map((s) => s.path), ["o"]);
+  assert.throws(() => parse(rule([{ dag_name: "a.txt", task_name: "in" }, { dag_name: "b", task_name: "in" }])), /^WorkflowError: w\.json:1:74: remote name 'in' is given to both 'a\.txt' and 'b'/);
+  assert.throws(() => parse(rule(["in"], [{ dag_name: "x", task_name: "in" }])), /remote name 'in' is given to both 'x' and 'in'/);
+});

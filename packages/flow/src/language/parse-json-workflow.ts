@@ -7,12 +7,14 @@
  *                    "local_job": false, "category": "big", "resources": {...}, "environment": {...} } ] }
  *
  * An input or output is a name or `{ "dag_name": local, "task_name": remote }`; a rule may have
- * `"workflow": file` (and `"directory"`) instead of a command. Unknown keys are errors.
+ * `"workflow": file` (and `"directory"`) instead of a command. Unknown keys are errors, as are
+ * two files of one rule with the same task name.
  */
 import type { Category, FileReference, Resources, Rule, SourceLocation, Workflow } from "../workflow.ts";
 import { WorkflowError } from "./errors.ts";
 import { normalizePath } from "./file-words.ts";
 import { type Json, type JsonDocument, readJson } from "./json-reader.ts";
+import { ruleFiles } from "./rule-files.ts";
 import { defaultCategory } from "./scope.ts";
 
 type JsonObject = { [key: string]: Json };
@@ -109,10 +111,11 @@ class JsonWorkflowReader {
     const environment = object.environment === undefined ? {} : this.strings(object.environment, this.at(object, "environment"), "environment");
     const nested = typeof workflow === "string" ? { file: normalizePath(workflow), directory: typeof object.directory === "string" ? normalizePath(object.directory) : undefined } : undefined;
     if (nested && !sources.some((s) => s.path === nested.file)) sources.push({ path: nested.file, remoteName: nested.file, location });
+    const files = ruleFiles(targets, sources);
     return {
       id: index,
-      targets,
-      sources,
+      targets: files.targets,
+      sources: files.sources,
       command: typeof command === "string" ? command : `MAKEFLOW ${workflow}`,
       local: object.local_job === true || nested !== undefined,
       category,

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
+import { plan } from "../plan/plan.ts";
 import { parseMakeflow } from "./parse-makeflow.ts";
 
 const parse = (text: string, environment: Record<string, string> = {}) => parseMakeflow(text, { file: "w.mf", environment });
@@ -31,8 +32,49 @@ test("language: \\$ and $$ pass a dollar to the shell", () => {
 });
 
 test("language: rule-local assignments apply to one rule only", () => {
-  const { rules } = parse("V=global\na:\n\t@V=local\n\techo $(V)\nb:\n\tV=also-local\n\techo $(V)\nc:\n\techo $(V)\n");
-  assert.deepEqual(rules.map((r) => r.command), ["echo local", "echo also-local", "echo global"]);
+  const { rules } = parse("V=global\na:\n\t@V=local\n\techo $(V)\nb:\nV=also-local\n\techo $(V)\nc:\n@V+=more\n\techo $(V)\nd:\n\techo $(V)\n");
+  assert.deepEqual(rules.map((r) => r.command), ["echo local", "echo also-local", "echo global more", "echo global"]);
+});
+
+test("language: an indented line is the command unless it starts @NAME= (LC_ALL=C sort is a command)", () => {
+  const { rules } = parse("o:\n\tLC_ALL=C sort /etc/hostname > o\np:\n\tn=$$(cat cnt); echo $$n > p\nq:\n\t@N=1\n\tX=$(N) run > q\n");
+  assert.deepEqual(rules.map((r) => r.command), ["LC_ALL=C sort /etc/hostname > o", "n=$(cat cnt); echo $n > p", "X=1 run > q"]);
+});
+
+test("language: a comment after a rule-local assignment is not part of its value", () => {
+  const { rules } = parse("a:\n\t@X=1 # the answer\n\techo $(X)\nb:\nY = 2 # two\n@Z+=3 # three\n\techo $(Y)$(Z)\n");
+  assert.deepEqual(rules.map((r) => r.command), ["echo 1", "echo 23"]);
+});
+
+test("language: single-quoted text is literal, double-quoted text expands, quotes stay for the shell", () => {
+  const { rules } = parse([
+    "X=v", "Y='$X' \"$X\"", "a:", "\tawk '{print $1 * 2}' x > a", "b:", `\techo "$X" '$X' "it's $X" '$(x y)' '\\$1 $$1' $$X \\$X $(Y)`,
+  ].join("\n"));
+  assert.equal(rules[0]!.command, "awk '{print $1 * 2}' x > a");
+  assert.equal(rules[1]!.command, `echo "v" '$X' "it's v" '$(x y)' '$1 $1' $X $X '$X' "v"`);
+});
+
+test("language: single quotes keep file names literal; double quotes expand them", () => {
+  const { rules } = parse(`X=v\n'$X' "$X y": '$(a b)'\n\tcmd\n`);
+  assert.deepEqual(rules[0]!.targets.map((t) => t.path), ["$X", "v y"]);
+  assert.deepEqual(rules[0]!.sources.map((t) => t.path), ["$(a b)"]);
+});
+
+test("language: a \\\" inside double quotes does not end them when looking for the rule's ':'", () => {
+  const { rules } = parse(`"we\\"ird name": "in:put"\n\ttouch x\n`);
+  assert.deepEqual(rules[0]!.targets.map((t) => t.path), ['we"ird name']);
+  assert.deepEqual(rules[0]!.sources.map((t) => t.path), ["in:put"]);
+});
+
+test("language: a file listed twice in one list counts once, as in make", () => {
+  const { rules } = parse("a a ./a: b b c->c\n\tcmd\nx: y\n\tcmd\n");
+  assert.deepEqual(rules[0]!.targets.map((t) => t.path), ["a"]);
+  assert.deepEqual(rules[0]!.sources.map((t) => t.path), ["b", "c"]);
+  const many = Array.from({ length: 20 }, (_, i) => `f${i}`).join(" ");
+  const wide = parse(`t t: ${many} ${many} g->in h\n\tcmd\n`).rules[0]!;
+  assert.deepEqual(wide.targets.map((t) => t.path), ["t"]);
+  assert.equal(wide.sources.length, 22);
+  assert.doesNotThrow(() => plan(parse("a a: b b\n\tcmd\nb:\n\tcmd\n"), { exists: () => false }));
 });
 
 test("language: quoted target names keep their blanks; quotes are removed", () => {
@@ -133,6 +175,18 @@ const errors: Array<[string, string, RegExp]> = [
   ["bad remote renaming", "a->: b\n\tcmd\n", /^w\.mf:1:1: remote renaming must read/],
   ["a nested workflow without a file", "a:\n\tMAKEFLOW\n", /^w\.mf:2:2: a nested workflow reads/],
   ["no targets", ": b\n\tcmd\n", /^w\.mf:1:1: a rule needs at least one target/],
+  ["an indented '@' not followed at once by NAME=", "a:\n\t@X = 1\n\tcmd\n", /^w\.mf:2:2: '@' must be followed by an assignment NAME=value, with no blank before '='$/],
+  ["make's '@' before a command", "a:\n\t@echo hi\n", /^w\.mf:2:2: '@' must be followed by an assignment NAME=value; a command cannot start with '@'/],
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: Makeflow syntax, not a template
+  ["a shell default in ${…}", 'a:\n\techo "${HOME:-x}"\n', /^w\.mf:2:8: `\$\{HOME:-x\}`: not a variable name; write `\$\$\{` for the shell's parameter expansion$/],
+  ["a command substitution in $(…)", "a:\n\tx=$(python3 -c 'print(1)')\n", /^w\.mf:2:4: `\$\(python3 …`: not a variable name; write `\$\$\(` for the shell's command substitution$/],
+  ["$( NAME ) with blanks", "X=$( Y )\n", /^w\.mf:1:3: `\$\( …`: not a variable name/],
+  ["an empty $()", "a: $()\n\tcmd\n", /^w\.mf:1:4: `\$\(\)`: not a variable name/],
+  ["two sources with one remote name", "o: a.txt->in b->in\n\tcmd\n", /^w\.mf:1:14: remote name 'in' is given to both 'a\.txt' and 'b'$/],
+  ["two targets with one remote name", "y->o z->o:\n\tcmd\n", /^w\.mf:1:6: remote name 'o' is given to both 'y' and 'z'$/],
+  ["a source and a target with one remote name", "x->in: a->in\n\tcmd\n", /^w\.mf:1:8: remote name 'in' is given to both 'x' and 'a'$/],
+  ["a source renamed to another source's name", "o: in a->in\n\tcmd\n", /^w\.mf:1:7: remote name 'in' is given to both 'in' and 'a'$/],
+  ["one remote name among many files", `o: ${Array.from({ length: 20 }, (_, i) => `f${i}`).join(" ")} g->f3\n\tcmd\n`, /remote name 'f3' is given to both 'f3' and 'g'$/],
 ];
 for (const [name, text, expected] of errors) {
   test(`language error: ${name}`, () => {

@@ -3,7 +3,8 @@
  *
  *     NAME=value  NAME+=value  export NAME[=value]  .MAKEFLOW directive ...
  *     targets: sources
- *         @LOCAL_NAME=value          (rule-local assignments, `@` optional)
+ *     LOCAL_NAME=value               (rule-local assignments: unindented, `@` optional,
+ *         @LOCAL_NAME=value           or indented with `@`, the name followed at once by `=`)
  *         [LOCAL] command            (exactly one; `MAKEFLOW file [dir]` nests a workflow)
  *
  * Values are expanded when assigned (so `+=` and self-reference work), and a rule sees the
@@ -12,7 +13,7 @@
 import type { Rule, Workflow } from "../workflow.ts";
 import { WorkflowError } from "./errors.ts";
 import { readDirective } from "./directives.ts";
-import { expand } from "./expand.ts";
+import { expand, type Lookup } from "./expand.ts";
 import { fileList } from "./file-words.ts";
 import { type PendingRule, RuleBuilder } from "./rule-builder.ts";
 import { Scope } from "./scope.ts";
@@ -27,6 +28,8 @@ export interface ParseInit {
 }
 
 const assignment = /^([A-Za-z_][A-Za-z0-9_.]*)[ \t]*(\+?=)/;
+/** After the `@` of an indented line: the name is followed at once by `=` or `+=`. */
+const markedAssignment = /^([A-Za-z_][A-Za-z0-9_.]*)(\+?=)/;
 const exportStatement = /^export[ \t]+([A-Za-z_][A-Za-z0-9_]*)[ \t]*(?:(\+?=)|$)/;
 
 /** Offset of the first character of `wanted` outside quotes (backslash escapes), or -1. */
@@ -43,10 +46,13 @@ function firstUnquoted(text: string, wanted: string): number {
   let quote = "";
   for (let i = 0; i < text.length; i++) {
     const c = text[i]!;
-    if (quote) {
-      if (c === quote) quote = "";
-    } else if (c === "\\") i++;
-    else if (c === '"' || c === "'") quote = c;
+    if (quote === "'") {
+      if (c === "'") quote = "";
+    } else if (c === "\\") {
+      i++; // outside quotes and inside double quotes (`"a\"b"`), as `splitWords` reads it
+    } else if (quote) {
+      if (c === '"') quote = "";
+    } else if (c === '"' || c === "'") quote = c;
     else if (wanted.includes(c)) return i;
   }
   return -1;
@@ -74,6 +80,13 @@ function firstNonBlank(text: string): number {
   return -1;
 }
 
+/** Why an indented `@` line is neither a rule-local assignment nor a command. */
+function atHint(line: LogicalLine, offset: number): string {
+  if (!line.indented) return "";
+  if (assignment.test(line.text.slice(offset))) return ", with no blank before '='";
+  return "; a command cannot start with '@' (make's '@' that hides a command is not Makeflow)";
+}
+
 class MakeflowParser {
   readonly scope: Scope;
   readonly builder: RuleBuilder;
@@ -92,8 +105,7 @@ class MakeflowParser {
     const start = firstNonBlank(line.text);
     if (start < 0 || line.text[start] === "#") return;
     if (this.pending) {
-      if (line.indented || line.text[start] === "@") this.ruleBody(line, start, this.pending);
-      else throw this.builder.missingCommand(this.pending);
+      this.ruleBody(line, start, this.pending);
       return;
     }
     if (line.indented && this.lastWasCommand) {
@@ -103,16 +115,24 @@ class MakeflowParser {
     this.statement(line, start);
   }
 
+  /**
+   * A line between a rule line and its command. Indented, it is the command, as upstream reads
+   * a line that starts with a tab (`LC_ALL=C sort …` is a command), unless it starts `@NAME=`
+   * or `@NAME+=` (a rule-local assignment) or is a rule-local `.MAKEFLOW` directive.
+   * Unindented, it is a rule-local assignment, with or without `@`.
+   */
   private ruleBody(line: LogicalLine, start: number, pending: PendingRule): void {
-    const text = line.text.slice(start);
-    const local = text[0] === "@";
-    const offset = local ? start + 1 : start;
-    const match = line.text.includes("=", offset) ? assignment.exec(line.text.slice(offset)) : null;
-    if (match) {
-      this.builder.localAssignment(pending, match[1]!, match[2]!, line, offset + match[0].length);
-    } else if (local) {
-      throw new WorkflowError(line.locate(start), "'@' must be followed by an assignment NAME=value");
-    } else if (text.startsWith(".MAKEFLOW") || text.startsWith(".SIZE")) {
+    const text = line.text;
+    const marked = text[start] === "@";
+    if (marked || !line.indented) {
+      const offset = marked ? start + 1 : start;
+      const match = text.includes("=", offset) ? (line.indented ? markedAssignment : assignment).exec(text.slice(offset)) : null;
+      if (!match && !marked) throw this.builder.missingCommand(pending);
+      if (!match) throw new WorkflowError(line.locate(start), `'@' must be followed by an assignment NAME=value${atHint(line, offset)}`);
+      const valueOffset = offset + match[0].length;
+      const value = this.value(line, valueOffset, (n) => this.scope.lookup(n, pending.variables));
+      this.builder.localAssignment(pending, match[1]!, match[2]!, value, line.locate(valueOffset));
+    } else if (text.startsWith(".MAKEFLOW", start) || text.startsWith(".SIZE", start)) {
       this.builder.localDirective(pending, readDirective(line, start, (n) => this.scope.lookup(n, pending.variables)), line.locate(start));
     } else {
       this.builder.finish(pending, line, start);
@@ -149,10 +169,16 @@ class MakeflowParser {
     this.pending = this.builder.begin(targets, sources, line.locate(start));
   }
 
-  private assign(line: LogicalLine, name: string, operator: string, valueOffset: number): void {
-    const raw = line.text.slice(valueOffset, valueOffset + commentStart(line.text.slice(valueOffset)));
+  /** The value of an assignment that starts at `valueOffset`: without a comment, trimmed, expanded. */
+  private value(line: LogicalLine, valueOffset: number, lookup: Lookup): string {
+    const text = line.text.slice(valueOffset);
+    const raw = text.slice(0, commentStart(text));
     checkQuotes(raw, line, valueOffset);
-    const value = expand(raw.trim(), (n) => this.scope.lookup(n), line, valueOffset + raw.search(/\S|$/));
+    return expand(raw.trim(), lookup, line, valueOffset + raw.search(/\S|$/));
+  }
+
+  private assign(line: LogicalLine, name: string, operator: string, valueOffset: number): void {
+    const value = this.value(line, valueOffset, this.lookup);
     const previous = this.scope.variables.get(name);
     const joined = operator === "+=" && previous ? `${previous} ${value}` : value;
     this.scope.assign(name, joined, line.locate(valueOffset));

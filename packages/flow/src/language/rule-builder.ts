@@ -7,6 +7,7 @@ import type { Directive } from "./directives.ts";
 import { WorkflowError } from "./errors.ts";
 import { expand } from "./expand.ts";
 import { normalizePath, rawWords } from "./file-words.ts";
+import { ruleFiles } from "./rule-files.ts";
 import { defaultCategory, resourceNumber, type Scope } from "./scope.ts";
 import type { LogicalLine } from "./source-text.ts";
 import { checkQuotes, splitWords, unquote } from "./words.ts";
@@ -37,13 +38,11 @@ export class RuleBuilder {
     );
   }
 
-  localAssignment(pending: PendingRule, name: string, operator: string, line: LogicalLine, valueOffset: number): void {
-    const raw = line.text.slice(valueOffset);
-    checkQuotes(raw, line, valueOffset);
-    const value = expand(raw.trim(), (n) => this.scope.lookup(n, pending.variables), line, valueOffset);
+  /** A rule-local assignment of `value`, already expanded with the rule's variables. */
+  localAssignment(pending: PendingRule, name: string, operator: string, value: string, location: SourceLocation): void {
     const previous = this.scope.lookup(name, pending.variables);
     const joined = operator === "+=" && previous ? `${previous} ${value}` : value;
-    this.setLocal(pending, name, joined, line.locate(valueOffset));
+    this.setLocal(pending, name, joined, location);
   }
 
   localDirective(pending: PendingRule, directive: Directive, location: SourceLocation): void {
@@ -71,12 +70,13 @@ export class RuleBuilder {
     }
     if (!command) throw new WorkflowError(line.locate(start), "LOCAL needs a command after it");
     const nested = this.nested(command, pending, line, start);
+    const { targets, sources } = ruleFiles(pending.targets, pending.sources);
     const category = pending.category ?? this.scope.currentCategory;
     this.scope.category(category);
     this.rules.push({
       id: this.rules.length,
-      targets: pending.targets,
-      sources: pending.sources,
+      targets,
+      sources,
       command,
       local: local || nested !== undefined,
       category,

@@ -1,0 +1,91 @@
+/**
+ * The files of one rule, checked as a whole: a file listed twice in the same list counts once
+ * (as make and upstream Makeflow accept `a a: b b`), and two different files may not share one
+ * name in the rule's remote sandbox (`a.txt->in b->in`: which one would `in` be?). A target that
+ * is also a source stays, for planning to report as a cycle.
+ *
+ * Most rules name a few files, compared pairwise without allocating; past `linearMax` files a
+ * map keeps the check linear.
+ */
+import type { FileReference } from "../workflow.ts";
+import { WorkflowError } from "./errors.ts";
+
+export interface RuleFiles {
+  readonly targets: FileReference[];
+  readonly sources: FileReference[];
+}
+
+/** Past this many files in a rule, a map instead of pairwise comparison. */
+const linearMax = 16;
+
+function conflict(first: FileReference, second: FileReference): WorkflowError {
+  return new WorkflowError(second.location, `remote name '${second.remoteName}' is given to both '${first.path}' and '${second.path}'`);
+}
+
+/**
+ * Whether `file` repeats an entry of `list` before `end` (same local and remote name); throws
+ * when one there has its remote name but another local file.
+ */
+function repeats(list: readonly FileReference[], end: number, file: FileReference): boolean {
+  for (let i = 0; i < end; i++) {
+    const other = list[i]!;
+    if (other.remoteName !== file.remoteName) continue;
+    if (other.path !== file.path) throw conflict(other, file);
+    return true;
+  }
+  return false;
+}
+
+/** `list` without the entries at `drop` (the same array when there are none). */
+function without(list: FileReference[], drop: number[] | undefined): FileReference[] {
+  if (!drop) return list;
+  return list.filter((_, index) => !drop.includes(index));
+}
+
+function pairwise(targets: FileReference[], sources: FileReference[]): RuleFiles {
+  let dropTargets: number[] | undefined;
+  let dropSources: number[] | undefined;
+  for (let i = 1; i < targets.length; i++) {
+    if (repeats(targets, i, targets[i]!)) (dropTargets ??= []).push(i);
+  }
+  for (let i = 0; i < sources.length; i++) {
+    repeats(targets, targets.length, sources[i]!); // a target that is also a source is kept
+    if (repeats(sources, i, sources[i]!)) (dropSources ??= []).push(i);
+  }
+  return { targets: without(targets, dropTargets), sources: without(sources, dropSources) };
+}
+
+interface Named {
+  readonly file: FileReference;
+  inTargets: boolean;
+  inSources: boolean;
+}
+
+function mapped(targets: FileReference[], sources: FileReference[]): RuleFiles {
+  const byRemote = new Map<string, Named>();
+  const keep = (file: FileReference, target: boolean): boolean => {
+    const named = byRemote.get(file.remoteName);
+    if (!named) {
+      byRemote.set(file.remoteName, { file, inTargets: target, inSources: !target });
+      return true;
+    }
+    if (named.file.path !== file.path) throw conflict(named.file, file);
+    if (target ? named.inTargets : named.inSources) return false;
+    if (target) named.inTargets = true;
+    else named.inSources = true;
+    return true;
+  };
+  const keptTargets = targets.filter((file) => keep(file, true));
+  const keptSources = sources.filter((file) => keep(file, false));
+  return {
+    targets: keptTargets.length === targets.length ? targets : keptTargets,
+    sources: keptSources.length === sources.length ? sources : keptSources,
+  };
+}
+
+/** Checks a rule's files and drops repeated entries; throws `WorkflowError` on a remote-name clash. */
+export function ruleFiles(targets: FileReference[], sources: FileReference[]): RuleFiles {
+  const count = targets.length + sources.length;
+  if (count < 2) return { targets, sources };
+  return count > linearMax ? mapped(targets, sources) : pairwise(targets, sources);
+}
