@@ -17,12 +17,18 @@
  * `heartbeatMs`, `workerTimeoutMs`, `pipelineCores`. Then master → worker: `file`, `task`,
  * `abort`, `heartbeat`, `bye`; worker → master: `output`, `result` (whose payload carries a
  * task's small outputs, listed in its `inline` field; see `worker-outputs.ts`), `heartbeat`.
+ * A result may name in `dropped` the cache entries (`<sha256>.<mode>`) of the task's inputs that
+ * the worker no longer has, because a task changed them in place; with `rerun` (a reason) instead
+ * of an outcome it asks for the task again, with those files (`input-cache.ts`,
+ * `worker-connection.ts`).
  * A heartbeat is a header alone (about 20 bytes), one per `heartbeatMs` each way. Every file
  * — a `file` frame, a task's input, an `output` frame, an inline output — names its permission
  * bits in `mode` (`file-modes.ts`).
  *
  * Versions: 2 added `mode` (version 1 peers lost the execute bit both ways); a peer of
- * version 1 is refused by name rather than left to run scripts it cannot execute.
+ * version 1 is refused by name rather than left to run scripts it cannot execute. 3 added
+ * `dropped` and `rerun`: a version 2 master would take a rerun for a failure, and keep sending
+ * tasks an input the worker dropped.
  */
 import { type Admission, FrameDecoder, FrameError, FrameType, Handshake, pack, packFrame, unpack, encodeFrame as wireFrame } from "@skein/net/wire";
 
@@ -30,7 +36,7 @@ export { FrameError };
 
 /** The protocol's name and version in the handshake. */
 export const flowMagic = "skein-flow";
-export const flowWireVersion = 2;
+export const flowWireVersion = 3;
 /** The master's node id in the handshake (workers name themselves, see `workerNodeId`). */
 export const masterNodeId = "master";
 

@@ -12,6 +12,7 @@ import { type BackEnd, BackEndError } from "../run/execute.ts";
 import type { ExecutorInfo } from "../schedule/types.ts";
 import { FileCatalog } from "./file-catalog.ts";
 import { encodeFrame, FlowWire, type Frame, masterNodeId, refuseFrame } from "./frames.ts";
+import { OutputStaging } from "./output-staging.ts";
 import { readPassword } from "./password.ts";
 import { heartbeatMsDefault, SilenceDetector, workerTimeoutMsDefault } from "./silence-detector.ts";
 import { WorkerConnection } from "./worker-connection.ts";
@@ -38,6 +39,8 @@ const positive = (value: unknown, fallback: number) => (typeof value === "number
 export const workersBackEnd: BackEnd = async ({ loaded, init, listener, output, clock }) => {
   const password = init.password ?? readPassword(init.passwordFile);
   const catalog = new FileCatalog();
+  // shared: a task's attempts run on different workers, and each starts from empty staging paths
+  const staging = new OutputStaging();
   const sockets = new Set<Socket>();
   let nextWorker = 1;
   const heartbeatMs = init.heartbeatMs ?? heartbeatMsDefault;
@@ -49,7 +52,7 @@ export const workersBackEnd: BackEnd = async ({ loaded, init, listener, output, 
   /** A worker that proved the password: its executor, and how the connection goes on. */
   const admit = (socket: Socket, info: ExecutorInfo): { connection: WorkerConnection; frame: (frame: Frame) => void } => {
     const { id } = info;
-    const connection = new WorkerConnection(info, socket, catalog, loaded.directory, listener);
+    const connection = new WorkerConnection(info, socket, catalog, staging, loaded.directory, listener);
     let gone = false;
     const leave = (reason: string) => {
       if (gone) return;

@@ -9,22 +9,39 @@
  * an input goes to a worker once per content hash and mode, and an output gets the mode it had
  * on the worker when the result arrives, just before the rename: a staged file a dropped worker
  * leaves behind stays writable, so a rerun can overwrite it even when the output is read-only.
+ * Each attempt starts from empty staging paths (`output-staging.ts`), so nothing an earlier
+ * attempt left there reaches the target.
+ *
+ * The worker may answer a task with `rerun` instead of an outcome: it no longer had an input
+ * (a task there changed it in place, so it dropped it), or the task may have seen another
+ * task's change to an input they shared (see `input-cache.ts`). The task is then sent again,
+ * with the files the worker names in `dropped`, at most `inputRerunsMax` times; the scheduler
+ * sees one attempt that took longer. Any result may name `dropped` entries: the next task that
+ * needs one sends it again. An entry is forgotten only if it was sent before the task that
+ * reports it, since frames arrive in order: one sent after it is already on its way.
  */
 import { chmodSync, closeSync, constants, fchmodSync, mkdirSync, openSync, renameSync, rmSync, writeFileSync } from "node:fs";
-import { appendFile, writeFile } from "node:fs/promises";
+import { appendFile, mkdir, writeFile } from "node:fs/promises";
 import type { Socket } from "node:net";
 import { dirname } from "node:path";
 import type { Executor, ExecutorListener, TaskRequest } from "../executors/executor.ts";
 import { absolutePath } from "../paths.ts";
-import type { ExecutorInfo } from "../schedule/types.ts";
+import type { ExecutorInfo, TaskOutcome } from "../schedule/types.ts";
 import type { FileCatalog } from "./file-catalog.ts";
 import { cachedFileName, isFileMode } from "./file-modes.ts";
 import { forEachChunk } from "./file-chunks.ts";
 import { encodeFrame, type Frame } from "./frames.ts";
+import type { OutputStaging } from "./output-staging.ts";
 import { sandboxPathProblem } from "./sandbox-paths.ts";
 import { type InlineOutput, inlineOutputBytesMax, inlineOutputEntriesMax } from "./worker-outputs.ts";
 
 const createOnly = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW;
+
+/** Times one task is sent again to a worker that asks (`rerun`) before it fails. */
+export const inputRerunsMax = 3;
+
+/** A cache entry's name on the wire: `<sha256>.<mode>` (see `file-modes.ts`). */
+const cachedNamePattern = /^[0-9a-f]{64}\.[0-7]{3}$/;
 
 interface Running {
   readonly request: TaskRequest;
@@ -33,12 +50,22 @@ interface Running {
   readonly received: Set<string>;
   /** Staged path → permission bits of each streamed output file, applied when the result arrives. */
   readonly modes: Map<string, number>;
-  /** Output bytes still being written (off the event loop), in arrival order. */
+  /** Output bytes still being written (off the event loop), and the staging paths' emptying. */
   writes: Promise<void> | undefined;
+  /** This attempt, as the staging area knows it. */
+  readonly attempt: object;
+  /** The cache entries (`<sha256>.<mode>`) its inputs are. */
+  readonly inputs: ReadonlySet<string>;
+  /** Task frames sent up to this one's, counted: a file sent before this frame has a lower number. */
+  readonly sequence: number;
+  /** Times the worker asked to run it again. */
+  readonly reruns: number;
 }
 
 export class WorkerConnection implements Executor {
-  private readonly sent = new Set<string>();
+  /** Cache entries the worker has → the task frames sent before each (see `Running.sequence`). */
+  private readonly sent = new Map<string, number>();
+  private tasksSent = 0;
   private readonly running = new Map<number, Running>();
   private corked = false;
   private readonly directories = new Set<string>();
@@ -51,11 +78,12 @@ export class WorkerConnection implements Executor {
     readonly info: ExecutorInfo,
     private readonly socket: Socket,
     private readonly catalog: FileCatalog,
+    private readonly staging: OutputStaging,
     private readonly directory: string,
     private readonly listener: ExecutorListener,
   ) {}
 
-  start(request: TaskRequest): void {
+  start(request: TaskRequest, reruns = 0): void {
     const { rule, task } = request;
     const names = [...rule.sources, ...rule.targets].map((f) => [f.remoteName, sandboxPathProblem(f.remoteName)] as const);
     const bad = names.find(([, problem]) => problem);
@@ -64,18 +92,28 @@ export class WorkerConnection implements Executor {
       queueMicrotask(() => this.listener.finished(task, { ok: false, reason, permanent: true }));
       return;
     }
+    const attempt = {};
+    const outputs = new Map(rule.targets.map((t) => [t.remoteName, absolutePath(this.directory, t.path)]));
     try {
       const inputs = rule.sources.flatMap((s) => this.catalog.entries(absolutePath(this.directory, s.path), s.remoteName));
+      const cached = new Set(inputs.flatMap(({ hash, mode }) => (hash && mode !== undefined ? [cachedFileName(hash, mode)] : [])));
       for (const { hash, mode, path } of inputs) if (hash && mode !== undefined && !this.sent.has(cachedFileName(hash, mode))) this.sendFile(hash, mode, path);
-      const outputs = new Map(rule.targets.map((t) => [t.remoteName, absolutePath(this.directory, t.path)]));
-      this.running.set(task, { request, outputs, received: new Set(), modes: new Map(), writes: undefined });
+      const emptied = [...outputs.values()].flatMap((local) => this.staging.claim(`${local}.skein-part`, attempt) ?? []);
+      const writes = emptied.length === 0 ? undefined : Promise.all(emptied).then(() => {});
+      writes?.catch(() => {}); // reported when the result arrives
+      this.running.set(task, { request, outputs, received: new Set(), modes: new Map(), writes, attempt, inputs: cached, sequence: ++this.tasksSent, reruns });
       const cores = Math.max(1, rule.resources.cores ?? 1);
       const header = { type: "task", task, cores, command: rule.command, environment: rule.environment, inputs: inputs.map(({ name, hash, mode }) => ({ name, hash, mode })), outputs: [...outputs.keys()] };
       this.write(encodeFrame(header));
     } catch (error) {
       this.running.delete(task);
+      this.releaseStaging(outputs, attempt);
       queueMicrotask(() => this.listener.finished(task, { ok: false, reason: `cannot ship inputs: ${(error as Error).message}` }));
     }
+  }
+
+  private releaseStaging(outputs: ReadonlyMap<string, string>, attempt: object): void {
+    for (const local of outputs.values()) this.staging.release(`${local}.skein-part`, attempt);
   }
 
   /** Frames written in one turn of the event loop leave together (one write, fewer packets). */
@@ -93,7 +131,7 @@ export class WorkerConnection implements Executor {
 
   /** Sends a file the worker does not have with this mode (see `file-modes.ts`). */
   private sendFile(hash: string, mode: number, path: string): void {
-    this.sent.add(cachedFileName(hash, mode));
+    this.sent.set(cachedFileName(hash, mode), this.tasksSent);
     this.shippedFiles++;
     forEachChunk(path, (chunk, last) => this.write(encodeFrame({ type: "file", hash, mode, last }, chunk)));
   }
@@ -104,7 +142,11 @@ export class WorkerConnection implements Executor {
   }
 
   abort(task: number): void {
-    if (this.running.delete(task)) this.write(encodeFrame({ type: "abort", task }));
+    const running = this.running.get(task);
+    if (!running) return;
+    this.running.delete(task);
+    this.releaseStaging(running.outputs, running.attempt);
+    this.write(encodeFrame({ type: "abort", task }));
   }
 
   /** A frame from the worker; returns a reason to disconnect it, if it misbehaved. */
@@ -115,30 +157,59 @@ export class WorkerConnection implements Executor {
     const running = this.running.get(Number(header.task));
     if (!running) return undefined; // aborted: its late frames are dropped
     if (header.type === "result") {
+      const dropped = this.forgetDropped(running, header.dropped);
+      if (dropped) return dropped;
+      if (header.rerun !== undefined) return this.rerun(running, header.rerun);
       const inline = this.inlineOutputs(running, header.inline, frame.payload.length);
       if (typeof inline === "string") return inline;
       this.running.delete(Number(header.task));
       if (!running.writes) this.finish(running, header, inline, frame.payload);
-      else {
-        const failed = (error: Error) => this.listener.finished(running.request.task, { ok: false, reason: `cannot store outputs: ${error.message}` });
-        running.writes.then(() => this.finish(running, header, inline, frame.payload), failed);
-      }
+      else running.writes.then(() => this.finish(running, header, inline, frame.payload), (error: Error) => this.finish(running, header, inline, frame.payload, error));
       return undefined;
     }
     const staged = this.stagedPath(running, String(header.name));
     if (!staged) return `undeclared output '${String(header.name)}'`;
-    if (header.directory === true) mkdirSync(staged.path, { recursive: true });
+    const { path, root } = staged;
+    if (header.directory === true) this.queueWrite(running, root, () => mkdir(path, { recursive: true }));
     else {
       if (!isFileMode(header.mode)) return `bad mode for output '${String(header.name)}'`;
-      this.ensureDirectory(dirname(staged.path));
-      const { path } = staged;
+      if (path === root) this.ensureDirectory(dirname(root));
       const { payload } = frame;
-      const write = running.received.has(path) ? () => appendFile(path, payload) : () => writeFile(path, payload);
+      // the tree's directories come before their files; made here all the same for a file sent without
+      const first = path === root ? () => writeFile(path, payload) : () => mkdir(dirname(path), { recursive: true }).then(() => writeFile(path, payload));
+      this.queueWrite(running, root, running.received.has(path) ? () => appendFile(path, payload) : first);
       running.received.add(path);
       running.modes.set(path, header.mode);
-      running.writes = running.writes ? running.writes.then(write) : write();
     }
-    running.received.add(staged.root);
+    running.received.add(root);
+    return undefined;
+  }
+
+  /** Queues a write under the staging path `root`, behind earlier attempts' writes there. */
+  private queueWrite(running: Running, root: string, write: () => Promise<unknown>): void {
+    const done = this.staging.write(root, running.attempt, write);
+    const writes = running.writes ? Promise.all([running.writes, done]).then(() => {}) : done;
+    writes.catch(() => {}); // reported when the result arrives; moot if it never does
+    running.writes = writes;
+  }
+
+  /** Forgets the cache entries a result says the worker dropped; or a reason to disconnect it. */
+  private forgetDropped(running: Running, value: unknown): string | undefined {
+    if (value === undefined) return undefined;
+    if (!Array.isArray(value) || !value.every((name) => typeof name === "string" && cachedNamePattern.test(name) && running.inputs.has(name))) return "bad dropped inputs";
+    // one sent after this task's frame reached the worker after it dropped that entry
+    for (const name of value as string[]) if ((this.sent.get(name) ?? Number.POSITIVE_INFINITY) < running.sequence) this.sent.delete(name);
+    return undefined;
+  }
+
+  /** The worker asked to run the task again (its inputs changed there): sent again, with them, or failed. */
+  private rerun(running: Running, reason: unknown): string | undefined {
+    if (typeof reason !== "string") return "bad rerun reason";
+    const { request } = running;
+    this.running.delete(request.task);
+    this.releaseStaging(running.outputs, running.attempt);
+    if (running.reruns < inputRerunsMax) this.start(request, running.reruns + 1);
+    else this.listener.finished(request.task, { ok: false, reason: `the worker asked to run it again ${running.reruns + 1} times (${reason.slice(0, 200)})` });
     return undefined;
   }
 
@@ -182,7 +253,9 @@ export class WorkerConnection implements Executor {
       const target = entry.path === entry.root ? entry.root.slice(0, -".skein-part".length) : undefined;
       const mode = entry.mode!;
       if (bytes === 0 && target !== undefined && this.createEmpty(target, mode)) continue;
-      this.ensureDirectory(dirname(entry.path));
+      // inside a staged tree (emptied for each attempt) its directories are not remembered
+      if (target !== undefined) this.ensureDirectory(dirname(entry.root));
+      else mkdirSync(dirname(entry.path), { recursive: true });
       writeWithMode(entry.path, content, mode);
       running.received.add(entry.root);
     }
@@ -204,7 +277,7 @@ export class WorkerConnection implements Executor {
     return true;
   }
 
-  /** Creates a directory for outputs once; the workflow's own directory exists already. */
+  /** Creates a target's directory once; the workflow's own directory exists already. */
   private ensureDirectory(path: string): void {
     if (path === this.directory || this.directories.has(path)) return;
     mkdirSync(path, { recursive: true });
@@ -222,38 +295,46 @@ export class WorkerConnection implements Executor {
     return undefined;
   }
 
-  private finish(running: Running, header: Frame["header"], inline: ReadonlyArray<InlineOutput & { root: string; path: string }>, payload: Buffer): void {
-    const { task } = running.request;
-    if (this.disconnected) return; // the scheduler has rerun it elsewhere
-    if (typeof header.refused === "string") {
-      this.listener.finished(task, { ok: false, reason: `worker refused the task: ${header.refused}`, permanent: true });
-      return;
-    }
+  private finish(running: Running, header: Frame["header"], inline: ReadonlyArray<InlineOutput & { root: string; path: string }>, payload: Buffer, writeError?: Error): void {
+    // dropped or aborted since: the scheduler has moved on, and a later attempt may own the staging paths
+    const current = !this.disconnected && [...running.outputs.values()].every((local) => this.staging.holds(`${local}.skein-part`, running.attempt));
     try {
+      if (current) this.listener.finished(running.request.task, this.outcome(running, header, inline, payload, writeError));
+    } finally {
+      this.releaseStaging(running.outputs, running.attempt);
+    }
+  }
+
+  /** Stores the outputs and renames them into place; what the result says of the task. */
+  private outcome(running: Running, header: Frame["header"], inline: ReadonlyArray<InlineOutput & { root: string; path: string }>, payload: Buffer, writeError: Error | undefined): TaskOutcome {
+    if (typeof header.refused === "string") return { ok: false, reason: `worker refused the task: ${header.refused}`, permanent: true };
+    try {
+      if (writeError) throw writeError;
       this.storeInline(running, inline, payload);
       for (const [path, mode] of running.modes) chmodSync(path, mode);
+      for (const local of running.outputs.values()) if (running.received.has(`${local}.skein-part`)) replace(`${local}.skein-part`, local);
     } catch (error) {
-      this.listener.finished(task, { ok: false, reason: `cannot store outputs: ${(error as Error).message}` });
-      return;
-    }
-    for (const local of running.outputs.values()) {
-      if (!running.received.has(`${local}.skein-part`)) continue;
-      try {
-        renameSync(`${local}.skein-part`, local); // replaces a file in one step
-      } catch {
-        rmSync(local, { recursive: true, force: true }); // a directory, or a file where one was
-        renameSync(`${local}.skein-part`, local);
-      }
+      return { ok: false, reason: `cannot store outputs: ${(error as Error).message}` };
     }
     const missing = Array.isArray(header.missing) ? header.missing.map(String) : [];
     const output = typeof header.output === "string" ? { output: header.output } : {};
-    if (header.exitCode !== 0) this.listener.finished(task, { ok: false, reason: header.signal ? `killed by ${String(header.signal)}` : `exit code ${String(header.exitCode)}`, ...output });
-    else if (missing.length) this.listener.finished(task, { ok: false, reason: `the command succeeded but did not create ${missing.join(", ")}`, ...output });
-    else this.listener.finished(task, { ok: true });
+    if (header.exitCode !== 0) return { ok: false, reason: header.signal ? `killed by ${String(header.signal)}` : `exit code ${String(header.exitCode)}`, ...output };
+    if (missing.length) return { ok: false, reason: `the command succeeded but did not create ${missing.join(", ")}`, ...output };
+    return { ok: true };
   }
 
   async close(): Promise<void> {
     this.socket.end(encodeFrame({ type: "bye" }));
+  }
+}
+
+/** Puts a staged output in place of its target: the staging path (emptied when the attempt began) is never merged into it. */
+function replace(staged: string, target: string): void {
+  try {
+    renameSync(staged, target); // replaces a file in one step
+  } catch {
+    rmSync(target, { recursive: true, force: true }); // a directory, or a file where one was
+    renameSync(staged, target);
   }
 }
 

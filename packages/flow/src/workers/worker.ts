@@ -4,7 +4,9 @@
  * the password in turn (see `frames.ts`), then runs tasks. Each
  * input arrives once per worker and is kept in `cache/<sha256>.<mode>` (a hard link shares its
  * mode, so each mode of the same bytes has its own entry, see `file-modes.ts`); each task runs
- * in its own empty sandbox directory where its inputs are hard links to the cache; declared outputs are
+ * in its own empty sandbox directory where its inputs are hard links to the cache, checked when
+ * it ends: an entry a task changed in place is dropped, and a task that may have seen another
+ * task's change is sent back to the master to run again (see `input-cache.ts`); declared outputs are
  * sent back (small ones inside the result frame, see `worker-outputs.ts`), and the sandbox is
  * emptied for a later task once the results of its batch have left. Sandboxes are kept rather
  * than removed and remade: that would be two more inodes allocated and freed per task, and on
@@ -19,18 +21,19 @@
  * like a closed connection. A task's stdout and stderr go to a file beside its sandbox
  * (`output/<sandbox>`); a failing task's result carries the end of it back to the master.
  */
-import { appendFileSync, chmodSync, copyFileSync, linkSync, mkdirSync, readdirSync, renameSync, rmSync, unlinkSync } from "node:fs";
+import { mkdirSync, readdirSync, rmSync, unlinkSync } from "node:fs";
 import { rm } from "node:fs/promises";
 import type { Socket } from "node:net";
 import { hostname } from "node:os";
-import { basename, dirname, join, resolve } from "node:path";
+import { basename, join, resolve } from "node:path";
 import type { Clock, Timer } from "@skein/core";
 import { outputTail } from "../executors/command-output.ts";
 import { ProcessLauncher } from "../executors/process-launcher.ts";
 import { makeDirectories } from "@skein/net/fs";
 import { dialSocket, type TlsInit } from "@skein/net/wire";
-import { cachedFileName, isFileMode } from "./file-modes.ts";
+import { isFileMode } from "./file-modes.ts";
 import { encodeFrame, FlowWire, type Frame, workerNodeId } from "./frames.ts";
+import { hashPattern, InputCache, type TaskInput } from "./input-cache.ts";
 import { sandboxPathProblem } from "./sandbox-paths.ts";
 import { heartbeatMsDefault, heartbeatProblem, SilenceDetector, workerTimeoutMsDefault } from "./silence-detector.ts";
 import { packOutputs, sendOutputs } from "./worker-outputs.ts";
@@ -89,24 +92,19 @@ interface TaskHeader {
   command: string;
   environment: Record<string, string>;
   /** A file's content hash and permission bits; a directory has neither. */
-  inputs: Array<{ name: string; hash?: string; mode?: number }>;
+  inputs: TaskInput[];
   outputs: string[];
 }
 
 export function startWorker(init: WorkerInit, components: WorkerComponents): WorkerHandle {
   const { clock } = components;
-  const cache = join(init.workDirectory, "cache");
+  const cache = new InputCache(join(init.workDirectory, "cache"));
   const sandboxes = join(init.workDirectory, "sandbox");
   const outputs = resolve(init.workDirectory, "output"); // absolute: the launcher opens it before entering the sandbox
-  makeDirectories(cache);
-  // a file whose transfer a broken connection (or a killed worker) cut short: sent again whole;
-  // and one cached by a worker that kept no mode (`<sha256>` alone), never used again
-  for (const name of readdirSync(cache)) if (name.endsWith(".part") || hashPattern.test(name)) rmSync(join(cache, name), { force: true });
   makeDirectories(outputs);
   makeDirectories(sandboxes);
   const cores = init.cores ?? 1;
   const running = new Map<number, TaskHeader>();
-  let filesReceived = 0;
   let resolveEnd!: (end: WorkerEnd) => void;
   const end = new Promise<WorkerEnd>((resolve) => {
     resolveEnd = resolve;
@@ -224,14 +222,7 @@ export function startWorker(init: WorkerInit, components: WorkerComponents): Wor
   const receiveFile = (hash: string, mode: unknown, last: boolean, payload: Buffer) => {
     if (!hashPattern.test(hash)) throw new Error("bad file hash");
     if (!isFileMode(mode)) throw new Error("bad file mode");
-    const cached = join(cache, cachedFileName(hash, mode));
-    const part = `${cached}.part`;
-    appendFileSync(part, payload);
-    if (last) {
-      chmodSync(part, mode); // exactly the master's bits, whatever this process's umask
-      renameSync(part, cached);
-      filesReceived++;
-    }
+    cache.receive(hash, mode, last, payload);
   };
 
   const accept = (task: TaskHeader) => {
@@ -243,20 +234,16 @@ export function startWorker(init: WorkerInit, components: WorkerComponents): Wor
       send({ type: "result", task: task.task, refused });
       return;
     }
+    // dropped since the master sent them (a task changed them): it sends them, and the task, again
+    const missing = cache.missing(task.inputs);
+    if (missing.length > 0) return void send({ type: "result", task: task.task, rerun: "inputs missing", dropped: missing });
     run(task);
   };
 
   const run = (task: TaskHeader) => {
     const sandbox = freshSandbox();
     sandboxOf.set(task.task, sandbox);
-    for (const input of task.inputs) {
-      const path = join(sandbox, input.name);
-      if (input.hash === undefined) mkdirSync(path, { recursive: true });
-      else {
-        mkdirSync(dirname(path), { recursive: true });
-        linkOrCopy(join(cache, cachedFileName(input.hash, input.mode!)), path);
-      }
-    }
+    cache.place(task.task, task.inputs, sandbox);
     running.set(task.task, task);
     (launcher ?? makeLauncher(undefined)).run({ id: task.task, command: task.command, environment: task.environment, directory: sandbox, output: join(outputs, basename(sandbox)), cores: task.cores });
   };
@@ -267,11 +254,24 @@ export function startWorker(init: WorkerInit, components: WorkerComponents): Wor
     running.delete(id);
     const sandbox = sandboxOf.get(id)!;
     sandboxOf.delete(id);
+    const { dropped, doubtful, changed } = cache.release(id);
+    const inputs = `input${changed.length > 1 ? "s" : ""} ${changed.join(", ")}`;
+    if (doubtful) init.log?.(`task ${id}: its ${inputs} changed in place while another task held ${changed.length > 1 ? "them" : "it"} too: dropped from the cache, and the task runs again`);
+    else if (changed.length > 0) init.log?.(`task ${id} changed its ${inputs} in place: dropped from the cache`);
+    if (doubtful) {
+      send({ type: "result", task: id, rerun: "an input changed while another task held it too", dropped });
+      return void retire(sandbox);
+    }
     const packed = exitCode === 0 ? packOutputs(sandbox, task.outputs) : undefined;
     const missing = packed ? packed.missing : exitCode === 0 ? sendOutputs(sandbox, id, task.outputs, send) : [];
     const output = exitCode !== 0 || missing.length > 0 ? outputTail(join(outputs, basename(sandbox))) : undefined;
-    if (packed) send({ type: "result", task: id, exitCode, signal, missing, output, inline: packed.entries }, packed.payload);
-    else send({ type: "result", task: id, exitCode, signal, missing, output });
+    const header = { type: "result", task: id, exitCode, signal, missing, output, ...(dropped.length > 0 ? { dropped } : {}) };
+    if (packed) send({ ...header, inline: packed.entries }, packed.payload);
+    else send(header);
+    retire(sandbox);
+  };
+  /** A finished task's sandbox, emptied once its result has left. */
+  const retire = (sandbox: string) => {
     sandboxesUsed.push(sandbox);
     if (!reporting && sandboxesUsed.length === 1) process.nextTick(recycleUsedSandboxes); // after the result's flush
   };
@@ -279,8 +279,12 @@ export function startWorker(init: WorkerInit, components: WorkerComponents): Wor
   const abort = (id: number) => {
     if (!running.delete(id)) return;
     launcher?.kill(id); // running or still waiting for cores in the launcher
-    // Its process group may still be dying and writing there: never reused, removed off the loop.
-    rm(sandboxOf.get(id)!, { recursive: true, force: true }).catch(() => {});
+    // Its process group may still be dying and writing there: never reused, removed off the loop;
+    // its inputs are checked then (a change is dropped; the master hears when a task needs it).
+    const release = () => void cache.release(id);
+    rm(sandboxOf.get(id)!, { recursive: true, force: true })
+      .then(release, release)
+      .catch(() => {});
     sandboxOf.delete(id);
   };
 
@@ -325,7 +329,7 @@ export function startWorker(init: WorkerInit, components: WorkerComponents): Wor
   return {
     closed: end.then((ended) => ended.reason),
     end,
-    filesReceived: () => filesReceived,
+    filesReceived: () => cache.filesReceived,
     kill() {
       reason = "killed";
       kind = "killed";
@@ -334,9 +338,6 @@ export function startWorker(init: WorkerInit, components: WorkerComponents): Wor
     },
   };
 }
-
-/** A content hash (SHA-256, hex) as the master names files. */
-const hashPattern = /^[0-9a-f]{64}$/;
 
 /** Error codes of a TLS handshake that failed on certificates or protocol, not on the network. */
 const tlsRefusal = /CERT|SELF_SIGNED|^ERR_SSL_|^ERR_TLS_/;
@@ -350,13 +351,5 @@ function emptyDirectory(path: string): void {
     } catch {
       rmSync(entry, { recursive: true, force: true }); // a directory
     }
-  }
-}
-
-function linkOrCopy(source: string, target: string): void {
-  try {
-    linkSync(source, target);
-  } catch {
-    copyFileSync(source, target);
   }
 }

@@ -1,0 +1,202 @@
+// skein-io-adapter: the worker's cache of input files, hard-linked into task sandboxes.
+/**
+ * Each input arrives once per worker and is kept in `cache/<sha256>.<mode>`; a task's sandbox
+ * gets a hard link to it, so a file used by a thousand tasks crosses the network once and is
+ * never copied. A link is the cache file itself: a task that writes to an input in place
+ * (`echo more >> in.txt`, a program updating its input) or chmods it changes the cache entry.
+ * So every entry keeps the stamp it had when it arrived — inode, size, modification time,
+ * mode, owner — and is checked when a task is given it and when the task ends. An entry that
+ * changed is dropped (the master sends it again when a task needs it) and, since some task of
+ * this workflow writes to it, later tasks get a private copy of it (a reflink where the file
+ * system has them). Replacing a file (`sed -i` writes a new one and renames it) leaves the
+ * entry alone, and costs nothing.
+ *
+ * Tasks that hold the same entry at once — running together, or queued on this worker in the
+ * master's pipeline window, since sandboxes are made on arrival — share one inode: a change by
+ * one is seen by the others. A task whose entry changed while another task also held it is
+ * therefore in doubt (it may have read the other's change), whichever of them wrote; its
+ * outcome is not reported and the master sends it again, with the entry afresh, and it then
+ * runs on a private copy. A task that held the entry alone changed it itself, as a local run
+ * would have, and its outcome stands.
+ *
+ * The ctime would catch every change, but making or removing a hard link changes it too, so
+ * it cannot tell a write from another task's link. The modification time is set one second
+ * back when a file arrives, so that a write, which stamps the current time, changes it even
+ * within the clock's tick. What is not caught: a process that sets the modification time back
+ * after writing (keeping size and mode), and a process that outlives its task (a background
+ * child, or an aborted task still dying) writing after the check: a task holding the entry
+ * alone then takes that change for its own.
+ *
+ * The alternative of making entries read-only does not hold: workers often run as root.
+ * Copying every input for every task would cost gigabytes per task for large inputs.
+ */
+import { appendFileSync, chmodSync, constants, copyFileSync, linkSync, mkdirSync, readdirSync, renameSync, rmSync, statSync, unlinkSync, utimesSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { makeDirectories } from "@skein/net/fs";
+import { cachedFileName } from "./file-modes.ts";
+
+/** One input of a task: a file's content hash and mode, or a directory (neither). */
+export interface TaskInput {
+  readonly name: string;
+  readonly hash?: string;
+  readonly mode?: number;
+}
+
+/** What a cache entry looked like when it arrived. */
+interface Stamp {
+  readonly ino: number;
+  readonly size: number;
+  readonly mtimeMs: number;
+  readonly mode: number;
+  readonly uid: number;
+  readonly gid: number;
+}
+
+interface Entry {
+  /** `<sha256>.<mode>`, the file's name in the cache. */
+  readonly name: string;
+  readonly stamp: Stamp;
+  /** The links live tasks have to it. */
+  readonly holds: Set<Hold>;
+  /** Found changed and dropped from the cache. */
+  spoiled: boolean;
+}
+
+interface Hold {
+  readonly entry: Entry;
+  /** Another link to the entry was live at some time while this one was. */
+  shared: boolean;
+}
+
+/** A task's inputs checked at its end. */
+export interface InputCheck {
+  /** Entries it held that changed, dropped from the cache and not received again since. */
+  readonly dropped: string[];
+  /** An entry changed while another task held it too: the task may have seen that change. */
+  readonly doubtful: boolean;
+  /** The names (in the sandbox) of the inputs that changed. */
+  readonly changed: string[];
+}
+
+/** A content hash (SHA-256, hex) as the master names files. */
+export const hashPattern = /^[0-9a-f]{64}$/;
+
+export class InputCache {
+  private readonly entries = new Map<string, Entry>();
+  private readonly holds = new Map<number, Array<{ hold: Hold; name: string }>>();
+  /** Entries a task changed: later tasks get a private copy (one per entry this workflow uses). */
+  private readonly copied = new Set<string>();
+  /** Files received whole, for tests. */
+  filesReceived = 0;
+
+  constructor(readonly directory: string) {
+    makeDirectories(directory);
+    // a file whose transfer a broken connection (or a killed worker) cut short: sent again whole;
+    // and one cached by a worker that kept no mode (`<sha256>` alone), never used again
+    for (const name of readdirSync(directory)) if (name.endsWith(".part") || hashPattern.test(name)) rmSync(join(directory, name), { force: true });
+  }
+
+  /** A chunk of a file from the master; the last one puts the file in the cache. */
+  receive(hash: string, mode: number, last: boolean, payload: Buffer): void {
+    const name = cachedFileName(hash, mode);
+    const path = join(this.directory, name);
+    const part = `${path}.part`;
+    appendFileSync(part, payload);
+    if (!last) return;
+    this.filesReceived++;
+    const known = this.entries.get(name);
+    if (known && this.intact(known)) return void rmSync(part); // sent again before it heard the entry was fine
+    if (known) this.spoil(known);
+    chmodSync(part, mode); // exactly the master's bits, whatever this process's umask
+    const written = statSync(part);
+    utimesSync(part, written.atimeMs / 1000, written.mtimeMs / 1000 - 1);
+    renameSync(part, path);
+    const { ino, size, mtimeMs, mode: fileMode, uid, gid } = statSync(path);
+    this.entries.set(name, { name, stamp: { ino, size, mtimeMs, mode: fileMode, uid, gid }, holds: new Set(), spoiled: false });
+  }
+
+  /** The cache entries `inputs` need that this worker does not have unchanged (changed ones are dropped). */
+  missing(inputs: readonly TaskInput[]): string[] {
+    const missing = new Set<string>();
+    for (const { hash, mode } of inputs) {
+      if (hash === undefined) continue;
+      const name = cachedFileName(hash, mode!);
+      const entry = this.entries.get(name);
+      if (entry && this.intact(entry)) continue;
+      if (entry) this.spoil(entry);
+      missing.add(name);
+    }
+    return [...missing];
+  }
+
+  /** Puts a task's inputs in its sandbox: directories made, files linked (or copied). Call after `missing`. */
+  place(task: number, inputs: readonly TaskInput[], sandbox: string): void {
+    const holds: Array<{ hold: Hold; name: string }> = [];
+    this.holds.set(task, holds);
+    for (const input of inputs) {
+      const path = join(sandbox, input.name);
+      if (input.hash === undefined) {
+        mkdirSync(path, { recursive: true });
+        continue;
+      }
+      mkdirSync(dirname(path), { recursive: true });
+      const entry = this.entries.get(cachedFileName(input.hash, input.mode!))!;
+      const source = join(this.directory, entry.name);
+      if (this.copied.has(entry.name) || !tryLink(source, path)) {
+        copyFileSync(source, path, constants.COPYFILE_FICLONE); // its own inode: nothing to watch
+        continue;
+      }
+      const hold: Hold = { entry, shared: entry.holds.size > 0 };
+      for (const other of entry.holds) other.shared = true;
+      entry.holds.add(hold);
+      holds.push({ hold, name: input.name });
+    }
+  }
+
+  /** A task ended (or was killed): checks the entries it held; changed ones leave the cache. */
+  release(task: number): InputCheck {
+    const holds = this.holds.get(task) ?? [];
+    this.holds.delete(task);
+    const dropped = new Set<string>();
+    const changed: string[] = [];
+    let doubtful = false;
+    for (const { hold, name } of holds) {
+      const { entry } = hold;
+      entry.holds.delete(hold);
+      if (!entry.spoiled && this.intact(entry)) continue;
+      this.spoil(entry);
+      changed.push(name);
+      if (hold.shared) doubtful = true;
+      if (!this.entries.has(entry.name)) dropped.add(entry.name);
+    }
+    return { dropped: [...dropped], doubtful, changed };
+  }
+
+  /** Whether the entry's file is as it arrived. */
+  private intact(entry: Entry): boolean {
+    const now = statSync(join(this.directory, entry.name), { throwIfNoEntry: false });
+    const { stamp } = entry;
+    return now !== undefined && now.ino === stamp.ino && now.size === stamp.size && now.mtimeMs === stamp.mtimeMs && now.mode === stamp.mode && now.uid === stamp.uid && now.gid === stamp.gid;
+  }
+
+  /** Drops a changed entry: the master must send it again, and later tasks get copies of it. */
+  private spoil(entry: Entry): void {
+    if (entry.spoiled) return;
+    entry.spoiled = true;
+    this.copied.add(entry.name);
+    if (this.entries.get(entry.name) !== entry) return;
+    this.entries.delete(entry.name);
+    const path = join(this.directory, entry.name);
+    if (statSync(path, { throwIfNoEntry: false })?.ino === entry.stamp.ino) unlinkSync(path);
+  }
+}
+
+/** Links `source` at `target`; false when the file system will not (then the caller copies). */
+function tryLink(source: string, target: string): boolean {
+  try {
+    linkSync(source, target);
+    return true;
+  } catch {
+    return false;
+  }
+}
