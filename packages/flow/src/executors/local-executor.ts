@@ -84,7 +84,7 @@ export class LocalExecutor implements Executor {
   private exited(task: number, exit: CommandExit): void {
     const rule = this.rules.get(task)!;
     this.rules.delete(task);
-    this.report(task, exitOutcome(rule, this.init.directory, exit.code, exit.signal, exit.durationMs));
+    this.report(task, exit.lost ? { ok: false, reason: exit.lost } : exitOutcome(rule, this.init.directory, exit.code, exit.signal, exit.durationMs));
   }
 
   private report(task: number, outcome: TaskOutcome): void {

@@ -36,6 +36,8 @@ export interface CommandExit {
   readonly signal: string | null;
   /** How long it ran, not counting its wait for cores (when the launcher measured it). */
   readonly durationMs?: number;
+  /** Why its end is unknown (the launcher died under it); code and signal are then null. */
+  readonly lost?: string;
 }
 
 export interface ProcessLauncherInit {
@@ -181,7 +183,10 @@ export class ProcessLauncher {
     const program = this.program!;
     const { coresMax, holdReports } = this.init;
     const args = coresMax === undefined ? program.args : [...program.args, String(coresMax), String(holdReports ?? 0)];
-    const child = spawn(program.command, args, { cwd: this.init.directory, stdio: ["pipe", this.init.stdout, "inherit", "pipe"] });
+    // detached: the launcher leads a session of its own, so a terminal's Ctrl-C or hang-up (sent
+    // to this process's whole group) reaches only this process, which then stops the run through
+    // the launcher; the launcher dying of it first would leave its commands running.
+    const child = spawn(program.command, args, { cwd: this.init.directory, stdio: ["pipe", this.init.stdout, "inherit", "pipe"], detached: true });
     this.launcher = child;
     child.stdin!.on("error", () => {}); // the launcher died: handled on exit
     const answers = child.stdio[3] as Readable;
@@ -195,12 +200,13 @@ export class ProcessLauncher {
       this.running.clear();
       for (const request of pending) this.submitDirect(request);
     });
-    child.on("exit", () => {
+    child.on("exit", (code, signal) => {
       if (this.launcher === child) this.launcher = undefined;
       if (this.launcherMissing) return;
       const lost = [...this.running.keys()];
       this.running.clear();
-      for (const id of lost) this.report(id, { code: null, signal: "the launcher process died" });
+      const reason = `the launcher process died (${signal ? `killed by ${signal}` : `exit code ${code}`}) while the command ran`;
+      for (const id of lost) this.report(id, { code: null, signal: null, lost: reason });
     });
     return child;
   }

@@ -166,11 +166,13 @@ test("run: --clean descends into nested workflows (two levels) and removes only 
 
 const skein = new URL("../../../cli/bin/skein.js", import.meta.url).pathname;
 
-for (const [signal, code] of [["SIGINT", 130], ["SIGTERM", 143]] as const) {
-  test(`run: ${signal} stops \`skein flow\` cleanly: running commands are killed, exit code ${code}, and a rerun resumes`, { timeout: 60_000 }, async () => {
+// "group": sent to the whole process group, as a terminal's Ctrl-C or hang-up is — the launcher
+// must not die of it before the master has killed the commands through it
+for (const [signal, code, to] of [["SIGINT", 130, "process"], ["SIGTERM", 143, "process"], ["SIGINT", 130, "group"], ["SIGHUP", 129, "group"]] as const) {
+  test(`run: ${signal} to the ${to} stops \`skein flow\` cleanly: running commands are killed, exit code ${code}, and a rerun resumes`, { timeout: 60_000 }, async () => {
     // `slow` waits for a file the test creates only before the rerun
     const root = workspace({ "w.mf": "slow:\n\ttest -e go && touch slow || sleep 30\nquick:\n\ttouch quick\n" });
-    const child = spawn(process.execPath, [skein, "flow", "w.mf", "-j", "2", "--no-progress"], { cwd: root, stdio: ["ignore", "ignore", "pipe"] });
+    const child = spawn(process.execPath, [skein, "flow", "w.mf", "-j", "2", "--no-progress"], { cwd: root, stdio: ["ignore", "ignore", "pipe"], detached: to === "group" });
     let err = "";
     child.stderr!.on("data", (chunk) => (err += chunk));
     const exited = new Promise<number | null>((resolve) => child.on("exit", (status) => resolve(status)));
@@ -178,7 +180,8 @@ for (const [signal, code] of [["SIGINT", 130], ["SIGTERM", 143]] as const) {
     // not yet taken when the signal came is rightly run again, and the rerun would count it
     const quickDone = () => existsSync(join(root, "w.mf.skeinlog")) && /^\S+ 1 done /m.test(readFileSync(join(root, "w.mf.skeinlog"), "utf8"));
     await waitFor(realClock(), quickDone, 30_000, "the quick rule");
-    child.kill(signal);
+    if (to === "group") process.kill(-child.pid!, signal);
+    else child.kill(signal);
     assert.equal(await exited, code, err);
     assert.match(err, new RegExp(`stopped: interrupted by ${signal}`));
     // the slow command died with the run: its `sh` before skein exited (the launcher reaps its
