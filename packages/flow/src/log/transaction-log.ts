@@ -43,6 +43,8 @@ export interface LogSummary {
   readonly interrupted: Set<number>;
   /** Lines per rule that say done, for checking that nothing completed twice. */
   readonly doneLines: Map<number, number>;
+  /** When (epoch ms) each rule's last done line was written. */
+  readonly doneAtMs: Map<number, number>;
 }
 
 /**
@@ -67,11 +69,12 @@ export function readLog(text: string, rules: readonly Rule[], source = "the log"
   const last = new Map<number, string>();
   const started = new Set<number>();
   const doneLines = new Map<number, number>();
+  const doneAtMs = new Map<number, number>();
   const lines = text.split("\n");
   if (!text.endsWith("\n")) lines.pop(); // torn write
   for (const line of lines) {
     if (!line || line.startsWith("#")) continue;
-    const [, ruleText, state, , hash, targetsHash] = line.split(" ");
+    const [timeText, ruleText, state, , hash, targetsHash] = line.split(" ");
     const rule = Number(ruleText);
     if (!Number.isInteger(rule) || rule < 0 || rule >= rules.length) continue;
     const [ruleHashNow, targetsHashNow] = hashesOf(rule);
@@ -81,7 +84,10 @@ export function readLog(text: string, rules: readonly Rule[], source = "the log"
     }
     last.set(rule, state!);
     if (state === "running") started.add(rule);
-    if (state === "done") doneLines.set(rule, (doneLines.get(rule) ?? 0) + 1);
+    if (state === "done") {
+      doneLines.set(rule, (doneLines.get(rule) ?? 0) + 1);
+      doneAtMs.set(rule, Number(timeText));
+    }
   }
   const done = new Set<number>();
   const interrupted = new Set<number>();
@@ -89,7 +95,7 @@ export function readLog(text: string, rules: readonly Rule[], source = "the log"
     if (state === "done") done.add(rule);
     else if (state === "running") interrupted.add(rule);
   }
-  return { done, started, interrupted, doneLines };
+  return { done, started, interrupted, doneLines, doneAtMs };
 }
 
 function checkHeader(text: string, source: string): void {

@@ -118,17 +118,31 @@ export function checkRenaming(workflow: Workflow, target: NonNullable<RunInit["t
 }
 
 /**
- * Rules that count as complete: done in the log, every target still present, and every rule
- * they wait for complete too (a rule made again makes its dependants stale).
+ * Rules that count as complete: done in the log, every target still present, every rule they
+ * wait for complete too (a rule made again makes its dependants stale), and no source file of
+ * theirs (one no rule makes) modified since they were done — as upstream Makeflow decides a
+ * rerun. Directories are not compared (their time changes with every file made inside).
  */
 export function completedRules(loaded: Loaded): Set<number> {
   const complete = new Set<number>();
   const { plan: planned, summary, directory } = loaded;
+  const modifiedMs = new Map<string, number>(); // a source read by many rules is asked about once
+  const modified = (path: string): number => {
+    let ms = modifiedMs.get(path);
+    if (ms === undefined) {
+      const stat = statSync(absolutePath(directory, path), { throwIfNoEntry: false });
+      modifiedMs.set(path, (ms = stat && !stat.isDirectory() ? stat.mtimeMs : 0));
+    }
+    return ms;
+  };
   for (const rule of planned.order) {
     if (!summary.done.has(rule)) continue;
     if (!planned.dependencies[rule]!.every((dependency) => complete.has(dependency))) continue;
-    const targets = planned.workflow.rules[rule]!.targets;
-    if (targets.every((t) => existsSync(absolutePath(directory, t.path)))) complete.add(rule);
+    const { targets, sources } = planned.workflow.rules[rule]!;
+    if (!targets.every((t) => existsSync(absolutePath(directory, t.path)))) continue;
+    const doneAtMs = summary.doneAtMs.get(rule)!;
+    if (sources.some((s) => !planned.producers.has(s.path) && modified(s.path) > doneAtMs)) continue;
+    complete.add(rule);
   }
   return complete;
 }
