@@ -15,6 +15,8 @@ export interface DriverHooks {
   state(action: Extract<SchedulerAction, { type: "state" }>, nowMs: number): void;
   /** A task got its cores (only with the scheduler's `reportStarts`). */
   started?(action: Extract<SchedulerAction, { type: "started" }>, nowMs: number): void;
+  /** Ready rules fit no executor connected and wait for a larger one to join (said once per situation). */
+  stalled?(action: Extract<SchedulerAction, { type: "stalled" }>, nowMs: number): void;
   /**
    * The batch's state changes are recorded: called after them, before any of its tasks start.
    * A reason string means they could not be: none of the batch's tasks starts, and the run stops.
@@ -116,6 +118,7 @@ export class Driver implements ExecutorListener {
     for (const action of actions) {
       if (action.type === "state") this.hooks.state(action, nowMs);
       else if (action.type === "started") this.hooks.started?.(action, nowMs);
+      else if (action.type === "stalled") this.hooks.stalled?.(action, nowMs);
     }
     const failure = this.hooks.commit?.();
     // a task never starts before its "running" line is in the log: once the log fails, the run

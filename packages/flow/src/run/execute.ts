@@ -8,6 +8,7 @@ import type { Clock } from "@skein/core";
 import { type StopSignal, stopSignals } from "@skein/ftsh/stop-signals";
 import type { Executor, ExecutorListener } from "../executors/executor.ts";
 import { LocalExecutor, missingTargets } from "../executors/local-executor.ts";
+import { formatLocation } from "../language/errors.ts";
 import type { LogFile } from "../log/log-file.ts";
 import { logHashes, logLine } from "../log/transaction-log.ts";
 import { Scheduler } from "../schedule/scheduler.ts";
@@ -174,6 +175,11 @@ export async function execute(loaded: Loaded, complete: Set<number>, log: LogFil
           output.out(`${JSON.stringify(event)}\n`);
         }
       : undefined,
+    stalled(action, nowMs) {
+      const rule = rules[action.rule]!;
+      output.err(`skein flow: rule '${rule.targets[0]!.path}' (${formatLocation(rule.location)}) ${action.reason}\n`);
+      if (init.json) output.out(`${JSON.stringify({ timeMs: Math.round(nowMs), rule: action.rule, target: rule.targets[0]!.path, state: "stalled", reason: action.reason })}\n`);
+    },
     commit: () => (log.write() ? undefined : `cannot write the transaction log ${log.path}: ${log.failure?.message}`),
     beforeStart: (rule, attempt) => staleTargets.beforeStart(rule, attempt),
   }, clock);

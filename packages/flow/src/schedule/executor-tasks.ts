@@ -2,8 +2,8 @@
  * The scheduler's view of the tasks on one executor. An executor that queues tasks
  * (`pipelineCores`) starts its queue in order, as cores free up; the scheduler never hears
  * when a queued task starts, so it counts the oldest tasks that fit in the executor's cores as
- * running and the rest as queued — for fast-abort deadlines, progress, and dropping queued
- * work when a run stops after a failure.
+ * running and the rest as queued — for fast-abort deadlines, progress, moving queued tasks to
+ * an idle executor, and dropping queued work when a run stops after a failure.
  */
 import type { Capacity } from "./capacity.ts";
 import type { ResourceClass } from "./ready-queue.ts";
@@ -21,6 +21,8 @@ export interface Task {
    */
   startedMs: number | undefined;
   readonly resourceClass: ResourceClass;
+  /** Taken from another executor's queue (work-stealing.ts): never moved again. */
+  readonly moved: boolean;
 }
 
 export interface ExecutorState {

@@ -2,9 +2,11 @@
  * The scheduler as a sans-IO state machine. It is fed events (an executor joined or left, a
  * task finished, time passed) with the current time, and returns actions (start task T of rule
  * R on executor E, abort a task, a rule changed state, the workflow finished). It owns the
- * ready queue, resource accounting, retries with backoff, worker loss and fast abort, and
- * never touches a clock, a timer, a file or a socket: the CLI drives it with real executors,
- * tests and the simulator drive it with virtual time and simulated workers.
+ * ready queue, resource accounting, retries with backoff, worker loss, fast abort
+ * (`fast-abort.ts`), moving queued tasks to idle executors (`work-stealing.ts`) and telling
+ * which rules fit no executor connected (`stalls.ts`), and never touches a clock, a timer, a
+ * file or a socket: the CLI drives it with real executors, tests and the simulator drive it
+ * with virtual time and simulated workers.
  *
  * The alternative — executors that pull work and keep their own retry timers — spreads the
  * policy over every back end and makes failures untestable without real processes.
@@ -13,19 +15,22 @@ import type { Plan } from "../plan/plan.ts";
 import { assert, formatLocation } from "../language/errors.ts";
 // the backoff alone: flow's start-up does not load the ftsh language and its process host
 import { type BackoffInit, backoffDelayMs, resolveBackoff } from "@skein/ftsh/backoff";
-import { describeNeed, fits, give, take } from "./capacity.ts";
+import { describeNeed, give, take } from "./capacity.ts";
 import { MinHeap } from "./min-heap.ts";
 import { coresAfter, type ExecutorState, queuedTasks, type Task } from "./executor-tasks.ts";
+import { FastAbort } from "./fast-abort.ts";
+import { chooseExecutor, mayRun } from "./placement.ts";
 import { ReadyQueue, type ResourceClass } from "./ready-queue.ts";
-import { RunningStatistics } from "./running-statistics.ts";
+import { Stalls } from "./stalls.ts";
+import { taskToMove } from "./work-stealing.ts";
 import type { RuleState, SchedulerAction, SchedulerComponents, SchedulerEvent, SchedulerInit, TaskOutcome } from "./types.ts";
 
 export type { SchedulerComponents, SchedulerInit } from "./types.ts";
 
+/** A rule's retry, due at `atMs`. */
 interface Wake {
   readonly atMs: number;
-  readonly kind: "retry" | "deadline";
-  readonly id: number;
+  readonly rule: number;
 }
 
 const stateCodes: RuleState[] = ["waiting", "ready", "running", "retrying", "done", "failed"];
@@ -43,7 +48,11 @@ export class Scheduler {
   private readonly executors = new Map<string, ExecutorState>();
   private readonly tasks = new Map<number, Task>();
   private readonly wakes = new MinHeap<Wake>();
-  private readonly statistics = new Map<string, RunningStatistics>();
+  /** Undefined when fast abort is off: then it costs nothing. */
+  private readonly fastAbort: FastAbort | undefined;
+  private readonly stalls: Stalls;
+  /** Executors whose resources were freed (or that joined) since the last pass: who may steal. */
+  private readonly roomed = new Set<ExecutorState>();
   private nextTaskId = 1;
   private doneCount = 0;
   private stopping: string | undefined;
@@ -68,6 +77,9 @@ export class Scheduler {
     this.attempts = new Int32Array(count);
     this.avoid = new Array(count);
     this.classes = this.ready.classesOf(plan.workflow.rules);
+    const multiplier = init.fastAbortMultiplier;
+    this.fastAbort = multiplier === undefined ? undefined : new FastAbort({ multiplier, samplesMin: init.fastAbortSamplesMin, slackMs: init.fastAbortSlackMs });
+    this.stalls = new Stalls(this.executors, mayRun);
   }
 
   /** Rule states, for progress displays and checkers. */
@@ -87,7 +99,9 @@ export class Scheduler {
 
   /** The earliest time the driver must send a tick, or undefined. */
   nextWakeMs(): number | undefined {
-    return this.wakes.peek()?.atMs;
+    const retryMs = this.wakes.peek()?.atMs;
+    const deadlineMs = this.fastAbort?.nextWakeMs();
+    return retryMs === undefined || deadlineMs === undefined ? (retryMs ?? deadlineMs) : Math.min(retryMs, deadlineMs);
   }
 
   /** Marks finished rules and queues the ready ones; call once before any event. */
@@ -111,10 +125,14 @@ export class Scheduler {
 
   handle(event: SchedulerEvent, nowMs: number): SchedulerAction[] {
     switch (event.type) {
-      case "executor-joined":
+      case "executor-joined": {
         assert(!this.executors.has(event.executor.id), `executor ${event.executor.id} joined twice`);
-        this.executors.set(event.executor.id, { info: event.executor, free: { ...event.executor.capacity }, tasks: new Set() });
+        const executor = { info: event.executor, free: { ...event.executor.capacity }, tasks: new Set<Task>() };
+        this.executors.set(event.executor.id, executor);
+        this.roomed.add(executor);
+        this.stalls.changed(true);
         break;
+      }
       case "executor-left":
         this.executorLeft(event.executorId, event.reason);
         break;
@@ -132,7 +150,11 @@ export class Scheduler {
 
   private step(nowMs: number): SchedulerAction[] {
     this.runDue(nowMs);
-    if (!this.stopping) this.dispatch(nowMs);
+    if (!this.stopping) {
+      this.dispatch(nowMs);
+      this.steal(nowMs);
+    }
+    this.roomed.clear();
     this.checkFinished();
     const actions = this.actions;
     this.actions = [];
@@ -154,9 +176,9 @@ export class Scheduler {
     if (this.ready.size === 0) return;
     for (const resourceClass of this.ready.classes) {
       for (let rule = this.ready.peek(resourceClass); rule !== undefined; rule = this.ready.peek(resourceClass)) {
-        const executor = this.chooseExecutor(resourceClass, rule);
+        const executor = chooseExecutor(this.executors, resourceClass, this.avoid[rule]);
         if (!executor) {
-          if (!this.init.executorsMayJoin && !this.couldEverRun(resourceClass)) this.failClass(resourceClass);
+          if (this.executors.size > 0 && !this.stalls.placeable(resourceClass)) this.unplaceable(resourceClass, rule);
           break;
         }
         this.ready.shift(resourceClass);
@@ -165,45 +187,15 @@ export class Scheduler {
     }
   }
 
-  private eligible(executor: ExecutorState, resourceClass: ResourceClass): boolean {
-    return resourceClass.local ? executor.info.runsLocalRules : executor.info.runsRemoteRules;
-  }
-
-  private chooseExecutor(resourceClass: ResourceClass, rule: number): ExecutorState | undefined {
-    let avoided: ExecutorState | undefined;
-    let alternatives = 0;
-    for (const executor of this.executors.values()) {
-      if (!this.eligible(executor, resourceClass)) continue;
-      if (executor.info.id === this.avoid[rule]) {
-        avoided = executor;
-        continue;
-      }
-      alternatives++;
-      if (fits(resourceClass.need, executor.free)) return executor;
-    }
-    if (avoided && alternatives === 0 && fits(resourceClass.need, avoided.free)) return avoided;
-    return this.choosePipelined(resourceClass, rule);
-  }
-
-  /** An executor that queues tasks (pipelineCores) and has room in its queue for this one. */
-  private choosePipelined(resourceClass: ResourceClass, rule: number): ExecutorState | undefined {
-    const need = resourceClass.need;
-    for (const executor of this.executors.values()) {
-      const slack = executor.info.pipelineCores ?? 0;
-      if (slack === 0 || !this.eligible(executor, resourceClass) || executor.info.id === this.avoid[rule]) continue;
-      const { free, info } = executor;
-      if (!fits(need, info.capacity)) continue;
-      if (need.cores <= free.cores + slack && need.memoryMb <= free.memoryMb && need.diskMb <= free.diskMb && need.gpus <= free.gpus) return executor;
-    }
-    return undefined;
-  }
-
-  private couldEverRun(resourceClass: ResourceClass): boolean {
-    if (this.executors.size === 0) return true;
-    for (const executor of this.executors.values()) {
-      if (this.eligible(executor, resourceClass) && fits(resourceClass.need, executor.info.capacity)) return true;
-    }
-    return false;
+  /**
+   * A class no executor connected could run fails, unless a larger executor may join: workers
+   * may, but no second master's machine for LOCAL rules. Waiting, the user is told (stalls.ts).
+   */
+  private unplaceable(resourceClass: ResourceClass, rule: number): void {
+    const masterConnected = resourceClass.local && [...this.executors.values()].some((executor) => executor.info.runsLocalRules);
+    if (!this.init.executorsMayJoin || masterConnected) return this.failClass(resourceClass);
+    const reason = this.stalls.report(resourceClass);
+    if (reason !== undefined) this.actions.push({ type: "stalled", rule, reason });
   }
 
   private failClass(resourceClass: ResourceClass): void {
@@ -211,9 +203,9 @@ export class Scheduler {
     for (const rule of this.ready.drain(resourceClass)) this.failForGood(rule, reason);
   }
 
-  private startTask(rule: number, executor: ExecutorState, resourceClass: ResourceClass, nowMs: number): void {
+  private startTask(rule: number, executor: ExecutorState, resourceClass: ResourceClass, nowMs: number, moved = false): void {
     const attempt = ++this.attempts[rule]!;
-    const task: Task = { id: this.nextTaskId++, rule, attempt, executor, startedMs: undefined, resourceClass };
+    const task: Task = { id: this.nextTaskId++, rule, attempt, executor, startedMs: undefined, resourceClass, moved };
     take(executor.free, resourceClass.need);
     executor.tasks.add(task);
     this.tasks.set(task.id, task);
@@ -234,19 +226,9 @@ export class Scheduler {
       if (pipelined && (cores = coresAfter(executor, cores, task)) < 0) return;
       if (task.startedMs !== undefined) continue;
       task.startedMs = nowMs;
-      this.armFastAbort(task, nowMs);
+      if (this.fastAbort && executor.info.fastAbort && this.fastAborts[task.rule]! < (this.init.fastAbortsPerRuleMax ?? 3)) this.fastAbort.watch(task);
       if (this.init.reportStarts) this.actions.push({ type: "started", task: task.id, rule: task.rule, attempt: task.attempt, executorId: executor.info.id });
     }
-  }
-
-  private armFastAbort(task: Task, nowMs: number): void {
-    const k = this.init.fastAbortMultiplier;
-    if (k === undefined || !task.executor.info.fastAbort) return;
-    if (this.fastAborts[task.rule]! >= (this.init.fastAbortsPerRuleMax ?? 3)) return;
-    const statistics = this.statistics.get(task.resourceClass.category);
-    if (!statistics || statistics.count < (this.init.fastAbortSamplesMin ?? 10)) return;
-    const allowanceMs = statistics.mean + Math.max(k * statistics.standardDeviation, this.init.fastAbortSlackMs ?? 1_000);
-    this.wakes.push({ atMs: nowMs + allowanceMs, kind: "deadline", id: task.id });
   }
 
   /** Frees the task's resources. */
@@ -254,6 +236,36 @@ export class Scheduler {
     give(task.executor.free, task.resourceClass.need);
     task.executor.tasks.delete(task);
     this.tasks.delete(task.id);
+    if (this.fastAbort && task.startedMs !== undefined) this.fastAbort.forget(task);
+    // a single executor has no one to take work from (a local run's hot path)
+    if (this.executors.size > 1) this.roomed.add(task.executor);
+  }
+
+  /**
+   * Each executor left with free cores after dispatch (no ready task fits it) takes tasks
+   * still queued on others, while its cores last (work-stealing.ts).
+   */
+  private steal(nowMs: number): void {
+    for (const thief of this.roomed) {
+      if (this.executors.get(thief.info.id) !== thief) continue;
+      const mayTake = (task: Task) => mayRun(thief, task.resourceClass) && this.avoid[task.rule] !== thief.info.id;
+      while (thief.free.cores > 0) {
+        const task = taskToMove(this.executors.values(), thief, mayTake);
+        if (!task) break;
+        this.move(task, thief, nowMs);
+      }
+    }
+  }
+
+  /** As a fast abort: aborted where it waited, ready again with the reason, dispatched here. */
+  private move(task: Task, thief: ExecutorState, nowMs: number): void {
+    const victim = task.executor;
+    this.release(task);
+    const reason = `moved from ${victim.info.id}, where it waited behind other tasks, to ${thief.info.id}, which had free cores`;
+    this.actions.push({ type: "abort", task: task.id, rule: task.rule, executorId: victim.info.id, reason });
+    this.setState(task.rule, "ready", { reason });
+    this.startTask(task.rule, thief, task.resourceClass, nowMs, true);
+    this.startQueued(victim, nowMs);
   }
 
   /** After a task left an executor with a queue, the next queued tasks there count as started. */
@@ -273,7 +285,7 @@ export class Scheduler {
   private settle(task: Task, outcome: TaskOutcome, nowMs: number): void {
     const durationMs = outcome.durationMs ?? nowMs - (task.startedMs ?? nowMs);
     if (outcome.ok) {
-      this.recordDuration(task.resourceClass.category, durationMs);
+      this.fastAbort?.record(task.resourceClass.category, durationMs);
       this.completed(task.rule, durationMs, task.executor.info.id);
       return;
     }
@@ -285,13 +297,7 @@ export class Scheduler {
     }
     const delayMs = backoffDelayMs(failures - 1, this.backoff, this.components.random());
     this.setState(task.rule, "retrying", { reason: `${outcome.reason}; retry in ${Math.round(delayMs)} ms`, durationMs, ...output });
-    this.wakes.push({ atMs: nowMs + delayMs, kind: "retry", id: task.rule });
-  }
-
-  private recordDuration(category: string, durationMs: number): void {
-    let statistics = this.statistics.get(category);
-    if (!statistics) this.statistics.set(category, (statistics = new RunningStatistics()));
-    statistics.add(durationMs);
+    this.wakes.push({ atMs: nowMs + delayMs, rule: task.rule });
   }
 
   private completed(rule: number, durationMs: number, executorId: string): void {
@@ -332,12 +338,10 @@ export class Scheduler {
   private runDue(nowMs: number): void {
     for (let wake = this.wakes.peek(); wake && wake.atMs <= nowMs; wake = this.wakes.peek()) {
       this.wakes.pop();
-      if (wake.kind === "retry") {
-        if (this.state[wake.id] === 3 && !this.stopping) this.enqueue(wake.id, "retry");
-        continue;
-      }
-      const task = this.tasks.get(wake.id);
-      if (!task) continue;
+      if (this.state[wake.rule] === 3 && !this.stopping) this.enqueue(wake.rule, "retry");
+    }
+    if (!this.fastAbort) return;
+    for (const task of this.fastAbort.due(nowMs)) {
       this.release(task);
       this.fastAborts[task.rule]!++;
       this.avoid[task.rule] = task.executor.info.id;
@@ -352,6 +356,7 @@ export class Scheduler {
     const executor = this.executors.get(executorId);
     if (!executor) return;
     this.executors.delete(executorId);
+    this.stalls.changed(false);
     for (const task of [...executor.tasks].sort((a, b) => a.id - b.id)) {
       this.release(task);
       if (++this.lostRuns[task.rule]! > (this.init.lostRunsPerRuleMax ?? 10)) {

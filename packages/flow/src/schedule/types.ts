@@ -62,6 +62,14 @@ export type SchedulerAction =
       /** A failed task's captured output (see TaskOutcome), to show under its failure. */
       readonly output?: string;
     }
+  /**
+   * With `executorsMayJoin`: ready rules like `rule` fit no executor connected that may run them,
+   * so they wait for a larger one; `reason` says what they need and what the largest offers
+   * ("needs 4 cores, 2000 MB memory; the largest worker connected (worker-1) offers 2 cores,
+   * 1000 MB memory: waiting for a larger worker"). Once per situation: again only when an
+   * executor joins that still does not fit, or the largest one connected changes.
+   */
+  | { readonly type: "stalled"; readonly rule: number; readonly reason: string }
   | { readonly type: "finished"; readonly ok: boolean; readonly reason?: string };
 
 export interface SchedulerInit {
@@ -78,7 +86,10 @@ export interface SchedulerInit {
   fastAbortsPerRuleMax?: number;
   /** Reruns of a rule after losing its executor before it fails for good (default 10). */
   lostRunsPerRuleMax?: number;
-  /** Whether executors may still join (workers): then a rule too big for every executor waits. */
+  /**
+   * Whether executors may still join (workers): then a rule too big for every executor waits
+   * (reported as `stalled`), except a LOCAL rule too big for the master's machine, which fails.
+   */
   executorsMayJoin?: boolean;
   /** Emit a `started` action when a task gets its cores (for --json; off, it costs nothing). */
   reportStarts?: boolean;

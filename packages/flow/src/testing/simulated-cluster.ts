@@ -1,6 +1,8 @@
 /**
  * A deterministic discrete-event driver for the scheduler: virtual time, seeded randomness,
- * simulated executors that join and leave, tasks whose duration and outcome a test chooses.
+ * simulated executors that join and leave, tasks whose duration and outcome a test chooses,
+ * and reports that may reach the scheduler late (`reportDelayMs`) while the executor already
+ * runs its next queued task, as with real workers.
  * It records a trace and checks invariants from outside the scheduler (capacity never
  * exceeded, no rule starts before its dependencies are done, no rule completes twice).
  */
@@ -38,6 +40,12 @@ export interface SimulationInit {
   readonly isDone?: (rule: number) => boolean;
   /** Virtual time after which the run is declared stuck (default one simulated day). */
   readonly timeLimitMs?: number;
+  /**
+   * Virtual time from a task's end on its executor, which starts its next queued task at once,
+   * to the scheduler hearing of it (default 0). A report of a task aborted meanwhile, or from
+   * an executor that left, never arrives (a worker connection drops them).
+   */
+  readonly reportDelayMs?: number;
 }
 
 export interface SimulationResult {
@@ -46,10 +54,13 @@ export interface SimulationResult {
   readonly endMs: number;
   readonly trace: string[];
   readonly actions: Array<SchedulerAction & { atMs: number }>;
+  /** Tasks an abort found running on their executor (killed there), not merely queued. */
+  readonly killed: ReadonlySet<number>;
   readonly scheduler: Scheduler;
 }
 
-type Pending = { atMs: number; event: SchedulerEvent };
+/** An event for the scheduler, or a task's end on its executor (its report may follow later). */
+type Pending = { atMs: number; event: SchedulerEvent } | { atMs: number; ended: { task: number; outcome: TaskOutcome } };
 
 /** Runs a workflow to its end in virtual time; throws if an invariant breaks. */
 export function simulate(plan: Plan, init: SimulationInit): SimulationResult {
@@ -59,7 +70,11 @@ export function simulate(plan: Plan, init: SimulationInit): SimulationResult {
   const at = (atMs: number, event: SchedulerEvent) => queue.push({ atMs, event });
   const capacities = new Map<string, { capacity: Capacity; free: Capacity; pipelineCores: number; queue: Array<{ task: number; rule: number; attempt: number }> }>();
   const running = new Map<number, { rule: number; executorId: string }>();
+  /** Tasks ended whose report is on its way: task → executor. */
+  const reporting = new Map<number, string>();
+  const reportDelayMs = init.reportDelayMs ?? 0;
   const done = new Set<number>();
+  const killed = new Set<number>();
   const trace: string[] = [];
   const actions: SimulationResult["actions"] = [];
   let finished: Extract<SchedulerAction, { type: "finished" }> | undefined;
@@ -71,7 +86,7 @@ export function simulate(plan: Plan, init: SimulationInit): SimulationResult {
     take(capacities.get(executorId)!.free, needOf(plan.workflow.rules[rule]!.resources));
     running.set(task, { rule, executorId });
     const { durationMs, outcome } = init.behaviour({ rule, attempt, executorId }, random);
-    at(nowMs + durationMs, { type: "task-finished", task, outcome });
+    queue.push({ atMs: nowMs + durationMs, ended: { task, outcome } });
   };
   /** Starts queued (pipelined) tasks of an executor, in order, while they fit. */
   const startQueued = (nowMs: number, executorId: string) => {
@@ -100,8 +115,10 @@ export function simulate(plan: Plan, init: SimulationInit): SimulationResult {
         }
       } else if (action.type === "abort") {
         const task = running.get(action.task);
+        if (task) killed.add(action.task);
         if (task) give(capacities.get(task.executorId)!.free, needOf(plan.workflow.rules[task.rule]!.resources));
         running.delete(action.task);
+        reporting.delete(action.task);
         const slot = capacities.get(action.executorId);
         if (slot) slot.queue = slot.queue.filter((q) => q.task !== action.task);
         if (task) startQueued(nowMs, task.executorId);
@@ -114,28 +131,41 @@ export function simulate(plan: Plan, init: SimulationInit): SimulationResult {
     if (wake !== undefined) at(wake, { type: "tick" });
   };
 
+  /** A task's end on its executor: its next queued tasks start; the report, now or later. */
+  const ended = (nowMs: number, task: number, outcome: TaskOutcome): SchedulerEvent | undefined => {
+    const info = running.get(task);
+    if (!info) return undefined; // aborted, or its executor is gone
+    running.delete(task);
+    give(capacities.get(info.executorId)!.free, needOf(plan.workflow.rules[info.rule]!.resources));
+    startQueued(nowMs, info.executorId);
+    const event: SchedulerEvent = { type: "task-finished", task, outcome };
+    if (reportDelayMs === 0) return event;
+    reporting.set(task, info.executorId);
+    at(nowMs + reportDelayMs, event);
+    return undefined;
+  };
+  /** Applies an event to the simulated executors; false if it never reaches the scheduler. */
+  const arrives = (event: SchedulerEvent): boolean => {
+    if (event.type === "executor-joined") {
+      capacities.set(event.executor.id, { capacity: event.executor.capacity, free: { ...event.executor.capacity }, pipelineCores: event.executor.pipelineCores ?? 0, queue: [] });
+    } else if (event.type === "executor-left") {
+      for (const [task, info] of running) if (info.executorId === event.executorId) running.delete(task);
+      for (const [task, executorId] of reporting) if (executorId === event.executorId) reporting.delete(task);
+      capacities.delete(event.executorId);
+    } else if (event.type === "task-finished") return reporting.delete(event.task); // else aborted meanwhile
+    return true;
+  };
+
   apply(0, scheduler.start(0));
   const limitMs = init.timeLimitMs ?? 86_400_000;
   while (!finished && queue.size > 0) {
     const next = queue.pop()!;
     if (next.atMs > limitMs) break;
-    const event = next.event;
-    if (event.type === "executor-joined") {
-      capacities.set(event.executor.id, { capacity: event.executor.capacity, free: { ...event.executor.capacity }, pipelineCores: event.executor.pipelineCores ?? 0, queue: [] });
-    } else if (event.type === "executor-left") {
-      for (const [task, info] of running) if (info.executorId === event.executorId) running.delete(task);
-      capacities.delete(event.executorId);
-    } else if (event.type === "task-finished") {
-      const task = running.get(event.task);
-      if (!task) continue; // aborted or its executor is gone: the report never arrives
-      running.delete(event.task);
-      give(capacities.get(task.executorId)!.free, needOf(plan.workflow.rules[task.rule]!.resources));
-      startQueued(next.atMs, task.executorId);
-    }
-    apply(next.atMs, scheduler.handle(event, next.atMs));
+    const event = "ended" in next ? ended(next.atMs, next.ended.task, next.ended.outcome) : arrives(next.event) ? next.event : undefined;
+    if (event) apply(next.atMs, scheduler.handle(event, next.atMs));
   }
   if (!finished) throw new Error(`simulation did not finish (seed ${init.seed})`);
-  return { ok: finished.ok, reason: finished.reason, endMs: actions[actions.length - 1]!.atMs, trace, actions, scheduler };
+  return { ok: finished.ok, reason: finished.reason, endMs: actions[actions.length - 1]!.atMs, trace, actions, killed, scheduler };
 }
 
 export function worker(id: string, cores: number, extra: Partial<ExecutorInfo> = {}): ExecutorInfo {

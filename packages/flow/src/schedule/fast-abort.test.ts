@@ -1,0 +1,60 @@
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { parseMakeflow } from "../language/parse-makeflow.ts";
+import { plan } from "../plan/plan.ts";
+import { simulate, worker } from "../testing/simulated-cluster.ts";
+import { Scheduler } from "./scheduler.ts";
+import type { SchedulerAction } from "./types.ts";
+
+const independent = (count: number) =>
+  plan(parseMakeflow(Array.from({ length: count }, (_, i) => `o${i}:\n\ttouch o${i}`).join("\n"), { file: "w.mf" }), { exists: () => true });
+const ok = { ok: true } as const;
+
+test("fast abort: a straggler that started before its category had enough samples is aborted once it has them (the tester's run)", () => {
+  // o0 starts at once, before any sample; twelve 0.3 s tasks then finish on w2. Once ten have,
+  // o0 is judged against mean + max(k·stddev, 1 s) from its own start, and rerun on w2.
+  const result = simulate(independent(13), {
+    seed: 31,
+    scheduler: { executorsMayJoin: true, fastAbortMultiplier: 3 },
+    executors: [{ atMs: 0, executor: worker("w1", 1) }, { atMs: 0, executor: worker("w2", 1) }],
+    behaviour: ({ rule, attempt }, random) => ({ durationMs: rule === 0 && attempt === 1 ? 20_000 : 300 + random() * 10, outcome: ok }),
+  });
+  assert.equal(result.ok, true);
+  const aborts = result.actions.filter((a) => a.type === "abort");
+  assert.deepEqual(aborts.map((a) => a.rule), [0]);
+  assert.match(aborts[0]!.type === "abort" ? aborts[0]!.reason : "", /fast abort/);
+  assert.ok(aborts[0]!.atMs < 3_200, `aborted as the tenth sample came in, at ${aborts[0]!.atMs} ms`);
+  assert.ok(result.endMs < 5_000, `the straggler did not run its 20 s: ${result.endMs}`);
+});
+
+test("fast abort: a running task's deadline follows its category's current statistics, from the task's start", () => {
+  // k = 1, two samples needed, 5 ms slack. Six tasks start at 0 on one 6-core worker.
+  const scheduler = new Scheduler(independent(6), { executorsMayJoin: true, fastAbortMultiplier: 1, fastAbortSamplesMin: 2, fastAbortSlackMs: 5 }, { random: () => 0.5, isDone: () => false });
+  scheduler.handle({ type: "executor-joined", executor: worker("w1", 6) }, 0);
+  const starts = scheduler.start(0).filter((a) => a.type === "start");
+  assert.equal(starts.length, 6);
+  const taskOf = (rule: number) => starts.find((a) => a.rule === rule)!.task;
+  const aborted = (actions: SchedulerAction[]) => actions.flatMap((a) => (a.type === "abort" ? [a.rule] : []));
+  const finish = (rule: number, durationMs: number, nowMs: number) => scheduler.handle({ type: "task-finished", task: taskOf(rule), outcome: { ok: true, durationMs } }, nowMs);
+  assert.deepEqual(aborted(finish(0, 10, 10)), []);
+  // two samples of 10 ms: mean 10, stddev 0, so the others are due at 0 + 10 + max(0, 5) = 15
+  assert.deepEqual(aborted(finish(1, 10, 10)), []);
+  assert.equal(scheduler.nextWakeMs(), 15);
+  // a third sample of 40 ms: mean 20, stddev 17.3, so the deadline moves to 0 + 37.3
+  assert.deepEqual(aborted(finish(2, 40, 14)), []);
+  assert.deepEqual(aborted(scheduler.handle({ type: "tick" }, 16)), [], "not aborted on the deadline it had before");
+  assert.ok(Math.abs(scheduler.nextWakeMs()! - (20 + Math.sqrt(300))) < 1e-9, `next wake ${scheduler.nextWakeMs()}`);
+  assert.deepEqual(aborted(scheduler.handle({ type: "tick" }, 38)), [3, 4, 5]);
+});
+
+test("fast abort: off, the scheduler keeps no statistics and sets no deadline", () => {
+  const scheduler = new Scheduler(independent(3), { executorsMayJoin: true }, { random: () => 0.5, isDone: () => false });
+  scheduler.handle({ type: "executor-joined", executor: worker("w1", 1) }, 0);
+  let actions = scheduler.start(0);
+  for (let nowMs = 10; actions.some((a) => a.type === "start"); nowMs += 10) {
+    const start = actions.find((a) => a.type === "start")!;
+    assert.equal(scheduler.nextWakeMs(), undefined);
+    actions = scheduler.handle({ type: "task-finished", task: start.type === "start" ? start.task : -1, outcome: ok }, nowMs);
+  }
+  assert.equal(scheduler.counts().done, 3);
+});

@@ -1,0 +1,121 @@
+/**
+ * Fast abort, as Work Queue does it: a task running past `mean + max(k·stddev, slack)` of its
+ * category's successful runs, counted from when it started (for a task queued on an executor,
+ * when the tasks ahead of it left it a core), is aborted and run elsewhere. Running tasks are
+ * judged against the category's *current* statistics: a task that started before the
+ * category had its minimum of samples is judged once it has them, and every deadline moves
+ * with each new sample, earlier or later.
+ *
+ * Since every running task of a category gets the same allowance, the one that started first
+ * is always due first. So each category keeps its watched tasks in start order and one wake-up,
+ * for the oldest; a new sample costs O(1) (a heap push only when that wake-up moves earlier;
+ * a later one is found when the earlier fires), never a pass over the category's running tasks.
+ * The rejected alternative — one deadline per task, armed at its start — never saw samples
+ * that came in after the start.
+ */
+import type { Task } from "./executor-tasks.ts";
+import { MinHeap } from "./min-heap.ts";
+import { RunningStatistics } from "./running-statistics.ts";
+
+export interface FastAbortInit {
+  /** k in mean + k·stddev. */
+  readonly multiplier: number;
+  /** Successful tasks of a category needed before it judges the category (default 10). */
+  readonly samplesMin?: number;
+  /** Slack added so near-identical tasks are not aborted for noise (default 1 000 ms). */
+  readonly slackMs?: number;
+}
+
+interface Category {
+  readonly statistics: RunningStatistics;
+  /** Watched tasks in start order (their `startedMs` never decreases: time only goes forward). */
+  readonly running: Set<Task>;
+  /** The time of this category's live wake-up in the heap; heap entries at other times are stale. */
+  wakeAtMs: number | undefined;
+}
+
+interface Wake {
+  readonly atMs: number;
+  readonly category: Category;
+}
+
+export class FastAbort {
+  private readonly categories = new Map<string, Category>();
+  private readonly wakes = new MinHeap<Wake>();
+  private readonly samplesMin: number;
+  private readonly slackMs: number;
+
+  constructor(private readonly init: FastAbortInit) {
+    this.samplesMin = init.samplesMin ?? 10;
+    this.slackMs = init.slackMs ?? 1_000;
+  }
+
+  /** Judges a task that started at `task.startedMs` (it may be aborted) until `forget`. */
+  watch(task: Task): void {
+    const category = this.category(task.resourceClass.category);
+    category.running.add(task);
+    if (category.running.size === 1) this.arm(category);
+  }
+
+  forget(task: Task): void {
+    this.categories.get(task.resourceClass.category)?.running.delete(task);
+  }
+
+  /** A successful run's duration: the category's deadlines move with it. */
+  record(categoryName: string, durationMs: number): void {
+    const category = this.category(categoryName);
+    category.statistics.add(durationMs);
+    this.arm(category);
+  }
+
+  nextWakeMs(): number | undefined {
+    for (let wake = this.wakes.peek(); wake; wake = this.wakes.peek()) {
+      if (wake.atMs === wake.category.wakeAtMs) return wake.atMs;
+      this.wakes.pop(); // stale: its category re-armed earlier, or has fired since
+    }
+    return undefined;
+  }
+
+  /** The watched tasks past their deadline at `nowMs`, no longer watched; oldest first per category. */
+  due(nowMs: number): Task[] {
+    const overdue: Task[] = [];
+    for (let wake = this.wakes.peek(); wake && wake.atMs <= nowMs; wake = this.wakes.peek()) {
+      this.wakes.pop();
+      const category = wake.category;
+      if (wake.atMs !== category.wakeAtMs) continue;
+      category.wakeAtMs = undefined;
+      const allowanceMs = this.allowanceMs(category);
+      if (allowanceMs === undefined) continue;
+      for (const task of category.running) {
+        if (task.startedMs! + allowanceMs > nowMs) break;
+        category.running.delete(task);
+        overdue.push(task);
+      }
+      this.arm(category);
+    }
+    return overdue;
+  }
+
+  private category(name: string): Category {
+    let category = this.categories.get(name);
+    if (!category) this.categories.set(name, (category = { statistics: new RunningStatistics(), running: new Set(), wakeAtMs: undefined }));
+    return category;
+  }
+
+  private allowanceMs(category: Category): number | undefined {
+    const { statistics } = category;
+    if (statistics.count < this.samplesMin) return undefined;
+    return statistics.mean + Math.max(this.init.multiplier * statistics.standardDeviation, this.slackMs);
+  }
+
+  /** Makes sure a wake-up comes no later than the oldest watched task's deadline. */
+  private arm(category: Category): void {
+    const oldest = category.running.values().next().value;
+    const allowanceMs = this.allowanceMs(category);
+    if (oldest === undefined || allowanceMs === undefined) return;
+    const atMs = oldest.startedMs! + allowanceMs;
+    if (category.wakeAtMs !== undefined && category.wakeAtMs <= atMs) return;
+    category.wakeAtMs = atMs;
+    this.wakes.push({ atMs, category });
+  }
+}
