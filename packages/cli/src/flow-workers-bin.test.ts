@@ -1,9 +1,10 @@
 // `skein flow -T workers` and `skein worker` as users start them (bin/skein, separate processes):
 // the password and TLS flags reach both sides, a worker with the wrong password or a certificate
-// of another CA stops with the reason and exit 1, the right one runs the workflow.
+// of another CA stops with the reason and exit 1, the right one runs the workflow; a worker
+// outlives an interrupted master; bad addresses and ports are usage errors.
 import assert from "node:assert/strict";
-import { type ChildProcess, spawn } from "node:child_process";
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { type ChildProcess, spawn, spawnSync } from "node:child_process";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
@@ -91,3 +92,54 @@ test("bin/skein: a worker waiting for a master stops on SIGTERM with exit 143 an
     if (workdir) assert.ok(readdirSync(workdir).includes("cache"), "--workdir is kept, with its cache");
   }
 });
+
+test("bin/skein: a worker given a relative --workdir runs its tasks (the directory is made absolute once, at the start)", async (t) => {
+  const root = mkdtempSync(join(tmpdir(), "skein-bin-workdir-"));
+  t.after(() => rmSync(root, { recursive: true, force: true }));
+  writeFileSync(join(root, "in.txt"), "shipped\n");
+  writeFileSync(join(root, "w.mf"), "out: in.txt\n\ttr a-z A-Z < in.txt > out\n");
+  const master = started(["flow", "w.mf", "-T", "workers", "-p", "0", "--no-progress"], root);
+  t.after(() => master.child.kill("SIGKILL"));
+  const port = (await appears(master.stderr, /waiting for workers on port (\d+)/))[1]!;
+  const worker = started(["worker", `127.0.0.1:${port}`, "--timeout", "20", "--workdir", "wdrel"], root);
+  assert.equal(await worker.exit, 0, worker.stderr());
+  assert.equal(await master.exit, 0, master.stderr());
+  assert.equal(readFileSync(join(root, "out"), "utf8"), "SHIPPED\n");
+  assert.ok(readdirSync(join(root, "wdrel")).includes("cache"), "--workdir is kept where it named, with its cache");
+});
+
+test("bin/skein: a worker whose master is interrupted (SIGINT) keeps reconnecting, and the rerun of the master gets it back and finishes (exit 0 on both)", async (t) => {
+  const root = mkdtempSync(join(tmpdir(), "skein-bin-interrupt-"));
+  t.after(() => rmSync(root, { recursive: true, force: true }));
+  // the first run's task hangs until the interrupt kills it; the rerun finds `go` and finishes
+  writeFileSync(join(root, "w.mf"), `out:\n\tif [ -e ${join(root, "go")} ]; then echo done > out; else touch ${join(root, "started")}; sleep 60; fi\n`);
+  const first = started(["flow", "w.mf", "-T", "workers", "-p", "0", "--no-progress"], root);
+  t.after(() => first.child.kill("SIGKILL"));
+  const port = (await appears(first.stderr, /waiting for workers on port (\d+)/))[1]!;
+  const worker = started(["worker", `127.0.0.1:${port}`, "--timeout", "60"], root);
+  t.after(() => worker.child.kill("SIGKILL"));
+  await appears(() => (existsSync(join(root, "started")) ? "started" : ""), /started/);
+  first.child.kill("SIGINT");
+  assert.equal(await first.exit, 130, first.stderr());
+  await appears(worker.stderr, /skein worker: the master stopped \(interrupted by SIGINT\); reconnecting for up to 1 min \(first attempt in \d+\.\d s\)\n/);
+  writeFileSync(join(root, "go"), "");
+  const rerun = started(["flow", "w.mf", "-T", "workers", "-p", port, "--no-progress"], root);
+  t.after(() => rerun.child.kill("SIGKILL"));
+  assert.equal(await rerun.exit, 0, rerun.stderr());
+  assert.equal(await worker.exit, 0, worker.stderr());
+  assert.match(worker.stderr(), /skein worker: the master finished\n$/);
+  assert.equal(readFileSync(join(root, "out"), "utf8"), "done\n");
+});
+
+for (const [command, args, problem] of [
+  ["worker", ["127.0.0.1:0"], "master address: '127.0.0.1:0' is not host:port (the port must be 1 to 65535)"],
+  ["flow", ["w.mf", "-T", "workers", "-p", "99999"], "--port takes an integer from 0 to 65535 (0 picks a free port), not '99999'"],
+  ["flow", ["w.mf", "-T", "workers", "--heartbeat", "0"], "--heartbeat takes a positive number, not '0'"],
+] as const) {
+  test(`bin/skein: '${command} ${args.join(" ")}' is a usage error, exit 2, no stack trace`, () => {
+    const result = spawnSync(bin, [command, ...args], { encoding: "utf8", timeout: 30_000 });
+    assert.equal(result.status, 2, result.stderr);
+    assert.ok(result.stderr.startsWith(`skein ${command}: ${problem}\n`), result.stderr);
+    assert.doesNotMatch(result.stderr, /\n\s+at .*:\d+:\d+\)?$/m, "no stack trace");
+  });
+}

@@ -63,8 +63,12 @@ export const flowCommand: Command = {
     const target = values.target ?? "local";
     if (target !== "local" && target !== "workers" && target !== "slurm") throw new UsageError(`unknown target '${target}'`);
     const jobs = numberOption(values.jobs, "--jobs", { min: 1, integer: true });
-    const heartbeatMs = numberOption(values.heartbeat, "--heartbeat", { min: 1 });
-    const workerTimeoutMs = numberOption(values["worker-timeout"], "--worker-timeout", { min: 1 });
+    const retryCount = numberOption(values["retry-count"], "--retry-count", { min: 0, integer: true });
+    const retryDelayMs = numberOption(values["retry-delay"], "--retry-delay", { min: 0 });
+    const port = numberOption(values.port, "--port", { min: 0, max: 65535, integer: true, note: "0 picks a free port" }) ?? 9123;
+    const fastAbortMultiplier = numberOption(values["fast-abort"], "--fast-abort", { min: 0 });
+    const heartbeatMs = numberOption(values.heartbeat, "--heartbeat", { min: 0, minExclusive: true });
+    const workerTimeoutMs = numberOption(values["worker-timeout"], "--worker-timeout", { min: 0, minExclusive: true });
     const problem = heartbeatProblem(heartbeatMs ?? heartbeatMsDefault, workerTimeoutMs ?? workerTimeoutMsDefault);
     if (problem) throw new UsageError(problem);
     // read here so a bad file is a usage error before any work
@@ -80,12 +84,12 @@ export const flowCommand: Command = {
       dryRun: values["dry-run"],
       dotFile: values.dot,
       json: values.json,
-      retryCount: numberOption(values["retry-count"], "--retry-count", { min: 0, integer: true }),
-      retryDelayMs: numberOption(values["retry-delay"], "--retry-delay", { min: 0 }),
-      port: numberOption(values.port, "--port", { min: 0, integer: true }) ?? 9123,
+      retryCount,
+      retryDelayMs,
+      port,
       password,
       tls,
-      fastAbortMultiplier: numberOption(values["fast-abort"], "--fast-abort", { min: 0 }),
+      fastAbortMultiplier,
       heartbeatMs,
       workerTimeoutMs,
       progress: values["no-progress"] ? false : undefined,

@@ -1,6 +1,6 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { availableParallelism, tmpdir } from "node:os";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { superviseWorker, workerNoMasterTimeoutMsDefault } from "@skein/flow/worker";
 import { onStopSignals, type StopSignal, stopSignals } from "../stop-signals.ts";
@@ -16,12 +16,13 @@ const usage = `usage: skein worker <host:port> [options]
 
 Connects to a 'skein flow -T workers' master and runs its tasks in private sandboxes, keeping
 input files in a cache by content hash. When there is no master yet, or the connection breaks
-or the master goes silent, it connects again with exponential backoff (1 s doubling, at most
-1 min, jittered); files already received stay cached. Exits 0 when the master finishes; exits 1
-when the handshake fails (a wrong password on either side: the master must prove it too; a
-certificate refused) or no master has answered for --timeout. On SIGINT, SIGTERM or SIGHUP it
-kills its running tasks and exits 128 + the signal's number. A work directory it made itself
-(no --workdir) is removed when it exits; one given with --workdir is kept, with its cache.
+or the master goes silent or is interrupted (it keeps its log, so a rerun resumes), it connects
+again with exponential backoff (1 s doubling, at most 1 min, jittered); files already received
+stay cached. Exits 0 when the master finishes its workflow; exits 1 when the handshake fails
+(a wrong password on either side: the master must prove it too; a certificate refused) or no
+master has answered for --timeout. On SIGINT, SIGTERM or SIGHUP it kills its running tasks
+and exits 128 + the signal's number. A work directory it made itself (no --workdir) is removed
+when it exits; one given with --workdir is kept, with its cache.
 
 options:
   --cores N            cores offered (default: this machine's, ${availableParallelism()} here)
@@ -55,23 +56,29 @@ export const workerCommand: Command = {
       },
     });
     if (positionals.length !== 1) throw new UsageError("expected one address host:port");
-    const { host, port } = parseHostPort(positionals[0]!, "master address");
+    // every option is checked before anything is made (a directory of its own, or --workdir)
+    const { host, port } = parseHostPort(positionals[0]!, "master address", { connect: true });
     const timeoutSeconds = numberOption(values.timeout, "--timeout", { min: 0 });
+    // as Work Queue's worker: every core of this machine unless told
+    const cores = numberOption(values.cores, "--cores", { min: 1, integer: true }) ?? availableParallelism();
+    const memoryMb = numberOption(values.memory, "--memory", { min: 1, integer: true });
+    const diskMb = numberOption(values.disk, "--disk", { min: 1, integer: true });
     const password = passwordOption(values["password-file"]);
     const tls = readTls({ cert: values["tls-cert"], key: values["tls-key"], ca: values["tls-ca"] });
-    const ownDirectory = values.workdir === undefined ? mkdtempSync(join(tmpdir(), "skein-worker-")) : undefined;
+    // absolute once, here: tasks run inside it, from other directories
+    const givenDirectory = values.workdir === undefined ? undefined : resolve(values.workdir);
     // its cache too: a directory that exists but where nothing can be made is a usage error, now
-    if (values.workdir !== undefined) directoryOption(join(values.workdir, "cache"), "--workdir");
+    if (givenDirectory !== undefined) directoryOption(join(givenDirectory, "cache"), "--workdir");
+    const ownDirectory = givenDirectory === undefined ? mkdtempSync(join(tmpdir(), "skein-worker-")) : undefined;
     const worker = superviseWorker({
       host,
       port,
-      // as Work Queue's worker: every core of this machine unless told
-      cores: numberOption(values.cores, "--cores", { min: 1, integer: true }) ?? availableParallelism(),
-      memoryMb: numberOption(values.memory, "--memory", { min: 1, integer: true }),
-      diskMb: numberOption(values.disk, "--disk", { min: 1, integer: true }),
+      cores,
+      memoryMb,
+      diskMb,
       password,
       tls,
-      workDirectory: ownDirectory ?? values.workdir!,
+      workDirectory: ownDirectory ?? givenDirectory!,
       log: (line) => process.stderr.write(`skein worker: ${line}\n`),
     }, { timeoutMs: timeoutSeconds === undefined ? undefined : timeoutSeconds * 1000 }, { clock: realClock(), random: Math.random });
     let stoppedBy: StopSignal | undefined;

@@ -21,6 +21,9 @@
  * the worker no longer has, because a task changed them in place; with `rerun` (a reason) instead
  * of an outcome it asks for the task again, with those files (`input-cache.ts`,
  * `worker-connection.ts`).
+ * A `bye` ends the connection: alone, the workflow is done and the worker exits; with `stopped`
+ * (a reason: `interrupted by SIGINT`), the master stopped before that and keeps its log for a
+ * resume, so the worker reconnects as after a lost connection (`worker-supervisor.ts`).
  * A heartbeat is a header alone (about 20 bytes), one per `heartbeatMs` each way. Every file
  * — a `file` frame, a task's input, an `output` frame, an inline output — names its permission
  * bits in `mode` (`file-modes.ts`).
@@ -28,7 +31,9 @@
  * Versions: 2 added `mode` (version 1 peers lost the execute bit both ways); a peer of
  * version 1 is refused by name rather than left to run scripts it cannot execute. 3 added
  * `dropped` and `rerun`: a version 2 master would take a rerun for a failure, and keep sending
- * tasks an input the worker dropped.
+ * tasks an input the worker dropped. 4 added `stopped` to `bye`: a version 3 worker would take
+ * an interrupted master's goodbye for the end of its workflow and exit, never to come back for
+ * the resumed run.
  */
 import { type Admission, FrameDecoder, FrameError, FrameType, Handshake, pack, packFrame, unpack, encodeFrame as wireFrame } from "@skein/net/wire";
 
@@ -36,7 +41,7 @@ export { FrameError };
 
 /** The protocol's name and version in the handshake. */
 export const flowMagic = "skein-flow";
-export const flowWireVersion = 3;
+export const flowWireVersion = 4;
 /** The master's node id in the handshake (workers name themselves, see `workerNodeId`). */
 export const masterNodeId = "master";
 

@@ -3,6 +3,7 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, test } from "node:test";
+import type { Clock } from "@skein/core";
 import { realClock } from "@skein/net";
 import { waitFor } from "@skein/testkit";
 import { fakeMaster } from "../../test/fake-master.ts";
@@ -91,4 +92,83 @@ test("heartbeat: a worker drops a master that stops sending, with the reason", {
   assert.match(reason, /^the master went silent for \d+ ms \(timeout 500 ms\)$/);
   assert.ok(elapsedMs >= 500 && elapsedMs < 3_000, `dropped after ${Math.round(elapsedMs)} ms`);
   assert.ok(heartbeats >= 3, `the worker sent ${heartbeats} heartbeats meanwhile`);
+});
+
+/**
+ * The real clock, except that the next periodic tick can be made to come `ms` late, before
+ * anything else runs — as after SIGSTOP and SIGCONT, when Node runs the overdue timer before it
+ * reads the sockets.
+ */
+function stallingClock(): { clock: Clock; stallNextTick: (ms: number) => void } {
+  let offsetMs = 0;
+  let stallMs = 0;
+  const clock: Clock = {
+    nowMs: () => realClock().nowMs() + offsetMs,
+    epochMs: () => realClock().epochMs() + offsetMs,
+    setTimer: (delayMs, callback) => realClock().setTimer(delayMs, callback),
+    setPeriodic: (intervalMs, callback) =>
+      realClock().setPeriodic(intervalMs, () => {
+        offsetMs += stallMs;
+        stallMs = 0;
+        callback();
+      }),
+  };
+  return { clock, stallNextTick: (ms) => (stallMs = ms) };
+}
+
+test("heartbeat: a worker stopped right after the welcome (before its first heartbeat) and continued does not blame the master for its own stall", { timeout: 30_000 }, async () => {
+  let heartbeats = 0;
+  let masterBeats: ReturnType<typeof setInterval> | undefined;
+  const server = await fakeMaster({
+    welcome: { heartbeatMs: 100, workerTimeoutMs: 500 },
+    opened: (send) => (masterBeats = setInterval(() => send({ type: "heartbeat" }), 50)),
+    frame: (frame, send) => {
+      // a few heartbeats after the stall: the worker kept the connection; then the run is over
+      if (frame.header.type === "heartbeat" && ++heartbeats === 5) send({ type: "bye" });
+    },
+  });
+  const { clock, stallNextTick } = stallingClock();
+  // the first tick comes 2 s late: four timeouts of the master's "silence", all the worker's own
+  stallNextTick(2_000);
+  const worker = startWorker({ host: "127.0.0.1", port: server.port, workDirectory: temporary() }, { clock });
+  const reason = await worker.closed;
+  clearInterval(masterBeats);
+  await server.close();
+  assert.equal(reason, "the master finished");
+});
+
+test("heartbeat: a `skein worker` stopped (SIGSTOP) just after the welcome and continued (SIGCONT) 1.5 s later keeps its master (timeout 500 ms)", { timeout: 60_000 }, async () => {
+  let heartbeats = 0;
+  let continued = false;
+  let masterBeats: ReturnType<typeof setInterval> | undefined;
+  const workerRef: { child?: ChildProcess } = {};
+  const server = await fakeMaster({
+    welcome: { heartbeatMs: 100, workerTimeoutMs: 500 },
+    opened: (send) => {
+      masterBeats = setInterval(() => send({ type: "heartbeat" }), 50);
+      // inside the worker's first heartbeat interval: its silence detector has just started
+      void clock.setTimer(30, () => {
+        workerRef.child!.kill("SIGSTOP");
+        clock.setTimer(1_500, () => {
+          continued = true;
+          workerRef.child!.kill("SIGCONT");
+        });
+      });
+    },
+    frame: (frame, send) => {
+      if (continued && frame.header.type === "heartbeat" && ++heartbeats === 5) send({ type: "bye" });
+    },
+  });
+  const child = spawn(process.execPath, [skein, "worker", `127.0.0.1:${server.port}`, "--timeout", "0", "--workdir", temporary()], { stdio: ["ignore", "ignore", "pipe"] });
+  children.push(child);
+  workerRef.child = child;
+  let stderr = "";
+  child.stderr!.setEncoding("utf8").on("data", (text: string) => (stderr += text));
+  const code = await new Promise<number | null>((resolve) => child.on("close", resolve));
+  clearInterval(masterBeats);
+  await server.close();
+  assert.ok(continued, stderr);
+  assert.doesNotMatch(stderr, /went silent/);
+  assert.equal(code, 0, stderr);
+  assert.match(stderr, /the master finished\n$/);
 });

@@ -52,3 +52,26 @@ test("silence: a timeout not above the heartbeat interval is refused", () => {
   assert.throws(() => new SilenceDetector({ intervalMs: 1_000, timeoutMs: 1_000 }), /must exceed the heartbeat interval/);
   assert.throws(() => new SilenceDetector({ intervalMs: 0, timeoutMs: 1_000 }), /must be positive/);
 });
+
+test("silence: a stall before the first tick counts from the first watch: a watcher stopped right after it began watching does not blame its peer", () => {
+  const detector = new SilenceDetector<string>({ intervalMs: 1_000, timeoutMs: 5_000 });
+  detector.watch("master", 0);
+  // stopped (SIGSTOP) 100 ms in, continued 8 s later: the first tick comes 7 103 ms late
+  assert.deepEqual(detector.tick(8_103), []);
+  detector.heard("master", 8_104);
+  assert.deepEqual(run(detector, 9_103, 20_103, 1_000, (nowMs) => detector.heard("master", nowMs - 10)), []);
+});
+
+test("silence: after a stall each peer gets one more interval to be heard, since what it sent meanwhile is read after the overdue tick", () => {
+  const detector = new SilenceDetector<string>({ intervalMs: 1_000, timeoutMs: 5_000 });
+  detector.watch("talks", 0);
+  detector.watch("quiet", 0);
+  // both quiet for 5 s (not yet past the timeout), then the watcher stalls from 5 s to 14 s
+  assert.deepEqual(run(detector, 1_000, 5_000, 1_000), []);
+  // counted without the stall, 6 s of silence: the overdue tick judges no one...
+  assert.deepEqual(detector.tick(14_000), []);
+  // ...so "talks", whose bytes had been waiting in the socket, is heard before the next tick
+  detector.heard("talks", 14_001);
+  assert.deepEqual(detector.tick(15_000), [{ peer: "quiet", silentMs: 7_000 }]);
+  assert.equal(detector.size, 1);
+});

@@ -8,8 +8,12 @@
  * TCP keepalive alone is not enough: a stopped or wedged process keeps its connection open and
  * its kernel keeps acknowledging, so the master would wait for ever on a worker that no longer
  * runs anything. A stall of the watcher itself (its event loop blocked on a large file, or the
- * whole process stopped) is not the peers' fault: time the ticks arrive late is not counted as
- * their silence, so a watcher that wakes up reads what its peers sent before it judges them.
+ * whole process stopped and continued) is not the peers' fault: time the ticks arrive late —
+ * counted from the first `watch` until the first tick, so a stall right after connecting counts
+ * too — is not counted as their silence. And a tick that comes a whole interval late or more
+ * judges no one: after a stall, Node runs the overdue timer before it reads the sockets (a
+ * stopped process's `epoll_wait` ends with EINTR), so what the peers sent meanwhile is still
+ * unread; each peer gets one more interval to be heard before it is judged.
  */
 
 /** Heartbeats, each way, on every worker connection (default). */
@@ -50,9 +54,10 @@ export class SilenceDetector<P> {
     return this.heardMs.size;
   }
 
-  /** Starts watching `peer`, as heard from now. */
+  /** Starts watching `peer`, as heard from now; the first watch is when ticks start to count. */
   watch(peer: P, nowMs: number): void {
     this.heardMs.set(peer, nowMs);
+    this.tickMs ??= nowMs;
   }
 
   /** Something arrived from `peer` (any frame, any part of one). */
@@ -67,16 +72,18 @@ export class SilenceDetector<P> {
   /**
    * Called every `intervalMs`: returns the peers silent past the timeout, in the order they
    * were watched, and forgets them. A tick later than the interval means the watcher itself
-   * stalled; that extra time is not counted against anyone.
+   * stalled; that extra time is not counted against anyone, and a tick at least an interval
+   * late (one missed) returns no one: the peers' bytes that arrived meanwhile are read first.
    */
   tick(nowMs: number): Array<Silent<P>> {
     const stallMs = this.tickMs === undefined ? 0 : Math.max(0, nowMs - this.tickMs - this.init.intervalMs);
     this.tickMs = nowMs;
+    const judging = stallMs < this.init.intervalMs;
     const silent: Array<Silent<P>> = [];
     for (const [peer, heardMs] of this.heardMs) {
       const sinceMs = Math.min(nowMs, heardMs + stallMs);
       if (sinceMs !== heardMs) this.heardMs.set(peer, sinceMs);
-      if (nowMs - sinceMs > this.init.timeoutMs) silent.push({ peer, silentMs: nowMs - sinceMs });
+      if (judging && nowMs - sinceMs > this.init.timeoutMs) silent.push({ peer, silentMs: nowMs - sinceMs });
     }
     for (const { peer } of silent) this.heardMs.delete(peer);
     return silent;

@@ -5,6 +5,9 @@
  * accepted worker to the scheduler as an executor with the cores, memory and disk it declared.
  * A worker whose connection drops, or that sends nothing for the worker timeout (heartbeats
  * both ways, see `silence-detector.ts`), leaves; the scheduler reruns its tasks elsewhere.
+ * At the end every worker gets a goodbye: a plain `bye` when the run is over, so it exits; a
+ * `bye` naming the signal when one stopped the run (`stop-signal-watch.ts`), so it keeps
+ * reconnecting for the master that resumes the run.
  */
 import type { Socket } from "node:net";
 import { createListener, peerAddress } from "@skein/net/wire";
@@ -15,6 +18,7 @@ import { encodeFrame, FlowWire, type Frame, masterNodeId, refuseFrame } from "./
 import { OutputStaging } from "./output-staging.ts";
 import { readPassword } from "./password.ts";
 import { heartbeatMsDefault, SilenceDetector, workerTimeoutMsDefault } from "./silence-detector.ts";
+import { type StopSignalWatch, watchStopSignals } from "./stop-signal-watch.ts";
 import { WorkerConnection } from "./worker-connection.ts";
 
 /** A worker must finish the handshake within this time after connecting. */
@@ -48,11 +52,13 @@ export const workersBackEnd: BackEnd = async ({ loaded, init, listener, output, 
   const silence = new SilenceDetector<string>({ intervalMs: heartbeatMs, timeoutMs: workerTimeoutMs });
   /** Welcomed workers: id → connection and how to make it leave. */
   const welcomed = new Map<string, { connection: WorkerConnection; leave: (reason: string) => void }>();
+  let stopSignal: StopSignalWatch | undefined;
+  const goodbye = () => encodeFrame(stopSignal?.signal ? { type: "bye", stopped: `interrupted by ${stopSignal.signal}` } : { type: "bye" });
 
   /** A worker that proved the password: its executor, and how the connection goes on. */
   const admit = (socket: Socket, info: ExecutorInfo): { connection: WorkerConnection; frame: (frame: Frame) => void } => {
     const { id } = info;
-    const connection = new WorkerConnection(info, socket, catalog, staging, loaded.directory, listener);
+    const connection = new WorkerConnection(info, socket, catalog, staging, loaded.directory, listener, goodbye);
     let gone = false;
     const leave = (reason: string) => {
       if (gone) return;
@@ -140,10 +146,16 @@ export const workersBackEnd: BackEnd = async ({ loaded, init, listener, output, 
   const refusedEarly = (remote: string, reason: string) => output.err(`skein flow: refused a connection from ${remote}: ${reason}\n`);
   const server = createListener({ tls: init.tls, handshakeTimeoutMs: helloTimeoutMs, handshakesPendingMax: workersMax }, { accept, handshakesPending: () => handshaking, refused: refusedEarly });
   const listenPort = init.port ?? 9123;
+  const cannotListen = (error: NodeJS.ErrnoException) => new BackEndError(`cannot listen for workers on port ${listenPort}: ${listenProblem(error)}`);
   await new Promise<void>((resolve, reject) => {
-    server.once("error", (error: NodeJS.ErrnoException) => reject(new BackEndError(`cannot listen for workers on port ${listenPort}: ${listenProblem(error)}`)));
-    server.listen(listenPort, () => resolve());
+    server.once("error", (error: NodeJS.ErrnoException) => reject(cannotListen(error)));
+    try {
+      server.listen(listenPort, () => resolve());
+    } catch (error) {
+      reject(cannotListen(error as NodeJS.ErrnoException)); // a port out of range throws at once
+    }
   });
+  stopSignal = watchStopSignals();
   // One timer for every connection: judge who went silent, then send each a heartbeat. It runs
   // until the server has closed, so a silent worker cannot hold up the end of the run.
   let closing = false;
@@ -161,9 +173,10 @@ export const workersBackEnd: BackEnd = async ({ loaded, init, listener, output, 
   return {
     async close() {
       closing = true;
-      for (const socket of sockets) if (!socket.writableEnded) socket.end(encodeFrame({ type: "bye" }));
+      for (const socket of sockets) if (!socket.writableEnded) socket.end(goodbye());
       await new Promise<void>((resolve) => server.close(() => resolve()));
       heartbeat.cancel();
+      stopSignal?.close();
     },
   };
 };
@@ -171,5 +184,6 @@ export const workersBackEnd: BackEnd = async ({ loaded, init, listener, output, 
 function listenProblem(error: NodeJS.ErrnoException): string {
   if (error.code === "EADDRINUSE") return "another process uses it (EADDRINUSE); choose another with -p, or -p 0 for any free port";
   if (error.code === "EACCES") return "permission denied (EACCES): ports below 1024 need privileges";
+  if (error.code === "ERR_SOCKET_BAD_PORT") return "not a port (ports are 0 to 65535; 0 picks a free one)";
   return error.message;
 }

@@ -81,6 +81,8 @@ export class WorkerConnection implements Executor {
     private readonly staging: OutputStaging,
     private readonly directory: string,
     private readonly listener: ExecutorListener,
+    /** The goodbye frame: whether the run finished or a signal stopped it (see `worker-back-end.ts`). */
+    private readonly goodbye: () => Buffer,
   ) {}
 
   start(request: TaskRequest, reruns = 0): void {
@@ -324,7 +326,7 @@ export class WorkerConnection implements Executor {
   }
 
   async close(): Promise<void> {
-    this.socket.end(encodeFrame({ type: "bye" }));
+    this.socket.end(this.goodbye());
   }
 }
 

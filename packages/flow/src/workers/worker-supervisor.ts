@@ -4,10 +4,11 @@
  * ftsh's exponential backoff (`min(R·T·F^N, M)`, R uniform in [1, 2]) until it has been
  * `timeoutMs` without a master — as Work Queue's workers do. So workers may be started before
  * their master (a batch system starts them when it likes), and a master killed and started
- * again to resume its workflow gets its workers back. Files already received stay in the
- * worker's cache across connections. It stops for good when the master says its workflow is
- * done (exit code 0), when the master refuses it (a wrong password: trying again cannot
- * help), or when it is killed.
+ * again to resume its workflow gets its workers back — whether it vanished (`kill -9`) or said
+ * in its goodbye that a signal stopped it. Files already received stay in the worker's cache
+ * across connections. It stops for good when the master says its workflow is done (exit code
+ * 0), when the master refuses it (a wrong password: trying again cannot help), or when it is
+ * killed.
  */
 import type { Clock, Timer } from "@skein/core";
 import { type BackoffInit, backoffDelayMs, resolveBackoff } from "@skein/ftsh/backoff";
@@ -71,7 +72,7 @@ export function superviseWorker(init: WorkerInit, supervise: SupervisorInit, com
       if (end.welcomed) connections++;
       if (stopped) return;
       if (end.kind === "finished") return finish(0, end.reason);
-      if (end.kind !== "lost") return finish(1, end.reason);
+      if (end.kind !== "lost" && end.kind !== "stopped") return finish(1, end.reason);
       if (end.welcomed) {
         failures = 0;
         sinceMs = clock.nowMs();
@@ -79,7 +80,8 @@ export function superviseWorker(init: WorkerInit, supervise: SupervisorInit, com
       const withoutMs = clock.nowMs() - sinceMs;
       if (withoutMs >= timeoutMs) return finish(1, `no master for ${(withoutMs / 1000).toFixed(1)} s (last: ${end.reason})`);
       const delayMs = Math.min(backoffDelayMs(failures++, backoff, random()), timeoutMs - withoutMs);
-      init.log?.(`${end.reason}; connecting again in ${(delayMs / 1000).toFixed(1)} s`);
+      const again = `${(delayMs / 1000).toFixed(1)} s`;
+      init.log?.(end.kind === "stopped" ? `${end.reason}; reconnecting for up to ${formatWaitMs(timeoutMs)} (first attempt in ${again})` : `${end.reason}; connecting again in ${again}`);
       timer = clock.setTimer(delayMs, attempt);
     });
   };
@@ -92,4 +94,10 @@ export function superviseWorker(init: WorkerInit, supervise: SupervisorInit, com
       finish(1, "killed");
     },
   };
+}
+
+/** A wait for people: `15 min`, `90 s`, `0.5 s`. */
+function formatWaitMs(ms: number): string {
+  if (ms >= 60_000 && ms % 60_000 === 0) return `${ms / 60_000} min`;
+  return `${Number((ms / 1000).toFixed(1))} s`;
 }

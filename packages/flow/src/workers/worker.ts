@@ -51,7 +51,7 @@ export interface WorkerInit {
    * the master).
    */
   readonly tls?: TlsInit;
-  /** Where the cache and sandboxes live. */
+  /** Where the cache and sandboxes live (a relative path is taken from the current directory, once). */
   readonly workDirectory: string;
   readonly log?: (line: string) => void;
 }
@@ -64,11 +64,13 @@ export interface WorkerComponents {
 /** How a worker's connection ended. */
 export interface WorkerEnd {
   /**
-   * `finished`: the master said its workflow is done; `refused`: the handshake failed (a wrong
-   * password on either side, or not a skein flow master); `killed`: `kill()`; `lost`: anything else (no master there, the connection broke,
-   * the master went silent).
+   * `finished`: the master said its workflow is done; `stopped`: the master said it stopped
+   * before that (a signal interrupted it; it keeps its log, and a rerun resumes); `refused`:
+   * the handshake failed (a wrong password on either side, or not a skein flow master);
+   * `killed`: `kill()`; `lost`: anything else (no master there, the connection broke, the
+   * master went silent).
    */
-  readonly kind: "finished" | "refused" | "killed" | "lost";
+  readonly kind: "finished" | "stopped" | "refused" | "killed" | "lost";
   readonly reason: string;
   /** Whether the master had welcomed this worker (it ran, or could run, tasks). */
   readonly welcomed: boolean;
@@ -98,9 +100,11 @@ interface TaskHeader {
 
 export function startWorker(init: WorkerInit, components: WorkerComponents): WorkerHandle {
   const { clock } = components;
-  const cache = new InputCache(join(init.workDirectory, "cache"));
-  const sandboxes = join(init.workDirectory, "sandbox");
-  const outputs = resolve(init.workDirectory, "output"); // absolute: the launcher opens it before entering the sandbox
+  // absolute: the launcher enters each sandbox, and opens the task's output file, from elsewhere
+  const workDirectory = resolve(init.workDirectory);
+  const cache = new InputCache(join(workDirectory, "cache"));
+  const sandboxes = join(workDirectory, "sandbox");
+  const outputs = join(workDirectory, "output");
   makeDirectories(outputs);
   makeDirectories(sandboxes);
   const cores = init.cores ?? 1;
@@ -194,8 +198,10 @@ export function startWorker(init: WorkerInit, components: WorkerComponents): Wor
   const onFrame = (frame: Frame) => {
     const header = frame.header as Record<string, unknown> & { type: string };
     if (header.type === "bye") {
-      reason = "the master finished";
-      kind = "finished";
+      // `stopped`: why the master stopped before its workflow was done (its rerun wants us back)
+      const stopped = typeof header.stopped === "string" ? header.stopped.slice(0, stopReasonCharsMax) : undefined;
+      reason = stopped === undefined ? "the master finished" : `the master stopped (${stopped})`;
+      kind = stopped === undefined ? "finished" : "stopped";
       heartbeat?.cancel();
       socket.end();
     } else if (header.type === "file") receiveFile(String(header.hash), header.mode, header.last === true, frame.payload);
@@ -338,6 +344,9 @@ export function startWorker(init: WorkerInit, components: WorkerComponents): Wor
     },
   };
 }
+
+/** The longest stop reason from a master that is repeated in the worker's log. */
+const stopReasonCharsMax = 200;
 
 /** Error codes of a TLS handshake that failed on certificates or protocol, not on the network. */
 const tlsRefusal = /CERT|SELF_SIGNED|^ERR_SSL_|^ERR_TLS_/;

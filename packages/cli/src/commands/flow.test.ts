@@ -1,0 +1,18 @@
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { UsageError } from "../command.ts";
+import { flowCommand } from "./flow.ts";
+
+for (const [args, problem] of [
+  [["--heartbeat", "0"], "--heartbeat takes a positive number, not '0'"],
+  [["--worker-timeout", "0"], "--worker-timeout takes a positive number, not '0'"],
+  [["--worker-timeout=-1"], "--worker-timeout takes a positive number, not '-1'"],
+  [["-p", "99999"], "--port takes an integer from 0 to 65535 (0 picks a free port), not '99999'"],
+  [["--port", "65536"], "--port takes an integer from 0 to 65535 (0 picks a free port), not '65536'"],
+  [["--port=-1"], "--port takes an integer from 0 to 65535 (0 picks a free port), not '-1'"],
+] as const) {
+  test(`flow: '-T workers ${args.join(" ")}' is a usage error that says what the flag takes`, async () => {
+    // the workflow file is never read: options are checked first
+    await assert.rejects(flowCommand.run(["/no/such/w.mf", "-T", "workers", ...args]), new UsageError(problem));
+  });
+}

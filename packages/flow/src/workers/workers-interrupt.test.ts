@@ -1,0 +1,68 @@
+// A master that a signal interrupts keeps its log for a resume, so its workers must not go
+// home: its goodbye says it stopped, and they keep reconnecting, as after a `kill -9`, until the
+// rerun of the master gets them back; only a master whose workflow is done sends them home.
+import assert from "node:assert/strict";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { test } from "node:test";
+import { realClock } from "@skein/net";
+import { waitFor } from "@skein/testkit";
+import { fakeMaster } from "../../test/fake-master.ts";
+import { temporaryDirectories } from "../../test/temporary.ts";
+import { runFlow } from "../run/run-flow.ts";
+import type { RunInit } from "../run/run-options.ts";
+import { superviseWorker } from "./worker-supervisor.ts";
+
+const clock = realClock();
+const temporary = temporaryDirectories("skein-workers-interrupt-");
+const quick = { initialMs: 40, maxMs: 160 };
+
+async function master(root: string, init: Partial<RunInit>): Promise<{ code: number; err: string }> {
+  let err = "";
+  const code = await runFlow(
+    { file: join(root, "w.mf"), target: "workers", jobs: 1, progress: false, environment: {}, fastAbortMultiplier: 0, ...init },
+    { clock, random: Math.random, output: { out: () => {}, err: (text) => (err += text) } },
+  );
+  return { code, err };
+}
+
+test("workers: a master stopped by SIGINT tells its workers, which connect again; the resumed master gets them back, and its end sends them home", { timeout: 60_000 }, async () => {
+  const root = temporary();
+  // the first run's task hangs until the signal; the rerun finds `go` and finishes at once
+  writeFileSync(join(root, "w.mf"), `out:\n\tif [ -e ${join(root, "go")} ]; then echo done > out; else touch ${join(root, "started")}; sleep 60; fi\n`);
+  const log: string[] = [];
+  let port = 0;
+  let worker: ReturnType<typeof superviseWorker> | undefined;
+  const first = master(root, {
+    port: 0,
+    onListening: (listening) => {
+      port = listening;
+      worker = superviseWorker({ host: "127.0.0.1", port, workDirectory: temporary(), log: (line) => log.push(line) }, { backoff: quick, timeoutMs: 30_000 }, { clock, random: Math.random });
+    },
+  });
+  await waitFor(clock, () => existsSync(join(root, "started")), 30_000, "the task to start on the worker");
+  process.kill(process.pid, "SIGINT");
+  const stopped = await first;
+  assert.equal(stopped.code, 130, stopped.err);
+  await waitFor(clock, () => log.some((line) => line.includes("connecting again")), 10_000, "the worker to try again");
+  assert.match(log.join("\n"), /^the master stopped \(interrupted by SIGINT\); reconnecting for up to 30 s \(first attempt in \d+\.\d s\)$/m);
+
+  writeFileSync(join(root, "go"), "");
+  const resumed = await master(root, { port });
+  assert.equal(resumed.code, 0, resumed.err);
+  assert.equal(readFileSync(join(root, "out"), "utf8"), "done\n");
+  assert.deepEqual(await worker!.done, { code: 0, reason: "the master finished" });
+  assert.equal(worker!.connections(), 2);
+});
+
+test("workers: a goodbye naming why the master stopped keeps the worker reconnecting, for its --timeout at most; a plain goodbye ends it", { timeout: 30_000 }, async () => {
+  const goodbyes = [{ type: "bye", stopped: "interrupted by SIGTERM" }, { type: "bye" }];
+  const server = await fakeMaster({ opened: (send) => send(goodbyes.shift()!) });
+  const log: string[] = [];
+  const worker = superviseWorker({ host: "127.0.0.1", port: server.port, workDirectory: temporary(), log: (line) => log.push(line) }, { backoff: quick, timeoutMs: 90_000 }, { clock, random: Math.random });
+  assert.deepEqual(await worker.done, { code: 0, reason: "the master finished" });
+  await server.close();
+  assert.equal(worker.connections(), 2);
+  assert.equal(log.length, 3, log.join("\n"));
+  assert.match(log[1]!, /^the master stopped \(interrupted by SIGTERM\); reconnecting for up to 90 s \(first attempt in 0\.\d s\)$/);
+});
