@@ -17,7 +17,17 @@ export interface Executor {
   start(request: TaskRequest): void;
   /** Stops a task; its outcome is no longer wanted. */
   abort(task: number): void;
-  close(): Promise<void>;
+  /** Ends the executor's part in the run; `end` says whether the run was stopped (see RunEnd). */
+  close(end?: RunEnd): Promise<void>;
+}
+
+/**
+ * How a run ended, as executors and back ends hear it: `stopped` names why a run was stopped
+ * before it was over (a signal, `--json`'s reader gone, a log that cannot be written) — its log
+ * is kept for a resume, so workers should wait for the master to come back rather than leave.
+ */
+export interface RunEnd {
+  readonly stopped?: string;
 }
 
 /** What executors tell the driver. */

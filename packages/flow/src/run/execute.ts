@@ -6,7 +6,7 @@
  */
 import type { Clock } from "@skein/core";
 import { type StopSignal, stopSignals } from "@skein/ftsh/stop-signals";
-import type { Executor, ExecutorListener } from "../executors/executor.ts";
+import type { Executor, ExecutorListener, RunEnd } from "../executors/executor.ts";
 import { LocalExecutor, missingTargets } from "../executors/local-executor.ts";
 import { formatLocation } from "../language/errors.ts";
 import type { LogFile } from "../log/log-file.ts";
@@ -54,7 +54,7 @@ export interface ExecuteResult {
 export class BackEndError extends Error {}
 
 /** A back end adds its executors through the listener and returns how to shut it down. */
-export type BackEnd = (context: BackEndContext) => Promise<{ close(): Promise<void> }>;
+export type BackEnd = (context: BackEndContext) => Promise<{ close(end?: RunEnd): Promise<void> }>;
 
 export interface BackEndContext {
   readonly loaded: Loaded;
@@ -149,6 +149,8 @@ export async function execute(loaded: Loaded, complete: Set<number>, log: LogFil
   const progress = init.progress ?? (process.stderr.isTTY === true && !init.json);
   let ran = 0;
   const hashes = new Map<number, string>();
+  /** Why the run was stopped before it was over, if it was: executors and back ends are told. */
+  let stopped: string | undefined;
   const staleTargets = new StaleTargets(loaded.plan.workflow, loaded.directory);
   const driver = new Driver(scheduler, loaded.plan.workflow, {
     state(action, nowMs) {
@@ -180,7 +182,11 @@ export async function execute(loaded: Loaded, complete: Set<number>, log: LogFil
       output.err(`skein flow: rule '${rule.targets[0]!.path}' (${formatLocation(rule.location)}) ${action.reason}\n`);
       if (init.json) output.out(`${JSON.stringify({ timeMs: Math.round(nowMs), rule: action.rule, target: rule.targets[0]!.path, state: "stalled", reason: action.reason })}\n`);
     },
-    commit: () => (log.write() ? undefined : `cannot write the transaction log ${log.path}: ${log.failure?.message}`),
+    commit: () => {
+      if (log.write()) return undefined;
+      stopped ??= `cannot write the transaction log ${log.path}: ${log.failure?.message}`;
+      return stopped;
+    },
     beforeStart: (rule, attempt) => staleTargets.beforeStart(rule, attempt),
   }, clock);
   const context: BackEndContext = { loaded, init, listener: driver, output, clock, local, runNested: nestedRunner(loaded, init, components) };
@@ -210,12 +216,16 @@ export async function execute(loaded: Loaded, complete: Set<number>, log: LogFil
   const backEnd = target === "local" ? undefined : await (await backEnds.get(target)!())({ ...context, listener });
   listener.joined(localExecutor({ ...context, listener }, target === "local"));
   let stoppedBy: StopSignal | undefined;
+  const stop = (reason: string) => {
+    stopped ??= reason;
+    driver.stop(reason);
+  };
   const stopListening = onStopSignal((signal) => {
     stoppedBy ??= signal;
-    driver.stop(`interrupted by ${signal}`);
+    stop(`interrupted by ${signal}`);
   });
   // --json's reader went away: stop as a clean interrupt would, rather than run on unwatched
-  const stopWatchingOut = init.json ? output.onOutClosed?.((reason) => driver.stop(reason)) : undefined;
+  const stopWatchingOut = init.json ? output.onOutClosed?.(stop) : undefined;
   const showProgress = () => output.err(`\r${progressLine({ counts: scheduler.counts(), queued: scheduler.dispatchCounts().queued, workers: scheduler.executorCount - 1, elapsedMs: driver.nowMs() }, process.stderr.columns)}`);
   const timer = progress ? clock.setPeriodic(progressIntervalMs, showProgress) : undefined;
   try {
@@ -230,7 +240,8 @@ export async function execute(loaded: Loaded, complete: Set<number>, log: LogFil
       showProgress();
       output.err("\n");
     }
-    for (const executor of executors) await executor.close();
-    await backEnd?.close();
+    const end: RunEnd = stopped === undefined ? {} : { stopped };
+    for (const executor of executors) await executor.close(end);
+    await backEnd?.close(end);
   }
 }

@@ -6,11 +6,12 @@
  * A worker whose connection drops, or that sends nothing for the worker timeout (heartbeats
  * both ways, see `silence-detector.ts`), leaves; the scheduler reruns its tasks elsewhere.
  * At the end every worker gets a goodbye: a plain `bye` when the run is over, so it exits; a
- * `bye` naming the signal when one stopped the run (`stop-signal-watch.ts`), so it keeps
- * reconnecting for the master that resumes the run.
+ * `bye` naming why when the run was stopped (a signal, `--json`'s reader gone, a log that
+ * cannot be written: `RunEnd`), so it keeps reconnecting for the master that resumes the run.
  */
 import type { Socket } from "node:net";
 import { createListener, peerAddress } from "@skein/net/wire";
+import type { RunEnd } from "../executors/executor.ts";
 import { type BackEnd, BackEndError } from "../run/execute.ts";
 import type { ExecutorInfo } from "../schedule/types.ts";
 import { FileCatalog } from "./file-catalog.ts";
@@ -18,7 +19,6 @@ import { encodeFrame, FlowWire, type Frame, masterNodeId, refuseFrame } from "./
 import { OutputStaging } from "./output-staging.ts";
 import { readPassword } from "./password.ts";
 import { heartbeatMsDefault, SilenceDetector, workerTimeoutMsDefault } from "./silence-detector.ts";
-import { type StopSignalWatch, watchStopSignals } from "./stop-signal-watch.ts";
 import { WorkerConnection } from "./worker-connection.ts";
 
 /** A worker must finish the handshake within this time after connecting. */
@@ -52,8 +52,8 @@ export const workersBackEnd: BackEnd = async ({ loaded, init, listener, output, 
   const silence = new SilenceDetector<string>({ intervalMs: heartbeatMs, timeoutMs: workerTimeoutMs });
   /** Welcomed workers: id → connection and how to make it leave. */
   const welcomed = new Map<string, { connection: WorkerConnection; leave: (reason: string) => void }>();
-  let stopSignal: StopSignalWatch | undefined;
-  const goodbye = () => encodeFrame(stopSignal?.signal ? { type: "bye", stopped: `interrupted by ${stopSignal.signal}` } : { type: "bye" });
+  /** The goodbye: a plain `bye` when the run is over, one naming why when it was stopped. */
+  const goodbye = (end?: RunEnd) => encodeFrame(end?.stopped ? { type: "bye", stopped: end.stopped } : { type: "bye" });
 
   /** A worker that proved the password: its executor, and how the connection goes on. */
   const admit = (socket: Socket, info: ExecutorInfo): { connection: WorkerConnection; frame: (frame: Frame) => void } => {
@@ -155,7 +155,6 @@ export const workersBackEnd: BackEnd = async ({ loaded, init, listener, output, 
       reject(cannotListen(error as NodeJS.ErrnoException)); // a port out of range throws at once
     }
   });
-  stopSignal = watchStopSignals();
   // One timer for every connection: judge who went silent, then send each a heartbeat. It runs
   // until the server has closed, so a silent worker cannot hold up the end of the run.
   let closing = false;
@@ -171,12 +170,11 @@ export const workersBackEnd: BackEnd = async ({ loaded, init, listener, output, 
   const port = typeof address === "object" && address ? address.port : 0;
   init.onListening?.(port);
   return {
-    async close() {
+    async close(end?: RunEnd) {
       closing = true;
-      for (const socket of sockets) if (!socket.writableEnded) socket.end(goodbye());
+      for (const socket of sockets) if (!socket.writableEnded) socket.end(goodbye(end));
       await new Promise<void>((resolve) => server.close(() => resolve()));
       heartbeat.cancel();
-      stopSignal?.close();
     },
   };
 };

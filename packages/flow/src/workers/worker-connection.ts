@@ -24,7 +24,7 @@ import { chmodSync, closeSync, constants, fchmodSync, mkdirSync, openSync, renam
 import { appendFile, mkdir, writeFile } from "node:fs/promises";
 import type { Socket } from "node:net";
 import { dirname } from "node:path";
-import type { Executor, ExecutorListener, TaskRequest } from "../executors/executor.ts";
+import type { Executor, ExecutorListener, RunEnd, TaskRequest } from "../executors/executor.ts";
 import { absolutePath } from "../paths.ts";
 import type { ExecutorInfo, TaskOutcome } from "../schedule/types.ts";
 import type { FileCatalog } from "./file-catalog.ts";
@@ -82,7 +82,7 @@ export class WorkerConnection implements Executor {
     private readonly directory: string,
     private readonly listener: ExecutorListener,
     /** The goodbye frame: whether the run finished or a signal stopped it (see `worker-back-end.ts`). */
-    private readonly goodbye: () => Buffer,
+    private readonly goodbye: (end?: RunEnd) => Buffer,
   ) {}
 
   start(request: TaskRequest, reruns = 0): void {
@@ -325,8 +325,8 @@ export class WorkerConnection implements Executor {
     return { ok: true };
   }
 
-  async close(): Promise<void> {
-    this.socket.end(this.goodbye());
+  async close(end?: RunEnd): Promise<void> {
+    this.socket.end(this.goodbye(end));
   }
 }
 
