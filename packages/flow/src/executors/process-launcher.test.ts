@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -261,5 +261,27 @@ for (const kind of kinds) {
     assert.deepEqual(bare(exits.get(1)), { code: 0, signal: null });
     assert.equal(exits.get(2)!.code, 127, "not on the launcher's own PATH");
     assert.ok(existsSync(join(root, "made")) && existsSync(join(root, "made-too")));
+  });
+}
+
+for (const kind of ["c", "perl"] as const) {
+  test(`launcher (${kind}): a launcher that dies under its commands reports each as lost, naming how it died`, { skip: missing(kind), timeout: 30_000 }, async () => {
+    const root = temporary();
+    const ended = new Promise<CommandExit>((resolve) => {
+      const launcher = new ProcessLauncher({ directory: root, stdout: "ignore", kind, exited: (_id, exit) => resolve(exit) });
+      launcher.run({ id: 7, command: "sleep 31.25", environment: {} });
+    });
+    const pgrep = (args: string[]) => spawnSync("pgrep", args, { encoding: "utf8" }).stdout.trim().split("\n").filter(Boolean);
+    const deadline = performance.now() + 10_000;
+    let launcherPid: string | undefined;
+    while (performance.now() < deadline && (launcherPid === undefined || pgrep(["-f", "sleep 31.25"]).length === 0)) {
+      launcherPid = pgrep(["-P", String(process.pid), "-f", kind === "c" ? "flow-launcher" : "launcher.pl"])[0];
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    assert.ok(launcherPid, "the launcher runs");
+    process.kill(Number(launcherPid), "SIGKILL");
+    const exit = await ended;
+    for (const pid of pgrep(["-f", "sleep 31.25"])) process.kill(Number(pid), "SIGKILL"); // its orphan
+    assert.deepEqual(exit, { code: null, signal: null, lost: "the launcher process died (killed by SIGKILL) while the command ran" });
   });
 }

@@ -320,6 +320,7 @@ export class WorkerConnection implements Executor {
     }
     const missing = Array.isArray(header.missing) ? header.missing.map(String) : [];
     const output = typeof header.output === "string" ? { output: header.output } : {};
+    if (typeof header.lost === "string") return { ok: false, reason: `on the worker, ${header.lost}`, ...output };
     if (header.exitCode !== 0) return { ok: false, reason: header.signal ? `killed by ${String(header.signal)}` : `exit code ${String(header.exitCode)}`, ...output };
     if (missing.length) return { ok: false, reason: `the command succeeded but did not create ${missing.join(", ")}`, ...output };
     return { ok: true };

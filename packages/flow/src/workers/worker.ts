@@ -175,7 +175,7 @@ export function startWorker(init: WorkerInit, components: WorkerComponents): Wor
       coresMax: cores,
       // Ends come in batches while more than half the window waits, so cores never run dry.
       holdReports: Math.max(1, Math.floor(windowCores / 2)),
-      exited: (id, exit) => finished(id, exit.code, exit.signal),
+      exited: (id, exit) => finished(id, exit.code, exit.signal, exit.lost),
       // The batch's results leave at once; only then are its sandboxes emptied.
       batch: (report) => {
         reporting = true;
@@ -254,7 +254,7 @@ export function startWorker(init: WorkerInit, components: WorkerComponents): Wor
     (launcher ?? makeLauncher(undefined)).run({ id: task.task, command: task.command, environment: task.environment, directory: sandbox, output: join(outputs, basename(sandbox)), cores: task.cores });
   };
 
-  const finished = (id: number, exitCode: number | null, signal: string | null) => {
+  const finished = (id: number, exitCode: number | null, signal: string | null, lost?: string) => {
     const task = running.get(id);
     if (!task) return;
     running.delete(id);
@@ -271,7 +271,7 @@ export function startWorker(init: WorkerInit, components: WorkerComponents): Wor
     const packed = exitCode === 0 ? packOutputs(sandbox, task.outputs) : undefined;
     const missing = packed ? packed.missing : exitCode === 0 ? sendOutputs(sandbox, id, task.outputs, send) : [];
     const output = exitCode !== 0 || missing.length > 0 ? outputTail(join(outputs, basename(sandbox))) : undefined;
-    const header = { type: "result", task: id, exitCode, signal, missing, output, ...(dropped.length > 0 ? { dropped } : {}) };
+    const header = { type: "result", task: id, exitCode, signal, missing, output, ...(dropped.length > 0 ? { dropped } : {}), ...(lost ? { lost } : {}) };
     if (packed) send({ ...header, inline: packed.entries }, packed.payload);
     else send(header);
     retire(sandbox);
