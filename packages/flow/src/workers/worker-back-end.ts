@@ -31,9 +31,9 @@ export const workersMax = 1_000;
  * and the worker reports ends in batches while half the window still waits: 8 per core
  * measured about 180 µs less CPU per trivial task over master and workers than 2 per core.
  * The scheduler times a queued task's fast-abort deadline from when the tasks ahead of it
- * leave it a core, not from its dispatch, so waiting in the window is never judged slow. The
- * cost of depth: at the end of a run one worker may still hold a window of queued work while
- * another idles.
+ * leave it a core, not from its dispatch, so waiting in the window is never judged slow. A
+ * worker left idle takes tasks still queued in another's window (the scheduler's work
+ * stealing), so a deep window does not hold work back from a worker that joins late.
  */
 export const pipelineCoresPerCore = 8;
 export const pipelineCoresMax = 64;
