@@ -37,6 +37,7 @@ test("run cluster: --peers id=host:port,...", () => {
   usageError(() => parsePeers("a=127.0.0.1"), /--peers: node 'a'/, /not host:port/);
   usageError(() => parsePeers("a127.0.0.1:1"), /'a127\.0\.0\.1:1' is not id=host:port/);
   usageError(() => parsePeers("a=h:1,a=h:2"), /node 'a' is given twice/);
+  usageError(() => parsePeers("a=127.0.0.1:0"), /--peers: node 'a': '127\.0\.0\.1:0' is not host:port \(the port must be 1 to 65535\)/);
 });
 
 test("run cluster: a good cluster file", () => {
@@ -52,6 +53,7 @@ test("run cluster: a bad cluster file names the file and the problem", () => {
   usageError(clusterFile("no-nodes.json", "{}"), /"nodes" must be an object/);
   usageError(clusterFile("empty.json", JSON.stringify({ nodes: {} })), /"nodes" is empty/);
   usageError(clusterFile("address.json", JSON.stringify({ nodes: { a: "h:1", b: "10.0.0.2" } })), /address\.json: node 'b': '10\.0\.0\.2' is not host:port/);
+  usageError(clusterFile("port-0.json", JSON.stringify({ nodes: { a: "h:1", b: "h:0" } })), /port-0\.json: node 'b': 'h:0' is not host:port \(the port must be 1 to 65535\)/);
   usageError(clusterFile("number.json", JSON.stringify({ nodes: { a: 7000 } })), /node 'a': the address must be a "host:port" string, not 7000/);
 });
 

@@ -26,7 +26,8 @@ export function parsePeers(text: string): Record<string, PeerAddress> {
     const [id, address, extra] = item.split("=");
     if (!id?.trim() || address === undefined || extra !== undefined) throw new UsageError(`--peers: '${item}' is not id=host:port`);
     if (peers[id.trim()]) throw new UsageError(`--peers: node '${id.trim()}' is given twice`);
-    peers[id.trim()] = parseHostPort(address, `--peers: node '${id.trim()}'`);
+    // peers are connected to: port 0 (a listener's "any free port") cannot name one
+    peers[id.trim()] = parseHostPort(address, `--peers: node '${id.trim()}'`, { connect: true });
   }
   return peers;
 }
@@ -55,7 +56,7 @@ export function readClusterFile(file: string): Record<string, PeerAddress> {
   const addresses: Record<string, PeerAddress> = {};
   for (const [id, address] of Object.entries(nodes)) {
     if (typeof address !== "string") throw new UsageError(`${where}: node '${id}': the address must be a "host:port" string, not ${JSON.stringify(address)}`);
-    addresses[id] = parseHostPort(address, `${where}: node '${id}'`);
+    addresses[id] = parseHostPort(address, `${where}: node '${id}'`, { connect: true }); // each node is connected to by the others
   }
   return addresses;
 }
