@@ -166,7 +166,7 @@ export async function execute(loaded: Loaded, complete: Set<number>, log: LogFil
         const event = { timeMs: Math.round(nowMs), rule: action.rule, target: rule.targets[0]!.path, state, attempt, executorId, reason, durationMs };
         output.out(`${JSON.stringify(event)}\n`);
       }
-      if (action.reason && action.reason !== "retry") {
+      if (action.reason && action.reason !== "retry" && !action.routine) {
         output.err(`skein flow: ${rule.targets[0]!.path}: ${action.state}: ${action.reason}\n`);
         if (action.output !== undefined) output.err(indentOutput(action.output));
       }

@@ -263,7 +263,7 @@ export class Scheduler {
     this.release(task);
     const reason = `moved from ${victim.info.id}, where it waited behind other tasks, to ${thief.info.id}, which had free cores`;
     this.actions.push({ type: "abort", task: task.id, rule: task.rule, executorId: victim.info.id, reason });
-    this.setState(task.rule, "ready", { reason });
+    this.setState(task.rule, "ready", { reason, routine: true });
     this.startTask(task.rule, thief, task.resourceClass, nowMs, true);
     this.startQueued(victim, nowMs);
   }

@@ -58,6 +58,8 @@ export type SchedulerAction =
       readonly attempt: number;
       readonly executorId?: string;
       readonly reason?: string;
+      /** The reason is routine (a task moved to an idle executor): for --json, not for the terminal. */
+      readonly routine?: boolean;
       readonly durationMs?: number;
       /** A failed task's captured output (see TaskOutcome), to show under its failure. */
       readonly output?: string;

@@ -33,6 +33,10 @@ test("work stealing: a worker that joins later takes the tasks queued behind a l
     const states = result.actions.flatMap((a) => (a.type === "state" && a.rule === rule ? [`${a.state} ${a.attempt}${a.executorId ? ` ${a.executorId}` : ""}`] : []));
     assert.deepEqual(states, ["ready 0", "running 1 worker-1", "ready 1", "running 2 worker-2", "done 2 worker-2"]);
   }
+  // the move's reason is routine: --json shows it, the terminal does not
+  const ready = result.actions.filter((a) => a.type === "state" && a.state === "ready" && a.reason?.startsWith("moved"));
+  assert.equal(ready.length, 3);
+  assert.ok(ready.every((a) => a.type === "state" && a.routine === true));
 });
 
 test("work stealing: a task moved while its first executor was in fact starting it runs once; the late outcome there is ignored", () => {
