@@ -32,7 +32,7 @@ export { RecordedStorage, TurnRecorder } from "./recorder.ts";
 export type { CheckpointRecord, EnvelopeRecord, RecordEntry, RecordingMeta, StorageSnapshot } from "./recording.ts";
 export { envelopeFromRecord, envelopeToRecord, RECORDING_FORMAT_VERSION, RecordKind } from "./recording.ts";
 export type { RecordedIncarnation, Recording } from "./recording-file.ts";
-export { decodeRecords, RECORD_BUFFER_BYTES_MAX, RECORD_BYTES_MAX, RecordingFileWriter, readRecording, writeRecordingMeta } from "./recording-file.ts";
+export { decodeRecords, RECORD_BUFFER_BYTES_MAX, RECORD_BYTES_MAX, RecordingFileWriter, readRecording, RecordingError, writeRecordingMeta } from "./recording-file.ts";
 export type { LaunchInit, LaunchNode } from "./launcher.ts";
 export { freePorts, launchLocal, RESTARTS_MAX_DEFAULT, STOP_GRACE_MS } from "./launcher.ts";
 export type { NodeProcessInit } from "./node-process.ts";

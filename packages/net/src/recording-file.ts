@@ -110,8 +110,35 @@ export function decodeRecords(data: Buffer): { entries: RecordEntry[]; tornBytes
 }
 
 /** Reads a whole recording directory. */
+/** A directory that is not a readable recording: the message names it and the problem. */
+export class RecordingError extends Error {}
+
+function readMeta(dir: string): RecordingMeta {
+  let text: string;
+  try {
+    text = readFileSync(join(dir, "meta.json"), "utf8");
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === "ENOENT") throw new RecordingError(`${dir}: not a recording (it has no meta.json)`);
+    if (code === "ENOTDIR") throw new RecordingError(`${dir}: not a recording directory`);
+    throw new RecordingError(`${join(dir, "meta.json")}: cannot read it (${code ?? (error as Error).message})`);
+  }
+  let meta: unknown;
+  try {
+    meta = JSON.parse(text);
+  } catch (error) {
+    throw new RecordingError(`${join(dir, "meta.json")}: not valid JSON (${(error as Error).message})`);
+  }
+  const m = meta as Partial<RecordingMeta> | null;
+  if (typeof m !== "object" || m === null || typeof m.scenario !== "string" || !Array.isArray(m.nodes) || typeof m.params !== "object" || m.params === null) {
+    throw new RecordingError(`${join(dir, "meta.json")}: not a recording's meta.json (it needs "scenario", "params" and "nodes")`);
+  }
+  return m as RecordingMeta;
+}
+
+/** Reads a recording directory; throws RecordingError when it is not one. */
 export function readRecording(dir: string): Recording {
-  const meta = JSON.parse(readFileSync(join(dir, "meta.json"), "utf8")) as RecordingMeta;
+  const meta = readMeta(dir);
   const incarnations: RecordedIncarnation[] = [];
   for (const name of readdirSync(dir)) {
     const match = FILE_PATTERN.exec(name);

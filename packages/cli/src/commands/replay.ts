@@ -1,6 +1,6 @@
 import { existsSync } from "node:fs";
 import { parseArgs } from "node:util";
-import { readRecording } from "@skein/net";
+import { readRecording, RecordingError } from "@skein/net";
 import { countCheckpoints, type ReplayResult, replayIncarnation } from "@skein/replay";
 import { type Command, UsageError } from "../command.ts";
 import { loadScenario } from "../sim/load-scenario.ts";
@@ -47,7 +47,16 @@ export const replayCommand: Command = {
     const dir = positionals[0]!;
     if (!existsSync(dir)) throw new UsageError(`recording not found: ${dir}`);
     const { from, checkpoint } = parseFrom(values.from ?? "0");
-    const recording = readRecording(dir);
+    let recording: ReturnType<typeof readRecording>;
+    try {
+      recording = readRecording(dir);
+    } catch (error) {
+      if (error instanceof RecordingError) throw new UsageError(error.message);
+      throw error;
+    }
+    // a node of the run with no file here: recorded on another machine (skein run --node), or lost
+    const absent = values.node === undefined ? recording.meta.nodes.filter((node) => !recording.incarnations.some((i) => i.node === node)) : [];
+    if (absent.length > 0) console.error(`not replayed: ${absent.join(", ")} (meta.json names ${absent.length > 1 ? "them" : "it"}, but ${dir} has no recording file of ${absent.length > 1 ? "theirs" : "its"}; recorded on another machine?)`);
     const scenario = await loadScenario(values.scenario ?? recording.meta.scenario);
     const cluster = scenario.cluster(recording.meta.params);
     const selected = recording.incarnations.filter((i) => (values.node === undefined || i.node === values.node) && i.incarnation >= from);

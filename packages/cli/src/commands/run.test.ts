@@ -4,7 +4,7 @@
 // from the process start and from a checkpoint in the middle of the run.
 import assert from "node:assert/strict";
 import { spawn, spawnSync } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type TestContext, test } from "node:test";
@@ -110,4 +110,36 @@ test("skein run: echo as real processes — clients get replies over TCP; the re
   const server = /^server\.0: \d+ records, no checkpoints \(echo cannot checkpoint\), (\d+) sends checked, divergences: 0$/m.exec(replay.stdout);
   assert.ok(server && Number(server[1]) > 5, `the server answered too few calls:\n${replay.stdout}`);
   assert.match(replay.stdout, /^divergences: 0$/m);
+  assert.equal(replay.stderr, "", "every node of meta.json has its file");
+  // a node meta.json names whose file is not here (recorded elsewhere, or lost) is said so
+  rmSync(join(record, "client1.0.rec"));
+  const partial = spawnSync(process.execPath, [bin, "replay", record], { cwd: root, encoding: "utf8" });
+  assert.match(partial.stderr, /^not replayed: client1 \(meta\.json names it, but .* has no recording file of its; recorded on another machine\?\)$/m);
+  assert.doesNotMatch(partial.stdout, /^client1\./m);
+});
+
+test("skein replay: a directory that is not a recording is a usage error naming the problem (exit 2, no stack trace)", () => {
+  const dir = mkdtempSync(join(tmpdir(), "skein-replay-bad-"));
+  try {
+    const cases: Array<[string, RegExp]> = [
+      [dir, /: not a recording \(it has no meta\.json\)/],
+      [join(root, "package.json"), /package\.json: not a recording directory/],
+    ];
+    for (const [path, message] of cases) {
+      const result = spawnSync(process.execPath, [bin, "replay", path], { cwd: root, encoding: "utf8" });
+      assert.equal(result.status, 2, result.stderr);
+      assert.match(result.stderr, message);
+      assert.doesNotMatch(result.stderr, /^\s+at /m);
+    }
+    writeFileSync(join(dir, "meta.json"), "{oops");
+    const corrupt = spawnSync(process.execPath, [bin, "replay", dir], { cwd: root, encoding: "utf8" });
+    assert.equal(corrupt.status, 2, corrupt.stderr);
+    assert.match(corrupt.stderr, /meta\.json: not valid JSON/);
+    writeFileSync(join(dir, "meta.json"), "{}");
+    const other = spawnSync(process.execPath, [bin, "replay", dir], { cwd: root, encoding: "utf8" });
+    assert.equal(other.status, 2, other.stderr);
+    assert.match(other.stderr, /meta\.json: not a recording's meta\.json/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
