@@ -260,6 +260,10 @@ test("skein ftsh: usage errors and unreadable scripts exit 2 with a message", as
   const missing = await ftsh(["nope.ftsh"], dir);
   assert.equal(missing.code, 2);
   assert.match(missing.stderr, /cannot read script nope\.ftsh/);
+  const directory = await ftsh([dir], dir);
+  assert.equal(directory.code, 2);
+  assert.match(directory.stderr, /cannot read script .*: it is a directory/);
+  assert.doesNotMatch(directory.stderr, /^\s+at /m);
   const noScript = await ftsh([], dir);
   assert.equal(noScript.code, 2);
   assert.match(noScript.stderr, /missing SCRIPT/);

@@ -72,12 +72,19 @@ function openLog(path: string | undefined, file: string): { log: ScriptLog; clos
 async function readScript(path: string): Promise<string> {
   let size: number;
   try {
-    size = statSync(path).size;
+    const stat = statSync(path);
+    if (stat.isDirectory()) throw new UsageError(`cannot read script ${path}: it is a directory`);
+    size = stat.size;
   } catch (error) {
+    if (error instanceof UsageError) throw error;
     throw new UsageError(`cannot read script ${path}: ${(error as Error).message}`);
   }
   if (size > limits.scriptBytesMax) throw new UsageError(`script ${path} is ${size} bytes; the limit is ${limits.scriptBytesMax}`);
-  return readFile(path, "utf8");
+  try {
+    return await readFile(path, "utf8");
+  } catch (error) {
+    throw new UsageError(`cannot read script ${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+  }
 }
 
 async function run(argv: string[]): Promise<number> {

@@ -39,8 +39,10 @@ async function exportVariable(_shell: Shell, argv: string[], context: ExecutionC
 
 async function exit(_shell: Shell, argv: string[], _context: ExecutionContext, position: Position): Promise<void> {
   if (argv.length > 2) throw new ScriptFailure(position, "exit: too many arguments");
-  const code = argv[1] === undefined ? 0 : Number(argv[1]);
-  throw new ExitRequest(Number.isInteger(code) && code >= 0 && code <= 255 ? code : 1);
+  const text = argv[1];
+  const code = text === undefined ? 0 : /^\d{1,3}$/.test(text) ? Number(text) : Number.NaN;
+  if (!(code >= 0 && code <= 255)) throw new ScriptFailure(position, `exit: '${text}' is not an exit code (an integer from 0 to 255)`);
+  throw new ExitRequest(code);
 }
 
 async function failure(_shell: Shell, _argv: string[], _context: ExecutionContext, position: Position): Promise<void> {

@@ -263,3 +263,13 @@ test("shell: exit leaves at once, even from inside try, forany and forall", asyn
     assert.equal(run.stdout, "", body);
   }
 });
+
+test("shell: exit with a code that is not 0 to 255 is a failure naming it, not a silent exit 1", async () => {
+  for (const code of ["300", "-1", "abc", "1.5", ""]) {
+    const run = await runFake(`exit "${code}"\necho after\n`);
+    assert.equal(run.exitCode, 1, code);
+    assert.equal(run.stderr, `t.ftsh:1:1: exit: '${code}' is not an exit code (an integer from 0 to 255)\n`, code);
+  }
+  assert.equal((await runFake("exit 255\n")).exitCode, 255);
+  assert.equal((await runFake("exit\n")).exitCode, 0);
+});
