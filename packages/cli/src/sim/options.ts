@@ -66,8 +66,17 @@ interface NemesisFlags {
   readonly lossMax: string | undefined;
 }
 
-function parseNemesis(flagValues: NemesisFlags, present: boolean): NemesisInit | undefined {
-  if (!present) return undefined;
+/** Checks every nemesis flag (given alone, each is a usage error: it would do nothing). */
+function parseNemesis(flagValues: NemesisFlags, present: boolean, off: boolean): NemesisInit | undefined {
+  const init = nemesisInit(flagValues);
+  if (!present && !off) {
+    const alone = (["interval", "maxDown", "downtime", "lossMax"] as const).find((key) => flagValues[key] !== undefined);
+    if (alone) throw new UsageError(`--nemesis-${{ interval: "interval", maxDown: "max-down", downtime: "downtime", lossMax: "loss-max" }[alone]} does nothing without --nemesis`);
+  }
+  return present && !off ? init : undefined;
+}
+
+function nemesisInit(flagValues: NemesisFlags): NemesisInit {
   const { kinds, interval } = flagValues;
   const init: { -readonly [K in keyof NemesisInit]: NemesisInit[K] } = {};
   if (kinds && kinds !== "all" && kinds !== "") {
@@ -82,6 +91,7 @@ function parseNemesis(flagValues: NemesisFlags, present: boolean): NemesisInit |
     const [min, max] = flagValues.downtime.split("..");
     if (min === undefined || max === undefined) throw new UsageError("--nemesis-downtime: give a range MIN..MAX (e.g. 100ms..2s)");
     init.downMs = [parseDurationMs(min, "--nemesis-downtime"), parseDurationMs(max, "--nemesis-downtime")];
+    if (init.downMs[0] > init.downMs[1]) throw new UsageError(`--nemesis-downtime: the range ${flagValues.downtime} is empty (MIN > MAX)`);
   }
   if (flagValues.lossMax !== undefined) {
     const rate = Number(flagValues.lossMax);
@@ -112,8 +122,10 @@ export function parseSimOptions(argv: string[]): SimOptions {
   const seeds = parseSeeds(values.seed, values.seeds);
   const nemesis = parseNemesis(
     { kinds: values.nemesis, interval: values["nemesis-interval"], maxDown: values["nemesis-max-down"], downtime: values["nemesis-downtime"], lossMax: values["nemesis-loss-max"] },
-    values.nemesis !== undefined && !values["no-nemesis"],
+    values.nemesis !== undefined,
+    values["no-nemesis"] === true,
   );
+  if (values.trace !== undefined && !seeds.single) throw new UsageError("--trace writes the trace of one run: give --seed N, not a range of seeds");
   const untilMs = values.until === undefined ? undefined : parseDurationMs(values.until, "--until");
   const nodes = values.nodes === undefined ? undefined : integer(values.nodes, "--nodes");
   if (nodes !== undefined && nodes < 1) throw new UsageError("--nodes must be ≥ 1");
