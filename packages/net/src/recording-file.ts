@@ -89,27 +89,38 @@ export interface Recording {
   readonly incarnations: RecordedIncarnation[];
 }
 
-/** Decodes the records of one file, stopping at a torn or undecodable tail. */
-export function decodeRecords(data: Buffer): { entries: RecordEntry[]; tornBytes: number } {
+/**
+ * Decodes the records of one file, stopping at a torn or undecodable tail. A kill mid-write
+ * leaves a record shorter than its length says (or zeros, after a power loss): a torn tail.
+ * Anything else where decoding stops — a length no writer writes, a whole record that does not
+ * decode — is damage, reported as `damagedAt` (its byte offset).
+ */
+export function decodeRecords(data: Buffer): { entries: RecordEntry[]; tornBytes: number; damagedAt?: number } {
   const entries: RecordEntry[] = [];
   let offset = 0;
+  let damaged = false;
   while (data.length - offset >= 4) {
     const length = data.readUInt32BE(offset);
-    if (length > RECORD_BYTES_MAX || offset + 4 + length > data.length) break;
+    if (offset + 4 + length > data.length) break; // torn, unless the length is impossible (below)
     let entry: unknown;
     try {
       entry = unpack(data.subarray(offset + 4, offset + 4 + length));
     } catch {
+      damaged = true;
       break;
     }
-    if (!Array.isArray(entry) || typeof entry[0] !== "number") break;
+    if (!Array.isArray(entry) || typeof entry[0] !== "number") {
+      damaged = true;
+      break;
+    }
     entries.push(entry as RecordEntry);
     offset += 4 + length;
   }
-  return { entries, tornBytes: data.length - offset };
+  if (data.length - offset >= 4 && data.readUInt32BE(offset) > RECORD_BYTES_MAX) damaged = true;
+  if (damaged && data.subarray(offset).every((byte) => byte === 0)) damaged = false;
+  return damaged ? { entries, tornBytes: data.length - offset, damagedAt: offset } : { entries, tornBytes: data.length - offset };
 }
 
-/** Reads a whole recording directory. */
 /** A directory that is not a readable recording: the message names it and the problem. */
 export class RecordingError extends Error {}
 
@@ -136,14 +147,15 @@ function readMeta(dir: string): RecordingMeta {
   return m as RecordingMeta;
 }
 
-/** Reads a recording directory; throws RecordingError when it is not one. */
+/** Reads a whole recording directory; throws RecordingError when it is not one, or is damaged. */
 export function readRecording(dir: string): Recording {
   const meta = readMeta(dir);
   const incarnations: RecordedIncarnation[] = [];
   for (const name of readdirSync(dir)) {
     const match = FILE_PATTERN.exec(name);
     if (!match) continue;
-    const { entries, tornBytes } = decodeRecords(readFileSync(join(dir, name)));
+    const { entries, tornBytes, damagedAt } = decodeRecords(readFileSync(join(dir, name)));
+    if (damagedAt !== undefined) throw new RecordingError(`${join(dir, name)}: damaged at byte ${damagedAt}: the record there does not decode, and a killed process leaves only a short last record (${entries.length} records before it)`);
     const complete = entries.length > 0 && entries[entries.length - 1]![0] === RecordKind.End;
     incarnations.push({ node: match[1]!, incarnation: Number(match[2]), entries, complete, tornBytes });
   }
