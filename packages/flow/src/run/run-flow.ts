@@ -14,7 +14,7 @@ import { LogFile, readLogText } from "../log/log-file.ts";
 import { type LogSummary, readLog } from "../log/transaction-log.ts";
 import { type Plan, plan } from "../plan/plan.ts";
 import type { RuleState } from "../schedule/types.ts";
-import type { Workflow } from "../workflow.ts";
+import type { NestedWorkflow, Workflow } from "../workflow.ts";
 import { type Cleanable, type Cleaned, cleanTree } from "./clean.ts";
 import { toDot } from "./dot.ts";
 import { absolutePath } from "../paths.ts";
@@ -53,25 +53,11 @@ export interface Loaded {
   readonly summary: LogSummary;
 }
 
-/** Parses and plans the workflow and reads its log; throws WorkflowError on a problem. */
-export function loadWorkflow(init: RunInit): Loaded {
-  const file = resolve(init.file);
-  const directory = resolve(init.directory ?? dirname(file));
-  const text = readFileSync(file, "utf8");
-  const workflow = parseWorkflow(text, { file: init.file, environment: init.environment ?? process.env });
-  checkRenaming(workflow, init.target ?? "local");
-  const planned = plan(workflow, { exists: (path) => existsSync(absolutePath(directory, path)) });
-  const logPath = workflowLogPath(file, directory);
-  return { plan: planned, directory, logPath, summary: readLog(readLogText(logPath), workflow.rules, logPath) };
-}
-
 /**
- * A workflow and its log as `--clean` reads them, with the options its run had; undefined when
- * the file is gone. Not planned: cleaning needs no check that sources exist (a source deleted
- * since the run does not keep its outputs from going).
+ * Reads a workflow and its log, with the options of its run. Not planned: `--clean` needs no
+ * check that sources exist (a source deleted since the run does not keep its outputs from going).
  */
-function cleanable(init: RunInit): Cleanable | undefined {
-  if (!existsSync(init.file)) return undefined;
+function readWorkflow(init: RunInit): Cleanable {
   const file = resolve(init.file);
   const directory = resolve(init.directory ?? dirname(file));
   const workflow = parseWorkflow(readFileSync(file, "utf8"), { file: init.file, environment: init.environment ?? process.env });
@@ -79,12 +65,23 @@ function cleanable(init: RunInit): Cleanable | undefined {
   return { workflow, summary: readLog(readLogText(logPath), workflow.rules, logPath), directory, logPath };
 }
 
+/** Reads and plans the workflow and reads its log; throws WorkflowError on a problem. */
+export function loadWorkflow(init: RunInit): Loaded {
+  const { workflow, directory, logPath, summary } = readWorkflow(init);
+  checkRenaming(workflow, init.target ?? "local");
+  const planned = plan(workflow, { exists: (path) => existsSync(absolutePath(directory, path)) });
+  return { plan: planned, directory, logPath, summary };
+}
+
 /** `--clean` (with `--dry-run`: only what it would remove, one path a line on standard output). */
 function cleanWorkflow(init: RunInit, output: Output): number {
   let cleaned: Cleaned;
   try {
-    const top = cleanable(init)!;
-    cleaned = cleanTree(top, (parent, nested) => cleanable(nestedRunInit(parent.directory, nested, init)), init.dryRun);
+    const load = (parent: Cleanable, nested: NestedWorkflow) => {
+      const nestedInit = nestedRunInit(parent.directory, nested, init);
+      return existsSync(nestedInit.file) ? readWorkflow(nestedInit) : undefined; // a nested file gone: nothing to read
+    };
+    cleaned = cleanTree(readWorkflow(init), load, init.dryRun);
   } catch (error) {
     output.err(`${error instanceof WorkflowError ? error.message : `skein flow: --clean: ${(error as Error).message}`}\n`);
     return 1;
