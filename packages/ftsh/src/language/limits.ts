@@ -27,6 +27,9 @@ export const variableBytesMax = 16 * 1024 * 1024;
 /** Largest log file written by `--log`, in bytes (64 MiB); past it one final record says so. */
 export const logBytesMax = 64 * 1024 * 1024;
 
+/** Largest `N times` of a `try` header. */
+export const tryTimesMax = 1_000_000_000;
+
 /** Longest time limit or period in a `try` header (366 days). */
 export const tryDurationMsMax = 366 * 24 * 60 * 60 * 1000;
 

@@ -185,6 +185,10 @@ test("parser: operator precedence follows the original grammar", () => {
 test("parser: syntax errors name file:line:column", () => {
   const cases: Array<[string, string]> = [
     ["echo ok\ntry for 5 fortnights\nend", "t.ftsh:2:11: expected 'times', 'seconds', 'minutes', 'hours' or 'days' after the amount, found 'fortnights'"],
+    ["try for 0 times\n  echo x\nend", "t.ftsh:1:9: times must be between 1 and 1000000000, got 0"],
+    ["try 1000000001 times\n  echo x\nend", "t.ftsh:1:5: times must be between 1 and 1000000000, got 1000000001"],
+    ["try for 367 days\n  echo x\nend", "t.ftsh:1:9: durations must be positive and at most 366 days, got 367"],
+    ["try 3 times every 0 seconds\n  echo x\nend", "t.ftsh:1:19: durations must be positive and at most 366 days, got 0"],
     ["if $x .lt. 1\n  echo hi\n", "t.ftsh:3:1: 'if' at line 1 has no matching 'end'"],
     ["echo hi\nend\n", "t.ftsh:2:1: unexpected 'end'"],
     ['echo "unterminated\n', "t.ftsh:1:6: unterminated double-quoted string"],

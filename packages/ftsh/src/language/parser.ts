@@ -5,7 +5,7 @@
  */
 import type { Expression, FunctionDefinition, Limit, Redirect, Script, SimpleCommand, Statement, Word } from "./ast.ts";
 import { bareText, isAssignableName, Lexer, type LexMode, type Token } from "./lexer.ts";
-import { nestingDepthMax, scriptBytesMax } from "./limits.ts";
+import { nestingDepthMax, scriptBytesMax, tryDurationMsMax, tryTimesMax } from "./limits.ts";
 import { describe, ExpressionParser, type TokenSource } from "./parse-expression.ts";
 import { checkSupported, redirectsOf } from "./parse-redirect.ts";
 import type { FtshSyntaxError, Position } from "./syntax-error.ts";
@@ -225,10 +225,27 @@ class Parser implements TokenSource {
     const amount = this.expressions.parse();
     const token = this.next("expression");
     const unit = token.kind === "word" ? bareText(token.word) : undefined;
-    if (unit !== undefined && timeUnitsMs[unit] !== undefined) return { amount, unitMs: timeUnitsMs[unit] };
-    if (!timeOnly && (unit === "times" || unit === "time")) return { amount, unitMs: 0 };
+    if (unit !== undefined && timeUnitsMs[unit] !== undefined) return this.checkedLimit({ amount, unitMs: timeUnitsMs[unit] });
+    if (!timeOnly && (unit === "times" || unit === "time")) return this.checkedLimit({ amount, unitMs: 0 });
     const expected = timeOnly ? "'seconds', 'minutes', 'hours' or 'days'" : "'times', 'seconds', 'minutes', 'hours' or 'days'";
     throw this.error(token.position, `expected ${expected} after the amount, found ${describe(token)}`);
+  }
+
+  /**
+   * A limit written as a plain number is checked here, so `skein ftsh -p` catches `try 0 times`
+   * before anything runs; a computed amount is checked when its try starts, with the same words.
+   */
+  private checkedLimit(limit: Limit): Limit {
+    const text = limit.amount.kind === "literal" ? bareText(limit.amount.word) : undefined;
+    if (text === undefined || !/^[0-9]+$/.test(text)) return limit;
+    const amount = BigInt(text);
+    if (limit.unitMs === 0) {
+      if (amount < 1n || amount > BigInt(tryTimesMax)) throw this.error(limit.amount.position, `times must be between 1 and ${tryTimesMax}, got ${amount}`);
+    } else {
+      const ms = amount * BigInt(limit.unitMs);
+      if (ms < 1n || ms > BigInt(tryDurationMsMax)) throw this.error(limit.amount.position, `durations must be positive and at most 366 days, got ${amount}`);
+    }
+    return limit;
   }
 
   private parseFor(mode: "for" | "forany" | "forall", position: Position): Statement {

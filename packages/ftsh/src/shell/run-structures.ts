@@ -5,7 +5,7 @@
  * leaves the whole script at once, cancelling whatever else is running.
  */
 import type { Expression, Limit, Statement } from "../language/ast.ts";
-import { forallBranchesMax, tryDurationMsMax } from "../language/limits.ts";
+import { forallBranchesMax, tryDurationMsMax, tryTimesMax } from "../language/limits.ts";
 import { ForAllError, ForAnyError, RetryExhaustedError, RetryTimeoutError } from "../errors.ts";
 import { forAll } from "../for-all.ts";
 import { forAny } from "../for-any.ts";
@@ -128,8 +128,8 @@ function cancelled(statement: Statement, context: ExecutionContext): ScriptFailu
 
 async function positiveInteger(shell: Shell, expression: Expression, context: ExecutionContext, what: string): Promise<number> {
   const value = await evaluateInteger(expression, shell.evaluationContext(context));
-  if (value < 1n || value > 1_000_000_000n) {
-    throw new ScriptFailure(expression.position, `${what} must be between 1 and 1000000000, got ${value}`);
+  if (value < 1n || value > BigInt(tryTimesMax)) {
+    throw new ScriptFailure(expression.position, `${what} must be between 1 and ${tryTimesMax}, got ${value}`);
   }
   return Number(value);
 }
