@@ -12,6 +12,12 @@
  *
  * The alternative, a staging name of its own for each attempt, would leave every dropped
  * attempt's files behind for good and still need the removal for a rerun of the run.
+ *
+ * Nothing is left in the user's directory when the run stops, however it stops (done, failed,
+ * interrupted): `close` removes every staging path an attempt wrote to and did not rename into
+ * place, after the writes under way there. A master killed with `kill -9` cannot clean up: the
+ * next run removes the staging paths of the workflow's targets when it starts
+ * (`removeStale`). Only `<target>.skein-part` names of declared targets are ever removed.
  */
 import { lstatSync, rmSync } from "node:fs";
 import { rm } from "node:fs/promises";
@@ -28,6 +34,20 @@ interface StagingPath {
 
 export class OutputStaging {
   private readonly paths = new Map<string, StagingPath>();
+  /** Paths an attempt wrote to (or may have), not since renamed into place or emptied: removed at `close`. */
+  private readonly dirty = new Set<string>();
+  private closed = false;
+
+  /** Removes what a killed earlier run left at these staging paths (nothing is usually there). */
+  static removeStale(paths: Iterable<string>): void {
+    for (const path of paths) {
+      try {
+        if (lstatSync(path, { throwIfNoEntry: false })) rmSync(path, { recursive: true, force: true });
+      } catch {
+        // left as it is: the first attempt at that target empties it, or says why it cannot
+      }
+    }
+  }
 
   /**
    * Gives `path` to `attempt`, removing what an earlier attempt (or an earlier run) left there:
@@ -38,11 +58,22 @@ export class OutputStaging {
     const known = this.paths.get(path);
     if (known?.queue === undefined) {
       if (lstatSync(path, { throwIfNoEntry: false })) rmSync(path, { recursive: true, force: true }); // usually nothing is there
+      this.dirty.delete(path);
       this.paths.set(path, { owner: attempt, queue: undefined });
       return undefined;
     }
     known.owner = attempt;
     return this.enqueue(path, known, () => rm(path, { recursive: true, force: true }));
+  }
+
+  /** Something was (or is being) written at `path` outside `write`: removed at `close` unless `moved`. */
+  wrote(path: string): void {
+    if (!this.closed) this.dirty.add(path);
+  }
+
+  /** `path` was renamed into place: nothing of it is left to remove. */
+  moved(path: string): void {
+    this.dirty.delete(path);
   }
 
   /**
@@ -51,7 +82,8 @@ export class OutputStaging {
    */
   write(path: string, attempt: StagingAttempt, write: () => Promise<unknown>): Promise<void> {
     const known = this.paths.get(path);
-    if (known?.owner !== attempt) return Promise.resolve();
+    if (known?.owner !== attempt || this.closed) return Promise.resolve();
+    this.dirty.add(path);
     return this.enqueue(path, known, () => (known.owner === attempt ? write() : undefined));
   }
 
@@ -66,6 +98,27 @@ export class OutputStaging {
     if (known?.owner !== attempt) return;
     known.owner = undefined;
     if (known.queue === undefined) this.paths.delete(path);
+  }
+
+  /**
+   * The run stopped: no attempt holds a path any more (late results are dropped, later writes
+   * skipped), and every path written to and not renamed into place is removed, after the writes
+   * under way there. Resolves when they are gone; a path that cannot be removed is named in the
+   * returned problems.
+   */
+  async close(): Promise<string[]> {
+    this.closed = true;
+    for (const known of this.paths.values()) known.owner = undefined;
+    const removals = [...this.dirty].map((path) => {
+      const known = this.paths.get(path);
+      const remove = () => rm(path, { recursive: true, force: true });
+      return (known ? this.enqueue(path, known, remove) : remove()).then(
+        () => undefined,
+        (error: Error) => `${path}: ${error.message}`,
+      );
+    });
+    this.dirty.clear();
+    return (await Promise.all(removals)).filter((problem) => problem !== undefined);
   }
 
   /** Paths known (claimed, or with writes under way), for tests. */

@@ -12,6 +12,7 @@
 import type { Socket } from "node:net";
 import { createListener, peerAddress } from "@skein/net/wire";
 import type { RunEnd } from "../executors/executor.ts";
+import { absolutePath } from "../paths.ts";
 import { type BackEnd, BackEndError } from "../run/execute.ts";
 import type { ExecutorInfo } from "../schedule/types.ts";
 import { FileCatalog } from "./file-catalog.ts";
@@ -45,6 +46,8 @@ export const workersBackEnd: BackEnd = async ({ loaded, init, listener, output, 
   const catalog = new FileCatalog();
   // shared: a task's attempts run on different workers, and each starts from empty staging paths
   const staging = new OutputStaging();
+  // what a killed earlier run (kill -9: no clean-up) left beside the targets
+  OutputStaging.removeStale(loaded.plan.workflow.rules.flatMap((rule) => rule.targets.map((target) => `${absolutePath(loaded.directory, target.path)}.skein-part`)));
   const sockets = new Set<Socket>();
   let nextWorker = 1;
   const heartbeatMs = init.heartbeatMs ?? heartbeatMsDefault;
@@ -173,6 +176,8 @@ export const workersBackEnd: BackEnd = async ({ loaded, init, listener, output, 
     async close(end?: RunEnd) {
       closing = true;
       for (const socket of sockets) if (!socket.writableEnded) socket.end(goodbye(end));
+      // late results are dropped from now on; partial outputs of unfinished tasks are removed
+      for (const problem of await staging.close()) output.err(`skein flow: cannot remove a partial output from a worker: ${problem}\n`);
       await new Promise<void>((resolve) => server.close(() => resolve()));
       heartbeat.cancel();
     },

@@ -245,6 +245,7 @@ export class WorkerConnection implements Executor {
     let offset = 0;
     for (const entry of inline) {
       if (entry.directory) {
+        this.staging.wrote(entry.root);
         mkdirSync(entry.path, { recursive: true });
         running.received.add(entry.root);
         continue;
@@ -258,6 +259,7 @@ export class WorkerConnection implements Executor {
       // inside a staged tree (emptied for each attempt) its directories are not remembered
       if (target !== undefined) this.ensureDirectory(dirname(entry.root));
       else mkdirSync(dirname(entry.path), { recursive: true });
+      this.staging.wrote(entry.root);
       writeWithMode(entry.path, content, mode);
       running.received.add(entry.root);
     }
@@ -314,7 +316,11 @@ export class WorkerConnection implements Executor {
       if (writeError) throw writeError;
       this.storeInline(running, inline, payload);
       for (const [path, mode] of running.modes) chmodSync(path, mode);
-      for (const local of running.outputs.values()) if (running.received.has(`${local}.skein-part`)) replace(`${local}.skein-part`, local);
+      for (const local of running.outputs.values()) {
+        if (!running.received.has(`${local}.skein-part`)) continue;
+        replace(`${local}.skein-part`, local);
+        this.staging.moved(`${local}.skein-part`);
+      }
     } catch (error) {
       return { ok: false, reason: `cannot store outputs: ${(error as Error).message}` };
     }

@@ -80,3 +80,43 @@ test("workers: staging paths an earlier run left (a killed master) are emptied b
   assert.deepEqual(tree(join(root, "e")), ["inner"]);
   assert.deepEqual(readdirSync(root).sort(), ["d", "e", "w.mf", "w.mf.skeinlog"]);
 });
+
+test("workers: a master stopped (SIGINT) while a worker streamed part of an output leaves no .skein-part behind", { timeout: 30_000 }, async () => {
+  const root = temporary();
+  writeFileSync(join(root, "w.mf"), rule);
+  let err = "";
+  const streaming = async (port: number) => {
+    const socket = connect({ host: "127.0.0.1", port });
+    const wire = new FlowWire(socket, { role: "connector", self: "streaming", password: undefined, info: { cores: 1 } }, {
+      frame: ({ header }) => {
+        if (header.type !== "task") return;
+        socket.write(encodeFrame({ type: "output", task: header.task, name: "d", directory: true }));
+        socket.write(encodeFrame({ type: "output", task: header.task, name: "d/half", mode: 0o644, last: false }, Buffer.from("half")));
+      },
+    });
+    socket.on("data", (chunk: Buffer) => wire.push(chunk));
+    socket.on("error", () => {});
+    await waitFor(clock, () => existsSync(join(root, "d.skein-part", "half")), 10_000, "the partial output staged");
+    process.kill(process.pid, "SIGINT");
+  };
+  let stopped: Promise<void> | undefined;
+  const output = { out: () => {}, err: (text: string) => (err += text) };
+  const code = await runFlow({ file: join(root, "w.mf"), target: "workers", port: 0, jobs: 1, progress: false, environment: {}, onListening: (port) => void (stopped = streaming(port)) }, { clock, random: Math.random, output });
+  await stopped;
+  assert.equal(code, 130, err);
+  assert.deepEqual(readdirSync(root).sort(), ["w.mf", "w.mf.skeinlog"]);
+});
+
+test("workers: a run removes the .skein-part of its targets a killed run left (a target done since, or another rule's), never another name", async () => {
+  const root = temporary();
+  writeFileSync(join(root, "w.mf"), "a:\n\techo a > a\n");
+  assert.equal((await runWithWorker(root)).code, 0);
+  // as a master killed with kill -9 leaves them; then the workflow was edited
+  mkdirSync(join(root, "a.skein-part", "sub"), { recursive: true });
+  writeFileSync(join(root, "a.skein-part", "sub", "x"), "old\n");
+  writeFileSync(join(root, "c.skein-part"), "not a target's: the user's\n");
+  writeFileSync(join(root, "w.mf"), "a:\n\techo a > a\nb:\n\techo b > b\n");
+  const result = await runWithWorker(root);
+  assert.equal(result.code, 0, result.err);
+  assert.deepEqual(readdirSync(root).sort(), ["a", "b", "c.skein-part", "w.mf", "w.mf.skeinlog"]);
+});
