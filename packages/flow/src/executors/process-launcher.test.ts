@@ -265,23 +265,30 @@ for (const kind of kinds) {
 }
 
 for (const kind of ["c", "perl"] as const) {
-  test(`launcher (${kind}): a launcher that dies under its commands reports each as lost, naming how it died`, { skip: missing(kind), timeout: 30_000 }, async () => {
+  test(`launcher (${kind}): a launcher that dies under its commands reports each as lost, naming how it died, and its commands and their children die too`, { skip: missing(kind), timeout: 30_000 }, async () => {
     const root = temporary();
     const ended = new Promise<CommandExit>((resolve) => {
       const launcher = new ProcessLauncher({ directory: root, stdout: "ignore", kind, exited: (_id, exit) => resolve(exit) });
-      launcher.run({ id: 7, command: "sleep 31.25", environment: {} });
+      launcher.run({ id: 7, command: "sleep 31.25 & sleep 31.25; wait", environment: {} });
     });
     const pgrep = (args: string[]) => spawnSync("pgrep", args, { encoding: "utf8" }).stdout.trim().split("\n").filter(Boolean);
+    const sleeps = () => pgrep(["-f", "^sleep 31.25$"]).map(Number).filter(processIsRunning);
     const deadline = performance.now() + 10_000;
     let launcherPid: string | undefined;
-    while (performance.now() < deadline && (launcherPid === undefined || pgrep(["-f", "sleep 31.25"]).length === 0)) {
+    while (performance.now() < deadline && (launcherPid === undefined || sleeps().length < 2)) {
       launcherPid = pgrep(["-P", String(process.pid), "-f", kind === "c" ? "flow-launcher" : "launcher.pl"])[0];
       await new Promise((resolve) => setImmediate(resolve));
     }
     assert.ok(launcherPid, "the launcher runs");
+    const orphans = sleeps();
+    assert.equal(orphans.length, 2, "the command and its background child run");
     process.kill(Number(launcherPid), "SIGKILL");
     const exit = await ended;
-    for (const pid of pgrep(["-f", "sleep 31.25"])) process.kill(Number(pid), "SIGKILL"); // its orphan
     assert.deepEqual(exit, { code: null, signal: null, lost: "the launcher process died (killed by SIGKILL) while the command ran" });
+    // killed before the loss is reported; a SIGKILLed process may take a moment to be gone
+    while (orphans.some(processIsRunning) && performance.now() < deadline) await new Promise((resolve) => setImmediate(resolve));
+    const survivors = orphans.filter(processIsRunning);
+    for (const pid of survivors) process.kill(pid, "SIGKILL");
+    assert.deepEqual(survivors, [], "no command outlives its launcher");
   });
 }

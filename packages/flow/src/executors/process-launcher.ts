@@ -4,7 +4,8 @@
  * milliseconds per command; one small launcher process (launcher.c with clone(CLONE_VFORK), or
  * launcher.pl) starts each command in a fraction of one, runs any number at once, and reports
  * each exit on a pipe as soon as SIGCHLD arrives. A command leads its own process group; if this process dies
- * (even with kill -9) the launcher sees its standard input close and kills every running group.
+ * (even with kill -9) the launcher sees its standard input close and kills every running group;
+ * if the launcher dies first, this process kills what is left in the launcher's session.
  * Commands without shell syntax are exec'd directly, skipping `/bin/sh`, as GNU make does.
  * With `coresMax`, requests beyond it wait in order inside the launcher and start the moment a
  * command ends, so the caller can keep its next tasks queued there and a core never idles
@@ -16,6 +17,7 @@ import { closeSync, openSync } from "node:fs";
 import type { Readable } from "node:stream";
 import { CommandScripts } from "./command-scripts.ts";
 import { type LauncherKind, type LauncherProgram, launcherProgram } from "./launcher-program.ts";
+import { killSession } from "./session-kill.ts";
 
 export interface CommandRequest {
   /** Unique among the launcher's running commands. */
@@ -201,10 +203,14 @@ export class ProcessLauncher {
       for (const request of pending) this.submitDirect(request);
     });
     child.on("exit", (code, signal) => {
-      if (this.launcher === child) this.launcher = undefined;
+      const unexpected = this.launcher === child; // not ended by close()
+      if (unexpected) this.launcher = undefined;
       if (this.launcherMissing) return;
       const lost = [...this.running.keys()];
       this.running.clear();
+      // Died under its commands (kill -9, the OOM killer): they would live on as orphans, still
+      // writing while their rules rerun. They are found by the launcher's session and killed.
+      if (unexpected && lost.length > 0 && child.pid !== undefined) killSession(child.pid);
       const reason = `the launcher process died (${signal ? `killed by ${signal}` : `exit code ${code}`}) while the command ran`;
       for (const id of lost) this.report(id, { code: null, signal: null, lost: reason });
     });
