@@ -3,7 +3,7 @@
  * `WALL_TIME`, `MPI_PROCESSES`) with a value, `MODE mode` for the current category, and
  * `SIZE file bytes` (also the older `.SIZE file bytes`). Anything else is an error.
  */
-import { resourceVariables } from "../workflow.ts";
+import { resourceVariables, type SourceLocation } from "../workflow.ts";
 import { WorkflowError } from "./errors.ts";
 import { expand, type Lookup } from "./expand.ts";
 import { normalizePath, rawWords } from "./file-words.ts";
@@ -11,7 +11,8 @@ import type { LogicalLine } from "./source-text.ts";
 import { unquote } from "./words.ts";
 
 export type Directive =
-  | { kind: "assign"; name: string; value: string }
+  /** `location` is where the value was written, for an error about it. */
+  | { kind: "assign"; name: string; value: string; location: SourceLocation }
   | { kind: "mode"; mode: string }
   | { kind: "size"; path: string; bytes: number };
 
@@ -45,7 +46,7 @@ export function readDirective(line: LogicalLine, offset: number, lookup: Lookup)
     }
     return { kind: "mode", mode: argument.text };
   }
-  return { kind: "assign", name, value: argument.text };
+  return { kind: "assign", name, value: argument.text, location: line.locate(argument.offset) };
 }
 
 function readSize(words: { text: string; offset: number }[], line: LogicalLine, offset: number): Directive {

@@ -118,13 +118,16 @@ class MakeflowParser {
   /**
    * A line between a rule line and its command. Indented, it is the command, as upstream reads
    * a line that starts with a tab (`LC_ALL=C sort …` is a command), unless it starts `@NAME=`
-   * or `@NAME+=` (a rule-local assignment) or is a rule-local `.MAKEFLOW` directive.
-   * Unindented, it is a rule-local assignment, with or without `@`.
+   * or `@NAME+=` (a rule-local assignment). Unindented, it is a rule-local assignment, with or
+   * without `@`. A `.MAKEFLOW` directive, indented or not, is the rule's own.
    */
   private ruleBody(line: LogicalLine, start: number, pending: PendingRule): void {
     const text = line.text;
     const marked = text[start] === "@";
-    if (marked || !line.indented) {
+    if (text.startsWith(".MAKEFLOW", start) || text.startsWith(".SIZE", start)) {
+      // indented or not: upstream reads an unindented directive here as the rule's own
+      this.builder.localDirective(pending, readDirective(line, start, (n) => this.scope.lookup(n, pending.variables)), line.locate(start));
+    } else if (marked || !line.indented) {
       const offset = marked ? start + 1 : start;
       const match = text.includes("=", offset) ? (line.indented ? markedAssignment : assignment).exec(text.slice(offset)) : null;
       if (!match && !marked) throw this.builder.missingCommand(pending);
@@ -132,8 +135,6 @@ class MakeflowParser {
       const valueOffset = offset + match[0].length;
       const value = this.value(line, valueOffset, (n) => this.scope.lookup(n, pending.variables));
       this.builder.localAssignment(pending, match[1]!, match[2]!, value, line.locate(valueOffset));
-    } else if (text.startsWith(".MAKEFLOW", start) || text.startsWith(".SIZE", start)) {
-      this.builder.localDirective(pending, readDirective(line, start, (n) => this.scope.lookup(n, pending.variables)), line.locate(start));
     } else {
       this.builder.finish(pending, line, start);
       this.pending = undefined;
@@ -186,7 +187,7 @@ class MakeflowParser {
 
   private directive(line: LogicalLine, start: number): void {
     const directive = readDirective(line, start, (n) => this.scope.lookup(n));
-    if (directive.kind === "assign") this.scope.assign(directive.name, directive.value, line.locate(start));
+    if (directive.kind === "assign") this.scope.assign(directive.name, directive.value, directive.location);
     else if (directive.kind === "mode") this.scope.category(this.scope.currentCategory).mode = directive.mode;
     else this.builder.sizeHints.set(directive.path, directive.bytes);
   }

@@ -46,7 +46,7 @@ export class RuleBuilder {
   }
 
   localDirective(pending: PendingRule, directive: Directive, location: SourceLocation): void {
-    if (directive.kind === "assign") this.setLocal(pending, directive.name, directive.value, location);
+    if (directive.kind === "assign") this.setLocal(pending, directive.name, directive.value, directive.location);
     else if (directive.kind === "size") this.sizeHints.set(directive.path, directive.bytes);
     else throw new WorkflowError(location, "'.MAKEFLOW MODE' applies to a category, not to one rule");
   }

@@ -1,0 +1,16 @@
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { parseMakeflow } from "./parse-makeflow.ts";
+
+const parse = (text: string, environment: Record<string, string> = {}) => parseMakeflow(text, { file: "w.mf", environment });
+
+test("directives: an unindented .MAKEFLOW between a rule and its command is the rule's own, as upstream reads it", () => {
+  const { rules } = parse(".MAKEFLOW CORES 2\na:\n.MAKEFLOW CORES 4\n.MAKEFLOW CATEGORY big\n.SIZE in 10\n\tcmd\nb:\n\tcmd\n");
+  assert.deepEqual(rules.map((r) => [r.category, r.resources]), [["big", { cores: 4 }], ["default", { cores: 2 }]]);
+});
+
+test("directives error: a bad directive value is reported where the value is written", () => {
+  assert.throws(() => parse(".MAKEFLOW CORES $(NOPE)\n"), /^WorkflowError: w\.mf:1:17: CORES must be a non-negative number, not ''/);
+  assert.throws(() => parse("a:\n\t.MAKEFLOW MEMORY lots\n\tcmd\n"), /^WorkflowError: w\.mf:2:19: MEMORY must be a non-negative number/);
+  assert.throws(() => parse("a:\n.MAKEFLOW MODE max\n\tcmd\n"), /^WorkflowError: w\.mf:2:1: '\.MAKEFLOW MODE' applies to a category/);
+});
