@@ -4,7 +4,9 @@
  * Single-quoted text is literal, as in the shell and upstream Makeflow's lexer (`awk '{print
  * $1}'` keeps its `$1`), but `$$` and `\$` still give one dollar there, so files written for the
  * older rule keep working; double quotes do not stop expansion. What follows `$(` or `${` must
- * be a variable name: `$(date +%s)` or `${HOME:-x}` is an error, not an empty value.
+ * be a variable name: `$(date +%s)` or `${HOME:-x}` is an error, not an empty value, and so is
+ * `$1` (a name starts with a letter or `_`): the shell's or awk's `$1` written outside single
+ * quotes would otherwise vanish from the command.
  * Expansion is linear in the text: values are expanded when assigned, never re-scanned.
  */
 import type { LogicalLine } from "./source-text.ts";
@@ -15,6 +17,10 @@ export type Lookup = (name: string) => string | undefined;
 /** `[A-Za-z0-9_]`, the characters of a name after a bare `$`. */
 function isNameCode(c: number): boolean {
   return (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || (c >= 48 && c <= 57) || c === 95;
+}
+
+function isDigitCode(c: number): boolean {
+  return c >= 48 && c <= 57;
 }
 
 /**
@@ -90,9 +96,16 @@ export function expand(text: string, lookup: Lookup, line: LogicalLine, offset: 
       let end = dollar + 2;
       while (end < text.length && (isNameCode(text.charCodeAt(end)) || text.charCodeAt(end) === 46)) end++;
       if (end === text.length) throw new WorkflowError(line.locate(offset + dollar), `unterminated variable reference '$${text[dollar + 1]}'`);
-      if (text.charCodeAt(end) !== close || end === dollar + 2) throw badName(text, dollar, line, offset);
+      if (text.charCodeAt(end) !== close || end === dollar + 2 || isDigitCode(text.charCodeAt(dollar + 2))) throw badName(text, dollar, line, offset);
       out += text.slice(index, dollar) + (lookup(text.slice(dollar + 2, end)) ?? "");
       index = from = end + 1;
+    } else if (isDigitCode(next)) {
+      // the shell's `$1` (or awk's) outside single quotes: no variable is named so, and
+      // expanding it to nothing would silently change the command (upstream stops here too)
+      throw new WorkflowError(
+        line.locate(offset + dollar),
+        `\`$${text[dollar + 1]}\`: not a variable name (names start with a letter or '_'); write \`$$${text[dollar + 1]}\` for the shell, or put it in single quotes`,
+      );
     } else if (isNameCode(next)) {
       let end = dollar + 2;
       while (end < text.length && isNameCode(text.charCodeAt(end))) end++;

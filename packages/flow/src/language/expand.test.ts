@@ -1,0 +1,28 @@
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { parseMakeflow } from "./parse-makeflow.ts";
+
+const parse = (text: string, environment: Record<string, string> = {}) => parseMakeflow(text, { file: "w.mf", environment });
+
+test("expand: $1 in single quotes, $$1 and \\$1 reach the shell; names may hold digits after the first character", () => {
+  const { rules } = parse("A_1=x\na:\n\techo '$1' $$1 \\$1 $A_1 $(A_1)\n");
+  assert.equal(rules[0]!.command, "echo '$1' $1 $1 x x");
+});
+
+const errors: Array<[string, string, RegExp]> = [
+  ["$1 in a command", "a:\n\techo $1 > a\n", /^w\.mf:2:7: `\$1`: not a variable name \(names start with a letter or '_'\); write `\$\$1` for the shell, or put it in single quotes$/],
+  ["awk's $2 inside double quotes", 'a:\n\tawk "{print $2}" in > a\n', /^w\.mf:2:14: `\$2`: not a variable name/],
+  ["$0 in a value", "X=$0\n", /^w\.mf:1:3: `\$0`: not a variable name/],
+  ["$(1)", "a: $(1)\n\tcmd\n", /^w\.mf:1:4: `\$\(1\)`: not a variable name/],
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: Makeflow syntax, not a template
+  ["${10}", "a:\n\techo ${10}\n", /^w\.mf:2:7: `\$\{10\}`: not a variable name/],
+];
+for (const [name, text, expected] of errors) {
+  test(`expand error: ${name}`, () => {
+    assert.throws(() => parse(text), (error: Error) => {
+      assert.equal(error.name, "WorkflowError");
+      assert.match(error.message, expected);
+      return true;
+    });
+  });
+}
