@@ -28,8 +28,10 @@ test("fast abort: a straggler that started before its category had enough sample
 });
 
 test("fast abort: a running task's deadline follows its category's current statistics, from the task's start", () => {
-  // k = 1, two samples needed, 5 ms slack. Six tasks start at 0 on one 6-core worker.
-  const scheduler = new Scheduler(independent(6), { executorsMayJoin: true, fastAbortMultiplier: 1, fastAbortSamplesMin: 2, fastAbortSlackMs: 5 }, { random: () => 0.5, isDone: () => false });
+  // k = 1, two samples needed, 5 ms slack, as many tasks aborted at once as there are samples.
+  // Six tasks start at 0 on one 6-core worker.
+  const init = { executorsMayJoin: true, fastAbortMultiplier: 1, fastAbortSamplesMin: 2, fastAbortSlackMs: 5, fastAbortSamplesPerOverdue: 1 };
+  const scheduler = new Scheduler(independent(6), init, { random: () => 0.5, isDone: () => false });
   scheduler.handle({ type: "executor-joined", executor: worker("w1", 6) }, 0);
   const starts = scheduler.start(0).filter((a) => a.type === "start");
   assert.equal(starts.length, 6);
@@ -47,6 +49,25 @@ test("fast abort: a running task's deadline follows its category's current stati
   assert.deepEqual(aborted(scheduler.handle({ type: "tick" }, 38)), [3, 4, 5]);
 });
 
+test("fast abort: more tasks overdue at once than one per four samples are held until the next sample or end", () => {
+  // k = 1, two samples needed, 5 ms slack, the default four samples per overdue task.
+  const scheduler = new Scheduler(independent(8), { executorsMayJoin: true, fastAbortMultiplier: 1, fastAbortSamplesMin: 2, fastAbortSlackMs: 5 }, { random: () => 0.5, isDone: () => false });
+  scheduler.handle({ type: "executor-joined", executor: worker("w1", 8) }, 0);
+  const starts = scheduler.start(0).filter((a) => a.type === "start");
+  const taskOf = (rule: number) => starts.find((a) => a.rule === rule)!.task;
+  const aborted = (actions: SchedulerAction[]) => actions.flatMap((a) => (a.type === "abort" ? [a.rule] : []));
+  const finish = (rule: number, nowMs: number) => scheduler.handle({ type: "task-finished", task: taskOf(rule), outcome: { ok: true, durationMs: 10 } }, nowMs);
+  finish(0, 10);
+  finish(1, 10);
+  // six tasks due at 15 against two samples (one may go): held, with no wake-up to spin on
+  assert.deepEqual(aborted(scheduler.handle({ type: "tick" }, 15)), []);
+  assert.equal(scheduler.nextWakeMs(), undefined);
+  // each end is a new sample: judged again, and held while more than one task per four samples is overdue
+  for (const rule of [2, 3, 4, 5]) assert.deepEqual(aborted(finish(rule, 16)), [], `after rule ${rule}`);
+  // seven samples, one overdue task left: a straggler
+  assert.deepEqual(aborted(finish(6, 16)), [7]);
+});
+
 test("fast abort: off, the scheduler keeps no statistics and sets no deadline", () => {
   const scheduler = new Scheduler(independent(3), { executorsMayJoin: true }, { random: () => 0.5, isDone: () => false });
   scheduler.handle({ type: "executor-joined", executor: worker("w1", 1) }, 0);
@@ -57,4 +78,38 @@ test("fast abort: off, the scheduler keeps no statistics and sets no deadline", 
     actions = scheduler.handle({ type: "task-finished", task: start.type === "start" ? start.task : -1, outcome: ok }, nowMs);
   }
   assert.equal(scheduler.counts().done, 3);
+});
+
+test("fast abort: a cohort's early finishers do not get the rest of the cohort aborted", () => {
+  // 40 tasks start together on two 20-core workers. A third of them take 10 s, the rest 60 s:
+  // the first ten samples are all short ones, so mean + max(3·stddev, 1 s) ≈ 11 s is passed by
+  // every long task at once. They are a third of the category's tasks, not stragglers.
+  const result = simulate(independent(40), {
+    seed: 7,
+    scheduler: { executorsMayJoin: true, fastAbortMultiplier: 3 },
+    executors: [{ atMs: 0, executor: worker("w1", 20) }, { atMs: 0, executor: worker("w2", 20) }],
+    behaviour: ({ rule }, random) => ({ durationMs: (rule % 3 === 0 ? 10_000 : 60_000) + random() * 500, outcome: ok }),
+  });
+  assert.equal(result.ok, true);
+  assert.deepEqual(result.actions.filter((a) => a.type === "abort").map((a) => a.rule), []);
+  assert.ok(result.endMs <= 61_000, `no task ran twice: ended at ${result.endMs}`);
+});
+
+test("fast abort: a hung worker's tasks are aborted once the others have given enough samples", () => {
+  // Every task on w2 hangs (1 000 s instead of 10 s). Its eight tasks are overdue together,
+  // which is too many to call stragglers against w1's first samples; once w1 has finished four
+  // times as many they are the few, and are rerun on w1 (as are w2's later tasks).
+  const result = simulate(independent(200), {
+    seed: 3,
+    scheduler: { executorsMayJoin: true, fastAbortMultiplier: 3 },
+    executors: [{ atMs: 0, executor: worker("w1", 8) }, { atMs: 0, executor: worker("w2", 8) }],
+    behaviour: ({ executorId }, random) => ({ durationMs: (executorId === "w2" ? 1_000_000 : 10_000) + random() * 500, outcome: ok }),
+  });
+  assert.equal(result.ok, true);
+  const aborts = result.actions.filter((a) => a.type === "abort");
+  assert.ok(aborts.length >= 8, `w2's tasks were aborted: ${aborts.length}`);
+  assert.ok(aborts.every((a) => a.type === "abort" && a.executorId === "w2"));
+  const firstAbortMs = aborts[0]!.atMs;
+  assert.ok(firstAbortMs >= 20_000 && firstAbortMs < 50_000, `first aborts once w1 gave 32 samples: ${firstAbortMs}`);
+  assert.ok(result.endMs < 300_000, `w2 did not hold the run back: ${result.endMs}`);
 });

@@ -12,6 +12,15 @@
  * a later one is found when the earlier fires), never a pass over the category's running tasks.
  * The rejected alternative — one deadline per task, armed at its start — never saw samples
  * that came in after the start.
+ *
+ * Stragglers are few by definition. The samples are the tasks that have finished, which early
+ * on are the category's shortest: when tasks start together, the first to finish say little
+ * about the rest (a category of 10 s and 60 s tasks: ten 10 s samples make every 60 s task
+ * overdue at 11 s). So when more tasks are overdue at once than one per `samplesPerOverdue`
+ * samples (at least one), the statistics are what is wrong, not the tasks: nothing is aborted,
+ * and the category is judged again at its next sample or when one of its tasks ends. A hung
+ * worker's tasks are still aborted, once the other workers have given enough samples.
+ * (Work Queue judges by its samples alone, and has this bias.)
  */
 import type { Task } from "./executor-tasks.ts";
 import { MinHeap } from "./min-heap.ts";
@@ -24,6 +33,8 @@ export interface FastAbortInit {
   readonly samplesMin?: number;
   /** Slack added so near-identical tasks are not aborted for noise (default 1 000 ms). */
   readonly slackMs?: number;
+  /** Samples needed per task aborted at once (default 4): more overdue tasks hold the category. */
+  readonly samplesPerOverdue?: number;
 }
 
 interface Category {
@@ -32,6 +43,8 @@ interface Category {
   readonly running: Set<Task>;
   /** The time of this category's live wake-up in the heap; heap entries at other times are stale. */
   wakeAtMs: number | undefined;
+  /** Too many tasks were overdue at once: no wake-up until a new sample or a task's end. */
+  held: boolean;
 }
 
 interface Wake {
@@ -44,10 +57,12 @@ export class FastAbort {
   private readonly wakes = new MinHeap<Wake>();
   private readonly samplesMin: number;
   private readonly slackMs: number;
+  private readonly samplesPerOverdue: number;
 
   constructor(private readonly init: FastAbortInit) {
     this.samplesMin = init.samplesMin ?? 10;
     this.slackMs = init.slackMs ?? 1_000;
+    this.samplesPerOverdue = init.samplesPerOverdue ?? 4;
   }
 
   /** Judges a task that started at `task.startedMs` (it may be aborted) until `forget`. */
@@ -58,13 +73,17 @@ export class FastAbort {
   }
 
   forget(task: Task): void {
-    this.categories.get(task.resourceClass.category)?.running.delete(task);
+    const category = this.categories.get(task.resourceClass.category);
+    if (!category?.running.delete(task) || !category.held) return;
+    category.held = false;
+    this.arm(category);
   }
 
   /** A successful run's duration: the category's deadlines move with it. */
   record(categoryName: string, durationMs: number): void {
     const category = this.category(categoryName);
     category.statistics.add(durationMs);
+    category.held = false;
     this.arm(category);
   }
 
@@ -86,8 +105,18 @@ export class FastAbort {
       category.wakeAtMs = undefined;
       const allowanceMs = this.allowanceMs(category);
       if (allowanceMs === undefined) continue;
+      // counts at most one past the limit: a held category costs O(samples / samplesPerOverdue)
+      const overdueMax = Math.max(1, Math.floor(category.statistics.count / this.samplesPerOverdue));
+      let count = 0;
       for (const task of category.running) {
-        if (task.startedMs! + allowanceMs > nowMs) break;
+        if (task.startedMs! + allowanceMs > nowMs || ++count > overdueMax) break;
+      }
+      if (count > overdueMax) {
+        category.held = true;
+        continue;
+      }
+      for (const task of category.running) {
+        if (count-- === 0) break;
         category.running.delete(task);
         overdue.push(task);
       }
@@ -98,7 +127,7 @@ export class FastAbort {
 
   private category(name: string): Category {
     let category = this.categories.get(name);
-    if (!category) this.categories.set(name, (category = { statistics: new RunningStatistics(), running: new Set(), wakeAtMs: undefined }));
+    if (!category) this.categories.set(name, (category = { statistics: new RunningStatistics(), running: new Set(), wakeAtMs: undefined, held: false }));
     return category;
   }
 
@@ -112,7 +141,7 @@ export class FastAbort {
   private arm(category: Category): void {
     const oldest = category.running.values().next().value;
     const allowanceMs = this.allowanceMs(category);
-    if (oldest === undefined || allowanceMs === undefined) return;
+    if (oldest === undefined || allowanceMs === undefined || category.held) return;
     const atMs = oldest.startedMs! + allowanceMs;
     if (category.wakeAtMs !== undefined && category.wakeAtMs <= atMs) return;
     category.wakeAtMs = atMs;

@@ -78,7 +78,7 @@ export class Scheduler {
     this.avoid = new Array(count);
     this.classes = this.ready.classesOf(plan.workflow.rules);
     const multiplier = init.fastAbortMultiplier;
-    this.fastAbort = multiplier === undefined ? undefined : new FastAbort({ multiplier, samplesMin: init.fastAbortSamplesMin, slackMs: init.fastAbortSlackMs });
+    this.fastAbort = multiplier === undefined ? undefined : new FastAbort({ multiplier, samplesMin: init.fastAbortSamplesMin, slackMs: init.fastAbortSlackMs, samplesPerOverdue: init.fastAbortSamplesPerOverdue });
     this.stalls = new Stalls(this.executors, mayRun);
   }
 

@@ -84,6 +84,8 @@ export interface SchedulerInit {
   fastAbortSamplesMin?: number;
   /** Slack added so near-identical tasks are not aborted for noise (default 1 000 ms). */
   fastAbortSlackMs?: number;
+  /** Samples per task fast-aborted at once (default 4): more tasks overdue together are not stragglers. */
+  fastAbortSamplesPerOverdue?: number;
   /** Fast aborts per rule before it is left to run (default 3). */
   fastAbortsPerRuleMax?: number;
   /** Reruns of a rule after losing its executor before it fails for good (default 10). */
