@@ -1,7 +1,7 @@
 /**
  * The Makeflow language (classic Make syntax), read in one pass over logical lines:
  *
- *     NAME=value  NAME+=value  export NAME[=value]  .MAKEFLOW directive ...
+ *     NAME=value  NAME+=value  export NAME[=value]  export NAME...  .MAKEFLOW directive ...
  *     targets: sources
  *     LOCAL_NAME=value               (rule-local assignments: unindented, `@` optional,
  *         @LOCAL_NAME=value           or indented with `@`, the name followed at once by `=`)
@@ -30,7 +30,8 @@ export interface ParseInit {
 const assignment = /^([A-Za-z_][A-Za-z0-9_.]*)[ \t]*(\+?=)/;
 /** After the `@` of an indented line: the name is followed at once by `=` or `+=`. */
 const markedAssignment = /^([A-Za-z_][A-Za-z0-9_.]*)(\+?=)/;
-const exportStatement = /^export[ \t]+([A-Za-z_][A-Za-z0-9_]*)[ \t]*(?:(\+?=)|$)/;
+const exportAssignment = /^export[ \t]+([A-Za-z_][A-Za-z0-9_]*)[ \t]*(\+?=)/;
+const exportName = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 /** Offset of the first character of `wanted` outside quotes (backslash escapes), or -1. */
 function firstUnquoted(text: string, wanted: string): number {
@@ -148,10 +149,8 @@ class MakeflowParser {
       this.directive(line, start);
       return;
     }
-    const exported = text.startsWith("export") ? exportStatement.exec(text) : null;
-    if (exported) {
-      this.scope.export(exported[1]!);
-      if (exported[2]) this.assign(line, exported[1]!, exported[2], start + exported[0].length);
+    if (text.startsWith("export") && /^export(?:[ \t]|$)/.test(text)) {
+      this.exportStatement(line, start);
       return;
     }
     const assigned = text.includes("=") ? assignment.exec(text) : null;
@@ -168,6 +167,26 @@ class MakeflowParser {
     const sources = fileList(text.slice(colon + 1, end), this.lookup, line, start + colon + 1);
     if (targets.length === 0) throw new WorkflowError(line.locate(start), "a rule needs at least one target before ':'");
     this.pending = this.builder.begin(targets, sources, line.locate(start));
+  }
+
+  /** `export NAME=value`, `export NAME+=value`, or `export NAME...` (several names, as upstream). */
+  private exportStatement(line: LogicalLine, start: number): void {
+    const text = line.text.slice(start);
+    const assigned = exportAssignment.exec(text);
+    if (assigned) {
+      this.scope.export(assigned[1]!);
+      this.assign(line, assigned[1]!, assigned[2]!, start + assigned[0].length);
+      return;
+    }
+    const list = text.slice(0, commentStart(text));
+    const names = [...list.slice(6).matchAll(/[^ \t]+/g)];
+    if (names.length === 0) throw new WorkflowError(line.locate(start), "'export' needs a variable name: 'export NAME', 'export NAME=value' or 'export NAME OTHER'");
+    for (const name of names) {
+      if (!exportName.test(name[0])) {
+        throw new WorkflowError(line.locate(start + 6 + name.index!), `cannot export '${name[0]}': not a variable name (letters, digits and '_', not starting with a digit)`);
+      }
+    }
+    for (const name of names) this.scope.export(name[0]);
   }
 
   /** The value of an assignment that starts at `valueOffset`: without a comment, trimmed, expanded. */
