@@ -49,8 +49,8 @@ for (const [command, args, problem] of [
   ["flow", ["w.mf", "-T", "workers", "--tls-cert", "/dev/null"], "TLS needs --tls-cert, --tls-key and --tls-ca together (missing: --tls-key, --tls-ca)"],
   ["flow", ["w.mf", "--tls-cert", "/dev/null", "--tls-key", "/dev/null", "--tls-ca", "/dev/null"], "--tls-cert, --tls-key and --tls-ca are for -T workers"],
   ["worker", ["127.0.0.1:1", "--tls-cert", "/no/such/cert", "--tls-key", "/dev/null", "--tls-ca", "/dev/null"], "--tls-cert: cannot read /no/such/cert (ENOENT)"],
-  ["worker", ["127.0.0.1:1", "--workdir", "/proc/self/skein-work"], "--workdir /proc/self/skein-work/cache: cannot make this directory (ENOENT)"],
-  ["worker", ["127.0.0.1:1", "--workdir", "/dev/null"], "--workdir /dev/null/cache: cannot make this directory (ENOTDIR)"],
+  ["worker", ["127.0.0.1:1", "--workdir", "/proc/self/skein-work"], "--workdir /proc/self/skein-work: cannot make this directory (ENOENT)"],
+  ["worker", ["127.0.0.1:1", "--workdir", "/dev/null"], "--workdir /dev/null: cannot make this directory (ENOTDIR)"],
   ["run", [echoScenario, "--local", "2", "--record", "/proc/self/skein-rec"], "--record /proc/self/skein-rec: cannot make this directory (ENOENT)"],
   ["run", [echoScenario, "--local", "2", "--data", "/dev/null/data"], "--data /dev/null/data: cannot make this directory (ENOTDIR)"],
 ] as const) {

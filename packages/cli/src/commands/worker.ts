@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { availableParallelism, tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
-import { superviseWorker, workerNoMasterTimeoutMsDefault } from "@skein/flow/worker";
+import { claimWorkDirectory, superviseWorker, workerNoMasterTimeoutMsDefault } from "@skein/flow/worker";
 import { onStopSignals, type StopSignal, stopSignals } from "../stop-signals.ts";
 import { passwordOption } from "../password-option.ts";
 import { readTls } from "../tls-option.ts";
@@ -22,7 +22,9 @@ stay cached. Exits 0 when the master finishes its workflow; exits 1 when the han
 (a wrong password on either side: the master must prove it too; a certificate refused) or no
 master has answered for --timeout. On SIGINT, SIGTERM or SIGHUP it kills its running tasks
 and exits 128 + the signal's number. A work directory it made itself (no --workdir) is removed
-when it exits; one given with --workdir is kept, with its cache.
+when it exits. Workers may share a --workdir: each works in a directory of its own inside it
+(worker-<host>-<pid>-<n>), removed when it exits (and, if it was killed, by the next worker
+started there on this host).
 
 options:
   --cores N            cores offered (default: this machine's, ${availableParallelism()} here)
@@ -32,7 +34,8 @@ options:
   --tls-cert FILE      TLS to the master (all three flags, PEM): this worker's certificate,
   --tls-key FILE       its private key, and the CA that signed the master's certificate
   --tls-ca FILE
-  --workdir DIR        cache and sandboxes, kept (default: a new temporary directory, removed)
+  --workdir DIR        where its directory of cache and sandboxes goes (default: a new
+                       temporary directory); removed when it exits
   --timeout S          give up after S seconds without a master (default ${workerNoMasterTimeoutMsDefault / 1000})`;
 
 export const workerCommand: Command = {
@@ -67,9 +70,9 @@ export const workerCommand: Command = {
     const tls = readTls({ cert: values["tls-cert"], key: values["tls-key"], ca: values["tls-ca"] });
     // absolute once, here: tasks run inside it, from other directories
     const givenDirectory = values.workdir === undefined ? undefined : resolve(values.workdir);
-    // its cache too: a directory that exists but where nothing can be made is a usage error, now
-    if (givenDirectory !== undefined) directoryOption(join(givenDirectory, "cache"), "--workdir");
-    const ownDirectory = givenDirectory === undefined ? mkdtempSync(join(tmpdir(), "skein-worker-")) : undefined;
+    // a directory of its own inside it (other workers may share it), made now: a directory that
+    // exists but where nothing can be made is a usage error
+    const ownDirectory = givenDirectory === undefined ? mkdtempSync(join(tmpdir(), "skein-worker-")) : claimedDirectory(directoryOption(givenDirectory, "--workdir"));
     const worker = superviseWorker({
       host,
       port,
@@ -78,7 +81,7 @@ export const workerCommand: Command = {
       diskMb,
       password,
       tls,
-      workDirectory: ownDirectory ?? givenDirectory!,
+      workDirectory: ownDirectory,
       log: (line) => process.stderr.write(`skein worker: ${line}\n`),
     }, { timeoutMs: timeoutSeconds === undefined ? undefined : timeoutSeconds * 1000 }, { clock: realClock(), random: Math.random });
     let stoppedBy: StopSignal | undefined;
@@ -92,12 +95,21 @@ export const workerCommand: Command = {
       return stoppedBy ? stopSignals[stoppedBy] : code;
     } finally {
       stopListening();
-      if (ownDirectory) removeWorkDirectory(ownDirectory);
+      removeWorkDirectory(ownDirectory);
     }
   },
 };
 
-/** Removes the temporary work directory; tasks killed a moment ago may still be writing in it. */
+/** This worker's directory inside --workdir; a usage error if none can be made there. */
+function claimedDirectory(parent: string): string {
+  try {
+    return claimWorkDirectory(parent);
+  } catch (error) {
+    throw new UsageError(`--workdir ${parent}: cannot make a directory in it (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
+  }
+}
+
+/** Removes the work directory; tasks killed a moment ago may still be writing in it. */
 function removeWorkDirectory(directory: string): void {
   try {
     rmSync(directory, { recursive: true, force: true, maxRetries: 5, retryDelay: 50 });

@@ -5,4 +5,5 @@
  */
 export { startWorker, type WorkerComponents, type WorkerEnd, type WorkerHandle, type WorkerInit } from "./worker.ts";
 export { PasswordFileError, readPassword } from "./password.ts";
+export { claimWorkDirectory } from "./work-directory.ts";
 export { type SupervisedWorker, type SupervisorInit, superviseWorker, workerNoMasterTimeoutMsDefault } from "./worker-supervisor.ts";
