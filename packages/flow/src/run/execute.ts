@@ -17,6 +17,7 @@ import type { Rule } from "../workflow.ts";
 import { StaleTargets } from "./stale-targets.ts";
 import { Driver } from "./driver.ts";
 import { progressLine } from "./progress.ts";
+import { StatusLine } from "./status-line.ts";
 import type { Loaded } from "./run-flow.ts";
 import { nestedRunInit, nestingDepthMax, type Output, type RunComponents, type RunInit, workflowLogPath } from "./run-options.ts";
 
@@ -126,6 +127,26 @@ function nestedRunner(loaded: Loaded, init: RunInit, components: RunComponents):
   };
 }
 
+/**
+ * The progress bar's line on standard error, on the terminal's bottom row (see StatusLine),
+ * redrawn when the terminal is resized; if this process exits with the bar still up (an
+ * uncaught error), the terminal gets its whole screen back first.
+ */
+function statusLine(output: Output): { line: StatusLine; close(): void } {
+  const line = new StatusLine({ write: (text) => output.err(text), get rows() { return process.stderr.rows; } });
+  const resized = () => line.resized();
+  const exiting = () => line.finish();
+  process.stderr.on("resize", resized);
+  process.on("exit", exiting);
+  return {
+    line,
+    close() {
+      process.stderr.removeListener("resize", resized);
+      process.removeListener("exit", exiting);
+    },
+  };
+}
+
 /** A failed command's output, each line under a bar so it stands apart from Skein's own lines. */
 function indentOutput(text: string): string {
   return `${text.replace(/\n$/, "").split("\n").map((line) => `  | ${line}`).join("\n")}\n`;
@@ -146,7 +167,7 @@ export async function execute(loaded: Loaded, complete: Set<number>, log: LogFil
     },
     { random: components.random, isDone: (rule) => complete.has(rule) },
   );
-  const progress = init.progress ?? (process.stderr.isTTY === true && !init.json);
+  const progress = init.progress ?? (process.stderr.isTTY === true && !init.json && process.env.TERM !== "dumb");
   let ran = 0;
   const hashes = new Map<number, string>();
   /** Why the run was stopped before it was over, if it was: executors and back ends are told. */
@@ -226,8 +247,9 @@ export async function execute(loaded: Loaded, complete: Set<number>, log: LogFil
   });
   // --json's reader went away: stop as a clean interrupt would, rather than run on unwatched
   const stopWatchingOut = init.json ? output.onOutClosed?.(stop) : undefined;
-  const showProgress = () => output.err(`\r${progressLine({ counts: scheduler.counts(), queued: scheduler.dispatchCounts().queued, workers: scheduler.executorCount - 1, elapsedMs: driver.nowMs() }, process.stderr.columns)}`);
-  const timer = progress ? clock.setPeriodic(progressIntervalMs, showProgress) : undefined;
+  const currentProgress = () => progressLine({ counts: scheduler.counts(), queued: scheduler.dispatchCounts().queued, workers: scheduler.executorCount - 1, elapsedMs: driver.nowMs() }, process.stderr.columns);
+  const status = progress ? statusLine(output) : undefined;
+  const timer = status ? clock.setPeriodic(progressIntervalMs, () => status.line.draw(currentProgress())) : undefined;
   try {
     const result = await driver.start();
     over = true;
@@ -237,8 +259,8 @@ export async function execute(loaded: Loaded, complete: Set<number>, log: LogFil
     stopWatchingOut?.();
     if (timer) {
       timer.cancel();
-      showProgress();
-      output.err("\n");
+      status!.line.finish(currentProgress());
+      status!.close();
     }
     const end: RunEnd = stopped === undefined ? {} : { stopped };
     for (const executor of executors) await executor.close(end);
