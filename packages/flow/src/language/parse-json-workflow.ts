@@ -59,7 +59,7 @@ class JsonWorkflowReader {
     for (const [key, item] of Object.entries(object)) {
       const field = resourceKeys[key];
       if (!field) throw new WorkflowError(this.at(object, key), `unknown resource '${key}' (cores, memory, disk, gpus, wall-time)`);
-      if (typeof item !== "number" || item < 0) throw new WorkflowError(this.at(object, key), `resource '${key}' must be a non-negative number`);
+      if (typeof item !== "number" || item < 0 || !Number.isFinite(item)) throw new WorkflowError(this.at(object, key), `resource '${key}' must be a non-negative number`);
       resources[field] = item;
     }
     return resources;
@@ -71,7 +71,13 @@ class JsonWorkflowReader {
     return value.map((item, index) => {
       const location = this.at(value, index);
       if (typeof item === "string" && item) return { path: normalizePath(item), remoteName: normalizePath(item), location };
+      if (item === null || typeof item !== "object" || Array.isArray(item)) {
+        throw new WorkflowError(location, `${what}[${index}] must be a file name (a non-empty string) or {"dag_name": local, "task_name": remote}`);
+      }
       const object = this.object(item, location, `${what}[${index}]`);
+      for (const key of Object.keys(object)) {
+        if (key !== "dag_name" && key !== "task_name") throw new WorkflowError(this.at(object, key), `unknown key '${key}' in ${what}[${index}] (dag_name, task_name)`);
+      }
       const local = object.dag_name;
       const remote = object.task_name ?? local;
       if (typeof local !== "string" || typeof remote !== "string" || !local || !remote) {
@@ -87,9 +93,20 @@ class JsonWorkflowReader {
     const object = this.object(value, where, "categories");
     for (const [name, item] of Object.entries(object)) {
       const category = this.object(item, this.at(object, name), `category '${name}'`);
+      for (const key of Object.keys(category)) {
+        if (key !== "resources") throw new WorkflowError(this.at(category, key), `unknown key '${key}' in category '${name}' (resources)`);
+      }
       categories.set(name, { name, resources: this.resources(category.resources, this.at(category, "resources")), mode: undefined });
     }
     return categories;
+  }
+
+  /** A key that may be absent but, when present, must be a non-empty string. */
+  optionalString(object: JsonObject, key: string): string | undefined {
+    const value = object[key];
+    if (value === undefined) return undefined;
+    if (typeof value !== "string" || value === "") throw new WorkflowError(this.at(object, key), `"${key}" must be a non-empty string`);
+    return value;
   }
 
   rule(value: Json, index: number, rules: Json[], context: RuleContext): Rule {
@@ -98,25 +115,33 @@ class JsonWorkflowReader {
     for (const key of Object.keys(object)) {
       if (!ruleKeys.has(key)) throw new WorkflowError(this.at(object, key), `unknown key '${key}' in a rule`);
     }
-    const { command, workflow } = object;
-    if ((typeof command === "string") === (typeof workflow === "string") || (command === "" && !workflow)) {
+    const command = this.optionalString(object, "command");
+    const workflow = this.optionalString(object, "workflow");
+    if ((command === undefined) === (workflow === undefined)) {
       throw new WorkflowError(location, 'a rule needs exactly one of "command" or "workflow" (a non-empty string)');
     }
     const targets = this.files(object.outputs, this.at(object, "outputs"), "outputs");
     if (targets.length === 0) throw new WorkflowError(location, 'a rule needs at least one entry in "outputs"');
     const sources = this.files(object.inputs, this.at(object, "inputs"), "inputs");
-    const category = object.category === undefined ? defaultCategory : String(object.category);
+    const category = this.optionalString(object, "category") ?? defaultCategory;
+    if (object.local_job !== undefined && typeof object.local_job !== "boolean") {
+      throw new WorkflowError(this.at(object, "local_job"), '"local_job" must be true or false');
+    }
+    const directory = this.optionalString(object, "directory");
+    if (directory !== undefined && workflow === undefined) {
+      throw new WorkflowError(this.at(object, "directory"), '"directory" goes with "workflow" (the nested workflow\'s directory), not with "command"');
+    }
     if (!context.categories.has(category)) context.categories.set(category, { name: category, resources: {}, mode: undefined });
     const own = this.resources(object.resources, this.at(object, "resources"));
     const environment = object.environment === undefined ? {} : this.strings(object.environment, this.at(object, "environment"), "environment");
-    const nested = typeof workflow === "string" ? { file: normalizePath(workflow), directory: typeof object.directory === "string" ? normalizePath(object.directory) : undefined } : undefined;
+    const nested = workflow !== undefined ? { file: normalizePath(workflow), directory: directory === undefined ? undefined : normalizePath(directory) } : undefined;
     if (nested && !sources.some((s) => s.path === nested.file)) sources.push({ path: nested.file, remoteName: nested.file, location });
     const files = ruleFiles(targets, sources);
     return {
       id: index,
       targets: files.targets,
       sources: files.sources,
-      command: typeof command === "string" ? command : `MAKEFLOW ${workflow}`,
+      command: command ?? `MAKEFLOW ${workflow}`,
       local: object.local_job === true || nested !== undefined,
       category,
       resources: { ...context.resourcesOf(category), ...own },
@@ -142,7 +167,7 @@ export function parseJsonWorkflow(text: string, init: { file: string; environmen
     if (!["rules", "categories", "environment", "define"].includes(key)) throw new WorkflowError(reader.at(top, key), `unknown key '${key}' in a workflow`);
   }
   const rules = top.rules;
-  if (!Array.isArray(rules)) throw new WorkflowError(document.locate(0), 'a JSON workflow needs a "rules" array');
+  if (!Array.isArray(rules)) throw new WorkflowError(rules === undefined ? document.locate(0) : reader.at(top, "rules"), 'a JSON workflow needs a "rules" array');
   const categories = reader.categories(top.categories, reader.at(top, "categories"));
   const environment = top.environment === undefined ? {} : reader.strings(top.environment, reader.at(top, "environment"), "environment");
   const fallback: Resources = {};
