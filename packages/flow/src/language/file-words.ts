@@ -10,10 +10,13 @@ import { expand, type Lookup } from "./expand.ts";
 import type { LogicalLine } from "./source-text.ts";
 import { checkQuotes, splitWords, type Word } from "./words.ts";
 
+/** A word as written, quotes and escapes still in it. */
+export type RawWord = Omit<Word, "arrow">;
+
 /** Word boundaries of raw text; quotes and backslashes are kept for later expansion. */
-export function rawWords(text: string, line: LogicalLine, offset: number): Word[] {
+export function rawWords(text: string, line: LogicalLine, offset: number): RawWord[] {
   checkQuotes(text, line, offset);
-  const words: Word[] = [];
+  const words: RawWord[] = [];
   let start = -1;
   let quote = "";
   for (let i = 0; i <= text.length; i++) {
@@ -48,9 +51,20 @@ export function normalizePath(path: string): string {
   return normalized.length > 1 && normalized.endsWith("/") ? normalized.slice(0, -1) : normalized;
 }
 
-function fileReference(text: string, line: LogicalLine, offset: number): FileReference {
+/**
+ * Why a remote name given with `local->remote` cannot name a file in a job's sandbox, or
+ * undefined. Workers refuse such a task when it runs; the workflow is refused before anything runs.
+ */
+export function remoteNameProblem(remote: string): string | undefined {
+  if (remote === "." || remote === "") return "it names the sandbox itself";
+  if (remote.startsWith("/")) return "it is an absolute path";
+  if (remote === ".." || remote.startsWith("../")) return "it leads out of the sandbox ('..')";
+  return undefined;
+}
+
+/** A file named `text`, renamed when `arrow` (the index of an unquoted `->`) is not -1. */
+function fileReference(text: string, arrow: number, line: LogicalLine, offset: number): FileReference {
   const location = line.locate(offset);
-  const arrow = text.indexOf("->");
   if (arrow < 0) {
     const path = normalizePath(text);
     return { path, remoteName: path, location };
@@ -58,9 +72,13 @@ function fileReference(text: string, line: LogicalLine, offset: number): FileRef
   const local = text.slice(0, arrow);
   const remote = text.slice(arrow + 2);
   if (!local || !remote || remote.includes("->")) {
+    // a second arrow, even quoted, is refused: `a->"b->c"` is too easy to misread
     throw new WorkflowError(location, `remote renaming must read 'local->remote', not '${text}'`);
   }
-  return { path: normalizePath(local), remoteName: normalizePath(remote), location };
+  const remoteName = normalizePath(remote);
+  const problem = remoteNameProblem(remoteName);
+  if (problem) throw new WorkflowError(location, `remote name '${remote}' cannot name a file in the job's sandbox: ${problem}`);
+  return { path: normalizePath(local), remoteName, location };
 }
 
 /** Reads a target or source list starting at `offset` of `line`. */
@@ -84,7 +102,7 @@ export function fileList(text: string, lookup: Lookup, line: LogicalLine, offset
   for (const raw of rawWords(text, line, offset)) {
     const expanded = expand(raw.text, lookup, line, raw.offset);
     for (const word of splitWords(expanded, line, raw.offset)) {
-      files.push(fileReference(word.text, line, raw.offset));
+      files.push(fileReference(word.text, word.arrow, line, raw.offset));
     }
   }
   return files;

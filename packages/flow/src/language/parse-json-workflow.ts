@@ -12,7 +12,7 @@
  */
 import type { Category, FileReference, Resources, Rule, SourceLocation, Workflow } from "../workflow.ts";
 import { WorkflowError } from "./errors.ts";
-import { normalizePath } from "./file-words.ts";
+import { normalizePath, remoteNameProblem } from "./file-words.ts";
 import { type Json, type JsonDocument, readJson } from "./json-reader.ts";
 import { ruleFiles } from "./rule-files.ts";
 import { defaultCategory } from "./scope.ts";
@@ -83,7 +83,10 @@ class JsonWorkflowReader {
       if (typeof local !== "string" || typeof remote !== "string" || !local || !remote) {
         throw new WorkflowError(location, `${what}[${index}] needs "dag_name" (and optionally "task_name") strings`);
       }
-      return { path: normalizePath(local), remoteName: normalizePath(remote), location };
+      const remoteName = normalizePath(remote);
+      const problem = remoteNameProblem(remoteName);
+      if (problem) throw new WorkflowError(location, `${what}[${index}]: task_name '${remote}' cannot name a file in the job's sandbox: ${problem}`);
+      return { path: normalizePath(local), remoteName, location };
     });
   }
 

@@ -10,6 +10,8 @@ export interface Word {
   readonly text: string;
   /** Offset of the word's first character in the logical line. */
   readonly offset: number;
+  /** Index in `text` of the first `->` that was neither quoted nor escaped, or -1. */
+  readonly arrow: number;
 }
 
 /** Offset of an unterminated quote in `text`, or -1. Backslash escapes the next character. */
@@ -44,6 +46,7 @@ export function splitWords(text: string, line: LogicalLine, offset: number): Wor
   const words: Word[] = [];
   let current = "";
   let start = -1;
+  let arrow = -1;
   let quote = "";
   for (let i = 0; i < text.length; i++) {
     const c = text[i]!;
@@ -54,17 +57,19 @@ export function splitWords(text: string, line: LogicalLine, offset: number): Wor
       continue;
     }
     if (c === " " || c === "\t") {
-      if (start >= 0) words.push({ text: current, offset: offset + start });
+      if (start >= 0) words.push({ text: current, offset: offset + start, arrow });
       current = "";
       start = -1;
+      arrow = -1;
       continue;
     }
     if (start < 0) start = i;
+    if (c === "-" && text[i + 1] === ">" && arrow < 0) arrow = current.length;
     if (c === '"' || c === "'") quote = c;
     else if (c === "\\" && i + 1 < text.length) current += text[++i];
     else current += c;
   }
-  if (start >= 0) words.push({ text: current, offset: offset + start });
+  if (start >= 0) words.push({ text: current, offset: offset + start, arrow });
   return words;
 }
 

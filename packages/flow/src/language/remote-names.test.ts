@@ -1,0 +1,28 @@
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { parseWorkflow } from "./parse-workflow.ts";
+
+const parse = (text: string, file = "w.mf") => parseWorkflow(text, { file, environment: {} });
+
+test("remote names: a name inside the sandbox is kept, normalized; a quoted or escaped arrow is part of a file name", () => {
+  const { rules } = parse('o: x->d/ y->./sub/in "p->q" r\\->s\n\tcmd\n');
+  assert.deepEqual(rules[0]!.sources.map((s) => [s.path, s.remoteName]), [["x", "d"], ["y", "sub/in"], ["p->q", "p->q"], ["r->s", "r->s"]]);
+});
+
+// Workers refuse such a task only when it runs (failing the run midway); the parser refuses it first.
+const errors: Array<[string, string, string, RegExp]> = [
+  ["an absolute remote name", "o: x->/etc/passwd\n\tcmd\n", "w.mf", /^w\.mf:1:4: remote name '\/etc\/passwd' cannot name a file in the job's sandbox: it is an absolute path$/],
+  ["a remote name leading out", "o: x->../up\n\tcmd\n", "w.mf", /^w\.mf:1:4: remote name '\.\.\/up' cannot name a file in the job's sandbox: it leads out of the sandbox/],
+  ["a remote name that normalizes to '..'", "o->a/../..: x\n\tcmd\n", "w.mf", /^w\.mf:1:1: remote name 'a\/\.\.\/\.\.' cannot name a file in the job's sandbox: it leads out/],
+  ["the sandbox itself", "o: x->.\n\tcmd\n", "w.mf", /^w\.mf:1:4: remote name '\.' cannot name a file in the job's sandbox: it names the sandbox itself$/],
+  ["a JSON task_name leading out", '{"rules": [{"command": "x", "outputs": [{"dag_name": "o", "task_name": "../o"}]}]}', "w.json", /^w\.json:1:41: outputs\[0\]: task_name '\.\.\/o' cannot name a file in the job's sandbox/],
+];
+for (const [name, text, file, expected] of errors) {
+  test(`remote names error: ${name}`, () => {
+    assert.throws(() => parse(text, file), (error: Error) => {
+      assert.equal(error.name, "WorkflowError");
+      assert.match(error.message, expected);
+      return true;
+    });
+  });
+}
