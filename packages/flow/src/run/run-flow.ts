@@ -62,7 +62,31 @@ function readWorkflow(init: RunInit): Cleanable {
   const directory = resolve(init.directory ?? dirname(file));
   const workflow = parseWorkflow(readFileSync(file, "utf8"), { file: init.file, environment: init.environment ?? process.env });
   const logPath = workflowLogPath(file, directory);
+  checkTargetPlaces(workflow, directory, file, logPath);
   return { workflow, summary: readLog(readLogText(logPath), workflow.rules, logPath), directory, logPath };
+}
+
+/**
+ * A rule's targets are removed before it runs (a stale file must not pass for its work) and by
+ * `--clean`: a target that is the workflow's directory, the workflow file, its log, or a
+ * directory holding any of them (`.`, `..`, `/`) would take the workflow itself with it. Such a
+ * target is a WorkflowError at the target, before anything runs or is removed.
+ */
+function checkTargetPlaces(workflow: Workflow, directory: string, file: string, logPath: string): void {
+  const kept = [
+    { path: directory, what: "the workflow's directory" },
+    { path: file, what: "the workflow file" },
+    { path: logPath, what: "the workflow's transaction log" },
+  ];
+  for (const rule of workflow.rules) {
+    for (const target of rule.targets) {
+      const path = absolutePath(directory, target.path);
+      const holds = path === "/" ? kept[0] : kept.find((place) => place.path === path || place.path.startsWith(`${path}/`));
+      if (holds === undefined) continue;
+      const how = holds.path === path ? `is ${holds.what}` : `holds ${holds.what} (${holds.path})`;
+      throw new WorkflowError(target.location, `target '${target.path}' ${how}: a rule's targets are removed before it runs and by --clean, so no rule may name it as a target`);
+    }
+  }
 }
 
 /** Reads and plans the workflow and reads its log; throws WorkflowError on a problem. */

@@ -1,0 +1,27 @@
+import assert from "node:assert/strict";
+import { existsSync, mkdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { test } from "node:test";
+import { runIn, workspaces } from "../../test/flow-run.ts";
+
+const workspace = workspaces("skein-target-places-");
+
+test("flow: a target that is the workflow's directory (or holds it, or is its log) is refused before anything is removed, by a run and by --clean", async () => {
+  for (const [target, problem] of [
+    ["./", /w\.mf:3:1: target '\.' is the workflow's directory/],
+    ["..", /w\.mf:3:1: target '\.\.' holds the workflow's directory/],
+    ["w.mf.skeinlog", /w\.mf:3:1: target 'w\.mf\.skeinlog' is the workflow's transaction log/],
+  ] as const) {
+    const parent = workspace({});
+    const root = join(parent, "work");
+    mkdirSync(root);
+    writeFileSync(join(root, "w.mf"), `x: precious\n\tcp precious x\n${target}:\n\ttrue\n`);
+    writeFileSync(join(root, "precious"), "the user's data\n");
+    for (const clean of [false, true]) {
+      const run = await runIn(root, { clean });
+      assert.equal(run.code, 1, `${target}: ${run.err}`);
+      assert.match(run.err, problem);
+      assert.ok(existsSync(join(root, "precious")) && existsSync(join(root, "w.mf")), `${target}: the workflow and its sources are still there`);
+    }
+  }
+});
