@@ -64,7 +64,8 @@ export class RuleBuilder {
     checkQuotes(raw, line, start);
     let command = (raw.includes("$") ? expand(raw, (n) => this.scope.lookup(n, pending.variables), line, start) : raw).trim();
     let local = false;
-    if (/^LOCAL([ \t]|$)/.test(command)) {
+    while (/^LOCAL([ \t]|$)/.test(command)) {
+      // upstream takes every leading modifier: `LOCAL LOCAL cmd` (often from `$(X) LOCAL`) runs `cmd`
       local = true;
       command = command.slice(5).trim();
     }
@@ -93,11 +94,17 @@ export class RuleBuilder {
     if (words.length < 2 || words.length > 3) {
       throw new WorkflowError(line.locate(start), "a nested workflow reads 'MAKEFLOW file [directory]'");
     }
+    if (words[1] === "" || words[2] === "") {
+      throw new WorkflowError(line.locate(start), "a nested workflow reads 'MAKEFLOW file [directory]', not an empty name");
+    }
     const file = normalizePath(words[1]!);
     const directory = words[2] === undefined ? undefined : normalizePath(words[2]);
     if (!pending.sources.some((s) => s.path === file)) {
-      const word = rawWords(line.text.slice(start), line, start)[1]!;
-      pending.sources.push({ path: file, remoteName: file, location: line.locate(word.offset) });
+      // the file's word as written, when the line spells it out (not from a variable holding `MAKEFLOW f`)
+      const written = rawWords(line.text.slice(start), line, start);
+      const keyword = written.findIndex((w) => w.text === "MAKEFLOW");
+      const word = keyword < 0 ? undefined : written[keyword + 1];
+      pending.sources.push({ path: file, remoteName: file, location: line.locate(word?.offset ?? start) });
     }
     return { file, directory };
   }

@@ -1,0 +1,35 @@
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { plan } from "../plan/plan.ts";
+import { parseMakeflow } from "./parse-makeflow.ts";
+
+const parse = (text: string) => parseMakeflow(text, { file: "w.mf", environment: {} });
+const planError = (text: string) => {
+  try {
+    plan(parse(text), { exists: () => false });
+  } catch (error) {
+    return (error as Error).message;
+  }
+  return "no error";
+};
+
+test("nested: a variable holding the whole 'MAKEFLOW file' line is a nested workflow (it crashed: reading 'offset')", () => {
+  const { rules } = parse("X=MAKEFLOW sub.mf d\na:\n\t$(X)\n");
+  assert.deepEqual(rules[0]!.nested, { file: "sub.mf", directory: "d" });
+  assert.equal(planError("X=MAKEFLOW sub.mf\na:\n\t$(X)\n"), "w.mf:3:2: source 'sub.mf' is not made by any rule and does not exist");
+});
+
+test("nested: the workflow file's location is its word, after LOCAL and variables", () => {
+  assert.equal(planError("a:\n\tLOCAL MAKEFLOW sub.mf\n"), "w.mf:2:17: source 'sub.mf' is not made by any rule and does not exist");
+  assert.equal(planError("F=sub.mf\na:\n\tMAKEFLOW $(F) d\n"), "w.mf:3:11: source 'sub.mf' is not made by any rule and does not exist");
+});
+
+test("nested: LOCAL repeated (as from `$(X) LOCAL`) is one modifier, as upstream reads it", () => {
+  const { rules } = parse("X=LOCAL\na:\n\t$(X) LOCAL touch a\n");
+  assert.deepEqual([rules[0]!.local, rules[0]!.command], [true, "touch a"]);
+});
+
+test("nested error: an empty file or directory name", () => {
+  assert.throws(() => parse('a:\n\tMAKEFLOW ""\n'), /^WorkflowError: w\.mf:2:2: a nested workflow reads 'MAKEFLOW file \[directory\]', not an empty name$/);
+  assert.throws(() => parse("a:\n\tMAKEFLOW sub.mf ''\n"), /not an empty name$/);
+});
