@@ -35,3 +35,17 @@ test("transaction log: lines carry both hashes; a current line is read as before
   assert.match(text.split("\n")[1]!, /^1 0 running 1 [0-9a-f]{8} [0-9a-f]{8}$/);
   assert.deepEqual([...readLog(text, rules).done], [0]);
 });
+
+test("transaction log: a rule moved by a rule added or removed above it keeps its lines, found by its hashes (old five-field lines too)", () => {
+  const moved = parseMakeflow("new:\n\ttouch new\na:\n\ttouch a\nb: a\n\ttouch b-edited\n", { file: "w.mf" }).rules;
+  // written when a was rule 0 and b rule 1 (b since edited: its old lines made the same target)
+  const text = `${logHeader}\n${logLine(1, 0, "running", 1, logHashes(rules[0]!))}${logLine(2, 0, "done", 1, logHashes(rules[0]!))}${logLine(3, 1, "running", 1, logHashes(rules[1]!))}${logLine(4, 1, "done", 1, logHashes(rules[1]!))}`;
+  const summary = readLog(text, moved);
+  assert.deepEqual([...summary.done], [1], "a, now rule 1, is done; b was edited");
+  assert.deepEqual([...summary.started].sort(), [1, 2], "b's earlier version made b: --clean removes it");
+  assert.equal(summary.doneAtMs.get(1), 2);
+  const fiveFields = `${logHeader}\n${line(0, "running")}${line(0, "done")}`;
+  assert.deepEqual([...readLog(fiveFields, moved).done], [1]);
+  const removed = parseMakeflow("b: a\n\ttouch b\n", { file: "w.mf" }).rules;
+  assert.deepEqual([...readLog(text, removed).done], [0], "b, now rule 0 (a removed), is done");
+});

@@ -5,7 +5,8 @@
  *     <time ms> <rule index> <state> <attempt> <rule hash> <targets hash>
  *
  * The rule hash covers the rule's command, targets and sources: editing a rule makes its old
- * lines stale, and the rule runs again. The targets hash covers only the targets: `--clean`
+ * lines stale, and the rule runs again; a rule that only moved (a rule added or removed above
+ * it) is found by its hashes and keeps its lines. The targets hash covers only the targets: `--clean`
  * still removes what an earlier version of a rule made, when it made the same files. (Logs
  * written before the targets hash have five fields; they are read the same way.) A torn last
  * line (a kill mid-write) is ignored.
@@ -54,7 +55,8 @@ export interface LogSummary {
 export class LogFormatError extends Error {}
 
 /**
- * Replays a log against the current rules. Lines for other rule texts are ignored; a file
+ * Replays a log against the current rules. A line whose rule index now names another rule is
+ * the rule's with the line's hashes, wherever it moved; lines for other rule texts are ignored; a file
  * that does not start with the header (unless it is only the header's torn start) is a
  * LogFormatError naming `source`.
  */
@@ -66,6 +68,7 @@ export function readLog(text: string, rules: readonly Rule[], source = "the log"
     if (both === undefined) hashes.set(rule, (both = logHashes(rules[rule]!).split(" ")));
     return both;
   };
+  const moved = movedRules(rules);
   const last = new Map<number, string>();
   const started = new Set<number>();
   const doneLines = new Map<number, number>();
@@ -75,12 +78,19 @@ export function readLog(text: string, rules: readonly Rule[], source = "the log"
   for (const line of lines) {
     if (!line || line.startsWith("#")) continue;
     const [timeText, ruleText, state, , hash, targetsHash] = line.split(" ");
-    const rule = Number(ruleText);
-    if (!Number.isInteger(rule) || rule < 0 || rule >= rules.length) continue;
-    const [ruleHashNow, targetsHashNow] = hashesOf(rule);
+    let rule = Number(ruleText);
+    if (!Number.isInteger(rule) || rule < 0) continue;
+    const [ruleHashNow, targetsHashNow] = rule < rules.length ? hashesOf(rule) : [];
     if (hash !== ruleHashNow) {
-      if (state === "running" && targetsHash === targetsHashNow) started.add(rule); // an earlier version made these files
-      continue;
+      // a rule added or removed before this one moved it: its lines still count, found by hash
+      const now = moved.byHashes(hash, targetsHash);
+      if (now === undefined) {
+        // an earlier version made these files
+        const maker = targetsHash === undefined ? undefined : targetsHash === targetsHashNow ? rule : moved.byTargets(targetsHash);
+        if (state === "running" && maker !== undefined) started.add(maker);
+        continue;
+      }
+      rule = now;
     }
     last.set(rule, state!);
     if (state === "running") started.add(rule);
@@ -96,6 +106,42 @@ export function readLog(text: string, rules: readonly Rule[], source = "the log"
     else if (state === "running") interrupted.add(rule);
   }
   return { done, started, interrupted, doneLines, doneAtMs };
+}
+
+/**
+ * Rules by their hashes, for lines whose rule index now names another rule (a rule was added
+ * or removed above it): built on the first such line only, so a log of an unchanged workflow
+ * costs nothing more. A hash two rules share (32 bits can collide) names neither.
+ */
+function movedRules(rules: readonly Rule[]): { byHashes(hash: string | undefined, targetsHash: string | undefined): number | undefined; byTargets(targetsHash: string): number | undefined } {
+  let both: Map<string, number> | undefined;
+  let ruleOnly: Map<string, number> | undefined;
+  let targetsOnly: Map<string, number> | undefined;
+  const add = (map: Map<string, number>, key: string, rule: number) => map.set(key, map.has(key) ? -1 : rule);
+  const build = () => {
+    both = new Map();
+    ruleOnly = new Map();
+    targetsOnly = new Map();
+    for (const [index, rule] of rules.entries()) {
+      const hashes = logHashes(rule);
+      add(both, hashes, index);
+      add(ruleOnly, hashes.slice(0, hashes.indexOf(" ")), index);
+      add(targetsOnly, hashes.slice(hashes.indexOf(" ") + 1), index);
+    }
+  };
+  const found = (rule: number | undefined) => (rule === undefined || rule < 0 ? undefined : rule);
+  return {
+    byHashes(hash, targetsHash) {
+      if (hash === undefined) return undefined;
+      if (both === undefined) build();
+      // lines written before the targets hash have only the rule hash
+      return found(targetsHash === undefined ? ruleOnly!.get(hash) : both!.get(`${hash} ${targetsHash}`));
+    },
+    byTargets(targetsHash) {
+      if (targetsOnly === undefined) build();
+      return found(targetsOnly!.get(targetsHash));
+    },
+  };
 }
 
 function checkHeader(text: string, source: string): void {
