@@ -29,10 +29,16 @@ class Line implements LogicalLine {
 
   locate(offset: number): SourceLocation {
     if (typeof this.where === "number") return { file: this.file, line: this.where, column: offset + 1 };
+    // binary search: a rule listing 100 000 sources, one per continued line, locates each one
     const segments = this.where;
-    let index = 0;
-    while (index + 1 < segments.length && segments[index + 1]!.offset <= offset) index++;
-    const segment = segments[index]!;
+    let low = 0;
+    let high = segments.length - 1;
+    while (low < high) {
+      const middle = (low + high + 1) >> 1;
+      if (segments[middle]!.offset <= offset) low = middle;
+      else high = middle - 1;
+    }
+    const segment = segments[low]!;
     return { file: this.file, line: segment.line, column: offset - segment.offset + 1 };
   }
 }
