@@ -47,6 +47,8 @@ function ancestors(path: string): string[] {
 class Planner {
   readonly producers = new Map<string, number>();
   private insideDirectory: Map<string, number[]> | undefined;
+  /** Directory → the rules making files inside it that do not list it as a source (built on first need). */
+  private readonly insideNotListing = new Map<string, readonly number[]>();
 
   constructor(readonly workflow: Workflow) {
     for (const rule of workflow.rules) {
@@ -96,10 +98,10 @@ class Planner {
       if (producer !== undefined) seen = addOnce(found, seen, producer);
       const inside = this.producersInside(source.path);
       if (inside.length > 0) {
-        const peer = inside.includes(rule.id); // it makes files inside the directory too
-        for (const r of inside) {
-          if (r !== rule.id && !(peer && this.workflow.rules[r]!.sources.some((s) => s.path === source.path))) seen = addOnce(found, seen, r);
-        }
+        // a peer (it makes files inside the directory too) skips the others listing the directory;
+        // both looked up without a scan of `inside` per rule: 100 000 `d/x_i: d` rules stay linear
+        const waitFor = makesInside(rule, source.path) ? this.notListing(source.path, inside) : inside;
+        for (const r of waitFor) if (r !== rule.id) seen = addOnce(found, seen, r);
       }
       if (producer !== undefined) continue;
       const container = this.container(source.path);
@@ -111,12 +113,29 @@ class Planner {
     return found;
   }
 
+  /** The rules of `inside` (those making files inside `directory`) that do not list it as a source. */
+  private notListing(directory: string, inside: readonly number[]): readonly number[] {
+    let list = this.insideNotListing.get(directory);
+    if (!list) {
+      list = inside.filter((r) => !this.workflow.rules[r]!.sources.some((s) => s.path === directory));
+      this.insideNotListing.set(directory, list);
+    }
+    return list;
+  }
+
   /** The rule making a directory that contains `path`, if any. */
   private container(path: string): number | undefined {
     if (!path.includes("/")) return undefined;
     const directory = ancestors(path).find((dir) => this.producers.has(dir));
     return directory === undefined ? undefined : this.producers.get(directory);
   }
+}
+
+/** Whether `rule` makes a file strictly inside `directory` (as `producersInside` counts them). */
+function makesInside(rule: Rule, directory: string): boolean {
+  if (directory === ".") return rule.targets.some((t) => !posix.isAbsolute(t.path) && t.path !== ".." && !t.path.startsWith("../"));
+  const prefix = directory.endsWith("/") ? directory : `${directory}/`;
+  return rule.targets.some((t) => t.path.startsWith(prefix));
 }
 
 function addOnce(found: number[], seen: Set<number> | undefined, rule: number): Set<number> | undefined {
