@@ -14,7 +14,7 @@ import { execFile } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Clock, Timer } from "@skein/core";
-import type { BackEnd } from "../run/execute.ts";
+import { type BackEnd, BackEndError } from "../run/execute.ts";
 import type { Executor, ExecutorListener, TaskRequest } from "./executor.ts";
 import { outputTail } from "./command-output.ts";
 import { exitOutcome } from "./local-executor.ts";
@@ -38,7 +38,21 @@ const statusPerl = 'system("/bin/sh", "-c", $ARGV[0]); open(my $f, ">", $ARGV[1]
 function jobScript(directory: string, exports: string, command: string, status: string): string {
   const [quotedCommand, tmp] = [shellQuote(command), shellQuote(`${status}.tmp`)];
   const run = `if command -v perl >/dev/null 2>&1; then perl -e ${shellQuote(statusPerl)} ${quotedCommand} ${tmp}; else /bin/sh -c ${quotedCommand}; echo $? > ${tmp}; fi`;
-  return `#!/bin/sh\ncd ${shellQuote(directory)}\n${exports}${run}\nmv ${tmp} ${shellQuote(status)}\n`;
+  // a directory the node cannot enter: no status (the job is reported as ended without one),
+  // rather than the command run wherever the job started (Slurm falls back to /tmp)
+  return `#!/bin/sh\ncd ${shellQuote(directory)} || exit 126\n${exports}${run}\nmv ${tmp} ${shellQuote(status)}\n`;
+}
+
+/** The job ID in sbatch --parsable's output (`<id>` or `<id>;<cluster>`, last line), or undefined. */
+export function parsedJobId(stdout: string): string | undefined {
+  const lines = stdout.split("\n").map((line) => line.trim()).filter((line) => line !== "");
+  const id = lines.at(-1)?.split(";")[0];
+  return id !== undefined && /^[0-9]+$/.test(id) ? id : undefined;
+}
+
+/** The job IDs squeue -h -o %i lists (array tasks as `<id>_<index>`, kept as printed). */
+function queuedJobIds(stdout: string): Set<string> {
+  return new Set(stdout.split("\n").map((line) => line.trim()).filter((line) => line !== ""));
 }
 
 interface Job {
@@ -53,15 +67,22 @@ class SlurmExecutor implements Executor {
   private readonly timer: Timer;
   private polling = false;
   private readonly scratch: string;
+  /** The last squeue failure reported (said once, not every poll), or undefined while it works. */
+  private squeueFailure: string | undefined;
 
   constructor(
     private readonly directory: string,
     private readonly listener: ExecutorListener,
     clock: Clock,
     pollMs: number,
+    private readonly report: (text: string) => void,
   ) {
     this.scratch = join(directory, ".skein-slurm");
-    mkdirSync(this.scratch, { recursive: true });
+    try {
+      mkdirSync(this.scratch, { recursive: true });
+    } catch (error) {
+      throw new BackEndError(`-T slurm: cannot create ${this.scratch} for job scripts and statuses (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
+    }
     this.timer = clock.setPeriodic(pollMs, () => void this.poll());
   }
 
@@ -72,7 +93,12 @@ class SlurmExecutor implements Executor {
     const exports = Object.entries(rule.environment).map(([k, v]) => `export ${k}=${shellQuote(v)}\n`).join("");
     const script = jobScript(this.directory, exports, rule.command, status);
     const scriptPath = join(this.scratch, `${task}.sh`);
-    writeFileSync(scriptPath, script, { mode: 0o755 });
+    try {
+      writeFileSync(scriptPath, script, { mode: 0o755 });
+    } catch (error) {
+      queueMicrotask(() => this.listener.finished(task, { ok: false, reason: `cannot write the job script ${scriptPath} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})` }));
+      return;
+    }
     const args = ["--parsable", `--job-name=skein-${rule.id}`, "-N", "1", "-n", "1", `--cpus-per-task=${rule.resources.cores ?? 1}`, `--chdir=${this.directory}`, `--output=${join(this.scratch, `${task}.out`)}`];
     if (rule.resources.memoryMb) args.push(`--mem=${Math.ceil(rule.resources.memoryMb)}M`);
     if (rule.resources.wallTimeS) args.push(`--time=${Math.ceil(rule.resources.wallTimeS / 60)}`);
@@ -80,8 +106,10 @@ class SlurmExecutor implements Executor {
     this.jobs.set(task, job);
     run("sbatch", [...args, scriptPath]).then(
       (stdout) => {
-        job.id = stdout.trim().split(";")[0];
-        if (this.jobs.get(task) !== job) void run("scancel", [job.id!]).catch(() => undefined); // aborted while sbatch ran
+        job.id = parsedJobId(stdout);
+        // without a job ID the job could never be seen to vanish: the task would wait forever
+        if (job.id === undefined) return this.finish(task, { ok: false, reason: `sbatch printed no job ID (it printed ${JSON.stringify(stdout.trim().slice(0, 200))})` });
+        if (this.jobs.get(task) !== job) void run("scancel", [job.id]).catch(() => undefined); // aborted while sbatch ran
       },
       (error: Error) => this.finish(task, { ok: false, reason: `sbatch failed: ${error.message}` }),
     );
@@ -96,7 +124,17 @@ class SlurmExecutor implements Executor {
     if (this.polling || this.jobs.size === 0) return;
     this.polling = true;
     try {
-      const queued = new Set((await run("squeue", ["-h", "-o", "%i"])).split("\n").map((l) => l.trim()));
+      // squeue only tells vanished jobs: while it fails, statuses are still read
+      let queued: Set<string> | undefined;
+      try {
+        queued = queuedJobIds(await run("squeue", ["-h", "-o", "%i"]));
+        if (this.squeueFailure !== undefined) this.report("skein flow: squeue works again\n");
+        this.squeueFailure = undefined;
+      } catch (error) {
+        const message = (error as Error).message;
+        if (message !== this.squeueFailure) this.report(`skein flow: ${message} (jobs that vanish are not noticed until it works again)\n`);
+        this.squeueFailure = message;
+      }
       for (const [task, job] of [...this.jobs].sort((a, b) => a[0] - b[0])) {
         const status = join(this.scratch, `${task}.status`);
         if (existsSync(status)) {
@@ -104,12 +142,10 @@ class SlurmExecutor implements Executor {
           const outcome = text.startsWith("signal ") ? exitOutcome(job.request.rule, this.directory, null, text) : exitOutcome(job.request.rule, this.directory, Number(text), null);
           const output = outcome.ok ? undefined : outputTail(join(this.scratch, `${task}.out`));
           this.finish(task, outcome.ok || output === undefined ? outcome : { ...outcome, output });
-        } else if (job.id && !queued.has(job.id) && ++job.vanished > vanishedPollsMax) {
+        } else if (queued && job.id && !queued.has(job.id) && ++job.vanished > vanishedPollsMax) {
           this.finish(task, { ok: false, reason: `Slurm job ${job.id} ended without an exit status (cancelled or lost)` });
         }
       }
-    } catch (error) {
-      process.stderr.write(`skein flow: squeue: ${(error as Error).message}\n`);
     } finally {
       this.polling = false;
     }
@@ -127,7 +163,7 @@ class SlurmExecutor implements Executor {
   }
 }
 
-export const slurmBackEnd: BackEnd = async ({ loaded, init, listener, clock }) => {
-  listener.joined(new SlurmExecutor(loaded.directory, listener, clock, init.slurmPollMs ?? 1_000));
+export const slurmBackEnd: BackEnd = async ({ loaded, init, listener, clock, output }) => {
+  listener.joined(new SlurmExecutor(loaded.directory, listener, clock, init.slurmPollMs ?? 1_000, (text) => output.err(text)));
   return { close: async () => undefined };
 };

@@ -1,0 +1,54 @@
+// The Slurm back end against stand-in sbatch and squeue programs (shell scripts on PATH): how
+// it copes with what a real cluster only does on a bad day — a failing squeue, an sbatch that
+// prints no job ID. The real cluster's tests are in slurm.test.ts.
+import assert from "node:assert/strict";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { test } from "node:test";
+import { runIn, workspaces } from "../../test/flow-run.ts";
+import { parsedJobId } from "./slurm-back-end.ts";
+
+const workspace = workspaces("skein-slurm-commands-");
+
+/** sbatch that runs the job script at once, in the background, and prints `printed`. */
+const sbatch = (printed: string) => `#!/bin/sh
+for argument; do case $argument in --output=*) out=\${argument#--output=};; esac; script=$argument; done
+sh "$script" > "$out" 2>&1 < /dev/null &
+printf '${printed}'
+`;
+
+/** Runs root/w.mf with -T slurm and these programs first on PATH. */
+async function runWith(root: string, programs: Record<string, string>) {
+  const bin = join(root, "bin");
+  mkdirSync(bin);
+  for (const [name, text] of Object.entries(programs)) writeFileSync(join(bin, name), text, { mode: 0o755 });
+  const saved = process.env.PATH;
+  process.env.PATH = `${bin}:${saved}`;
+  try {
+    return await runIn(root, { target: "slurm", slurmPollMs: 20 });
+  } finally {
+    process.env.PATH = saved;
+  }
+}
+
+test("slurm: while squeue fails, finished jobs are still seen (the run ends) and the failure is said once, not every poll", { timeout: 30_000 }, async () => {
+  const root = workspace({ "w.mf": "a:\n\techo made > a\nb: a\n\tsleep 0.3; cat a > b\n" });
+  const run = await runWith(root, { sbatch: sbatch("4242\\n"), squeue: "#!/bin/sh\necho 'squeue: error: Unable to contact slurm controller' >&2\nexit 1\n" });
+  assert.equal(run.code, 0, run.err);
+  assert.equal(readFileSync(join(root, "b"), "utf8"), "made\n");
+  assert.equal(run.err.match(/Unable to contact slurm controller/g)?.length, 1, run.err);
+});
+
+test("slurm: an sbatch that prints no job ID fails the task, naming what it printed, instead of waiting for it forever", { timeout: 30_000 }, async () => {
+  const root = workspace({ "w.mf": "a:\n\ttrue\n" });
+  const run = await runWith(root, { sbatch: "#!/bin/sh\necho 'Submitted to the queue'\n", squeue: "#!/bin/sh\nexit 0\n" });
+  assert.equal(run.code, 1);
+  assert.match(run.err, /a: failed: sbatch printed no job ID \(it printed "Submitted to the queue"\)/);
+});
+
+test("slurm: sbatch --parsable's job ID, with a cluster name or after other lines; anything else is none", () => {
+  assert.equal(parsedJobId("123\n"), "123");
+  assert.equal(parsedJobId("123;cluster\n"), "123");
+  assert.equal(parsedJobId("sbatch: note\n77\n"), "77");
+  for (const text of ["", "\n", "Submitted batch job 5\n", "x;y"]) assert.equal(parsedJobId(text), undefined, text);
+});
