@@ -81,6 +81,19 @@ function firstNonBlank(text: string): number {
   return -1;
 }
 
+/**
+ * Refuses a line indented with a blank that is not ASCII (a no-break space pasted from a web
+ * page looks like a tab): it would not count as indentation, and the command would be missed.
+ */
+function unicodeIndent(line: LogicalLine, start: number): void {
+  for (let i = 0; i < start; i++) {
+    const c = line.text.charCodeAt(i);
+    if (c < 128) continue;
+    const code = `U+${c.toString(16).toUpperCase().padStart(4, "0")}`;
+    throw new WorkflowError(line.locate(i), `the line is indented with ${code}${c === 0xa0 ? " (a no-break space)" : ""}, not a tab or a space`);
+  }
+}
+
 /** Why an indented `@` line is neither a rule-local assignment nor a command. */
 function atHint(line: LogicalLine, offset: number): string {
   if (!line.indented) return "";
@@ -105,6 +118,7 @@ class MakeflowParser {
   line(line: LogicalLine): void {
     const start = firstNonBlank(line.text);
     if (start < 0 || line.text[start] === "#") return;
+    if (start > 0) unicodeIndent(line, start);
     if (this.pending) {
       this.ruleBody(line, start, this.pending);
       return;
@@ -220,7 +234,9 @@ class MakeflowParser {
 /** Parses Makeflow text. Throws `WorkflowError` (with `file:line:column`) on the first problem. */
 export function parseMakeflow(text: string, init: ParseInit): Workflow {
   const parser = new MakeflowParser(init);
-  forEachLogicalLine(text, init.file, (line) => parser.line(line));
+  // a byte order mark, as some editors write, is not part of the first line (nor a column of it)
+  const body = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
+  forEachLogicalLine(body, init.file, (line) => parser.line(line));
   return parser.finish();
 }
 

@@ -1,0 +1,23 @@
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { parseMakeflow } from "./parse-makeflow.ts";
+
+const parse = (text: string) => parseMakeflow(text, { file: "w.mf", environment: {} });
+
+test("whitespace: a leading byte order mark is skipped and is not a column", () => {
+  assert.equal(parse("\uFEFFa:\n\tcmd\n").rules[0]!.command, "cmd");
+  assert.throws(() => parse("\uFEFFa: b\n"), /^WorkflowError: w\.mf:1:1: rule for 'a' has no command/);
+  assert.throws(() => parse("\uFEFFX=$(\n"), /^WorkflowError: w\.mf:1:3: unterminated variable reference/);
+});
+
+test("whitespace: CRLF line ends, and a CRLF after a continuing backslash", () => {
+  const { rules } = parse("a: b \\\r\n c\r\n\techo hi\r\n");
+  assert.deepEqual(rules[0]!.sources.map((s) => s.path), ["b", "c"]);
+  assert.equal(rules[0]!.command, "echo hi");
+});
+
+test("whitespace error: a command indented with no-break spaces (pasted from a web page) says so", () => {
+  // it said "rule for 'a' has no command", pointing at the rule line
+  assert.throws(() => parse("a:\n\u00A0\u00A0echo hi > a\n"), /^WorkflowError: w\.mf:2:1: the line is indented with U\+00A0 \(a no-break space\), not a tab or a space$/);
+  assert.throws(() => parse("a:\n\t\u3000echo\n"), /^WorkflowError: w\.mf:2:2: the line is indented with U\+3000, not a tab or a space$/);
+});
