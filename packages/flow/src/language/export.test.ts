@@ -19,3 +19,11 @@ test("export error: no name, or a word that is not a name, is reported at the wo
   assert.throws(() => parse("export # nothing\n"), /^WorkflowError: w\.mf:1:1: 'export' needs a variable name/);
   assert.throws(() => parse("export A x-y\n"), /^WorkflowError: w\.mf:1:10: cannot export 'x-y': not a variable name/);
 });
+
+test("export: += appends to a value from the environment, as a rule-local += and upstream do", () => {
+  // it started from empty: `export FLAGS+=-v` gave jobs FLAGS=-v, dropping the environment's value
+  const { rules } = parse("export FLAGS+=-v\na:\n\techo $(FLAGS)\nb:\n\t@FLAGS+=-q\n\tcmd\n", { FLAGS: "-O2" });
+  assert.deepEqual(rules[0]!.environment, { FLAGS: "-O2 -v" });
+  assert.equal(rules[0]!.command, "echo -O2 -v");
+  assert.deepEqual(rules[1]!.environment, { FLAGS: "-O2 -v -q" });
+});

@@ -213,7 +213,7 @@ class MakeflowParser {
 
   private assign(line: LogicalLine, name: string, operator: string, valueOffset: number): void {
     const value = this.value(line, valueOffset, this.lookup);
-    const previous = this.scope.variables.get(name);
+    const previous = operator === "+=" ? this.scope.lookup(name) : undefined; // the environment's value too, as upstream
     const joined = operator === "+=" && previous ? `${previous} ${value}` : value;
     this.scope.assign(name, joined, line.locate(valueOffset));
   }
