@@ -8,7 +8,7 @@
  *
  * The status file holds the exit code, or `signal N` when the command was killed (out of
  * memory, time limit): perl's `system` sees the wait status, where sh only sees 128+N. A failed
- * task's report carries the end of its job output (`.skein-slurm/<task>.out`).
+ * task's report carries the end of its job output (`.skein-slurm/<run>-<task>.out`, kept).
  */
 import { execFile } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -67,6 +67,12 @@ class SlurmExecutor implements Executor {
   private readonly timer: Timer;
   private polling = false;
   private readonly scratch: string;
+  /**
+   * Names this run's job files (`<tag>-<task>.sh`, `.out`, `.status`): a job of an earlier run
+   * — its master killed, the job still queued or running in Slurm — writes its status under
+   * its own run's name, never one this run reads as its task's (task numbers restart at 0).
+   */
+  private readonly tag: string;
   /** The last squeue failure reported (said once, not every poll), or undefined while it works. */
   private squeueFailure: string | undefined;
 
@@ -83,23 +89,32 @@ class SlurmExecutor implements Executor {
     } catch (error) {
       throw new BackEndError(`-T slurm: cannot create ${this.scratch} for job scripts and statuses (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
     }
+    this.tag = `${clock.epochMs().toString(36)}-${process.pid.toString(36)}`;
     this.timer = clock.setPeriodic(pollMs, () => void this.poll());
+  }
+
+  private file(task: number, kind: "sh" | "out" | "status"): string {
+    return join(this.scratch, `${this.tag}-${task}.${kind}`);
+  }
+
+  /** A finished job's files go; a failed job's output stays for the user to read. */
+  private removeFiles(task: number, ok: boolean): void {
+    for (const kind of ok ? (["sh", "status", "out"] as const) : (["sh", "status"] as const)) rmSync(this.file(task, kind), { force: true });
   }
 
   start(request: TaskRequest): void {
     const { task, rule } = request;
-    const status = join(this.scratch, `${task}.status`);
-    rmSync(status, { force: true });
+    const status = this.file(task, "status");
     const exports = Object.entries(rule.environment).map(([k, v]) => `export ${k}=${shellQuote(v)}\n`).join("");
     const script = jobScript(this.directory, exports, rule.command, status);
-    const scriptPath = join(this.scratch, `${task}.sh`);
+    const scriptPath = this.file(task, "sh");
     try {
       writeFileSync(scriptPath, script, { mode: 0o755 });
     } catch (error) {
       queueMicrotask(() => this.listener.finished(task, { ok: false, reason: `cannot write the job script ${scriptPath} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})` }));
       return;
     }
-    const args = ["--parsable", `--job-name=skein-${rule.id}`, "-N", "1", "-n", "1", `--cpus-per-task=${rule.resources.cores ?? 1}`, `--chdir=${this.directory}`, `--output=${join(this.scratch, `${task}.out`)}`];
+    const args = ["--parsable", `--job-name=skein-${rule.id}`, "-N", "1", "-n", "1", `--cpus-per-task=${rule.resources.cores ?? 1}`, `--chdir=${this.directory}`, `--output=${this.file(task, "out")}`];
     if (rule.resources.memoryMb) args.push(`--mem=${Math.ceil(rule.resources.memoryMb)}M`);
     if (rule.resources.wallTimeS) args.push(`--time=${Math.ceil(rule.resources.wallTimeS / 60)}`);
     const job: Job = { request, id: undefined, vanished: 0 };
@@ -136,11 +151,12 @@ class SlurmExecutor implements Executor {
         this.squeueFailure = message;
       }
       for (const [task, job] of [...this.jobs].sort((a, b) => a[0] - b[0])) {
-        const status = join(this.scratch, `${task}.status`);
+        const status = this.file(task, "status");
         if (existsSync(status)) {
           const text = readFileSync(status, "utf8").trim();
           const outcome = text.startsWith("signal ") ? exitOutcome(job.request.rule, this.directory, null, text) : exitOutcome(job.request.rule, this.directory, Number(text), null);
-          const output = outcome.ok ? undefined : outputTail(join(this.scratch, `${task}.out`));
+          const output = outcome.ok ? undefined : outputTail(this.file(task, "out"));
+          this.removeFiles(task, outcome.ok);
           this.finish(task, outcome.ok || output === undefined ? outcome : { ...outcome, output });
         } else if (queued && job.id && !queued.has(job.id) && ++job.vanished > vanishedPollsMax) {
           this.finish(task, { ok: false, reason: `Slurm job ${job.id} ended without an exit status (cancelled or lost)` });

@@ -2,7 +2,7 @@
 // it copes with what a real cluster only does on a bad day — a failing squeue, an sbatch that
 // prints no job ID. The real cluster's tests are in slurm.test.ts.
 import assert from "node:assert/strict";
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
 import { runIn, workspaces } from "../../test/flow-run.ts";
@@ -20,7 +20,7 @@ printf '${printed}'
 /** Runs root/w.mf with -T slurm and these programs first on PATH. */
 async function runWith(root: string, programs: Record<string, string>) {
   const bin = join(root, "bin");
-  mkdirSync(bin);
+  mkdirSync(bin, { recursive: true });
   for (const [name, text] of Object.entries(programs)) writeFileSync(join(bin, name), text, { mode: 0o755 });
   const saved = process.env.PATH;
   process.env.PATH = `${bin}:${saved}`;
@@ -51,4 +51,18 @@ test("slurm: sbatch --parsable's job ID, with a cluster name or after other line
   assert.equal(parsedJobId("123;cluster\n"), "123");
   assert.equal(parsedJobId("sbatch: note\n77\n"), "77");
   for (const text of ["", "\n", "Submitted batch job 5\n", "x;y"]) assert.equal(parsedJobId(text), undefined, text);
+});
+
+test("slurm: each run's job files have names of their own (a job of a killed earlier run cannot pass its status for this run's task), and a done job's files are removed", { timeout: 30_000 }, async () => {
+  const root = workspace({ "w.mf": "a:\n\techo made > a\n" });
+  const logging = sbatch("4242\\n").replace("sh \"$script\"", 'echo "$script" >> "$(dirname "$0")/../scripts"; sh "$script"');
+  const programs = { sbatch: logging, squeue: "#!/bin/sh\nexit 0\n" };
+  assert.equal((await runWith(root, programs)).code, 0);
+  writeFileSync(join(root, "w.mf"), "a:\n\techo made again > a\n");
+  const again = await runWith(root, programs);
+  assert.equal(again.code, 0, again.err);
+  const scripts = readFileSync(join(root, "scripts"), "utf8").trim().split("\n");
+  assert.equal(scripts.length, 2);
+  assert.notEqual(scripts[0], scripts[1], "task 0 of two runs");
+  assert.deepEqual(readdirSync(join(root, ".skein-slurm")), []);
 });
