@@ -74,3 +74,15 @@ test("skein flow on a terminal: commands' output never lands on the progress bar
   assert.ok(lines.some((text) => text.startsWith("[") && text.includes("done 3")), `the final bar is printed: ${JSON.stringify(lines)}`);
   assert.equal(lines.at(-1), "skein flow: done, 3 rules ran");
 });
+
+test("status line: an unchanged line is not drawn again", () => {
+  let writes = 0;
+  const line = new StatusLine({ write: () => writes++, rows: 10 });
+  line.draw("same");
+  line.draw("same");
+  assert.equal(writes, 1);
+  line.draw("other");
+  assert.equal(writes, 2);
+  line.resized();
+  assert.equal(writes, 3, "a resize redraws");
+});

@@ -32,10 +32,12 @@ export class StatusLine {
 
   constructor(private readonly terminal: StatusTerminal) {}
 
-  /** Draws `line` (one row, already fitted to the width) as the status. */
+  /** Draws `line` (one row, already fitted to the width) as the status, unless it is already shown. */
   draw(line: string): void {
-    this.last = line;
     const rows = this.terminal.rows ?? 0;
+    // the bottom row is the bar's alone: an unchanged line needs no redraw (an inline one may have been written over)
+    if (line === this.last && rows >= statusRowsMin && this.regionRows === rows - 1) return;
+    this.last = line;
     if (rows < statusRowsMin) {
       if (this.regionRows > 0) this.release();
       this.terminal.write(`\r${clearLine}${line}`);
@@ -54,7 +56,9 @@ export class StatusLine {
 
   /** Redraws the last line after the terminal changed size. */
   resized(): void {
-    if (this.last !== undefined) this.draw(this.last);
+    const last = this.last;
+    this.last = undefined;
+    if (last !== undefined) this.draw(last);
   }
 
   /** Clears the bar and gives the terminal back its whole screen; `final` is printed where the cursor is. */
