@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { existsSync, mkdirSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
 import { runIn, workspaces } from "../../test/flow-run.ts";
@@ -41,4 +41,12 @@ test("nested: a nested rule whose workflow succeeds without making the rule's ta
   const fixed = await runIn(root);
   assert.equal(fixed.code, 0, fixed.err);
   assert.ok(existsSync(join(root, "after")));
+});
+
+test("nested: a nested workflow retries with the run's --retry-delay and reads variables from the run's environment", { timeout: 30_000 }, async () => {
+  const root = workspace({ "w.mf": "r.txt: inner.mf\n\tMAKEFLOW inner.mf\n", "inner.mf": "r.txt:\n\ttest -e tried && echo $(GREETING) > r.txt; touch tried; test -e r.txt\n" });
+  const result = await runIn(root, { retryCount: 1, retryDelayMs: 0, environment: { GREETING: "hello from the run" } });
+  assert.equal(result.code, 0, result.err);
+  assert.match(result.err, /r\.txt: retrying: exit code 1; retry in 0 ms/);
+  assert.equal(readFileSync(join(root, "r.txt"), "utf8"), "hello from the run\n");
 });

@@ -68,7 +68,8 @@ export const nestingDepthMax = 32;
 
 /**
  * The options a nested workflow rule (`MAKEFLOW file [dir]`) runs with: its file and directory
- * relative to the parent's directory, the parent's concurrency, retries and output format.
+ * relative to the parent's directory, the parent's concurrency, retries (count and delay),
+ * environment (for variables the workflow does not set) and output format.
  * `--clean` reads the nested workflow with the same options, so it finds what the run made.
  */
 export function nestedRunInit(parentDirectory: string, nested: NestedWorkflow, parent: RunInit, parentLogPath?: string): RunInit {
@@ -80,6 +81,8 @@ export function nestedRunInit(parentDirectory: string, nested: NestedWorkflow, p
     progress: false,
     json: parent.json,
     retryCount: parent.retryCount,
+    retryDelayMs: parent.retryDelayMs,
+    environment: parent.environment,
   };
 }
 
