@@ -1,7 +1,8 @@
 /**
  * `.MAKEFLOW` directives: `CATEGORY name`, a resource (`CORES`, `MEMORY`, `DISK`, `GPUS`,
  * `WALL_TIME`, `MPI_PROCESSES`) with a value, `MODE mode` for the current category, and
- * `SIZE file bytes` (also the older `.SIZE file bytes`). Anything else is an error.
+ * `SIZE file bytes` (also the older `.SIZE file bytes`; `10M` is 10 × 2^20 bytes, as upstream
+ * reads it). Anything else is an error.
  */
 import { resourceVariables, type SourceLocation } from "../workflow.ts";
 import { WorkflowError } from "./errors.ts";
@@ -49,11 +50,24 @@ export function readDirective(line: LogicalLine, offset: number, lookup: Lookup)
   return { kind: "assign", name, value: argument.text, location: line.locate(argument.offset) };
 }
 
+/** A size as upstream's `string_metric_parse` reads it: `512`, `10K`, `3M`, `2G` (powers of 1024), `1TB`. */
+const sizeText = /^(\d+(?:\.\d+)?)(?:([KMGTP])B?)?$/i;
+const sizeShift: Readonly<Record<string, number>> = { K: 10, M: 20, G: 30, T: 40, P: 50 };
+
+/** Bytes of a size, or undefined when `text` is not one. */
+export function sizeBytes(text: string): number | undefined {
+  const match = sizeText.exec(text);
+  if (!match) return undefined;
+  const bytes = Number(match[1]) * 2 ** (match[2] ? sizeShift[match[2].toUpperCase()]! : 0);
+  return Number.isFinite(bytes) ? bytes : undefined;
+}
+
 function readSize(words: { text: string; offset: number }[], line: LogicalLine, offset: number): Directive {
   const [path, bytes] = words;
-  const size = Number(bytes?.text);
-  if (!path || !bytes || words.length > 2 || !Number.isFinite(size) || size < 0) {
-    throw new WorkflowError(line.locate(offset), "SIZE takes a file name and a size in bytes");
+  const size = bytes === undefined ? undefined : sizeBytes(bytes.text);
+  if (!path || !bytes || words.length > 2) throw new WorkflowError(line.locate(offset), "SIZE takes a file name and a size in bytes");
+  if (size === undefined) {
+    throw new WorkflowError(line.locate(bytes.offset), `'${bytes.text}' is not a size: bytes, or a number with K, M, G, T or P (powers of 1024)`);
   }
   return { kind: "size", path: normalizePath(path.text), bytes: size };
 }

@@ -10,12 +10,12 @@
  * `"workflow": file` (and `"directory"`) instead of a command. Unknown keys are errors, as are
  * two files of one rule with the same task name.
  */
-import type { Category, FileReference, Resources, Rule, SourceLocation, Workflow } from "../workflow.ts";
+import { type Category, type FileReference, type Resources, type Rule, resourceVariables, type SourceLocation, type Workflow } from "../workflow.ts";
 import { WorkflowError } from "./errors.ts";
 import { normalizePath, remoteNameProblem } from "./file-words.ts";
 import { type Json, type JsonDocument, readJson } from "./json-reader.ts";
 import { ruleFiles } from "./rule-files.ts";
-import { defaultCategory } from "./scope.ts";
+import { defaultCategory, environmentResource } from "./scope.ts";
 
 type JsonObject = { [key: string]: Json };
 
@@ -174,9 +174,9 @@ export function parseJsonWorkflow(text: string, init: { file: string; environmen
   const categories = reader.categories(top.categories, reader.at(top, "categories"));
   const environment = top.environment === undefined ? {} : reader.strings(top.environment, reader.at(top, "environment"), "environment");
   const fallback: Resources = {};
-  for (const [name, field] of [["CORES", "cores"], ["MEMORY", "memoryMb"], ["DISK", "diskMb"], ["GPUS", "gpus"]] as const) {
-    const value = Number(init.environment?.[name]);
-    if (init.environment?.[name] && Number.isFinite(value)) fallback[field] = value;
+  for (const [name, field] of resourceVariables) {
+    const value = environmentResource(init.environment?.[name]);
+    if (value !== undefined) fallback[field] = value;
   }
   const context: RuleContext = { categories, environment, resourcesOf: (name) => ({ ...fallback, ...categories.get(name)?.resources }) };
   return {

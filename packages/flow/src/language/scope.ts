@@ -12,12 +12,28 @@ export const defaultCategory = "default";
 /** The environment of rules when nothing is exported: shared, so it is frozen. */
 const noEnvironment: Record<string, string> = Object.freeze({}) as Record<string, string>;
 
+/**
+ * A resource value as written: decimal digits with an optional fraction. `Number` alone would
+ * also take `0x10`, `1e3` or `0b11`, which upstream (atoll) reads as 0, 1 and 0.
+ */
+const decimal = /^\d+(?:\.\d+)?$/;
+
+/** A resource from the environment (`CORES=4 skein flow …`): its number, or undefined when it is not one. */
+export function environmentResource(value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const text = value.trim();
+  return decimal.test(text) && Number.isFinite(Number(text)) ? Number(text) : undefined;
+}
+
+/** The unit a resource variable is counted in, for messages. */
+const units: Readonly<Record<string, string>> = { MEMORY: " of MB", DISK: " of MB", WALL_TIME: " of seconds" };
+
 /** Reads a resource value: a non-negative number (MB for memory and disk, seconds for wall time). */
 export function resourceNumber(name: string, value: string, location: SourceLocation): number {
   const text = unquote(value);
   const number = Number(text);
-  if (text === "" || !Number.isFinite(number) || number < 0) {
-    throw new WorkflowError(location, `${name} must be a non-negative number, not '${text}'`);
+  if (!decimal.test(text) || !Number.isFinite(number)) {
+    throw new WorkflowError(location, `${name} must be a non-negative number${units[name] ?? ""}, written in decimal without a unit, not '${text}'`);
   }
   return number;
 }
@@ -100,12 +116,8 @@ export class Scope {
     const resources: Resources = {};
     const assigned = this.category(category).resources;
     for (const [name, field] of resourceVariables) {
-      const fromEnvironment = this.environment.get(name);
-      const value = local[field] ?? assigned[field];
+      const value = local[field] ?? assigned[field] ?? environmentResource(this.environment.get(name));
       if (value !== undefined) resources[field] = value;
-      else if (fromEnvironment !== undefined && Number.isFinite(Number(fromEnvironment)) && fromEnvironment !== "") {
-        resources[field] = Number(fromEnvironment);
-      }
     }
     return resources;
   }

@@ -1,0 +1,45 @@
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { parseMakeflow } from "./parse-makeflow.ts";
+import { parseWorkflow } from "./parse-workflow.ts";
+
+const parse = (text: string, environment: Record<string, string> = {}) => parseMakeflow(text, { file: "w.mf", environment });
+
+test("resources: decimal values, with a fraction, quoted or followed by a comment", () => {
+  const { rules } = parse('CORES="2"\nMEMORY=1.5 # MB\nWALL_TIME= 60 \na:\n\tcmd\n');
+  assert.deepEqual(rules[0]!.resources, { cores: 2, memoryMb: 1.5, wallTimeS: 60 });
+});
+
+test("resources: the environment gives unset resources only when it holds a decimal number", () => {
+  const { rules } = parse("a:\n\tcmd\n", { CORES: "0x10", MEMORY: " 512 ", DISK: "lots", WALL_TIME: "30" });
+  assert.deepEqual(rules[0]!.resources, { memoryMb: 512, wallTimeS: 30 });
+});
+
+test("resources: the JSON form takes every resource from the environment, as Makeflow text does", () => {
+  // only CORES, MEMORY, DISK and GPUS were read; WALL_TIME and MPI_PROCESSES were not
+  const workflow = parseWorkflow('{"rules": [{"command": "x", "outputs": ["o"]}]}', { file: "w.json", environment: { WALL_TIME: "30", MPI_PROCESSES: "4", CORES: "1e3" } });
+  assert.deepEqual(workflow.rules[0]!.resources, { wallTimeS: 30, mpiProcesses: 4 });
+});
+
+test("resources: SIZE takes K, M, G, T and P (powers of 1024), as upstream reads it", () => {
+  const { sizeHints } = parse(".SIZE a 2kb\n.MAKEFLOW SIZE b 3M\n.MAKEFLOW SIZE c 1.5G\n.SIZE d 100\n");
+  assert.deepEqual([...sizeHints], [["a", 2048], ["b", 3 * 2 ** 20], ["c", 1.5 * 2 ** 30], ["d", 100]]);
+});
+
+// `Number` read 0x10 as 16 and 1e3 as 1000, where upstream's atoll reads 0 and 1: both are refused
+const errors: Array<[string, string, RegExp]> = [
+  ["a hexadecimal value", "CORES=0x10\n", /^w\.mf:1:7: CORES must be a non-negative number, written in decimal without a unit, not '0x10'$/],
+  ["an exponent", ".MAKEFLOW CORES 1e3\n", /^w\.mf:1:17: CORES must be a non-negative number, written in decimal without a unit, not '1e3'$/],
+  ["a unit on MEMORY", "MEMORY=4G\n", /^w\.mf:1:8: MEMORY must be a non-negative number of MB, written in decimal without a unit, not '4G'$/],
+  ["a negative rule-local DISK", "a:\n\t@DISK=-1\n\tcmd\n", /^w\.mf:2:8: DISK must be a non-negative number of MB/],
+  ["a size that is not one", ".SIZE f 10X\n", /^w\.mf:1:9: '10X' is not a size: bytes, or a number with K, M, G, T or P \(powers of 1024\)$/],
+];
+for (const [name, text, expected] of errors) {
+  test(`resources error: ${name}`, () => {
+    assert.throws(() => parse(text), (error: Error) => {
+      assert.equal(error.name, "WorkflowError");
+      assert.match(error.message, expected);
+      return true;
+    });
+  });
+}
