@@ -156,6 +156,25 @@ function onceEach(exists: (path: string) => boolean): (path: string) => boolean 
   };
 }
 
+/** Names printed of a long cycle: the first ones and the last ones, the rest counted. */
+const cycleNamesMax = 16;
+
+/**
+ * The error for a cycle (rules in "made before" order): it starts at the rule written first, at
+ * whose location it is reported, and a long cycle (a 100 000-rule ring printed ≈ 1 MB) is shortened.
+ */
+function cycleError(workflow: Workflow, cycle: readonly number[]): WorkflowError {
+  let start = 0;
+  for (let i = 1; i < cycle.length; i++) if (cycle[i]! < cycle[start]!) start = i;
+  const ordered = [...cycle.slice(start), ...cycle.slice(0, start)];
+  const names = ordered.map((index) => workflow.rules[index]!.targets[0]!.path);
+  const shown =
+    names.length <= cycleNamesMax
+      ? names
+      : [...names.slice(0, cycleNamesMax / 2), `… ${names.length - cycleNamesMax + 4} more …`, ...names.slice(names.length - cycleNamesMax / 2 + 4)];
+  return new WorkflowError(workflow.rules[ordered[0]!]!.location, `the rules form a cycle: ${[...shown, names[0]].join(" -> ")}`);
+}
+
 /** Builds and checks the DAG of a workflow. Throws `WorkflowError` on the first problem. */
 export function plan(workflow: Workflow, components: PlanComponents): Plan {
   const planner = new Planner(workflow);
@@ -168,10 +187,6 @@ export function plan(workflow: Workflow, components: PlanComponents): Plan {
   const order = topologicalOrder(dependencies, dependants);
   // a rule left out of the order waits, directly or not, for itself: find the cycle to print
   const cycle = order.length < workflow.rules.length ? findCycle(dependencies) : undefined;
-  if (cycle) {
-    const names = cycle.map((index) => workflow.rules[index]!.targets[0]!.path);
-    const first = workflow.rules[cycle[0]!]!;
-    throw new WorkflowError(first.location, `the rules form a cycle: ${[...names, names[0]].join(" -> ")}`);
-  }
+  if (cycle) throw cycleError(workflow, cycle);
   return { workflow, dependencies, dependants, producers: planner.producers, order };
 }
