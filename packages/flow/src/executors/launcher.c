@@ -53,6 +53,8 @@ static long cores_busy;
 static long hold;      /* 0: every report goes out at once */
 static int devnull = -1;
 
+/* Words of a command exec'd directly (process-launcher.ts's argvWordsMax: more go through /bin/sh). */
+#define ARGV_WORDS_MAX 4095
 #define REPORT_HOLD_MS 20
 #define REPORTS_BYTES_MAX 8192
 static char reports[REPORTS_BYTES_MAX];
@@ -295,12 +297,17 @@ static char **environment_with(char *pairs, size_t length) {
 static void launch(const struct request *r) {
   long task = r->task;
   char *command = r->parts, *directory = request_directory(r), *output = request_output(r);
-  char *argv_words[4096];
+  char *argv_words[ARGV_WORDS_MAX + 1];
   char **argv = argv_words;
   if (r->argv_mode) {
     size_t words = 0;
-    for (char *word = command; word < command + r->command_length + 1 && words < 4095; word += strlen(word) + 1) argv[words++] = word;
+    char *word = command;
+    for (; word < command + r->command_length + 1 && words < ARGV_WORDS_MAX; word += strlen(word) + 1) argv[words++] = word;
     argv[words] = NULL;
+    if (word < command + r->command_length + 1) { /* the master sends more through /bin/sh: never run a cut command */
+      report(task, 126 << 8, 0);
+      return;
+    }
   } else {
     argv[0] = "/bin/sh";
     argv[1] = "-c";

@@ -292,3 +292,13 @@ for (const kind of ["c", "perl"] as const) {
     assert.deepEqual(survivors, [], "no command outlives its launcher");
   });
 }
+
+for (const kind of kinds) {
+  test(`launcher (${kind}): a simple command of more words than the launcher execs directly gets every word`, { skip: missing(kind) }, async () => {
+    const root = temporary();
+    const names = Array.from({ length: 5_000 }, (_, i) => `f${i}`);
+    const exits = await runAll(kind, root, [{ command: `touch ${names.join(" ")}` }]);
+    assert.deepEqual(bare(exits.get(0)), { code: 0, signal: null });
+    assert.equal(readdirSync(root).filter((name) => name.startsWith("f")).length, 5_000);
+  });
+}
