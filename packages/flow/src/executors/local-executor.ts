@@ -32,13 +32,22 @@ export function missingTargets(rule: Rule, directory: string): string[] {
   return missing;
 }
 
+/** Missing targets a failure names; past this many it says how many more there are. */
+export const missingNamedMax = 10;
+
+/** `a, b, c`, or the first `missingNamedMax` and `and N more`. */
+export function missingList(paths: readonly string[]): string {
+  if (paths.length <= missingNamedMax) return paths.join(", ");
+  return `${paths.slice(0, missingNamedMax).join(", ")} and ${paths.length - missingNamedMax} more`;
+}
+
 export function exitOutcome(rule: Rule, directory: string, code: number | null, signal: string | null, durationMs?: number): TaskOutcome {
   let reason: string | undefined;
   if (signal) reason = `killed by ${signal}`;
   else if (code !== 0) reason = `exit code ${code}`;
   else {
     const missing = missingTargets(rule, directory);
-    if (missing.length > 0) reason = `the command succeeded but did not create ${missing.join(", ")}`;
+    if (missing.length > 0) reason = `the command succeeded but did not create ${missingList(missing)}`;
   }
   if (durationMs === undefined) return reason === undefined ? { ok: true } : { ok: false, reason };
   return reason === undefined ? { ok: true, durationMs } : { ok: false, reason, durationMs };

@@ -7,7 +7,7 @@
 import type { Clock } from "@skein/core";
 import { type StopSignal, stopSignals } from "@skein/ftsh/stop-signals";
 import type { Executor, ExecutorListener, RunEnd } from "../executors/executor.ts";
-import { LocalExecutor, missingTargets } from "../executors/local-executor.ts";
+import { LocalExecutor, missingList, missingTargets } from "../executors/local-executor.ts";
 import { formatLocation } from "../language/errors.ts";
 import type { LogFile } from "../log/log-file.ts";
 import { logHashes, logLine } from "../log/transaction-log.ts";
@@ -123,7 +123,7 @@ function nestedRunner(loaded: Loaded, init: RunInit, components: RunComponents):
     const code = await runFlow(nestedInit, components);
     if (code !== 0) return { ok: false, reason: `nested workflow ${nested.file} failed` };
     const missing = missingTargets(rule, loaded.directory);
-    return missing.length === 0 ? { ok: true } : { ok: false, reason: `the nested workflow ${nested.file} succeeded but did not create ${missing.join(", ")}` };
+    return missing.length === 0 ? { ok: true } : { ok: false, reason: `the nested workflow ${nested.file} succeeded but did not create ${missingList(missing)}` };
   };
 }
 
