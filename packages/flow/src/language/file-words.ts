@@ -42,7 +42,7 @@ export function rawWords(text: string, line: LogicalLine, offset: number): RawWo
 const needsNormalizing = /(?:^|\/)\.\.?(?:\/|$)|\/\/|\/$/;
 
 /** Plain words: no quotes, escapes, variables or renaming, so no expansion is needed. */
-const plainList = /^[^"'\\$>]*$/;
+const plainList = /^[^"'\\$>\0]*$/;
 
 /** Normalizes a path as written: `./a/` is `a`; absolute paths stay absolute. */
 export function normalizePath(path: string): string {
@@ -65,6 +65,7 @@ export function remoteNameProblem(remote: string): string | undefined {
 /** A file named `text`, renamed when `arrow` (the index of an unquoted `->`) is not -1. */
 function fileReference(text: string, arrow: number, line: LogicalLine, offset: number): FileReference {
   const location = line.locate(offset);
+  if (text.includes("\0")) throw new WorkflowError(location, "a file name cannot hold a NUL byte");
   if (arrow < 0) {
     const path = normalizePath(text);
     return { path, remoteName: path, location };

@@ -70,7 +70,11 @@ class JsonWorkflowReader {
     if (!Array.isArray(value)) throw new WorkflowError(where, `${what} must be an array`);
     return value.map((item, index) => {
       const location = this.at(value, index);
-      if (typeof item === "string" && item) return { path: normalizePath(item), remoteName: normalizePath(item), location };
+      const nul = () => new WorkflowError(location, `${what}[${index}]: a file name cannot hold a NUL byte`);
+      if (typeof item === "string" && item) {
+        if (item.includes("\0")) throw nul();
+        return { path: normalizePath(item), remoteName: normalizePath(item), location };
+      }
       if (item === null || typeof item !== "object" || Array.isArray(item)) {
         throw new WorkflowError(location, `${what}[${index}] must be a file name (a non-empty string) or {"dag_name": local, "task_name": remote}`);
       }
@@ -83,6 +87,7 @@ class JsonWorkflowReader {
       if (typeof local !== "string" || typeof remote !== "string" || !local || !remote) {
         throw new WorkflowError(location, `${what}[${index}] needs "dag_name" (and optionally "task_name") strings`);
       }
+      if (local.includes("\0") || remote.includes("\0")) throw nul();
       const remoteName = normalizePath(remote);
       const problem = remoteNameProblem(remoteName);
       if (problem) throw new WorkflowError(location, `${what}[${index}]: task_name '${remote}' cannot name a file in the job's sandbox: ${problem}`);

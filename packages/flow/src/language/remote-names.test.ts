@@ -26,3 +26,8 @@ for (const [name, text, file, expected] of errors) {
     });
   });
 }
+
+test("file names error: a NUL byte, which no file name can hold, is refused where it is written", () => {
+  assert.throws(() => parse("a: x\0y\n\tcmd\n"), /^WorkflowError: w\.mf:1:4: a file name cannot hold a NUL byte$/);
+  assert.throws(() => parse('{"rules": [{"command": "x", "outputs": ["a\\u0000"]}]}', "w.json"), /^WorkflowError: w\.json:1:41: outputs\[0\]: a file name cannot hold a NUL byte$/);
+});
