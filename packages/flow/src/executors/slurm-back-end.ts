@@ -11,8 +11,8 @@
  * task's report carries the end of its job output (`.skein-slurm/<run>-<task>.out`, kept).
  */
 import { execFile } from "node:child_process";
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { basename, join } from "node:path";
 import type { Clock, Timer } from "@skein/core";
 import { type BackEnd, BackEndError } from "../run/execute.ts";
 import type { Executor, ExecutorListener, TaskRequest } from "./executor.ts";
@@ -21,6 +21,12 @@ import { exitOutcome } from "./local-executor.ts";
 
 /** Cores' worth of jobs queued in Slurm at once; Slurm itself decides where they run. */
 export const slurmCoresQueuedMax = 10_000;
+/**
+ * sbatch processes at once: a burst of ready tasks (up to `slurmCoresQueuedMax`) would otherwise
+ * start thousands, which time out against the controller or exhaust this machine's processes;
+ * the rest wait here in order, as upstream Makeflow submits one job at a time.
+ */
+export const sbatchConcurrentMax = 8;
 /** Polls after a job left squeue without writing its status before it counts as lost. */
 export const vanishedPollsMax = 5;
 
@@ -61,6 +67,12 @@ interface Job {
   vanished: number;
 }
 
+/** What the status file says: an exit code, `signal N`, or undefined when it is neither. */
+function parsedStatus(text: string): { code: number | null; signal: string | null } | undefined {
+  if (/^[0-9]+$/.test(text)) return { code: Number(text), signal: null };
+  return /^signal [0-9]+$/.test(text) ? { code: null, signal: text } : undefined;
+}
+
 class SlurmExecutor implements Executor {
   readonly info = { id: "slurm", capacity: { cores: slurmCoresQueuedMax, memoryMb: Number.MAX_SAFE_INTEGER, diskMb: Number.MAX_SAFE_INTEGER, gpus: 1_000 }, runsLocalRules: false, runsRemoteRules: true, fastAbort: false };
   private readonly jobs = new Map<number, Job>();
@@ -73,6 +85,9 @@ class SlurmExecutor implements Executor {
    * its own run's name, never one this run reads as its task's (task numbers restart at 0).
    */
   private readonly tag: string;
+  /** Jobs waiting for an sbatch of their own (at most `sbatchConcurrentMax` run). */
+  private readonly unsubmitted: Array<{ job: Job; args: string[] }> = [];
+  private submitting = 0;
   /** The last squeue failure reported (said once, not every poll), or undefined while it works. */
   private squeueFailure: string | undefined;
 
@@ -119,7 +134,26 @@ class SlurmExecutor implements Executor {
     if (rule.resources.wallTimeS) args.push(`--time=${Math.ceil(rule.resources.wallTimeS / 60)}`);
     const job: Job = { request, id: undefined, vanished: 0 };
     this.jobs.set(task, job);
-    run("sbatch", [...args, scriptPath]).then(
+    this.unsubmitted.push({ job, args: [...args, scriptPath] });
+    this.submit();
+  }
+
+  /** Starts sbatch for waiting jobs, in order, while fewer than `sbatchConcurrentMax` run. */
+  private submit(): void {
+    while (this.submitting < sbatchConcurrentMax && this.unsubmitted.length > 0) {
+      const { job, args } = this.unsubmitted.shift()!;
+      const task = job.request.task;
+      if (this.jobs.get(task) !== job) continue; // aborted while it waited
+      this.submitting++;
+      this.sbatch(task, job, args).finally(() => {
+        this.submitting--;
+        this.submit();
+      });
+    }
+  }
+
+  private sbatch(task: number, job: Job, args: string[]): Promise<void> {
+    return run("sbatch", args).then(
       (stdout) => {
         job.id = parsedJobId(stdout);
         // without a job ID the job could never be seen to vanish: the task would wait forever
@@ -150,11 +184,17 @@ class SlurmExecutor implements Executor {
         if (message !== this.squeueFailure) this.report(`skein flow: ${message} (jobs that vanish are not noticed until it works again)\n`);
         this.squeueFailure = message;
       }
+      const present = this.scratchNames(); // one directory read a poll, not a lookup per job
       for (const [task, job] of [...this.jobs].sort((a, b) => a[0] - b[0])) {
         const status = this.file(task, "status");
-        if (existsSync(status)) {
-          const text = readFileSync(status, "utf8").trim();
-          const outcome = text.startsWith("signal ") ? exitOutcome(job.request.rule, this.directory, null, text) : exitOutcome(job.request.rule, this.directory, Number(text), null);
+        if (present.has(basename(status))) {
+          const text = readText(status);
+          const parsed = parsedStatus(text);
+          if (parsed === undefined) {
+            this.finish(task, { ok: false, reason: `Slurm job${job.id === undefined ? "" : ` ${job.id}`} left an unreadable status ${JSON.stringify(text.slice(0, 40))} in ${status}` });
+            continue;
+          }
+          const outcome = exitOutcome(job.request.rule, this.directory, parsed.code, parsed.signal);
           const output = outcome.ok ? undefined : outputTail(this.file(task, "out"));
           this.removeFiles(task, outcome.ok);
           this.finish(task, outcome.ok || output === undefined ? outcome : { ...outcome, output });
@@ -167,15 +207,35 @@ class SlurmExecutor implements Executor {
     }
   }
 
+  private scratchNames(): Set<string> {
+    try {
+      return new Set(readdirSync(this.scratch));
+    } catch {
+      return new Set();
+    }
+  }
+
   abort(task: number): void {
     const job = this.jobs.get(task);
     this.jobs.delete(task);
     if (job?.id) void run("scancel", [job.id]).catch(() => undefined);
   }
 
+  /** Cancels every job still queued or running, with one scancel. */
   async close(): Promise<void> {
     this.timer.cancel();
-    for (const task of [...this.jobs.keys()]) this.abort(task);
+    const ids = [...this.jobs.values()].flatMap((job) => (job.id === undefined ? [] : [job.id]));
+    this.jobs.clear(); // those sbatch has not answered for are cancelled when it does
+    this.unsubmitted.length = 0;
+    if (ids.length > 0) void run("scancel", ids).catch(() => undefined);
+  }
+}
+
+function readText(path: string): string {
+  try {
+    return readFileSync(path, "utf8").trim();
+  } catch {
+    return "";
   }
 }
 

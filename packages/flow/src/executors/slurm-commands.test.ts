@@ -6,7 +6,7 @@ import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
 import { runIn, workspaces } from "../../test/flow-run.ts";
-import { parsedJobId } from "./slurm-back-end.ts";
+import { parsedJobId, sbatchConcurrentMax } from "./slurm-back-end.ts";
 
 const workspace = workspaces("skein-slurm-commands-");
 
@@ -65,4 +65,28 @@ test("slurm: each run's job files have names of their own (a job of a killed ear
   assert.equal(scripts.length, 2);
   assert.notEqual(scripts[0], scripts[1], "task 0 of two runs");
   assert.deepEqual(readdirSync(join(root, ".skein-slurm")), []);
+});
+
+test("slurm: a burst of ready tasks runs at most sbatchConcurrentMax sbatch processes at once, and every job is submitted", { timeout: 60_000 }, async () => {
+  const rules = Array.from({ length: 30 }, (_, i) => `t${i}:\n\ttouch t${i}\n`).join("");
+  const root = workspace({ "w.mf": rules });
+  const counting = sbatch("4242\\n").replace("for argument;", 'echo + >> "$(dirname "$0")/../events"; sleep 0.5; echo - >> "$(dirname "$0")/../events"\nfor argument;');
+  const run = await runWith(root, { sbatch: counting, squeue: "#!/bin/sh\necho 4242\n" });
+  assert.equal(run.code, 0, run.err);
+  let running = 0;
+  let most = 0;
+  for (const event of readFileSync(join(root, "events"), "utf8").trim().split("\n")) {
+    running += event === "+" ? 1 : -1;
+    most = Math.max(most, running);
+  }
+  assert.ok(most <= sbatchConcurrentMax, `${most} sbatch at once`);
+  assert.ok(most > 1, "submissions overlap");
+});
+
+test("slurm: a status file that is neither an exit code nor 'signal N' fails the task, naming it", { timeout: 30_000 }, async () => {
+  const root = workspace({ "w.mf": "a:\n\ttrue\n" });
+  const garbled = "#!/bin/sh\nfor argument; do script=$argument; done\nstatus=$(sed -n 's/^mv .* //p' \"$script\" | tr -d \"'\")\necho 'what?' > \"$status\"\necho 7\n";
+  const run = await runWith(root, { sbatch: garbled, squeue: "#!/bin/sh\necho 7\n" });
+  assert.equal(run.code, 1);
+  assert.match(run.err, /a: failed: Slurm job( 7)? left an unreadable status "what\?" in .*\.status/);
 });
