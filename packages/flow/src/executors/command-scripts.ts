@@ -9,8 +9,13 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
-/** Longest command passed inline to `sh -c` (well under the kernel's 128 KiB per argument). */
+/** Longest command, in UTF-8 bytes, passed inline to `sh -c` (well under the kernel's 128 KiB per argument). */
 export const COMMAND_INLINE_CHARS_MAX = 64 * 1024;
+
+/** Whether `command` is at most `bytesMax` bytes of UTF-8; short ones are not measured (3 bytes a UTF-16 unit at most). */
+function fitsInline(command: string, bytesMax: number): boolean {
+  return command.length * 3 <= bytesMax || (command.length <= bytesMax && Buffer.byteLength(command) <= bytesMax);
+}
 
 export class CommandScripts {
   private directory: string | undefined;
@@ -20,7 +25,7 @@ export class CommandScripts {
 
   /** The command to run for task `id`: itself, or one that runs its script file. */
   wrap(id: number, command: string): string {
-    if (command.length <= this.inlineCharsMax) return command;
+    if (fitsInline(command, this.inlineCharsMax)) return command;
     this.directory ??= mkdtempSync(join(tmpdir(), "skein-commands-"));
     const file = join(this.directory, `${id}.sh`);
     writeFileSync(file, command, { mode: 0o600 });

@@ -302,3 +302,12 @@ for (const kind of kinds) {
     assert.equal(readdirSync(root).filter((name) => name.startsWith("f")).length, 5_000);
   });
 }
+
+for (const kind of kinds) {
+  test(`launcher (${kind}): a command of few characters but many UTF-8 bytes (50 000 × '€', 150 KB) runs`, { skip: missing(kind) }, async () => {
+    const root = temporary();
+    const exits = await runAll(kind, root, [{ command: `printf %s ${"€".repeat(50_000)} > euros` }]);
+    assert.deepEqual(bare(exits.get(0)), { code: 0, signal: null });
+    assert.equal(readFileSync(join(root, "euros"), "utf8"), "€".repeat(50_000));
+  });
+}
