@@ -28,6 +28,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/uio.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -220,8 +221,20 @@ struct start {
   int error;             /* set by the child when it could not exec */
 };
 
+/*
+ * Says on the command's standard error why it could not start, as a shell would (`sh: 1: x:
+ * not found`): without /bin/sh in between, nothing else would. One writev, from the child.
+ */
+static void say_failed(const char *what, int error, int is_program) {
+  const char *reason = is_program && error == ENOENT ? "command not found" : strerror(error);
+  struct iovec parts[5] = {{(void *)"skein flow: ", 12}, {(void *)what, strlen(what)}, {(void *)": ", 2}, {(void *)reason, strlen(reason)}, {(void *)"\n", 1}};
+  if (writev(2, parts, 5) < 0) { /* nowhere to say it */ }
+}
+
 static int child_main(void *argument) {
   struct start *s = argument;
+  const char *failed_at = s->argv[0];
+  int at_program = 1;
   struct sigaction defaults;
   memset(&defaults, 0, sizeof defaults);
   defaults.sa_handler = SIG_DFL;
@@ -229,7 +242,11 @@ static int child_main(void *argument) {
   sigaction(SIGPIPE, &defaults, NULL);
   if (setpgid(0, 0) != 0 || dup2(devnull, 0) < 0) goto failed;
   if (s->output_fd >= 0 && (dup2(s->output_fd, 1) < 0 || dup2(s->output_fd, 2) < 0)) goto failed;
-  if (s->directory[0] != '\0' && chdir(s->directory) != 0) goto failed;
+  if (s->directory[0] != '\0' && chdir(s->directory) != 0) {
+    failed_at = s->directory;
+    at_program = 0;
+    goto failed;
+  }
   sigprocmask(SIG_SETMASK, &s->mask, NULL);
   if (s->program) {
     /* a name with a slash is not searched; a script without #! runs under /bin/sh */
@@ -244,6 +261,7 @@ static int child_main(void *argument) {
   execvpe(found, s->argv, s->envp);
 failed:
   s->error = errno ? errno : EINVAL;
+  say_failed(failed_at, s->error, at_program);
   _exit(127);
 }
 
@@ -317,6 +335,7 @@ static void launch(const struct request *r) {
   /* Opened here, so a bad output path is not mistaken for a missing program. */
   int output_fd = -1;
   if (output[0] != '\0' && (output_fd = open(output, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644)) < 0) {
+    say_failed(output, errno, 0);
     report(task, 126 << 8, 0);
     return;
   }

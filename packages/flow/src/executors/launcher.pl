@@ -126,27 +126,36 @@ sub launch {
     setpgrp(0, 0);
     open(STDIN, "<", "/dev/null");
     if ($output ne "") {
-      open(STDOUT, ">", $output) or POSIX::_exit(126);
-      open(STDERR, ">&", \*STDOUT) or POSIX::_exit(126);
+      open(STDOUT, ">", $output) or failed($output, 0, 126);
+      open(STDERR, ">&", \*STDOUT) or failed($output, 0, 126);
     }
     close($result);
     for my $pair (split /\0/, $environment) {
       my ($name, $value) = split /=/, $pair, 2;
       $ENV{$name} = $value;
     }
-    POSIX::_exit(126) if $directory ne "" && !chdir($directory);
+    failed($directory, 0, 126) if $directory ne "" && !chdir($directory);
     if ($mode eq "argv") {
       # A simple command (no shell syntax): exec it directly, as make does.
       my @argv = split /\0/, $command;
       { no warnings "exec"; exec { $argv[0] } @argv }
-      POSIX::_exit(127);
+      failed($argv[0], 1, 127);
     }
     { no warnings "exec"; exec("/bin/sh", "-c", $command) }
-    POSIX::_exit(127);
+    failed("/bin/sh", 1, 127);
   }
   $task_of_pid{$pid} = $task;
   $pid_of_task{$task} = $pid;
   return $pid;
+}
+
+# In a child that could not start its command: says why on its standard error, as a shell would
+# (nothing else would without /bin/sh in between), and exits.
+sub failed {
+  my ($what, $is_program, $code) = @_;
+  my $reason = $is_program && $!{ENOENT} ? "command not found" : "$!";
+  syswrite(STDERR, "skein flow: $what: $reason\n");
+  POSIX::_exit($code);
 }
 
 sub reap {

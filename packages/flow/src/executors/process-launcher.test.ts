@@ -311,3 +311,16 @@ for (const kind of kinds) {
     assert.equal(readFileSync(join(root, "euros"), "utf8"), "€".repeat(50_000));
   });
 }
+
+for (const kind of kinds) {
+  test(`launcher (${kind}): a program that is not found says so on the command's standard error, as a shell would`, { skip: missing(kind) }, async () => {
+    const root = temporary();
+    const exits = await runAll(kind, root, [
+      { command: "no-such-program-skein arg", output: join(root, "simple") },
+      { command: "true", output: join(root, "no-such-dir", "x") },
+    ]);
+    assert.equal(exits.get(0)!.code, 127);
+    assert.match(readFileSync(join(root, "simple"), "utf8"), /no-such-program-skein: (command )?not found\n/);
+    assert.equal(exits.get(1)!.code, 126);
+  });
+}
