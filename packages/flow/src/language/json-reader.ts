@@ -15,19 +15,39 @@ export interface JsonDocument {
   locate(offset: number): SourceLocation;
 }
 
+/** A JSON number or `true`, `false`, `null`, read where `lastIndex` is set (sticky: no slicing). */
+const literalPattern = /true|false|null|-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?/y;
+
 /** Deepest nesting accepted; deeper input is an error rather than a stack overflow. */
 export const jsonDepthMax = 512;
 
+/**
+ * Where each item of an array starts (by index), or where each key of an object starts
+ * (`[key, offset, key, offset, …]`, a map once looked up past `flatKeysMax` keys), kept on the
+ * container under a symbol (which `Object.keys` and `JSON.stringify` do not see): a WeakMap of
+ * 400 000 containers made garbage collection most of the reading time.
+ */
+const offsetsKey = Symbol("JSON offsets");
+type Positioned = { [offsetsKey]?: number[] | Array<string | number> | Map<string, number> };
+
+/** Past this many keys, an object's key offsets are looked up in a map. */
+const flatKeysMax = 16;
+
+/** The offset recorded for `key` in `[key, offset, …]`, or undefined. */
+function flatOffset(offsets: Array<string | number>, key: string): number | undefined {
+  for (let i = 0; i < offsets.length; i += 2) if (offsets[i] === key) return offsets[i + 1] as number;
+  return undefined;
+}
+
 class Reader {
   index = 0;
-  readonly offsets = new WeakMap<object, Map<string | number, number>>();
   private readonly lineStarts: number[] = [0];
 
   constructor(
     readonly text: string,
     readonly file: string,
   ) {
-    for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) === 10) this.lineStarts.push(i + 1);
+    for (let i = text.indexOf("\n"); i >= 0; i = text.indexOf("\n", i + 1)) this.lineStarts.push(i + 1);
     if (text.charCodeAt(0) === 0xfeff) {
       // a byte order mark, as some editors write: not part of the JSON, and not a column
       this.index = 1;
@@ -57,7 +77,14 @@ class Reader {
   }
 
   blank(): void {
-    while (/[ \t\r\n]/.test(this.text[this.index] ?? "")) this.index++;
+    const text = this.text;
+    let index = this.index;
+    for (;;) {
+      const c = text.charCodeAt(index);
+      if (c !== 32 && c !== 10 && c !== 13 && c !== 9) break;
+      index++;
+    }
+    this.index = index;
   }
 
   value(depth: number): Json {
@@ -67,14 +94,32 @@ class Reader {
     if (c === "{") return this.object(depth);
     if (c === "[") return this.array(depth);
     if (c === '"') return this.string();
-    const literal = /^(?:true|false|null|-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?)/.exec(this.text.slice(this.index, this.index + 400));
+    literalPattern.lastIndex = this.index;
+    const literal = literalPattern.exec(this.text);
     if (!literal) this.fail(c === undefined ? "unexpected end of JSON" : `unexpected '${c}' in JSON`);
     this.index += literal[0].length;
-    return JSON.parse(literal[0]) as Json;
+    const word = literal[0];
+    return word === "true" ? true : word === "false" ? false : word === "null" ? null : Number(word);
   }
 
   string(): string {
     const start = this.index;
+    const text = this.text;
+    // most strings hold no escape and no control character: sliced as they are, not parsed
+    let index = start + 1;
+    for (;;) {
+      const c = text.charCodeAt(index);
+      if (c === 34) {
+        this.index = index + 1;
+        return text.slice(start + 1, index);
+      }
+      if (c < 32) {
+        this.index = index;
+        this.fail(`a control character (U+${c.toString(16).toUpperCase().padStart(4, "0")}) in a JSON string must be written as an escape`);
+      }
+      if (c === 92 || Number.isNaN(c)) break;
+      index++;
+    }
     this.index++;
     while (this.index < this.text.length && this.text[this.index] !== '"') {
       if (this.text[this.index] === "\\") this.index++;
@@ -93,14 +138,25 @@ class Reader {
     }
   }
 
-  private record(container: object, key: string | number, offset: number): void {
-    let map = this.offsets.get(container);
-    if (!map) this.offsets.set(container, (map = new Map()));
-    map.set(key, offset);
+  /** Where `key` of a container read by this reader started, or undefined. */
+  offsetOf(container: object, key: string | number): number | undefined {
+    const offsets = (container as Positioned)[offsetsKey];
+    if (offsets === undefined) return undefined;
+    if (Array.isArray(container)) return (offsets as number[])[key as number];
+    if (offsets instanceof Map) return offsets.get(String(key));
+    if (offsets.length > flatKeysMax * 2) {
+      const map = new Map<string, number>();
+      for (let i = offsets.length - 2; i >= 0; i -= 2) map.set(offsets[i] as string, offsets[i + 1] as number);
+      (container as Positioned)[offsetsKey] = map;
+      return map.get(String(key));
+    }
+    return flatOffset(offsets, String(key));
   }
 
   object(depth: number): Json {
     const object: { [key: string]: Json } = {};
+    const offsets: Array<string | number> = [];
+    (object as Positioned)[offsetsKey] = offsets;
     this.index++;
     this.blank();
     if (this.text[this.index] === "}") {
@@ -116,12 +172,11 @@ class Reader {
       if (this.text[this.index] !== ":") this.fail("expected ':' after JSON key");
       this.index++;
       this.blank();
-      const first = this.offsets.get(object)?.get(key);
-      if (first !== undefined) {
+      if (Object.hasOwn(object, key)) {
         this.index = keyOffset;
-        this.fail(`duplicate key '${key}' in JSON object (first at ${formatLocation(this.locate(first))})`);
+        this.fail(`duplicate key '${key}' in JSON object (first at ${formatLocation(this.locate(flatOffset(offsets, key) ?? 0))})`);
       }
-      this.record(object, key, keyOffset);
+      offsets.push(key, keyOffset);
       const value = this.value(depth + 1);
       // "__proto__" is a key like any other, as JSON.parse reads it, not the object's prototype
       if (key === "__proto__") Object.defineProperty(object, key, { value, enumerable: true, writable: true, configurable: true });
@@ -135,6 +190,8 @@ class Reader {
 
   array(depth: number): Json {
     const array: Json[] = [];
+    const offsets: number[] = [];
+    (array as Positioned)[offsetsKey] = offsets;
     this.index++;
     this.blank();
     if (this.text[this.index] === "]") {
@@ -143,7 +200,7 @@ class Reader {
     }
     for (;;) {
       this.blank();
-      this.record(array, array.length, this.index);
+      offsets.push(this.index);
       array.push(this.value(depth + 1));
       this.blank();
       const c = this.text[this.index++];
@@ -161,7 +218,7 @@ export function readJson(text: string, file: string): JsonDocument {
   if (reader.index < text.length) reader.fail("unexpected text after the JSON value");
   return {
     value,
-    offsetOf: (container, key) => reader.offsets.get(container)?.get(key) ?? 0,
+    offsetOf: (container, key) => reader.offsetOf(container, key) ?? 0,
     locate: (offset) => reader.locate(offset),
   };
 }
