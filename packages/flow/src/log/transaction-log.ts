@@ -42,6 +42,8 @@ export interface LogSummary {
   readonly started: Set<number>;
   /** Rules whose last line says running: interrupted, their outputs may be partial. */
   readonly interrupted: Set<number>;
+  /** Rules whose last line says failed: they failed for good when last run. */
+  readonly failed: Set<number>;
   /** Lines per rule that say done, for checking that nothing completed twice. */
   readonly doneLines: Map<number, number>;
   /** When (epoch ms) each rule's last done line was written. */
@@ -101,11 +103,13 @@ export function readLog(text: string, rules: readonly Rule[], source = "the log"
   }
   const done = new Set<number>();
   const interrupted = new Set<number>();
+  const failed = new Set<number>();
   for (const [rule, state] of last) {
     if (state === "done") done.add(rule);
     else if (state === "running") interrupted.add(rule);
+    else if (state === "failed") failed.add(rule);
   }
-  return { done, started, interrupted, doneLines, doneAtMs };
+  return { done, started, interrupted, failed, doneLines, doneAtMs };
 }
 
 /**

@@ -169,7 +169,8 @@ export function completedRules(loaded: Loaded): Set<number> {
 }
 
 function stateFromLog(complete: Set<number>, summary: LogSummary): (rule: number) => RuleState {
-  return (rule) => (complete.has(rule) ? "done" : summary.interrupted.has(rule) ? "failed" : "waiting");
+  // an interrupted rule's outputs may be partial: it is shown as failed, as one that failed for good
+  return (rule) => (complete.has(rule) ? "done" : summary.interrupted.has(rule) || summary.failed.has(rule) ? "failed" : "waiting");
 }
 
 export async function runFlow(init: RunInit, components: RunComponents): Promise<number> {
