@@ -116,6 +116,11 @@ class MakeflowParser {
   }
 
   line(line: LogicalLine): void {
+    const carriageReturn = line.text.indexOf("\r");
+    if (carriageReturn >= 0) {
+      // CRLF line ends lose their CR before this; a CR left is an old Mac line end, or a stray one
+      throw new WorkflowError(line.locate(carriageReturn), "a carriage return (CR) inside a line: save the file with LF or CRLF line ends");
+    }
     const start = firstNonBlank(line.text);
     if (start < 0 || line.text[start] === "#") return;
     if (start > 0) unicodeIndent(line, start);

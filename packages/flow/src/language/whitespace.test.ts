@@ -21,3 +21,9 @@ test("whitespace error: a command indented with no-break spaces (pasted from a w
   assert.throws(() => parse("a:\n\u00A0\u00A0echo hi > a\n"), /^WorkflowError: w\.mf:2:1: the line is indented with U\+00A0 \(a no-break space\), not a tab or a space$/);
   assert.throws(() => parse("a:\n\t\u3000echo\n"), /^WorkflowError: w\.mf:2:2: the line is indented with U\+3000, not a tab or a space$/);
 });
+
+test("whitespace error: a carriage return inside a line (old Mac line ends) is refused where it is", () => {
+  // 'a:\r\tcmd\r' was one line: a rule with sources '\r' and 'cmd', and no command
+  assert.throws(() => parse("a:\r\tcmd\r"), /^WorkflowError: w\.mf:1:3: a carriage return \(CR\) inside a line: save the file with LF or CRLF line ends$/);
+  assert.throws(() => parse("a:\n\techo a\rb\n"), /^WorkflowError: w\.mf:2:8: a carriage return/);
+});
