@@ -43,3 +43,9 @@ for (const [name, text, expected] of errors) {
     });
   });
 }
+
+test("resources: a category leaves unset what the default category sets (as upstream looks it up), then the environment", () => {
+  // CORES=2 before any CATEGORY applied to default rules only; rules of 'big' got the environment's 8
+  const { rules } = parse("CORES=2\nCATEGORY=big\nMEMORY=100\na:\n\tcmd\nCATEGORY=small\nCORES=1\nb:\n\tcmd\n", { CORES: "8", DISK: "5" });
+  assert.deepEqual(rules.map((r) => r.resources), [{ cores: 2, memoryMb: 100, diskMb: 5 }, { cores: 1, diskMb: 5 }]);
+});

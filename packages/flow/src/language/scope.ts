@@ -100,7 +100,7 @@ export class Scope {
     return environment;
   }
 
-  /** Resources of a rule: rule-local, else its category's, else the environment's. */
+  /** Resources of a rule: rule-local, else its category's, else the default category's, else the environment's. */
   ruleResources(category: string, local: Resources): Resources {
     let hasLocal = false;
     for (const field in local) hasLocal ||= local[field as keyof Resources] !== undefined;
@@ -112,11 +112,17 @@ export class Scope {
     return this.resolveResources(category, local);
   }
 
+  /**
+   * Rule-local, else the rule's category, else the default category (set before any CATEGORY,
+   * or with CATEGORY=default: upstream looks a category's variables up there next), else the
+   * environment.
+   */
   private resolveResources(category: string, local: Resources): Resources {
     const resources: Resources = {};
     const assigned = this.category(category).resources;
+    const defaults = this.category(defaultCategory).resources;
     for (const [name, field] of resourceVariables) {
-      const value = local[field] ?? assigned[field] ?? environmentResource(this.environment.get(name));
+      const value = local[field] ?? assigned[field] ?? defaults[field] ?? environmentResource(this.environment.get(name));
       if (value !== undefined) resources[field] = value;
     }
     return resources;
