@@ -245,8 +245,10 @@ export async function execute(loaded: Loaded, complete: Set<number>, log: LogFil
     stoppedBy ??= signal;
     stop(`interrupted by ${signal}`);
   });
-  // --json's reader went away: stop as a clean interrupt would, rather than run on unwatched
-  const stopWatchingOut = init.json ? output.onOutClosed?.(stop) : undefined;
+  // --json's reader, or standard error's, went away: stop as a clean interrupt would, rather
+  // than run on unwatched (or die of the write error). Without --json nothing of the master's
+  // goes to standard output; commands writing there get SIGPIPE themselves.
+  const stopWatchingOut = output.onOutClosed?.(stop);
   const currentProgress = () => progressLine({ counts: scheduler.counts(), queued: scheduler.dispatchCounts().queued, workers: scheduler.executorCount - 1, elapsedMs: driver.nowMs() }, process.stderr.columns);
   const status = progress ? statusLine(output) : undefined;
   const timer = status ? clock.setPeriodic(progressIntervalMs, () => status.line.draw(currentProgress())) : undefined;

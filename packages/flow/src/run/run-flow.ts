@@ -22,27 +22,36 @@ import { stopSignals } from "@skein/ftsh/stop-signals";
 import { BackEndError, execute } from "./execute.ts";
 import { nestedRunInit, type Output, type RunComponents, type RunInit, workflowLogPath } from "./run-options.ts";
 
-/** Runs waiting to hear that standard output's reader went away. */
-const stdoutClosedListeners = new Set<(reason: string) => void>();
-let stdoutGone = false;
-let stdoutWatched = false;
+/** Runs waiting to hear that standard output's or standard error's reader went away. */
+const closedListeners = new Set<(reason: string) => void>();
+const gone = { stdout: false, stderr: false };
+let watching = false;
+
+/** A stream's reader went away (EPIPE): later text for it is dropped and every run is told. */
+function watchClosing(name: "stdout" | "stderr"): void {
+  process[name].on("error", (error: NodeJS.ErrnoException) => {
+    if (error.code !== "EPIPE") throw error;
+    if (gone[name]) return;
+    gone[name] = true;
+    for (const listener of closedListeners) listener(`standard ${name === "stdout" ? "output" : "error"} was closed (EPIPE)`);
+  });
+}
 
 export const standardOutput: Output = {
   out: (text) => {
-    if (!stdoutGone) process.stdout.write(text);
+    if (!gone.stdout) process.stdout.write(text);
   },
-  err: (text) => process.stderr.write(text),
+  err: (text) => {
+    if (!gone.stderr) process.stderr.write(text);
+  },
   onOutClosed(closed) {
-    if (!stdoutWatched) {
-      stdoutWatched = true;
-      process.stdout.on("error", (error: NodeJS.ErrnoException) => {
-        if (error.code !== "EPIPE") throw error;
-        stdoutGone = true;
-        for (const listener of stdoutClosedListeners) listener("standard output was closed (EPIPE)");
-      });
+    if (!watching) {
+      watching = true;
+      watchClosing("stdout");
+      watchClosing("stderr");
     }
-    stdoutClosedListeners.add(closed);
-    return () => stdoutClosedListeners.delete(closed);
+    closedListeners.add(closed);
+    return () => closedListeners.delete(closed);
   },
 };
 
@@ -175,6 +184,16 @@ function stateFromLog(complete: Set<number>, summary: LogSummary): (rule: number
 
 export async function runFlow(init: RunInit, components: RunComponents): Promise<number> {
   const output = components.output ?? standardOutput;
+  // a reader that goes away (`--dry-run | head`) cuts what is printed, never crashes the command
+  const stopWatching = output.onOutClosed?.(() => {});
+  try {
+    return await runWith(init, components, output);
+  } finally {
+    stopWatching?.();
+  }
+}
+
+async function runWith(init: RunInit, components: RunComponents, output: Output): Promise<number> {
   let loaded: Loaded;
   try {
     if (!existsSync(init.file)) throw new Error(`${init.file}: no such workflow file`);

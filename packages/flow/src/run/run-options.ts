@@ -100,8 +100,9 @@ export interface Output {
   out(text: string): void;
   err(text: string): void;
   /**
-   * Calls `closed` once if the reader of `out` goes away (`skein flow --json | head`); later
-   * `out` text is dropped. Returns how to stop listening.
+   * Calls `closed` once if the reader of `out` or of `err` goes away (`skein flow --json |
+   * head`, `skein flow w.mf 2>&1 | head`); later text for it is dropped. Returns how to stop
+   * listening.
    */
   onOutClosed?(closed: (reason: string) => void): () => void;
 }
