@@ -27,3 +27,8 @@ test("export: += appends to a value from the environment, as a rule-local += and
   assert.equal(rules[0]!.command, "echo -O2 -v");
   assert.deepEqual(rules[1]!.environment, { FLAGS: "-O2 -v -q" });
 });
+
+test("export error: export between a rule and its command says where it goes (it said the rule had no command)", () => {
+  assert.throws(() => parse("a:\nexport X=1\n\tcmd\n"), /^WorkflowError: w\.mf:2:1: 'export' applies to every later rule: put it before the rule/);
+  assert.throws(() => parse("a:\n\t@export X\n\tcmd\n"), /^WorkflowError: w\.mf:2:2: 'export' applies to every later rule/);
+});

@@ -150,6 +150,9 @@ class MakeflowParser {
     } else if (marked || !line.indented) {
       const offset = marked ? start + 1 : start;
       const match = text.includes("=", offset) ? (line.indented ? markedAssignment : assignment).exec(text.slice(offset)) : null;
+      if (!match && /^export(?:[ \t]|$)/.test(text.slice(offset))) {
+        throw new WorkflowError(line.locate(start), "'export' applies to every later rule: put it before the rule (a rule-local NAME=value of an exported name reaches its job)");
+      }
       if (!match && !marked) throw this.builder.missingCommand(pending);
       if (!match) throw new WorkflowError(line.locate(start), `'@' must be followed by an assignment NAME=value${atHint(line, offset)}`);
       const valueOffset = offset + match[0].length;
