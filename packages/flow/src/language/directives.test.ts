@@ -14,3 +14,10 @@ test("directives error: a bad directive value is reported where the value is wri
   assert.throws(() => parse("a:\n\t.MAKEFLOW MEMORY lots\n\tcmd\n"), /^WorkflowError: w\.mf:2:19: MEMORY must be a non-negative number/);
   assert.throws(() => parse("a:\n.MAKEFLOW MODE max\n\tcmd\n"), /^WorkflowError: w\.mf:2:1: '\.MAKEFLOW MODE' applies to a category/);
 });
+
+test("directives: a comment after a directive is not one of its values", () => {
+  // '.MAKEFLOW CORES 2 # two' said "takes exactly one value"
+  const { rules, sizeHints } = parse('.MAKEFLOW CORES 2 # two cores\n.SIZE f 10 # bytes\n.MAKEFLOW CATEGORY "a#b"\na:\n\t.MAKEFLOW MEMORY 4 # MB\n\tcmd\n');
+  assert.deepEqual([rules[0]!.category, rules[0]!.resources], ["a#b", { cores: 2, memoryMb: 4 }]);
+  assert.equal(sizeHints.get("f"), 10);
+});

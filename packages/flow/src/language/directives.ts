@@ -9,7 +9,7 @@ import { WorkflowError } from "./errors.ts";
 import { expand, type Lookup } from "./expand.ts";
 import { normalizePath, rawWords } from "./file-words.ts";
 import type { LogicalLine } from "./source-text.ts";
-import { unquote } from "./words.ts";
+import { commentStart, unquote } from "./words.ts";
 
 export type Directive =
   /** `location` is where the value was written, for an error about it. */
@@ -21,7 +21,8 @@ const modes = new Set(["fixed", "max", "min_waste", "max_throughput"]);
 
 /** Reads the directive on `line`, whose text (after blanks) starts at `offset`. */
 export function readDirective(line: LogicalLine, offset: number, lookup: Lookup): Directive {
-  const words = rawWords(line.text.slice(offset), line, offset).map((w) => ({
+  const text = line.text.slice(offset);
+  const words = rawWords(text.slice(0, commentStart(text)), line, offset).map((w) => ({
     text: unquote(expand(w.text, lookup, line, w.offset)),
     offset: w.offset,
   }));

@@ -18,7 +18,7 @@ import { fileList } from "./file-words.ts";
 import { type PendingRule, RuleBuilder } from "./rule-builder.ts";
 import { Scope } from "./scope.ts";
 import { forEachLogicalLine, type LogicalLine } from "./source-text.ts";
-import { checkQuotes } from "./words.ts";
+import { checkQuotes, commentStart, firstUnquoted } from "./words.ts";
 
 export interface ParseInit {
   /** The file name used in error locations and as the workflow's name. */
@@ -33,42 +33,10 @@ const markedAssignment = /^([A-Za-z_][A-Za-z0-9_.]*)(\+?=)/;
 const exportAssignment = /^export[ \t]+([A-Za-z_][A-Za-z0-9_]*)[ \t]*(\+?=)/;
 const exportName = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
-/** Offset of the first character of `wanted` outside quotes (backslash escapes), or -1. */
-function firstUnquoted(text: string, wanted: string): number {
-  if (text.indexOf('"') < 0 && text.indexOf("'") < 0 && text.indexOf("\\") < 0) {
-    // nothing quoted or escaped (most lines): the string's own search, not a loop in JavaScript
-    let first = -1;
-    for (let i = 0; i < wanted.length; i++) {
-      const at = text.indexOf(wanted[i]!);
-      if (at >= 0 && (first < 0 || at < first)) first = at;
-    }
-    return first;
-  }
-  let quote = "";
-  for (let i = 0; i < text.length; i++) {
-    const c = text[i]!;
-    if (quote === "'") {
-      if (c === "'") quote = "";
-    } else if (c === "\\") {
-      i++; // outside quotes and inside double quotes (`"a\"b"`), as `splitWords` reads it
-    } else if (quote) {
-      if (c === '"') quote = "";
-    } else if (c === '"' || c === "'") quote = c;
-    else if (wanted.includes(c)) return i;
-  }
-  return -1;
-}
-
 /** Offset of the first `:` outside quotes and before any comment, or -1. */
 function ruleColon(text: string): number {
   const at = firstUnquoted(text, ":#");
   return at >= 0 && text[at] === ":" ? at : -1;
-}
-
-/** Offset where an unquoted `#` starts a trailing comment, or the text length. */
-function commentStart(text: string): number {
-  const at = firstUnquoted(text, "#");
-  return at < 0 ? text.length : at;
 }
 
 /** Offset of the first character that is not white space (as `\s` means it), or -1. */

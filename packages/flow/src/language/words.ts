@@ -1,7 +1,8 @@
 /**
  * Shell-like word handling: `splitWords` splits a target or source list on blanks outside quotes
  * and removes the quotes; `checkQuotes` finds an unterminated quote in a command without
- * changing it (the shell interprets the command's quotes).
+ * changing it (the shell interprets the command's quotes); `firstUnquoted` and `commentStart`
+ * find a character, or where a `#` comment starts, outside quotes.
  */
 import type { LogicalLine } from "./source-text.ts";
 import { WorkflowError } from "./errors.ts";
@@ -80,4 +81,36 @@ export function unquote(value: string): string {
     return trimmed.slice(1, -1);
   }
   return trimmed;
+}
+
+/** Offset of the first character of `wanted` outside quotes (backslash escapes), or -1. */
+export function firstUnquoted(text: string, wanted: string): number {
+  if (text.indexOf('"') < 0 && text.indexOf("'") < 0 && text.indexOf("\\") < 0) {
+    // nothing quoted or escaped (most lines): the string's own search, not a loop in JavaScript
+    let first = -1;
+    for (let i = 0; i < wanted.length; i++) {
+      const at = text.indexOf(wanted[i]!);
+      if (at >= 0 && (first < 0 || at < first)) first = at;
+    }
+    return first;
+  }
+  let quote = "";
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i]!;
+    if (quote === "'") {
+      if (c === "'") quote = "";
+    } else if (c === "\\") {
+      i++; // outside quotes and inside double quotes (`"a\"b"`), as `splitWords` reads it
+    } else if (quote) {
+      if (c === '"') quote = "";
+    } else if (c === '"' || c === "'") quote = c;
+    else if (wanted.includes(c)) return i;
+  }
+  return -1;
+}
+
+/** Offset where an unquoted `#` starts a trailing comment, or the text length. */
+export function commentStart(text: string): number {
+  const at = firstUnquoted(text, "#");
+  return at < 0 ? text.length : at;
 }
