@@ -249,7 +249,7 @@ export async function execute(loaded: Loaded, complete: Set<number>, log: LogFil
   // than run on unwatched (or die of the write error). Without --json nothing of the master's
   // goes to standard output; commands writing there get SIGPIPE themselves.
   const stopWatchingOut = output.onOutClosed?.(stop);
-  const currentProgress = () => progressLine({ counts: scheduler.counts(), queued: scheduler.dispatchCounts().queued, workers: scheduler.executorCount - 1, elapsedMs: driver.nowMs() }, process.stderr.columns);
+  const currentProgress = () => progressLine({ counts: scheduler.counts(), queued: scheduler.dispatchCounts().queued, workers: target === "workers" ? scheduler.executorCount - 1 : undefined, elapsedMs: driver.nowMs() }, process.stderr.columns);
   const status = progress ? statusLine(output) : undefined;
   const timer = status ? clock.setPeriodic(progressIntervalMs, () => status.line.draw(currentProgress())) : undefined;
   try {

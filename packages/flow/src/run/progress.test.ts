@@ -24,3 +24,8 @@ test("progress: the line fits the terminal; a terminal that reports no width get
     assert.ok(line.length <= progressWidthDefault);
   }
 });
+
+test("progress: without workers (-T local, -T slurm) the line does not count them", () => {
+  const line = progressLine({ counts: counts({ running: 1, done: 1 }), elapsedMs: 1_000 }, 120);
+  assert.equal(line, "[###############---------------] waiting 0  running 1  done 1  failed 0  ETA 1s");
+});

@@ -9,7 +9,8 @@ export interface ProgressSnapshot {
   readonly counts: Record<RuleState, number>;
   /** Of the running rules, those whose tasks still wait in an executor's queue. */
   readonly queued?: number;
-  readonly workers: number;
+  /** Workers connected (-T workers); undefined for back ends without workers (not shown). */
+  readonly workers?: number;
   readonly elapsedMs: number;
 }
 
@@ -32,7 +33,7 @@ export function progressLine(snapshot: ProgressSnapshot, width: number | undefin
   const finished = counts.done + counts.failed;
   const waiting = counts.waiting + counts.ready + counts.retrying;
   const eta = counts.done > 0 && finished < total ? formatDuration((elapsedMs / counts.done) * (total - finished)) : "?";
-  const text = `waiting ${waiting}  running ${counts.running - queued}${queued > 0 ? ` (+${queued} queued)` : ""}  done ${counts.done}  failed ${counts.failed}  workers ${workers}  ETA ${finished === total ? "0s" : eta}`;
+  const text = `waiting ${waiting}  running ${counts.running - queued}${queued > 0 ? ` (+${queued} queued)` : ""}  done ${counts.done}  failed ${counts.failed}  ${workers === undefined ? "" : `workers ${workers}  `}ETA ${finished === total ? "0s" : eta}`;
   const barWidth = Math.max(0, Math.min(30, width - text.length - 4));
   const filled = total === 0 ? barWidth : Math.round((barWidth * finished) / total);
   const bar = barWidth > 0 ? `[${"#".repeat(filled)}${"-".repeat(barWidth - filled)}] ` : "";
