@@ -33,3 +33,9 @@ test("nested error: an empty file or directory name", () => {
   assert.throws(() => parse('a:\n\tMAKEFLOW ""\n'), /^WorkflowError: w\.mf:2:2: a nested workflow reads 'MAKEFLOW file \[directory\]', not an empty name$/);
   assert.throws(() => parse("a:\n\tMAKEFLOW sub.mf ''\n"), /not an empty name$/);
 });
+
+test("nested: a comment may follow 'MAKEFLOW file [directory]'", () => {
+  // it counted '#' and the comment's words as arguments: "a nested workflow reads …"
+  const { rules } = parse("a:\n\tMAKEFLOW sub.mf d # the inner part\n");
+  assert.deepEqual(rules[0]!.nested, { file: "sub.mf", directory: "d" });
+});

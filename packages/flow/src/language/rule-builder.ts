@@ -10,7 +10,7 @@ import { normalizePath, rawWords } from "./file-words.ts";
 import { ruleFiles } from "./rule-files.ts";
 import { defaultCategory, resourceNumber, type Scope } from "./scope.ts";
 import type { LogicalLine } from "./source-text.ts";
-import { checkQuotes, splitWords, unquote } from "./words.ts";
+import { checkQuotes, commentStart, splitWords, unquote } from "./words.ts";
 
 export interface PendingRule {
   readonly targets: FileReference[];
@@ -90,7 +90,7 @@ export class RuleBuilder {
 
   private nested(command: string, pending: PendingRule, line: LogicalLine, start: number): Rule["nested"] {
     if (!/^MAKEFLOW([ \t]|$)/.test(command)) return undefined;
-    const words = splitWords(command, line, start).map((w) => w.text);
+    const words = splitWords(command.slice(0, commentStart(command)), line, start).map((w) => w.text); // `# why` may follow
     if (words.length < 2 || words.length > 3) {
       throw new WorkflowError(line.locate(start), "a nested workflow reads 'MAKEFLOW file [directory]'");
     }
