@@ -40,7 +40,9 @@ export class ProgressBar {
     const eta = done > 0 ? (elapsed / done) * (total - done) : Number.POSITIVE_INFINITY;
     const bar = `[${"#".repeat(filled)}${"-".repeat(width - filled)}]`;
     const line = `${bar} ${done}/${total} ${unit}  ${fields.join("  ")}  ETA ${done >= total ? "0s" : formatDurationMs(eta)}`;
-    this.stream.write(`\r\x1b[2K${line}`);
+    // a line longer than the terminal wraps, and clearing the row would clear only its end
+    const columns = this.stream.columns;
+    this.stream.write(`\r\x1b[2K${columns > 1 && line.length >= columns ? line.slice(0, columns - 1) : line}`);
     this.drawn = true;
   }
 
