@@ -183,7 +183,13 @@ export function parseJsonWorkflow(text: string, init: { file: string; environmen
     const value = environmentResource(init.environment?.[name]);
     if (value !== undefined) fallback[field] = value;
   }
-  const context: RuleContext = { categories, environment, resourcesOf: (name) => ({ ...fallback, ...categories.get(name)?.resources }) };
+  const byCategory = new Map<string, Resources>(); // each category's, worked out once
+  const resourcesOf = (name: string): Resources => {
+    let resources = byCategory.get(name);
+    if (!resources) byCategory.set(name, (resources = { ...fallback, ...categories.get(defaultCategory)?.resources, ...categories.get(name)?.resources }));
+    return resources;
+  };
+  const context: RuleContext = { categories, environment, resourcesOf };
   return {
     file: init.file,
     rules: rules.map((rule, index) => reader.rule(rule, index, rules, context)),

@@ -49,3 +49,9 @@ test("resources: a category leaves unset what the default category sets (as upst
   const { rules } = parse("CORES=2\nCATEGORY=big\nMEMORY=100\na:\n\tcmd\nCATEGORY=small\nCORES=1\nb:\n\tcmd\n", { CORES: "8", DISK: "5" });
   assert.deepEqual(rules.map((r) => r.resources), [{ cores: 2, memoryMb: 100, diskMb: 5 }, { cores: 1, diskMb: 5 }]);
 });
+
+test("resources: in the JSON form too, a category leaves unset what the default category sets", () => {
+  const text = JSON.stringify({ categories: { default: { resources: { cores: 2 } }, c: { resources: { memory: 5 } } }, rules: [{ command: "x", outputs: ["o"], category: "c" }] });
+  const workflow = parseWorkflow(text, { file: "w.json", environment: { CORES: "8" } });
+  assert.deepEqual(workflow.rules[0]!.resources, { cores: 2, memoryMb: 5 });
+});
