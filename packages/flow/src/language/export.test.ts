@@ -32,3 +32,9 @@ test("export error: export between a rule and its command says where it goes (it
   assert.throws(() => parse("a:\nexport X=1\n\tcmd\n"), /^WorkflowError: w\.mf:2:1: 'export' applies to every later rule: put it before the rule/);
   assert.throws(() => parse("a:\n\t@export X\n\tcmd\n"), /^WorkflowError: w\.mf:2:2: 'export' applies to every later rule/);
 });
+
+test("assignments: '@NAME=value' outside a rule is a global assignment, as upstream reads it", () => {
+  const { rules } = parse("@X=1\na:\n\tcmd $(X)\n@X+=2\nb:\n\tcmd $(X)\n");
+  assert.deepEqual(rules.map((r) => r.command), ["cmd 1", "cmd 1 2"]);
+  assert.throws(() => parse("@echo hi\n"), /^WorkflowError: w\.mf:1:1: expected a rule/);
+});

@@ -1,7 +1,7 @@
 /**
  * The Makeflow language (classic Make syntax), read in one pass over logical lines:
  *
- *     NAME=value  NAME+=value  export NAME[=value]  export NAME...  .MAKEFLOW directive ...
+ *     [@]NAME=value  [@]NAME+=value  export NAME[=value]  export NAME...  .MAKEFLOW directive ...
  *     targets: sources
  *     LOCAL_NAME=value               (rule-local assignments: unindented, `@` optional,
  *         @LOCAL_NAME=value           or indented with `@`, the name followed at once by `=`)
@@ -143,9 +143,10 @@ class MakeflowParser {
       this.exportStatement(line, start);
       return;
     }
-    const assigned = text.includes("=") ? assignment.exec(text) : null;
+    const marked = text[0] === "@" ? 1 : 0; // outside a rule, upstream reads `@NAME=value` as a global assignment
+    const assigned = text.includes("=") ? assignment.exec(marked ? text.slice(1) : text) : null;
     if (assigned) {
-      this.assign(line, assigned[1]!, assigned[2]!, start + assigned[0].length);
+      this.assign(line, assigned[1]!, assigned[2]!, start + marked + assigned[0].length);
       return;
     }
     const colon = ruleColon(text);
