@@ -151,6 +151,7 @@ class MakeflowParser {
     }
     const colon = ruleColon(text);
     if (colon < 0) {
+      if (line.indented) throw new WorkflowError(line.locate(start), "a command (an indented line) with no rule 'targets: sources' before it");
       throw new WorkflowError(line.locate(start), "expected a rule 'targets: sources', an assignment 'NAME=value', 'export' or '.MAKEFLOW'");
     }
     const end = commentStart(text);

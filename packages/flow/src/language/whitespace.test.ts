@@ -27,3 +27,9 @@ test("whitespace error: a carriage return inside a line (old Mac line ends) is r
   assert.throws(() => parse("a:\r\tcmd\r"), /^WorkflowError: w\.mf:1:3: a carriage return \(CR\) inside a line: save the file with LF or CRLF line ends$/);
   assert.throws(() => parse("a:\n\techo a\rb\n"), /^WorkflowError: w\.mf:2:8: a carriage return/);
 });
+
+test("whitespace error: an indented line that follows no rule is called a command without a rule", () => {
+  // it said "expected a rule 'targets: sources', an assignment …"
+  assert.throws(() => parse("A=1\n\tcp a b\n"), /^WorkflowError: w\.mf:2:2: a command \(an indented line\) with no rule 'targets: sources' before it$/);
+  assert.equal(parse("  A=1\n  a: b\n\techo $(A)\n").rules[0]!.command, "echo 1");
+});
