@@ -6,7 +6,7 @@
  * touched stay. Nested workflows (`MAKEFLOW file [dir]`) are cleaned first, from their own
  * logs: their files are theirs to name, and a nested workflow's file may be a target here.
  */
-import { lstatSync, rmSync } from "node:fs";
+import { lstatSync, rmSync, unlinkSync } from "node:fs";
 import { relative, resolve } from "node:path";
 import type { LogSummary } from "../log/transaction-log.ts";
 import { absolutePath } from "../paths.ts";
@@ -25,15 +25,33 @@ export interface Cleanable {
 /** Reads a nested workflow of `parent`; undefined when its file is gone (nothing to read). */
 export type NestedLoader = (parent: Cleanable, nested: NestedWorkflow) => Cleanable | undefined;
 
-/** Removes the rule's targets that exist; returns those paths (as the rule names them). */
+/** A target that exists and cannot be removed (a read-only directory, an immutable file, a mount). */
+export class TargetRemovalError extends Error {
+  override name = "TargetRemovalError";
+}
+
+/**
+ * Removes the rule's targets that exist; returns those paths (as the rule names them). Throws
+ * TargetRemovalError naming the first target that cannot be removed.
+ */
 export function removeTargets(workflow: Workflow, rule: number, directory: string, dryRun = false): string[] {
   const removed: string[] = [];
   for (const target of workflow.rules[rule]!.targets) {
     const path = absolutePath(directory, target.path);
     // Most targets do not exist yet: ask without an exception (rmSync's force swallows an
     // ENOENT error whose creation costs far more than the lstat itself).
-    if (!lstatSync(path, { throwIfNoEntry: false })) continue;
-    if (!dryRun) rmSync(path, { recursive: true, force: true });
+    const stat = lstatSync(path, { throwIfNoEntry: false });
+    if (!stat) continue;
+    if (!dryRun) {
+      try {
+        // unlink for a file: rmSync reports a file it may not unlink as ENOTDIR (it tries rmdir next)
+        if (stat.isDirectory()) rmSync(path, { recursive: true, force: true });
+        else unlinkSync(path);
+      } catch (error) {
+        const code = (error as NodeJS.ErrnoException).code;
+        if (code !== "ENOENT") throw new TargetRemovalError(`cannot remove ${target.path} (${code ?? (error as Error).message})`);
+      }
+    }
     removed.push(target.path);
   }
   return removed;

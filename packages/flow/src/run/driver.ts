@@ -22,8 +22,11 @@ export interface DriverHooks {
    * A reason string means they could not be: none of the batch's tasks starts, and the run stops.
    */
   commit?(): string | undefined;
-  /** A task (attempt `attempt`, from 1) is about to start: remove its stale or partial targets. */
-  beforeStart?(rule: number, attempt: number): void;
+  /**
+   * A task (attempt `attempt`, from 1) is about to start: remove its stale or partial targets.
+   * A reason string means it must not start: it fails with that reason instead.
+   */
+  beforeStart?(rule: number, attempt: number): string | undefined;
 }
 
 export interface DriverResult {
@@ -125,10 +128,15 @@ export class Driver implements ExecutorListener {
     // starts nothing more and stops (once), aborting what runs
     const stopFor = failure !== undefined && this.commitFailure === undefined ? failure : undefined;
     this.commitFailure ??= failure;
+    let refused: Array<{ task: number; reason: string }> | undefined;
     for (const action of actions) {
       if (action.type === "start") {
         if (this.commitFailure !== undefined) continue;
-        this.hooks.beforeStart?.(action.rule, action.attempt);
+        const reason = this.hooks.beforeStart?.(action.rule, action.attempt);
+        if (reason !== undefined) {
+          (refused ??= []).push({ task: action.task, reason });
+          continue;
+        }
         this.placement.set(action.task, action.executorId);
         this.executors.get(action.executorId)!.start({ task: action.task, rule: this.workflow.rules[action.rule]!, attempt: action.attempt });
       } else if (action.type === "abort") {
@@ -143,6 +151,8 @@ export class Driver implements ExecutorListener {
     }
     if (stopFor !== undefined) return this.stop(stopFor);
     this.arm();
+    // tasks that could not start fail now, as if their executor had reported it
+    if (refused) this.batch(() => refused.forEach(({ task, reason }) => this.finished(task, { ok: false, reason })));
   }
 
   /** Keeps one timer for the scheduler's next wake-up; re-arms only when that time changes. */

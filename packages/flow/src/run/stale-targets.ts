@@ -12,7 +12,7 @@
 import { type Dir, opendirSync } from "node:fs";
 import { absolutePath, splitPath } from "../paths.ts";
 import type { Workflow } from "../workflow.ts";
-import { removeTargets } from "./clean.ts";
+import { removeTargets, TargetRemovalError } from "./clean.ts";
 
 /** Entries of one directory kept in memory; a larger directory is not listed. */
 export const listedEntriesMax = 200_000;
@@ -26,9 +26,19 @@ export class StaleTargets {
     private readonly directory: string,
   ) {}
 
-  /** Removes what a task of `rule` (attempt `attempt`, from 1) must not find when it starts. */
-  beforeStart(rule: number, attempt: number): void {
-    if (attempt > 1 || !this.allAbsent(rule)) removeTargets(this.workflow, rule, this.directory);
+  /**
+   * Removes what a task of `rule` (attempt `attempt`, from 1) must not find when it starts;
+   * returns why the task must not start when a stale target cannot be removed.
+   */
+  beforeStart(rule: number, attempt: number): string | undefined {
+    if (attempt === 1 && this.allAbsent(rule)) return undefined;
+    try {
+      removeTargets(this.workflow, rule, this.directory);
+      return undefined;
+    } catch (error) {
+      if (!(error instanceof TargetRemovalError)) throw error;
+      return `${error.message}, left from an earlier run: the command was not started, so it cannot pass for its work`;
+    }
   }
 
   private allAbsent(rule: number): boolean {
