@@ -152,7 +152,11 @@ export class Driver implements ExecutorListener {
     if (stopFor !== undefined) return this.stop(stopFor);
     this.arm();
     // tasks that could not start fail now, as if their executor had reported it
-    if (refused) this.batch(() => refused.forEach(({ task, reason }) => this.finished(task, { ok: false, reason })));
+    if (refused) {
+      this.batch(() => {
+        for (const { task, reason } of refused) this.finished(task, { ok: false, reason });
+      });
+    }
   }
 
   /** Keeps one timer for the scheduler's next wake-up; re-arms only when that time changes. */
