@@ -21,3 +21,10 @@ test("directives: a comment after a directive is not one of its values", () => {
   assert.deepEqual([rules[0]!.category, rules[0]!.resources], ["a#b", { cores: 2, memoryMb: 4 }]);
   assert.equal(sizeHints.get("f"), 10);
 });
+
+test("directives: allocation modes are read in upstream's upper case too", () => {
+  // upstream accepts only MAX_THROUGHPUT, MIN_WASTE and FIXED; they were 'unknown allocation mode'
+  const { categories } = parse(".MAKEFLOW CATEGORY a\n.MAKEFLOW MODE MAX_THROUGHPUT\n.MAKEFLOW CATEGORY b\n.MAKEFLOW MODE min_waste\n");
+  assert.deepEqual([categories.get("a")!.mode, categories.get("b")!.mode], ["max_throughput", "min_waste"]);
+  assert.throws(() => parse(".MAKEFLOW MODE greedy\n"), /^WorkflowError: w\.mf:1:16: unknown allocation mode 'greedy'/);
+});

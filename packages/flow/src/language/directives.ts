@@ -43,10 +43,11 @@ export function readDirective(line: LogicalLine, offset: number, lookup: Lookup)
     throw new WorkflowError(line.locate(keyword.offset), `'.MAKEFLOW ${name}' takes exactly one value`);
   }
   if (name === "MODE") {
-    if (!modes.has(argument.text)) {
+    const mode = argument.text.toLowerCase(); // upstream writes them MAX_THROUGHPUT, MIN_WASTE, FIXED
+    if (!modes.has(mode)) {
       throw new WorkflowError(line.locate(argument.offset), `unknown allocation mode '${argument.text}' (fixed, max, min_waste, max_throughput)`);
     }
-    return { kind: "mode", mode: argument.text };
+    return { kind: "mode", mode };
   }
   return { kind: "assign", name, value: argument.text, location: line.locate(argument.offset) };
 }
