@@ -87,8 +87,18 @@ function checkTargetPlaces(workflow: Workflow, directory: string, file: string, 
     { path: file, what: "the workflow file" },
     { path: logPath, what: "the workflow's transaction log" },
   ];
+  // A plain relative target (parsed paths are normalized: no `.` segments) lies inside the
+  // directory: it can only be, or hold, the file or the log, when one of those is inside too.
+  const inside = new Set<string>();
+  for (const place of kept.slice(1)) {
+    if (!place.path.startsWith(`${directory}/`)) continue;
+    const parts = place.path.slice(directory.length + 1).split("/");
+    for (let end = 1; end <= parts.length; end++) inside.add(parts.slice(0, end).join("/"));
+  }
   for (const rule of workflow.rules) {
     for (const target of rule.targets) {
+      const first = target.path.charCodeAt(0);
+      if (first !== 46 && first !== 47 && !inside.has(target.path)) continue; // not ".", not "/"
       const path = absolutePath(directory, target.path);
       const holds = path === "/" ? kept[0] : kept.find((place) => place.path === path || place.path.startsWith(`${path}/`));
       if (holds === undefined) continue;

@@ -25,3 +25,13 @@ test("flow: a target that is the workflow's directory (or holds it, or is its lo
     }
   }
 });
+
+test("flow: a nested workflow's target that holds its own workflow file is refused too; ordinary targets are not", async () => {
+  const root = workspace({ "w.mf": "out: inner/w.mf\n\tMAKEFLOW inner/w.mf .\n" });
+  mkdirSync(join(root, "inner"));
+  writeFileSync(join(root, "inner", "w.mf"), "out:\n\techo made > out\ninner:\n\ttrue\n");
+  const run = await runIn(root);
+  assert.equal(run.code, 1, run.err);
+  assert.match(run.err, /target 'inner' holds the workflow file \(.*inner\/w\.mf\)/);
+  assert.ok(existsSync(join(root, "inner", "w.mf")));
+});
