@@ -32,7 +32,11 @@ export const vanishedPollsMax = 5;
 
 function run(command: string, args: string[]): Promise<string> {
   return new Promise((resolve, reject) => {
-    execFile(command, args, { encoding: "utf8" }, (error, stdout, stderr) => (error ? reject(new Error(`${command}: ${stderr.trim() || error.message}`)) : resolve(stdout)));
+    execFile(command, args, { encoding: "utf8" }, (error, stdout, stderr) => {
+      if (!error) return resolve(stdout);
+      const missing = (error as NodeJS.ErrnoException).code === "ENOENT";
+      reject(new Error(missing ? `${command} is not on PATH (-T slurm needs Slurm's client commands here)` : `${command}: ${stderr.trim() || error.message}`));
+    });
   });
 }
 

@@ -90,3 +90,18 @@ test("slurm: a status file that is neither an exit code nor 'signal N' fails the
   assert.equal(run.code, 1);
   assert.match(run.err, /a: failed: Slurm job( 7)? left an unreadable status "what\?" in .*\.status/);
 });
+
+test("slurm: without sbatch on PATH, the task fails saying so", { timeout: 30_000 }, async () => {
+  const root = workspace({ "w.mf": "a:\n\ttrue\n" });
+  const bin = join(root, "empty-bin");
+  mkdirSync(bin);
+  const saved = process.env.PATH;
+  process.env.PATH = bin;
+  try {
+    const run = await runIn(root, { target: "slurm", slurmPollMs: 20 });
+    assert.equal(run.code, 1);
+    assert.match(run.err, /a: failed: sbatch failed: sbatch is not on PATH \(-T slurm needs Slurm's client commands here\)/);
+  } finally {
+    process.env.PATH = saved;
+  }
+});
