@@ -39,3 +39,10 @@ test("nested: a comment may follow 'MAKEFLOW file [directory]'", () => {
   const { rules } = parse("a:\n\tMAKEFLOW sub.mf d # the inner part\n");
   assert.deepEqual(rules[0]!.nested, { file: "sub.mf", directory: "d" });
 });
+
+test("local: a true BATCH_LOCAL (global, rule-local or from the environment) makes rules LOCAL, as upstream", () => {
+  const { rules } = parse("a:\n\tcmd\nBATCH_LOCAL=yes\nb:\n\tcmd\nBATCH_LOCAL=0\nc:\n\tcmd\nd:\n@BATCH_LOCAL=1\n\tcmd\n");
+  assert.deepEqual(rules.map((r) => r.local), [false, true, false, true]);
+  const fromEnvironment = parseMakeflow("a:\n\tcmd\n", { file: "w.mf", environment: { BATCH_LOCAL: "TRUE" } });
+  assert.equal(fromEnvironment.rules[0]!.local, true);
+});

@@ -77,14 +77,18 @@ class MakeflowParser {
   /** Global variable look-up, made once (not one closure per rule). */
   private readonly lookup: (name: string) => string | undefined;
 
-  constructor(readonly init: ParseInit) {
+  constructor(
+    readonly init: ParseInit,
+    /** Whether the text holds a carriage return at all (most files do not: no line is searched). */
+    private readonly carriageReturns: boolean,
+  ) {
     this.scope = new Scope(init.environment ?? {});
     this.builder = new RuleBuilder(this.scope);
     this.lookup = (name) => this.scope.lookup(name);
   }
 
   line(line: LogicalLine): void {
-    const carriageReturn = line.text.indexOf("\r");
+    const carriageReturn = this.carriageReturns ? line.text.indexOf("\r") : -1;
     if (carriageReturn >= 0) {
       // CRLF line ends lose their CR before this; a CR left is an old Mac line end, or a stray one
       throw new WorkflowError(line.locate(carriageReturn), "a carriage return (CR) inside a line: save the file with LF or CRLF line ends");
@@ -211,9 +215,9 @@ class MakeflowParser {
 
 /** Parses Makeflow text. Throws `WorkflowError` (with `file:line:column`) on the first problem. */
 export function parseMakeflow(text: string, init: ParseInit): Workflow {
-  const parser = new MakeflowParser(init);
   // a byte order mark, as some editors write, is not part of the first line (nor a column of it)
   const body = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
+  const parser = new MakeflowParser(init, body.includes("\r"));
   forEachLogicalLine(body, init.file, (line) => parser.line(line));
   return parser.finish();
 }

@@ -1,6 +1,7 @@
 /**
  * Builds a `Rule` from its dependency line, its rule-local assignments and its command:
- * resolves category and resources, the exported environment, `LOCAL` and nested `MAKEFLOW`.
+ * resolves category and resources, the exported environment, `LOCAL` (or a true `BATCH_LOCAL`
+ * variable, as upstream) and nested `MAKEFLOW`.
  */
 import { type FileReference, type Resources, resourceVariables, type Rule, type SourceLocation } from "../workflow.ts";
 import type { Directive } from "./directives.ts";
@@ -63,7 +64,7 @@ export class RuleBuilder {
     const raw = line.text.slice(start).trimEnd();
     checkQuotes(raw, line, start);
     let command = (raw.includes("$") ? expand(raw, (n) => this.scope.lookup(n, pending.variables), line, start) : raw).trim();
-    let local = false;
+    let local = this.scope.batchLocal(pending.variables);
     while (/^LOCAL([ \t]|$)/.test(command)) {
       // upstream takes every leading modifier: `LOCAL LOCAL cmd` (often from `$(X) LOCAL`) runs `cmd`
       local = true;

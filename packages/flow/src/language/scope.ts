@@ -47,6 +47,8 @@ export class Scope {
   private readonly environment: ReadonlyMap<string, string>;
   /** Resources of rules without rule-local resources, per category, until an assignment changes them. */
   private readonly sharedResources = new Map<string, Resources>();
+  /** Whether the workflow or the environment gave BATCH_LOCAL a value. */
+  private batchLocalSet: boolean;
 
   constructor(environment: Readonly<Record<string, string | undefined>>) {
     const copy = new Map<string, string>();
@@ -55,6 +57,7 @@ export class Scope {
       if (value !== undefined) copy.set(name, value);
     }
     this.environment = copy;
+    this.batchLocalSet = copy.has("BATCH_LOCAL");
     this.category(defaultCategory);
   }
 
@@ -75,6 +78,7 @@ export class Scope {
   /** A global assignment; CATEGORY and resource variables also update the category table. */
   assign(name: string, value: string, location: SourceLocation): void {
     this.variables.set(name, value);
+    if (name === "BATCH_LOCAL") this.batchLocalSet = true;
     if (name === "CATEGORY" || resourceVariables.has(name)) this.sharedResources.clear();
     if (name === "CATEGORY") {
       this.currentCategory = unquote(value) || defaultCategory;
@@ -83,6 +87,19 @@ export class Scope {
     }
     const field = resourceVariables.get(name);
     if (field) this.category(this.currentCategory).resources[field] = resourceNumber(name, value, location);
+  }
+
+  /**
+   * Whether a rule runs locally because BATCH_LOCAL is true for it (upstream's `string_istrue`:
+   * "true" or "yes" in any case, or a number above 0 as atoi reads it). Known false without a
+   * look-up while nothing has set BATCH_LOCAL.
+   */
+  batchLocal(local?: ReadonlyMap<string, string>): boolean {
+    if (!this.batchLocalSet && !local?.has("BATCH_LOCAL")) return false;
+    const value = this.lookup("BATCH_LOCAL", local);
+    if (value === undefined) return false;
+    const text = unquote(value);
+    return /^(?:true|yes)$/i.test(text) || /^\s*\+?0*[1-9]/.test(text);
   }
 
   export(name: string): void {
