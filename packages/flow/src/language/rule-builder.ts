@@ -11,7 +11,7 @@ import { normalizePath, rawWords } from "./file-words.ts";
 import { ruleFiles } from "./rule-files.ts";
 import { defaultCategory, resourceNumber, type Scope } from "./scope.ts";
 import type { LogicalLine } from "./source-text.ts";
-import { checkQuotes, commentStart, splitWords, unquote } from "./words.ts";
+import { checkQuotes, commentStart, shellCommentStart, splitWords, unquote } from "./words.ts";
 
 export interface PendingRule {
   readonly targets: FileReference[];
@@ -61,7 +61,9 @@ export class RuleBuilder {
 
   /** Completes the rule with the command that starts at `start` of `line`. */
   finish(pending: PendingRule, line: LogicalLine, start: number): void {
-    const raw = line.text.slice(start).trimEnd();
+    // a shell comment ends the command, as upstream drops it: its quotes and `$` are not checked
+    const text = line.text.slice(start);
+    const raw = text.slice(0, shellCommentStart(text)).trimEnd();
     checkQuotes(raw, line, start);
     let command = (raw.includes("$") ? expand(raw, (n) => this.scope.lookup(n, pending.variables), line, start) : raw).trim();
     let local = this.scope.batchLocal(pending.variables);

@@ -33,3 +33,9 @@ test("whitespace error: an indented line that follows no rule is called a comman
   assert.throws(() => parse("A=1\n\tcp a b\n"), /^WorkflowError: w\.mf:2:2: a command \(an indented line\) with no rule 'targets: sources' before it$/);
   assert.equal(parse("  A=1\n  a: b\n\techo $(A)\n").rules[0]!.command, "echo 1");
 });
+
+test("comments: a shell comment after a command ends it; its quotes and dollars are not read", () => {
+  // "echo hi # don't" was 'unterminated quote', and "# costs $5" would be a `$5` error
+  const { rules } = parse("a:\n\techo hi # don't, it costs $5\nb:\n\techo \"a #b\" a#b $# \\#c '#d' # real\n");
+  assert.deepEqual(rules.map((r) => r.command), ["echo hi", "echo \"a #b\" a#b $# \\#c '#d'"]);
+});

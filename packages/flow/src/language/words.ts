@@ -114,3 +114,24 @@ export function commentStart(text: string): number {
   const at = firstUnquoted(text, "#");
   return at < 0 ? text.length : at;
 }
+
+/**
+ * Offset where a shell comment starts in a command (a `#` outside quotes that begins a word, as
+ * `sh` reads it: `a#b` and `$#` are not comments), or the text length.
+ */
+export function shellCommentStart(text: string): number {
+  if (text.indexOf("#") < 0) return text.length;
+  let quote = "";
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i]!;
+    if (quote === "'") {
+      if (c === "'") quote = "";
+    } else if (c === "\\") {
+      i++;
+    } else if (quote) {
+      if (c === '"') quote = "";
+    } else if (c === '"' || c === "'") quote = c;
+    else if (c === "#" && (i === 0 || text[i - 1] === " " || text[i - 1] === "\t")) return i;
+  }
+  return text.length;
+}
