@@ -38,3 +38,11 @@ test("assignments: '@NAME=value' outside a rule is a global assignment, as upstr
   assert.deepEqual(rules.map((r) => r.command), ["cmd 1", "cmd 1 2"]);
   assert.throws(() => parse("@echo hi\n"), /^WorkflowError: w\.mf:1:1: expected a rule/);
 });
+
+test("assignments error: make's := ?= ::= != say what to write instead", () => {
+  // 'X := 1' was a rule 'X' with sources '=' and '1' ("rule for 'X' has no command")
+  assert.throws(() => parse("X := 1\na:\n\tcmd\n"), /^WorkflowError: w\.mf:1:3: ':=' is make's, not Makeflow's: write 'X=value' \(values expand when assigned\) or 'X\+=value'$/);
+  assert.throws(() => parse("CC ?= gcc\n"), /^WorkflowError: w\.mf:1:4: '\?=' is make's/);
+  assert.throws(() => parse("F != ls\n"), /^WorkflowError: w\.mf:1:3: '!=' is make's/);
+  assert.deepEqual(parse("a: b=c\n\tcmd\n").rules[0]!.sources.map((s) => s.path), ["b=c"]);
+});

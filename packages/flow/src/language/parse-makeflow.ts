@@ -153,6 +153,11 @@ class MakeflowParser {
       this.assign(line, assigned[1]!, assigned[2]!, start + marked + assigned[0].length);
       return;
     }
+    const makeAssignment = text.includes("=") ? /^([A-Za-z_][A-Za-z0-9_.]*)[ \t]*(::?=|\?=|!=)/.exec(text) : null;
+    if (makeAssignment) {
+      // a rule 'X' with sources '=' and '1', or 'expected a rule', would hide what went wrong
+      throw new WorkflowError(line.locate(start + makeAssignment[0].length - makeAssignment[2]!.length), `'${makeAssignment[2]}' is make's, not Makeflow's: write '${makeAssignment[1]}=value' (values expand when assigned) or '${makeAssignment[1]}+=value'`);
+    }
     const colon = ruleColon(text);
     if (colon < 0) {
       if (line.indented) throw new WorkflowError(line.locate(start), "a command (an indented line) with no rule 'targets: sources' before it");
