@@ -4,6 +4,10 @@ import { parseMakeflow } from "./parse-makeflow.ts";
 
 const parse = (text: string, environment: Record<string, string> = {}) => parseMakeflow(text, { file: "w.mf", environment });
 
+test("expand: the shell's $? passes through; $$@, '$@' and \\$@ reach the shell", () => {
+  assert.equal(parse("a:\n\tcmd; echo $? $$@ '$@' \\$@\n").rules[0]!.command, "cmd; echo $? $@ '$@' $@");
+});
+
 test("expand: $1 in single quotes, $$1 and \\$1 reach the shell; names may hold digits after the first character", () => {
   const { rules } = parse("A_1=x\na:\n\techo '$1' $$1 \\$1 $A_1 $(A_1)\n");
   assert.equal(rules[0]!.command, "echo '$1' $1 $1 x x");
@@ -16,6 +20,8 @@ const errors: Array<[string, string, RegExp]> = [
   ["$(1)", "a: $(1)\n\tcmd\n", /^w\.mf:1:4: `\$\(1\)`: not a variable name/],
   // biome-ignore lint/suspicious/noTemplateCurlyInString: Makeflow syntax, not a template
   ["${10}", "a:\n\techo ${10}\n", /^w\.mf:2:7: `\$\{10\}`: not a variable name/],
+  ["make's $@ and $<", "a: b\n\tcp $< $@\n", /^w\.mf:2:5: `\$<` is make's automatic variable; Makeflow has none: write the file names \(or `\$\$<` for the shell\)$/],
+  ["make's $^", "a: b c\n\tcat $^ > a\n", /^w\.mf:2:6: `\$\^` is make's automatic variable/],
 ];
 for (const [name, text, expected] of errors) {
   test(`expand error: ${name}`, () => {

@@ -99,6 +99,13 @@ export function expand(text: string, lookup: Lookup, line: LogicalLine, offset: 
       if (text.charCodeAt(end) !== close || end === dollar + 2 || isDigitCode(text.charCodeAt(dollar + 2))) throw badName(text, dollar, line, offset);
       out += text.slice(index, dollar) + (lookup(text.slice(dollar + 2, end)) ?? "");
       index = from = end + 1;
+    } else if (next === 64 || next === 60 || next === 94) {
+      // make's automatic variables ($@ the target, $< the first source, $^ all sources): not
+      // Makeflow's; the shell would read `$<` as a redirection and `$@` as no words at all
+      throw new WorkflowError(
+        line.locate(offset + dollar),
+        `\`$${text[dollar + 1]}\` is make's automatic variable; Makeflow has none: write the file names (or \`$$${text[dollar + 1]}\` for the shell)`,
+      );
     } else if (isDigitCode(next)) {
       // the shell's `$1` (or awk's) outside single quotes: no variable is named so, and
       // expanding it to nothing would silently change the command (upstream stops here too)
