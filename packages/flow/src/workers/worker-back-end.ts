@@ -46,8 +46,8 @@ export const workersBackEnd: BackEnd = async ({ loaded, init, listener, output, 
   const catalog = new FileCatalog();
   // shared: a task's attempts run on different workers, and each starts from empty staging paths
   const staging = new OutputStaging();
-  // what a killed earlier run (kill -9: no clean-up) left beside the targets
-  OutputStaging.removeStale(loaded.plan.workflow.rules.flatMap((rule) => rule.targets.map((target) => `${absolutePath(loaded.directory, target.path)}.skein-part`)));
+  // what a killed earlier run (kill -9: no clean-up) left beside the targets (a harness may load no plan)
+  OutputStaging.removeStale((loaded.plan?.workflow.rules ?? []).flatMap((rule) => rule.targets.map((target) => `${absolutePath(loaded.directory, target.path)}.skein-part`)));
   const sockets = new Set<Socket>();
   let nextWorker = 1;
   const heartbeatMs = init.heartbeatMs ?? heartbeatMsDefault;
@@ -61,7 +61,10 @@ export const workersBackEnd: BackEnd = async ({ loaded, init, listener, output, 
   /** A worker that proved the password: its executor, and how the connection goes on. */
   const admit = (socket: Socket, info: ExecutorInfo): { connection: WorkerConnection; frame: (frame: Frame) => void } => {
     const { id } = info;
-    const connection = new WorkerConnection(info, socket, catalog, staging, loaded.directory, listener, goodbye);
+    const connection = new WorkerConnection(info, socket, catalog, staging, loaded.directory, listener, goodbye, (reason) => {
+      output.err(`skein flow: ${id} dropped: ${reason}\n`);
+      leave(reason);
+    });
     let gone = false;
     const leave = (reason: string) => {
       if (gone) return;

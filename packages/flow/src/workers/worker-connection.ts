@@ -29,8 +29,9 @@ import { absolutePath } from "../paths.ts";
 import type { ExecutorInfo, TaskOutcome } from "../schedule/types.ts";
 import type { FileCatalog } from "./file-catalog.ts";
 import { cachedFileName, isFileMode } from "./file-modes.ts";
-import { forEachChunk } from "./file-chunks.ts";
+import { FrameQueue } from "./frame-queue.ts";
 import { encodeFrame, type Frame } from "./frames.ts";
+import { outputProblemsMax } from "./output-listing.ts";
 import type { OutputStaging } from "./output-staging.ts";
 import { sandboxPathProblem } from "./sandbox-paths.ts";
 import { type InlineOutput, inlineOutputBytesMax, inlineOutputEntriesMax } from "./worker-outputs.ts";
@@ -39,6 +40,9 @@ const createOnly = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | c
 
 /** Times one task is sent again to a worker that asks (`rerun`) before it fails. */
 export const inputRerunsMax = 3;
+
+/** Output bytes received from one worker and not yet written to disk, beyond which its connection is not read. */
+export const unwrittenBytesMax = 64 * 1024 * 1024;
 
 /** A cache entry's name on the wire: `<sha256>.<mode>` (see `file-modes.ts`). */
 const cachedNamePattern = /^[0-9a-f]{64}\.[0-7]{3}$/;
@@ -67,7 +71,10 @@ export class WorkerConnection implements Executor {
   private readonly sent = new Map<string, number>();
   private tasksSent = 0;
   private readonly running = new Map<number, Running>();
-  private corked = false;
+  /** Frames to the worker, input files read as the connection drains. */
+  private readonly queue: FrameQueue;
+  /** Output bytes received and not yet written (off the event loop); above `unwrittenBytesMax`, reading pauses. */
+  private unwrittenBytes = 0;
   private readonly directories = new Set<string>();
   /** Input bytes shipped to this worker, for tests and the summary. */
   shippedFiles = 0;
@@ -83,7 +90,11 @@ export class WorkerConnection implements Executor {
     private readonly listener: ExecutorListener,
     /** The goodbye frame: whether the run finished or a signal stopped it (see `worker-back-end.ts`). */
     private readonly goodbye: (end?: RunEnd) => Buffer,
-  ) {}
+    /** Drops the worker, saying why (an input could not be read while it was being sent). */
+    private readonly drop: (reason: string) => void,
+  ) {
+    this.queue = new FrameQueue(socket);
+  }
 
   start(request: TaskRequest, reruns = 0): void {
     const { rule, task } = request;
@@ -118,29 +129,26 @@ export class WorkerConnection implements Executor {
     for (const local of outputs.values()) this.staging.release(`${local}.skein-part`, attempt);
   }
 
-  /** Frames written in one turn of the event loop leave together (one write, fewer packets). */
+  /** Frames leave in order, together when written in one turn of the event loop (`frame-queue.ts`). */
   private write(frame: Buffer): void {
-    if (!this.corked) {
-      this.corked = true;
-      this.socket.cork();
-      process.nextTick(() => {
-        this.corked = false;
-        this.socket.uncork();
-      });
-    }
-    this.socket.write(frame);
+    this.queue.frame(frame);
   }
 
-  /** Sends a file the worker does not have with this mode (see `file-modes.ts`). */
+  /**
+   * Sends a file the worker does not have with this mode (see `file-modes.ts`), read as the
+   * connection drains. One that cannot be read by then (removed since its task started) has the
+   * worker dropped: part of it may have been sent, and the worker keeps it only when whole.
+   */
   private sendFile(hash: string, mode: number, path: string): void {
     this.sent.set(cachedFileName(hash, mode), this.tasksSent);
     this.shippedFiles++;
-    forEachChunk(path, (chunk, last) => this.write(encodeFrame({ type: "file", hash, mode, last }, chunk)));
+    const failed = (error: Error) => this.drop(`cannot send input ${path}: ${(error as NodeJS.ErrnoException).code ?? error.message}`);
+    this.queue.file(path, (chunk, last) => encodeFrame({ type: "file", hash, mode, last }, chunk), failed);
   }
 
   /** Tells the worker the master is alive (any frame does; this one is for idle times). */
   heartbeat(): void {
-    if (!this.socket.writableEnded) this.write(encodeFrame({ type: "heartbeat" }));
+    if (!this.socket.writableEnded && this.queue.length === 0) this.write(encodeFrame({ type: "heartbeat" }));
   }
 
   abort(task: number): void {
@@ -179,7 +187,7 @@ export class WorkerConnection implements Executor {
       const { payload } = frame;
       // the tree's directories come before their files; made here all the same for a file sent without
       const first = path === root ? () => writeFile(path, payload) : () => mkdir(dirname(path), { recursive: true }).then(() => writeFile(path, payload));
-      this.queueWrite(running, root, running.received.has(path) ? () => appendFile(path, payload) : first);
+      this.queueWrite(running, root, running.received.has(path) ? () => appendFile(path, payload) : first, payload.length);
       running.received.add(path);
       running.modes.set(path, header.mode);
     }
@@ -188,8 +196,16 @@ export class WorkerConnection implements Executor {
   }
 
   /** Queues a write under the staging path `root`, behind earlier attempts' writes there. */
-  private queueWrite(running: Running, root: string, write: () => Promise<unknown>): void {
+  private queueWrite(running: Running, root: string, write: () => Promise<unknown>, bytes = 0): void {
+    this.unwrittenBytes += bytes;
+    if (this.unwrittenBytes > unwrittenBytesMax) this.socket.pause();
     const done = this.staging.write(root, running.attempt, write);
+    if (bytes > 0) {
+      void done.finally(() => {
+        this.unwrittenBytes -= bytes;
+        if (this.unwrittenBytes <= unwrittenBytesMax && this.socket.isPaused() && !this.disconnected) this.socket.resume();
+      }).catch(() => {});
+    }
     const writes = running.writes ? Promise.all([running.writes, done]).then(() => {}) : done;
     writes.catch(() => {}); // reported when the result arrives; moot if it never does
     running.writes = writes;
@@ -328,11 +344,15 @@ export class WorkerConnection implements Executor {
     const output = typeof header.output === "string" ? { output: header.output } : {};
     if (typeof header.lost === "string") return { ok: false, reason: `on the worker, ${header.lost}`, ...output };
     if (header.exitCode !== 0) return { ok: false, reason: header.signal ? `killed by ${String(header.signal)}` : `exit code ${String(header.exitCode)}`, ...output };
+    // outputs the worker would not (or could not) send: a link out of its sandbox, a FIFO, …
+    const problems = Array.isArray(header.problems) ? header.problems.slice(0, outputProblemsMax).map((problem) => String(problem).slice(0, 1000)) : [];
+    if (problems.length) return { ok: false, reason: `the command succeeded but ${problems.join("; ")}`, ...output };
     if (missing.length) return { ok: false, reason: `the command succeeded but did not create ${missing.join(", ")}`, ...output };
     return { ok: true };
   }
 
   async close(end?: RunEnd): Promise<void> {
+    this.queue.close(); // the run is over: files still waiting are moot
     this.socket.end(this.goodbye(end));
   }
 }

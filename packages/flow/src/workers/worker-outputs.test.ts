@@ -3,7 +3,10 @@ import { chmodSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } fr
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, test } from "node:test";
-import { inlineOutputBytesMax, inlineOutputEntriesMax, packOutputs } from "./worker-outputs.ts";
+import { listOutputs } from "./output-listing.ts";
+import { inlineOutputBytesMax, inlineOutputEntriesMax, packOutputs as packListed } from "./worker-outputs.ts";
+
+const packOutputs = (sandbox: string, outputs: string[]) => packListed(listOutputs(sandbox, outputs));
 
 const sandbox = mkdtempSync(join(tmpdir(), "skein-outputs-"));
 after(() => rmSync(sandbox, { recursive: true, force: true }));
@@ -17,7 +20,8 @@ test("worker outputs: small files and trees are packed in order, bytes back to b
   writeFileSync(join(sandbox, "tree/sub/x"), "xy");
   chmodSync(join(sandbox, "tree/sub/x"), 0o4750); // setuid is never carried
   assert.equal(statSync(join(sandbox, "tree/sub/x")).mode & 0o7777, 0o4750, "this file system keeps setuid");
-  const packed = packOutputs(sandbox, ["a", "empty", "tree", "absent"])!;
+  const listing = listOutputs(sandbox, ["a", "empty", "tree", "absent"]);
+  const packed = packListed(listing)!;
   assert.deepEqual(packed.entries, [
     { name: "a", bytes: 5, mode: 0o755 },
     { name: "empty", bytes: 0, mode: 0o600 },
@@ -26,7 +30,7 @@ test("worker outputs: small files and trees are packed in order, bytes back to b
     { name: "tree/sub/x", bytes: 2, mode: 0o750 },
   ]);
   assert.equal(packed.payload.toString(), "helloxy");
-  assert.deepEqual(packed.missing, ["absent"]);
+  assert.deepEqual(listing.missing, ["absent"]);
 });
 
 test("worker outputs: past the byte or entry limit nothing is packed (the worker streams instead)", () => {

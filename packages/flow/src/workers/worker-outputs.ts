@@ -5,15 +5,15 @@
  * covers most tasks of a large workflow — travel inside the result frame itself
  * (`packOutputs`), so a task costs one frame and the master stores them with one write each.
  * Larger ones stream in `output` frames of at most `chunkBytes` before the result
- * (`sendOutputs`). Streaming everything would cost a frame, a promise and an append per file
+ * (`streamOutputs`), read as the connection drains (`frame-queue.ts`). What is sent was listed
+ * first, inside the sandbox (`output-listing.ts`). Streaming everything would cost a frame, a promise and an append per file
  * even for the empty file a `touch` makes. Each file goes with its permission bits
  * (`file-modes.ts`), so an output made executable here is executable on the master.
  */
-import { closeSync, openSync, readdirSync, readFileSync, readSync, type Stats, statSync } from "node:fs";
-import { join } from "node:path";
-import { forEachChunk } from "./file-chunks.ts";
-import { shippedMode } from "./file-modes.ts";
-import { chunkBytes } from "./frames.ts";
+import { closeSync, openSync, readSync } from "node:fs";
+import { encodeFrame } from "./frames.ts";
+import type { FrameQueue } from "./frame-queue.ts";
+import type { OutputListing } from "./output-listing.ts";
 
 /** Output bytes of one task that may travel inside its result frame. */
 export const inlineOutputBytesMax = 64 * 1024;
@@ -33,59 +33,24 @@ export interface InlineOutput {
 export interface PackedOutputs {
   readonly entries: InlineOutput[];
   readonly payload: Buffer;
-  /** Declared outputs the command did not create. */
-  readonly missing: string[];
 }
 
-type Send = (header: object, payload?: Buffer) => void;
-
-function sendFile(path: string, stat: Stats, name: string, task: number, send: Send): void {
-  const mode = shippedMode(stat);
-  if (stat.size === 0) return send({ type: "output", task, name, mode, last: true }, Buffer.alloc(0));
-  if (stat.size < chunkBytes) {
-    const bytes = readFileSync(path);
-    if (bytes.length < chunkBytes) return send({ type: "output", task, name, mode, last: true }, bytes);
+/**
+ * Queues the listed outputs as `output` frames, each file read as the connection drains; then
+ * `result` is called (with the first file that could not be read, if one could not: it changed
+ * since it was listed) for the frame that ends the task.
+ */
+export function streamOutputs(listing: OutputListing, task: number, queue: FrameQueue, result: (unreadable: string | undefined) => Buffer | undefined): void {
+  let unreadable: string | undefined;
+  for (const { name, path, mode, directory } of listing.entries) {
+    if (directory) queue.step(() => (unreadable ? undefined : encodeFrame({ type: "output", task, name, directory: true })));
+    else {
+      queue.file(path, (chunk, last) => encodeFrame({ type: "output", task, name, mode, last }, chunk), (error) => {
+        unreadable ??= `cannot read its output '${name}' (${(error as NodeJS.ErrnoException).code ?? error.message})`;
+      });
+    }
   }
-  forEachChunk(path, (chunk, last) => send({ type: "output", task, name, mode, last }, chunk));
-}
-
-function sendTree(path: string, stat: Stats, name: string, task: number, send: Send): void {
-  if (!stat.isDirectory()) return sendFile(path, stat, name, task, send);
-  send({ type: "output", task, name, directory: true });
-  for (const child of readdirSync(path).sort()) sendTree(join(path, child), statSync(join(path, child)), `${name}/${child}`, task, send);
-}
-
-/** Sends the declared outputs that exist; returns the names of those that do not. */
-export function sendOutputs(sandbox: string, task: number, outputs: readonly string[], send: Send): string[] {
-  const missing: string[] = [];
-  for (const name of outputs) {
-    const path = join(sandbox, name);
-    const stat = statSync(path, { throwIfNoEntry: false });
-    if (stat) sendTree(path, stat, name, task, send);
-    else missing.push(name);
-  }
-  return missing;
-}
-
-interface Listed {
-  readonly name: string;
-  readonly path: string;
-  readonly size: number;
-  readonly mode: number;
-  readonly directory: boolean;
-}
-
-/** Lists a tree into `listed`; false once it passes the inline limits. */
-function listTree(path: string, stat: Stats, name: string, listed: Listed[], bytes: { total: number }): boolean {
-  const directory = stat.isDirectory();
-  listed.push({ name, path, size: directory ? 0 : stat.size, mode: shippedMode(stat), directory });
-  bytes.total += directory ? 0 : stat.size;
-  if (listed.length > inlineOutputEntriesMax || bytes.total > inlineOutputBytesMax) return false;
-  if (!directory) return true;
-  for (const child of readdirSync(path).sort()) {
-    if (!listTree(join(path, child), statSync(join(path, child)), `${name}/${child}`, listed, bytes)) return false;
-  }
-  return true;
+  queue.step(() => result(unreadable));
 }
 
 /** The file's bytes, or undefined if it no longer has the size it was listed with (or passes `limit`). */
@@ -104,23 +69,15 @@ function readSmall(path: string, size: number, limit: number): Buffer | undefine
 }
 
 /**
- * The declared outputs packed for the result frame, or undefined when they pass the inline
- * limits (the caller streams them with `sendOutputs` instead).
+ * The listed outputs packed for the result frame, or undefined when they pass the inline
+ * limits (the caller streams them with `streamOutputs` instead). Throws if a file cannot be read.
  */
-export function packOutputs(sandbox: string, outputs: readonly string[]): PackedOutputs | undefined {
-  const missing: string[] = [];
-  const listed: Listed[] = [];
-  const bytes = { total: 0 };
-  for (const name of outputs) {
-    const path = join(sandbox, name);
-    const stat = statSync(path, { throwIfNoEntry: false });
-    if (!stat) missing.push(name);
-    else if (!listTree(path, stat, name, listed, bytes)) return undefined;
-  }
+export function packOutputs(listing: OutputListing): PackedOutputs | undefined {
+  if (listing.entries.length > inlineOutputEntriesMax || listing.bytes > inlineOutputBytesMax) return undefined;
   const entries: InlineOutput[] = [];
   const chunks: Buffer[] = [];
   let room = inlineOutputBytesMax;
-  for (const { name, path, size, mode, directory } of listed) {
+  for (const { name, path, size, mode, directory } of listing.entries) {
     if (directory) {
       entries.push({ name, directory: true });
       continue;
@@ -131,5 +88,5 @@ export function packOutputs(sandbox: string, outputs: readonly string[]): Packed
     entries.push({ name, bytes: content.length, mode });
     if (content.length > 0) chunks.push(content);
   }
-  return { entries, payload: chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks), missing };
+  return { entries, payload: chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks) };
 }

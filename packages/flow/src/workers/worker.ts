@@ -36,7 +36,9 @@ import { encodeFrame, FlowWire, type Frame, workerNodeId } from "./frames.ts";
 import { hashPattern, InputCache, type TaskInput } from "./input-cache.ts";
 import { sandboxPathProblem } from "./sandbox-paths.ts";
 import { heartbeatMsDefault, heartbeatProblem, SilenceDetector, workerTimeoutMsDefault } from "./silence-detector.ts";
-import { packOutputs, sendOutputs } from "./worker-outputs.ts";
+import { FrameQueue } from "./frame-queue.ts";
+import { listOutputs, type OutputListing } from "./output-listing.ts";
+import { type PackedOutputs, packOutputs, streamOutputs } from "./worker-outputs.ts";
 
 export interface WorkerInit {
   readonly host: string;
@@ -83,6 +85,8 @@ export interface WorkerHandle {
   readonly end: Promise<WorkerEnd>;
   /** Files received (each hash once), for tests. */
   readonly filesReceived: () => number;
+  /** Bytes written to the connection and not yet sent, for tests (bounded: `frame-queue.ts`). */
+  readonly unsentBytes: () => number;
   /** Drops the connection at once, killing running tasks (as if the worker died). */
   kill(): void;
 }
@@ -118,23 +122,11 @@ export function startWorker(init: WorkerInit, components: WorkerComponents): Wor
   let welcomed = false;
   const socket: Socket = dialSocket({ host: init.host, port: init.port }, init.tls).socket;
   socket.setNoDelay(true);
-  let corked = false;
   let silence: SilenceDetector<"master"> | undefined;
   let heartbeat: Timer | undefined;
-
-  const flush = () => {
-    if (!corked) return;
-    corked = false;
-    socket.uncork();
-  };
-  const send = (header: object, payload?: Buffer) => {
-    if (!corked) {
-      corked = true;
-      socket.cork();
-      process.nextTick(flush);
-    }
-    socket.write(encodeFrame(header, payload));
-  };
+  // outputs of any size leave as the connection drains, results after their outputs
+  const queue = new FrameQueue(socket);
+  const send = (header: object, payload?: Buffer) => queue.frame(encodeFrame(header, payload));
   // Empty sandboxes ready for the next task; used ones are emptied after their batch's results left.
   const sandboxPool: string[] = [];
   const sandboxesUsed: string[] = [];
@@ -184,7 +176,7 @@ export function startWorker(init: WorkerInit, components: WorkerComponents): Wor
         } finally {
           reporting = false;
         }
-        flush();
+        queue.flush();
         recycleUsedSandboxes();
       },
     });
@@ -268,12 +260,33 @@ export function startWorker(init: WorkerInit, components: WorkerComponents): Wor
       send({ type: "result", task: id, rerun: "an input changed while another task held it too", dropped });
       return void retire(sandbox);
     }
-    const packed = exitCode === 0 ? packOutputs(sandbox, task.outputs) : undefined;
-    const missing = packed ? packed.missing : exitCode === 0 ? sendOutputs(sandbox, id, task.outputs, send) : [];
-    const output = exitCode !== 0 || missing.length > 0 ? outputTail(join(outputs, basename(sandbox))) : undefined;
-    const header = { type: "result", task: id, exitCode, signal, missing, output, ...(dropped.length > 0 ? { dropped } : {}), ...(lost ? { lost } : {}) };
-    if (packed) send({ ...header, inline: packed.entries }, packed.payload);
-    else send(header);
+    const header = { type: "result", task: id, exitCode, signal, ...(dropped.length > 0 ? { dropped } : {}), ...(lost ? { lost } : {}) };
+    const tail = () => outputTail(join(outputs, basename(sandbox)));
+    // outputs that cannot be sent fail the task; `missing` names them all for a master of before `problems`
+    const failed = (problems: string[]) => ({ ...header, missing: task.outputs, problems, output: tail() });
+    if (exitCode !== 0) {
+      send({ ...header, missing: [], output: tail() });
+      return void retire(sandbox);
+    }
+    let listing: OutputListing;
+    let packed: PackedOutputs | undefined;
+    try {
+      listing = listOutputs(sandbox, task.outputs);
+      packed = listing.problems.length === 0 ? packOutputs(listing) : undefined;
+    } catch (error) {
+      send(failed([`cannot read its outputs (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`]));
+      return void retire(sandbox);
+    }
+    const { missing, problems } = listing;
+    if (problems.length > 0) send(failed(problems));
+    else if (packed) send({ ...header, missing, output: missing.length > 0 ? tail() : undefined, inline: packed.entries }, packed.payload);
+    else {
+      // the sandbox stays until its files have been read
+      return streamOutputs(listing, id, queue, (unreadable) => {
+        retire(sandbox);
+        return encodeFrame(unreadable ? failed([unreadable]) : { ...header, missing, output: missing.length > 0 ? tail() : undefined });
+      });
+    }
     retire(sandbox);
   };
   /** A finished task's sandbox, emptied once its result has left. */
@@ -328,6 +341,7 @@ export function startWorker(init: WorkerInit, components: WorkerComponents): Wor
     }
   });
   socket.on("close", () => {
+    queue.close();
     heartbeat?.cancel();
     killAll();
     resolveEnd({ kind, reason, welcomed });
@@ -336,6 +350,7 @@ export function startWorker(init: WorkerInit, components: WorkerComponents): Wor
     closed: end.then((ended) => ended.reason),
     end,
     filesReceived: () => cache.filesReceived,
+    unsentBytes: () => socket.writableLength,
     kill() {
       reason = "killed";
       kind = "killed";
