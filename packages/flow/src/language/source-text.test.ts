@@ -22,3 +22,10 @@ test("source text: a rule listing 100 000 sources, one per continued line, parse
   // locating each source by a scan from the first piece took ≈ 10 s (quadratic); now well under 1 s
   assert.ok(elapsedMs < 4000, `took ${elapsedMs.toFixed(0)} ms`);
 });
+
+test("source text: a comment line ending in a backslash does not swallow the next line, as upstream reads it", () => {
+  // the rule below the comment became part of it, and its command 'a command with no rule'
+  const { rules } = parseMakeflow("# build a (see C:\\dir\\\na: b \\\n  c\n\tcmd\n", { file: "w.mf" });
+  assert.deepEqual(rules[0]!.sources.map((s) => s.path), ["b", "c"]);
+  assert.deepEqual(rules[0]!.location, { file: "w.mf", line: 2, column: 1 });
+});

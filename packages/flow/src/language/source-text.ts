@@ -1,6 +1,7 @@
 /**
  * Splits workflow text into logical lines: a line ending in a backslash continues on the next
- * one (the backslash-newline becomes one space, as in Make). Each logical line remembers where
+ * one (the backslash-newline becomes one space, as in Make), except a comment line, which ends
+ * at its newline as upstream's lexer reads it (make would swallow the next line into it). Each logical line remembers where
  * its pieces came from so that errors point at the physical line and column.
  */
 import type { SourceLocation } from "../workflow.ts";
@@ -49,6 +50,15 @@ function endsWithContinuation(physical: string): boolean {
   return count % 2 === 1;
 }
 
+/** Whether a physical line is a comment: its first character that is not a blank is `#`. */
+function isComment(physical: string): boolean {
+  for (let i = 0; i < physical.length; i++) {
+    const c = physical.charCodeAt(i);
+    if (c !== 32 && c !== 9) return c === 35;
+  }
+  return false;
+}
+
 /**
  * Calls `each` with every logical line of `text`, in order; blank lines included (they end
  * nothing in Makeflow). Lines are made one at a time, so a large file is never held twice.
@@ -70,7 +80,7 @@ export function forEachLogicalLine(text: string, file: string, each: (line: Logi
     const piece = next();
     const firstCharacter = piece.charCodeAt(0);
     const indented = firstCharacter === 32 || firstCharacter === 9;
-    if (!endsWithContinuation(piece) || position > text.length) {
+    if (!endsWithContinuation(piece) || position > text.length || isComment(piece)) {
       each(new Line(piece, indented, file, first));
       continue;
     }
