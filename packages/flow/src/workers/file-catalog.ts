@@ -7,9 +7,10 @@
  * modification time, so the mode is never taken from the hash's cache.
  */
 import { createHash } from "node:crypto";
-import { readdirSync, readFileSync, statSync } from "node:fs";
+import { closeSync, openSync, readdirSync, readSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { shippedMode } from "./file-modes.ts";
+import { chunkBytes } from "./frames.ts";
 
 export interface ShippedEntry {
   /** Name inside the sandbox. */
@@ -28,7 +29,7 @@ export class FileCatalog {
   hashOf(path: string, stat: { size: number; mtimeMs: number } = statSync(path)): string {
     const known = this.hashes.get(path);
     if (known && known.size === stat.size && known.mtimeMs === stat.mtimeMs) return known.hash;
-    const hash = createHash("sha256").update(readFileSync(path)).digest("hex");
+    const hash = hashFile(path);
     this.hashes.set(path, { size: stat.size, mtimeMs: stat.mtimeMs, hash });
     return hash;
   }
@@ -41,4 +42,19 @@ export class FileCatalog {
     for (const child of readdirSync(path).sort()) out.push(...this.entries(join(path, child), `${name}/${child}`));
     return out;
   }
+}
+
+/** Where files are read for hashing, a chunk at a time. */
+const hashBuffer = Buffer.allocUnsafe(chunkBytes);
+
+/** A file's SHA-256, read in chunks: a file of any size, never whole in memory (readFileSync stops at 2 GiB). */
+function hashFile(path: string): string {
+  const hash = createHash("sha256");
+  const fd = openSync(path, "r");
+  try {
+    for (let read = readSync(fd, hashBuffer, 0, chunkBytes, null); read > 0; read = readSync(fd, hashBuffer, 0, chunkBytes, null)) hash.update(hashBuffer.subarray(0, read));
+  } finally {
+    closeSync(fd);
+  }
+  return hash.digest("hex");
 }

@@ -1,0 +1,23 @@
+import assert from "node:assert/strict";
+import { createHash } from "node:crypto";
+import { truncateSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { test } from "node:test";
+import { temporaryDirectories } from "../../test/temporary.ts";
+import { FileCatalog } from "./file-catalog.ts";
+
+const temporary = temporaryDirectories("skein-file-catalog-");
+
+test("file catalog: a file's hash is its SHA-256, read in chunks", () => {
+  const path = join(temporary(), "f");
+  const content = Buffer.alloc(2.5 * 1024 * 1024, "ab");
+  writeFileSync(path, content);
+  assert.equal(new FileCatalog().hashOf(path), createHash("sha256").update(content).digest("hex"));
+});
+
+test("file catalog: an input over 2 GiB is hashed (it was read whole, and Node reads no file that large at once)", { timeout: 60_000 }, () => {
+  const path = join(temporary(), "big");
+  writeFileSync(path, "");
+  truncateSync(path, 2 ** 31 + 1); // sparse: takes no disk
+  assert.match(new FileCatalog().hashOf(path), /^[0-9a-f]{64}$/);
+});
