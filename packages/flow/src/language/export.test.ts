@@ -46,3 +46,21 @@ test("assignments error: make's := ?= ::= != say what to write instead", () => {
   assert.throws(() => parse("F != ls\n"), /^WorkflowError: w\.mf:1:3: '!=' is make's/);
   assert.deepEqual(parse("a: b=c\n\tcmd\n").rules[0]!.sources.map((s) => s.path), ["b=c"]);
 });
+
+test("export: rules share the exported environment until an exported variable changes; rule-local values stay their own", () => {
+  const { rules } = parse("export A B\nA=1\na:\n\tcmd\nb:\n\tcmd\nc:\n@B=own\n\tcmd\nB=2\nd:\n\tcmd\nexport C=3\ne:\n\tcmd\n");
+  assert.deepEqual(rules.map((r) => r.environment), [{ A: "1" }, { A: "1" }, { A: "1", B: "own" }, { A: "1", B: "2" }, { A: "1", B: "2", C: "3" }]);
+  assert.equal(rules[0]!.environment, rules[1]!.environment);
+});
+
+test("export: 400 exported variables and 20 000 rules parse in linear time", () => {
+  let text = "";
+  for (let i = 0; i < 400; i++) text += `export V${i}=${i}\n`;
+  for (let i = 0; i < 20_000; i++) text += `o${i}:\n\tcmd\n`;
+  const started = process.hrtime.bigint();
+  const { rules } = parse(text);
+  const elapsedMs = Number(process.hrtime.bigint() - started) / 1e6;
+  assert.equal(Object.keys(rules[19_999]!.environment).length, 400);
+  // each rule built its own 400-entry environment (≈ 2.5 s); now one is shared (≈ 0.15 s)
+  assert.ok(elapsedMs < 1000, `took ${elapsedMs.toFixed(0)} ms`);
+});

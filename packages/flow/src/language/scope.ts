@@ -40,13 +40,16 @@ export function resourceNumber(name: string, value: string, location: SourceLoca
 
 export class Scope {
   readonly variables = new Map<string, string>();
-  readonly exported: string[] = [];
+  /** Exported names, in the order first exported (a set: 20 000 `export` lines stay linear). */
+  readonly exported = new Set<string>();
   readonly categories = new Map<string, Category>();
   currentCategory = defaultCategory;
   /** The environment, copied once (reading `process.env` is slow, and it may change). */
   private readonly environment: ReadonlyMap<string, string>;
   /** Resources of rules without rule-local resources, per category, until an assignment changes them. */
   private readonly sharedResources = new Map<string, Resources>();
+  /** The environment of rules without exported rule-local variables, until one changes. */
+  private sharedEnvironment: Record<string, string> | undefined;
   /** Whether the workflow or the environment gave BATCH_LOCAL a value. */
   private batchLocalSet: boolean;
 
@@ -78,6 +81,7 @@ export class Scope {
   /** A global assignment; CATEGORY and resource variables also update the category table. */
   assign(name: string, value: string, location: SourceLocation): void {
     this.variables.set(name, value);
+    if (this.exported.has(name)) this.sharedEnvironment = undefined;
     if (name === "BATCH_LOCAL") this.batchLocalSet = true;
     if (name === "CATEGORY" || resourceVariables.has(name)) this.sharedResources.clear();
     if (name === "CATEGORY") {
@@ -103,12 +107,25 @@ export class Scope {
   }
 
   export(name: string): void {
-    if (!this.exported.includes(name)) this.exported.push(name);
+    this.exported.add(name);
+    this.sharedEnvironment = undefined;
   }
 
-  /** The environment a rule's job gets: every exported variable that has a value. */
+  /**
+   * The environment a rule's job gets: every exported variable that has a value. Rules whose
+   * own variables export nothing share one frozen object until an exported variable changes
+   * (50 exports built 50 entries for each of 100 000 rules: four times the parse).
+   */
   jobEnvironment(local?: ReadonlyMap<string, string>): Record<string, string> {
-    if (this.exported.length === 0) return noEnvironment;
+    if (this.exported.size === 0) return noEnvironment;
+    let own = false;
+    if (local) for (const name of local.keys()) own ||= this.exported.has(name);
+    if (own) return this.buildEnvironment(local);
+    this.sharedEnvironment ??= Object.freeze(this.buildEnvironment());
+    return this.sharedEnvironment;
+  }
+
+  private buildEnvironment(local?: ReadonlyMap<string, string>): Record<string, string> {
     const environment: Record<string, string> = {};
     for (const name of this.exported) {
       const value = this.lookup(name, local);
