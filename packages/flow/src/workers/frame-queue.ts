@@ -36,7 +36,10 @@ export class FrameQueue {
   private waiting = false;
   private closed = false;
 
-  constructor(private readonly socket: Socket) {}
+  constructor(private readonly socket: Socket) {
+    // gone: nothing waiting will be sent (nor will a drain come); an open file is closed
+    socket.once("close", () => this.close());
+  }
 
   /** Frames and files waiting, for tests. */
   get length(): number {
@@ -105,7 +108,7 @@ export class FrameQueue {
   }
 
   private pump(): void {
-    while (this.head < this.items.length && !this.full() && !this.closed) {
+    while (this.head < this.items.length && !this.full() && !this.closed && !this.socket.destroyed) {
       const item = this.items[this.head]!;
       if (Buffer.isBuffer(item)) {
         this.shift();
