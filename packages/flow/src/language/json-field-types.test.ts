@@ -36,3 +36,12 @@ test("json: category, local_job and directory of the right types are read", () =
   assert.deepEqual(workflow.rules[0]!.nested, { file: "s.mf", directory: "d" });
   assert.equal(workflow.rules[0]!.category, "big");
 });
+
+test("json: rules without their own environment share the workflow's (one object, not a copy of every variable per rule)", () => {
+  const environment = Object.fromEntries(Array.from({ length: 400 }, (_, i) => [`V${i}`, `${i}`]));
+  const rules = Array.from({ length: 20_000 }, (_, i) => ({ command: "x", outputs: [`o${i}`] }));
+  rules[1] = { ...rules[1]!, environment: { V0: "own" } } as (typeof rules)[number];
+  const workflow = parse(JSON.stringify({ environment, rules }));
+  assert.equal(workflow.rules[0]!.environment, workflow.rules[2]!.environment);
+  assert.deepEqual([workflow.rules[1]!.environment.V0, workflow.rules[2]!.environment.V0, Object.keys(workflow.rules[1]!.environment).length], ["own", "0", 400]);
+});

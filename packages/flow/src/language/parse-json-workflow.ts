@@ -141,7 +141,7 @@ class JsonWorkflowReader {
     }
     if (!context.categories.has(category)) context.categories.set(category, { name: category, resources: {}, mode: undefined });
     const own = this.resources(object.resources, this.at(object, "resources"));
-    const environment = object.environment === undefined ? {} : this.strings(object.environment, this.at(object, "environment"), "environment");
+    const environment = object.environment === undefined ? undefined : this.strings(object.environment, this.at(object, "environment"), "environment");
     const nested = workflow !== undefined ? { file: normalizePath(workflow), directory: directory === undefined ? undefined : normalizePath(directory) } : undefined;
     if (nested && !sources.some((s) => s.path === nested.file)) sources.push({ path: nested.file, remoteName: nested.file, location });
     const files = ruleFiles(targets, sources);
@@ -153,7 +153,7 @@ class JsonWorkflowReader {
       local: object.local_job === true || nested !== undefined,
       category,
       resources: { ...context.resourcesOf(category), ...own },
-      environment: { ...context.environment, ...environment },
+      environment: environment === undefined ? context.environment : { ...context.environment, ...environment }, // shared when the rule adds nothing
       nested,
       location,
     };
@@ -162,7 +162,8 @@ class JsonWorkflowReader {
 
 interface RuleContext {
   categories: Map<string, Category>;
-  environment: Record<string, string>;
+  /** The workflow's environment, frozen: rules without their own share it. */
+  environment: Readonly<Record<string, string>>;
   resourcesOf(category: string): Resources;
 }
 
@@ -177,7 +178,7 @@ export function parseJsonWorkflow(text: string, init: { file: string; environmen
   const rules = top.rules;
   if (!Array.isArray(rules)) throw new WorkflowError(rules === undefined ? document.locate(0) : reader.at(top, "rules"), 'a JSON workflow needs a "rules" array');
   const categories = reader.categories(top.categories, reader.at(top, "categories"));
-  const environment = top.environment === undefined ? {} : reader.strings(top.environment, reader.at(top, "environment"), "environment");
+  const environment = Object.freeze(top.environment === undefined ? {} : reader.strings(top.environment, reader.at(top, "environment"), "environment"));
   const fallback: Resources = {};
   for (const [name, field] of resourceVariables) {
     const value = environmentResource(init.environment?.[name]);
