@@ -32,3 +32,10 @@ for (const [name, text, expected] of errors) {
     });
   });
 }
+
+test("expand: an even number of backslashes before $ are escaped backslashes, not an escaped dollar", () => {
+  // '\\$X' gave the shell '\$X' (a literal "$X"), not a backslash and X's value, as make and sh read it
+  const { rules } = parse("X=v\na\\\\$X: b\n\techo \\$X \\\\$X \\\\\\$X $X\n");
+  assert.equal(rules[0]!.command, "echo $X \\\\v \\\\$X v");
+  assert.equal(rules[0]!.targets[0]!.path, "a\\v");
+});

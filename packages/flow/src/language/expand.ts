@@ -54,6 +54,16 @@ class SingleQuotes {
   }
 }
 
+/**
+ * Whether the backslashes just before `dollar` escape it: an odd number of them does (`\$X`);
+ * an even number are escaped backslashes, as in the shell (`\\$X` is a backslash, then X).
+ */
+function escapedDollar(text: string, dollar: number): boolean {
+  let count = 0;
+  for (let i = dollar - 1; i >= 0 && text.charCodeAt(i) === 92; i--) count++;
+  return count % 2 === 1;
+}
+
 /** The text of a bad `$(…)` or `${…}` for a message: up to its closer or the next blank. */
 function excerpt(text: string, dollar: number, close: string): string {
   let end = dollar + 2;
@@ -83,7 +93,7 @@ export function expand(text: string, lookup: Lookup, line: LogicalLine, offset: 
     if (dollar < 0) break;
     const literal = singleQuotes?.at(dollar) ?? false;
     const next = text.charCodeAt(dollar + 1);
-    if (dollar > 0 && text.charCodeAt(dollar - 1) === 92) {
+    if (dollar > 0 && text.charCodeAt(dollar - 1) === 92 && escapedDollar(text, dollar)) {
       out += `${text.slice(index, dollar - 1)}$`;
       index = from = dollar + 1;
     } else if (next === 36) {
