@@ -66,6 +66,8 @@ export function remoteNameProblem(remote: string): string | undefined {
 function fileReference(text: string, arrow: number, line: LogicalLine, offset: number): FileReference {
   const location = line.locate(offset);
   if (text.includes("\0")) throw new WorkflowError(location, "a file name cannot hold a NUL byte");
+  // `""` or a quoted empty variable: normalized, it would be '.', the whole workflow directory
+  if (text === "") throw new WorkflowError(location, "an empty file name (a quoted empty word, or a quoted variable with no value)");
   if (arrow < 0) {
     const path = normalizePath(text);
     return { path, remoteName: path, location };

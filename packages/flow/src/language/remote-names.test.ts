@@ -31,3 +31,11 @@ test("file names error: a NUL byte, which no file name can hold, is refused wher
   assert.throws(() => parse("a: x\0y\n\tcmd\n"), /^WorkflowError: w\.mf:1:4: a file name cannot hold a NUL byte$/);
   assert.throws(() => parse('{"rules": [{"command": "x", "outputs": ["a\\u0000"]}]}', "w.json"), /^WorkflowError: w\.json:1:41: outputs\[0\]: a file name cannot hold a NUL byte$/);
 });
+
+test("file names error: an empty quoted word is not '.', the whole directory", () => {
+  // 'a: ""' made a rule wait for every rule of the workflow; '"": b' made a rule "make" '.'
+  assert.throws(() => parse('a: "" b\n\tcmd\n'), /^WorkflowError: w\.mf:1:4: an empty file name \(a quoted empty word, or a quoted variable with no value\)$/);
+  assert.throws(() => parse("'': b\n\tcmd\n"), /^WorkflowError: w\.mf:1:1: an empty file name/);
+  assert.throws(() => parse('a: "$(NOPE)"\n\tcmd\n'), /^WorkflowError: w\.mf:1:4: an empty file name/);
+  assert.deepEqual(parse("a: $(NOPE) b\n\tcmd\n").rules[0]!.sources.map((s) => s.path), ["b"]);
+});
