@@ -17,6 +17,7 @@
  * Each report carries the microseconds the command ran (queueing not counted).
  */
 #define _GNU_SOURCE
+#include <dirent.h>
 #include <errno.h>
 #include <sched.h>
 #include <sys/stat.h>
@@ -76,10 +77,85 @@ static void on_child(int signal_number) {
   errno = saved;
 }
 
+/* The write end of the guardian's pipe (see guard_main), or -1 without a guardian. */
+static int guard_fd = -1;
+
 static void kill_all_and_exit(void) {
   for (size_t i = 0; i < child_count; i++) kill(-children[i].pid, SIGKILL);
+  /* an orderly end: the guardian leaves (before the wait below, which reaps it too) */
+  if (guard_fd >= 0 && write(guard_fd, "q", 1) < 0) { /* it is gone already */ }
   while (waitpid(-1, NULL, 0) > 0) {}
   _exit(0);
+}
+
+/*
+ * The guardian: a process started once per launcher (not per command), exec'd under another
+ * name ("flow-guard"), which waits on a pipe only the launcher holds. If the launcher dies
+ * without saying "q" — killed with -9 together with its master (`pkill -9 -f skein`), when
+ * no one else is left to — it kills every process left in the launcher's session: each
+ * command's process group, and any member that moved to a group of its own. (The master,
+ * when it lives, does the same from its side.) Linux only (/proc); elsewhere it finds nothing.
+ */
+#define GUARD_ROUNDS_MAX 4
+static int guard_main(pid_t session) {
+  char byte;
+  ssize_t got;
+  while ((got = read(0, &byte, 1)) != 0) {
+    if (got < 0 && errno != EINTR) break;
+    if (got == 1 && byte == 'q') return 0;
+  }
+  pid_t self = getpid(), own_group = getpgrp();
+  if (session <= 1 || getsid(0) != session) return 0; /* only ever its launcher's own session */
+  for (int round = 0; round < GUARD_ROUNDS_MAX; round++) {
+    DIR *proc = opendir("/proc");
+    if (!proc) return 0;
+    int found = 0;
+    for (struct dirent *entry; (entry = readdir(proc)) != NULL;) {
+      if (entry->d_name[0] < '0' || entry->d_name[0] > '9') continue;
+      pid_t pid = (pid_t)atol(entry->d_name);
+      if (pid == self) continue;
+      char path[300], stat_text[512];
+      snprintf(path, sizeof path, "/proc/%s/stat", entry->d_name);
+      int fd = open(path, O_RDONLY | O_CLOEXEC);
+      if (fd < 0) continue;
+      ssize_t length = read(fd, stat_text, sizeof stat_text - 1);
+      close(fd);
+      if (length <= 0) continue;
+      stat_text[length] = '\0';
+      char *name_end = strrchr(stat_text, ')'); /* the name may hold spaces and parentheses */
+      char state;
+      int parent, group, member_of;
+      if (!name_end || sscanf(name_end + 2, "%c %d %d %d", &state, &parent, &group, &member_of) != 4) continue;
+      if (member_of != session || state == 'Z' || state == 'X') continue;
+      if (group != own_group) kill(-group, SIGKILL);
+      kill(pid, SIGKILL);
+      found++;
+    }
+    closedir(proc);
+    if (found == 0) break;
+  }
+  return 0;
+}
+
+/* Starts the guardian; without one (fork or exec failed) the launcher works as before. */
+static void start_guard(void) {
+  /* only for a session of its own (the master starts it so): never sweep a terminal's session */
+  pid_t launcher = getpid();
+  if (getsid(0) != launcher) return;
+  int ends[2];
+  if (pipe2(ends, O_CLOEXEC) != 0) return;
+  pid_t pid = fork();
+  if (pid == 0) {
+    char session[24];
+    snprintf(session, sizeof session, "%ld", (long)launcher);
+    int quiet = open("/dev/null", O_WRONLY);
+    if (dup2(ends[0], 0) < 0 || quiet < 0 || dup2(quiet, 1) < 0 || dup2(quiet, 2) < 0) _exit(0);
+    execl("/proc/self/exe", "flow-guard", session, (char *)NULL);
+    _exit(0);
+  }
+  close(ends[0]);
+  if (pid < 0) close(ends[1]);
+  else guard_fd = ends[1];
 }
 
 static void write_all(const char *text, size_t length) {
@@ -470,6 +546,7 @@ static size_t handle_requests(char *buffer, size_t length) {
 }
 
 int main(int argc, char **argv) {
+  if (argc == 2 && strcmp(argv[0], "flow-guard") == 0) return guard_main((pid_t)atol(argv[1]));
   if (argc > 1) cores_max = strtol(argv[1], NULL, 10);
   if (argc > 2) hold = strtol(argv[2], NULL, 10);
   if (pipe2(wake, O_CLOEXEC | O_NONBLOCK) != 0) return 2;
@@ -481,6 +558,7 @@ int main(int argc, char **argv) {
   action.sa_handler = on_child;
   action.sa_flags = SA_RESTART | SA_NOCLDSTOP;
   sigaction(SIGCHLD, &action, NULL);
+  start_guard();
   size_t capacity = 1 << 16, length = 0;
   char *buffer = malloc(capacity);
   if (!buffer) return 2;

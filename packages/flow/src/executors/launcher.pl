@@ -36,6 +36,7 @@ my %cores_of_pid;
 my $cores_max = $ARGV[0] // 0;    # 0: no limit
 my $cores_busy = 0;
 my @waiting;                      # [task, cores, command, environment, directory, mode, output]
+my $guard_write = start_guard();
 $SIG{CHLD} = sub { syswrite($wake_write, "x") };
 $SIG{PIPE} = "IGNORE";    # a write to a vanished master fails with EPIPE, handled below
 
@@ -185,8 +186,50 @@ sub write_all {
   }
 }
 
+# The guardian (launcher.c's guard_main has the why): a perl started once per launcher under
+# another name, waiting on a pipe only this process holds; if this process dies without saying
+# "q", it kills every process left in this process's session. Only for a session of our own.
+sub guard_code {
+  return <<'GUARD';
+my $session = $ARGV[0];
+while (sysread(STDIN, my $byte, 1)) { exit 0 if $byte eq "q" }
+exit 0 if $session <= 1 || getpgrp() != $session;
+for my $round (1 .. 4) {
+  opendir(my $proc, "/proc") or exit 0;
+  my $found = 0;
+  for my $pid (grep { /^[0-9]+$/ && $_ != $$ } readdir($proc)) {
+    open(my $stat, "<", "/proc/$pid/stat") or next;
+    my $text = <$stat> // next;
+    my ($state, undef, $group, $member_of) = split / /, substr($text, rindex($text, ")") + 2);
+    next if $member_of != $session || $state eq "Z" || $state eq "X";
+    kill("KILL", -$group) if $group != $session;
+    kill("KILL", $pid);
+    $found++;
+  }
+  last unless $found;
+}
+GUARD
+}
+
+sub start_guard {
+  return undef unless getpgrp() == $$;    # a session of its own (the master starts it so)
+  pipe(my $read, my $write) or return undef;
+  my $pid = fork();
+  return undef unless defined $pid;
+  if ($pid == 0) {
+    open(STDIN, "<&", $read) or POSIX::_exit(0);
+    open(STDOUT, ">", "/dev/null");
+    open(STDERR, ">", "/dev/null");
+    { no warnings "exec"; exec { $^X } "flow-guard", "-e", guard_code(), getppid() }
+    POSIX::_exit(0);
+  }
+  close($read);
+  return $write;
+}
+
 sub orphaned {
   kill("KILL", -$_) for keys %task_of_pid;
+  syswrite($guard_write, "q") if $guard_write;    # an orderly end: the guardian leaves
   1 while waitpid(-1, 0) > 0;
   POSIX::_exit(0);
 }

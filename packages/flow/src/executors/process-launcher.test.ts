@@ -324,3 +324,31 @@ for (const kind of kinds) {
     assert.equal(exits.get(1)!.code, 126);
   });
 }
+
+for (const kind of ["c", "perl"] as const) {
+  test(`launcher (${kind}): when the master and its launcher are killed with -9 together, the commands and their children die too`, { skip: missing(kind), timeout: 60_000 }, async () => {
+    const root = temporary();
+    writeFileSync(join(root, "w.mf"), "out:\n\techo $$$$ > pid; sleep 301.5 & echo $$! > child; wait\n");
+    const master = spawn(process.execPath, [skein, "flow", "w.mf", "--no-progress"], { cwd: root, stdio: "ignore", env: { ...process.env, SKEIN_FLOW_LAUNCHER: kind } });
+    const deadlineMs = performance.now() + 50_000;
+    const pidIn = (name: string) => (existsSync(join(root, name)) ? Number(readFileSync(join(root, name), "utf8")) || undefined : undefined);
+    while (pidIn("pid") === undefined || pidIn("child") === undefined) {
+      assert.ok(performance.now() < deadlineMs, "the command never started");
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    const commands = [pidIn("pid")!, pidIn("child")!];
+    const parentOf = (pid: number) => Number(readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ")[1]);
+    const launcher = parentOf(commands[0]!);
+    const node = parentOf(launcher); // the master's Node process (bin/skein may run it as its child)
+    assert.ok(commands.every(processIsRunning), "the commands run");
+    process.kill(node, "SIGSTOP"); // the master cannot act: only the guardian is left to
+    process.kill(launcher, "SIGKILL");
+    process.kill(node, "SIGKILL");
+    master.kill("SIGKILL");
+    const goneByMs = performance.now() + 10_000; // the commands sleep far longer
+    while (commands.some(processIsRunning) && performance.now() < goneByMs) await new Promise((resolve) => setTimeout(resolve, 20));
+    const survivors = commands.filter(processIsRunning);
+    for (const pid of survivors) process.kill(pid, "SIGKILL");
+    assert.deepEqual(survivors, [], "no command outlives its master and launcher");
+  });
+}
