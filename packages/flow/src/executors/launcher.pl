@@ -20,6 +20,8 @@
 # file, e.g. the master was killed with -9), every running group is killed and the launcher
 # exits, so an interrupted rule cannot keep writing while its rerun starts. Children are reaped
 # on SIGCHLD through a self-pipe, so a command's end is reported at once, without polling.
+# A guardian process (started once) kills what is left of this process's session if this
+# process dies without an orderly end (see start_guard).
 use strict;
 use warnings;
 use POSIX ();

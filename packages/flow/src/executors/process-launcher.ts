@@ -5,7 +5,8 @@
  * launcher.pl) starts each command in a fraction of one, runs any number at once, and reports
  * each exit on a pipe as soon as SIGCHLD arrives. A command leads its own process group; if this process dies
  * (even with kill -9) the launcher sees its standard input close and kills every running group;
- * if the launcher dies first, this process kills what is left in the launcher's session.
+ * if the launcher dies first, this process kills what is left in the launcher's session, and so
+ * does the launcher's guardian process (see launcher.c) when both die together.
  * Commands without shell syntax are exec'd directly, skipping `/bin/sh`, as GNU make does.
  * With `coresMax`, requests beyond it wait in order inside the launcher and start the moment a
  * command ends, so the caller can keep its next tasks queued there and a core never idles
