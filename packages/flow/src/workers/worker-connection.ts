@@ -30,7 +30,7 @@ import type { ExecutorInfo, TaskOutcome } from "../schedule/types.ts";
 import type { FileCatalog } from "./file-catalog.ts";
 import { cachedFileName, isFileMode } from "./file-modes.ts";
 import { FrameQueue } from "./frame-queue.ts";
-import { encodeFrame, type Frame } from "./frames.ts";
+import { encodeFrame, type Frame, frameBytesMax } from "./frames.ts";
 import { outputProblemsMax } from "./output-listing.ts";
 import type { OutputStaging } from "./output-staging.ts";
 import { sandboxPathProblem } from "./sandbox-paths.ts";
@@ -109,15 +109,18 @@ export class WorkerConnection implements Executor {
     const outputs = new Map(rule.targets.map((t) => [t.remoteName, absolutePath(this.directory, t.path)]));
     try {
       const inputs = rule.sources.flatMap((s) => this.catalog.entries(absolutePath(this.directory, s.path), s.remoteName));
+      const cores = Math.max(1, rule.resources.cores ?? 1);
+      const header = { type: "task", task, cores, command: rule.command, environment: rule.environment, inputs: inputs.map(({ name, hash, mode }) => ({ name, hash, mode })), outputs: [...outputs.keys()] };
+      const frame = encodeFrame(header);
+      // the worker would refuse the frame and drop the connection, and every worker after it
+      if (frame.length > frameBytesMax) return void queueMicrotask(() => this.listener.finished(task, { ok: false, reason: tooLarge(frame.length, inputs.length), permanent: true }));
       const cached = new Set(inputs.flatMap(({ hash, mode }) => (hash && mode !== undefined ? [cachedFileName(hash, mode)] : [])));
       for (const { hash, mode, path } of inputs) if (hash && mode !== undefined && !this.sent.has(cachedFileName(hash, mode))) this.sendFile(hash, mode, path);
       const emptied = [...outputs.values()].flatMap((local) => this.staging.claim(`${local}.skein-part`, attempt) ?? []);
       const writes = emptied.length === 0 ? undefined : Promise.all(emptied).then(() => {});
       writes?.catch(() => {}); // reported when the result arrives
       this.running.set(task, { request, outputs, received: new Set(), modes: new Map(), writes, attempt, inputs: cached, sequence: ++this.tasksSent, reruns });
-      const cores = Math.max(1, rule.resources.cores ?? 1);
-      const header = { type: "task", task, cores, command: rule.command, environment: rule.environment, inputs: inputs.map(({ name, hash, mode }) => ({ name, hash, mode })), outputs: [...outputs.keys()] };
-      this.write(encodeFrame(header));
+      this.write(frame);
     } catch (error) {
       this.running.delete(task);
       this.releaseStaging(outputs, attempt);
@@ -355,6 +358,12 @@ export class WorkerConnection implements Executor {
     this.queue.close(); // the run is over: files still waiting are moot
     this.socket.end(this.goodbye(end));
   }
+}
+
+/** Why a task whose frame passes the frame limit is not sent. */
+function tooLarge(bytes: number, inputs: number): string {
+  const mib = (n: number) => `${(n / 1024 / 1024).toFixed(1)} MiB`;
+  return `its task frame (command, environment and ${inputs} input names) would take ${mib(bytes)}, more than the ${mib(frameBytesMax)} a frame may have: ship fewer files (an archive of a large directory input) or shorter names`;
 }
 
 /** Puts a staged output in place of its target: the staging path (emptied when the attempt began) is never merged into it. */

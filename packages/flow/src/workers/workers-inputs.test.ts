@@ -3,7 +3,7 @@
 // Queue, and as the master's own file stays), and the changed entry crosses again when needed.
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
-import { chmodSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { chmodSync, mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { connect } from "node:net";
 import { join } from "node:path";
 import { test } from "node:test";
@@ -155,4 +155,24 @@ test("workers: the master drops a worker whose result names a dropped entry that
   assert.equal(result.code, 0, result.err);
   assert.match(result.err, /worker-1 left: protocol error: bad dropped inputs/);
   assert.equal(readFileSync(join(root, "out"), "utf8"), "orig\n");
+});
+
+test("workers: a task whose frame would pass the frame limit (a directory input of thousands of long names) fails naming why, once; its worker is not dropped", { timeout: 30_000 }, async () => {
+  const root = temporary();
+  // 2 300 files whose names in the sandbox are about 3 900 bytes long: about 9 MB of names
+  let deep = join(root, "many");
+  for (let level = 0; level < 15; level++) deep = join(deep, `${String(level).padStart(3, "0")}${"d".repeat(240)}`);
+  mkdirSync(deep, { recursive: true });
+  for (let i = 0; i < 2_300; i++) writeFileSync(join(deep, `${String(i).padStart(5, "0")}${"f".repeat(200)}`), "");
+  writeFileSync(join(root, "w.mf"), "out: many\n\tfind many -type f | wc -l > out\n");
+  let closed: Promise<string> | undefined;
+  let err = "";
+  const code = await runFlow(
+    { file: join(root, "w.mf"), target: "workers", port: 0, jobs: 1, progress: false, environment: {}, retryCount: 2, onListening: (port) => void (closed = startWorker({ host: "127.0.0.1", port, workDirectory: temporary() }, { clock }).closed) },
+    { clock, random: Math.random, output: { out: () => {}, err: (text) => (err += text) } },
+  );
+  assert.equal(code, 1, err);
+  assert.match(err, /out: failed: its task frame \(command, environment and 2316 input names\) would take 8\.\d MiB, more than the 8\.0 MiB a frame may have/);
+  assert.doesNotMatch(err, /left|lost|retry/);
+  assert.equal(await closed, "the master finished");
 });
