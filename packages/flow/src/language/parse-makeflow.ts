@@ -18,7 +18,7 @@ import { fileList } from "./file-words.ts";
 import { type PendingRule, RuleBuilder } from "./rule-builder.ts";
 import { Scope } from "./scope.ts";
 import { forEachLogicalLine, type LogicalLine } from "./source-text.ts";
-import { checkQuotes, commentStart, firstUnquoted } from "./words.ts";
+import { checkQuotes, commentStart, firstUnquoted, separatorColon } from "./words.ts";
 
 export interface ParseInit {
   /** The file name used in error locations and as the workflow's name. */
@@ -164,6 +164,11 @@ class MakeflowParser {
       throw new WorkflowError(line.locate(start), "expected a rule 'targets: sources', an assignment 'NAME=value', 'export' or '.MAKEFLOW'");
     }
     const end = commentStart(text);
+    const second = separatorColon(text.slice(colon + 1, end));
+    if (second >= 0) {
+      // make reads `a: b: c` as a static pattern rule, upstream as another separator; a source `b:` is neither
+      throw new WorkflowError(line.locate(start + colon + 1 + second), "a second ':' in a rule line: a rule is 'targets: sources' (quote a file name that ends with ':')");
+    }
     const targets = fileList(text.slice(0, colon), this.lookup, line, start);
     const sources = fileList(text.slice(colon + 1, end), this.lookup, line, start + colon + 1);
     if (targets.length === 0) throw new WorkflowError(line.locate(start), "a rule needs at least one target before ':'");

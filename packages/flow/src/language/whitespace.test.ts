@@ -39,3 +39,12 @@ test("comments: a shell comment after a command ends it; its quotes and dollars 
   const { rules } = parse("a:\n\techo hi # don't, it costs $5\nb:\n\techo \"a #b\" a#b $# \\#c '#d' # real\n");
   assert.deepEqual(rules.map((r) => r.command), ["echo hi", "echo \"a #b\" a#b $# \\#c '#d'"]);
 });
+
+test("rule line: a second ':' ending a word is an error at it; colons inside words and quoted ones are names", () => {
+  // 'a: b: c' made a source named 'b:' (make reads a static pattern rule, upstream another separator)
+  assert.throws(() => parse("a: b: c\n\tcmd\n"), /^WorkflowError: w\.mf:1:5: a second ':' in a rule line/);
+  assert.throws(() => parse("a: b :\n\tcmd\n"), /^WorkflowError: w\.mf:1:6: a second ':' in a rule line/);
+  assert.throws(() => parse("a:: b\n\tcmd\n"), /^WorkflowError: w\.mf:1:3: a second ':' in a rule line/);
+  const { rules } = parse('a: http://x C:y "b:" c\\: # c: d\n\tcmd\n');
+  assert.deepEqual(rules[0]!.sources.map((s) => s.path), ["http:/x", "C:y", "b:", "c:"]);
+});

@@ -135,3 +135,24 @@ export function shellCommentStart(text: string): number {
   }
   return text.length;
 }
+
+/**
+ * Offset of an unquoted `:` that ends a word (followed by a blank or the end), as a second rule
+ * separator reads (`a: b: c`), or -1. A colon inside a word (`http://x`, `C:x`) is the name's own.
+ */
+export function separatorColon(text: string): number {
+  if (text.indexOf(":") < 0) return -1;
+  let quote = "";
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i]!;
+    if (quote === "'") {
+      if (c === "'") quote = "";
+    } else if (c === "\\") {
+      i++;
+    } else if (quote) {
+      if (c === '"') quote = "";
+    } else if (c === '"' || c === "'") quote = c;
+    else if (c === ":" && (i + 1 === text.length || text[i + 1] === " " || text[i + 1] === "\t")) return i;
+  }
+  return -1;
+}

@@ -24,3 +24,13 @@ test("plan: a peer inside a directory still waits for the rules inside it that d
   const result = plan(parseMakeflow("d/a:\n\tcmd\nd/b: d\n\tcmd\nd/c: d\n\tcmd\nx: .\n\tcmd\ny: .\n\tcmd\n", { file: "w.mf" }), { exists: () => false });
   assert.deepEqual(result.dependencies, [[], [0], [0], [0, 1, 2], [0, 1, 2]]);
 });
+
+test("plan: a source inside the directory its own rule makes is an error naming it, or a plain source if it exists", () => {
+  // 'd: d/x' was "the rules form a cycle: d -> d"
+  const workflow = parseMakeflow("d: d/x\n\tmkdir -p d && touch d/x\n", { file: "w.mf" });
+  assert.throws(() => plan(workflow, { exists: () => false }), /^WorkflowError: w\.mf:1:4: source 'd\/x' is inside a directory this rule makes, and no other rule makes it/);
+  assert.deepEqual(plan(workflow, { exists: (path) => path === "d/x" }).dependencies, [[]]);
+  // made by a rule of its own, it is that rule's target as before
+  const two = plan(parseMakeflow("d/x:\n\tcmd\nd: d/x\n\tcmd\n", { file: "w.mf" }), { exists: () => false });
+  assert.deepEqual(two.dependencies, [[], [0]]);
+});

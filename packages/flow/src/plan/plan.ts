@@ -105,6 +105,11 @@ class Planner {
       }
       if (producer !== undefined) continue;
       const container = this.container(source.path);
+      if (container === rule.id) {
+        // `d: d/x`: a rule cannot wait for itself (it was "a cycle: d -> d"); an existing d/x is a plain source
+        if (exists(source.path)) continue;
+        throw new WorkflowError(source.location, `source '${source.path}' is inside a directory this rule makes, and no other rule makes it: list it as a target, or make it in a rule of its own`);
+      }
       if (container !== undefined) seen = addOnce(found, seen, container);
       if (inside.length === 0 && container === undefined && !exists(source.path)) {
         throw new WorkflowError(source.location, `source '${source.path}' is not made by any rule and does not exist`);
