@@ -92,11 +92,13 @@ function divisionByZero(expression: Expression): never {
 
 function power(base: Integer, exponent: Integer, expression: Expression): Integer {
   if (exponent < 0n) throw new ScriptFailure(expression.position, "negative exponent");
+  // 0, 1 and -1 never grow, so a huge exponent is answered at once; any other base overflows
+  // 64 bits within 64 multiplications.
+  if (exponent === 0n) return 1n;
+  if (base === 0n || base === 1n) return base;
+  if (base === -1n) return exponent % 2n === 0n ? 1n : -1n;
   let result = 1n;
-  for (let i = 0n; i < exponent; i++) {
-    result = checkRange(result * base, expression);
-    if (result === 0n || result === 1n) break;
-  }
+  for (let i = 0n; i < exponent; i++) result = checkRange(result * base, expression);
   return result;
 }
 

@@ -1,0 +1,22 @@
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { runFake } from "../../test/run-fake.ts";
+
+async function value(expression: string): Promise<string> {
+  const run = await runFake(`x=${expression}\necho $x\n`);
+  assert.equal(run.stderr, "");
+  return run.stdout.trim();
+}
+
+test("evaluate: .pow. of -1 alternates with the exponent's parity, even for huge exponents", async () => {
+  assert.equal(await value("-1 .pow. 3"), "-1");
+  assert.equal(await value("-1 .pow. 4"), "1");
+  assert.equal(await value("-1 .pow. 1000000000001"), "-1");
+  assert.equal(await value("-2 .pow. 3"), "-8");
+  assert.equal(await value("-2 .pow. 63"), "-9223372036854775808");
+  assert.equal(await value("0 .pow. 0"), "1");
+  assert.equal(await value("0 .pow. 1000000000000"), "0");
+  assert.equal(await value("1 .pow. 1000000000000"), "1");
+  const overflow = await runFake("x=2 .pow. 63\n");
+  assert.equal(overflow.stderr, "t.ftsh:1:5: integer overflow\n");
+});
