@@ -176,3 +176,30 @@ test("workers: a task whose frame would pass the frame limit (a directory input 
   assert.doesNotMatch(err, /left|lost|retry/);
   assert.equal(await closed, "the master finished");
 });
+
+test("workers: after a reconnection (a restarted master), an input a task changed in place on the first connection reaches the next task as the master sent it", { timeout: 30_000 }, async () => {
+  const hash = "c".repeat(64);
+  const input = { name: "in.txt", hash, mode: 0o644 };
+  const task = (id: number, command: string) => ({ type: "task", task: id, command, environment: {}, inputs: [input], outputs: ["out"] });
+  const results: Array<Record<string, unknown>> = [];
+  // each connection: the file, then a task; the first appends to its input in place, the second reads it
+  const commands = ["echo changed >> in.txt; cat in.txt > out", "cat in.txt > out"];
+  const master = await fakeMaster({
+    opened: (send) => {
+      send({ type: "file", hash, mode: 0o644, last: true }, Buffer.from("orig\n"));
+      send(task(1, commands.shift()!));
+    },
+    frame: (frame, send) => {
+      if (frame.header.type !== "result") return;
+      results.push({ ...frame.header, payload: frame.payload.toString() });
+      send({ type: "bye", ...(results.length === 1 ? { stopped: "interrupted by SIGINT" } : {}) });
+    },
+  });
+  const workDirectory = temporary();
+  for (const ending of ["the master stopped (interrupted by SIGINT)", "the master finished"]) {
+    const worker = startWorker({ host: "127.0.0.1", port: master.port, workDirectory }, { clock });
+    assert.equal(await worker.closed, ending);
+  }
+  await master.close();
+  assert.deepEqual(results.map((result) => [result.exitCode, result.payload]), [[0, "orig\nchanged\n"], [0, "orig\n"]]);
+});
