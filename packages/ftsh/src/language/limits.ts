@@ -9,6 +9,12 @@ export const scriptBytesMax = 1024 * 1024;
 /** Deepest nesting of blocks (try, if, for…) and parenthesised expressions. */
 export const nestingDepthMax = 64;
 
+/**
+ * Most operators in one expression (a call's arguments and parenthesised parts included). A
+ * chain `1 .add. 1 .add. …` is a tree as deep as it is long, evaluated recursively.
+ */
+export const expressionOperatorsMax = 1000;
+
 /** Deepest chain of function calls; the manual: "ftsh aborts recursive function calls deeper than 1000 steps". */
 export const callDepthMax = 1000;
 

@@ -6,6 +6,7 @@
  */
 import type { BinaryOperator, Expression, UnaryOperator } from "./ast.ts";
 import { bareText, type LexMode, type Token } from "./lexer.ts";
+import { expressionOperatorsMax } from "./limits.ts";
 import type { FtshSyntaxError, Position } from "./syntax-error.ts";
 
 /** What the expression parser needs from the statement parser. */
@@ -68,17 +69,40 @@ function operatorOf(token: Token): string | undefined {
 }
 
 export class ExpressionParser {
+  /** `parse` calls under way (parentheses and call arguments nest them). */
+  private parsing = 0;
+  /** Operators read in the outermost expression being parsed. */
+  private operators = 0;
+
   constructor(private readonly source: TokenSource) {}
 
   /** A full expression, ranges included. */
   parse(): Expression {
+    if (this.parsing++ === 0) this.operators = 0;
+    try {
+      return this.parseRange();
+    } finally {
+      this.parsing--;
+    }
+  }
+
+  private parseRange(): Expression {
     const from = this.parseLevel(0);
     if (operatorOf(this.source.peek("expression")) !== ".to.") return from;
-    const position = this.source.next("expression").position;
+    const position = this.nextOperator().position;
     const to = this.parseLevel(0);
     if (operatorOf(this.source.peek("expression")) !== ".step.") return { kind: "range", from, to, position };
-    this.source.next("expression");
+    this.nextOperator();
     return { kind: "range", from, to, step: this.parseLevel(0), position };
+  }
+
+  /** Consumes an operator, counting it against `expressionOperatorsMax`. */
+  private nextOperator(): Token {
+    const token = this.source.next("expression");
+    if (++this.operators > expressionOperatorsMax) {
+      throw this.source.error(token.position, `an expression has more than ${expressionOperatorsMax} operators`);
+    }
+    return token;
   }
 
   private parseLevel(level: number): Expression {
@@ -89,7 +113,7 @@ export class ExpressionParser {
       const token = this.source.peek("expression");
       const operator = operatorOf(token) as BinaryOperator | undefined;
       if (!operator || !operators.includes(operator)) return left;
-      this.source.next("expression");
+      this.nextOperator();
       const right = this.parseLevel(level + 1);
       left = { kind: "binary", operator, left, right, position: token.position };
       if (operators === comparisons) {
@@ -106,7 +130,7 @@ export class ExpressionParser {
     const token = this.source.peek("expression");
     const operator = operatorOf(token);
     if (operator === undefined || !unaryOperators.has(operator)) return this.parsePower();
-    this.source.next("expression");
+    this.nextOperator();
     this.source.enter(token.position);
     const operand = this.parseUnary();
     this.source.leave();
@@ -118,7 +142,7 @@ export class ExpressionParser {
     for (;;) {
       const token = this.source.peek("expression");
       if (operatorOf(token) !== ".pow.") return left;
-      this.source.next("expression");
+      this.nextOperator();
       left = { kind: "binary", operator: ".pow.", left, right: this.parsePrimary(), position: token.position };
     }
   }

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import type { Expression, Statement, Word } from "./ast.ts";
-import { nestingDepthMax, scriptBytesMax } from "./limits.ts";
+import { expressionOperatorsMax, nestingDepthMax, scriptBytesMax } from "./limits.ts";
 import { parseScript } from "./parser.ts";
 import { FtshSyntaxError } from "./syntax-error.ts";
 
@@ -220,6 +220,21 @@ test("parser: nesting and size limits are syntax errors, not stack overflows", (
   const parens = `x=${"(".repeat(10_000)}1${")".repeat(10_000)}`;
   assert.match(syntaxError(parens).message, /nesting deeper than/);
   assert.match(syntaxError(`#${"x".repeat(scriptBytesMax)}`).message, /t.ftsh:1:1: script is \d+ bytes; the limit is/);
+});
+
+test("parser: an expression of more than expressionOperatorsMax operators is a syntax error (it overflowed the stack when evaluated)", () => {
+  const chain = (operator: string, count: number): string => `x=1${` ${operator} 1`.repeat(count)}`;
+  assert.equal(parse(chain(".add.", expressionOperatorsMax)).length, 1);
+  const column = `x=1${" .add. 1".repeat(expressionOperatorsMax)} `.length + 1;
+  assert.equal(
+    syntaxError(chain(".add.", expressionOperatorsMax + 1)).message,
+    `t.ftsh:1:${column}: an expression has more than ${expressionOperatorsMax} operators`,
+  );
+  assert.match(syntaxError(chain(".pow.", 100_000)).message, /more than 1000 operators/);
+  assert.match(syntaxError(`if true${" .and. true".repeat(600)} .or. f(1${" .add. 1".repeat(600)})\nend`).message, /more than 1000 operators/);
+  assert.match(syntaxError(`for i in 1${" .mul. 1".repeat(1000)} .to. 5\nend`).message, /more than 1000 operators/);
+  // each item of a list, and each statement, is an expression of its own
+  assert.equal(parse(`for i in 1${" .add. 1".repeat(900)}, 2${" .add. 1".repeat(900)}\nend\n${chain(".sub.", 900)}`).length, 2);
 });
 
 test("parser: keywords are keywords only where a statement starts", () => {

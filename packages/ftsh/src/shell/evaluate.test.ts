@@ -20,3 +20,8 @@ test("evaluate: .pow. of -1 alternates with the exponent's parity, even for huge
   const overflow = await runFake("x=2 .pow. 63\n");
   assert.equal(overflow.stderr, "t.ftsh:1:5: integer overflow\n");
 });
+
+test("evaluate: the longest expression allowed evaluates without exhausting the stack", async () => {
+  assert.equal(await value(`1${" .add. 1".repeat(1000)}`), "1001");
+  assert.equal(await value(`2${" .pow. 1".repeat(1000)}`), "2");
+});
