@@ -5,8 +5,8 @@
  * `timeoutMs` without a master — as Work Queue's workers do. So workers may be started before
  * their master (a batch system starts them when it likes), and a master killed and started
  * again to resume its workflow gets its workers back — whether it vanished (`kill -9`) or said
- * in its goodbye that a signal stopped it. Files already received stay in the worker's cache
- * across connections. It stops for good when the master says its workflow is done (exit code
+ * in its goodbye that a signal stopped it. Each connection starts with an empty cache (the
+ * master sends every input again; a transfer cut short is never appended to). It stops for good when the master says its workflow is done (exit code
  * 0), when the master refuses it (a wrong password: trying again cannot help), or when it is
  * killed.
  */
