@@ -283,3 +283,25 @@ test("skein ftsh: SIGTERM to the shell kills what it runs and exits 143", async 
   const [sleepPid] = readPids(join(dir, "pids"));
   assert.equal(processIsRunning(sleepPid!), false);
 });
+
+test("skein ftsh: output to a reader that went away or a full disk fails the script with a message, not a stack trace", async () => {
+  const dir = scratch("broken-output", {
+    "many.ftsh": "for i in 1 .to. 100000\n  echo line $i\nend\n",
+    "full.ftsh": "echo hi > /dev/full\necho never\n",
+    "hi.ftsh": "echo hi\n",
+  });
+  // head exits after one line; the echoes after it meet a closed pipe
+  const skein = `'${process.execPath}' '${skeinBin}' ftsh`;
+  const headed = await run(["sh", "-c", `(${skein} many.ftsh 2>err; echo $? > code) | head -1`], { cwd: dir });
+  assert.equal(headed.stdout, "line 1\n");
+  assert.equal(readFileSync(join(dir, "code"), "utf8"), "1\n");
+  assert.match(readFileSync(join(dir, "err"), "utf8"), /^many\.ftsh:2:3: cannot write to standard output: broken pipe\n$/);
+  if (!existsSync("/dev/full")) return;
+  const full = await ftsh(["full.ftsh"], dir);
+  assert.equal(full.code, 1);
+  assert.equal(full.stderr, "full.ftsh:1:1: cannot write to the file it is redirected to: no space left on device\n");
+  const fullLog = await ftsh(["--log", "/dev/full", "hi.ftsh"], dir);
+  assert.equal(fullLog.code, 0);
+  assert.equal(fullLog.stdout, "hi\n");
+  assert.match(fullLog.stderr, /^skein ftsh: cannot write log file \/dev\/full: .*; logging stopped\n$/);
+});

@@ -65,7 +65,19 @@ function openLog(path: string | undefined, file: string): { log: ScriptLog; clos
   } catch (error) {
     throw new UsageError(`cannot open log file ${path}: ${(error as Error).message}`);
   }
-  const log = new JsonLinesLog(file, (line) => writeSync(fd, line), () => Date.now());
+  // a log that cannot be written (a full disk, /dev/full) is said once and given up; the
+  // script goes on, since the log only observes it
+  let broken = false;
+  const write = (line: string): void => {
+    if (broken) return;
+    try {
+      writeSync(fd, line);
+    } catch (error) {
+      broken = true;
+      process.stderr.write(`skein ftsh: cannot write log file ${path}: ${(error as Error).message}; logging stopped\n`);
+    }
+  };
+  const log = new JsonLinesLog(file, write, () => Date.now());
   return { log, close: () => closeSync(fd) };
 }
 

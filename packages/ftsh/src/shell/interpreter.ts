@@ -9,7 +9,7 @@ import type { Position, Script, Statement } from "../language/ast.ts";
 import { callDepthMax } from "../language/limits.ts";
 import type { ExecutionContext, Shell, ShellOptions } from "./context.ts";
 import { type EvaluationContext, evaluate, evaluateBoolean, evaluateInteger } from "./evaluate.ts";
-import { ExitRequest, ScriptFailure } from "./failure.ts";
+import { describeError, ExitRequest, ScriptFailure } from "./failure.ts";
 import type { OutputSink, ShellHost } from "./host.ts";
 import type { ScriptLog } from "./log.ts";
 import { runCommand } from "./run-command.ts";
@@ -131,7 +131,12 @@ export class Interpreter implements Shell {
   }
 
   async write(sink: OutputSink, text: string, position: Position): Promise<void> {
-    if (sink.kind !== "capture") return this.host.write(sink, text);
+    if (sink.kind !== "capture") {
+      return this.host.write(sink, text).catch((error: unknown) => {
+        const target = sink.kind === "file" ? "the file it is redirected to" : sink.fd === 1 ? "standard output" : "standard error";
+        throw new ScriptFailure(position, `cannot write to ${target}: ${describeError(error)}`);
+      });
+    }
     if (!sink.buffer.append(text)) {
       throw new ScriptFailure(position, `output exceeds the variable limit of ${sink.buffer.bytesMax} bytes`);
     }
@@ -143,7 +148,9 @@ export class Interpreter implements Shell {
     this.log.record("failure", failure.position, { message: failure.message });
     if (this.options.quiet) return;
     const { line, column } = failure.position;
-    await this.host.write({ kind: "inherit", fd: 2 }, `${this.script.file}:${line}:${column}: ${failure.message}\n`);
+    const text = `${this.script.file}:${line}:${column}: ${failure.message}\n`;
+    // a broken stderr has nowhere to report itself; the failure still fails the script
+    await this.host.write({ kind: "inherit", fd: 2 }, text).catch(() => {});
   }
 }
 

@@ -43,11 +43,15 @@ export function processHost(init: ProcessHostInit): ShellHost {
     },
     async write(sink, text) {
       if (sink.kind === "file") {
-        await files.get(sink.handle)?.write(text);
+        await files
+          .get(sink.handle)
+          ?.write(text)
+          .catch((error: unknown) => {
+            throw new Error(describeSystemError(error));
+          });
         return;
       }
-      const stream = sink.fd === 1 ? process.stdout : process.stderr;
-      await new Promise<void>((resolve) => stream.write(text, () => resolve()));
+      await writeStream(sink.fd === 1 ? process.stdout : process.stderr, text);
     },
     testFile,
   };
@@ -58,7 +62,31 @@ function describeSystemError(error: unknown): string {
   if (code === "ENOENT") return "no such file or directory";
   if (code === "EACCES") return "permission denied";
   if (code === "EISDIR") return "is a directory";
+  if (code === "EPIPE" || code === "ERR_STREAM_DESTROYED") return "broken pipe";
+  if (code === "ENOSPC") return "no space left on device";
   return message;
+}
+
+/** Streams whose 'error' events are awaited through write callbacks instead of crashing Node. */
+const guardedStreams = new WeakSet<NodeJS.WritableStream>();
+
+/**
+ * Writes to ftsh's stdout or stderr; rejects with a readable message when the stream is broken
+ * (a reader that went away: `skein ftsh s.ftsh | head -1`, or a full disk). Without a listener,
+ * the stream's 'error' event would end ftsh with Node's stack trace.
+ */
+function writeStream(stream: NodeJS.WriteStream, text: string): Promise<void> {
+  if (!guardedStreams.has(stream)) {
+    guardedStreams.add(stream);
+    stream.on("error", () => {}); // each write reports its own error through its callback
+  }
+  return new Promise<void>((resolve, reject) => {
+    try {
+      stream.write(text, (error) => (error ? reject(new Error(describeSystemError(error))) : resolve()));
+    } catch (error) {
+      reject(new Error(describeSystemError(error)));
+    }
+  });
 }
 
 function stdioOf(input: InputSource, output: OutputSink, error: OutputSink): StdioOptions {

@@ -42,7 +42,7 @@ export async function runScript(init: RunScriptInit): Promise<number> {
   } catch (error) {
     if (!(error instanceof FtshSyntaxError)) throw error;
     log.record("syntax-error", { line: error.line, column: error.column }, { message: error.reason });
-    await init.host.write({ kind: "inherit", fd: 2 }, `${error.message}\n`);
+    await init.host.write({ kind: "inherit", fd: 2 }, `${error.message}\n`).catch(() => {});
     return exitCodes.syntaxError;
   }
   if (init.options?.parseOnly) return exitCodes.success;
