@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
-import { truncateSync, writeFileSync } from "node:fs";
+import { execFileSync } from "node:child_process";
+import { mkdirSync, truncateSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
 import { temporaryDirectories } from "../../test/temporary.ts";
@@ -20,4 +21,12 @@ test("file catalog: an input over 2 GiB is hashed (it was read whole, and Node r
   writeFileSync(path, "");
   truncateSync(path, 2 ** 31 + 1); // sparse: takes no disk
   assert.match(new FileCatalog().hashOf(path), /^[0-9a-f]{64}$/);
+});
+
+test("file catalog: a FIFO in a directory input is refused, naming it (reading it waited for a writer for ever)", { timeout: 10_000 }, () => {
+  const root = temporary();
+  mkdirSync(join(root, "in"));
+  writeFileSync(join(root, "in", "a"), "a");
+  execFileSync("mkfifo", [join(root, "in", "pipe")]);
+  assert.throws(() => new FileCatalog().entries(join(root, "in"), "in"), new Error(`${join(root, "in", "pipe")} is a FIFO, not a file or directory`));
 });

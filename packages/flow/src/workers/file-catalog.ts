@@ -37,6 +37,8 @@ export class FileCatalog {
   /** The entries a source expands to: one file, or a directory's tree. */
   entries(path: string, name: string): ShippedEntry[] {
     const stat = statSync(path);
+    // reading a FIFO would wait for a writer for ever (and a device may never end)
+    if (!stat.isDirectory() && !stat.isFile()) throw new Error(`${path} is ${stat.isFIFO() ? "a FIFO" : stat.isSocket() ? "a socket" : "a device"}, not a file or directory`);
     if (!stat.isDirectory()) return [{ name, hash: this.hashOf(path, stat), mode: shippedMode(stat), path }];
     const out: ShippedEntry[] = [{ name, hash: undefined, mode: undefined, path }];
     for (const child of readdirSync(path).sort()) out.push(...this.entries(join(path, child), `${name}/${child}`));
