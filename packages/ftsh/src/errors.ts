@@ -17,8 +17,9 @@ export class RetryTimeoutError extends Error {
 
   constructor(init: { attempts: number; forMs: number; cancelledAttempt: boolean; cause: unknown }) {
     super(
-      `gave up after ${init.forMs} ms and ${init.attempts} attempt(s)` +
-        (init.cancelledAttempt ? "; the running attempt was cancelled" : ""),
+      init.cancelledAttempt
+        ? `gave up after ${init.forMs} ms and ${init.attempts} attempt(s); the running attempt was cancelled`
+        : `gave up after ${init.attempts} attempt(s): the next would start past the time limit of ${init.forMs} ms`,
       { cause: init.cause },
     );
     this.attempts = init.attempts;

@@ -148,6 +148,8 @@ test("retry: gives up at once when the next wait would end past the deadline", a
   // attempts at 0, 1100, 3200; the next wait (4000 ms) would end at 7300 > 5000
   assert.equal(error.attempts, 3);
   assert.equal(env.now(), 3300);
+  // it says what happened: not "gave up after 5000 ms" at 3300 ms
+  assert.equal(error.message, "gave up after 3 attempt(s): the next would start past the time limit of 5000 ms");
   assert.deepEqual(events.at(-1), { type: "give-up", attempt: 2, elapsedMs: 3300, reason: "time" });
 });
 
