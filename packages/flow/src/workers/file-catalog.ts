@@ -7,7 +7,7 @@
  * modification time, so the mode is never taken from the hash's cache.
  */
 import { createHash } from "node:crypto";
-import { closeSync, openSync, readdirSync, readSync, statSync } from "node:fs";
+import { closeSync, openSync, readdirSync, readSync, realpathSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { shippedMode } from "./file-modes.ts";
 import { chunkBytes } from "./frames.ts";
@@ -35,13 +35,16 @@ export class FileCatalog {
   }
 
   /** The entries a source expands to: one file, or a directory's tree. */
-  entries(path: string, name: string): ShippedEntry[] {
+  entries(path: string, name: string, within: readonly string[] = []): ShippedEntry[] {
     const stat = statSync(path);
     // reading a FIFO would wait for a writer for ever (and a device may never end)
     if (!stat.isDirectory() && !stat.isFile()) throw new Error(`${path} is ${stat.isFIFO() ? "a FIFO" : stat.isSocket() ? "a socket" : "a device"}, not a file or directory`);
     if (!stat.isDirectory()) return [{ name, hash: this.hashOf(path, stat), mode: shippedMode(stat), path }];
+    // a link to a directory holding it would be shipped without end (until ELOOP, after 40 levels of everything)
+    const real = realpathSync(path);
+    if (within.some((entered) => entered === real || entered.startsWith(`${real}/`))) throw new Error(`${path} is a symbolic link to a directory that contains it`);
     const out: ShippedEntry[] = [{ name, hash: undefined, mode: undefined, path }];
-    for (const child of readdirSync(path).sort()) out.push(...this.entries(join(path, child), `${name}/${child}`));
+    for (const child of readdirSync(path).sort()) out.push(...this.entries(join(path, child), `${name}/${child}`, [...within, real]));
     return out;
   }
 }
