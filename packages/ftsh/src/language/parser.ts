@@ -237,7 +237,8 @@ class Parser implements TokenSource {
    */
   private checkedLimit(limit: Limit): Limit {
     const text = limit.amount.kind === "literal" ? bareText(limit.amount.word) : undefined;
-    if (text === undefined || !/^[0-9]+$/.test(text)) return limit;
+    if (text === undefined) return limit;
+    if (!/^[-+]?[0-9]+$/.test(text)) throw this.error(limit.amount.position, `expected an integer but got '${text}'`);
     const amount = BigInt(text);
     if (limit.unitMs === 0) {
       if (amount < 1n || amount > BigInt(tryTimesMax)) throw this.error(limit.amount.position, `times must be between 1 and ${tryTimesMax}, got ${amount}`);
