@@ -247,3 +247,13 @@ test("parser: keywords are keywords only where a statement starts", () => {
   const [quoted] = parse('"end" now');
   assert.ok(quoted?.kind === "command");
 });
+
+test("parser: a long else-if chain is flat, not nested (65 arms were 'nesting deeper than 64 levels')", () => {
+  const arms = 20_000;
+  const source = `if $x .eql. 0\n  echo 0\n${Array.from({ length: arms }, (_, i) => `else if $x .eql. ${i + 1}\n  echo ${i + 1}\n`).join("")}else\n  echo other\nend\n`;
+  const [chain] = parse(source);
+  let depth = 0;
+  for (let node: Statement | undefined = chain; node?.kind === "if"; node = node.elseBody?.[0]) depth++;
+  assert.equal(depth, arms + 1);
+  assert.equal(syntaxError("if true\n  echo\nelse if false\n  echo\nelse if true\n").message, "t.ftsh:6:1: 'if' at line 5 has no matching 'end'");
+});

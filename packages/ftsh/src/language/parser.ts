@@ -281,25 +281,36 @@ class Parser implements TokenSource {
     return { kind: "while", condition, body, position };
   }
 
+  /**
+   * `if … else if … else … end`. An else-if chain is read in a loop, not by recursion, so a long
+   * chain is as flat as it looks (it counted against the nesting limit, one level per arm).
+   */
   private parseIf(position: Position): Statement {
-    const condition = this.parseCondition("if");
-    const { statements: thenBody, terminator } = this.parseBody("if", position, ["else", "end"]);
-    if (terminator === "end") {
-      this.expectEndOfStatement("command", "after 'end'");
-      return { kind: "if", condition, thenBody, position };
+    const arms: Array<{ condition: Expression; thenBody: Statement[]; position: Position }> = [];
+    let armPosition = position;
+    let elseBody: Statement[] | undefined;
+    for (;;) {
+      const condition = this.parseCondition("if");
+      const { statements: thenBody, terminator } = this.parseBody("if", armPosition, ["else", "end"]);
+      arms.push({ condition, thenBody, position: armPosition });
+      if (terminator === "end") break;
+      const following = this.peek("command");
+      if (following.kind === "word" && bareText(following.word) === "if") {
+        this.next("command");
+        armPosition = following.position;
+        continue;
+      }
+      this.expectEndOfStatement("command", "after 'else'");
+      elseBody = this.parseBody("if", armPosition, ["end"]).statements;
+      break;
     }
-    const following = this.peek("command");
-    if (following.kind === "word" && bareText(following.word) === "if") {
-      this.next("command");
-      this.enter(following.position);
-      const elseIf = this.parseIf(following.position);
-      this.leave();
-      return { kind: "if", condition, thenBody, elseBody: [elseIf], position };
-    }
-    this.expectEndOfStatement("command", "after 'else'");
-    const elseBody = this.parseBody("if", position, ["end"]).statements;
     this.expectEndOfStatement("command", "after 'end'");
-    return { kind: "if", condition, thenBody, elseBody, position };
+    let statement: Statement | undefined;
+    for (const arm of arms.reverse()) {
+      const otherwise = statement ? [statement] : elseBody;
+      statement = { kind: "if", condition: arm.condition, thenBody: arm.thenBody, elseBody: otherwise, position: arm.position };
+    }
+    return statement!;
   }
 
   private parseCondition(keyword: string): Expression {

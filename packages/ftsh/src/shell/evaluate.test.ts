@@ -25,3 +25,10 @@ test("evaluate: the longest expression allowed evaluates without exhausting the 
   assert.equal(await value(`1${" .add. 1".repeat(1000)}`), "1001");
   assert.equal(await value(`2${" .pow. 1".repeat(1000)}`), "2");
 });
+
+test("evaluate: the last arm of a 5000-arm else-if chain is reached", async () => {
+  const arms = Array.from({ length: 5000 }, (_, i) => `else if $x .eql. ${i + 1}\n  echo arm ${i + 1}\n`).join("");
+  const run = await runFake(`x=5000\nif $x .eql. 0\n  echo zero\n${arms}else\n  echo other\nend\n`);
+  assert.equal(run.stderr, "");
+  assert.equal(run.stdout, "arm 5000\n");
+});
