@@ -352,3 +352,35 @@ for (const kind of ["c", "perl"] as const) {
     assert.deepEqual(survivors, [], "no command outlives its master and launcher");
   });
 }
+
+test("launcher: an answer cut short by a launcher's death does not garble the next launcher's first answer", async () => {
+  // A stand-in launcher: its first start dies after writing half an answer ("E\t9", no status,
+  // no newline); the next answers its one request. The half line prefixed that answer, which
+  // then named no command ("9E"), and the second command's exit was never reported.
+  const root = temporary();
+  const script = join(root, "stand-in.sh");
+  writeFileSync(script, `if [ ! -e "$1/started" ]; then : > "$1/started"; read line; printf 'E\\t9' >&3; exit 1; fi\nread line; id=$(printf '%s' "$line" | cut -f2); printf 'E\\t%s\\t0\\n' "$id" >&3; read rest\n`);
+  const exits = new Map<number, CommandExit>();
+  const waiters = new Map<number, () => void>();
+  const exited = (id: number) => new Promise<string>((resolve) => (exits.has(id) ? resolve("exited") : waiters.set(id, () => resolve("exited"))));
+  const timeout = () => new Promise<string>((resolve) => setTimeout(() => resolve("timed out"), 5_000));
+  const launcher = new ProcessLauncher({
+    directory: root,
+    stdout: "ignore",
+    program: { kind: "perl", command: "/bin/sh", args: [script, root] },
+    exited: (id, exit) => {
+      exits.set(id, exit);
+      waiters.get(id)?.();
+    },
+  });
+  try {
+    launcher.run({ id: 1, command: "true", environment: {} });
+    assert.equal(await Promise.race([exited(1), timeout()]), "exited");
+    assert.match(String(exits.get(1)!.lost), /launcher process died/);
+    launcher.run({ id: 2, command: "true", environment: {} });
+    assert.equal(await Promise.race([exited(2), timeout()]), "exited");
+    assert.deepEqual(bare(exits.get(2)), { code: 0, signal: null });
+  } finally {
+    await launcher.close();
+  }
+});

@@ -52,6 +52,8 @@ export interface ProcessLauncherInit {
   readonly exited: (id: number, exit: CommandExit) => void;
   /** Which launcher (default: the best available); tests run each. */
   readonly kind?: LauncherKind;
+  /** The launcher to start, instead of the one `kind` chooses (tests start stand-ins). */
+  readonly program?: LauncherProgram;
   /** Cores running commands may take at once; later requests wait in order (default: no limit). */
   readonly coresMax?: number;
   /**
@@ -108,7 +110,7 @@ export class ProcessLauncher {
   private unwritten: string[] = [];
 
   constructor(private readonly init: ProcessLauncherInit) {
-    this.program = launcherProgram(init.kind);
+    this.program = init.program ?? launcherProgram(init.kind);
     this.launcherMissing = this.program === undefined;
   }
 
@@ -194,10 +196,15 @@ export class ProcessLauncher {
     // the launcher; the launcher dying of it first would leave its commands running.
     const child = spawn(program.command, args, { cwd: this.init.directory, stdio: ["pipe", this.init.stdout, "inherit", "pipe"], detached: true });
     this.launcher = child;
+    // a line cut short by an earlier launcher's death must not prefix this one's first answer
+    this.buffer = "";
     child.stdin!.on("error", () => {}); // the launcher died: handled on exit
     const answers = child.stdio[3] as Readable;
     answers.setEncoding("latin1");
-    answers.on("data", (text: string) => this.answers(text));
+    answers.on("data", (text: string) => {
+      // what a dead launcher still had in its pipe: its commands were reported lost at its exit
+      if (this.launcher === child || this.launcher === undefined) this.answers(text);
+    });
     child.on("error", (error: NodeJS.ErrnoException) => {
       if (error.code !== "ENOENT") return;
       this.launcherMissing = true;
