@@ -53,6 +53,8 @@ static size_t queue_head, queue_count, queue_capacity;
 static long cores_max; /* 0: no limit, every request starts at once */
 static long cores_busy;
 static long hold;      /* 0: every report goes out at once */
+static int kill_groups; /* 1: a command's group is killed when it ends (nothing outlives its task) */
+static pid_t guard_pid; /* the guardian (a child that leads no group), or 0 */
 static int devnull = -1;
 
 /* Words of a command exec'd directly (process-launcher.ts's argvWordsMax: more go through /bin/sh). */
@@ -155,7 +157,10 @@ static void start_guard(void) {
   }
   close(ends[0]);
   if (pid < 0) close(ends[1]);
-  else guard_fd = ends[1];
+  else {
+    guard_fd = ends[1];
+    guard_pid = pid;
+  }
 }
 
 static void write_all(const char *text, size_t length) {
@@ -202,7 +207,19 @@ static void reap(void) {
   int status;
   pid_t pid;
   long long ended_ns = 0;
-  while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
+  for (;;) {
+    if (kill_groups) {
+      /* Seen but not yet reaped, the leader keeps its group id from being reused, so the kill
+       * reaches only what the command left running (a `cmd &`), never a stranger's group. */
+      siginfo_t info;
+      info.si_pid = 0;
+      if (waitid(P_ALL, 0, &info, WEXITED | WNOHANG | WNOWAIT) != 0 || info.si_pid == 0) break;
+      if (info.si_pid != guard_pid) kill(-info.si_pid, SIGKILL);
+      pid = waitpid(info.si_pid, &status, 0);
+      if (pid <= 0) break;
+    } else if ((pid = waitpid(-1, &status, WNOHANG)) <= 0) {
+      break;
+    }
     if (ended_ns == 0) ended_ns = now_ns();
     for (size_t i = 0; i < child_count; i++) {
       if (children[i].pid != pid) continue;
@@ -549,6 +566,7 @@ int main(int argc, char **argv) {
   if (argc == 2 && strcmp(argv[0], "flow-guard") == 0) return guard_main((pid_t)atol(argv[1]));
   if (argc > 1) cores_max = strtol(argv[1], NULL, 10);
   if (argc > 2) hold = strtol(argv[2], NULL, 10);
+  if (argc > 3) kill_groups = strtol(argv[3], NULL, 10) == 1;
   if (pipe2(wake, O_CLOEXEC | O_NONBLOCK) != 0) return 2;
   if ((devnull = open("/dev/null", O_RDONLY | O_CLOEXEC)) < 0) return 2;
   fcntl(3, F_SETFD, FD_CLOEXEC);

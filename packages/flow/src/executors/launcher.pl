@@ -36,6 +36,7 @@ my %task_of_pid;
 my %pid_of_task;
 my %cores_of_pid;
 my $cores_max = $ARGV[0] // 0;    # 0: no limit
+my $kill_groups = ($ARGV[2] // 0) == 1;    # a command's group is killed when it ends (launcher.c)
 my $cores_busy = 0;
 my @waiting;                      # [task, cores, command, environment, directory, mode, output]
 my $guard_write = start_guard();
@@ -167,6 +168,7 @@ sub reap {
     my $status = $?;
     my $task = delete $task_of_pid{$pid};
     next unless defined $task;
+    kill 'KILL', -$pid if $kill_groups;    # perl has no waitid: just reaped, the group id is not reused yet
     delete $pid_of_task{$task};
     $cores_busy -= delete $cores_of_pid{$pid} // 0;
     $answers .= "E\t$task\t$status\n";

@@ -384,3 +384,39 @@ test("launcher: an answer cut short by a launcher's death does not garble the ne
     await launcher.close();
   }
 });
+
+for (const kind of kinds) {
+  test(`launcher (${kind}): with killGroupAtExit, what a command left running in the background dies when it ends`, { skip: missing(kind) }, async () => {
+    // A worker's task must not outlive itself: a `sleep &` kept writing into a sandbox that a
+    // later task reuses, or into a cached input. Without the option (local runs, as make) it lives on.
+    const root = temporary();
+    const run = (killGroupAtExit: boolean, name: string) =>
+      new Promise<number>((resolve) => {
+        const launcher = new ProcessLauncher({
+          directory: root,
+          stdout: "ignore",
+          kind,
+          coresMax: 2,
+          killGroupAtExit,
+          exited: () => {
+            launcher.close();
+            resolve(Number(readFileSync(join(root, name), "utf8")));
+          },
+        });
+        launcher.run({ id: 1, command: `sleep 60 & echo $! > ${name}`, environment: {} });
+      });
+    const kept = await run(false, "kept");
+    const killed = await run(true, "killed");
+    try {
+      for (let i = 0; i < 200 && processIsRunning(killed); i++) await new Promise((resolve) => setTimeout(resolve, 10));
+      assert.equal(processIsRunning(killed), false, "the background child of a command run with killGroupAtExit is gone");
+      assert.equal(processIsRunning(kept), true, "without it, a background child lives on");
+    } finally {
+      for (const pid of [kept, killed]) {
+        try {
+          process.kill(pid, "SIGKILL");
+        } catch {}
+      }
+    }
+  });
+}

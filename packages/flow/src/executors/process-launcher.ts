@@ -52,6 +52,12 @@ export interface ProcessLauncherInit {
   readonly exited: (id: number, exit: CommandExit) => void;
   /** Which launcher (default: the best available); tests run each. */
   readonly kind?: LauncherKind;
+  /**
+   * When a command ends, kill what is left of its process group (a `cmd &` it started), so
+   * nothing outlives its task: a worker reuses sandboxes and shares cached inputs between
+   * tasks. Off for local runs, where a command's background children live on, as under make.
+   */
+  readonly killGroupAtExit?: boolean;
   /** The launcher to start, instead of the one `kind` chooses (tests start stand-ins). */
   readonly program?: LauncherProgram;
   /** Cores running commands may take at once; later requests wait in order (default: no limit). */
@@ -189,8 +195,9 @@ export class ProcessLauncher {
 
   private startLauncher(): ChildProcess {
     const program = this.program!;
-    const { coresMax, holdReports } = this.init;
-    const args = coresMax === undefined ? program.args : [...program.args, String(coresMax), String(holdReports ?? 0)];
+    const { coresMax, holdReports, killGroupAtExit } = this.init;
+    const args =
+      coresMax === undefined && !killGroupAtExit ? program.args : [...program.args, String(coresMax ?? 0), String(holdReports ?? 0), killGroupAtExit ? "1" : "0"];
     // detached: the launcher leads a session of its own, so a terminal's Ctrl-C or hang-up (sent
     // to this process's whole group) reaches only this process, which then stops the run through
     // the launcher; the launcher dying of it first would leave its commands running.
@@ -307,7 +314,10 @@ export class ProcessLauncher {
       this.init.exited(request.id, exit);
     };
     child.on("error", () => done({ code: 127, signal: null }));
-    child.on("exit", (code, signal) => done({ code, signal }));
+    child.on("exit", (code, signal) => {
+      if (this.init.killGroupAtExit) killGroup(child.pid);
+      done({ code, signal });
+    });
   }
 }
 

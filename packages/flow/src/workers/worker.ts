@@ -167,6 +167,8 @@ export function startWorker(init: WorkerInit, components: WorkerComponents): Wor
       coresMax: cores,
       // Ends come in batches while more than half the window waits, so cores never run dry.
       holdReports: Math.max(1, Math.floor(windowCores / 2)),
+      // nothing a task started outlives it: its sandbox is reused, its inputs are the cache's
+      killGroupAtExit: true,
       exited: (id, exit) => finished(id, exit.code, exit.signal, exit.lost),
       // The batch's results leave at once; only then are its sandboxes emptied.
       batch: (report) => {
