@@ -73,7 +73,16 @@ export class FakeHost implements ShellHost {
     return outcome;
   }
 
-  async openFile(path: string, mode: "input" | "output" | "append"): Promise<number> {
+  /** Paths whose open waits until cancelled, as a FIFO's does while nothing opens its other end. */
+  readonly blockingOpens = new Set<string>();
+
+  async openFile(path: string, mode: "input" | "output" | "append", signal?: AbortSignal): Promise<number> {
+    if (this.blockingOpens.has(path)) {
+      await new Promise<never>((_, reject) => {
+        if (signal?.aborted) reject(signal.reason);
+        signal?.addEventListener("abort", () => reject(signal.reason), { once: true });
+      });
+    }
     const parent = path.slice(0, path.lastIndexOf("/")) || "/";
     if (!this.directories.has(parent)) throw new Error("no such directory");
     if (mode === "input" && !this.files.has(path)) throw new Error("no such file");

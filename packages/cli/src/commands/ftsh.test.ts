@@ -305,3 +305,26 @@ test("skein ftsh: output to a reader that went away or a full disk fails the scr
   assert.equal(fullLog.stdout, "hi\n");
   assert.match(fullLog.stderr, /^skein ftsh: cannot write log file \/dev\/full: .*; logging stopped\n$/);
 });
+
+test("skein ftsh: a redirection from a FIFO nobody writes is cut by the try's deadline, and SIGTERM still ends ftsh", async () => {
+  const dir = scratch("fifo", {
+    "read.ftsh": "try for 1 second\n  cat < fifo\ncatch\n  echo gave up\nend\n",
+    "write.ftsh": "echo started > started\necho hi > fifo\n",
+  });
+  const made = await run(["mkfifo", join(dir, "fifo")], { cwd: dir });
+  assert.equal(made.code, 0, made.stderr);
+  const read = await ftsh(["read.ftsh"], dir);
+  assert.equal(read.code, 0, read.stderr);
+  assert.equal(read.stdout, "gave up\n");
+  assert.match(read.stderr, /^read\.ftsh:2:7: opening .*fifo was cancelled: the try's time limit passed\n/);
+  assert.ok(read.elapsedMs < 20_000, `took ${read.elapsedMs} ms`);
+  // the open hung in a libuv thread that kept Node alive after SIGTERM
+  let shellPid = 0;
+  const finishing = run([process.execPath, skeinBin, "ftsh", "write.ftsh"], { cwd: dir, onSpawn: (pid) => (shellPid = pid) });
+  for (let i = 0; i < 200 && !existsSync(join(dir, "started")); i++) await new Promise((r) => setTimeout(r, 50));
+  await new Promise((r) => setTimeout(r, 200)); // let the open start waiting
+  process.kill(shellPid, "SIGTERM");
+  const written = await finishing;
+  assert.equal(written.code, 143, written.stderr);
+  assert.match(written.stderr, /^write\.ftsh:2:9: opening .*fifo was cancelled: ftsh was stopped by SIGTERM\n$/);
+});

@@ -58,8 +58,12 @@ export interface ShellHost {
    * (SIGTERM, then SIGKILL after the grace period) and resolves only once the group is gone.
    */
   run(request: ProcessRequest, signal: AbortSignal): Promise<ProcessOutcome>;
-  /** Opens `path` (absolute) for a redirection; rejects with a readable message on failure. */
-  openFile(path: string, mode: "input" | "output" | "append"): Promise<number>;
+  /**
+   * Opens `path` (absolute) for a redirection; rejects with a readable message on failure. An
+   * open can wait (a FIFO with nobody at its other end): when `signal` aborts meanwhile, it
+   * rejects with the signal's reason and leaves nothing waiting behind.
+   */
+  openFile(path: string, mode: "input" | "output" | "append", signal?: AbortSignal): Promise<number>;
   closeFile(handle: number): Promise<void>;
   /** Writes text to ftsh's stdout/stderr or to an open file. */
   write(sink: { kind: "inherit"; fd: 1 | 2 } | { kind: "file"; handle: number }, text: string): Promise<void>;

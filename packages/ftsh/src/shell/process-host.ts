@@ -28,14 +28,10 @@ export function processHost(init: ProcessHostInit): ShellHost {
     pid: process.pid,
     homeDirectory: () => homedir(),
     run: (request, signal) => runProcess(request, signal, init),
-    async openFile(path, mode) {
-      try {
-        const handle = await open(path, openFlags[mode], 0o666);
-        files.set(handle.fd, handle);
-        return handle.fd;
-      } catch (error) {
-        throw new Error(describeSystemError(error));
-      }
+    async openFile(path, mode, signal) {
+      const handle = await openAbortably(path, mode, signal);
+      files.set(handle.fd, handle);
+      return handle.fd;
     },
     async closeFile(fd) {
       await files.get(fd)?.close();
@@ -55,6 +51,43 @@ export function processHost(init: ProcessHostInit): ShellHost {
     },
     testFile,
   };
+}
+
+/**
+ * Opens a file for a redirection. Opening a FIFO waits in a libuv thread until something opens
+ * its other end, and no deadline or signal can interrupt that thread: `cat < fifo` hung past its
+ * try's time limit, and SIGTERM could not end ftsh (the waiting open kept Node alive). When
+ * `signal` aborts, the open is given up and released by opening the other end ourselves, without
+ * blocking; whatever it then opens is closed at once.
+ */
+async function openAbortably(path: string, mode: keyof typeof openFlags, signal: AbortSignal | undefined): Promise<FileHandle> {
+  signal?.throwIfAborted();
+  const opening = open(path, openFlags[mode], 0o666);
+  if (!signal) return opening.catch(failWithReadableMessage);
+  return new Promise<FileHandle>((resolve, reject) => {
+    const onAbort = (): void => {
+      reject(signal.reason);
+      opening.then((handle) => handle.close(), () => {});
+      releaseWaitingOpen(path, mode);
+    };
+    signal.addEventListener("abort", onAbort, { once: true });
+    opening
+      .then(resolve, (error: unknown) => reject(new Error(describeSystemError(error))))
+      .finally(() => signal.removeEventListener("abort", onAbort));
+  });
+}
+
+/** Opens the other end of a FIFO that an open of `mode` waits on, without blocking, and closes it. */
+function releaseWaitingOpen(path: string, mode: keyof typeof openFlags): void {
+  const otherEnd = (mode === "input" ? constants.O_WRONLY : constants.O_RDONLY) | constants.O_NONBLOCK;
+  open(path, otherEnd).then(
+    (handle) => handle.close(),
+    () => {}, // not a FIFO, or gone: nothing waits on it
+  );
+}
+
+function failWithReadableMessage(error: unknown): never {
+  throw new Error(describeSystemError(error));
 }
 
 function describeSystemError(error: unknown): string {

@@ -4,7 +4,7 @@
  * target collects the output and is stored when the command ends, whether it succeeded or not
  * (as ftsh writes into the variable while the command runs).
  */
-import type { Redirect } from "../language/ast.ts";
+import type { Position, Redirect } from "../language/ast.ts";
 import { isAssignableName } from "../language/lexer.ts";
 import type { ExecutionContext, Shell } from "./context.ts";
 import { expandToString } from "./expand.ts";
@@ -41,7 +41,8 @@ export async function applyRedirects(
       } else if (redirect.kind === "file") {
         if (target === "") throw new ScriptFailure(redirect.position, "redirection to an empty file name");
         const path = scope.resolvePath(target);
-        const handle = await shell.host.openFile(path, redirect.mode).catch((error: unknown) => {
+        const handle = await shell.host.openFile(path, redirect.mode, context.signal).catch((error: unknown) => {
+          if (context.signal.aborted) throw cancelledOpen(redirect.position, path, context.signal);
           throw new ScriptFailure(redirect.position, `cannot open ${path}: ${describeError(error)}`);
         });
         handles.push(handle);
@@ -66,6 +67,11 @@ export async function applyRedirects(
     throw error;
   }
   return { stdio, finish };
+}
+
+/** An open cut short by a deadline, a failed sibling or a stop signal (a FIFO nobody opened). */
+function cancelledOpen(position: Position, path: string, signal: AbortSignal): ScriptFailure {
+  return new ScriptFailure(position, `opening ${path} was cancelled: ${describeError(signal.reason)}`);
 }
 
 function setSink(stdio: Stdio, fd: 0 | 1 | 2, sink: OutputSink): void {
