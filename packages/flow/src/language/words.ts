@@ -94,17 +94,26 @@ export function firstUnquoted(text: string, wanted: string): number {
     }
     return first;
   }
+  return scanUnquoted(text, (i) => wanted.includes(text[i]!));
+}
+
+/**
+ * Offset of the first character outside quotes for which `wanted` holds, or -1. A backslash
+ * escapes the next character outside quotes and inside double quotes (`"a\"b"`), as
+ * `splitWords` reads it; inside single quotes nothing is special but the closing quote.
+ */
+function scanUnquoted(text: string, wanted: (at: number) => boolean): number {
   let quote = "";
   for (let i = 0; i < text.length; i++) {
     const c = text[i]!;
     if (quote === "'") {
       if (c === "'") quote = "";
     } else if (c === "\\") {
-      i++; // outside quotes and inside double quotes (`"a\"b"`), as `splitWords` reads it
+      i++;
     } else if (quote) {
       if (c === '"') quote = "";
     } else if (c === '"' || c === "'") quote = c;
-    else if (wanted.includes(c)) return i;
+    else if (wanted(i)) return i;
   }
   return -1;
 }
@@ -121,19 +130,8 @@ export function commentStart(text: string): number {
  */
 export function shellCommentStart(text: string): number {
   if (text.indexOf("#") < 0) return text.length;
-  let quote = "";
-  for (let i = 0; i < text.length; i++) {
-    const c = text[i]!;
-    if (quote === "'") {
-      if (c === "'") quote = "";
-    } else if (c === "\\") {
-      i++;
-    } else if (quote) {
-      if (c === '"') quote = "";
-    } else if (c === '"' || c === "'") quote = c;
-    else if (c === "#" && (i === 0 || text[i - 1] === " " || text[i - 1] === "\t")) return i;
-  }
-  return text.length;
+  const at = scanUnquoted(text, (i) => text[i] === "#" && (i === 0 || text[i - 1] === " " || text[i - 1] === "\t"));
+  return at < 0 ? text.length : at;
 }
 
 /**
@@ -142,17 +140,5 @@ export function shellCommentStart(text: string): number {
  */
 export function separatorColon(text: string): number {
   if (text.indexOf(":") < 0) return -1;
-  let quote = "";
-  for (let i = 0; i < text.length; i++) {
-    const c = text[i]!;
-    if (quote === "'") {
-      if (c === "'") quote = "";
-    } else if (c === "\\") {
-      i++;
-    } else if (quote) {
-      if (c === '"') quote = "";
-    } else if (c === '"' || c === "'") quote = c;
-    else if (c === ":" && (i + 1 === text.length || text[i + 1] === " " || text[i + 1] === "\t")) return i;
-  }
-  return -1;
+  return scanUnquoted(text, (i) => text[i] === ":" && (i + 1 === text.length || text[i + 1] === " " || text[i + 1] === "\t"));
 }
