@@ -87,3 +87,18 @@ test("forAll: more branches than branchesMax is a RangeError", async () => {
     RangeError,
   );
 });
+
+test("forAll: a wide fan-out waiting on its signal raises no listener-leak warning", async () => {
+  const warnings: string[] = [];
+  const onWarning = (warning: Error): void => void warnings.push(warning.name);
+  process.on("warning", onWarning);
+  try {
+    const env = new FakeEnvironment();
+    const items = Array.from({ length: 1024 }, (_, i) => i);
+    await env.run(forAll(items, (_item, signal) => env.sleep(100, signal)));
+    await new Promise((resolve) => setImmediate(resolve)); // warnings are emitted on a later tick
+  } finally {
+    process.off("warning", onWarning);
+  }
+  assert.deepEqual(warnings, []);
+});

@@ -4,6 +4,7 @@
  * with a `SiblingFailedError`) and `forAll` waits for them to settle before it rejects, so no
  * branch's work outlives the call.
  */
+import { setMaxListeners } from "node:events";
 import { ForAllError, SiblingFailedError } from "./errors.ts";
 
 /** The default limit on the number of parallel branches. */
@@ -16,6 +17,9 @@ export interface ForAllInit {
   /** At most this many items (branches run in parallel); more is a `RangeError`. Default 1024. */
   branchesMax?: number;
 }
+
+/** Listeners a branch may hold on the shared signal at once, for Node's leak warning. */
+const listenersPerBranchMax = 4;
 
 type BranchState = "running" | "succeeded" | "failed";
 
@@ -35,6 +39,9 @@ export async function forAll<I, T>(
   }
   init.signal?.throwIfAborted();
   const controller = new AbortController();
+  // every branch waits on this one signal (a program, a sleep, a nested try), one or two
+  // listeners each: Node's leak warning at 11 listeners is wrong for a wide forall
+  setMaxListeners(listenersPerBranchMax * items.length + 10, controller.signal);
   const onCallerAbort = (): void => controller.abort(init.signal?.reason);
   init.signal?.addEventListener("abort", onCallerAbort, { once: true });
   const states: BranchState[] = items.map(() => "running");
