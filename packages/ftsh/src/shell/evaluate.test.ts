@@ -32,3 +32,10 @@ test("evaluate: the last arm of a 5000-arm else-if chain is reached", async () =
   assert.equal(run.stderr, "");
   assert.equal(run.stdout, "arm 5000\n");
 });
+
+test("evaluate: a file test of an empty name (an unset variable) is false, not a test of the working directory", async () => {
+  assert.equal(await value('.exists. ""'), "false");
+  assert.equal(await value(".isdir. $unset"), "false");
+  assert.equal(await value('.isr. "$unset"'), "false");
+  assert.equal(await value(".isdir. ."), "true");
+});

@@ -125,7 +125,10 @@ async function evaluateUnary(
   context: EvaluationContext,
 ): Promise<string> {
   if (operator === ".not.") return String(!(await evaluateBoolean(operand, context)));
-  const path = context.resolvePath(await evaluate(operand, context));
+  const text = await evaluate(operand, context);
+  // no file has an empty name (stat("") is ENOENT); resolved, it would test the working directory
+  if (text === "") return "false";
+  const path = context.resolvePath(text);
   const test = operator.slice(1, -1) as FileTest;
   try {
     return String(await context.host.testFile(test, path));
