@@ -270,6 +270,13 @@ test("skein ftsh: usage errors and unreadable scripts exit 2 with a message", as
   const badFlag = await ftsh(["--kill-timeout", "soon", "x.ftsh"], dir);
   assert.equal(badFlag.code, 2);
   assert.match(badFlag.stderr, /--kill-timeout must be a number/);
+  // 1e308 seconds is a finite number but Infinity in ms: every try refused it when it started
+  const huge = await ftsh(["--backoff-initial", "1e308", "x.ftsh"], dir);
+  assert.equal(huge.code, 2);
+  assert.match(huge.stderr, /^skein ftsh: --backoff-initial must be a number from 0 to 31622400, got '1e308'/);
+  const fromEnvironment = await ftsh(["x.ftsh"], dir, { FTSH_EXPFACTOR: "0.5" });
+  assert.equal(fromEnvironment.code, 2);
+  assert.match(fromEnvironment.stderr, /^skein ftsh: FTSH_EXPFACTOR must be a number >= 1, got '0.5'/);
 });
 
 test("skein ftsh: SIGTERM to the shell kills what it runs and exits 143", async () => {

@@ -50,10 +50,30 @@ function splitArguments(argv: string[]): { own: string[]; script: string | undef
   return { own: argv, script: undefined, args: [] };
 }
 
-function seconds(name: string, text: string | undefined, minimum: number): number | undefined {
+/** Longest --kill-timeout, --backoff-initial and --backoff-max, in seconds: a try's longest period. */
+const durationSecondsMax = limits.tryDurationMsMax / 1000;
+
+/**
+ * A number option's value, from the flag or else its environment variable (named in the error
+ * when it came from there). `1e308` seconds passed as a finite number and became Infinity in ms,
+ * which every try then refused when it started.
+ */
+function numberOption(
+  values: Record<string, unknown>,
+  name: string,
+  variable: string,
+  bounds: { minimum: number; maximum?: number },
+): number | undefined {
+  const flag = values[name] as string | undefined;
+  const text = flag ?? process.env[variable];
   if (text === undefined || text === "") return undefined;
   const value = Number(text);
-  if (!Number.isFinite(value) || value < minimum) throw new UsageError(`--${name} must be a number >= ${minimum}, got '${text}'`);
+  const { minimum, maximum = Number.MAX_VALUE } = bounds;
+  if (!Number.isFinite(value) || value < minimum || value > maximum) {
+    const source = flag === undefined ? variable : `--${name}`;
+    const range = bounds.maximum === undefined ? `>= ${minimum}` : `from ${minimum} to ${maximum}`;
+    throw new UsageError(`${source} must be a number ${range}, got '${text}'`);
+  }
   return value;
 }
 
@@ -110,11 +130,12 @@ async function run(argv: string[]): Promise<number> {
   if (script === undefined) throw new UsageError("missing SCRIPT");
   if (args.length > limits.argumentsMax) throw new UsageError(`more than ${limits.argumentsMax} script arguments`);
   const env = process.env;
-  const killGraceS = seconds("kill-timeout", values["kill-timeout"] ?? env.FTSH_KILL_TIMEOUT, 0) ?? limits.killGraceMsDefault / 1000;
+  const duration = { minimum: 0, maximum: durationSecondsMax };
+  const killGraceS = numberOption(values, "kill-timeout", "FTSH_KILL_TIMEOUT", duration) ?? limits.killGraceMsDefault / 1000;
   const backoff: BackoffInit = {
-    initialMs: scaled(seconds("backoff-initial", values["backoff-initial"] ?? env.FTSH_EXPMIN, 0)),
-    factor: seconds("backoff-factor", values["backoff-factor"] ?? env.FTSH_EXPFACTOR, 1),
-    maxMs: scaled(seconds("backoff-max", values["backoff-max"] ?? env.FTSH_EXPMAX, 0)),
+    initialMs: scaled(numberOption(values, "backoff-initial", "FTSH_EXPMIN", duration)),
+    factor: numberOption(values, "backoff-factor", "FTSH_EXPFACTOR", { minimum: 1 }),
+    maxMs: scaled(numberOption(values, "backoff-max", "FTSH_EXPMAX", duration)),
   };
   const source = await readScript(script);
   const { log, close } = openLog(values.log ?? env.FTSH_LOG_FILE, script);
