@@ -240,6 +240,9 @@ export class Lexer {
       const newline = this.source.indexOf("\n", this.state.offset);
       if (end < 0 || (newline >= 0 && newline < end)) throw this.error(start, `'$${open}' is not closed by '${close}'`);
       const name = this.source.slice(this.state.offset + 1, end);
+      if (!isVariableName(name) && open === "(" && /\s/.test(name)) {
+        throw this.error(start, `command substitution ('$(${name})') is not supported; capture output with '-> name' instead`);
+      }
       if (!isVariableName(name)) throw this.error(start, `'${name}' is not a variable name`);
       this.advance(end + 1 - this.state.offset);
       return name;

@@ -189,6 +189,8 @@ test("parser: syntax errors name file:line:column", () => {
     ["try 1000000001 times\n  echo x\nend", "t.ftsh:1:5: times must be between 1 and 1000000000, got 1000000001"],
     ["try for 367 days\n  echo x\nend", "t.ftsh:1:9: durations must be positive and at most 366 days, got 367"],
     ["try 3 times every 0 seconds\n  echo x\nend", "t.ftsh:1:19: durations must be positive and at most 366 days, got 0"],
+    ["echo $(ls -l)", "t.ftsh:1:6: command substitution ('$(ls -l)') is not supported; capture output with '-> name' instead"],
+    ["echo $(a-b)", "t.ftsh:1:6: 'a-b' is not a variable name"],
     ["try for -1 times\n  echo x\nend", "t.ftsh:1:9: times must be between 1 and 1000000000, got -1"],
     ["try for 1.5 hours\n  echo x\nend", "t.ftsh:1:9: expected an integer but got '1.5'"],
     ["try 3 times every ten seconds\n  echo x\nend", "t.ftsh:1:19: expected an integer but got 'ten'"],
