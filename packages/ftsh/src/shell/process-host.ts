@@ -97,6 +97,7 @@ function describeSystemError(error: unknown): string {
   if (code === "EISDIR") return "is a directory";
   if (code === "EPIPE" || code === "ERR_STREAM_DESTROYED") return "broken pipe";
   if (code === "ENOSPC") return "no space left on device";
+  if (code === "E2BIG") return "its arguments and environment are longer than the system allows (E2BIG)";
   return message;
 }
 
