@@ -64,7 +64,11 @@ export class Lexer {
   constructor(
     private readonly source: string,
     private readonly file: string,
-  ) {}
+  ) {
+    // a byte-order mark (some Windows editors write one) is not part of the first word: it hid
+    // a leading 'try' ("unexpected 'end'") or became part of the first program's name
+    if (source.startsWith("\uFEFF")) this.state.offset = 1;
+  }
 
   /** The next token, read in `mode`. */
   next(mode: LexMode): Token {

@@ -242,6 +242,12 @@ test("parser: an expression of more than expressionOperatorsMax operators is a s
   assert.equal(parse(`for i in 1${" .add. 1".repeat(900)}, 2${" .add. 1".repeat(900)}\nend\n${chain(".sub.", 900)}`).length, 2);
 });
 
+test("parser: a byte-order mark at the start of the script is skipped", () => {
+  const [first] = parse("\uFEFFtry 2 times\n  echo hi\nend\n");
+  assert.equal(first?.kind, "try");
+  assert.equal(syntaxError("\uFEFFecho 'x").message, "t.ftsh:1:6: unterminated single-quoted string");
+});
+
 test("parser: keywords are keywords only where a statement starts", () => {
   const [command] = parse("echo end try else catch function");
   assert.ok(command?.kind === "command");
