@@ -347,3 +347,30 @@ test("skein ftsh: a program whose arguments exceed the system's limit is said pl
     "big.ftsh:2:1: /bin/echo could not be started: its arguments and environment are longer than the system allows (E2BIG)\n",
   );
 });
+
+test("skein ftsh: a second SIGTERM kills a command that ignores the first at once, not after the kill timeout", async () => {
+  const dir = scratch("second-signal", {
+    "stubborn.ftsh": `sh -c 'echo $$ > pids; trap "echo got > termed" TERM; while :; do sleep 0.1; done'\n`,
+  });
+  let shellPid = 0;
+  const startMs = performance.now();
+  const finishing = run([process.execPath, skeinBin, "ftsh", "--kill-timeout", "25", "stubborn.ftsh"], {
+    cwd: dir,
+    onSpawn: (pid) => (shellPid = pid),
+  });
+  const waitFor = async (file: string): Promise<void> => {
+    for (let i = 0; i < 400 && !existsSync(join(dir, file)); i++) await new Promise((r) => setTimeout(r, 50));
+  };
+  await waitFor("pids");
+  process.kill(shellPid, "SIGTERM");
+  await waitFor("termed"); // the command got SIGTERM and ignored it
+  process.kill(shellPid, "SIGTERM");
+  const finished = await finishing;
+  assert.equal(finished.code, 143, finished.stderr);
+  assert.ok(performance.now() - startMs < 15_000, "did not wait out the 25 s kill timeout");
+  assert.match(finished.stderr, /skein ftsh: SIGTERM again: killing what is left with SIGKILL\n/);
+  assert.match(finished.stderr, /stubborn\.ftsh:1:1: sh was cancelled \(process group killed with SIGKILL\): ftsh was stopped by SIGTERM/);
+  const [shPid] = readPids(join(dir, "pids"));
+  assert.equal(processIsRunning(shPid!), false);
+  assert.deepEqual(runningInGroup(shPid!), []);
+});

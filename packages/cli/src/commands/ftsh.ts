@@ -140,8 +140,14 @@ async function run(argv: string[]): Promise<number> {
   const source = await readScript(script);
   const { log, close } = openLog(values.log ?? env.FTSH_LOG_FILE, script);
   const controller = new AbortController();
+  // a second stop signal (Ctrl-C again) does not wait out the kill timeout: SIGKILL at once
+  const hurry = new AbortController();
   let stoppedBy: StopSignal | undefined;
   const stopListening = onStopSignals((name) => {
+    if (stoppedBy !== undefined && !hurry.signal.aborted) {
+      process.stderr.write(`skein ftsh: ${name} again: killing what is left with SIGKILL\n`);
+      hurry.abort();
+    }
     stoppedBy ??= name;
     controller.abort(new Error(`ftsh was stopped by ${name}`));
   });
@@ -150,7 +156,7 @@ async function run(argv: string[]): Promise<number> {
       file: script,
       source,
       args,
-      host: processHost({ killGraceMs: killGraceS * 1000, time: realEnvironment }),
+      host: processHost({ killGraceMs: killGraceS * 1000, time: realEnvironment, hurry: hurry.signal }),
       // nested shells must give up on stubborn processes before their parent does (the manual)
       processEnvironment: { ...env, FTSH_KILL_TIMEOUT: String(Math.max(killGraceS - 5, 0)) },
       cwd: resolve("."),

@@ -55,15 +55,21 @@ function signalGroup(pgid: number, signal: NodeJS.Signals): void {
 }
 
 /**
- * Terminates group `pgid`: SIGTERM, then SIGKILL after `graceMs`. Resolves with the last signal
- * sent once no member is alive (undefined if the group was already gone), or with "unkillable".
+ * Terminates group `pgid`: SIGTERM, then SIGKILL after `graceMs`, or as soon as `hurry` aborts
+ * (a second Ctrl-C). Resolves with the last signal sent once no member is alive (undefined if
+ * the group was already gone), or with "unkillable".
  */
-export async function terminateGroup(pgid: number, graceMs: number, time: Pick<RetryEnvironment, "now" | "sleep">): Promise<"SIGTERM" | "SIGKILL" | "unkillable" | undefined> {
+export async function terminateGroup(
+  pgid: number,
+  graceMs: number,
+  time: Pick<RetryEnvironment, "now" | "sleep">,
+  hurry?: AbortSignal,
+): Promise<"SIGTERM" | "SIGKILL" | "unkillable" | undefined> {
   if (!groupIsAlive(pgid)) return undefined;
   signalGroup(pgid, "SIGTERM");
   const deadlineMs = time.now() + graceMs;
-  while (time.now() < deadlineMs) {
-    await time.sleep(Math.min(pollMs, Math.max(0, deadlineMs - time.now())));
+  while (time.now() < deadlineMs && !hurry?.aborted) {
+    await time.sleep(Math.min(pollMs, Math.max(0, deadlineMs - time.now())), hurry).catch(() => {});
     if (!groupIsAlive(pgid)) return "SIGTERM";
   }
   for (let round = 0; round < killRoundsMax; round++) {

@@ -15,6 +15,8 @@ import { terminateGroup } from "./process-group.ts";
 export interface ProcessHostInit {
   /** Grace period between SIGTERM and SIGKILL when a command is cancelled. */
   killGraceMs: number;
+  /** When it aborts, commands being cancelled are killed with SIGKILL at once (a second stop signal). */
+  hurry?: AbortSignal;
   /** The clock that grace period is measured on (`realEnvironment` from @skein/net). */
   time: Pick<RetryEnvironment, "now" | "sleep">;
 }
@@ -149,7 +151,7 @@ async function runProcess(request: ProcessRequest, signal: AbortSignal, init: Pr
     const stop = (why: "cancelled" | "output-limit"): void => {
       if (stopping || child.pid === undefined) return;
       cause = why;
-      stopping = terminateGroup(child.pid, init.killGraceMs, init.time);
+      stopping = terminateGroup(child.pid, init.killGraceMs, init.time, init.hurry);
     };
     const onAbort = (): void => stop("cancelled");
     signal.addEventListener("abort", onAbort, { once: true });
