@@ -16,6 +16,8 @@ export interface ForAllInit {
   signal?: AbortSignal;
   /** At most this many items (branches run in parallel); more is a `RangeError`. Default 1024. */
   branchesMax?: number;
+  /** Names branch `index` in the reason the others are cancelled with. Default: "branch 3". */
+  describeBranch?: (index: number) => string;
 }
 
 /** Listeners a branch may hold on the shared signal at once, for Node's leak warning. */
@@ -62,7 +64,8 @@ export async function forAll<I, T>(
           if (failure || controller.signal.aborted) return;
           const cancelled = indicesIn("running");
           failure = new ForAllError({ index, cause: error, cancelled, succeeded: indicesIn("succeeded") });
-          controller.abort(new SiblingFailedError(`branch ${index} failed`));
+          const branch = init.describeBranch?.(index) ?? `branch ${index}`;
+          controller.abort(new SiblingFailedError(`${branch} failed`));
         },
       ),
   );

@@ -135,6 +135,8 @@ test("forall: the first failure stops the running siblings", async () => {
   assert.equal(run.exitCode, 1);
   assert.equal(run.stdout, "");
   assert.match(run.stderr, /t\.ftsh:1:1: forall h: branch h=b failed; stopped h=a, h=c/);
+  // the stopped programs name the branch that failed, not its index ("branch 1 failed")
+  assert.match(run.stderr, /t\.ftsh:2:3: work was cancelled \(process group killed with SIGTERM\): forall branch h=b failed\n/);
   assert.equal(run.environment.now(), 500);
 });
 

@@ -101,7 +101,7 @@ async function runForAll(shell: Shell, statement: ForStatement, items: string[],
         shell.log.record("forall-branch", position, { variable, item, index });
         await shell.runStatements(statement.body, { ...context, state, frame, signal });
       },
-      { signal: context.signal, branchesMax: forallBranchesMax },
+      { signal: context.signal, branchesMax: forallBranchesMax, describeBranch: (i) => `forall branch ${variable}=${items[i]}` },
     );
   } catch (error) {
     if (error instanceof ForAllError && error.cause instanceof ExitRequest) throw error.cause;
