@@ -374,3 +374,14 @@ test("skein ftsh: a second SIGTERM kills a command that ignores the first at onc
   assert.equal(processIsRunning(shPid!), false);
   assert.deepEqual(runningInGroup(shPid!), []);
 });
+
+test("skein ftsh: a wide forall whose siblings are all cancelled at once prints nothing but its failure", async () => {
+  const dir = scratch("wide-cancel", {
+    "wide.ftsh": `forall i in 1 .to. 20\n  if $i .eql. 20\n    sh -c "sleep 1; exit 1"\n  end\n  sh -c "sleep 30"\nend\n`,
+  });
+  const finished = await ftsh(["wide.ftsh"], dir);
+  assert.equal(finished.code, 1);
+  // every group being terminated listened on one signal: Node's MaxListenersExceededWarning
+  assert.doesNotMatch(finished.stderr, /Warning/);
+  assert.match(finished.stderr, /wide\.ftsh:1:1: forall i: branch i=20 failed; stopped i=1, /);
+});

@@ -68,8 +68,9 @@ export async function terminateGroup(
   if (!groupIsAlive(pgid)) return undefined;
   signalGroup(pgid, "SIGTERM");
   const deadlineMs = time.now() + graceMs;
+  // `hurry` is polled, not listened to: a forall may be terminating a thousand groups at once
   while (time.now() < deadlineMs && !hurry?.aborted) {
-    await time.sleep(Math.min(pollMs, Math.max(0, deadlineMs - time.now())), hurry).catch(() => {});
+    await time.sleep(Math.min(pollMs, Math.max(0, deadlineMs - time.now())));
     if (!groupIsAlive(pgid)) return "SIGTERM";
   }
   for (let round = 0; round < killRoundsMax; round++) {
