@@ -33,6 +33,11 @@ async function cd(shell: Shell, argv: string[], context: ExecutionContext, posit
 async function exportVariable(_shell: Shell, argv: string[], context: ExecutionContext, position: Position): Promise<void> {
   if (argv.length !== 2) throw new ScriptFailure(position, "export: exactly one variable name needed");
   const name = argv[1]!;
+  const assignment = /^([A-Za-z_][A-Za-z0-9_]*)=/.exec(name);
+  if (assignment) {
+    const variable = assignment[1];
+    throw new ScriptFailure(position, `export takes a name, not an assignment: write '${name}', then 'export ${variable}'`);
+  }
   if (!isAssignableName(name)) throw new ScriptFailure(position, `export: '${name}' is not a variable name`);
   context.state.environment.set(name, context.state.value(name));
 }

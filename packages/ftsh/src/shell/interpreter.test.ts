@@ -273,3 +273,9 @@ test("shell: exit with a code that is not 0 to 255 is a failure naming it, not a
   assert.equal((await runFake("exit 255\n")).exitCode, 255);
   assert.equal((await runFake("exit\n")).exitCode, 0);
 });
+
+test("shell: 'export NAME=value' (bash's form) says to assign, then export", async () => {
+  const run = await runFake("export GREETING=hello\n");
+  assert.equal(run.exitCode, 1);
+  assert.equal(run.stderr, "t.ftsh:1:1: export takes a name, not an assignment: write 'GREETING=hello', then 'export GREETING'\n");
+});
