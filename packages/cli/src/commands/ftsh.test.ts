@@ -277,6 +277,10 @@ test("skein ftsh: usage errors and unreadable scripts exit 2 with a message", as
   const fromEnvironment = await ftsh(["x.ftsh"], dir, { FTSH_EXPFACTOR: "0.5" });
   assert.equal(fromEnvironment.code, 2);
   assert.match(fromEnvironment.stderr, /^skein ftsh: FTSH_EXPFACTOR must be a number >= 1, got '0.5'/);
+  // a device has no size to check first: it was read until memory ran out
+  const endless = await ftsh(["/dev/zero"], dir);
+  assert.equal(endless.code, 2);
+  assert.match(endless.stderr, /^skein ftsh: script \/dev\/zero is more than 1048576 bytes, the limit\n/);
 });
 
 test("skein ftsh: SIGTERM to the shell kills what it runs and exits 143", async () => {

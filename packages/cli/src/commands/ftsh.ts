@@ -1,7 +1,7 @@
 // `skein ftsh`: wiring only — flags, the script file, the log file and signals; the language
 // and its semantics live in @skein/ftsh.
 import { closeSync, openSync, statSync, writeSync } from "node:fs";
-import { readFile } from "node:fs/promises";
+import { open } from "node:fs/promises";
 import { resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { type BackoffInit, JsonLinesLog, limits, processHost, runScript, type ScriptLog, silentLog } from "@skein/ftsh";
@@ -113,9 +113,32 @@ async function readScript(path: string): Promise<string> {
   }
   if (size > limits.scriptBytesMax) throw new UsageError(`script ${path} is ${size} bytes; the limit is ${limits.scriptBytesMax}`);
   try {
-    return await readFile(path, "utf8");
+    return await readBounded(path, limits.scriptBytesMax);
   } catch (error) {
+    if (error instanceof UsageError) throw error;
     throw new UsageError(`cannot read script ${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+  }
+}
+
+/**
+ * Reads at most `bytesMax` bytes of `path`. A device or pipe has no size to check beforehand:
+ * 'skein ftsh /dev/zero' read half a gigabyte before failing ('Invalid string length'), or ran
+ * out of memory.
+ */
+async function readBounded(path: string, bytesMax: number): Promise<string> {
+  const handle = await open(path, "r");
+  try {
+    const chunks: Buffer[] = [];
+    let bytes = 0;
+    for (;;) {
+      const { bytesRead, buffer } = await handle.read(Buffer.alloc(64 * 1024), 0, 64 * 1024, null);
+      if (bytesRead === 0) return Buffer.concat(chunks).toString("utf8");
+      bytes += bytesRead;
+      if (bytes > bytesMax) throw new UsageError(`script ${path} is more than ${bytesMax} bytes, the limit`);
+      chunks.push(buffer.subarray(0, bytesRead));
+    }
+  } finally {
+    await handle.close();
   }
 }
 
