@@ -340,18 +340,6 @@ test("skein ftsh: a redirection from a FIFO nobody writes is cut by the try's de
   assert.match(written.stderr, /^write\.ftsh:2:9: opening .*fifo was cancelled: ftsh was stopped by SIGTERM\n$/);
 });
 
-test("skein ftsh: a program whose arguments exceed the system's limit is said plainly", async () => {
-  const dir = scratch("e2big", {
-    "big.ftsh": `sh -c "head -c 3000000 /dev/zero | tr '\\\\0' a" -> big\n/bin/echo "$big"\n`,
-  });
-  const finished = await ftsh(["big.ftsh"], dir);
-  assert.equal(finished.code, 1);
-  assert.equal(
-    finished.stderr,
-    "big.ftsh:2:1: /bin/echo could not be started: its arguments and environment are longer than the system allows (E2BIG)\n",
-  );
-});
-
 test("skein ftsh: a second SIGTERM kills a command that ignores the first at once, not after the kill timeout", async () => {
   const dir = scratch("second-signal", {
     "stubborn.ftsh": `sh -c 'echo $$ > pids; trap "echo got > termed" TERM; while :; do sleep 0.1; done'\n`,

@@ -143,7 +143,7 @@ async function runProcess(request: ProcessRequest, signal: AbortSignal, init: Pr
       detached: true,
     });
   } catch (spawnError) {
-    return { kind: "not-started", reason: describeSystemError(spawnError) };
+    return { kind: "not-started", reason: await spawnFailure(spawnError, request.cwd) };
   }
   return new Promise<ProcessOutcome>((resolve) => {
     let stopping: Promise<"SIGTERM" | "SIGKILL" | "unkillable" | undefined> | undefined;
@@ -168,12 +168,13 @@ async function runProcess(request: ProcessRequest, signal: AbortSignal, init: Pr
       child.stdin.on("error", () => {}); // the program may exit without reading its input
       child.stdin.end(input.text);
     }
-    child.once("error", (spawnError) => {
+    child.once("error", async (spawnError) => {
       if (child.pid !== undefined) return;
       signal.removeEventListener("abort", onAbort);
-      resolve({ kind: "not-started", reason: describeSystemError(spawnError) });
+      resolve({ kind: "not-started", reason: await spawnFailure(spawnError, request.cwd) });
     });
     child.once("close", async (exitCode, exitSignal) => {
+      if (child.pid === undefined) return; // it never started: the 'error' handler answers
       signal.removeEventListener("abort", onAbort);
       const pid = child.pid!;
       const killed = stopping ? await stopping : undefined;
@@ -184,6 +185,17 @@ async function runProcess(request: ProcessRequest, signal: AbortSignal, init: Pr
       else resolve({ kind: "exited", pid, exitCode: exitCode ?? 1 });
     });
   });
+}
+
+/**
+ * Why a program could not start. ENOENT also means a working directory that was removed after
+ * 'cd' ("ls could not be started: no such file or directory" blamed ls).
+ */
+async function spawnFailure(error: unknown, cwd: string): Promise<string> {
+  if ((error as NodeJS.ErrnoException).code === "ENOENT" && !(await testFile("isdir", cwd).catch(() => false))) {
+    return `its working directory ${cwd} does not exist`;
+  }
+  return describeSystemError(error);
 }
 
 function outputLimitOf(output: OutputSink, error: OutputSink): number {
