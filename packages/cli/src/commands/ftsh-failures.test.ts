@@ -1,4 +1,4 @@
-// `skein ftsh` end to end: programs that cannot start, said plainly. Real processes, bounded.
+// `skein ftsh` end to end: programs that cannot start or will not stop. Real processes, bounded.
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
@@ -53,4 +53,13 @@ test("skein ftsh: a program run after its working directory was removed blames t
   const finished = await ftsh(["gone.ftsh"], dir);
   assert.equal(finished.code, 1);
   assert.equal(finished.stderr, `gone.ftsh:3:1: ls could not be started: its working directory ${join(dir, "here")} does not exist\n`);
+});
+
+test("skein ftsh: a stopped command is cancelled by SIGTERM (with SIGCONT), not left to the kill timeout", async () => {
+  const dir = scratch("stopped", { "stop.ftsh": `try for 1 second\n  sh -c 'kill -STOP $$; echo continued'\nend\n` });
+  const startMs = performance.now();
+  const finished = await ftsh(["--kill-timeout", "25", "stop.ftsh"], dir);
+  assert.equal(finished.code, 1);
+  assert.ok(performance.now() - startMs < 15_000, "did not wait out the 25 s kill timeout");
+  assert.match(finished.stderr, /^stop\.ftsh:2:3: sh was cancelled \(process group killed with SIGTERM\): the try's time limit passed\n/);
 });

@@ -67,6 +67,9 @@ export async function terminateGroup(
 ): Promise<"SIGTERM" | "SIGKILL" | "unkillable" | undefined> {
   if (!groupIsAlive(pgid)) return undefined;
   signalGroup(pgid, "SIGTERM");
+  // a stopped process (SIGSTOP, or SIGTTIN from reading the terminal) keeps SIGTERM pending until
+  // it runs again: without SIGCONT it lived out the whole grace period, as `kill` in a shell knows
+  signalGroup(pgid, "SIGCONT");
   const deadlineMs = time.now() + graceMs;
   // `hurry` is polled, not listened to: a forall may be terminating a thousand groups at once
   while (time.now() < deadlineMs && !hurry?.aborted) {
