@@ -251,7 +251,10 @@ export class Lexer {
       this.advance(end + 1 - this.state.offset);
       return name;
     }
-    const match = /^(?:[0-9]+|[A-Za-z_][A-Za-z0-9_]*|[#*@$])/.exec(this.source.slice(this.state.offset, this.state.offset + 256));
+    // sticky, at the current offset: a slice of the next 256 characters cut longer names in two
+    const name = /[0-9]+|[A-Za-z_][A-Za-z0-9_]*|[#*@$]/y;
+    name.lastIndex = this.state.offset;
+    const match = name.exec(this.source);
     if (!match) throw this.error(start, "expected a variable name after '$' (write \\$ for a dollar sign)");
     this.advance(match[0].length);
     return match[0];

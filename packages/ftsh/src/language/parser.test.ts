@@ -242,6 +242,15 @@ test("parser: an expression of more than expressionOperatorsMax operators is a s
   assert.equal(parse(`for i in 1${" .add. 1".repeat(900)}, 2${" .add. 1".repeat(900)}\nend\n${chain(".sub.", 900)}`).length, 2);
 });
 
+test("parser: a variable name longer than 256 characters is read whole", () => {
+  const name = "v".repeat(300);
+  const [command] = parse(`echo $${name}x`);
+  assert.ok(command?.kind === "command");
+  assert.deepEqual(command.words[1]?.parts, [
+    { kind: "variable", name: `${name}x`, quoted: false },
+  ]);
+});
+
 test("parser: a byte-order mark at the start of the script is skipped", () => {
   const [first] = parse("\uFEFFtry 2 times\n  echo hi\nend\n");
   assert.equal(first?.kind, "try");
