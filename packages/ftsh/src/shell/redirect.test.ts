@@ -24,3 +24,9 @@ test("redirect: an open that waits (a FIFO nobody writes) is cut by the try's de
   assert.equal(stopped.environment.now(), 1500);
   assert.equal(stopped.stderr, "t.ftsh:1:9: opening /tmp/fifo was cancelled: ftsh was stopped by SIGTERM\n");
 });
+
+test("redirect: ->> appends to the value $name gives, an environment variable's included", async () => {
+  const run = await runFake('echo more ->> PATH\necho "[$PATH]"\nnew=\necho first ->> fresh\necho "[$fresh]"\n');
+  assert.equal(run.stderr, "");
+  assert.equal(run.stdout, "[/binmore]\n[first]\n");
+});

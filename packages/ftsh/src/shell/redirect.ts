@@ -55,7 +55,9 @@ export async function applyRedirects(
           if (text === undefined) throw new ScriptFailure(redirect.position, `variable '${target}' is not set`);
           stdio.input = { kind: "text", text };
         } else {
-          const initial = redirect.mode === "append" ? (context.state.variables.get(target) ?? "") : "";
+          // appending continues the value $name would give: the shell variable, else the environment's
+          const current = context.state.variables.get(target) ?? context.state.environment.get(target) ?? "";
+          const initial = redirect.mode === "append" ? current : "";
           const buffer = new CaptureBuffer(initial);
           captures.push({ name: target, buffer });
           setSink(stdio, redirect.fd, { kind: "capture", buffer });
