@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { parseMakeflow } from "./parse-makeflow.ts";
+import { type ErrorCase, testErrors } from "../../test/workflow-errors.ts";
 
 const parse = (text: string, environment: Record<string, string> = {}) => parseMakeflow(text, { file: "w.mf", environment });
 
@@ -13,7 +14,7 @@ test("expand: $1 in single quotes, $$1 and \\$1 reach the shell; names may hold 
   assert.equal(rules[0]!.command, "echo '$1' $1 $1 x x");
 });
 
-const errors: Array<[string, string, RegExp]> = [
+const errors: ErrorCase[] = [
   ["$1 in a command", "a:\n\techo $1 > a\n", /^w\.mf:2:7: `\$1`: not a variable name \(names start with a letter or '_'\); write `\$\$1` for the shell, or put it in single quotes$/],
   ["awk's $2 inside double quotes", 'a:\n\tawk "{print $2}" in > a\n', /^w\.mf:2:14: `\$2`: not a variable name/],
   ["$0 in a value", "X=$0\n", /^w\.mf:1:3: `\$0`: not a variable name/],
@@ -23,15 +24,7 @@ const errors: Array<[string, string, RegExp]> = [
   ["make's $@ and $<", "a: b\n\tcp $< $@\n", /^w\.mf:2:5: `\$<` is make's automatic variable; Makeflow has none: write the file names \(or `\$\$<` for the shell\)$/],
   ["make's $^", "a: b c\n\tcat $^ > a\n", /^w\.mf:2:6: `\$\^` is make's automatic variable/],
 ];
-for (const [name, text, expected] of errors) {
-  test(`expand error: ${name}`, () => {
-    assert.throws(() => parse(text), (error: Error) => {
-      assert.equal(error.name, "WorkflowError");
-      assert.match(error.message, expected);
-      return true;
-    });
-  });
-}
+testErrors("expand", parse, errors);
 
 test("expand: an even number of backslashes before $ are escaped backslashes, not an escaped dollar", () => {
   // '\\$X' gave the shell '\$X' (a literal "$X"), not a backslash and X's value, as make and sh read it

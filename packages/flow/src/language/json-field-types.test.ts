@@ -1,13 +1,14 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { parseWorkflow } from "./parse-workflow.ts";
+import { type ErrorCase, testErrors } from "../../test/workflow-errors.ts";
 
 const parse = (text: string) => parseWorkflow(text, { file: "w.json", environment: {} });
 const rule = (fields: Record<string, unknown>) => JSON.stringify({ rules: [{ command: "x", outputs: ["o"], ...fields }] });
 
 // Each wrong type is an error at the offending field, naming it, never a silent default or
 // a String() of the value (a category named "[object Object]", a directory ignored).
-const errors: Array<[string, string, RegExp]> = [
+const errors: ErrorCase[] = [
   ["a category that is not a string", rule({ category: { name: "big" } }), /^w\.json:1:42: "category" must be a non-empty string$/],
   ["a numeric category", rule({ category: 5 }), /^w\.json:1:42: "category" must be a non-empty string$/],
   ["local_job that is not a boolean", rule({ local_job: "yes" }), /^w\.json:1:42: "local_job" must be true or false$/],
@@ -21,15 +22,7 @@ const errors: Array<[string, string, RegExp]> = [
   ["an unknown key in a category", JSON.stringify({ rules: [], categories: { big: { resources: {}, cores: 2 } } }), /^w\.json:1:49: unknown key 'cores' in category 'big' \(resources\)$/],
   ["rules that is not an array", '{"rules": {}}', /^w\.json:1:2: a JSON workflow needs a "rules" array$/],
 ];
-for (const [name, text, expected] of errors) {
-  test(`json error: ${name}`, () => {
-    assert.throws(() => parse(text), (error: Error) => {
-      assert.equal(error.name, "WorkflowError");
-      assert.match(error.message, expected);
-      return true;
-    });
-  });
-}
+testErrors("json", parse, errors);
 
 test("json: category, local_job and directory of the right types are read", () => {
   const workflow = parse(JSON.stringify({ rules: [{ workflow: "s.mf", directory: "./d/", outputs: ["o"], category: "big", local_job: false }] }));

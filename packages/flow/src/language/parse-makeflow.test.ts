@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { plan } from "../plan/plan.ts";
 import { parseMakeflow } from "./parse-makeflow.ts";
+import { type ErrorCase, testErrors } from "../../test/workflow-errors.ts";
 
 const parse = (text: string, environment: Record<string, string> = {}) => parseMakeflow(text, { file: "w.mf", environment });
 
@@ -161,7 +162,7 @@ test("language: no arbitrary limits — a 10 KB word and a 1 MB command parse", 
   assert.equal(rules[0]!.command.length, command.length);
 });
 
-const errors: Array<[string, string, RegExp]> = [
+const errors: ErrorCase[] = [
   ["unknown directive", "X=1\n.PHONY: all\n", /^w\.mf:2:1: unknown directive '\.PHONY:'/],
   ["unknown .MAKEFLOW directive", ".MAKEFLOW COLOUR blue\n", /^w\.mf:1:11: unknown directive '\.MAKEFLOW COLOUR'/],
   ["unterminated quote in a command", "a:\n\techo 'oops\n", /^w\.mf:2:7: unterminated quote '/],
@@ -188,12 +189,4 @@ const errors: Array<[string, string, RegExp]> = [
   ["a source renamed to another source's name", "o: in a->in\n\tcmd\n", /^w\.mf:1:7: remote name 'in' is given to both 'in' and 'a'$/],
   ["one remote name among many files", `o: ${Array.from({ length: 20 }, (_, i) => `f${i}`).join(" ")} g->f3\n\tcmd\n`, /remote name 'f3' is given to both 'f3' and 'g'$/],
 ];
-for (const [name, text, expected] of errors) {
-  test(`language error: ${name}`, () => {
-    assert.throws(() => parse(text), (error: Error) => {
-      assert.equal(error.name, "WorkflowError");
-      assert.match(error.message, expected);
-      return true;
-    });
-  });
-}
+testErrors("language", parse, errors);

@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { parseMakeflow } from "./parse-makeflow.ts";
 import { parseWorkflow } from "./parse-workflow.ts";
+import { type ErrorCase, testErrors } from "../../test/workflow-errors.ts";
 
 const parse = (text: string, environment: Record<string, string> = {}) => parseMakeflow(text, { file: "w.mf", environment });
 
@@ -27,22 +28,14 @@ test("resources: SIZE takes K, M, G, T and P (powers of 1024), as upstream reads
 });
 
 // `Number` read 0x10 as 16 and 1e3 as 1000, where upstream's atoll reads 0 and 1: both are refused
-const errors: Array<[string, string, RegExp]> = [
+const errors: ErrorCase[] = [
   ["a hexadecimal value", "CORES=0x10\n", /^w\.mf:1:7: CORES must be a non-negative number, written in decimal without a unit, not '0x10'$/],
   ["an exponent", ".MAKEFLOW CORES 1e3\n", /^w\.mf:1:17: CORES must be a non-negative number, written in decimal without a unit, not '1e3'$/],
   ["a unit on MEMORY", "MEMORY=4G\n", /^w\.mf:1:8: MEMORY must be a non-negative number of MB, written in decimal without a unit, not '4G'$/],
   ["a negative rule-local DISK", "a:\n\t@DISK=-1\n\tcmd\n", /^w\.mf:2:8: DISK must be a non-negative number of MB/],
   ["a size that is not one", ".SIZE f 10X\n", /^w\.mf:1:9: '10X' is not a size: bytes, or a number with K, M, G, T or P \(powers of 1024\)$/],
 ];
-for (const [name, text, expected] of errors) {
-  test(`resources error: ${name}`, () => {
-    assert.throws(() => parse(text), (error: Error) => {
-      assert.equal(error.name, "WorkflowError");
-      assert.match(error.message, expected);
-      return true;
-    });
-  });
-}
+testErrors("resources", parse, errors);
 
 test("resources: a category leaves unset what the default category sets (as upstream looks it up), then the environment", () => {
   // CORES=2 before any CATEGORY applied to default rules only; rules of 'big' got the environment's 8
