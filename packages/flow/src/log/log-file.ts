@@ -15,7 +15,7 @@
  */
 import { closeSync, fdatasync, fsyncSync, openSync, readFileSync, writeSync } from "node:fs";
 import type { Clock, Timer } from "@skein/core";
-import { logHeader } from "./transaction-log.ts";
+import { LogFormatError, logHeader } from "./transaction-log.ts";
 
 /** Least time between the starts of two background syncs of a log. */
 export const syncIntervalMs = 25;
@@ -111,10 +111,18 @@ export class LogFile {
   }
 }
 
+/**
+ * The log's text; "" when there is none yet. A log that exists but cannot be read (a directory
+ * under its name, no permission) is an error: read as empty, the run would redo every rule, and
+ * `--clean` would remove nothing and then fail on the log.
+ */
 export function readLogText(path: string): string {
   try {
     return readFileSync(path, "utf8");
-  } catch {
-    return "";
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === "ENOENT") return "";
+    const what = code === "EISDIR" ? "it is a directory, not a skein flow log" : `cannot read it (${code ?? (error as Error).message})`;
+    throw new LogFormatError(`${path}: ${what}; move it away to start afresh`);
   }
 }

@@ -256,13 +256,17 @@ test("run: a file under the log's name that is not a skein flow log stops the ru
   assert.ok(!existsSync(join(root, "out")));
 });
 
-test("run: a transaction log that cannot be opened is a one-line error before anything runs, exit 1", async () => {
+test("run: a directory under the log's name stops the run and --clean with a one-line error before anything, exit 1", async () => {
+  // it was read as an empty log: --clean removed nothing, then failed with rm's "Path is a directory"
   const root = workspace({ "w.mf": "out:\n\ttouch out\n" });
-  mkdirSync(join(root, "w.mf.skeinlog")); // a directory where the log should go (as a read-only directory would, for a user)
-  const result = await run(root);
-  assert.equal(result.code, 1);
-  assert.equal(result.err, `skein flow: cannot write the transaction log ${join(root, "w.mf.skeinlog")} (EISDIR); nothing was run\n`);
-  assert.ok(!existsSync(join(root, "out")));
+  mkdirSync(join(root, "w.mf.skeinlog"));
+  writeFileSync(join(root, "out"), "made earlier\n");
+  for (const init of [{}, { clean: true }]) {
+    const result = await run(root, init);
+    assert.equal(result.code, 1);
+    assert.match(result.err, /w\.mf\.skeinlog: it is a directory, not a skein flow log; move it away to start afresh\n$/);
+  }
+  assert.equal(readFileSync(join(root, "out"), "utf8"), "made earlier\n", "nothing ran and nothing was removed");
 });
 
 test("run: a workflow error prints file:line:column and exits non-zero", async () => {
