@@ -77,6 +77,14 @@ test("run: --json prints one event per state change; --dot colours the DAG by st
   assert.equal(dot.match(/fillcolor=palegreen/g)?.length, 3);
 });
 
+test("run: --json's retrying and failed events say where the attempt ran and for how long, as done does", async () => {
+  const root = workspace({ "w.mf": "bad:\n\texit 1\n" });
+  const result = await run(root, { json: true, retryCount: 1, retryDelayMs: 1 });
+  assert.equal(result.code, 1);
+  const ends = result.out.trim().split("\n").map((line) => JSON.parse(line)).filter((e) => e.state === "retrying" || e.state === "failed");
+  assert.deepEqual(ends.map((e) => [e.state, e.executorId, typeof e.durationMs]), [["retrying", "local", "number"], ["failed", "local", "number"]]);
+});
+
 test("run: exported variables reach the job's environment", async () => {
   const root = workspace({ "w.mf": "export GREETING=hello\nout:\n\techo \\$GREETING > out\n" });
   assert.equal((await run(root)).code, 0);

@@ -290,13 +290,14 @@ export class Scheduler {
       return;
     }
     const failures = ++this.failures[task.rule]!;
-    const output = outcome.output === undefined ? {} : { output: outcome.output };
+    // where and how long it ran, as a done rule says (the dashboard places every attempt)
+    const attempt = { durationMs, executorId: task.executor.info.id, ...(outcome.output === undefined ? {} : { output: outcome.output }) };
     if (outcome.permanent || failures > (this.init.retryCount ?? 0)) {
-      this.failForGood(task.rule, outcome.reason, output);
+      this.failForGood(task.rule, outcome.reason, attempt);
       return;
     }
     const delayMs = backoffDelayMs(failures - 1, this.backoff, this.components.random());
-    this.setState(task.rule, "retrying", { reason: `${outcome.reason}; retry in ${Math.round(delayMs)} ms`, durationMs, ...output });
+    this.setState(task.rule, "retrying", { reason: `${outcome.reason}; retry in ${Math.round(delayMs)} ms`, ...attempt });
     this.wakes.push({ atMs: nowMs + delayMs, rule: task.rule });
   }
 
@@ -308,7 +309,7 @@ export class Scheduler {
     }
   }
 
-  private failForGood(rule: number, reason: string, extra: { output?: string } = {}): void {
+  private failForGood(rule: number, reason: string, extra: { output?: string; durationMs?: number; executorId?: string } = {}): void {
     this.setState(rule, "failed", { reason, ...extra });
     if (this.stopping) return;
     const failed = this.plan.workflow.rules[rule]!;
