@@ -122,6 +122,10 @@ export function executorConformance(harness: ExecutorHarness): void {
     withExecutor("missing-target", "a command that succeeds without making a target fails, naming it", async (executor) => {
       const report = failed(await executor.start(1, { command: "touch made", targets: ["made", "never"] }));
       assert.equal(report.reason, "the command succeeded but did not create never");
+      // a rule of many targets: the first ten are named and the rest counted, on every back end
+      const targets = Array.from({ length: 13 }, (_, i) => `t${i}`);
+      const many = failed(await executor.start(2, { command: "touch made", targets: ["made", ...targets] }));
+      assert.equal(many.reason, `the command succeeded but did not create ${targets.slice(0, 10).join(", ")} and 3 more`);
     });
 
     withExecutor("inputs", "inputs (a file, a directory tree) are visible to the command", async (executor, ws) => {

@@ -41,3 +41,12 @@ export interface ExecutorListener {
    */
   batch?(report: () => void): void;
 }
+
+/** Missing targets a failure names; past this many it says how many more there are. */
+export const missingNamedMax = 10;
+
+/** `a, b, c`, or the first `missingNamedMax` and `and N more`. */
+export function missingList(paths: readonly string[]): string {
+  if (paths.length <= missingNamedMax) return paths.join(", ");
+  return `${paths.slice(0, missingNamedMax).join(", ")} and ${paths.length - missingNamedMax} more`;
+}

@@ -10,7 +10,7 @@ import { existsSync } from "node:fs";
 import { absolutePath } from "../paths.ts";
 import type { ExecutorInfo, TaskOutcome } from "../schedule/types.ts";
 import type { Rule } from "../workflow.ts";
-import type { Executor, ExecutorListener, TaskRequest } from "./executor.ts";
+import { type Executor, type ExecutorListener, missingList, type TaskRequest } from "./executor.ts";
 import { type CommandExit, ProcessLauncher } from "./process-launcher.ts";
 
 export { simpleArgv } from "./process-launcher.ts";
@@ -30,15 +30,6 @@ export function missingTargets(rule: Rule, directory: string): string[] {
   const missing: string[] = [];
   for (const target of rule.targets) if (!existsSync(absolutePath(directory, target.path))) missing.push(target.path);
   return missing;
-}
-
-/** Missing targets a failure names; past this many it says how many more there are. */
-export const missingNamedMax = 10;
-
-/** `a, b, c`, or the first `missingNamedMax` and `and N more`. */
-export function missingList(paths: readonly string[]): string {
-  if (paths.length <= missingNamedMax) return paths.join(", ");
-  return `${paths.slice(0, missingNamedMax).join(", ")} and ${paths.length - missingNamedMax} more`;
 }
 
 export function exitOutcome(rule: Rule, directory: string, code: number | null, signal: string | null, durationMs?: number): TaskOutcome {

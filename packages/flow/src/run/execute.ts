@@ -7,7 +7,8 @@
 import type { Clock } from "@skein/core";
 import { type StopSignal, stopSignals } from "@skein/ftsh/stop-signals";
 import type { Executor, ExecutorListener, RunEnd } from "../executors/executor.ts";
-import { LocalExecutor, missingList, missingTargets } from "../executors/local-executor.ts";
+import { missingList } from "../executors/executor.ts";
+import { LocalExecutor, missingTargets } from "../executors/local-executor.ts";
 import { formatLocation } from "../language/errors.ts";
 import type { LogFile } from "../log/log-file.ts";
 import { logHashes, logLine } from "../log/transaction-log.ts";

@@ -24,7 +24,7 @@ import { chmodSync, closeSync, constants, fchmodSync, mkdirSync, openSync, renam
 import { appendFile, mkdir, writeFile } from "node:fs/promises";
 import type { Socket } from "node:net";
 import { dirname } from "node:path";
-import type { Executor, ExecutorListener, RunEnd, TaskRequest } from "../executors/executor.ts";
+import { type Executor, type ExecutorListener, missingList, type RunEnd, type TaskRequest } from "../executors/executor.ts";
 import { absolutePath } from "../paths.ts";
 import type { ExecutorInfo, TaskOutcome } from "../schedule/types.ts";
 import type { FileCatalog } from "./file-catalog.ts";
@@ -350,7 +350,7 @@ export class WorkerConnection implements Executor {
     // outputs the worker would not (or could not) send: a link out of its sandbox, a FIFO, …
     const problems = Array.isArray(header.problems) ? header.problems.slice(0, outputProblemsMax).map((problem) => String(problem).slice(0, 1000)) : [];
     if (problems.length) return { ok: false, reason: `the command succeeded but ${problems.join("; ")}`, ...output };
-    if (missing.length) return { ok: false, reason: `the command succeeded but did not create ${missing.join(", ")}`, ...output };
+    if (missing.length) return { ok: false, reason: `the command succeeded but did not create ${missingList(missing)}`, ...output };
     return { ok: true };
   }
 
