@@ -86,3 +86,21 @@ test("status line: an unchanged line is not drawn again", () => {
   line.resized();
   assert.equal(writes, 3, "a resize redraws");
 });
+
+test("status line: suspended (Ctrl-Z), the terminal has its whole screen; resumed, the bar takes the bottom row again", () => {
+  const screen = new Screen(6, 40);
+  const line = new StatusLine({ write: (text) => screen.write(onlcr(text)), rows: 6 });
+  screen.write("$ skein flow w.mf\r\n");
+  line.draw("[##--] 1/4");
+  line.suspend();
+  assert.ok(!line.holdsTerminal, "the scrolling region is reset while stopped");
+  assert.equal(screen.rows[5]!.join("").trim(), "", "the bar is cleared");
+  // the shell prints its job line and prompt, which scroll through the whole screen
+  for (let i = 0; i < 7; i++) screen.write(`shell ${i}\r\n`);
+  assert.equal(screen.rows[4]!.join("").trimEnd(), "shell 6", "the bottom rows are the shell's");
+  line.resumed();
+  assert.ok(line.holdsTerminal);
+  assert.equal(screen.rows[5]!.join(""), "[##--] 1/4");
+  for (let i = 0; i < 3; i++) screen.write(`out ${i}\r\n`);
+  assert.equal(screen.rows[5]!.join(""), "[##--] 1/4", "output scrolls above the bar again");
+});

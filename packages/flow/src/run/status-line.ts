@@ -70,6 +70,22 @@ export class StatusLine {
     if (text !== "") this.terminal.write(text);
   }
 
+  /**
+   * Clears the bar and gives the terminal its whole screen while this process is stopped
+   * (Ctrl-Z: the shell's prompt and the next program need every row); `resumed` takes the
+   * bottom row again.
+   */
+  suspend(): void {
+    if (this.regionRows > 0) this.release();
+    if (this.plainDrawn) this.terminal.write(`\r${clearLine}`);
+    this.plainDrawn = false;
+  }
+
+  /** Draws the last line again after `suspend` (continued: SIGCONT). */
+  resumed(): void {
+    this.resized();
+  }
+
   /** Whether the terminal's scrolling region is set (and must be reset before this process ends). */
   get holdsTerminal(): boolean {
     return this.regionRows > 0;
