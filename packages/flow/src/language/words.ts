@@ -18,22 +18,9 @@ export interface Word {
 /** Offset of an unterminated quote in `text`, or -1. Backslash escapes the next character. */
 export function unterminatedQuote(text: string): number {
   if (text.indexOf('"') < 0 && text.indexOf("'") < 0) return -1; // most lines: no scan by hand
-  let quote = "";
-  let opened = -1;
-  for (let i = 0; i < text.length; i++) {
-    const c = text[i]!;
-    if (quote === "'") {
-      if (c === "'") quote = "";
-    } else if (c === "\\") {
-      i++;
-    } else if (quote === '"') {
-      if (c === '"') quote = "";
-    } else if (c === '"' || c === "'") {
-      quote = c;
-      opened = i;
-    }
-  }
-  return quote ? opened : -1;
+  const end = { unclosed: -1 };
+  scanUnquoted(text, () => false, end);
+  return end.unclosed;
 }
 
 export function checkQuotes(text: string, line: LogicalLine, offset: number): void {
@@ -100,10 +87,12 @@ export function firstUnquoted(text: string, wanted: string): number {
 /**
  * Offset of the first character outside quotes for which `wanted` holds, or -1. A backslash
  * escapes the next character outside quotes and inside double quotes (`"a\"b"`), as
- * `splitWords` reads it; inside single quotes nothing is special but the closing quote.
+ * `splitWords` reads it; inside single quotes nothing is special but the closing quote. When
+ * nothing is wanted there, `end.unclosed` is where a quote left open at the end began, or -1.
  */
-function scanUnquoted(text: string, wanted: (at: number) => boolean): number {
+function scanUnquoted(text: string, wanted: (at: number) => boolean, end?: { unclosed: number }): number {
   let quote = "";
+  let opened = -1;
   for (let i = 0; i < text.length; i++) {
     const c = text[i]!;
     if (quote === "'") {
@@ -112,9 +101,12 @@ function scanUnquoted(text: string, wanted: (at: number) => boolean): number {
       i++;
     } else if (quote) {
       if (c === '"') quote = "";
-    } else if (c === '"' || c === "'") quote = c;
-    else if (wanted(i)) return i;
+    } else if (c === '"' || c === "'") {
+      quote = c;
+      opened = i;
+    } else if (wanted(i)) return i;
   }
+  if (end) end.unclosed = quote ? opened : -1;
   return -1;
 }
 
