@@ -46,3 +46,14 @@ test("local: a true BATCH_LOCAL (global, rule-local or from the environment) mak
   const fromEnvironment = parseMakeflow("a:\n\tcmd\n", { file: "w.mf", environment: { BATCH_LOCAL: "TRUE" } });
   assert.equal(fromEnvironment.rules[0]!.local, true);
 });
+
+test("nested error: shell syntax after 'MAKEFLOW file' is refused at its column (it read 'sub.mf;' as the file)", () => {
+  const message = /'MAKEFLOW file \[directory\]' alone, and other commands in rules of their own$/;
+  assert.throws(() => parse("a: sub.mf\n\tMAKEFLOW sub.mf; echo done\n"), (error: Error) => error.message.startsWith("w.mf:2:17: ';' is shell syntax") && message.test(error.message));
+  assert.throws(() => parse("a: sub.mf\n\tLOCAL MAKEFLOW sub.mf d && touch a\n"), /^WorkflowError: w\.mf:2:26: '&' is shell syntax/);
+  assert.throws(() => parse("a: sub.mf\n\tMAKEFLOW sub.mf > log\n"), /^WorkflowError: w\.mf:2:18: '>' is shell syntax/);
+  // from a variable: at the command
+  assert.throws(() => parse("X=sub.mf|cat\na:\n\tMAKEFLOW $(X)\n"), /^WorkflowError: w\.mf:3:2: '\|' is shell syntax/);
+  // quoted, it is part of a name
+  assert.deepEqual(parse("a:\n\tMAKEFLOW 'sub;1.mf'\n").rules[0]!.nested, { file: "sub;1.mf", directory: undefined });
+});

@@ -11,7 +11,12 @@ import { normalizePath, rawWords } from "./file-words.ts";
 import { ruleFiles } from "./rule-files.ts";
 import { defaultCategory, resourceNumber, type Scope } from "./scope.ts";
 import type { LogicalLine } from "./source-text.ts";
-import { checkQuotes, commentStart, shellCommentStart, splitWords, unquote } from "./words.ts";
+import { checkQuotes, commentStart, firstUnquoted, shellCommentStart, splitWords, unquote } from "./words.ts";
+
+/** Characters that make a shell command out of a `MAKEFLOW` line (`;`, `&&`, `|`, redirections, subshells). */
+const shellOperators = ";&|<>()`";
+/** `$(NAME)` and `${NAME}` as written (their parentheses are not the shell's), and `$$`. */
+const variableReference = /\$\$|\$\([A-Za-z0-9_.]*\)|\$\{[A-Za-z0-9_.]*\}/g;
 
 export interface PendingRule {
   readonly targets: FileReference[];
@@ -93,7 +98,18 @@ export class RuleBuilder {
 
   private nested(command: string, pending: PendingRule, line: LogicalLine, start: number): Rule["nested"] {
     if (!/^MAKEFLOW([ \t]|$)/.test(command)) return undefined;
-    const words = splitWords(command.slice(0, commentStart(command)), line, start).map((w) => w.text); // `# why` may follow
+    const argumentsText = command.slice(0, commentStart(command)); // `# why` may follow
+    const operator = firstUnquoted(argumentsText, shellOperators);
+    if (operator >= 0) {
+      // `MAKEFLOW sub.mf; echo done` read `sub.mf;` as the file (then "missing"); upstream refuses it too
+      const raw = line.text.slice(start, start + commentStart(line.text.slice(start))).replace(variableReference, (m) => (m === "$$" ? m : "_".repeat(m.length)));
+      const written = firstUnquoted(raw, shellOperators);
+      throw new WorkflowError(
+        line.locate(written >= 0 ? start + written : start),
+        `'${argumentsText[operator]}' is shell syntax, but a nested workflow is not run by a shell: write 'MAKEFLOW file [directory]' alone, and other commands in rules of their own`,
+      );
+    }
+    const words = splitWords(argumentsText, line, start).map((w) => w.text);
     if (words.length < 2 || words.length > 3) {
       throw new WorkflowError(line.locate(start), "a nested workflow reads 'MAKEFLOW file [directory]'");
     }
