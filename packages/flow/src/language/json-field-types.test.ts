@@ -21,6 +21,13 @@ const errors: ErrorCase[] = [
   ["an infinite resource", '{"rules": [{"command": "x", "outputs": ["o"], "resources": {"cores": 1e999}}]}', /^w\.json:1:61: resource 'cores' must be a non-negative number$/],
   ["an unknown key in a category", JSON.stringify({ rules: [], categories: { big: { resources: {}, cores: 2 } } }), /^w\.json:1:49: unknown key 'cores' in category 'big' \(resources\)$/],
   ["rules that is not an array", '{"rules": {}}', /^w\.json:1:2: a JSON workflow needs a "rules" array$/],
+  // the last of two aliases silently won
+  ["wall_time and wall-time together", rule({ resources: { "wall-time": 60, wall_time: 30 } }), /^w\.json:1:70: resources give both 'wall-time' and 'wall_time', two names of one resource: keep one$/],
+  ["wall-time and wall_time in a category", JSON.stringify({ rules: [], categories: { c: { resources: { wall_time: 1, "wall-time": 2 } } } }), /^w\.json:1:59: resources give both 'wall_time' and 'wall-time'/],
+  ["a define that is not an object", JSON.stringify({ define: ["N"], rules: [] }), /^w\.json:1:2: "define" \(names for JX expressions\) must be an object$/],
+  ["a JX expression in a string's place", '{"rules": [{"command": "x", "outputs": ["out." + N]}]}', /^w\.json:1:48: expected ',' or '\]' in JSON array \(a JX expression\? skein reads plain JSON: evaluate JX first with upstream's jx2json\)$/],
+  ["a JX comprehension", '{"rules": [{"command": "x", "outputs": ["o"]} for N in range(1, 3)]}', /^w\.json:1:47: expected ',' or '\]' in JSON array \(a JX expression\?/],
+  ["a JX name in a value's place", '{"define": {"N": 3}, "rules": [{"command": N, "outputs": ["o"]}]}', /^w\.json:1:44: unexpected 'N' in JSON \(a JX expression\?/],
 ];
 testErrors("json", parse, errors);
 
@@ -37,4 +44,10 @@ test("json: rules without their own environment share the workflow's (one object
   const workflow = parse(JSON.stringify({ environment, rules }));
   assert.equal(workflow.rules[0]!.environment, workflow.rules[2]!.environment);
   assert.deepEqual([workflow.rules[1]!.environment.V0, workflow.rules[2]!.environment.V0, Object.keys(workflow.rules[1]!.environment).length], ["own", "0", 400]);
+});
+
+test("json: \"define\" (upstream's names for JX expressions) is read and changes nothing in plain JSON, as upstream's --json reads it", () => {
+  const workflow = parse(JSON.stringify({ define: { N: 10, NAME: "x" }, rules: [{ command: "echo N > out", outputs: ["out"] }] }));
+  assert.equal(workflow.rules[0]!.command, "echo N > out");
+  assert.deepEqual(workflow.rules[0]!.environment, {});
 });

@@ -39,6 +39,14 @@ function flatOffset(offsets: Array<string | number>, key: string): number | unde
   return undefined;
 }
 
+/**
+ * What to add to a syntax error at `c` when it looks like JX (`"out." + N`, `for N in …`,
+ * `format(…)`): upstream evaluates JX with `--jx`; this reader takes plain JSON only.
+ */
+function jxHint(c: string | undefined): string {
+  return c !== undefined && /[A-Za-z_+\-*/%(]/.test(c) ? " (a JX expression? skein reads plain JSON: evaluate JX first with upstream's jx2json)" : "";
+}
+
 class Reader {
   index = 0;
   private readonly lineStarts: number[] = [0];
@@ -96,7 +104,7 @@ class Reader {
     if (c === '"') return this.string();
     literalPattern.lastIndex = this.index;
     const literal = literalPattern.exec(this.text);
-    if (!literal) this.fail(c === undefined ? "unexpected end of JSON" : `unexpected '${c}' in JSON`);
+    if (!literal) this.fail(c === undefined ? "unexpected end of JSON" : `unexpected '${c}' in JSON${jxHint(c)}`);
     this.index += literal[0].length;
     const word = literal[0];
     return word === "true" ? true : word === "false" ? false : word === "null" ? null : Number(word);
@@ -184,7 +192,7 @@ class Reader {
       this.blank();
       const c = this.text[this.index++];
       if (c === "}") return object;
-      if (c !== ",") this.failBefore("expected ',' or '}' in JSON object");
+      if (c !== ",") this.failBefore(`expected ',' or '}' in JSON object${jxHint(c)}`);
     }
   }
 
@@ -205,7 +213,7 @@ class Reader {
       this.blank();
       const c = this.text[this.index++];
       if (c === "]") return array;
-      if (c !== ",") this.failBefore("expected ',' or ']' in JSON array");
+      if (c !== ",") this.failBefore(`expected ',' or ']' in JSON array${jxHint(c)}`);
     }
   }
 }

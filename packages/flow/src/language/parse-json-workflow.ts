@@ -56,9 +56,13 @@ class JsonWorkflowReader {
     if (value === undefined) return {};
     const object = this.object(value, where, "resources");
     const resources: Resources = {};
+    const keyOf = new Map<keyof Resources, string>(); // `wall_time` and `wall-time` name one field
     for (const [key, item] of Object.entries(object)) {
       const field = resourceKeys[key];
-      if (!field) throw new WorkflowError(this.at(object, key), `unknown resource '${key}' (cores, memory, disk, gpus, wall-time)`);
+      if (!field) throw new WorkflowError(this.at(object, key), `unknown resource '${key}' (cores, memory, disk, gpus, wall-time, mpi-processes)`);
+      const other = keyOf.get(field);
+      if (other !== undefined) throw new WorkflowError(this.at(object, key), `resources give both '${other}' and '${key}', two names of one resource: keep one`);
+      keyOf.set(field, key);
       if (typeof item !== "number" || item < 0 || !Number.isFinite(item)) throw new WorkflowError(this.at(object, key), `resource '${key}' must be a non-negative number`);
       resources[field] = item;
     }
@@ -174,6 +178,10 @@ export function parseJsonWorkflow(text: string, init: { file: string; environmen
   const top = reader.object(document.value, document.locate(0), "a JSON workflow");
   for (const key of Object.keys(top)) {
     if (!["rules", "categories", "environment", "define"].includes(key)) throw new WorkflowError(reader.at(top, key), `unknown key '${key}' in a workflow`);
+  }
+  if (top.define !== undefined) {
+    // upstream binds these names for JX expressions; plain JSON holds none, so they change nothing (as with upstream's --json)
+    reader.object(top.define, reader.at(top, "define"), '"define" (names for JX expressions)');
   }
   const rules = top.rules;
   if (!Array.isArray(rules)) throw new WorkflowError(rules === undefined ? document.locate(0) : reader.at(top, "rules"), 'a JSON workflow needs a "rules" array');
