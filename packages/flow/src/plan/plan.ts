@@ -9,6 +9,7 @@ import { posix } from "node:path";
 import { formatLocation, WorkflowError } from "../language/errors.ts";
 import type { Rule, Workflow } from "../workflow.ts";
 import { findCycle } from "./cycle.ts";
+import { withNestedFileReading } from "./nested-file.ts";
 
 export interface Plan {
   readonly workflow: Workflow;
@@ -112,7 +113,7 @@ class Planner {
       }
       if (container !== undefined) seen = addOnce(found, seen, container);
       if (inside.length === 0 && container === undefined && !exists(source.path)) {
-        throw new WorkflowError(source.location, `source '${source.path}' is not made by any rule and does not exist`);
+        throw new WorkflowError(source.location, `source '${source.path}' is not made by any rule and does not exist${olderReadingNote(rule, source.path)}`);
       }
     }
     return found;
@@ -141,6 +142,13 @@ function makesInside(rule: Rule, directory: string): boolean {
   if (directory === ".") return rule.targets.some((t) => !posix.isAbsolute(t.path) && t.path !== ".." && !t.path.startsWith("../"));
   const prefix = directory.endsWith("/") ? directory : `${directory}/`;
   return rule.targets.some((t) => t.path.startsWith(prefix));
+}
+
+/** For a nested rule's missing file: the other place older upstream looked for it. */
+function olderReadingNote(rule: Rule, path: string): string {
+  const nested = rule.nested;
+  if (nested?.directory === undefined || nested.file !== path || nested.directory === "." || posix.isAbsolute(path)) return "";
+  return `, nor does '${posix.join(nested.directory, path)}' (where older Makeflow read 'MAKEFLOW ${path} ${nested.directory}')`;
 }
 
 function addOnce(found: number[], seen: Set<number> | undefined, rule: number): Set<number> | undefined {
@@ -184,6 +192,10 @@ function cycleError(workflow: Workflow, cycle: readonly number[]): WorkflowError
 export function plan(workflow: Workflow, components: PlanComponents): Plan {
   const planner = new Planner(workflow);
   const exists = onceEach((path) => components.exists(path));
+  const available = (path: string) => planner.producers.has(path) || exists(path);
+  workflow.rules.forEach((rule, index) => {
+    if (rule.nested?.directory !== undefined) workflow.rules[index] = withNestedFileReading(rule, available);
+  });
   const dependencies = workflow.rules.map((rule) => planner.dependenciesOf(rule, exists));
   const dependants: number[][] = workflow.rules.map(() => []);
   dependencies.forEach((list, rule) => {

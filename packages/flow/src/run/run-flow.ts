@@ -12,6 +12,7 @@ import { WorkflowError } from "../language/errors.ts";
 import { parseWorkflow } from "../language/parse-workflow.ts";
 import { LogFile, readLogText } from "../log/log-file.ts";
 import { type LogSummary, readLog } from "../log/transaction-log.ts";
+import { nestedFileReading } from "../plan/nested-file.ts";
 import { type Plan, plan } from "../plan/plan.ts";
 import type { RuleState } from "../schedule/types.ts";
 import type { NestedWorkflow, Workflow } from "../workflow.ts";
@@ -121,7 +122,7 @@ function cleanWorkflow(init: RunInit, output: Output): number {
   let cleaned: Cleaned;
   try {
     const load = (parent: Cleanable, nested: NestedWorkflow) => {
-      const nestedInit = nestedRunInit(parent.directory, nested, init);
+      const nestedInit = nestedRunInit(parent.directory, nestedFileReading(nested, (path) => existsSync(absolutePath(parent.directory, path))), init); // as planning read it
       return existsSync(nestedInit.file) ? readWorkflow(nestedInit) : undefined; // a nested file gone: nothing to read
     };
     cleaned = cleanTree(readWorkflow(init), load, init.dryRun);

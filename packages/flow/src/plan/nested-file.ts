@@ -1,0 +1,33 @@
+/**
+ * Where the file of a nested workflow rule is. Current upstream Makeflow reads `MAKEFLOW file`
+ * alone, the file relative to the workflow's directory, and skein reads the file so with or
+ * without a directory (`MAKEFLOW file dir` runs that file in `dir`). Older upstream ran
+ * `MAKEFLOW file dir` as `cd dir && makeflow file`: the file relative to `dir`. That reading is
+ * kept as a fallback where it is unambiguous — the file is neither made by a rule nor present
+ * relative to the workflow's directory, and `dir/file` is — so workflows written for it run.
+ */
+import { posix } from "node:path";
+import { normalizePath } from "../language/file-words.ts";
+import type { NestedWorkflow, Rule } from "../workflow.ts";
+
+/** Whether a path is made by a rule of the workflow, or exists (relative to the workflow's directory). */
+export type Available = (path: string) => boolean;
+
+/** The nested workflow with its file as older upstream read it, when only that reading names a file; else `nested` itself. */
+export function nestedFileReading(nested: NestedWorkflow, available: Available): NestedWorkflow {
+  const { file, directory } = nested;
+  if (directory === undefined || directory === "." || posix.isAbsolute(file) || available(file)) return nested;
+  const older = normalizePath(posix.join(directory, file));
+  return available(older) ? { file: older, directory } : nested;
+}
+
+/** `rule` reading its nested file as `nestedFileReading` says: the file, and the source naming it, replaced. */
+export function withNestedFileReading(rule: Rule, available: Available): Rule {
+  if (!rule.nested) return rule;
+  const nested = nestedFileReading(rule.nested, available);
+  if (nested === rule.nested) return rule;
+  const written = rule.sources.find((source) => source.path === rule.nested!.file)!;
+  const sources = rule.sources.filter((source) => source.path !== rule.nested!.file);
+  if (!sources.some((source) => source.path === nested.file)) sources.push({ path: nested.file, remoteName: nested.file, location: written.location });
+  return { ...rule, sources, nested };
+}
