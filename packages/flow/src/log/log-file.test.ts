@@ -1,11 +1,12 @@
 import assert from "node:assert/strict";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
 import { realClock } from "@skein/net";
-import { LogFile, syncIntervalMs } from "./log-file.ts";
-import { logHeader } from "./transaction-log.ts";
+import { parseMakeflow } from "../language/parse-makeflow.ts";
+import { LogFile, logLineBytesMax, readLogFile, syncIntervalMs } from "./log-file.ts";
+import { LogFormatError, logHashes, logHeader, logLine } from "./transaction-log.ts";
 
 test("log file: batches written back to back share background syncs, at most one per interval; close() leaves every line", async () => {
   const clock = realClock();
@@ -26,6 +27,32 @@ test("log file: batches written back to back share background syncs, at most one
     const lines = readFileSync(join(root, "w.mf.skeinlog"), "utf8").split("\n");
     assert.equal(lines[0], logHeader);
     assert.deepEqual(lines.slice(1, -1), Array.from({ length: batches }, (_, batch) => `line ${batch}`));
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
+});
+
+test("log file: read line by line, a line past the limit is an error naming file:line, and a torn header is written whole again", async () => {
+  const root = mkdtempSync(join(tmpdir(), "skein-log-"));
+  try {
+    const path = join(root, "w.mf.skeinlog");
+    const rules = parseMakeflow("a:\n\ttouch a\n", { file: "w.mf" }).rules;
+    const done = logLine(1, 0, "done", 1, logHashes(rules[0]!));
+    // many chunks of reads: every line is found, whatever chunk boundary cuts it
+    writeFileSync(path, `${logHeader}\n${logLine(1, 0, "running", 1, logHashes(rules[0]!)).repeat(40_000)}${done}`);
+    assert.deepEqual([...readLogFile(path, rules).summary.done], [0]);
+    writeFileSync(path, `${logHeader}\n${done}${"7".repeat(logLineBytesMax + 1)}\n${done}`);
+    assert.throws(() => readLogFile(path, rules), new LogFormatError(`${path}:3: a line of more than ${logLineBytesMax} bytes, not a log line: the log is damaged; delete that line, or move the log away to start afresh`));
+    writeFileSync(path, "x".repeat(3 * logLineBytesMax));
+    assert.throws(() => readLogFile(path, rules), /not a skein flow log \(it starts "x{40}…"/);
+    writeFileSync(path, logHeader.slice(0, 7)); // a kill during the first write
+    assert.equal(readLogFile(path, rules).summary.done.size, 0);
+    const log = new LogFile(path, realClock());
+    log.append(done);
+    log.write();
+    await log.close();
+    assert.equal(readFileSync(path, "utf8"), `${logHeader}\n${done}`);
+    assert.deepEqual([...readLogFile(path, rules).summary.done], [0], "the next run reads it");
   } finally {
     rmSync(root, { recursive: true, force: true });
   }

@@ -13,9 +13,11 @@
  * rules run again); the log stays a prefix of what happened, and a torn last line is ignored
  * when read.
  */
-import { closeSync, fdatasync, fsyncSync, openSync, readFileSync, writeSync } from "node:fs";
+import { closeSync, fdatasync, fstatSync, fsyncSync, ftruncateSync, openSync, readSync, writeSync } from "node:fs";
 import type { Clock, Timer } from "@skein/core";
-import { LogFormatError, logHeader } from "./transaction-log.ts";
+import type { LiveLines } from "./live-lines.ts";
+import { LogFormatError, LogReader, type LogSummary, logHeader, notALog } from "./transaction-log.ts";
+import type { Rule } from "../workflow.ts";
 
 /** Least time between the starts of two background syncs of a log. */
 export const syncIntervalMs = 25;
@@ -38,10 +40,18 @@ export class LogFile {
     /** Spaces the background syncs (`realClock()` from @skein/net). */
     private readonly clock: Clock,
   ) {
-    const existing = readLogText(path);
-    this.fd = openSync(path, "a");
-    if (existing === "") this.pending.push(`${logHeader}\n`);
-    else if (!existing.endsWith("\n")) this.pending.push("\n"); // end a line torn by a kill
+    this.fd = openSync(path, "a+"); // read too: how the file ends
+    try {
+      const last = lastBytes(this.fd, logHeader.length + 1);
+      // a new log, or only the header's start (a kill during the first write): write it whole
+      if (!last.includes("\n") && logHeader.startsWith(last)) {
+        if (last !== "") ftruncateSync(this.fd, 0);
+        this.pending.push(`${logHeader}\n`);
+      } else if (!last.endsWith("\n")) this.pending.push("\n"); // end a line torn by a kill
+    } catch (error) {
+      closeSync(this.fd);
+      throw error;
+    }
     this.write();
   }
 
@@ -111,18 +121,95 @@ export class LogFile {
   }
 }
 
+/** The last `count` bytes of a file (all of it when shorter), as latin1 text. */
+function lastBytes(fd: number, count: number): string {
+  const size = fstatSync(fd).size;
+  const buffer = Buffer.alloc(Math.min(size, count));
+  const read = readSync(fd, buffer, 0, buffer.length, size - buffer.length);
+  return buffer.toString("latin1", 0, read);
+}
+
 /**
- * The log's text; "" when there is none yet. A log that exists but cannot be read (a directory
- * under its name, no permission) is an error: read as empty, the run would redo every rule, and
- * `--clean` would remove nothing and then fail on the log.
+ * The longest line a log may hold; log lines are about 50 bytes. A longer one is damage (or
+ * another program's file), and reading stops there rather than hold it in memory.
  */
-export function readLogText(path: string): string {
-  try {
-    return readFileSync(path, "utf8");
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code === "ENOENT") return "";
-    const what = code === "EISDIR" ? "it is a directory, not a skein flow log" : `cannot read it (${code ?? (error as Error).message})`;
-    throw new LogFormatError(`${path}: ${what}; move it away to start afresh`);
+export const logLineBytesMax = 4096;
+/** How much of a log is read at once. */
+const readChunkBytes = 64 * 1024;
+
+/**
+ * Calls `line` with each complete line of the file's first `bytesEnd` bytes (numbered from 1,
+ * without the newline), then `end` with the unterminated rest: the memory held is one chunk and
+ * one line, whatever the file's size. A line over `logLineBytesMax` is a LogFormatError naming
+ * `source:line` (on line 1: not a log).
+ */
+export function eachLogLine(fd: number, bytesEnd: number, source: string, line: (text: string, lineNumber: number) => void, end?: (rest: string, lineNumber: number) => void): void {
+  const buffer = Buffer.alloc(readChunkBytes);
+  let carry = "";
+  let lineNumber = 1;
+  for (let position = 0; position < bytesEnd; ) {
+    const read = readSync(fd, buffer, 0, Math.min(buffer.length, bytesEnd - position), position);
+    if (read === 0) break; // shorter than it was
+    position += read;
+    const text = buffer.toString("latin1", 0, read);
+    let start = 0;
+    for (let newline = text.indexOf("\n"); newline >= 0; newline = text.indexOf("\n", start)) {
+      const whole = carry === "" ? text.slice(start, newline) : carry + text.slice(start, newline);
+      carry = "";
+      if (whole.length > logLineBytesMax) throw tooLong(whole, lineNumber, source);
+      line(whole, lineNumber++);
+      start = newline + 1;
+    }
+    carry += text.slice(start);
+    if (carry.length > logLineBytesMax) throw tooLong(carry, lineNumber, source);
   }
+  end?.(carry, lineNumber);
+}
+
+function tooLong(text: string, lineNumber: number, source: string): LogFormatError {
+  if (lineNumber === 1) return notALog(text, source);
+  return new LogFormatError(`${source}:${lineNumber}: a line of more than ${logLineBytesMax} bytes, not a log line: the log is damaged; delete that line, or move the log away to start afresh`);
+}
+
+/** A log as read from its file. */
+export interface LogRead {
+  readonly summary: LogSummary;
+  /** The lines a compaction would keep. */
+  readonly live: LiveLines;
+  /** The file's size when read (0: none). */
+  readonly bytes: number;
+}
+
+/**
+ * Reads and replays a log file (an empty log when there is none). A log that exists but cannot
+ * be read (a directory under its name, no permission) is an error: read as empty, the run
+ * would redo every rule, and `--clean` would remove nothing and then fail on the log.
+ */
+export function readLogFile(path: string, rules: readonly Rule[]): LogRead {
+  const reader = new LogReader(rules, path);
+  let fd: number;
+  try {
+    fd = openSync(path, "r");
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "ENOENT") return { summary: reader.summary(), live: reader.live, bytes: 0 };
+    throw unreadable(path, error);
+  }
+  try {
+    const bytes = fstatSync(fd).size;
+    try {
+      eachLogLine(fd, bytes, path, (line, lineNumber) => reader.line(line, lineNumber), (rest, lineNumber) => reader.end(rest, lineNumber));
+    } catch (error) {
+      if (error instanceof LogFormatError) throw error;
+      throw unreadable(path, error);
+    }
+    return { summary: reader.summary(), live: reader.live, bytes };
+  } finally {
+    closeSync(fd);
+  }
+}
+
+function unreadable(path: string, error: unknown): LogFormatError {
+  const code = (error as NodeJS.ErrnoException).code;
+  const what = code === "EISDIR" ? "it is a directory, not a skein flow log" : `cannot read it (${code ?? (error as Error).message})`;
+  return new LogFormatError(`${path}: ${what}; move it away to start afresh`);
 }

@@ -49,3 +49,13 @@ test("transaction log: a rule moved by a rule added or removed above it keeps it
   const removed = parseMakeflow("b: a\n\ttouch b\n", { file: "w.mf" }).rules;
   assert.deepEqual([...readLog(text, removed).done], [0], "b, now rule 0 (a removed), is done");
 });
+
+test("transaction log: a damaged line is an error naming file:line; the torn start of a line (a kill, then the next run's newline) and a power loss's zeros are not", () => {
+  const torn = line(1, "running").slice(0, 9);
+  const zeros = "\0".repeat(30);
+  const text = `${logHeader}\n${line(0, "running")}${torn}\n${zeros}\n${line(0, "done")}`;
+  assert.deepEqual([...readLog(text, rules, "w.mf.skeinlog").done], [0]);
+  for (const damaged of ["1 0 done 1 ABC", "garbage", "1 0 done 1 abc def ghi", "1 0 done\u00e9 1 abc"]) {
+    assert.throws(() => readLog(`${logHeader}\n${line(0, "running")}${damaged}\n${line(0, "done")}`, rules, "w.mf.skeinlog"), (error: Error) => error instanceof LogFormatError && error.message.startsWith(`w.mf.skeinlog:3: not a log line (${JSON.stringify(damaged)})`), damaged);
+  }
+});

@@ -14,6 +14,7 @@
 import { fnv1a32 } from "../fnv.ts";
 import type { Rule } from "../workflow.ts";
 import type { RuleState } from "../schedule/types.ts";
+import { LiveLines } from "./live-lines.ts";
 
 export const logHeader = "# skein-flow-log 1";
 
@@ -57,59 +58,109 @@ export interface LogSummary {
 export class LogFormatError extends Error {}
 
 /**
- * Replays a log against the current rules. A line whose rule index now names another rule is
- * the rule's with the line's hashes, wherever it moved; lines for other rule texts are ignored; a file
- * that does not start with the header (unless it is only the header's torn start) is a
- * LogFormatError naming `source`.
+ * A line as the log's writer writes it: five fields, or six with the targets hash. Hashes are
+ * any lower-case word (tests write short ones).
  */
-export function readLog(text: string, rules: readonly Rule[], source = "the log"): LogSummary {
-  checkHeader(text, source);
-  const hashes = new Map<number, string[]>();
-  const hashesOf = (rule: number) => {
-    let both = hashes.get(rule);
-    if (both === undefined) hashes.set(rule, (both = logHashes(rules[rule]!).split(" ")));
-    return both;
-  };
-  const moved = movedRules(rules);
-  const last = new Map<number, string>();
-  const started = new Set<number>();
-  const doneLines = new Map<number, number>();
-  const doneAtMs = new Map<number, number>();
-  const lines = text.split("\n");
-  if (!text.endsWith("\n")) lines.pop(); // torn write
-  for (const line of lines) {
-    if (!line || line.startsWith("#")) continue;
+const validLine = /^\d+ \d+ [a-z]+ \d+ [0-9a-z]+( [0-9a-z]+)?$/;
+/**
+ * The start of a valid line: what a write cut short by a kill or a power loss leaves (the next
+ * run ends it with a newline), read as nothing — its command had not started.
+ */
+const tornLine = /^(\d+( (\d+( ([a-z]+( (\d+( ([0-9a-z]+( [0-9a-z]*)?)?)?)?)?)?)?)?)?)?$/;
+
+/**
+ * Reads a log line by line (`line` per complete line, numbered from 1, without its newline;
+ * `end` with the unterminated rest, a torn last write), so a log of any size is read in bounded
+ * memory, and replays it against the current rules. A line whose rule index now names another
+ * rule is the rule's with the line's hashes, wherever it moved; lines for other rule texts are
+ * ignored; a file that does not start with the header (unless it is only the header's torn
+ * start) is a LogFormatError naming `source`, and so is a line that is neither a log line nor
+ * the torn start of one (nor the zeros a power loss may leave), naming `source:line`.
+ */
+export class LogReader {
+  private readonly hashes = new Map<number, string[]>();
+  private readonly moved: ReturnType<typeof movedRules>;
+  private readonly last = new Map<number, string>();
+  private readonly started = new Set<number>();
+  private readonly doneLines = new Map<number, number>();
+  private readonly doneAtMs = new Map<number, number>();
+  /** What a compaction keeps of the lines read so far. */
+  readonly live = new LiveLines();
+
+  constructor(
+    private readonly rules: readonly Rule[],
+    private readonly source = "the log",
+  ) {
+    this.moved = movedRules(rules);
+  }
+
+  line(line: string, lineNumber: number): void {
+    if (lineNumber === 1) return checkHeader(line, true, this.source);
+    if (!line || line.startsWith("#")) return;
+    if (!validLine.test(line)) {
+      if (tornLine.test(line.includes("\0") ? line.replaceAll("\0", "") : line)) return;
+      const shown = JSON.stringify(line.length > 60 ? `${line.slice(0, 60)}…` : line);
+      throw new LogFormatError(`${this.source}:${lineNumber}: not a log line (${shown}): the log is damaged; delete that line, or move the log away to start afresh`);
+    }
+    this.live.add(line, lineNumber);
+    this.replay(line);
+  }
+
+  /** The unterminated end of the file (a torn write), if any: only a torn header matters. */
+  end(rest: string, lineNumber: number): void {
+    if (lineNumber === 1 && rest !== "") checkHeader(rest, false, this.source);
+  }
+
+  private replay(line: string): void {
     const [timeText, ruleText, state, , hash, targetsHash] = line.split(" ");
     let rule = Number(ruleText);
-    if (!Number.isInteger(rule) || rule < 0) continue;
-    const [ruleHashNow, targetsHashNow] = rule < rules.length ? hashesOf(rule) : [];
+    const [ruleHashNow, targetsHashNow] = rule < this.rules.length ? this.hashesOf(rule) : [];
     if (hash !== ruleHashNow) {
       // a rule added or removed before this one moved it: its lines still count, found by hash
-      const now = moved.byHashes(hash, targetsHash);
+      const now = this.moved.byHashes(hash, targetsHash);
       if (now === undefined) {
         // an earlier version made these files
-        const maker = targetsHash === undefined ? undefined : targetsHash === targetsHashNow ? rule : moved.byTargets(targetsHash);
-        if (state === "running" && maker !== undefined) started.add(maker);
-        continue;
+        const maker = targetsHash === undefined ? undefined : targetsHash === targetsHashNow ? rule : this.moved.byTargets(targetsHash);
+        if (state === "running" && maker !== undefined) this.started.add(maker);
+        return;
       }
       rule = now;
     }
-    last.set(rule, state!);
-    if (state === "running") started.add(rule);
+    this.last.set(rule, state!);
+    if (state === "running") this.started.add(rule);
     if (state === "done") {
-      doneLines.set(rule, (doneLines.get(rule) ?? 0) + 1);
-      doneAtMs.set(rule, Number(timeText));
+      this.doneLines.set(rule, (this.doneLines.get(rule) ?? 0) + 1);
+      this.doneAtMs.set(rule, Number(timeText));
     }
   }
-  const done = new Set<number>();
-  const interrupted = new Set<number>();
-  const failed = new Set<number>();
-  for (const [rule, state] of last) {
-    if (state === "done") done.add(rule);
-    else if (state === "running") interrupted.add(rule);
-    else if (state === "failed") failed.add(rule);
+
+  private hashesOf(rule: number): string[] {
+    let both = this.hashes.get(rule);
+    if (both === undefined) this.hashes.set(rule, (both = logHashes(this.rules[rule]!).split(" ")));
+    return both;
   }
-  return { done, started, interrupted, failed, doneLines, doneAtMs };
+
+  summary(): LogSummary {
+    const done = new Set<number>();
+    const interrupted = new Set<number>();
+    const failed = new Set<number>();
+    for (const [rule, state] of this.last) {
+      if (state === "done") done.add(rule);
+      else if (state === "running") interrupted.add(rule);
+      else if (state === "failed") failed.add(rule);
+    }
+    return { done, started: this.started, interrupted, failed, doneLines: this.doneLines, doneAtMs: this.doneAtMs };
+  }
+}
+
+/** Replays a log held in a string (tests; the run reads its file with `readLogFile`). */
+export function readLog(text: string, rules: readonly Rule[], source = "the log"): LogSummary {
+  const reader = new LogReader(rules, source);
+  const lines = text.split("\n");
+  const rest = lines.pop()!; // "" when the text ends with a newline
+  for (const [index, line] of lines.entries()) reader.line(line, index + 1);
+  reader.end(rest, lines.length + 1);
+  return reader.summary();
 }
 
 /**
@@ -148,13 +199,16 @@ function movedRules(rules: readonly Rule[]): { byHashes(hash: string | undefined
   };
 }
 
-function checkHeader(text: string, source: string): void {
-  if (text === "") return;
-  const end = text.indexOf("\n");
-  const first = end < 0 ? text : text.slice(0, end);
-  if (first === logHeader || (end < 0 && logHeader.startsWith(first))) return; // a kill during the first write
+/** The first line of a log: the header, or (when unterminated, a kill during the first write) its start. */
+function checkHeader(first: string, ended: boolean, source: string): void {
+  if (first === logHeader || (!ended && logHeader.startsWith(first))) return;
+  throw notALog(first, source);
+}
+
+/** The error for a file whose first line is not the header. */
+export function notALog(first: string, source: string): LogFormatError {
   const format = /^# skein-flow-log (\S+)$/.exec(first)?.[1];
-  if (format !== undefined) throw new LogFormatError(`${source}: a skein flow log of format ${format}; this skein reads format 1`);
+  if (format !== undefined) return new LogFormatError(`${source}: a skein flow log of format ${format}; this skein reads format 1`);
   const shown = JSON.stringify(first.length > 40 ? `${first.slice(0, 40)}…` : first);
-  throw new LogFormatError(`${source}: not a skein flow log (it starts ${shown}, not "${logHeader}"); move it away to start afresh`);
+  return new LogFormatError(`${source}: not a skein flow log (it starts ${shown}, not "${logHeader}"); move it away to start afresh`);
 }

@@ -8,6 +8,7 @@
  */
 import { lstatSync, rmSync, unlinkSync } from "node:fs";
 import { relative, resolve } from "node:path";
+import { compactingPath } from "../log/compact-log.ts";
 import type { LogSummary } from "../log/transaction-log.ts";
 import { absolutePath } from "../paths.ts";
 import type { NestedWorkflow, Workflow } from "../workflow.ts";
@@ -83,9 +84,11 @@ export function cleanTree(top: Cleanable, load: NestedLoader, dryRun = false, se
     for (const path of cleaned.logs) logs.push(fromChild(child, path));
   }
   for (const rule of [...top.summary.started].sort((a, b) => a - b)) files.push(...removeTargets(top.workflow, rule, top.directory, dryRun));
-  if (lstatSync(top.logPath, { throwIfNoEntry: false })) {
-    if (!dryRun) rmSync(top.logPath, { force: true });
-    logs.push(relative(top.directory, top.logPath));
+  // a compaction killed before its rename leaves its file beside the log
+  for (const path of [compactingPath(top.logPath), top.logPath]) {
+    if (!lstatSync(path, { throwIfNoEntry: false })) continue;
+    if (!dryRun) rmSync(path, { force: true });
+    logs.push(relative(top.directory, path));
   }
   return { files: [...new Set(files)], logs }; // a nested rule's target is often a file the nested workflow made
 }

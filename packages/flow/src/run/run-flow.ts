@@ -10,8 +10,9 @@ import { availableParallelism, totalmem } from "node:os";
 import { dirname, resolve } from "node:path";
 import { WorkflowError } from "../language/errors.ts";
 import { parseWorkflow } from "../language/parse-workflow.ts";
-import { LogFile, readLogText } from "../log/log-file.ts";
-import { type LogSummary, readLog } from "../log/transaction-log.ts";
+import { compactLog, logNeedsCompaction } from "../log/compact-log.ts";
+import { LogFile, type LogRead, readLogFile } from "../log/log-file.ts";
+import type { LogSummary } from "../log/transaction-log.ts";
 import { nestedFileReading } from "../plan/nested-file.ts";
 import { type Plan, plan } from "../plan/plan.ts";
 import type { RuleState } from "../schedule/types.ts";
@@ -61,19 +62,22 @@ export interface Loaded {
   readonly directory: string;
   readonly logPath: string;
   readonly summary: LogSummary;
+  /** The log as read, for its compaction. */
+  readonly logRead: LogRead;
 }
 
 /**
  * Reads a workflow and its log, with the options of its run. Not planned: `--clean` needs no
  * check that sources exist (a source deleted since the run does not keep its outputs from going).
  */
-function readWorkflow(init: RunInit): Cleanable {
+function readWorkflow(init: RunInit): Cleanable & { logRead: LogRead } {
   const file = resolve(init.file);
   const directory = resolve(init.directory ?? dirname(file));
   const workflow = parseWorkflow(readFileSync(file, "utf8"), { file: init.file, environment: init.environment ?? process.env });
   const logPath = workflowLogPath(file, directory);
   checkTargetPlaces(workflow, directory, file, logPath);
-  return { workflow, summary: readLog(readLogText(logPath), workflow.rules, logPath), directory, logPath };
+  const logRead = readLogFile(logPath, workflow.rules);
+  return { workflow, summary: logRead.summary, logRead, directory, logPath };
 }
 
 /**
@@ -111,10 +115,10 @@ function checkTargetPlaces(workflow: Workflow, directory: string, file: string, 
 
 /** Reads and plans the workflow and reads its log; throws WorkflowError on a problem. */
 export function loadWorkflow(init: RunInit): Loaded {
-  const { workflow, directory, logPath, summary } = readWorkflow(init);
+  const { workflow, directory, logPath, summary, logRead } = readWorkflow(init);
   checkRenaming(workflow, init.target ?? "local");
   const planned = plan(workflow, { exists: (path) => existsSync(absolutePath(directory, path)) });
-  return { plan: planned, directory, logPath, summary };
+  return { plan: planned, directory, logPath, summary, logRead };
 }
 
 /** `--clean` (with `--dry-run`: only what it would remove, one path a line on standard output). */
@@ -234,6 +238,7 @@ async function runWith(init: RunInit, components: RunComponents, output: Output)
     if (init.dotFile) return writeDot(init.dotFile, toDot(loaded.plan, stateFromLog(complete, loaded.summary)), output) ? 0 : 1;
     return 0;
   }
+  compactIfLarge(loaded, output);
   let log: LogFile;
   try {
     log = new LogFile(loaded.logPath, components.clock);
@@ -253,6 +258,19 @@ async function runWith(init: RunInit, components: RunComponents, output: Output)
     return 1;
   } finally {
     await log.close();
+  }
+}
+
+/**
+ * Rewrites a log grown far past its live lines (many reruns) before the run appends to it. A
+ * failure (a full disk) keeps the old log, which is still correct, and says so.
+ */
+function compactIfLarge(loaded: Loaded, output: Output): void {
+  if (!logNeedsCompaction(loaded.logRead)) return;
+  try {
+    compactLog(loaded.logPath, loaded.logRead);
+  } catch (error) {
+    output.err(`skein flow: could not compact the transaction log ${loaded.logPath} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}); it is kept as it was\n`);
   }
 }
 
