@@ -21,7 +21,7 @@ test("nested: a variable holding the whole 'MAKEFLOW file' line is a nested work
 
 test("nested: the workflow file's location is its word, after LOCAL and variables", () => {
   assert.equal(planError("a:\n\tLOCAL MAKEFLOW sub.mf\n"), "w.mf:2:17: source 'sub.mf' is not made by any rule and does not exist");
-  assert.equal(planError("F=sub.mf\na:\n\tMAKEFLOW $(F) d\n"), "w.mf:3:11: source 'sub.mf' is not made by any rule and does not exist");
+  assert.equal(planError("F=sub.mf\na:\n\tMAKEFLOW $(F) d\n"), "w.mf:3:11: source 'sub.mf' is not made by any rule and does not exist, nor does 'd/sub.mf' (where older Makeflow read 'MAKEFLOW sub.mf d')");
 });
 
 test("nested: LOCAL repeated (as from `$(X) LOCAL`) is one modifier, as upstream reads it", () => {
