@@ -27,6 +27,10 @@ export function readDirective(line: LogicalLine, offset: number, lookup: Lookup)
     offset: w.offset,
   }));
   const head = words[0]!;
+  const umbrella = words.find((w) => /^\.UMBREL?LA$/i.test(w.text)); // also after `.MAKEFLOW CATEGORY c`, as the manual writes it
+  if (umbrella) {
+    throw new WorkflowError(line.locate(umbrella.offset), `'${umbrella.text}' (an Umbrella specification of the execution environment) is not supported: skein runs commands in the environment it has`);
+  }
   if (head.text === ".SIZE") return readSize(words.slice(1), line, head.offset);
   if (head.text !== ".MAKEFLOW") {
     throw new WorkflowError(line.locate(head.offset), `unknown directive '${head.text}' (no phony or special targets in Makeflow)`);

@@ -116,7 +116,7 @@ class MakeflowParser {
   private ruleBody(line: LogicalLine, start: number, pending: PendingRule): void {
     const text = line.text;
     const marked = text[start] === "@";
-    if (text.startsWith(".MAKEFLOW", start) || text.startsWith(".SIZE", start)) {
+    if (text.startsWith(".MAKEFLOW", start) || text.startsWith(".SIZE", start) || text.startsWith(".UMBREL", start)) {
       // indented or not: upstream reads an unindented directive here as the rule's own
       this.builder.localDirective(pending, readDirective(line, start, (n) => this.scope.lookup(n, pending.variables)), line.locate(start));
     } else if (marked || !line.indented) {

@@ -9,7 +9,7 @@ import { WorkflowError } from "./errors.ts";
 import { expand } from "./expand.ts";
 import { normalizePath, rawWords } from "./file-words.ts";
 import { ruleFiles } from "./rule-files.ts";
-import { defaultCategory, resourceNumber, type Scope } from "./scope.ts";
+import { defaultCategory, isCategoryName, resourceNumber, type Scope } from "./scope.ts";
 import type { LogicalLine } from "./source-text.ts";
 import { checkQuotes, commentStart, firstUnquoted, shellCommentStart, splitWords, unquote } from "./words.ts";
 
@@ -59,7 +59,7 @@ export class RuleBuilder {
 
   private setLocal(pending: PendingRule, name: string, value: string, location: SourceLocation): void {
     pending.variables.set(name, value);
-    if (name === "CATEGORY") pending.category = unquote(value) || defaultCategory;
+    if (isCategoryName(name)) pending.category = unquote(value) || defaultCategory;
     const field = resourceVariables.get(name);
     if (field) pending.resources[field] = resourceNumber(name, value, location);
   }
@@ -78,6 +78,10 @@ export class RuleBuilder {
       command = command.slice(5).trim();
     }
     if (!command) throw new WorkflowError(line.locate(start), "LOCAL needs a command after it");
+    if (/^WORKFLOW([ \t]|$)/.test(command)) {
+      // upstream's parser names it, but its lexer passes only LOCAL and MAKEFLOW on: it would run a program 'WORKFLOW'
+      throw new WorkflowError(line.locate(start), "'WORKFLOW' is not a Makeflow keyword: a nested workflow reads 'MAKEFLOW file [directory]'");
+    }
     const nested = this.nested(command, pending, line, start);
     const { targets, sources } = ruleFiles(pending.targets, pending.sources);
     const category = pending.category ?? this.scope.currentCategory;
@@ -110,18 +114,23 @@ export class RuleBuilder {
       );
     }
     const words = splitWords(argumentsText, line, start).map((w) => w.text);
-    if (words.length < 2 || words.length > 3) {
-      throw new WorkflowError(line.locate(start), "a nested workflow reads 'MAKEFLOW file [directory]'");
+    // the words as written, when the line spells them out (not from a variable holding `MAKEFLOW f`)
+    const written = rawWords(line.text.slice(start), line, start);
+    const keyword = written.findIndex((w) => w.text === "MAKEFLOW");
+    if (words.length > 3) {
+      const wrapper = keyword < 0 ? undefined : written[keyword + 3];
+      throw new WorkflowError(
+        line.locate(wrapper?.offset ?? start),
+        `a wrapper after 'MAKEFLOW file directory' (older Makeflow ran 'cd directory && wrapper makeflow file') is not supported: skein runs a nested workflow in-process; write 'MAKEFLOW file [directory]'`,
+      );
     }
+    if (words.length < 2) throw new WorkflowError(line.locate(start), "a nested workflow reads 'MAKEFLOW file [directory]'");
     if (words[1] === "" || words[2] === "") {
       throw new WorkflowError(line.locate(start), "a nested workflow reads 'MAKEFLOW file [directory]', not an empty name");
     }
     const file = normalizePath(words[1]!);
     const directory = words[2] === undefined ? undefined : normalizePath(words[2]);
     if (!pending.sources.some((s) => s.path === file)) {
-      // the file's word as written, when the line spells it out (not from a variable holding `MAKEFLOW f`)
-      const written = rawWords(line.text.slice(start), line, start);
-      const keyword = written.findIndex((w) => w.text === "MAKEFLOW");
       const word = keyword < 0 ? undefined : written[keyword + 1];
       pending.sources.push({ path: file, remoteName: file, location: line.locate(word?.offset ?? start) });
     }

@@ -9,6 +9,11 @@ import { unquote } from "./words.ts";
 
 export const defaultCategory = "default";
 
+/** `CATEGORY`, or `SYMBOL`, which upstream reads as another name of it. */
+export function isCategoryName(name: string): boolean {
+  return name === "CATEGORY" || name === "SYMBOL";
+}
+
 /** The environment of rules when nothing is exported: shared, so it is frozen. */
 const noEnvironment: Record<string, string> = Object.freeze({}) as Record<string, string>;
 
@@ -83,8 +88,8 @@ export class Scope {
     this.variables.set(name, value);
     if (this.exported.has(name)) this.sharedEnvironment = undefined;
     if (name === "BATCH_LOCAL") this.batchLocalSet = true;
-    if (name === "CATEGORY" || resourceVariables.has(name)) this.sharedResources.clear();
-    if (name === "CATEGORY") {
+    if (isCategoryName(name) || resourceVariables.has(name)) this.sharedResources.clear();
+    if (isCategoryName(name)) {
       this.currentCategory = unquote(value) || defaultCategory;
       this.category(this.currentCategory);
       return;

@@ -1,0 +1,30 @@
+// Upstream Makeflow features: each is read as upstream reads it, or refused at file:line:column
+// naming the feature — never mis-read (a '.UMBRELLA' line was "unknown directive", a wrapper
+// "a nested workflow reads …", 'WORKFLOW f' a command that fails when it runs).
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { parseMakeflow } from "./parse-makeflow.ts";
+
+const parse = (text: string) => parseMakeflow(text, { file: "w.mf", environment: {} });
+
+test("upstream: SYMBOL names the category, as upstream reads it (globally and in a rule)", () => {
+  const { rules } = parse("SYMBOL=sim\nCORES=2\na:\n\tcmd\nb:\n@SYMBOL=other\n\tcmd\nCATEGORY=c\nd:\n\tcmd\n");
+  assert.deepEqual(rules.map((r) => [r.category, r.resources]), [["sim", { cores: 2 }], ["other", {}], ["c", {}]]);
+});
+
+test("upstream error: .UMBRELLA is refused naming it, alone or after .MAKEFLOW CATEGORY as the manual writes it", () => {
+  assert.throws(() => parse(".UMBRELLA SPEC convert_S.umbrella\n"), /^WorkflowError: w\.mf:1:1: '\.UMBRELLA' \(an Umbrella specification of the execution environment\) is not supported/);
+  assert.throws(() => parse(".MAKEFLOW CATEGORY 1 .UMBRELLA SPEC convert_S.umbrella\n"), /^WorkflowError: w\.mf:1:22: '\.UMBRELLA' \(an Umbrella/);
+  assert.throws(() => parse("a:\n\t.UMBRELA SPEC s\n\tcmd\n"), /^WorkflowError: w\.mf:2:2: '\.UMBRELA' \(an Umbrella/);
+});
+
+test("upstream error: a wrapper as the third MAKEFLOW argument is refused at its word", () => {
+  assert.throws(() => parse("a:\n\tMAKEFLOW sub.mf d strace\n"), /^WorkflowError: w\.mf:2:20: a wrapper after 'MAKEFLOW file directory' \(older Makeflow ran 'cd directory && wrapper makeflow file'\) is not supported/);
+  assert.throws(() => parse("W=time -p\na:\n\tMAKEFLOW sub.mf d $(W)\n"), /^WorkflowError: w\.mf:3:20: a wrapper after/);
+});
+
+test("upstream error: WORKFLOW is not a keyword (it ran as a program named WORKFLOW)", () => {
+  assert.throws(() => parse("a:\n\tWORKFLOW sub.mf\n"), /^WorkflowError: w\.mf:2:2: 'WORKFLOW' is not a Makeflow keyword: a nested workflow reads 'MAKEFLOW file \[directory\]'$/);
+  assert.throws(() => parse("a:\n\tLOCAL WORKFLOW sub.mf\n"), /'WORKFLOW' is not a Makeflow keyword/);
+  assert.equal(parse("a:\n\techo WORKFLOW > a\n").rules[0]!.command, "echo WORKFLOW > a");
+});
