@@ -15,6 +15,7 @@ import { WorkflowError } from "./errors.ts";
 import { readDirective } from "./directives.ts";
 import { expand, type Lookup } from "./expand.ts";
 import { fileList } from "./file-words.ts";
+import { OpenCommand } from "./quoted-command.ts";
 import { type PendingRule, RuleBuilder } from "./rule-builder.ts";
 import { Scope } from "./scope.ts";
 import { forEachLogicalLine, type LogicalLine } from "./source-text.ts";
@@ -73,6 +74,8 @@ class MakeflowParser {
   readonly scope: Scope;
   readonly builder: RuleBuilder;
   private pending: PendingRule | undefined;
+  /** A command whose quoted string goes on over the next lines. */
+  private openCommand: OpenCommand | undefined;
   private lastWasCommand = false;
   /** Global variable look-up, made once (not one closure per rule). */
   private readonly lookup: (name: string) => string | undefined;
@@ -92,6 +95,11 @@ class MakeflowParser {
     if (carriageReturn >= 0) {
       // CRLF line ends lose their CR before this; a CR left is an old Mac line end, or a stray one
       throw new WorkflowError(line.locate(carriageReturn), "a carriage return (CR) inside a line: save the file with LF or CRLF line ends");
+    }
+    if (this.openCommand) {
+      // inside a quoted string of the command: blank lines, `#` and indentation are the string's
+      if (this.openCommand.add(line)) this.finishCommand(this.openCommand.pending, this.openCommand.line(), this.openCommand.start);
+      return;
     }
     const start = firstNonBlank(line.text);
     if (start < 0 || line.text[start] === "#") return;
@@ -131,10 +139,16 @@ class MakeflowParser {
       const value = this.value(line, valueOffset, (n) => this.scope.lookup(n, pending.variables));
       this.builder.localAssignment(pending, match[1]!, match[2]!, value, line.locate(valueOffset));
     } else {
-      this.builder.finish(pending, line, start);
       this.pending = undefined;
-      this.lastWasCommand = true;
+      this.openCommand = OpenCommand.open(pending, line, start);
+      if (!this.openCommand) this.finishCommand(pending, line, start);
     }
+  }
+
+  private finishCommand(pending: PendingRule, line: LogicalLine, start: number): void {
+    this.openCommand = undefined;
+    this.builder.finish(pending, line, start);
+    this.lastWasCommand = true;
   }
 
   private statement(line: LogicalLine, start: number): void {
@@ -218,6 +232,7 @@ class MakeflowParser {
   }
 
   finish(): Workflow {
+    if (this.openCommand) throw this.openCommand.unterminated("it runs to the end of the file");
     if (this.pending) throw this.builder.missingCommand(this.pending);
     return { file: this.init.file, rules: this.builder.rules, categories: this.scope.categories, sizeHints: this.builder.sizeHints };
   }

@@ -106,3 +106,30 @@ export function logicalLines(text: string, file: string): LogicalLine[] {
   forEachLogicalLine(text, file, (line) => lines.push(line));
   return lines;
 }
+
+/**
+ * Logical lines read as one, joined by newlines (a quoted string of a command that spans
+ * lines): offsets in the joined text locate in the line they came from.
+ */
+export function joinLines(lines: readonly LogicalLine[]): LogicalLine {
+  const starts: number[] = [];
+  let length = 0;
+  for (const line of lines) {
+    starts.push(length);
+    length += line.text.length + 1;
+  }
+  return {
+    text: lines.map((line) => line.text).join("\n"),
+    indented: lines[0]!.indented,
+    locate(offset: number): SourceLocation {
+      let low = 0;
+      let high = starts.length - 1;
+      while (low < high) {
+        const middle = (low + high + 1) >> 1;
+        if (starts[middle]! <= offset) low = middle;
+        else high = middle - 1;
+      }
+      return lines[low]!.locate(offset - starts[low]!);
+    },
+  };
+}

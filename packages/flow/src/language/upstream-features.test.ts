@@ -28,3 +28,24 @@ test("upstream error: WORKFLOW is not a keyword (it ran as a program named WORKF
   assert.throws(() => parse("a:\n\tLOCAL WORKFLOW sub.mf\n"), /'WORKFLOW' is not a Makeflow keyword/);
   assert.equal(parse("a:\n\techo WORKFLOW > a\n").rules[0]!.command, "echo WORKFLOW > a");
 });
+
+test("upstream: a quoted string in a command may span lines, newlines and indentation kept, as upstream's lexer reads it", () => {
+  // it was "unterminated quote"
+  const text = 'out: in\n\tawk \'{\n\t  print $$1 # not a comment\n\n\t}\' in > out # a comment\nnext: out\n\tpython3 -c "\nimport sys\nprint(\\"$(X)\\")\n" > next\n';
+  const { rules } = parseMakeflow(`X=hello\n${text}`, { file: "w.mf", environment: {} });
+  assert.equal(rules[0]!.command, "awk '{\n\t  print $1 # not a comment\n\n\t}' in > out");
+  assert.equal(rules[1]!.command, 'python3 -c "\nimport sys\nprint(\\"hello\\")\n" > next');
+  assert.deepEqual(rules.map((r) => r.location.line), [2, 7]);
+});
+
+test("upstream error: a quote left open stops at a line that reads as a rule, or at the end, at the opening quote", () => {
+  assert.throws(() => parse("a:\n\techo don't\nb:\n\techo it's > b\n"), /^WorkflowError: w\.mf:2:10: unterminated quote ' in the command \(it reaches line 3, 'b:', which reads as a rule: close the quote before the next rule\)$/);
+  assert.throws(() => parse('a:\n\techo "one\n\ttwo\n'), /^WorkflowError: w\.mf:2:7: unterminated quote " in the command \(it runs to the end of the file\)$/);
+  // an error later in the string is located on its own line
+  assert.throws(() => parse('a:\n\techo "one\n\t$(date +%s)"\n'), /^WorkflowError: w\.mf:3:2: `\$\(date …`/);
+});
+
+test("upstream: a quote in a shell comment of a command opens nothing", () => {
+  const { rules } = parse("a:\n\techo hi # it's fine\nb:\n\techo b\n");
+  assert.deepEqual(rules.map((r) => r.command), ["echo hi", "echo b"]);
+});

@@ -134,3 +134,31 @@ export function separatorColon(text: string): number {
   if (text.indexOf(":") < 0) return -1;
   return scanUnquoted(text, (i) => text[i] === ":" && (i + 1 === text.length || text[i + 1] === " " || text[i + 1] === "\t"));
 }
+
+/** The quote open at some point of a command: none, single or double. */
+export type QuoteState = "" | "'" | '"';
+
+/**
+ * The quote left open at the end of `text` when `state` was open at its start (a quote opened
+ * on an earlier line), as `scanUnquoted` reads quotes; a shell comment (an unquoted `#` that
+ * starts a word) ends the text. Linear in `text`, so a string spanning many lines is read once.
+ */
+export function quoteAfter(text: string, state: QuoteState): QuoteState {
+  if (state === "" && text.indexOf('"') < 0 && text.indexOf("'") < 0) return ""; // most commands
+  let quote = state;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i]!;
+    if (quote === "'") {
+      if (c === "'") quote = "";
+    } else if (c === "\\") {
+      i++;
+    } else if (quote) {
+      if (c === '"') quote = "";
+    } else if (c === '"' || c === "'") {
+      quote = c;
+    } else if (c === "#" && (i === 0 || text[i - 1] === " " || text[i - 1] === "\t")) {
+      return "";
+    }
+  }
+  return quote;
+}
