@@ -28,3 +28,8 @@ test("directives: allocation modes are read in upstream's upper case too", () =>
   assert.deepEqual([categories.get("a")!.mode, categories.get("b")!.mode], ["max_throughput", "min_waste"]);
   assert.throws(() => parse(".MAKEFLOW MODE greedy\n"), /^WorkflowError: w\.mf:1:16: unknown allocation mode 'greedy'/);
 });
+
+test("directives error: older upstream's .RESOURCE says what to write", () => {
+  // it was "unknown directive '.RESOURCE' (no phony or special targets in Makeflow)"
+  assert.throws(() => parse(".RESOURCE MEMORY 50\n"), /^WorkflowError: w\.mf:1:1: '\.RESOURCE' is older Makeflow's: write '\.MAKEFLOW MEMORY value'$/);
+});

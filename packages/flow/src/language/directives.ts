@@ -32,6 +32,10 @@ export function readDirective(line: LogicalLine, offset: number, lookup: Lookup)
     throw new WorkflowError(line.locate(umbrella.offset), `'${umbrella.text}' (an Umbrella specification of the execution environment) is not supported: skein runs commands in the environment it has`);
   }
   if (head.text === ".SIZE") return readSize(words.slice(1), line, head.offset);
+  if (head.text === ".RESOURCE") {
+    // older upstream's spelling; current upstream refuses it too
+    throw new WorkflowError(line.locate(head.offset), `'.RESOURCE' is older Makeflow's: write '.MAKEFLOW ${words[1]?.text ?? "CORES"} value'`);
+  }
   if (head.text !== ".MAKEFLOW") {
     throw new WorkflowError(line.locate(head.offset), `unknown directive '${head.text}' (no phony or special targets in Makeflow)`);
   }
