@@ -22,7 +22,7 @@ test("launcher: an answer cut short by a launcher's death does not garble the ne
   // then named no command ("9E"), and the second command's exit was never reported.
   const root = temporary();
   const script = join(root, "stand-in.sh");
-  writeFileSync(script, `if [ ! -e "$1/started" ]; then : > "$1/started"; read line; printf 'E\\t9' >&3; exit 1; fi\nread line; id=$(printf '%s' "$line" | cut -f2); printf 'E\\t%s\\t0\\n' "$id" >&3; read rest\n`);
+  writeFileSync(script, `printf 'H\\n' >&3\nif [ ! -e "$1/started" ]; then : > "$1/started"; read line; printf 'E\\t9' >&3; exit 1; fi\nread line; id=$(printf '%s' "$line" | cut -f2); printf 'E\\t%s\\t0\\n' "$id" >&3; read rest\n`);
   const exits = new Map<number, CommandExit>();
   const waiters = new Map<number, () => void>();
   const exited = (id: number) => new Promise<string>((resolve) => (exits.has(id) ? resolve("exited") : waiters.set(id, () => resolve("exited"))));

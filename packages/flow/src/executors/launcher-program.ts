@@ -43,11 +43,16 @@ function cSourceKey(): string {
   }
 }
 
-/** The compiled C launcher, building it if needed; undefined when no compiler can. */
-function cLauncher(): LauncherProgram | undefined {
+/** Where the C launcher of this source is cached (`$XDG_CACHE_HOME/skein`, else `~/.cache/skein`). */
+function cLauncherPath(): { directory: string; binary: string } {
   const key = `${cSourceKey()}-${process.platform}-${process.arch}`;
   const directory = join(process.env.XDG_CACHE_HOME ?? join(homedir(), ".cache"), "skein");
-  const binary = join(directory, `flow-launcher-${key}`);
+  return { directory, binary: join(directory, `flow-launcher-${key}`) };
+}
+
+/** The compiled C launcher, building it if needed; undefined when no compiler can. */
+function cLauncher(): LauncherProgram | undefined {
+  const { directory, binary } = cLauncherPath();
   if (existsSync(binary)) return { kind: "c", command: binary, args: [] };
   try {
     makeDirectories(directory, 0o700);
@@ -107,6 +112,30 @@ function perlLauncher(): LauncherProgram | undefined {
 }
 
 export type LauncherKind = "c" | "perl" | "node";
+
+/** The C launcher was rebuilt in this process after a broken one: it is not rebuilt twice. */
+let rebuilt = false;
+
+/**
+ * The launcher to use instead of `broken`, which died before its greeting (process-launcher.ts):
+ * a broken cached C launcher (a truncated file, a binary that exits at once) is removed and
+ * rebuilt, once per process; else the Perl launcher; else undefined (Node's spawn). Later
+ * launchers of this process use the replacement.
+ */
+export function replaceLauncher(broken: LauncherProgram): LauncherProgram | undefined {
+  let next: LauncherProgram | undefined;
+  if (broken.kind === "c") {
+    const cached = cLauncherPath();
+    if (broken.command === cached.binary) rmSync(cached.binary, { force: true }); // the next run would start it again
+    if (!rebuilt && broken.command === cached.binary) {
+      rebuilt = true;
+      next = cLauncher();
+    }
+    next ??= perlLauncher();
+  }
+  if (chosen?.command === broken.command) chosen = next;
+  return next;
+}
 
 /** The launcher to use, decided once per process; undefined: spawn from Node. */
 export function launcherProgram(kind?: LauncherKind): LauncherProgram | undefined {

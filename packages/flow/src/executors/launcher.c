@@ -577,6 +577,7 @@ int main(int argc, char **argv) {
   action.sa_flags = SA_RESTART | SA_NOCLDSTOP;
   sigaction(SIGCHLD, &action, NULL);
   start_guard();
+  write_all("H\n", 2); /* the greeting: this binary runs (a broken cached build never says it) */
   size_t capacity = 1 << 16, length = 0;
   char *buffer = malloc(capacity);
   if (!buffer) return 2;

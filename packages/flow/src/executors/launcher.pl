@@ -11,7 +11,9 @@
 #       cores (default 1) counts against the limit; one needing more than the limit runs alone;
 #       output, when given, is a file that receives the command's stdout and stderr (truncated).
 #   "K\t<task>\n"   kill the task's process group, or drop it from the queue.
-# Answers on fd 3: "E\t<task>\t<wait status>\n" when a command ends (also after a kill; a
+# Answers on fd 3: first "H\n", the greeting, before any request is read (a launcher that exits
+# without it is broken, and the master turns to the next launcher); then
+# "E\t<task>\t<wait status>\n" when a command ends (also after a kill; a
 # task dropped from the queue reports status 9, killed by SIGKILL). launcher.c adds
 # "\t<microseconds it ran>" and may hold answers (its second argument); this one takes and
 # ignores that argument and answers at once.
@@ -42,6 +44,7 @@ my @waiting;                      # [task, cores, command, environment, director
 my $guard_write = start_guard();
 $SIG{CHLD} = sub { syswrite($wake_write, "x") };
 $SIG{PIPE} = "IGNORE";    # a write to a vanished master fails with EPIPE, handled below
+write_all("H\n");
 
 my $input = "";
 for (;;) {

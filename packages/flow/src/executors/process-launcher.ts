@@ -17,7 +17,7 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { closeSync, openSync } from "node:fs";
 import type { Readable } from "node:stream";
 import { CommandScripts } from "./command-scripts.ts";
-import { type LauncherKind, type LauncherProgram, launcherProgram } from "./launcher-program.ts";
+import { type LauncherKind, type LauncherProgram, launcherProgram, replaceLauncher } from "./launcher-program.ts";
 import { killSession } from "./session-kill.ts";
 
 export interface CommandRequest {
@@ -69,6 +69,8 @@ export interface ProcessLauncherInit {
   readonly holdReports?: number;
   /** Wraps the reports of one read, so the caller can act on them together. */
   readonly batch?: (run: () => void) => void;
+  /** Says (one line, no newline) that a launcher was broken and which took its place (default: standard error). */
+  readonly warn?: (message: string) => void;
 }
 
 /** Words that need the shell even in a command without shell syntax. */
@@ -101,7 +103,9 @@ function environmentText(environment: Readonly<Record<string, string>>): string 
 
 export class ProcessLauncher {
   private launcher: ChildProcess | undefined;
-  private readonly program: LauncherProgram | undefined;
+  private program: LauncherProgram | undefined;
+  /** The running launcher said its greeting: it works (until then, its death means it is broken). */
+  private greeted = false;
   private launcherMissing: boolean;
   private readonly running = new Map<number, CommandRequest>();
   private readonly direct = new Map<number, ChildProcess>();
@@ -126,7 +130,10 @@ export class ProcessLauncher {
 
   run(original: CommandRequest): void {
     const command = this.scripts.wrap(original.id, original.command);
-    const request = command === original.command ? original : { ...original, command };
+    this.dispatch(command === original.command ? original : { ...original, command });
+  }
+
+  private dispatch(request: CommandRequest): void {
     if (this.launcherMissing) return this.submitDirect(request);
     const launcher = this.launcher ?? this.startLauncher();
     this.running.set(request.id, request);
@@ -150,7 +157,7 @@ export class ProcessLauncher {
     process.nextTick(() => {
       const unwritten = this.unwritten;
       this.unwritten = [];
-      launcher.stdin!.write(unwritten.length === 1 ? unwritten[0]! : unwritten.join(""));
+      if (unwritten.length > 0) launcher.stdin!.write(unwritten.length === 1 ? unwritten[0]! : unwritten.join(""));
     });
   }
 
@@ -203,6 +210,7 @@ export class ProcessLauncher {
     // the launcher; the launcher dying of it first would leave its commands running.
     const child = spawn(program.command, args, { cwd: this.init.directory, stdio: ["pipe", this.init.stdout, "inherit", "pipe"], detached: true });
     this.launcher = child;
+    this.greeted = false;
     // a line cut short by an earlier launcher's death must not prefix this one's first answer
     this.buffer = "";
     child.stdin!.on("error", () => {}); // the launcher died: handled on exit
@@ -212,27 +220,65 @@ export class ProcessLauncher {
       // what a dead launcher still had in its pipe: its commands were reported lost at its exit
       if (this.launcher === child || this.launcher === undefined) this.answers(text);
     });
+    let replaced = false;
+    const fallBack = (why: string) => {
+      replaced = true;
+      this.fallBack(program, why);
+    };
+    // it could not start at all (missing, not executable): it ran nothing
     child.on("error", (error: NodeJS.ErrnoException) => {
-      if (error.code !== "ENOENT") return;
-      this.launcherMissing = true;
-      this.launcher = undefined;
-      const pending = [...this.running.values()];
-      this.running.clear();
-      for (const request of pending) this.submitDirect(request);
+      if (this.launcher === child && !this.greeted) fallBack(`cannot start it (${error.code ?? error.message})`);
     });
     child.on("exit", (code, signal) => {
-      const unexpected = this.launcher === child; // not ended by close()
-      if (unexpected) this.launcher = undefined;
-      if (this.launcherMissing) return;
-      const lost = [...this.running.keys()];
-      this.running.clear();
-      // Died under its commands (kill -9, the OOM killer): they would live on as orphans, still
-      // writing while their rules rerun. They are found by the launcher's session and killed.
-      if (unexpected && lost.length > 0 && child.pid !== undefined) killSession(child.pid);
-      const reason = `the launcher process died (${signal ? `killed by ${signal}` : `exit code ${code}`}) while the command ran`;
-      for (const id of lost) this.report(id, { code: null, signal: null, lost: reason });
+      const reason = signal ? `killed by ${signal}` : `exit code ${code}`;
+      if (replaced) return;
+      if (this.launcher !== child) return this.lost(child, reason, false); // ended by close()
+      // its greeting may still be in the pipe: decide once the pipe is read to its end
+      const decide = () => {
+        if (this.launcher !== child) return;
+        if (this.greeted) this.lost(child, reason, true);
+        else fallBack(`${reason} before it answered`);
+      };
+      if (this.greeted || answers.readableEnded || answers.destroyed) decide();
+      else answers.once("close", decide);
     });
     return child;
+  }
+
+  /**
+   * The launcher ended with commands it had not reported: after close(), or died under them
+   * (`unexpected`: kill -9, the OOM killer) — then they would live on as orphans, still
+   * writing while their rules rerun, so they are found by the launcher's session and killed.
+   */
+  private lost(child: ChildProcess, reason: string, unexpected: boolean): void {
+    if (unexpected) this.launcher = undefined;
+    if (this.launcherMissing) return;
+    const lost = [...this.running.keys()];
+    this.running.clear();
+    if (unexpected && lost.length > 0 && child.pid !== undefined) killSession(child.pid);
+    for (const id of lost) this.report(id, { code: null, signal: null, lost: `the launcher process died (${reason}) while the command ran` });
+  }
+
+  /**
+   * The launcher died without its greeting, before it read a request: a broken program (a
+   * truncated cached build, a binary that exits at once, a missing perl). Its requests go to
+   * the next launcher — the C launcher rebuilt once, then Perl, then Node's spawn — with one
+   * line saying so.
+   */
+  private fallBack(broken: LauncherProgram, why: string): void {
+    this.launcher = undefined;
+    this.unwritten = [];
+    const next = replaceLauncher(broken);
+    const instead = next === undefined ? "starting commands from Node instead" : next.kind === "c" ? `rebuilt it (${next.command})` : "using the Perl launcher instead";
+    (this.init.warn ?? ((message) => process.stderr.write(`${message}\n`)))(`skein flow: the ${broken.kind === "c" ? "C" : "Perl"} launcher ${broken.command} is broken (${why}); ${instead}`);
+    this.program = next;
+    this.launcherMissing = next === undefined;
+    const pending = [...this.running.values()];
+    this.running.clear();
+    for (const request of pending) {
+      if (this.killed.has(request.id)) this.report(request.id, { code: null, signal: "SIGKILL" });
+      else this.dispatch(request);
+    }
   }
 
   private answers(text: string): void {
@@ -246,6 +292,11 @@ export class ProcessLauncher {
     const buffer = this.buffer;
     let start = 0;
     for (let newline = buffer.indexOf("\n"); newline >= 0; newline = buffer.indexOf("\n", start)) {
+      if (buffer.charCodeAt(start) === 72 /* H, the greeting */) {
+        this.greeted = true;
+        start = newline + 1;
+        continue;
+      }
       const first = buffer.indexOf("\t", start);
       const second = buffer.indexOf("\t", first + 1);
       const third = buffer.indexOf("\t", second + 1);
