@@ -32,3 +32,10 @@ test("expand: an even number of backslashes before $ are escaped backslashes, no
   assert.equal(rules[0]!.command, "echo $X \\\\v \\\\$X v");
   assert.equal(rules[0]!.targets[0]!.path, "a\\v");
 });
+
+test("expand error: a variable doubling itself stops at a limit with its line, not a RangeError", () => {
+  const text = `X=ab\n${"X=$(X)$(X)\n".repeat(40)}a:\n\techo $(X)\n`;
+  assert.throws(() => parseMakeflow(text, { file: "w.mf", environment: {} }), /^WorkflowError: w\.mf:27:7: expanding `\$\(X\)` makes a text longer than 64 Mi characters \(does a variable double itself\?\)$/);
+  const appended = `X=ab\n${"X+=$(X)\n".repeat(40)}`;
+  assert.throws(() => parseMakeflow(appended, { file: "w.mf", environment: {} }), /^WorkflowError: w\.mf:\d+:4: expanding `\$\(X\)` makes a text longer/);
+});

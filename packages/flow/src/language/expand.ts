@@ -14,6 +14,16 @@ import { WorkflowError } from "./errors.ts";
 
 export type Lookup = (name: string) => string | undefined;
 
+/**
+ * Longest text an expansion may make (characters). Values expand when assigned, so
+ * `X=$(X)$(X)` doubles X at each line: 30 such lines passed V8's longest string, a RangeError.
+ */
+export const expandedLengthMax = 64 * 2 ** 20;
+
+function tooLong(text: string, dollar: number, line: LogicalLine, offset: number): WorkflowError {
+  return new WorkflowError(line.locate(offset + dollar), `expanding \`${excerpt(text, dollar, text[dollar + 1] === "{" ? "}" : ")")}\` makes a text longer than ${expandedLengthMax / 2 ** 20} Mi characters (does a variable double itself?)`);
+}
+
 /** `[A-Za-z0-9_]`, the characters of a name after a bare `$`. */
 function isNameCode(c: number): boolean {
   return (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || (c >= 48 && c <= 57) || c === 95;
@@ -108,6 +118,7 @@ export function expand(text: string, lookup: Lookup, line: LogicalLine, offset: 
       if (end === text.length) throw new WorkflowError(line.locate(offset + dollar), `unterminated variable reference '$${text[dollar + 1]}'`);
       if (text.charCodeAt(end) !== close || end === dollar + 2 || isDigitCode(text.charCodeAt(dollar + 2))) throw badName(text, dollar, line, offset);
       out += text.slice(index, dollar) + (lookup(text.slice(dollar + 2, end)) ?? "");
+      if (out.length > expandedLengthMax) throw tooLong(text, dollar, line, offset);
       index = from = end + 1;
     } else if (next === 64 || next === 60 || next === 94) {
       // make's automatic variables ($@ the target, $< the first source, $^ all sources): not
@@ -127,6 +138,7 @@ export function expand(text: string, lookup: Lookup, line: LogicalLine, offset: 
       let end = dollar + 2;
       while (end < text.length && isNameCode(text.charCodeAt(end))) end++;
       out += text.slice(index, dollar) + (lookup(text.slice(dollar + 1, end)) ?? "");
+      if (out.length > expandedLengthMax) throw tooLong(text, dollar, line, offset);
       index = from = end;
     } else {
       from = dollar + 1;

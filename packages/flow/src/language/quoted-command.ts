@@ -44,7 +44,9 @@ export class OpenCommand {
   /** Adds the next line; true when it closed the quote (the command is complete). */
   add(line: LogicalLine): boolean {
     if (!line.indented && ruleLike.test(line.text)) {
-      throw this.unterminated(`it reaches line ${line.locate(0).line}, '${line.text.trim()}', which reads as a rule: close the quote before the next rule`);
+      const rule = line.text.trim();
+      const shown = rule.length > 60 ? `${rule.slice(0, 57)}...` : rule;
+      throw this.unterminated(`it reaches line ${line.locate(0).line}, '${shown}', which reads as a rule: close the quote before the next rule`);
     }
     this.lines.push(line);
     this.quote = quoteAfter(line.text, this.quote);
