@@ -7,11 +7,11 @@
 import { copyFileSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join, relative, resolve } from "node:path";
 import { build } from "esbuild";
-import { launcherSourceKey } from "@skein/flow";
+import { launcherCSources, launcherSourceKey, launcherSourcesText } from "@skein/flow";
 
 const root = new URL("..", import.meta.url).pathname;
 /** flow's launchers, copied beside the bundle (flow reads them next to the module that uses them). */
-const launcherSources = ["launcher.c", "launcher.pl"];
+const launcherSources = [...launcherCSources, "launcher.pl"];
 
 /** Builds the bundle into `outdir` (default packages/cli/dist). */
 export async function buildCli(outdir = join(root, "packages/cli/dist")): Promise<string> {
@@ -41,7 +41,7 @@ export async function buildCli(outdir = join(root, "packages/cli/dist")): Promis
     .sort();
   writeFileSync(join(outdir, "standalone.inputs.json"), `${JSON.stringify(inputs)}\n`);
   for (const file of launcherSources) copyFileSync(join(root, "packages/flow/src/executors", file), join(outdir, file));
-  writeFileSync(join(outdir, "launcher.c.key"), `${launcherSourceKey(readFileSync(join(outdir, "launcher.c"), "latin1"))}\n`);
+  writeFileSync(join(outdir, "launcher.c.key"), `${launcherSourceKey(launcherSourcesText((name) => readFileSync(join(outdir, name), "latin1")))}\n`);
   return outfile;
 }
 

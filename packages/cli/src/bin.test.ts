@@ -6,7 +6,7 @@ import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFile
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type TestContext, test } from "node:test";
-import { launcherSourceKey } from "@skein/flow";
+import { launcherSourceKey, launcherSourcesText } from "@skein/flow";
 
 const bin = new URL("../bin/skein", import.meta.url).pathname;
 const echoScenario = new URL("../../../examples/echo/scenario.ts", import.meta.url).pathname;
@@ -166,8 +166,8 @@ test("bin/skein.cjs: the bundle runs while it is newer than every source it was 
 test("dist/launcher.c.key names the launcher source beside it, as flow computes it from the sources", (t) => {
   const dist = builtDist(t, "launcher.c.key");
   if (dist === undefined) return;
-  const source = readFileSync(join(dist, "launcher.c"), "latin1");
-  assert.equal(readFileSync(join(dist, "launcher.c.key"), "latin1").trim(), launcherSourceKey(source));
+  const sources = launcherSourcesText((name) => readFileSync(join(dist, name), "latin1"));
+  assert.equal(readFileSync(join(dist, "launcher.c.key"), "latin1").trim(), launcherSourceKey(sources));
 });
 
 test("bin/skein: started through a chain of links (npm's node_modules/.bin), it finds skein.cjs beside its real file", () => {

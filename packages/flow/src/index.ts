@@ -27,7 +27,7 @@ export type { ExecutorInfo, RuleState, SchedulerAction, SchedulerEvent, TaskOutc
 export { toDot } from "./run/dot.ts";
 export { Driver, type DriverHooks, type DriverResult } from "./run/driver.ts";
 export type { Executor, ExecutorListener, TaskRequest } from "./executors/executor.ts";
-export { launcherSourceKey } from "./executors/launcher-program.ts";
+export { launcherCSources, launcherSourceKey, launcherSourcesText } from "./executors/launcher-program.ts";
 export { heartbeatMsDefault, heartbeatProblem, SilenceDetector, workerTimeoutMsDefault } from "./workers/silence-detector.ts";
 export { PasswordFileError, readPassword } from "./workers/password.ts";
 // the worker side (`skein worker`) is `@skein/flow/worker`

@@ -4,7 +4,7 @@ import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSyn
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
-import { launcherProgram, launcherUnusedMaxMs } from "./launcher-program.ts";
+import { launcherCSources, launcherProgram, launcherSourceKey, launcherSourcesText, launcherUnusedMaxMs } from "./launcher-program.ts";
 import { type CommandExit, ProcessLauncher } from "./process-launcher.ts";
 
 test("launcher: building one removes launchers of other sources unused for a month, and old partial builds; recent ones stay", (t) => {
@@ -83,6 +83,26 @@ test("launcher: a broken cached C launcher (truncated, or exiting at once) is re
     assert.ok(existsSync(join(cacheHome, "made-2")));
     assert.deepEqual(exiting.warnings, [`skein flow: the C launcher ${binary} is broken (exit code 0 before it answered); using the Perl launcher instead`], "rebuilt once per process: then Perl");
     assert.ok(!existsSync(binary), "removed: the next run builds it again");
+  } finally {
+    if (previous === undefined) delete process.env.XDG_CACHE_HOME;
+    else process.env.XDG_CACHE_HOME = previous;
+    rmSync(cacheHome, { recursive: true, force: true });
+  }
+});
+
+test("launcher: the cached C launcher is keyed on every source it is built from (launcher.c, launcher-process.c, launcher.h), each within 400 lines", (t) => {
+  if (spawnSync(process.env.CC ?? "cc", ["--version"], { stdio: "ignore" }).status !== 0) return t.skip("no C compiler on this machine");
+  const cacheHome = mkdtempSync(join(tmpdir(), "skein-launcher-cache-"));
+  const previous = process.env.XDG_CACHE_HOME;
+  try {
+    process.env.XDG_CACHE_HOME = cacheHome;
+    const read = (name: string) => readFileSync(new URL(`./${name}`, import.meta.url), "latin1");
+    const key = launcherSourceKey(launcherSourcesText(read));
+    assert.equal(launcherProgram("c")!.command, join(cacheHome, "skein", `flow-launcher-${key}-${process.platform}-${process.arch}`));
+    for (const name of launcherCSources) {
+      assert.notEqual(launcherSourceKey(launcherSourcesText((other) => (other === name ? `${read(other)} ` : read(other)))), key, `${name} is in the key`);
+      assert.ok(read(name).split("\n").length <= 401, `${name}: ${read(name).split("\n").length - 1} lines`);
+    }
   } finally {
     if (previous === undefined) delete process.env.XDG_CACHE_HOME;
     else process.env.XDG_CACHE_HOME = previous;

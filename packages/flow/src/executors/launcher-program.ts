@@ -19,27 +19,38 @@ export interface LauncherProgram {
   readonly args: readonly string[];
 }
 
-const cSource = fileURLToPath(new URL("./launcher.c", import.meta.url));
+/** The C launcher's sources (the .c files are compiled together; the header is in the key too). */
+export const launcherCSources = ["launcher.c", "launcher-process.c", "launcher.h"] as const;
+/** A launcher source beside this module (or beside the bundle, which the build copies them to). */
+const sourcePath = (name: string) => fileURLToPath(new URL(`./${name}`, import.meta.url));
+const cSource = sourcePath("launcher.c");
 const perlScript = fileURLToPath(new URL("./launcher.pl", import.meta.url));
 let chosen: LauncherProgram | undefined | null = null;
 
 /**
  * 64 bits naming one launcher source: two FNV-1a hashes (different offset bases). It spares
- * every `skein flow` loading node:crypto, a few milliseconds of start-up.
+ * every `skein flow` loading node:crypto, a few milliseconds of start-up. `text` is the
+ * sources' texts in `launcherCSources` order, each followed by a NUL (`launcherSourcesText`).
  */
 export function launcherSourceKey(text: string): string {
   return fnv1a32(text) + fnv1a32(text, 0x050c5d1f);
 }
 
+/** What the key covers: each of `launcherCSources` read from `read`, each followed by a NUL. */
+export function launcherSourcesText(read: (name: string) => string): string {
+  return launcherCSources.map((name) => `${read(name)}\0`).join("");
+}
+
 /**
- * The key of launcher.c: the bundle's build writes it beside its copy (`launcher.c.key`), since
- * hashing 19 KB in not yet compiled JavaScript costs ≈ 2 ms of every start; the sources have none.
+ * The key of the C launcher's sources: the bundle's build writes it beside its copies
+ * (`launcher.c.key`), since hashing 25 KB in not yet compiled JavaScript costs ≈ 2 ms of every
+ * start; the sources have none.
  */
 function cSourceKey(): string {
   try {
     return readFileSync(`${cSource}.key`, "latin1").trim();
   } catch {
-    return launcherSourceKey(readFileSync(cSource, "latin1"));
+    return launcherSourceKey(launcherSourcesText((name) => readFileSync(sourcePath(name), "latin1")));
   }
 }
 
@@ -61,7 +72,7 @@ function cLauncher(): LauncherProgram | undefined {
   }
   const building = `${binary}.${process.pid}.tmp`;
   const compiler = process.env.CC ?? "cc";
-  const built = spawnSync(compiler, ["-O2", "-o", building, cSource], { stdio: "ignore", timeout: 60_000 });
+  const built = spawnSync(compiler, ["-O2", "-o", building, ...launcherCSources.filter((name) => name.endsWith(".c")).map(sourcePath)], { stdio: "ignore", timeout: 60_000 });
   if (built.status !== 0 || !existsSync(building)) {
     rmSync(building, { force: true });
     return undefined;
