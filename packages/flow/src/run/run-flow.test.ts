@@ -244,12 +244,18 @@ test("run: a directory given as the workflow, and a --dot file in a directory th
   assert.ok(!existsSync(join(root, "out")), "nothing ran");
 });
 
-test("run: a --dot file that cannot be written is reported after the run, exit 1, and the run's work stays", async () => {
-  const root = workspace({ "w.mf": "out:\n\ttouch out\n" });
+test("run: a --dot file that is a directory, or in a directory that cannot be written, fails before any work; one that becomes unwritable is reported after the run, whose work stays", async () => {
+  const root = workspace({ "w.mf": "out:\n\trmdir gone; touch out\n" });
   mkdirSync(join(root, "g.dot")); // a directory where the file should go
-  const result = await run(root, { dotFile: join(root, "g.dot") });
+  const directory = await run(root, { dotFile: join(root, "g.dot") });
+  assert.deepEqual([directory.code, directory.err], [1, `skein flow: --dot ${join(root, "g.dot")}: is a directory\n`]);
+  const readOnly = await run(root, { dotFile: "/proc/g.dot" });
+  assert.deepEqual([readOnly.code, readOnly.err.replace(/\(\w+\)/, "(E…)")], [1, "skein flow: --dot /proc/g.dot: cannot write in /proc (E…)\n"]);
+  assert.ok(!existsSync(join(root, "out")), "nothing ran");
+  mkdirSync(join(root, "gone"));
+  const result = await run(root, { dotFile: join(root, "gone", "g.dot") });
   assert.equal(result.code, 1);
-  assert.match(result.err, /--dot .*g\.dot: cannot write it \(EISDIR\)\n.*done, 1 rule ran/s);
+  assert.match(result.err, /--dot .*g\.dot: cannot write it \(ENOENT\)\n.*done, 1 rule ran/s);
   assert.ok(existsSync(join(root, "out")));
 });
 

@@ -5,13 +5,14 @@
  * is done, 1 when a rule failed for good or the workflow has an error, 128 + the signal's
  * number when SIGINT, SIGTERM or SIGHUP stopped it (`stopSignals`).
  */
-import { existsSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { closeSync, existsSync, openSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { availableParallelism, totalmem } from "node:os";
 import { dirname, resolve } from "node:path";
 import { WorkflowError } from "../language/errors.ts";
 import { parseWorkflow } from "../language/parse-workflow.ts";
 import { compactLog, logNeedsCompaction } from "../log/compact-log.ts";
 import { LogFile, type LogRead, readLogFile } from "../log/log-file.ts";
+import { lockLog } from "../log/log-lock.ts";
 import type { LogSummary } from "../log/transaction-log.ts";
 import { nestedFileReading } from "../plan/nested-file.ts";
 import { type Plan, plan } from "../plan/plan.ts";
@@ -208,13 +209,48 @@ export async function runFlow(init: RunInit, components: RunComponents): Promise
   }
 }
 
+/**
+ * Checks the workflow file and the --dot file, then takes the log's lock (unless --dry-run,
+ * which writes nothing) for the rest of the run: a second master on the same workflow stops
+ * here, naming the first, before it reads the log or touches a file.
+ */
 async function runWith(init: RunInit, components: RunComponents, output: Output): Promise<number> {
-  let loaded: Loaded;
+  let release: (() => void) | undefined;
   try {
     if (!existsSync(init.file)) throw new Error(`${init.file}: no such workflow file`);
     if (statSync(init.file).isDirectory()) throw new Error(`${init.file}: is a directory, not a workflow file`);
-    // --dot is written at the end: a directory that is not there fails now, before any work
-    if (init.dotFile && !statSync(dirname(resolve(init.dotFile)), { throwIfNoEntry: false })?.isDirectory()) throw new Error(`--dot ${init.dotFile}: no directory ${dirname(resolve(init.dotFile))}`);
+    if (init.dotFile) checkDotFile(init.dotFile);
+    if (!init.dryRun) release = lockLog(workflowLogPath(resolve(init.file), resolve(init.directory ?? dirname(resolve(init.file)))));
+  } catch (error) {
+    output.err(`skein flow: ${(error as Error).message}\n`);
+    return 1;
+  }
+  try {
+    return await runLocked(init, components, output);
+  } finally {
+    release?.();
+  }
+}
+
+/** --dot is written at the end: a file that cannot be written there fails now, before any work. */
+function checkDotFile(dotFile: string): void {
+  const path = resolve(dotFile);
+  const directory = dirname(path);
+  if (!statSync(directory, { throwIfNoEntry: false })?.isDirectory()) throw new Error(`--dot ${dotFile}: no directory ${directory}`);
+  const stat = statSync(path, { throwIfNoEntry: false });
+  if (stat?.isDirectory()) throw new Error(`--dot ${dotFile}: is a directory`);
+  // opened for appending, as a probe (access(2) says yes to root on a file system that refuses it)
+  try {
+    closeSync(openSync(path, "a"));
+  } catch (error) {
+    throw new Error(`--dot ${dotFile}: cannot write ${stat ? "it" : `in ${directory}`} (${(error as NodeJS.ErrnoException).code})`);
+  }
+  if (!stat) rmSync(path, { force: true });
+}
+
+async function runLocked(init: RunInit, components: RunComponents, output: Output): Promise<number> {
+  let loaded: Loaded;
+  try {
     if (init.clean) return cleanWorkflow(init, output);
     loaded = loadWorkflow(init);
   } catch (error) {

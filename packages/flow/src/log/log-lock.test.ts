@@ -1,0 +1,45 @@
+import assert from "node:assert/strict";
+import { spawn, spawnSync } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { hostname, tmpdir } from "node:os";
+import { join } from "node:path";
+import { test } from "node:test";
+import { LogLockError, lockLog, lockPath, processStartTime, thisProcess } from "./log-lock.ts";
+
+function inTemporary(body: (logPath: string) => Promise<void> | void): Promise<void> {
+  const root = mkdtempSync(join(tmpdir(), "skein-lock-"));
+  return Promise.resolve(body(join(root, "w.mf.skeinlog"))).finally(() => rmSync(root, { recursive: true, force: true }));
+}
+
+test("log lock: one holder at a time; released, it can be taken again; a nested run of the same log in this process is named as such", () =>
+  inTemporary((log) => {
+    const release = lockLog(log);
+    assert.equal(readFileSync(lockPath(log), "latin1"), `${process.pid} ${hostname()} ${thisProcess().startTime}\n`);
+    assert.throws(() => lockLog(log), new LogLockError(`${log} is in use by this skein flow (two rules nest the same workflow in the same directory); wait for it to end, or remove ${lockPath(log)} if no such run exists`));
+    release();
+    assert.ok(!existsSync(lockPath(log)));
+    lockLog(log)();
+  }));
+
+test("log lock: a live run's lock is refused, naming its pid; a dead run's (killed -9), or a reused pid's, is taken over; another host's is refused", async () =>
+  inTemporary(async (log) => {
+    const sleeper = spawn("sleep", ["30"], { stdio: "ignore" });
+    try {
+      const startTime = processStartTime(sleeper.pid!)!;
+      writeFileSync(lockPath(log), `${sleeper.pid} ${hostname()} ${startTime}\n`);
+      assert.throws(() => lockLog(log), new LogLockError(`${log} is in use by another skein flow (pid ${sleeper.pid} on ${hostname()}); wait for it to end, or remove ${lockPath(log)} if no such run exists`));
+      writeFileSync(lockPath(log), `${sleeper.pid} ${hostname()} 1\n`); // the pid is another process's now
+      lockLog(log)();
+      writeFileSync(lockPath(log), `${sleeper.pid} elsewhere.example ${startTime}\n`);
+      assert.throws(() => lockLog(log), /in use by another skein flow \(pid \d+ on elsewhere\.example\)/);
+    } finally {
+      sleeper.kill("SIGKILL");
+    }
+    const dead = spawnSync("true").pid;
+    writeFileSync(lockPath(log), `${dead} ${hostname()} 123\n`);
+    const release = lockLog(log);
+    assert.match(readFileSync(lockPath(log), "latin1"), new RegExp(`^${process.pid} `));
+    release();
+    writeFileSync(lockPath(log), "\0\0garbage");
+    assert.throws(() => lockLog(log), /a lock file skein cannot read; remove it/);
+  }));
