@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { spawnSync } from "node:child_process";
 import { test } from "node:test";
 import { realClock } from "@skein/net";
 import { parseMakeflow } from "../language/parse-makeflow.ts";
@@ -54,6 +55,22 @@ test("log file: read line by line, a line past the limit is an error naming file
     assert.equal(readFileSync(path, "utf8"), `${logHeader}\n${done}`);
     assert.deepEqual([...readLogFile(path, rules).summary.done], [0], "the next run reads it");
   } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
+});
+
+test("log file: a batch the disk takes only part of is a failure (the rest of it was lost), not a success", async (t) => {
+  const mounted = spawnSync("sh", ["-c", 'd=$(mktemp -d) && mount -t tmpfs -o size=8k tmpfs "$d"; echo "$d"'], { encoding: "utf8" });
+  const root = mounted.stdout.trim();
+  if (spawnSync("mountpoint", ["-q", root]).status !== 0) return t.skip("cannot mount a small tmpfs here (not root?)");
+  try {
+    const log = new LogFile(join(root, "w.mf.skeinlog"), realClock());
+    log.append("1 0 running 1 abcdef01 abcdef01\n".repeat(1000)); // 33 KB
+    assert.equal(log.write(), false);
+    assert.equal((log.failure as NodeJS.ErrnoException | undefined)?.code, "ENOSPC");
+    await log.close();
+  } finally {
+    spawnSync("umount", [root]);
     rmSync(root, { recursive: true, force: true });
   }
 });

@@ -70,7 +70,9 @@ export class LogFile {
     const text = this.pending.length === 1 ? this.pending[0]! : this.pending.join("");
     this.pending = [];
     try {
-      writeSync(this.fd, text);
+      // a nearly full disk takes part of a write without an error: the rest then fails
+      const bytes = Buffer.from(text, "latin1");
+      for (let offset = 0; offset < bytes.length; ) offset += writeSync(this.fd, bytes, offset, bytes.length - offset);
     } catch (error) {
       this.failure = error as Error;
       return false;

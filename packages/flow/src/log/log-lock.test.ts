@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { spawn, spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { hostname, tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
@@ -43,3 +43,17 @@ test("log lock: a live run's lock is refused, naming its pid; a dead run's (kill
     writeFileSync(lockPath(log), "\0\0garbage");
     assert.throws(() => lockLog(log), /a lock file skein cannot read; remove it/);
   }));
+
+test("log lock: a lock that cannot be written (a full disk) is an error and leaves no lock behind", (t) => {
+  const mounted = spawnSync("sh", ["-c", 'd=$(mktemp -d) && mount -t tmpfs -o size=4k tmpfs "$d" && head -c 4096 /dev/zero > "$d/fill" 2>/dev/null; echo "$d"'], { encoding: "utf8" });
+  const root = mounted.stdout.trim();
+  if (spawnSync("mountpoint", ["-q", root]).status !== 0) return t.skip("cannot mount a small tmpfs here (not root?)");
+  try {
+    const log = join(root, "w.mf.skeinlog");
+    assert.throws(() => lockLog(log), new LogLockError(`cannot create the lock ${lockPath(log)} (ENOSPC)`));
+    assert.deepEqual(readdirSync(root), ["fill"]);
+  } finally {
+    spawnSync("umount", [root]);
+    rmSync(root, { recursive: true, force: true });
+  }
+});

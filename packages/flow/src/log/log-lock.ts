@@ -68,21 +68,54 @@ export function lockLog(logPath: string, self: LockOwner = thisProcess()): () =>
   const path = lockPath(logPath);
   const text = `${self.pid} ${self.host} ${self.startTime}\n`;
   for (let attempt = 0; ; attempt++) {
-    try {
-      const fd = openSync(path, "wx", 0o644);
-      try {
-        writeSync(fd, text);
-      } finally {
-        closeSync(fd);
-      }
-      return () => releaseLock(path, text);
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw new LogLockError(`cannot create the lock ${path} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
-    }
+    if (createLock(path, text)) return () => releaseLock(path, text);
     const held = readOwner(path);
     if (held === "none") continue; // released meanwhile
     if (held !== undefined && !gone(held, self)) throw heldError(logPath, path, held, self);
     if (attempt > 0 || !takeOver(path, held)) throw heldError(logPath, path, held, self);
+  }
+}
+
+/**
+ * Creates the lock holding `text`, or returns false when it exists. The text is written to a
+ * file of our own first and linked under the lock's name, so the lock never exists empty (a
+ * kill, or a full disk, between creating and writing it would leave a lock no one can read).
+ */
+function createLock(path: string, text: string): boolean {
+  const own = `${path}.${process.pid}.tmp`;
+  try {
+    const fd = openSync(own, "w", 0o644);
+    try {
+      writeSync(fd, text);
+    } finally {
+      closeSync(fd);
+    }
+    try {
+      linkSync(own, path);
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code !== "EPERM" && code !== "ENOTSUP" && code !== "EOPNOTSUPP") throw error;
+      createWithoutLink(path, text); // a file system without hard links
+    }
+    return true;
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === "EEXIST") return false;
+    throw new LogLockError(`cannot create the lock ${path} (${code ?? (error as Error).message})`);
+  } finally {
+    rmSync(own, { force: true });
+  }
+}
+
+function createWithoutLink(path: string, text: string): void {
+  const fd = openSync(path, "wx", 0o644);
+  try {
+    writeSync(fd, text);
+  } catch (error) {
+    rmSync(path, { force: true });
+    throw error;
+  } finally {
+    closeSync(fd);
   }
 }
 
