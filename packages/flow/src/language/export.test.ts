@@ -6,13 +6,13 @@ const parse = (text: string, environment: Record<string, string> = {}) => parseM
 
 test("export: one statement may name several variables, as upstream's 'export A B'; a comment may follow", () => {
   const { rules } = parse("export A B C # all three\nA=1\nB=2\na:\n\tcmd\n", { C: "env" });
-  assert.deepEqual(rules[0]!.environment, { A: "1", B: "2", C: "env" });
+  assert.deepEqual(rules[0]!.environment, { A: "1", B: "2", C: "env", CORES: "1", OMP_NUM_THREADS: "1" });
 });
 
 test("export: a variable named export, or starting with it, is still an assignment", () => {
   const { rules } = parse("export=1\nexportX=2\na:\n\techo $(export) $(exportX)\n");
   assert.equal(rules[0]!.command, "echo 1 2");
-  assert.deepEqual(rules[0]!.environment, {});
+  assert.deepEqual(rules[0]!.environment, { CORES: "1", OMP_NUM_THREADS: "1" }); // upstream's defaults only
 });
 
 test("export error: no name, or a word that is not a name, is reported at the word", () => {
@@ -23,9 +23,9 @@ test("export error: no name, or a word that is not a name, is reported at the wo
 test("export: += appends to a value from the environment, as a rule-local += and upstream do", () => {
   // it started from empty: `export FLAGS+=-v` gave jobs FLAGS=-v, dropping the environment's value
   const { rules } = parse("export FLAGS+=-v\na:\n\techo $(FLAGS)\nb:\n\t@FLAGS+=-q\n\tcmd\n", { FLAGS: "-O2" });
-  assert.deepEqual(rules[0]!.environment, { FLAGS: "-O2 -v" });
+  assert.deepEqual(rules[0]!.environment, { FLAGS: "-O2 -v", CORES: "1", OMP_NUM_THREADS: "1" });
   assert.equal(rules[0]!.command, "echo -O2 -v");
-  assert.deepEqual(rules[1]!.environment, { FLAGS: "-O2 -v -q" });
+  assert.deepEqual(rules[1]!.environment, { FLAGS: "-O2 -v -q", CORES: "1", OMP_NUM_THREADS: "1" });
 });
 
 test("export error: export between a rule and its command says where it goes (it said the rule had no command)", () => {
@@ -49,7 +49,11 @@ test("assignments error: make's := ?= ::= != say what to write instead", () => {
 
 test("export: rules share the exported environment until an exported variable changes; rule-local values stay their own", () => {
   const { rules } = parse("export A B\nA=1\na:\n\tcmd\nb:\n\tcmd\nc:\n@B=own\n\tcmd\nB=2\nd:\n\tcmd\nexport C=3\ne:\n\tcmd\n");
-  assert.deepEqual(rules.map((r) => r.environment), [{ A: "1" }, { A: "1" }, { A: "1", B: "own" }, { A: "1", B: "2" }, { A: "1", B: "2", C: "3" }]);
+  const defaults = { CORES: "1", OMP_NUM_THREADS: "1" };
+  assert.deepEqual(
+    rules.map((r) => r.environment),
+    [{ A: "1" }, { A: "1" }, { A: "1", B: "own" }, { A: "1", B: "2" }, { A: "1", B: "2", C: "3" }].map((e) => ({ ...defaults, ...e })),
+  );
   assert.equal(rules[0]!.environment, rules[1]!.environment);
 });
 
@@ -60,7 +64,7 @@ test("export: 400 exported variables and 20 000 rules parse in linear time", () 
   const started = process.hrtime.bigint();
   const { rules } = parse(text);
   const elapsedMs = Number(process.hrtime.bigint() - started) / 1e6;
-  assert.equal(Object.keys(rules[19_999]!.environment).length, 400);
+  assert.equal(Object.keys(rules[19_999]!.environment).length, 402); // and CORES, OMP_NUM_THREADS
   // each rule built its own 400-entry environment (≈ 2.5 s); now one is shared (≈ 0.15 s)
   assert.ok(elapsedMs < 1000, `took ${elapsedMs.toFixed(0)} ms`);
 });

@@ -43,11 +43,11 @@ test("json: rules without their own environment share the workflow's (one object
   rules[1] = { ...rules[1]!, environment: { V0: "own" } } as (typeof rules)[number];
   const workflow = parse(JSON.stringify({ environment, rules }));
   assert.equal(workflow.rules[0]!.environment, workflow.rules[2]!.environment);
-  assert.deepEqual([workflow.rules[1]!.environment.V0, workflow.rules[2]!.environment.V0, Object.keys(workflow.rules[1]!.environment).length], ["own", "0", 400]);
+  assert.deepEqual([workflow.rules[1]!.environment.V0, workflow.rules[2]!.environment.V0, Object.keys(workflow.rules[1]!.environment).length], ["own", "0", 402]); // and CORES, OMP_NUM_THREADS
 });
 
 test("json: \"define\" (upstream's names for JX expressions) is read and changes nothing in plain JSON, as upstream's --json reads it", () => {
   const workflow = parse(JSON.stringify({ define: { N: 10, NAME: "x" }, rules: [{ command: "echo N > out", outputs: ["out"] }] }));
   assert.equal(workflow.rules[0]!.command, "echo N > out");
-  assert.deepEqual(workflow.rules[0]!.environment, {});
+  assert.deepEqual(workflow.rules[0]!.environment, { CORES: "1", OMP_NUM_THREADS: "1" });
 });

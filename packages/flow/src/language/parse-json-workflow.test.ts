@@ -17,7 +17,9 @@ test("json: rules with command, inputs, outputs, local flag, categories and envi
   assert.deepEqual(first!.sources.map((s) => [s.path, s.remoteName]), [["in", "in"], ["tool", "t"]]);
   assert.deepEqual(first!.resources, { memoryMb: 800, cores: 2, diskMb: 10 });
   assert.equal(first!.category, "big");
-  assert.deepEqual(second!.environment, { A: "1", B: "2" });
+  // upstream's defaults (CATEGORY of a named category, resources, threads), then the workflow's and the rule's
+  assert.deepEqual(first!.environment, { CATEGORY: "big", CORES: "2", MEMORY: "800", DISK: "10", OMP_NUM_THREADS: "2", A: "1" });
+  assert.deepEqual(second!.environment, { CORES: "1", MEMORY: "800", OMP_NUM_THREADS: "1", A: "1", B: "2" });
   assert.equal(second!.local, true);
 });
 

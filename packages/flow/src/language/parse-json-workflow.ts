@@ -14,6 +14,7 @@ import { type Category, type FileReference, type Resources, type Rule, resourceV
 import { WorkflowError } from "./errors.ts";
 import { normalizePath, remoteNameProblem } from "./file-words.ts";
 import { type Json, type JsonDocument, readJson } from "./json-reader.ts";
+import { defaultJobEnvironment, threadsVariable } from "./job-environment.ts";
 import { ruleFiles } from "./rule-files.ts";
 import { defaultCategory, environmentResource } from "./scope.ts";
 
@@ -135,7 +136,8 @@ class JsonWorkflowReader {
     const targets = this.files(object.outputs, this.at(object, "outputs"), "outputs");
     if (targets.length === 0) throw new WorkflowError(location, 'a rule needs at least one entry in "outputs"');
     const sources = this.files(object.inputs, this.at(object, "inputs"), "inputs");
-    const category = this.optionalString(object, "category") ?? defaultCategory;
+    const named = this.optionalString(object, "category");
+    const category = named ?? defaultCategory;
     if (object.local_job !== undefined && typeof object.local_job !== "boolean") {
       throw new WorkflowError(this.at(object, "local_job"), '"local_job" must be true or false');
     }
@@ -149,6 +151,7 @@ class JsonWorkflowReader {
     const nested = workflow !== undefined ? { file: normalizePath(workflow), directory: directory === undefined ? undefined : normalizePath(directory) } : undefined;
     if (nested && !sources.some((s) => s.path === nested.file)) sources.push({ path: nested.file, remoteName: nested.file, location });
     const files = ruleFiles(targets, sources);
+    const resources = { ...context.resourcesOf(category), ...own };
     return {
       id: index,
       targets: files.targets,
@@ -156,8 +159,8 @@ class JsonWorkflowReader {
       command: command ?? `MAKEFLOW ${workflow}`,
       local: object.local_job === true || nested !== undefined,
       category,
-      resources: { ...context.resourcesOf(category), ...own },
-      environment: environment === undefined ? context.environment : { ...context.environment, ...environment }, // shared when the rule adds nothing
+      resources,
+      environment: context.jobEnvironment(named, resources, Object.keys(own).length > 0, environment),
       nested,
       location,
     };
@@ -166,9 +169,13 @@ class JsonWorkflowReader {
 
 interface RuleContext {
   categories: Map<string, Category>;
-  /** The workflow's environment, frozen: rules without their own share it. */
-  environment: Readonly<Record<string, string>>;
   resourcesOf(category: string): Resources;
+  /**
+   * A rule's job environment: upstream's defaults (job-environment.ts), the workflow's
+   * "environment", the rule's. Rules of one category without their own resources or environment
+   * share one frozen object.
+   */
+  jobEnvironment(named: string | undefined, resources: Resources, ownResources: boolean, own: Record<string, string> | undefined): Readonly<Record<string, string>>;
 }
 
 /** Parses the JSON form. `environment` gives CORES/MEMORY/DISK defaults as for Makeflow text. */
@@ -198,7 +205,21 @@ export function parseJsonWorkflow(text: string, init: { file: string; environmen
     if (!resources) byCategory.set(name, (resources = { ...fallback, ...categories.get(defaultCategory)?.resources, ...categories.get(name)?.resources }));
     return resources;
   };
-  const context: RuleContext = { categories, environment, resourcesOf };
+  const masterThreads = init.environment?.[threadsVariable];
+  const build = (named: string | undefined, resources: Resources, own: Record<string, string> | undefined) => {
+    // an OMP_NUM_THREADS the rule, the workflow or the master's environment gives wins over the rule's cores
+    const threads = own?.[threadsVariable] ?? environment[threadsVariable] ?? masterThreads;
+    return { ...defaultJobEnvironment(named, resources, threads), ...environment, ...own };
+  };
+  const shared = new Map<string, Readonly<Record<string, string>>>(); // by category, and whether the rule named it
+  const jobEnvironment: RuleContext["jobEnvironment"] = (named, resources, ownResources, own) => {
+    if (ownResources || own !== undefined) return build(named, resources, own);
+    const key = named === undefined ? "" : `+${named}`;
+    let environment = shared.get(key);
+    if (!environment) shared.set(key, (environment = Object.freeze(build(named, resources, undefined))));
+    return environment;
+  };
+  const context: RuleContext = { categories, resourcesOf, jobEnvironment };
   return {
     file: init.file,
     rules: rules.map((rule, index) => reader.rule(rule, index, rules, context)),

@@ -98,7 +98,7 @@ test("language: comments, blank lines and trailing comments are ignored", () => 
 
 test("language: export passes variables to the job, with or without a value", () => {
   const { rules } = parse("export A=1\nB=2\nexport B\nexport C\nout:\n\ttrue\nexport D=late\n", { C: "env" });
-  assert.deepEqual(rules[0]!.environment, { A: "1", B: "2", C: "env" });
+  assert.deepEqual(rules[0]!.environment, { A: "1", B: "2", C: "env", CORES: "1", OMP_NUM_THREADS: "1" });
 });
 
 test("language: LOCAL marks a rule to run on the master", () => {

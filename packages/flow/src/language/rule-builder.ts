@@ -1,6 +1,6 @@
 /**
  * Builds a `Rule` from its dependency line, its rule-local assignments and its command:
- * resolves category and resources, the exported environment, `LOCAL` (or a true `BATCH_LOCAL`
+ * resolves category and resources, the job's environment (upstream's defaults and the exports), `LOCAL` (or a true `BATCH_LOCAL`
  * variable, as upstream) and nested `MAKEFLOW`.
  */
 import { type FileReference, type Resources, resourceVariables, type Rule, type SourceLocation } from "../workflow.ts";
@@ -86,6 +86,7 @@ export class RuleBuilder {
     const { targets, sources } = ruleFiles(pending.targets, pending.sources);
     const category = pending.category ?? this.scope.currentCategory;
     this.scope.category(category);
+    const resources = this.scope.ruleResources(category, pending.resources);
     this.rules.push({
       id: this.rules.length,
       targets,
@@ -93,8 +94,8 @@ export class RuleBuilder {
       command,
       local: local || nested !== undefined,
       category,
-      resources: this.scope.ruleResources(category, pending.resources),
-      environment: this.scope.jobEnvironment(pending.variables),
+      resources,
+      environment: this.scope.jobEnvironment(category, resources, pending.variables),
       nested,
       location: pending.location,
     });

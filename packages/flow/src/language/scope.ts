@@ -5,6 +5,7 @@
  */
 import { type Category, type Resources, resourceVariables, type SourceLocation } from "../workflow.ts";
 import { WorkflowError } from "./errors.ts";
+import { defaultJobEnvironment, threadsVariable } from "./job-environment.ts";
 import { unquote } from "./words.ts";
 
 export const defaultCategory = "default";
@@ -14,8 +15,12 @@ export function isCategoryName(name: string): boolean {
   return name === "CATEGORY" || name === "SYMBOL";
 }
 
-/** The environment of rules when nothing is exported: shared, so it is frozen. */
-const noEnvironment: Record<string, string> = Object.freeze({}) as Record<string, string>;
+const categoryNames = ["CATEGORY", "SYMBOL"] as const;
+
+/** A variable that changes the default environment of jobs: category, resources and threads. */
+function shapesJobEnvironment(name: string): boolean {
+  return isCategoryName(name) || resourceVariables.has(name) || name === threadsVariable;
+}
 
 /**
  * A resource value as written: decimal digits with an optional fraction. `Number` alone would
@@ -53,8 +58,11 @@ export class Scope {
   private readonly environment: ReadonlyMap<string, string>;
   /** Resources of rules without rule-local resources, per category, until an assignment changes them. */
   private readonly sharedResources = new Map<string, Resources>();
-  /** The environment of rules without exported rule-local variables, until one changes. */
-  private sharedEnvironment: Record<string, string> | undefined;
+  /**
+   * The environment of rules without rule-local variables that shape it, per category (with the
+   * resources it was built for), until an exported, category, threads or resource variable changes.
+   */
+  private readonly sharedEnvironments = new Map<string, { resources: Resources; environment: Record<string, string> }>();
   /** Whether the workflow or the environment gave BATCH_LOCAL a value. */
   private batchLocalSet: boolean;
 
@@ -86,7 +94,7 @@ export class Scope {
   /** A global assignment; CATEGORY and resource variables also update the category table. */
   assign(name: string, value: string, location: SourceLocation): void {
     this.variables.set(name, value);
-    if (this.exported.has(name)) this.sharedEnvironment = undefined;
+    if (this.exported.has(name) || shapesJobEnvironment(name)) this.sharedEnvironments.clear();
     if (name === "BATCH_LOCAL") this.batchLocalSet = true;
     if (isCategoryName(name) || resourceVariables.has(name)) this.sharedResources.clear();
     if (isCategoryName(name)) {
@@ -113,25 +121,32 @@ export class Scope {
 
   export(name: string): void {
     this.exported.add(name);
-    this.sharedEnvironment = undefined;
+    this.sharedEnvironments.clear();
   }
 
   /**
-   * The environment a rule's job gets: every exported variable that has a value. Rules whose
-   * own variables export nothing share one frozen object until an exported variable changes
-   * (50 exports built 50 entries for each of 100 000 rules: four times the parse).
+   * The environment a rule's job gets: upstream's defaults (CATEGORY, CORES, MEMORY, DISK, GPUS,
+   * OMP_NUM_THREADS: see job-environment.ts), then every exported variable that has a value.
+   * Rules of one category whose own variables change none of it share one frozen object until a
+   * variable it depends on changes (50 exports built 50 entries for each of 100 000 rules: four
+   * times the parse). `resources` is the rule's, from `ruleResources`.
    */
-  jobEnvironment(local?: ReadonlyMap<string, string>): Record<string, string> {
-    if (this.exported.size === 0) return noEnvironment;
+  jobEnvironment(category: string, resources: Resources, local?: ReadonlyMap<string, string>): Record<string, string> {
     let own = false;
-    if (local) for (const name of local.keys()) own ||= this.exported.has(name);
-    if (own) return this.buildEnvironment(local);
-    this.sharedEnvironment ??= Object.freeze(this.buildEnvironment());
-    return this.sharedEnvironment;
+    if (local) for (const name of local.keys()) own ||= this.exported.has(name) || shapesJobEnvironment(name);
+    if (own) return this.buildEnvironment(category, resources, local);
+    const shared = this.sharedEnvironments.get(category);
+    if (shared?.resources === resources) return shared.environment;
+    const environment = Object.freeze(this.buildEnvironment(category, resources));
+    this.sharedEnvironments.set(category, { resources, environment });
+    return environment;
   }
 
-  private buildEnvironment(local?: ReadonlyMap<string, string>): Record<string, string> {
-    const environment: Record<string, string> = {};
+  private buildEnvironment(category: string, resources: Resources, local?: ReadonlyMap<string, string>): Record<string, string> {
+    // upstream exports CATEGORY when it has a value: a category the workflow named, even 'default'
+    const named = category !== defaultCategory || categoryNames.some((n) => local?.has(n) || this.variables.has(n));
+    const threads = this.lookup(threadsVariable, local);
+    const environment = defaultJobEnvironment(named ? category : undefined, resources, threads === undefined ? undefined : unquote(threads));
     for (const name of this.exported) {
       const value = this.lookup(name, local);
       if (value !== undefined) environment[name] = unquote(value);
