@@ -68,8 +68,11 @@ export function compactLog(path: string, read: LogRead, init: CompactionInit = {
       written += pending.length;
       pending = "";
     };
+    const kept = read.live.keptLines();
+    let next = 0;
     eachLogLine(source, read.bytes, path, (line, lineNumber) => {
-      if (lineNumber === 1 || !read.live.keeps(line, lineNumber)) return;
+      if (lineNumber !== kept[next]) return;
+      next++;
       pending += `${line}\n`;
       if (pending.length >= writeChunkBytes) flush();
     });

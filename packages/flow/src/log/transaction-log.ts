@@ -85,13 +85,14 @@ export class LogReader {
   private readonly doneLines = new Map<number, number>();
   private readonly doneAtMs = new Map<number, number>();
   /** What a compaction keeps of the lines read so far. */
-  readonly live = new LiveLines();
+  readonly live: LiveLines;
 
   constructor(
     private readonly rules: readonly Rule[],
     private readonly source = "the log",
   ) {
     this.moved = movedRules(rules);
+    this.live = new LiveLines(rules.length);
   }
 
   line(line: string, lineNumber: number): void {
@@ -102,8 +103,7 @@ export class LogReader {
       const shown = JSON.stringify(line.length > 60 ? `${line.slice(0, 60)}…` : line);
       throw new LogFormatError(`${this.source}:${lineNumber}: not a log line (${shown}): the log is damaged; delete that line, or move the log away to start afresh`);
     }
-    this.live.add(line, lineNumber);
-    this.replay(line);
+    this.replay(line, lineNumber);
   }
 
   /** The unterminated end of the file (a torn write), if any: only a torn header matters. */
@@ -111,10 +111,12 @@ export class LogReader {
     if (lineNumber === 1 && rest !== "") checkHeader(rest, false, this.source);
   }
 
-  private replay(line: string): void {
+  private replay(line: string, lineNumber: number): void {
     const [timeText, ruleText, state, , hash, targetsHash] = line.split(" ");
     let rule = Number(ruleText);
     const [ruleHashNow, targetsHashNow] = rule < this.rules.length ? this.hashesOf(rule) : [];
+    if (hash === ruleHashNow && targetsHash === targetsHashNow) this.live.addCurrent(rule, state!, lineNumber, line.length + 1);
+    else this.live.addOther(`${ruleText} ${hash} ${targetsHash ?? ""}`, state!, lineNumber, line.length + 1);
     if (hash !== ruleHashNow) {
       // a rule added or removed before this one moved it: its lines still count, found by hash
       const now = this.moved.byHashes(hash, targetsHash);
