@@ -33,3 +33,8 @@ test("directives error: older upstream's .RESOURCE says what to write", () => {
   // it was "unknown directive '.RESOURCE' (no phony or special targets in Makeflow)"
   assert.throws(() => parse(".RESOURCE MEMORY 50\n"), /^WorkflowError: w\.mf:1:1: '\.RESOURCE' is older Makeflow's: write '\.MAKEFLOW MEMORY value'$/);
 });
+
+test("directives error: .RESOURCE inside a rule, indented or not, is the same error (indented, it ran as a command)", () => {
+  assert.throws(() => parse("a:\n\t.RESOURCE CORES 2\n\tcmd\n"), /^WorkflowError: w\.mf:2:2: '\.RESOURCE' is older Makeflow's: write '\.MAKEFLOW CORES value'$/);
+  assert.throws(() => parse("a:\n.RESOURCE CORES 2\n\tcmd\n"), /^WorkflowError: w\.mf:2:1: '\.RESOURCE' is older Makeflow's: write '\.MAKEFLOW CORES value'$/);
+});

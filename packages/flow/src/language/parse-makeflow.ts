@@ -16,6 +16,7 @@ import { readDirective } from "./directives.ts";
 import { expand, type Lookup } from "./expand.ts";
 import { fileList } from "./file-words.ts";
 import { OpenCommand } from "./quoted-command.ts";
+import { OpenValue } from "./quoted-value.ts";
 import { type PendingRule, RuleBuilder } from "./rule-builder.ts";
 import { Scope } from "./scope.ts";
 import { forEachLogicalLine, type LogicalLine } from "./source-text.ts";
@@ -76,6 +77,8 @@ class MakeflowParser {
   private pending: PendingRule | undefined;
   /** A command whose quoted string goes on over the next lines. */
   private openCommand: OpenCommand | undefined;
+  /** An assignment whose double-quoted value goes on over the next lines. */
+  private openValue: OpenValue | undefined;
   private lastWasCommand = false;
   /** Global variable look-up, made once (not one closure per rule). */
   private readonly lookup: (name: string) => string | undefined;
@@ -101,6 +104,10 @@ class MakeflowParser {
       if (this.openCommand.add(line)) this.finishCommand(this.openCommand.pending, this.openCommand.line(), this.openCommand.start);
       return;
     }
+    if (this.openValue) {
+      if (this.openValue.add(line)) this.openValue = undefined;
+      return;
+    }
     const start = firstNonBlank(line.text);
     if (start < 0 || line.text[start] === "#") return;
     if (start > 0) unicodeIndent(line, start);
@@ -124,8 +131,9 @@ class MakeflowParser {
   private ruleBody(line: LogicalLine, start: number, pending: PendingRule): void {
     const text = line.text;
     const marked = text[start] === "@";
-    if (text.startsWith(".MAKEFLOW", start) || text.startsWith(".SIZE", start) || text.startsWith(".UMBREL", start)) {
-      // indented or not: upstream reads an unindented directive here as the rule's own
+    if (text[start] === "." && /^\.(?:MAKEFLOW|SIZE|UMBREL|RESOURCE)/.test(text.slice(start, start + 9))) {
+      // indented or not: upstream reads an unindented directive here as the rule's own (an
+      // indented '.RESOURCE CORES 2' ran as a command named '.RESOURCE')
       this.builder.localDirective(pending, readDirective(line, start, (n) => this.scope.lookup(n, pending.variables)), line.locate(start));
     } else if (marked || !line.indented) {
       const offset = marked ? start + 1 : start;
@@ -136,8 +144,12 @@ class MakeflowParser {
       if (!match && !marked) throw this.builder.missingCommand(pending);
       if (!match) throw new WorkflowError(line.locate(start), `'@' must be followed by an assignment NAME=value${atHint(line, offset)}`);
       const valueOffset = offset + match[0].length;
-      const value = this.value(line, valueOffset, (n) => this.scope.lookup(n, pending.variables));
-      this.builder.localAssignment(pending, match[1]!, match[2]!, value, line.locate(valueOffset));
+      const assign = (whole: LogicalLine) => {
+        const value = this.value(whole, valueOffset, (n) => this.scope.lookup(n, pending.variables));
+        this.builder.localAssignment(pending, match[1]!, match[2]!, value, whole.locate(valueOffset));
+      };
+      this.openValue = OpenValue.open(line, valueOffset, match[1]!, assign);
+      if (!this.openValue) assign(line);
     } else {
       this.pending = undefined;
       this.openCommand = OpenCommand.open(pending, line, start);
@@ -217,7 +229,13 @@ class MakeflowParser {
     return expand(raw.trim(), lookup, line, valueOffset + raw.search(/\S|$/));
   }
 
+  /** A global assignment; its value may be a double-quoted string over several lines. */
   private assign(line: LogicalLine, name: string, operator: string, valueOffset: number): void {
+    this.openValue = OpenValue.open(line, valueOffset, name, (whole) => this.assignValue(whole, name, operator, valueOffset));
+    if (!this.openValue) this.assignValue(line, name, operator, valueOffset);
+  }
+
+  private assignValue(line: LogicalLine, name: string, operator: string, valueOffset: number): void {
     const value = this.value(line, valueOffset, this.lookup);
     const previous = operator === "+=" ? this.scope.lookup(name) : undefined; // the environment's value too, as upstream
     const joined = operator === "+=" && previous ? `${previous} ${value}` : value;
@@ -233,6 +251,7 @@ class MakeflowParser {
 
   finish(): Workflow {
     if (this.openCommand) throw this.openCommand.unterminated("it runs to the end of the file");
+    if (this.openValue) throw this.openValue.unterminated("it runs to the end of the file");
     if (this.pending) throw this.builder.missingCommand(this.pending);
     return { file: this.init.file, rules: this.builder.rules, categories: this.scope.categories, sizeHints: this.builder.sizeHints };
   }

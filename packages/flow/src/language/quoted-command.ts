@@ -15,7 +15,7 @@ import { joinLines, type LogicalLine } from "./source-text.ts";
 import { type QuoteState, quoteAfter, unterminatedQuote } from "./words.ts";
 
 /** An unindented `words:` line: a rule line, not the inside of a quoted string. */
-const ruleLike = /^[^\s#'"=:$]+(?:[ \t]+[^\s#'"=:$]+)*[ \t]*:(?:[ \t]|$)/;
+export const ruleLike = /^[^\s#'"=:$]+(?:[ \t]+[^\s#'"=:$]+)*[ \t]*:(?:[ \t]|$)/;
 
 export class OpenCommand {
   private readonly lines: LogicalLine[];

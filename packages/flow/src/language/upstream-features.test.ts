@@ -49,3 +49,18 @@ test("upstream: a quote in a shell comment of a command opens nothing", () => {
   const { rules } = parse("a:\n\techo hi # it's fine\nb:\n\techo b\n");
   assert.deepEqual(rules.map((r) => r.command), ["echo hi", "echo b"]);
 });
+
+test("upstream: a double-quoted value may span lines, global, exported or rule-local, newlines and indentation kept", () => {
+  // it was "unterminated quote \""
+  const text = 'X="one\n  two" # a comment\nexport ARGS="-a\n-b"\nout:\n\t@V="x\ny # in the value\n"\n\techo $(X) $(V) > out\nnext: out\n\tcmd\n';
+  const { rules } = parse(text);
+  assert.equal(rules[0]!.command, 'echo "one\n  two" "x\ny # in the value\n" > out');
+  assert.equal(rules[0]!.environment.ARGS, "-a\n-b");
+  assert.deepEqual(rules.map((r) => r.location.line), [5, 10]);
+});
+
+test("upstream error: a double quote left open in a value stops at a line that reads as a rule, or at the end; a single quote at once", () => {
+  assert.throws(() => parse('X="abc\nY=1\nb:\n\tcmd\n'), /^WorkflowError: w\.mf:1:3: unterminated quote " in the value of X \(it reaches line 3, 'b:', which reads as a rule: close the quote before the next rule\)$/);
+  assert.throws(() => parse('a:\n\t@V="abc\n\tcmd\n'), /^WorkflowError: w\.mf:2:5: unterminated quote " in the value of V \(it runs to the end of the file\)$/);
+  assert.throws(() => parse("X='abc\nY=1\n"), /^WorkflowError: w\.mf:1:3: unterminated quote '$/);
+});
