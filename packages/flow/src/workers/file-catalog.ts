@@ -34,6 +34,11 @@ export class FileCatalog {
     return hash;
   }
 
+  /** Forgets the hash of `path`: it changed in a way its size and modification time did not show. */
+  forget(path: string): void {
+    this.hashes.delete(path);
+  }
+
   /** The entries a source expands to: one file, or a directory's tree. */
   entries(path: string, name: string, within: readonly string[] = []): ShippedEntry[] {
     const stat = statSync(path);

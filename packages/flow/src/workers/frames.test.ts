@@ -104,9 +104,11 @@ test("frames: a peer of another protocol, version or body shape is refused by na
   const node = encodeWireFrame(FrameType.Hello, pack({ magic: "skein", version: 2, node: "n1", target: "master", nonce: new Uint8Array(16), incarnation: new Uint8Array(8) }));
   assert.throws(() => pair({}, {}).m.wire.push(node), /the peer speaks skein, not skein-flow/);
   // older peers (a version 3 worker would take an interrupted master's goodbye for the end of
-  // the workflow; version 2 could not hear that a worker dropped an input a task changed) and a newer one alike
-  assert.equal(flowWireVersion, 4);
-  for (const version of [1, 2, 3, flowWireVersion + 1]) {
+  // the workflow; version 2 could not hear that a worker dropped an input a task changed; a
+  // version 4 worker never announces its cache, and a version 4 master would take the
+  // announcement for a protocol error) and a newer one alike
+  assert.equal(flowWireVersion, 5);
+  for (const version of [1, 2, 3, 4, flowWireVersion + 1]) {
     const other = encodeWireFrame(FrameType.Hello, pack({ magic: "skein-flow", version, node: "n1", target: "master", nonce: new Uint8Array(16), incarnation: new Uint8Array(8) }));
     assert.throws(() => pair({}, {}).m.wire.push(other), new RegExp(`wire version ${version} is not ours \\(${flowWireVersion}\\)`));
   }

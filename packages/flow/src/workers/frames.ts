@@ -14,7 +14,8 @@
  * `helloFrameBytesMax` are refused.
  *
  * Worker → master Hello info: `cores`, `memoryMb`, `diskMb`. Master → worker Welcome:
- * `heartbeatMs`, `workerTimeoutMs`, `pipelineCores`. Then master → worker: `file`, `task`,
+ * `heartbeatMs`, `workerTimeoutMs`, `pipelineCores`. Then worker → master: `cached` (the cache
+ * entries it holds), and master → worker: `file`, `task`,
  * `abort`, `heartbeat`, `bye`; worker → master: `output`, `result` (whose payload carries a
  * task's small outputs, listed in its `inline` field; see `worker-outputs.ts`), `heartbeat`.
  * A result may name in `dropped` the cache entries (`<sha256>.<mode>`) of the task's inputs that
@@ -33,7 +34,12 @@
  * `dropped` and `rerun`: a version 2 master would take a rerun for a failure, and keep sending
  * tasks an input the worker dropped. 4 added `stopped` to `bye`: a version 3 worker would take
  * an interrupted master's goodbye for the end of its workflow and exit, never to come back for
- * the resumed run.
+ * the resumed run. 5 keeps the worker's input cache across connections: the worker's first
+ * frame after the Welcome is `cached`, naming in `entries` the cache entries (`<sha256>.<mode>`)
+ * it holds (at most `cachedAnnouncedMax`, see `input-cache.ts`), and the master sends only the
+ * others; the master takes the worker on only once it has that list. A version 4 master would
+ * take `cached` for a protocol error, and a version 4 worker would never send it (the master
+ * would wait for it until the handshake time ran out).
  */
 import { type Admission, FrameDecoder, FrameError, FrameType, Handshake, pack, packFrame, unpack, encodeFrame as wireFrame } from "@skein/net/wire";
 
@@ -41,7 +47,7 @@ export { FrameError };
 
 /** The protocol's name and version in the handshake. */
 export const flowMagic = "skein-flow";
-export const flowWireVersion = 4;
+export const flowWireVersion = 5;
 /** The master's node id in the handshake (workers name themselves, see `workerNodeId`). */
 export const masterNodeId = "master";
 

@@ -2,6 +2,7 @@
 // when the task ends, the entry leaves the cache, and tasks that may have seen another task's
 // change are told so.
 import assert from "node:assert/strict";
+import { createHash } from "node:crypto";
 import { appendFileSync, chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
@@ -10,7 +11,7 @@ import { cachedFileName } from "./file-modes.ts";
 import { InputCache } from "./input-cache.ts";
 
 const temporary = temporaryDirectories("skein-input-cache-");
-const hash = "a".repeat(64);
+const hash = createHash("sha256").update("orig\n").digest("hex");
 const input = (name: string, mode = 0o644) => ({ name, hash, mode });
 
 /** A cache holding `content` as `hash` with `mode`, and a fresh sandbox maker. */

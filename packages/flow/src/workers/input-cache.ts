@@ -27,9 +27,19 @@
  * child, or an aborted task still dying) writing after the check: a task holding the entry
  * alone then takes that change for its own.
  *
+ * Every file is hashed as it arrives and cached only when its bytes have the hash it was sent
+ * under: a file edited on the master while it was being sent (its head old, its tail new) would
+ * otherwise sit in the cache under the old hash, and every later task given that hash would get
+ * the wrong bytes. A file that does not match is dropped, and the task that needs it is sent
+ * back (`rejection` says why). The cache outlives the connection (a network blip, a master
+ * restarted to resume its run): a new connection starts by announcing the entries it holds
+ * (`announced`, the most recently used first), and a transfer a broken connection cut short is
+ * dropped (`abandonTransfers`), never appended to.
+ *
  * The alternative of making entries read-only does not hold: workers often run as root.
  * Copying every input for every task would cost gigabytes per task for large inputs.
  */
+import { createHash, type Hash } from "node:crypto";
 import { appendFileSync, chmodSync, constants, copyFileSync, linkSync, mkdirSync, readdirSync, renameSync, rmSync, statSync, unlinkSync, utimesSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { makeDirectories } from "@skein/net/fs";
@@ -60,6 +70,8 @@ interface Entry {
   readonly holds: Set<Hold>;
   /** Found changed and dropped from the cache. */
   spoiled: boolean;
+  /** When it last arrived or was given to a task (a counter): announced most recent first. */
+  used: number;
 }
 
 interface Hold {
@@ -81,13 +93,24 @@ export interface InputCheck {
 /** A content hash (SHA-256, hex) as the master names files. */
 export const hashPattern = /^[0-9a-f]{64}$/;
 
+/** Entries a worker announces to a new connection (≈ 70 bytes each on the wire); the most recently used. */
+export const cachedAnnouncedMax = 10_000;
+/** Files whose bytes did not match their hash remembered, to say why a task lacks one. */
+export const rejectionsRememberedMax = 1_000;
+
 export class InputCache {
   private readonly entries = new Map<string, Entry>();
   private readonly holds = new Map<number, Array<{ hold: Hold; name: string }>>();
   /** Entries a task changed: later tasks get a private copy (one per entry this workflow uses). */
   private readonly copied = new Set<string>();
-  /** Files received whole, for tests. */
+  /** Transfers under way: the hash of the bytes received so far. */
+  private readonly transfers = new Map<string, Hash>();
+  /** Files whose bytes did not match their hash, not received whole since → why (the oldest forgotten first). */
+  private readonly rejections = new Map<string, string>();
+  private uses = 0;
+  /** Files received whole, and bytes received, for tests. */
   filesReceived = 0;
+  bytesReceived = 0;
 
   constructor(readonly directory: string) {
     makeDirectories(directory);
@@ -96,23 +119,71 @@ export class InputCache {
     for (const name of readdirSync(directory)) if (name.endsWith(".part") || hashPattern.test(name)) rmSync(join(directory, name), { force: true });
   }
 
-  /** A chunk of a file from the master; the last one puts the file in the cache. */
-  receive(hash: string, mode: number, last: boolean, payload: Buffer): void {
+  /**
+   * A chunk of a file from the master; the last one puts the file in the cache if its bytes have
+   * the hash it was sent under, and returns false (the file is dropped) if not.
+   */
+  receive(hash: string, mode: number, last: boolean, payload: Buffer): boolean {
     const name = cachedFileName(hash, mode);
     const path = join(this.directory, name);
     const part = `${path}.part`;
+    let digest = this.transfers.get(name);
+    if (!digest) {
+      digest = createHash("sha256");
+      this.transfers.set(name, digest);
+      rmSync(part, { force: true }); // a transfer starts from nothing, whatever an earlier one left
+    }
     appendFileSync(part, payload);
-    if (!last) return;
+    digest.update(payload);
+    this.bytesReceived += payload.length;
+    if (!last) return true;
+    this.transfers.delete(name);
+    const received = digest.digest("hex");
+    if (received !== hash) {
+      rmSync(part, { force: true });
+      this.rejections.delete(name);
+      this.rejections.set(name, `its bytes arrived with sha256 ${received.slice(0, 12)}…, not the ${hash.slice(0, 12)}… they were sent under (the file changed on the master while it was sent?)`);
+      if (this.rejections.size > rejectionsRememberedMax) this.rejections.delete(this.rejections.keys().next().value!);
+      return false;
+    }
+    this.rejections.delete(name);
     this.filesReceived++;
     const known = this.entries.get(name);
-    if (known && this.intact(known)) return void rmSync(part); // sent again before it heard the entry was fine
+    if (known && this.intact(known)) {
+      known.used = ++this.uses;
+      rmSync(part); // sent again before it heard the entry was fine
+      return true;
+    }
     if (known) this.spoil(known);
     chmodSync(part, mode); // exactly the master's bits, whatever this process's umask
     const written = statSync(part);
     utimesSync(part, written.atimeMs / 1000, written.mtimeMs / 1000 - 1);
     renameSync(part, path);
     const { ino, size, mtimeMs, mode: fileMode, uid, gid } = statSync(path);
-    this.entries.set(name, { name, stamp: { ino, size, mtimeMs, mode: fileMode, uid, gid }, holds: new Set(), spoiled: false });
+    this.entries.set(name, { name, stamp: { ino, size, mtimeMs, mode: fileMode, uid, gid }, holds: new Set(), spoiled: false, used: ++this.uses });
+    return true;
+  }
+
+  /** Why the file of entry `name` is not here, when its bytes did not match its hash. */
+  rejection(name: string): string | undefined {
+    return this.rejections.get(name);
+  }
+
+  /** A connection ended: transfers it cut short are dropped (the next connection sends them whole). */
+  abandonTransfers(): void {
+    for (const name of this.transfers.keys()) rmSync(join(this.directory, `${name}.part`), { force: true });
+    this.transfers.clear();
+  }
+
+  /** The entries held, unchanged, the most recently used first: at most `limit`. */
+  announced(limit = cachedAnnouncedMax): string[] {
+    const intact = [...this.entries.values()].filter((entry) => !entry.spoiled && this.intact(entry));
+    return intact.sort((a, b) => b.used - a.used).slice(0, limit).map((entry) => entry.name);
+  }
+
+  /** Tasks with holds on entries (placed and not yet released), for tests and the end of a connection. */
+  holders(): number[] {
+    return [...this.holds.keys()];
   }
 
   /** The cache entries `inputs` need that this worker does not have unchanged (changed ones are dropped). */
@@ -141,6 +212,7 @@ export class InputCache {
       }
       mkdirSync(dirname(path), { recursive: true });
       const entry = this.entries.get(cachedFileName(input.hash, input.mode!))!;
+      entry.used = ++this.uses;
       const source = join(this.directory, entry.name);
       if (this.copied.has(entry.name) || !tryLink(source, path)) {
         copyFileSync(source, path, constants.COPYFILE_FICLONE); // its own inode: nothing to watch

@@ -7,8 +7,8 @@
  * two workers in one directory would remove each other's running sandboxes and interleave each
  * other's files. The worker removes its directory when it exits; one a killed worker (kill -9,
  * a crashed machine) left is removed by the next worker started there on the same host, once
- * no process has that pid. The cache is not shared: a new worker is sent its inputs anyway
- * (the master ships each file once per connection).
+ * no process has that pid. The cache is not shared: it lives as long as its worker process
+ * (across that worker's connections, see `worker-supervisor.ts`).
  */
 import { mkdirSync, readdirSync, rmSync } from "node:fs";
 import { hostname } from "node:os";

@@ -58,14 +58,19 @@ export const workersBackEnd: BackEnd = async ({ loaded, init, listener, output, 
   /** The goodbye: a plain `bye` when the run is over, one naming why when it was stopped. */
   const goodbye = (end?: RunEnd) => encodeFrame(end?.stopped ? { type: "bye", stopped: end.stopped } : { type: "bye" });
 
-  /** A worker that proved the password: its executor, and how the connection goes on. */
-  const admit = (socket: Socket, info: ExecutorInfo): { connection: WorkerConnection; frame: (frame: Frame) => void } => {
+  /**
+   * A worker that proved the password: its executor, and how the connection goes on. The
+   * scheduler takes it on (`joined`) at its first frame, which names the cache entries it holds
+   * (`frames.ts`), so that no input it has is sent again.
+   */
+  const admit = (socket: Socket, info: ExecutorInfo, joined: () => void): { connection: WorkerConnection; frame: (frame: Frame) => void } => {
     const { id } = info;
     const connection = new WorkerConnection(info, socket, catalog, staging, loaded.directory, listener, goodbye, (reason) => {
       output.err(`skein flow: ${id} dropped: ${reason}\n`);
       leave(reason);
     });
     let gone = false;
+    let taken = false;
     const leave = (reason: string) => {
       if (gone) return;
       gone = true;
@@ -73,15 +78,21 @@ export const workersBackEnd: BackEnd = async ({ loaded, init, listener, output, 
       welcomed.delete(id);
       silence.forget(id);
       socket.destroy();
-      listener.left(id, reason);
+      if (taken) listener.left(id, reason);
+      else if (reason !== "connection closed") output.err(`skein flow: refused a worker from ${peerAddress(socket)}: ${reason}\n`);
     };
     welcomed.set(id, { connection, leave });
     silence.watch(id, clock.nowMs());
     socket.on("close", () => leave("connection closed"));
     const frame = (frame: Frame) => {
       if (gone) return;
+      if (!taken && frame.header.type !== "cached") return leave(`protocol error: '${frame.header.type}' before the cache listing`);
       const problem = connection.frame(frame);
-      if (problem) leave(`protocol error: ${problem}`);
+      if (problem) return leave(`protocol error: ${problem}`);
+      if (taken) return;
+      taken = true;
+      joined();
+      listener.joined(connection);
     };
     return { connection, frame };
   };
@@ -117,10 +128,9 @@ export const workersBackEnd: BackEnd = async ({ loaded, init, listener, output, 
       return { welcome: { heartbeatMs, workerTimeoutMs, pipelineCores } };
     };
     const opened = () => {
-      timer.cancel();
       handshakeOver();
-      worker = admit(socket, info!);
-      listener.joined(worker.connection);
+      // the hello timer runs on until the worker's cache listing, which takes it on
+      worker = admit(socket, info!, () => timer.cancel());
     };
     const refused = (reason: string, byPeer: boolean) => {
       output.err(byPeer ? `skein flow: a worker from ${from} refused this master: ${reason}\n` : `skein flow: refused a worker from ${from}: ${reason}\n`);

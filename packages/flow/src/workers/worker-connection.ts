@@ -19,30 +19,42 @@
  * sees one attempt that took longer. Any result may name `dropped` entries: the next task that
  * needs one sends it again. An entry is forgotten only if it was sent before the task that
  * reports it, since frames arrive in order: one sent after it is already on its way.
+ *
+ * An input is hashed when its task starts, and read again as the connection drains: edited in
+ * place in between, its bytes would reach the worker under the old hash. So they are hashed
+ * again as they are sent; the worker refuses a file whose bytes do not have their hash (it
+ * answers the task with `rerun`), and the master, which sees the same mismatch, forgets the
+ * file's hash and sends the task again with the file hashed afresh — at most `inputRerunsMax`
+ * times, then the task fails naming the file that keeps changing.
  */
-import { chmodSync, closeSync, constants, fchmodSync, mkdirSync, openSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { createHash } from "node:crypto";
+import { chmodSync, mkdirSync } from "node:fs";
 import { appendFile, mkdir, writeFile } from "node:fs/promises";
 import type { Socket } from "node:net";
 import { dirname } from "node:path";
-import { type Executor, type ExecutorListener, missingList, type RunEnd, type TaskRequest } from "../executors/executor.ts";
+import type { Executor, ExecutorListener, RunEnd, TaskRequest } from "../executors/executor.ts";
 import { absolutePath } from "../paths.ts";
 import type { ExecutorInfo, TaskOutcome } from "../schedule/types.ts";
 import type { FileCatalog } from "./file-catalog.ts";
 import { cachedFileName, isFileMode } from "./file-modes.ts";
 import { FrameQueue } from "./frame-queue.ts";
 import { encodeFrame, type Frame, frameBytesMax } from "./frames.ts";
+import { cachedAnnouncedMax } from "./input-cache.ts";
 import { outputProblemsMax } from "./output-listing.ts";
 import type { OutputStaging } from "./output-staging.ts";
+import { createEmpty, replace, writeWithMode } from "./output-files.ts";
+import { missingNames } from "./result-bounds.ts";
 import { sandboxPathProblem } from "./sandbox-paths.ts";
 import { type InlineOutput, inlineOutputBytesMax, inlineOutputEntriesMax } from "./worker-outputs.ts";
-
-const createOnly = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW;
 
 /** Times one task is sent again to a worker that asks (`rerun`) before it fails. */
 export const inputRerunsMax = 3;
 
 /** Output bytes received from one worker and not yet written to disk, beyond which its connection is not read. */
 export const unwrittenBytesMax = 64 * 1024 * 1024;
+
+/** Inputs remembered as changed while they were sent (entry → path), to name them when a task fails. */
+export const changedInputsRememberedMax = 1_000;
 
 /** A cache entry's name on the wire: `<sha256>.<mode>` (see `file-modes.ts`). */
 const cachedNamePattern = /^[0-9a-f]{64}\.[0-7]{3}$/;
@@ -76,8 +88,13 @@ export class WorkerConnection implements Executor {
   /** Output bytes received and not yet written (off the event loop); above `unwrittenBytesMax`, reading pauses. */
   private unwrittenBytes = 0;
   private readonly directories = new Set<string>();
-  /** Input bytes shipped to this worker, for tests and the summary. */
+  /** Inputs whose bytes, as sent, did not have the hash they were sent under: entry → path on the master. */
+  private readonly changedWhileSent = new Map<string, string>();
+  /** Whether the worker has said which entries it holds (its first frame). */
+  private announced = false;
+  /** Input files shipped to this worker, for tests and the summary. */
   shippedFiles = 0;
+  shippedBytes = 0; // input bytes shipped, for tests
   /** Set when the connection is gone: late results no longer touch the workflow's files. */
   disconnected = false;
 
@@ -143,10 +160,40 @@ export class WorkerConnection implements Executor {
    * worker dropped: part of it may have been sent, and the worker keeps it only when whole.
    */
   private sendFile(hash: string, mode: number, path: string): void {
-    this.sent.set(cachedFileName(hash, mode), this.tasksSent);
+    const name = cachedFileName(hash, mode);
+    this.sent.set(name, this.tasksSent);
     this.shippedFiles++;
     const failed = (error: Error) => this.drop(`cannot send input ${path}: ${(error as NodeJS.ErrnoException).code ?? error.message}`);
-    this.queue.file(path, (chunk, last) => encodeFrame({ type: "file", hash, mode, last }, chunk), failed);
+    const digest = createHash("sha256");
+    const frame = (chunk: Buffer, last: boolean) => {
+      digest.update(chunk);
+      this.shippedBytes += chunk.length;
+      if (last && digest.digest("hex") !== hash) this.changed(name, path);
+      return encodeFrame({ type: "file", hash, mode, last }, chunk);
+    };
+    this.queue.file(path, frame, failed);
+  }
+
+  /**
+   * The bytes of `path` just sent as entry `name` do not have its hash: the file changed after it
+   * was hashed. The worker refuses them, and the tasks that need them come back (`rerun`); they
+   * are sent again with the file hashed afresh.
+   */
+  private changed(name: string, path: string): void {
+    this.sent.delete(name);
+    this.catalog.forget(path);
+    this.changedWhileSent.delete(name);
+    this.changedWhileSent.set(name, path);
+    if (this.changedWhileSent.size > changedInputsRememberedMax) this.changedWhileSent.delete(this.changedWhileSent.keys().next().value!);
+  }
+
+  /** The worker's first frame: the cache entries it holds from earlier connections; or a reason to disconnect it. */
+  private cached(entries: unknown): string | undefined {
+    if (this.announced) return "a second cache listing";
+    this.announced = true;
+    if (!Array.isArray(entries) || entries.length > cachedAnnouncedMax || !entries.every((name) => typeof name === "string" && cachedNamePattern.test(name))) return "bad cache listing";
+    for (const name of entries as string[]) this.sent.set(name, 0); // there before any task
+    return undefined;
   }
 
   /** Tells the worker the master is alive (any frame does; this one is for idle times). */
@@ -166,13 +213,14 @@ export class WorkerConnection implements Executor {
   frame(frame: Frame): string | undefined {
     const { header } = frame;
     if (header.type === "heartbeat") return undefined; // its bytes already counted as life
+    if (header.type === "cached") return this.cached(header.entries);
     if (header.type !== "output" && header.type !== "result") return `unexpected '${header.type}'`;
     const running = this.running.get(Number(header.task));
     if (!running) return undefined; // aborted: its late frames are dropped
     if (header.type === "result") {
       const dropped = this.forgetDropped(running, header.dropped);
       if (dropped) return dropped;
-      if (header.rerun !== undefined) return this.rerun(running, header.rerun);
+      if (header.rerun !== undefined) return this.rerun(running, header.rerun, header.dropped as string[] | undefined);
       const inline = this.inlineOutputs(running, header.inline, frame.payload.length);
       if (typeof inline === "string") return inline;
       this.running.delete(Number(header.task));
@@ -224,13 +272,15 @@ export class WorkerConnection implements Executor {
   }
 
   /** The worker asked to run the task again (its inputs changed there): sent again, with them, or failed. */
-  private rerun(running: Running, reason: unknown): string | undefined {
+  private rerun(running: Running, reason: unknown, dropped: readonly string[] = []): string | undefined {
     if (typeof reason !== "string") return "bad rerun reason";
     const { request } = running;
     this.running.delete(request.task);
     this.releaseStaging(running.outputs, running.attempt);
-    if (running.reruns < inputRerunsMax) this.start(request, running.reruns + 1);
-    else this.listener.finished(request.task, { ok: false, reason: `the worker asked to run it again ${running.reruns + 1} times (${reason.slice(0, 200)})` });
+    if (running.reruns < inputRerunsMax) return void this.start(request, running.reruns + 1);
+    const changed = dropped.map((name) => this.changedWhileSent.get(name)).find((path) => path !== undefined);
+    const why = changed ? `input ${changed} changed while it was being sent to ${this.info.id}, ${running.reruns + 1} times: it must not change during the run` : `the worker asked to run it again ${running.reruns + 1} times (${reason.slice(0, 200)})`;
+    this.listener.finished(request.task, { ok: false, reason: why });
     return undefined;
   }
 
@@ -274,7 +324,7 @@ export class WorkerConnection implements Executor {
       offset += bytes;
       const target = entry.path === entry.root ? entry.root.slice(0, -".skein-part".length) : undefined;
       const mode = entry.mode!;
-      if (bytes === 0 && target !== undefined && this.createEmpty(target, mode)) continue;
+      if (bytes === 0 && target !== undefined && createEmpty(target, mode)) continue;
       // inside a staged tree (emptied for each attempt) its directories are not remembered
       if (target !== undefined) this.ensureDirectory(dirname(entry.root));
       else mkdirSync(dirname(entry.path), { recursive: true });
@@ -282,22 +332,6 @@ export class WorkerConnection implements Executor {
       writeWithMode(entry.path, content, mode);
       running.received.add(entry.root);
     }
-  }
-
-  /** Creates an empty file where none is; false if anything is in the way (it takes the rename path). */
-  private createEmpty(path: string, mode: number): boolean {
-    let fd: number;
-    try {
-      fd = openSync(path, createOnly, mode);
-    } catch {
-      return false; // a file, link or directory there, or a missing parent
-    }
-    try {
-      fchmodSync(fd, mode); // exactly the worker's bits, whatever this process's umask
-    } finally {
-      closeSync(fd);
-    }
-    return true;
   }
 
   /** Creates a target's directory once; the workflow's own directory exists already. */
@@ -350,7 +384,7 @@ export class WorkerConnection implements Executor {
     // outputs the worker would not (or could not) send: a link out of its sandbox, a FIFO, …
     const problems = Array.isArray(header.problems) ? header.problems.slice(0, outputProblemsMax).map((problem) => String(problem).slice(0, 1000)) : [];
     if (problems.length) return { ok: false, reason: `the command succeeded but ${problems.join("; ")}`, ...output };
-    if (missing.length) return { ok: false, reason: `the command succeeded but did not create ${missingList(missing)}`, ...output };
+    if (missing.length) return { ok: false, reason: `the command succeeded but did not create ${missingNames(missing, header.missingMore)}`, ...output };
     return { ok: true };
   }
 
@@ -361,28 +395,6 @@ export class WorkerConnection implements Executor {
 }
 
 /** Why a task whose frame passes the frame limit is not sent. */
-function tooLarge(bytes: number, inputs: number): string {
-  const mib = (n: number) => `${(n / 1024 / 1024).toFixed(1)} MiB`;
+function tooLarge(bytes: number, inputs: number, mib = (n: number) => `${(n / 1024 / 1024).toFixed(1)} MiB`): string {
   return `its task frame (command, environment and ${inputs} input names) would take ${mib(bytes)}, more than the ${mib(frameBytesMax)} a frame may have: ship fewer files (an archive of a large directory input) or shorter names`;
-}
-
-/** Puts a staged output in place of its target: the staging path (emptied when the attempt began) is never merged into it. */
-function replace(staged: string, target: string): void {
-  try {
-    renameSync(staged, target); // replaces a file in one step
-  } catch {
-    rmSync(target, { recursive: true, force: true }); // a directory, or a file where one was
-    renameSync(staged, target);
-  }
-}
-
-/** Writes a whole file with exactly `mode` (not `mode` less the umask, nor the mode of a file already there). */
-function writeWithMode(path: string, content: Buffer, mode: number): void {
-  const fd = openSync(path, "w", mode);
-  try {
-    writeFileSync(fd, content);
-    fchmodSync(fd, mode);
-  } finally {
-    closeSync(fd);
-  }
 }

@@ -5,13 +5,16 @@
  * `timeoutMs` without a master — as Work Queue's workers do. So workers may be started before
  * their master (a batch system starts them when it likes), and a master killed and started
  * again to resume its workflow gets its workers back — whether it vanished (`kill -9`) or said
- * in its goodbye that a signal stopped it. Each connection starts with an empty cache (the
- * master sends every input again; a transfer cut short is never appended to). It stops for good when the master says its workflow is done (exit code
+ * in its goodbye that a signal stopped it. The input cache outlives the connections: each new
+ * one starts by announcing the entries it holds, and the master sends only the others (a
+ * transfer cut short is dropped, never appended to). It stops for good when the master says its workflow is done (exit code
  * 0), when the master refuses it (a wrong password: trying again cannot help), or when it is
  * killed.
  */
 import type { Clock, Timer } from "@skein/core";
 import { type BackoffInit, backoffDelayMs, resolveBackoff } from "@skein/ftsh/backoff";
+import { join, resolve } from "node:path";
+import { InputCache } from "./input-cache.ts";
 import { startWorker, type WorkerHandle, type WorkerInit } from "./worker.ts";
 
 export interface SupervisorInit {
@@ -33,6 +36,8 @@ export interface SupervisedWorker {
   readonly done: Promise<{ code: number; reason: string }>;
   /** Connections the master had welcomed, counted when they end. */
   readonly connections: () => number;
+  /** Input files and bytes received over every connection (the cache outlives them), for tests. */
+  readonly received: () => { files: number; bytes: number };
   /** Stops at once: the current connection drops and its running tasks are killed. */
   kill(): void;
 }
@@ -52,6 +57,7 @@ export function superviseWorker(init: WorkerInit, supervise: SupervisorInit, com
   let current: WorkerHandle | undefined;
   let timer: Timer | undefined;
   let stopped = false;
+  const cache = new InputCache(join(resolve(init.workDirectory), "cache"));
   let resolveDone!: (result: { code: number; reason: string }) => void;
   const done = new Promise<{ code: number; reason: string }>((resolve) => {
     resolveDone = resolve;
@@ -65,7 +71,7 @@ export function superviseWorker(init: WorkerInit, supervise: SupervisorInit, com
   };
   const attempt = () => {
     timer = undefined;
-    const handle = startWorker(init, { clock });
+    const handle = startWorker(init, { clock, cache });
     current = handle;
     handle.end.then((end) => {
       current = undefined;
@@ -89,6 +95,7 @@ export function superviseWorker(init: WorkerInit, supervise: SupervisorInit, com
   return {
     done,
     connections: () => connections,
+    received: () => ({ files: cache.filesReceived, bytes: cache.bytesReceived }),
     kill() {
       current?.kill();
       finish(1, "killed");

@@ -31,13 +31,14 @@ import { outputTail } from "../executors/command-output.ts";
 import { ProcessLauncher } from "../executors/process-launcher.ts";
 import { makeDirectories } from "@skein/net/fs";
 import { dialSocket, type TlsInit } from "@skein/net/wire";
-import { isFileMode } from "./file-modes.ts";
+import { cachedFileName, isFileMode } from "./file-modes.ts";
 import { encodeFrame, FlowWire, type Frame, workerNodeId } from "./frames.ts";
 import { hashPattern, InputCache, type TaskInput } from "./input-cache.ts";
 import { sandboxPathProblem } from "./sandbox-paths.ts";
 import { heartbeatMsDefault, heartbeatProblem, SilenceDetector, workerTimeoutMsDefault } from "./silence-detector.ts";
 import { FrameQueue } from "./frame-queue.ts";
 import { listOutputs, type OutputListing } from "./output-listing.ts";
+import { resultFrame } from "./result-bounds.ts";
 import { type PackedOutputs, packOutputs, streamOutputs } from "./worker-outputs.ts";
 
 export interface WorkerInit {
@@ -61,6 +62,12 @@ export interface WorkerInit {
 export interface WorkerComponents {
   /** Time and timers for heartbeats (`realClock()` from @skein/net). */
   readonly clock: Clock;
+  /**
+   * The input cache, kept across connections by whoever starts them (`worker-supervisor.ts`):
+   * a new connection announces what it holds, and the master sends only the rest. Default: a
+   * new one in `workDirectory/cache`.
+   */
+  readonly cache?: InputCache;
 }
 
 /** How a worker's connection ended. */
@@ -106,7 +113,8 @@ export function startWorker(init: WorkerInit, components: WorkerComponents): Wor
   const { clock } = components;
   // absolute: the launcher enters each sandbox, and opens the task's output file, from elsewhere
   const workDirectory = resolve(init.workDirectory);
-  const cache = new InputCache(join(workDirectory, "cache"));
+  const cache = components.cache ?? new InputCache(join(workDirectory, "cache"));
+  cache.abandonTransfers(); // what a connection before this one cut short
   const sandboxes = join(workDirectory, "sandbox");
   const outputs = join(workDirectory, "output");
   makeDirectories(outputs);
@@ -127,10 +135,15 @@ export function startWorker(init: WorkerInit, components: WorkerComponents): Wor
   // outputs of any size leave as the connection drains, results after their outputs
   const queue = new FrameQueue(socket);
   const send = (header: object, payload?: Buffer) => queue.frame(encodeFrame(header, payload));
+  // every list and name in a result is bounded, so the master never gets a frame it must refuse
+  const sendResult = (header: Record<string, unknown> & { type: "result" }, payload?: Buffer) => queue.frame(resultFrame(header, payload));
   // Empty sandboxes ready for the next task; used ones are emptied after their batch's results left.
   const sandboxPool: string[] = [];
   const sandboxesUsed: string[] = [];
   const sandboxOf = new Map<number, string>();
+  // a task's holds on cache entries, by a key of this process's: task numbers start again with
+  // each master, and the cache outlives this connection (a killed task is released later)
+  const holdOf = new Map<number, number>();
   let sandboxesMade = 0;
   const freshSandbox = (): string => {
     const pooled = sandboxPool.pop();
@@ -185,7 +198,13 @@ export function startWorker(init: WorkerInit, components: WorkerComponents): Wor
     return launcher;
   };
   const killAll = () => {
-    void launcher?.close();
+    // the killed tasks' inputs are checked once their processes are gone (the cache outlives this connection)
+    const holds = [...holdOf.values()];
+    holdOf.clear();
+    const release = () => {
+      for (const hold of holds) cache.release(hold);
+    };
+    (launcher?.close() ?? Promise.resolve()).then(release, release);
     running.clear();
   };
 
@@ -231,19 +250,21 @@ export function startWorker(init: WorkerInit, components: WorkerComponents): Wor
     const badFile = task.inputs.find((i) => i.hash !== undefined && (!hashPattern.test(i.hash) || !isFileMode(i.mode)));
     if (bad || badFile) {
       const refused = bad ? `'${bad[0]}' would escape the sandbox (${bad[1]})` : hashPattern.test(badFile!.hash!) ? `bad mode for input '${badFile!.name}'` : "bad input hash";
-      send({ type: "result", task: task.task, refused });
+      sendResult({ type: "result", task: task.task, refused });
       return;
     }
-    // dropped since the master sent them (a task changed them): it sends them, and the task, again
+    // dropped since the master sent them (a task changed them), or refused on arrival (their bytes
+    // did not have their hash): it sends them, and the task, again
     const missing = cache.missing(task.inputs);
-    if (missing.length > 0) return void send({ type: "result", task: task.task, rerun: "inputs missing", dropped: missing });
+    if (missing.length > 0) return void sendResult({ type: "result", task: task.task, rerun: missingReason(task.inputs, missing, cache), dropped: missing });
     run(task);
   };
 
   const run = (task: TaskHeader) => {
     const sandbox = freshSandbox();
     sandboxOf.set(task.task, sandbox);
-    cache.place(task.task, task.inputs, sandbox);
+    holdOf.set(task.task, ++holdsMade);
+    cache.place(holdsMade, task.inputs, sandbox);
     running.set(task.task, task);
     (launcher ?? makeLauncher(undefined)).run({ id: task.task, command: task.command, environment: task.environment, directory: sandbox, output: join(outputs, basename(sandbox)), cores: task.cores });
   };
@@ -254,20 +275,21 @@ export function startWorker(init: WorkerInit, components: WorkerComponents): Wor
     running.delete(id);
     const sandbox = sandboxOf.get(id)!;
     sandboxOf.delete(id);
-    const { dropped, doubtful, changed } = cache.release(id);
+    const { dropped, doubtful, changed } = cache.release(holdOf.get(id)!);
+    holdOf.delete(id);
     const inputs = `input${changed.length > 1 ? "s" : ""} ${changed.join(", ")}`;
     if (doubtful) init.log?.(`task ${id}: its ${inputs} changed in place while another task held ${changed.length > 1 ? "them" : "it"} too: dropped from the cache, and the task runs again`);
     else if (changed.length > 0) init.log?.(`task ${id} changed its ${inputs} in place: dropped from the cache`);
     if (doubtful) {
-      send({ type: "result", task: id, rerun: "an input changed while another task held it too", dropped });
+      sendResult({ type: "result", task: id, rerun: "an input changed while another task held it too", dropped });
       return void retire(sandbox);
     }
-    const header = { type: "result", task: id, exitCode, signal, ...(dropped.length > 0 ? { dropped } : {}), ...(lost ? { lost } : {}) };
+    const header = { type: "result" as const, task: id, exitCode, signal, ...(dropped.length > 0 ? { dropped } : {}), ...(lost ? { lost } : {}) };
     const tail = () => outputTail(join(outputs, basename(sandbox)));
     // outputs that cannot be sent fail the task; `missing` names them all for a master of before `problems`
     const failed = (problems: string[]) => ({ ...header, missing: task.outputs, problems, output: tail() });
     if (exitCode !== 0) {
-      send({ ...header, missing: [], output: tail() });
+      sendResult({ ...header, missing: [], output: tail() });
       return void retire(sandbox);
     }
     let listing: OutputListing;
@@ -276,17 +298,17 @@ export function startWorker(init: WorkerInit, components: WorkerComponents): Wor
       listing = listOutputs(sandbox, task.outputs);
       packed = listing.problems.length === 0 ? packOutputs(listing) : undefined;
     } catch (error) {
-      send(failed([`cannot read its outputs (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`]));
+      sendResult(failed([`cannot read its outputs (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`]));
       return void retire(sandbox);
     }
     const { missing, problems } = listing;
-    if (problems.length > 0) send(failed(problems));
-    else if (packed) send({ ...header, missing, output: missing.length > 0 ? tail() : undefined, inline: packed.entries }, packed.payload);
+    if (problems.length > 0) sendResult(failed(problems));
+    else if (packed) sendResult({ ...header, missing, output: missing.length > 0 ? tail() : undefined, inline: packed.entries }, packed.payload);
     else {
       // the sandbox stays until its files have been read
       return streamOutputs(listing, id, queue, (unreadable) => {
         retire(sandbox);
-        return encodeFrame(unreadable ? failed([unreadable]) : { ...header, missing, output: missing.length > 0 ? tail() : undefined });
+        return resultFrame(unreadable ? failed([unreadable]) : { ...header, missing, output: missing.length > 0 ? tail() : undefined });
       });
     }
     retire(sandbox);
@@ -302,16 +324,20 @@ export function startWorker(init: WorkerInit, components: WorkerComponents): Wor
     launcher?.kill(id); // running or still waiting for cores in the launcher
     // Its process group may still be dying and writing there: never reused, removed off the loop;
     // its inputs are checked then (a change is dropped; the master hears when a task needs it).
-    const release = () => void cache.release(id);
+    const hold = holdOf.get(id)!;
+    const release = () => void cache.release(hold);
     rm(sandboxOf.get(id)!, { recursive: true, force: true })
       .then(release, release)
       .catch(() => {});
     sandboxOf.delete(id);
+    holdOf.delete(id);
   };
 
   const opened = (welcome: Record<string, unknown>) => {
     init.log?.("connected to the master");
     welcomed = true;
+    // first of all: what this worker holds from earlier connections, so the master sends only the rest
+    send({ type: "cached", entries: cache.announced() });
     if (!launcher) makeLauncher(welcome.pipelineCores);
     startHeartbeats(welcome.heartbeatMs, welcome.workerTimeoutMs);
   };
@@ -346,6 +372,7 @@ export function startWorker(init: WorkerInit, components: WorkerComponents): Wor
     queue.close();
     heartbeat?.cancel();
     killAll();
+    cache.abandonTransfers();
     resolveEnd({ kind, reason, welcomed });
   });
   return {
@@ -360,6 +387,19 @@ export function startWorker(init: WorkerInit, components: WorkerComponents): Wor
       socket.destroy();
     },
   };
+}
+
+/** Keys of tasks' holds on cache entries, unique in this process (see `holdOf`). */
+let holdsMade = 0;
+
+/** Why a task's inputs are missing: the first one whose bytes did not match its hash, named; else dropped. */
+function missingReason(inputs: readonly TaskInput[], missing: readonly string[], cache: InputCache): string {
+  for (const name of missing) {
+    const why = cache.rejection(name);
+    const input = inputs.find((i) => i.hash !== undefined && cachedFileName(i.hash, i.mode!) === name);
+    if (why && input) return `input '${input.name.slice(0, 1000)}' was not cached: ${why}`;
+  }
+  return "inputs missing";
 }
 
 /** The longest stop reason from a master that is repeated in the worker's log. */

@@ -13,6 +13,7 @@ import { temporaryDirectories } from "../../test/temporary.ts";
 import { runFlow } from "../run/run-flow.ts";
 import { cachedFileName } from "./file-modes.ts";
 import { encodeFrame, FlowWire } from "./frames.ts";
+import { InputCache } from "./input-cache.ts";
 import { startWorker, type WorkerHandle } from "./worker.ts";
 import { inputRerunsMax } from "./worker-connection.ts";
 
@@ -97,7 +98,7 @@ test("workers: a task that replaces its input (sed -i) leaves the cache entry as
 });
 
 test("workers: a worker answers a task whose input it no longer has with rerun and the entry; it runs the task once it has the file again", async () => {
-  const hash = "b".repeat(64);
+  const hash = createHash("sha256").update("orig\n").digest("hex");
   const task = { type: "task", task: 1, command: "cat in.txt > out", environment: {}, inputs: [{ name: "in.txt", hash, mode: 0o644 }], outputs: ["out"] };
   const results: Array<Record<string, unknown>> = [];
   const master = await fakeMaster({
@@ -123,6 +124,7 @@ function liar(port: number, answer: () => Record<string, unknown>, closed: () =>
   const frames = new Map<string, number>();
   const socket = connect({ host: "127.0.0.1", port });
   const wire = new FlowWire(socket, { role: "connector", self: "liar", password: undefined, info: { cores: 1 } }, {
+    opened: () => socket.write(encodeFrame({ type: "cached", entries: [] })),
     frame: ({ header }) => {
       frames.set(header.type, (frames.get(header.type) ?? 0) + 1);
       if (header.type === "task") socket.write(encodeFrame({ type: "result", task: header.task, ...answer() }));
@@ -177,29 +179,43 @@ test("workers: a task whose frame would pass the frame limit (a directory input 
   assert.equal(await closed, "the master finished");
 });
 
-test("workers: after a reconnection (a restarted master), an input a task changed in place on the first connection reaches the next task as the master sent it", { timeout: 30_000 }, async () => {
-  const hash = "c".repeat(64);
+test("workers: after a reconnection (a restarted master), the worker announces the inputs it still holds and runs a task on them unsent; an input a task changed in place on the first connection is not announced, and reaches the next task as the master sent it", { timeout: 30_000 }, async () => {
+  const hash = createHash("sha256").update("orig\n").digest("hex");
+  const keptHash = createHash("sha256").update("kept\n").digest("hex");
   const input = { name: "in.txt", hash, mode: 0o644 };
-  const task = (id: number, command: string) => ({ type: "task", task: id, command, environment: {}, inputs: [input], outputs: ["out"] });
+  const kept = { name: "kept.txt", hash: keptHash, mode: 0o644 };
+  const task = (id: number, command: string, inputs: object[]) => ({ type: "task", task: id, command, environment: {}, inputs, outputs: ["out"] });
   const results: Array<Record<string, unknown>> = [];
-  // each connection: the file, then a task; the first appends to its input in place, the second reads it
-  const commands = ["echo changed >> in.txt; cat in.txt > out", "cat in.txt > out"];
+  const listings: unknown[] = [];
+  // the first connection: both files, then a task that appends to in.txt in place; the second:
+  // in.txt again (the worker dropped it), then a task reading both, without kept.txt's bytes
+  let connection = 0;
   const master = await fakeMaster({
     opened: (send) => {
-      send({ type: "file", hash, mode: 0o644, last: true }, Buffer.from("orig\n"));
-      send(task(1, commands.shift()!));
+      if (++connection === 1) {
+        send({ type: "file", hash, mode: 0o644, last: true }, Buffer.from("orig\n"));
+        send({ type: "file", hash: keptHash, mode: 0o644, last: true }, Buffer.from("kept\n"));
+        send(task(1, "echo changed >> in.txt; cat in.txt > out", [input, kept]));
+      } else {
+        send({ type: "file", hash, mode: 0o644, last: true }, Buffer.from("orig\n"));
+        send(task(1, "cat in.txt kept.txt > out", [input, kept]));
+      }
     },
     frame: (frame, send) => {
+      if (frame.header.type === "cached") listings.push(frame.header.entries);
       if (frame.header.type !== "result") return;
       results.push({ ...frame.header, payload: frame.payload.toString() });
       send({ type: "bye", ...(results.length === 1 ? { stopped: "interrupted by SIGINT" } : {}) });
     },
   });
   const workDirectory = temporary();
+  const cache = new InputCache(join(workDirectory, "cache"));
   for (const ending of ["the master stopped (interrupted by SIGINT)", "the master finished"]) {
-    const worker = startWorker({ host: "127.0.0.1", port: master.port, workDirectory }, { clock });
+    const worker = startWorker({ host: "127.0.0.1", port: master.port, workDirectory }, { clock, cache });
     assert.equal(await worker.closed, ending);
   }
   await master.close();
-  assert.deepEqual(results.map((result) => [result.exitCode, result.payload]), [[0, "orig\nchanged\n"], [0, "orig\n"]]);
+  assert.deepEqual(listings, [[], [cachedFileName(keptHash, 0o644)]], "the changed in.txt left the cache; kept.txt stayed");
+  assert.deepEqual(results.map((result) => [result.exitCode, result.payload]), [[0, "orig\nchanged\n"], [0, "orig\nkept\n"]]);
+  assert.equal(cache.filesReceived, 3, "in.txt twice, kept.txt once");
 });

@@ -66,3 +66,32 @@ test("workers: a goodbye naming why the master stopped keeps the worker reconnec
   assert.equal(log.length, 3, log.join("\n"));
   assert.match(log[1]!, /^the master stopped \(interrupted by SIGTERM\); reconnecting for up to 90 s \(first attempt in 0\.\d s\)$/);
 });
+
+test("workers: a master killed and started again does not ship again an input its reconnected worker holds; only what the worker lacks crosses", { timeout: 60_000 }, async () => {
+  const root = temporary();
+  const bytes = 8 * 1024 * 1024;
+  writeFileSync(join(root, "big.in"), Buffer.alloc(bytes, 3));
+  writeFileSync(join(root, "small.in"), "s\n");
+  // the first run makes `a` from big.in, then hangs in `b` until the signal; the rerun runs `b` alone, which reads big.in too
+  writeFileSync(join(root, "w.mf"), `a: big.in\n\twc -c < big.in > a\n\nb: a big.in small.in\n\tif [ -e ${join(root, "go")} ]; then cat a small.in > b; wc -c < big.in >> b; else touch ${join(root, "started")}; sleep 60; fi\n`);
+  let port = 0;
+  let worker: ReturnType<typeof superviseWorker> | undefined;
+  const first = master(root, {
+    port: 0,
+    onListening: (listening) => {
+      port = listening;
+      worker = superviseWorker({ host: "127.0.0.1", port, workDirectory: temporary() }, { backoff: quick, timeoutMs: 30_000 }, { clock, random: Math.random });
+    },
+  });
+  await waitFor(clock, () => existsSync(join(root, "started")), 30_000, "the second task to start on the worker");
+  process.kill(process.pid, "SIGINT");
+  assert.equal((await first).code, 130);
+  const before = worker!.received();
+  assert.equal(before.files, 3, "big.in, a and small.in");
+  writeFileSync(join(root, "go"), "");
+  const resumed = await master(root, { port });
+  assert.equal(resumed.code, 0, resumed.err);
+  assert.equal(readFileSync(join(root, "b"), "utf8"), `${bytes}\ns\n${bytes}\n`);
+  assert.deepEqual(await worker!.done, { code: 0, reason: "the master finished" });
+  assert.deepEqual(worker!.received(), before, "nothing crossed again");
+});

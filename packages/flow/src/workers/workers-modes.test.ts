@@ -99,6 +99,7 @@ test("workers: a read-only output a dropped worker streamed stays writable while
   const dropped = async (port: number) => {
     const socket = connect({ host: "127.0.0.1", port });
     const wire = new FlowWire(socket, { role: "connector", self: "dropped", password: undefined, info: { cores: 1 } }, {
+      opened: () => socket.write(encodeFrame({ type: "cached", entries: [] })), // a worker's first frame (frames.ts)
       frame: ({ header }) => {
         if (header.type === "task") socket.end(encodeFrame({ type: "output", task: header.task, name: "ro.txt", mode: 0o444, last: true }, Buffer.alloc(100)));
       },

@@ -46,6 +46,7 @@ test("workers: a worker dropped after streaming part of a directory output leave
     const socket = connect({ host: "127.0.0.1", port });
     const output = (task: unknown, name: string, more: object, bytes?: string) => encodeFrame({ type: "output", task, name, ...more }, bytes === undefined ? undefined : Buffer.from(bytes));
     const wire = new FlowWire(socket, { role: "connector", self: "dropped", password: undefined, info: { cores: 1 } }, {
+      opened: () => socket.write(encodeFrame({ type: "cached", entries: [] })), // a worker's first frame (frames.ts)
       frame: ({ header }) => {
         if (header.type !== "task") return;
         const { task } = header;
@@ -88,6 +89,7 @@ test("workers: a master stopped (SIGINT) while a worker streamed part of an outp
   const streaming = async (port: number) => {
     const socket = connect({ host: "127.0.0.1", port });
     const wire = new FlowWire(socket, { role: "connector", self: "streaming", password: undefined, info: { cores: 1 } }, {
+      opened: () => socket.write(encodeFrame({ type: "cached", entries: [] })), // a worker's first frame (frames.ts)
       frame: ({ header }) => {
         if (header.type !== "task") return;
         socket.write(encodeFrame({ type: "output", task: header.task, name: "d", directory: true }));

@@ -252,7 +252,7 @@ test("workers: small outputs travel inside the result frame, large ones stream b
     send(task(2, "head -c 100000 /dev/zero > big", ["big"]));
   };
   const master = await fakeMaster({ opened: hello, frame: (frame, send) => {
-    if (frame.header.type === "heartbeat") return;
+    if (frame.header.type === "heartbeat" || frame.header.type === "cached") return;
     const { type, task: id, inline } = frame.header as Record<string, unknown> & { type: string };
     seen.push({ type, task: id, inline, payload: type === "output" ? String(frame.payload.length) : frame.payload.toString() });
     const results = seen.filter((s) => s.type === "result").length;
@@ -285,6 +285,7 @@ test("workers: the master drops a worker whose inline outputs are undeclared, do
       if (!lie) return void startWorker({ host: "127.0.0.1", port, workDirectory: temporary() }, { clock });
       const socket = connect({ host: "127.0.0.1", port });
       const liar = new FlowWire(socket, { role: "connector", self: "liar", password: undefined, info: { cores: 1 } }, {
+        opened: () => socket.write(encodeFrame({ type: "cached", entries: [] })), // a worker's first frame (frames.ts)
         frame: ({ header }) => {
           if (header.type === "task") socket.write(encodeFrame({ type: "result", task: header.task, exitCode: 0, signal: null, missing: [], inline: lie.inline }, lie.payload));
         },
