@@ -10,6 +10,7 @@ import { access, type FileHandle, lstat, open, stat } from "node:fs/promises";
 import { homedir } from "node:os";
 import type { RetryEnvironment } from "../environment.ts";
 import type { FileTest, InputSource, OutputSink, ProcessOutcome, ProcessRequest, ShellHost } from "./host.ts";
+import { type Guardian, startGuardian } from "./guardian.ts";
 import { terminateGroup } from "./process-group.ts";
 
 export interface ProcessHostInit {
@@ -19,6 +20,8 @@ export interface ProcessHostInit {
   hurry?: AbortSignal;
   /** The clock that grace period is measured on (`realEnvironment` from @skein/net). */
   time: Pick<RetryEnvironment, "now" | "sleep">;
+  /** Start a guardian that kills the running programs if ftsh itself is killed (default true). */
+  guardian?: boolean;
 }
 
 const missingFileCodes = new Set(["ENOENT", "ENOTDIR", "ELOOP", "EACCES", "EROFS", "ENAMETOOLONG"]);
@@ -26,10 +29,16 @@ const openFlags = { input: "r", output: "w", append: "a" } as const;
 
 export function processHost(init: ProcessHostInit): ShellHost {
   const files = new Map<number, FileHandle>();
+  let guardian: Guardian | undefined;
+  const guardianOf = (): Guardian | undefined => {
+    if (init.guardian === false) return undefined;
+    guardian ??= startGuardian(init.killGraceMs);
+    return guardian;
+  };
   return {
     pid: process.pid,
     homeDirectory: () => homedir(),
-    run: (request, signal) => runProcess(request, signal, init),
+    run: (request, signal) => runProcess(request, signal, init, guardianOf()),
     async openFile(path, mode, signal) {
       const handle = await openAbortably(path, mode, signal);
       files.set(handle.fd, handle);
@@ -131,7 +140,12 @@ function stdioOf(input: InputSource, output: OutputSink, error: OutputSink): Std
   return [source, sink(output), sink(error)];
 }
 
-async function runProcess(request: ProcessRequest, signal: AbortSignal, init: ProcessHostInit): Promise<ProcessOutcome> {
+async function runProcess(
+  request: ProcessRequest,
+  signal: AbortSignal,
+  init: ProcessHostInit,
+  guardian: Guardian | undefined,
+): Promise<ProcessOutcome> {
   if (signal.aborted) return { kind: "cancelled", pid: undefined, killSignal: undefined };
   const { input, output, error } = request.stdio;
   let child: ChildProcess;
@@ -145,6 +159,7 @@ async function runProcess(request: ProcessRequest, signal: AbortSignal, init: Pr
   } catch (spawnError) {
     return { kind: "not-started", reason: await spawnFailure(spawnError, request.cwd) };
   }
+  if (child.pid !== undefined) guardian?.watch(child.pid);
   return new Promise<ProcessOutcome>((resolve) => {
     let stopping: Promise<"SIGTERM" | "SIGKILL" | "unkillable" | undefined> | undefined;
     let cause: "cancelled" | "output-limit" | undefined;
@@ -178,6 +193,7 @@ async function runProcess(request: ProcessRequest, signal: AbortSignal, init: Pr
       signal.removeEventListener("abort", onAbort);
       const pid = child.pid!;
       const killed = stopping ? await stopping : undefined;
+      guardian?.forget(pid);
       const killSignal = killed === "unkillable" ? "SIGKILL" : killed;
       if (cause === "cancelled") resolve({ kind: "cancelled", pid, killSignal });
       else if (cause === "output-limit") resolve({ kind: "output-limit", pid, bytesMax: outputLimitOf(output, error) });
