@@ -63,3 +63,28 @@ test("json: a file listed twice counts once; two files with one task name are an
   assert.throws(() => parse(rule([{ dag_name: "a.txt", task_name: "in" }, { dag_name: "b", task_name: "in" }])), /^WorkflowError: w\.json:1:74: remote name 'in' is given to both 'a\.txt' and 'b'/);
   assert.throws(() => parse(rule(["in"], [{ dag_name: "x", task_name: "in" }])), /remote name 'in' is given to both 'x' and 'in'/);
 });
+
+test("json: a top-level \"default_category\" is the category of rules that name none, and the fallback of the others, as upstream's", () => {
+  // it was "unknown key 'default_category' in a workflow"
+  const workflow = parse(JSON.stringify({
+    default_category: "base",
+    categories: { base: { resources: { cores: 2, disk: 5 } }, big: { resources: { cores: 8 } } },
+    rules: [
+      { command: "x", outputs: ["a"] },
+      { command: "x", outputs: ["b"], category: "big" },
+    ],
+  }));
+  assert.deepEqual(workflow.rules.map((r) => [r.category, r.resources]), [["base", { memoryMb: 800, cores: 2, diskMb: 5 }], ["big", { memoryMb: 800, cores: 8, diskMb: 5 }]]);
+  assert.equal(workflow.rules[0]!.environment.CATEGORY, "base");
+  assert.throws(() => parse('{"default_category": 1, "rules": []}'), /^WorkflowError: w\.json:1:2: "default_category" must be a non-empty string$/);
+});
+
+test("json error: upstream's \"allocation\" and \"args\" say what they are (they were 'unknown key')", () => {
+  const rule = (extra: object) => JSON.stringify({ rules: [{ command: "x", outputs: ["o"], ...extra }] });
+  assert.equal(parse(rule({ allocation: "first" })).rules.length, 1); // upstream's default: changes nothing
+  assert.throws(() => parse(rule({ allocation: "max" })), /^WorkflowError: w\.json:1:42: "allocation": "max" \(upstream's retry of an auto-sized category with larger resources\) is not supported/);
+  assert.throws(() => parse(rule({ allocation: "big" })), /^WorkflowError: w\.json:1:42: "allocation" must be "first", "max" or "error", as upstream reads it$/);
+  const nested = JSON.stringify({ rules: [{ workflow: "sub.json", outputs: ["o"], args: { N: 1 } }] });
+  assert.throws(() => parse(nested), /^WorkflowError: w\.json:1:\d+: "args" \(upstream's JX arguments of a nested workflow\) is not supported: skein reads plain JSON, without JX expressions to bind them to; write the values into the nested workflow$/);
+  assert.throws(() => parse(rule({ args: {} })), /"args" .*\(and it goes with "workflow", not with "command"\)$/);
+});

@@ -7,8 +7,9 @@
  *                    "local_job": false, "category": "big", "resources": {...}, "environment": {...} } ] }
  *
  * An input or output is a name or `{ "dag_name": local, "task_name": remote }`; a rule may have
- * `"workflow": file` (and `"directory"`) instead of a command. Unknown keys are errors, as are
- * two files of one rule with the same task name.
+ * `"workflow": file` (and `"directory"`) instead of a command. A top-level `"default_category"`
+ * is the category of rules that name none (and the one every category falls back on), as
+ * upstream's. Unknown keys are errors, as are two files of one rule with the same task name.
  */
 import { type Category, type FileReference, type Resources, type Rule, resourceVariables, type SourceLocation, type Workflow } from "../workflow.ts";
 import { WorkflowError } from "./errors.ts";
@@ -29,7 +30,9 @@ const resourceKeys: Record<string, keyof Resources> = {
   wall_time: "wallTimeS",
   "mpi-processes": "mpiProcesses",
 };
-const ruleKeys = new Set(["command", "workflow", "directory", "inputs", "outputs", "local_job", "category", "resources", "environment"]);
+const ruleKeys = new Set(["command", "workflow", "directory", "inputs", "outputs", "local_job", "category", "resources", "environment", "allocation", "args"]);
+/** Upstream's `allocation` values: which of an auto-sized category's allocations a rule's first try gets. */
+const allocations = new Set(["first", "max", "error"]);
 
 class JsonWorkflowReader {
   constructor(private readonly document: JsonDocument) {}
@@ -122,12 +125,31 @@ class JsonWorkflowReader {
     return value;
   }
 
+  /**
+   * Upstream's rule keys skein reads differently: `"allocation": "first"` is upstream's default
+   * and changes nothing; "max" and "error" (retries of auto-sized categories) and `"args"` (JX
+   * arguments of a nested workflow) are refused naming what they are, not as unknown keys.
+   */
+  upstreamOnly(object: JsonObject): void {
+    const allocation = object.allocation;
+    if (allocation !== undefined && allocation !== "first") {
+      const where = this.at(object, "allocation");
+      if (typeof allocation !== "string" || !allocations.has(allocation)) throw new WorkflowError(where, '"allocation" must be "first", "max" or "error", as upstream reads it');
+      throw new WorkflowError(where, `"allocation": "${allocation}" (upstream's retry of an auto-sized category with larger resources) is not supported: skein runs a rule with the resources it is given; drop the key, or give the rule "resources"`);
+    }
+    if (object.args !== undefined) {
+      const goes = object.workflow === undefined ? ' (and it goes with "workflow", not with "command")' : "";
+      throw new WorkflowError(this.at(object, "args"), `"args" (upstream's JX arguments of a nested workflow) is not supported: skein reads plain JSON, without JX expressions to bind them to; write the values into the nested workflow${goes}`);
+    }
+  }
+
   rule(value: Json, index: number, rules: Json[], context: RuleContext): Rule {
     const location = this.at(rules, index);
     const object = this.object(value, location, `rules[${index}]`);
     for (const key of Object.keys(object)) {
       if (!ruleKeys.has(key)) throw new WorkflowError(this.at(object, key), `unknown key '${key}' in a rule`);
     }
+    this.upstreamOnly(object);
     const command = this.optionalString(object, "command");
     const workflow = this.optionalString(object, "workflow");
     if ((command === undefined) === (workflow === undefined)) {
@@ -136,7 +158,7 @@ class JsonWorkflowReader {
     const targets = this.files(object.outputs, this.at(object, "outputs"), "outputs");
     if (targets.length === 0) throw new WorkflowError(location, 'a rule needs at least one entry in "outputs"');
     const sources = this.files(object.inputs, this.at(object, "inputs"), "inputs");
-    const named = this.optionalString(object, "category");
+    const named = this.optionalString(object, "category") ?? context.defaultName;
     const category = named ?? defaultCategory;
     if (object.local_job !== undefined && typeof object.local_job !== "boolean") {
       throw new WorkflowError(this.at(object, "local_job"), '"local_job" must be true or false');
@@ -169,6 +191,8 @@ class JsonWorkflowReader {
 
 interface RuleContext {
   categories: Map<string, Category>;
+  /** The top-level "default_category": the category of rules that name none. */
+  defaultName: string | undefined;
   resourcesOf(category: string): Resources;
   /**
    * A rule's job environment: upstream's defaults (job-environment.ts), the workflow's
@@ -184,7 +208,7 @@ export function parseJsonWorkflow(text: string, init: { file: string; environmen
   const reader = new JsonWorkflowReader(document);
   const top = reader.object(document.value, document.locate(0), "a JSON workflow");
   for (const key of Object.keys(top)) {
-    if (!["rules", "categories", "environment", "define"].includes(key)) throw new WorkflowError(reader.at(top, key), `unknown key '${key}' in a workflow`);
+    if (!["rules", "categories", "environment", "define", "default_category"].includes(key)) throw new WorkflowError(reader.at(top, key), `unknown key '${key}' in a workflow`);
   }
   if (top.define !== undefined) {
     // upstream binds these names for JX expressions; plain JSON holds none, so they change nothing (as with upstream's --json)
@@ -193,6 +217,10 @@ export function parseJsonWorkflow(text: string, init: { file: string; environmen
   const rules = top.rules;
   if (!Array.isArray(rules)) throw new WorkflowError(rules === undefined ? document.locate(0) : reader.at(top, "rules"), 'a JSON workflow needs a "rules" array');
   const categories = reader.categories(top.categories, reader.at(top, "categories"));
+  // upstream's: rules that name no category are in it, and every category falls back on its resources
+  const defaultName = reader.optionalString(top, "default_category");
+  if (defaultName !== undefined && !categories.has(defaultName)) categories.set(defaultName, { name: defaultName, resources: {}, mode: undefined });
+  const fallbackCategory = defaultName ?? defaultCategory;
   const environment = Object.freeze(top.environment === undefined ? {} : reader.strings(top.environment, reader.at(top, "environment"), "environment"));
   const fallback: Resources = {};
   for (const [name, field] of resourceVariables) {
@@ -202,7 +230,7 @@ export function parseJsonWorkflow(text: string, init: { file: string; environmen
   const byCategory = new Map<string, Resources>(); // each category's, worked out once
   const resourcesOf = (name: string): Resources => {
     let resources = byCategory.get(name);
-    if (!resources) byCategory.set(name, (resources = { ...fallback, ...categories.get(defaultCategory)?.resources, ...categories.get(name)?.resources }));
+    if (!resources) byCategory.set(name, (resources = { ...fallback, ...categories.get(fallbackCategory)?.resources, ...categories.get(name)?.resources }));
     return resources;
   };
   const masterThreads = init.environment?.[threadsVariable];
@@ -219,7 +247,7 @@ export function parseJsonWorkflow(text: string, init: { file: string; environmen
     if (!environment) shared.set(key, (environment = Object.freeze(build(named, resources, undefined))));
     return environment;
   };
-  const context: RuleContext = { categories, resourcesOf, jobEnvironment };
+  const context: RuleContext = { categories, defaultName, resourcesOf, jobEnvironment };
   return {
     file: init.file,
     rules: rules.map((rule, index) => reader.rule(rule, index, rules, context)),
