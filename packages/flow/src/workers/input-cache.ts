@@ -34,7 +34,10 @@
  * back (`rejection` says why). The cache outlives the connection (a network blip, a master
  * restarted to resume its run): a new connection starts by announcing the entries it holds
  * (`announced`, the most recently used first), and a transfer a broken connection cut short is
- * dropped (`abandonTransfers`), never appended to.
+ * dropped (`abandonTransfers`), never appended to. Given a size (`skein worker --disk`), the
+ * cache keeps its entries within it, removing those no task holds, the least recently used
+ * first (the master sends one again when a task needs it); a file larger than the whole cache
+ * is refused as it arrives, and the task that needs it fails on this worker, saying so.
  *
  * The alternative of making entries read-only does not hold: workers often run as root.
  * Copying every input for every task would cost gigabytes per task for large inputs.
@@ -103,16 +106,25 @@ export class InputCache {
   private readonly holds = new Map<number, Array<{ hold: Hold; name: string }>>();
   /** Entries a task changed: later tasks get a private copy (one per entry this workflow uses). */
   private readonly copied = new Set<string>();
-  /** Transfers under way: the hash of the bytes received so far. */
-  private readonly transfers = new Map<string, Hash>();
-  /** Files whose bytes did not match their hash, not received whole since → why (the oldest forgotten first). */
-  private readonly rejections = new Map<string, string>();
+  /** Transfers under way: the hash of the bytes received so far, and their count. */
+  private readonly transfers = new Map<string, { digest: Hash; bytes: number; refused: boolean }>();
+  /**
+   * Files refused as they arrived, not received whole since → why, and whether sending them
+   * again can help (not for a file larger than the cache). The oldest are forgotten first.
+   */
+  private readonly rejections = new Map<string, { reason: string; final: boolean }>();
+  /** Bytes of the entries. */
+  private bytes = 0;
   private uses = 0;
   /** Files received whole, and bytes received, for tests. */
   filesReceived = 0;
   bytesReceived = 0;
 
-  constructor(readonly directory: string) {
+  /** `bytesMax`: what the entries may take in all (`--disk`); a file larger than that is refused. */
+  constructor(
+    readonly directory: string,
+    readonly bytesMax = Number.POSITIVE_INFINITY,
+  ) {
     makeDirectories(directory);
     // a file whose transfer a broken connection (or a killed worker) cut short: sent again whole;
     // and one cached by a worker that kept no mode (`<sha256>` alone), never used again
@@ -127,24 +139,29 @@ export class InputCache {
     const name = cachedFileName(hash, mode);
     const path = join(this.directory, name);
     const part = `${path}.part`;
-    let digest = this.transfers.get(name);
-    if (!digest) {
-      digest = createHash("sha256");
-      this.transfers.set(name, digest);
+    let transfer = this.transfers.get(name);
+    if (!transfer) {
+      transfer = { digest: createHash("sha256"), bytes: 0, refused: false };
+      this.transfers.set(name, transfer);
       rmSync(part, { force: true }); // a transfer starts from nothing, whatever an earlier one left
     }
-    appendFileSync(part, payload);
-    digest.update(payload);
+    transfer.bytes += payload.length;
     this.bytesReceived += payload.length;
+    if (!transfer.refused && transfer.bytes > this.bytesMax) {
+      transfer.refused = true; // its other chunks are dropped as they come
+      rmSync(part, { force: true });
+    }
+    if (!transfer.refused) {
+      appendFileSync(part, payload);
+      transfer.digest.update(payload);
+    }
     if (!last) return true;
     this.transfers.delete(name);
-    const received = digest.digest("hex");
+    if (transfer.refused) return this.reject(name, `it is ${megabytes(transfer.bytes)}, more than this worker's --disk (${megabytes(this.bytesMax)})`, true);
+    const received = transfer.digest.digest("hex");
     if (received !== hash) {
       rmSync(part, { force: true });
-      this.rejections.delete(name);
-      this.rejections.set(name, `its bytes arrived with sha256 ${received.slice(0, 12)}…, not the ${hash.slice(0, 12)}… they were sent under (the file changed on the master while it was sent?)`);
-      if (this.rejections.size > rejectionsRememberedMax) this.rejections.delete(this.rejections.keys().next().value!);
-      return false;
+      return this.reject(name, `its bytes arrived with sha256 ${received.slice(0, 12)}…, not the ${hash.slice(0, 12)}… they were sent under (the file changed on the master while it was sent?)`, false);
     }
     this.rejections.delete(name);
     this.filesReceived++;
@@ -161,12 +178,41 @@ export class InputCache {
     renameSync(part, path);
     const { ino, size, mtimeMs, mode: fileMode, uid, gid } = statSync(path);
     this.entries.set(name, { name, stamp: { ino, size, mtimeMs, mode: fileMode, uid, gid }, holds: new Set(), spoiled: false, used: ++this.uses });
+    this.bytes += size;
+    this.evict(name);
     return true;
   }
 
-  /** Why the file of entry `name` is not here, when its bytes did not match its hash. */
-  rejection(name: string): string | undefined {
+  /** Remembers why a file was refused (`final`: sending it again cannot help); false. */
+  private reject(name: string, reason: string, final: boolean): false {
+    this.rejections.delete(name);
+    this.rejections.set(name, { reason, final });
+    if (this.rejections.size > rejectionsRememberedMax) this.rejections.delete(this.rejections.keys().next().value!);
+    return false;
+  }
+
+  /** Why the file of entry `name` is not here, when it was refused as it arrived. */
+  rejection(name: string): { readonly reason: string; readonly final: boolean } | undefined {
     return this.rejections.get(name);
+  }
+
+  /** Removes entries no task holds, the least recently used first, until the entries fit in `bytesMax`; never `keep`. */
+  private evict(keep: string): void {
+    if (this.bytes <= this.bytesMax) return;
+    const idle = [...this.entries.values()].filter((entry) => entry.holds.size === 0 && entry.name !== keep).sort((a, b) => a.used - b.used);
+    for (const entry of idle) {
+      if (this.bytes <= this.bytesMax) return;
+      this.remove(entry);
+    }
+  }
+
+  /** Takes an entry out of the cache, and its file if it is still the entry's. */
+  private remove(entry: Entry): void {
+    if (this.entries.get(entry.name) !== entry) return;
+    this.entries.delete(entry.name);
+    this.bytes -= entry.stamp.size;
+    const path = join(this.directory, entry.name);
+    if (statSync(path, { throwIfNoEntry: false })?.ino === entry.stamp.ino) unlinkSync(path);
   }
 
   /** A connection ended: transfers it cut short are dropped (the next connection sends them whole). */
@@ -256,11 +302,13 @@ export class InputCache {
     if (entry.spoiled) return;
     entry.spoiled = true;
     this.copied.add(entry.name);
-    if (this.entries.get(entry.name) !== entry) return;
-    this.entries.delete(entry.name);
-    const path = join(this.directory, entry.name);
-    if (statSync(path, { throwIfNoEntry: false })?.ino === entry.stamp.ino) unlinkSync(path);
+    this.remove(entry);
   }
+}
+
+/** A size for people: `12.5 MB`, or `900 bytes`. */
+function megabytes(bytes: number): string {
+  return bytes < 100_000 ? `${bytes} bytes` : `${Number((bytes / 1_000_000).toFixed(1))} MB`;
 }
 
 /** Links `source` at `target`; false when the file system will not (then the caller copies). */

@@ -15,7 +15,7 @@ import type { Clock, Timer } from "@skein/core";
 import { type BackoffInit, backoffDelayMs, resolveBackoff } from "@skein/ftsh/backoff";
 import { join, resolve } from "node:path";
 import { InputCache } from "./input-cache.ts";
-import { startWorker, type WorkerHandle, type WorkerInit } from "./worker.ts";
+import { cacheBytesMax, startWorker, type WorkerHandle, type WorkerInit } from "./worker.ts";
 
 export interface SupervisorInit {
   /** Stop after this long without a master (default 15 minutes, as Work Queue's workers). */
@@ -57,7 +57,7 @@ export function superviseWorker(init: WorkerInit, supervise: SupervisorInit, com
   let current: WorkerHandle | undefined;
   let timer: Timer | undefined;
   let stopped = false;
-  const cache = new InputCache(join(resolve(init.workDirectory), "cache"));
+  const cache = new InputCache(join(resolve(init.workDirectory), "cache"), cacheBytesMax(init.diskMb));
   let resolveDone!: (result: { code: number; reason: string }) => void;
   const done = new Promise<{ code: number; reason: string }>((resolve) => {
     resolveDone = resolve;

@@ -113,7 +113,7 @@ export function startWorker(init: WorkerInit, components: WorkerComponents): Wor
   const { clock } = components;
   // absolute: the launcher enters each sandbox, and opens the task's output file, from elsewhere
   const workDirectory = resolve(init.workDirectory);
-  const cache = components.cache ?? new InputCache(join(workDirectory, "cache"));
+  const cache = components.cache ?? new InputCache(join(workDirectory, "cache"), cacheBytesMax(init.diskMb));
   cache.abandonTransfers(); // what a connection before this one cut short
   const sandboxes = join(workDirectory, "sandbox");
   const outputs = join(workDirectory, "output");
@@ -256,7 +256,10 @@ export function startWorker(init: WorkerInit, components: WorkerComponents): Wor
     // dropped since the master sent them (a task changed them), or refused on arrival (their bytes
     // did not have their hash): it sends them, and the task, again
     const missing = cache.missing(task.inputs);
-    if (missing.length > 0) return void sendResult({ type: "result", task: task.task, rerun: missingReason(task.inputs, missing, cache), dropped: missing });
+    const refusal = missing.length > 0 ? inputRefusal(task.inputs, missing, cache) : undefined;
+    // refused for good (larger than --disk): the task fails here, and the master keeps the entry, sending it no more
+    if (refusal?.final) return void sendResult({ type: "result", task: task.task, exitCode: null, signal: null, missing: [], lost: refusal.reason });
+    if (missing.length > 0) return void sendResult({ type: "result", task: task.task, rerun: refusal?.reason ?? "inputs missing", dropped: missing });
     run(task);
   };
 
@@ -389,17 +392,22 @@ export function startWorker(init: WorkerInit, components: WorkerComponents): Wor
   };
 }
 
+/** What the input cache may hold given `--disk` (MB): all of it (sandboxes hold links to it, not copies). */
+export function cacheBytesMax(diskMb: number | undefined): number {
+  return diskMb === undefined ? Number.POSITIVE_INFINITY : diskMb * 1_000_000;
+}
+
 /** Keys of tasks' holds on cache entries, unique in this process (see `holdOf`). */
 let holdsMade = 0;
 
-/** Why a task's inputs are missing: the first one whose bytes did not match its hash, named; else dropped. */
-function missingReason(inputs: readonly TaskInput[], missing: readonly string[], cache: InputCache): string {
+/** Why a task's inputs are missing, when the first of them refused on arrival says (named); else undefined: dropped. */
+function inputRefusal(inputs: readonly TaskInput[], missing: readonly string[], cache: InputCache): { reason: string; final: boolean } | undefined {
   for (const name of missing) {
-    const why = cache.rejection(name);
+    const refused = cache.rejection(name);
     const input = inputs.find((i) => i.hash !== undefined && cachedFileName(i.hash, i.mode!) === name);
-    if (why && input) return `input '${input.name.slice(0, 1000)}' was not cached: ${why}`;
+    if (refused && input) return { reason: `input '${input.name.slice(0, 1000)}' was not cached: ${refused.reason}`, final: refused.final };
   }
-  return "inputs missing";
+  return undefined;
 }
 
 /** The longest stop reason from a master that is repeated in the worker's log. */

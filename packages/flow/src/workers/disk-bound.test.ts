@@ -1,0 +1,69 @@
+// `skein worker --disk MB` bounds its input cache: entries no task holds leave it, the least
+// recently used first, and a file larger than the whole cache is refused as it arrives; the task
+// that needs it fails on that worker, saying so, instead of filling the disk.
+import assert from "node:assert/strict";
+import { createHash } from "node:crypto";
+import { mkdirSync, readdirSync } from "node:fs";
+import { join } from "node:path";
+import { test } from "node:test";
+import { realClock } from "@skein/net";
+import { fakeMaster } from "../../test/fake-master.ts";
+import { temporaryDirectories } from "../../test/temporary.ts";
+import { cachedFileName } from "./file-modes.ts";
+import { InputCache } from "./input-cache.ts";
+import { startWorker } from "./worker.ts";
+
+const clock = realClock();
+const temporary = temporaryDirectories("skein-disk-bound-");
+const sha256 = (bytes: Buffer) => createHash("sha256").update(bytes).digest("hex");
+const file = (fill: number, bytes = 400) => Buffer.alloc(bytes, fill);
+const entry = (content: Buffer) => cachedFileName(sha256(content), 0o644);
+
+test("input cache: within its bytes, entries no task holds leave the least recently used first; a held one stays; a file larger than the cache is refused for good", () => {
+  const root = temporary();
+  const cache = new InputCache(join(root, "cache"), 1_000);
+  const [a, b, c, d] = [file(1), file(2), file(3), file(4)];
+  for (const content of [a, b]) cache.receive(sha256(content), 0o644, true, content);
+  mkdirSync(join(root, "sandbox"));
+  cache.place(1, [{ name: "a", hash: sha256(a), mode: 0o644 }], join(root, "sandbox")); // a: used, and held
+  cache.receive(sha256(c), 0o644, true, c); // 1 200 bytes: b, the least recently used, leaves
+  assert.deepEqual(readdirSync(cache.directory).sort(), [entry(a), entry(c)].sort());
+  cache.receive(sha256(d), 0o644, true, d); // a is held: c leaves
+  assert.deepEqual(readdirSync(cache.directory).sort(), [entry(a), entry(d)].sort());
+  assert.deepEqual(cache.announced(), [entry(d), entry(a)]);
+  const big = file(5, 1_001);
+  assert.equal(cache.receive(sha256(big), 0o644, false, big.subarray(0, 600)), true);
+  assert.equal(cache.receive(sha256(big), 0o644, true, big.subarray(600)), false);
+  assert.deepEqual(cache.rejection(entry(big)), { reason: "it is 1001 bytes, more than this worker's --disk (1000 bytes)", final: true });
+  assert.deepEqual(readdirSync(cache.directory).sort(), [entry(a), entry(d)].sort(), "nothing of it kept");
+});
+
+test("workers: a task whose input is larger than the worker's --disk fails on that worker naming the input and the limit; the file is not kept, nor sent again for the next task", { timeout: 30_000 }, async () => {
+  const big = file(7, 1_500_000);
+  const hash = sha256(big);
+  const task = (id: number) => ({ type: "task", task: id, command: "cat big > out", environment: {}, inputs: [{ name: "big", hash, mode: 0o644 }], outputs: ["out"] });
+  const results: Array<Record<string, unknown>> = [];
+  const master = await fakeMaster({
+    opened: (send) => {
+      send({ type: "file", hash, mode: 0o644, last: false }, big.subarray(0, 1_000_000));
+      send({ type: "file", hash, mode: 0o644, last: true }, big.subarray(1_000_000));
+      send(task(1));
+      send(task(2));
+    },
+    frame: (frame, send) => {
+      if (frame.header.type !== "result") return;
+      results.push(frame.header);
+      if (results.length === 2) send({ type: "bye" });
+    },
+  });
+  const workDirectory = temporary();
+  const worker = startWorker({ host: "127.0.0.1", port: master.port, diskMb: 1, workDirectory }, { clock });
+  assert.equal(await worker.closed, "the master finished");
+  await master.close();
+  for (const [i, result] of results.entries()) {
+    assert.equal(result.task, i + 1);
+    assert.equal(result.lost, "input 'big' was not cached: it is 1.5 MB, more than this worker's --disk (1 MB)");
+    assert.equal(result.dropped, undefined);
+  }
+  assert.deepEqual(readdirSync(join(workDirectory, "cache")), []);
+});
