@@ -3,7 +3,7 @@
 // that needs it fails on that worker, saying so, instead of filling the disk.
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
-import { mkdirSync, readdirSync } from "node:fs";
+import { mkdirSync, readdirSync, rmSync, symlinkSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
 import { realClock } from "@skein/net";
@@ -34,7 +34,7 @@ test("input cache: within its bytes, entries no task holds leave the least recen
   const big = file(5, 1_001);
   assert.equal(cache.receive(sha256(big), 0o644, false, big.subarray(0, 600)), true);
   assert.equal(cache.receive(sha256(big), 0o644, true, big.subarray(600)), false);
-  assert.deepEqual(cache.rejection(entry(big)), { reason: "it is 1001 bytes, more than this worker's --disk (1000 bytes)", final: true });
+  assert.deepEqual(cache.rejection(entry(big)), { reason: "it is 1001 bytes, more than this worker's --disk (1000 bytes)", final: true, resend: false });
   assert.deepEqual(readdirSync(cache.directory).sort(), [entry(a), entry(d)].sort(), "nothing of it kept");
 });
 
@@ -66,4 +66,18 @@ test("workers: a task whose input is larger than the worker's --disk fails on th
     assert.equal(result.dropped, undefined);
   }
   assert.deepEqual(readdirSync(join(workDirectory, "cache")), []);
+});
+
+test("input cache: a file that cannot be written (a full disk) is refused for good with the error, and nothing of it is kept; the worker goes on", () => {
+  const cache = new InputCache(join(temporary(), "cache"));
+  const content = file(6);
+  const name = entry(content);
+  cache.receive(sha256(content), 0o644, false, content.subarray(0, 100));
+  const part = join(cache.directory, `${name}.part`);
+  rmSync(part);
+  symlinkSync("/dev/full", part); // every write: ENOSPC
+  assert.equal(cache.receive(sha256(content), 0o644, true, content.subarray(100)), false);
+  assert.deepEqual(cache.rejection(name), { reason: "it cannot be written to this worker's cache (ENOSPC)", final: true, resend: true });
+  assert.deepEqual(readdirSync(cache.directory), []);
+  assert.equal(cache.receive(sha256(content), 0o644, true, content), true, "sent again once there is room");
 });

@@ -83,6 +83,23 @@ interface Hold {
   shared: boolean;
 }
 
+/** A file arriving: the hash of its bytes so far, their count, and whether it is refused (its other chunks are dropped). */
+interface Transfer {
+  readonly digest: Hash;
+  bytes: number;
+  /** Larger than the cache may hold (`--disk`). */
+  overDisk: boolean;
+  /** Why it could not be written (`ENOSPC`). */
+  writeError: string | undefined;
+}
+
+/** Why a file was refused as it arrived (see `InputCache.reject`). */
+export interface Rejection {
+  readonly reason: string;
+  readonly final: boolean;
+  readonly resend: boolean;
+}
+
 /** A task's inputs checked at its end. */
 export interface InputCheck {
   /** Entries it held that changed, dropped from the cache and not received again since. */
@@ -107,12 +124,12 @@ export class InputCache {
   /** Entries a task changed: later tasks get a private copy (one per entry this workflow uses). */
   private readonly copied = new Set<string>();
   /** Transfers under way: the hash of the bytes received so far, and their count. */
-  private readonly transfers = new Map<string, { digest: Hash; bytes: number; refused: boolean }>();
+  private readonly transfers = new Map<string, Transfer>();
   /**
    * Files refused as they arrived, not received whole since → why, and whether sending them
    * again can help (not for a file larger than the cache). The oldest are forgotten first.
    */
-  private readonly rejections = new Map<string, { reason: string; final: boolean }>();
+  private readonly rejections = new Map<string, Rejection>();
   /** Bytes of the entries. */
   private bytes = 0;
   private uses = 0;
@@ -141,23 +158,30 @@ export class InputCache {
     const part = `${path}.part`;
     let transfer = this.transfers.get(name);
     if (!transfer) {
-      transfer = { digest: createHash("sha256"), bytes: 0, refused: false };
+      transfer = { digest: createHash("sha256"), bytes: 0, overDisk: false, writeError: undefined };
       this.transfers.set(name, transfer);
       rmSync(part, { force: true }); // a transfer starts from nothing, whatever an earlier one left
     }
     transfer.bytes += payload.length;
     this.bytesReceived += payload.length;
-    if (!transfer.refused && transfer.bytes > this.bytesMax) {
-      transfer.refused = true; // its other chunks are dropped as they come
-      rmSync(part, { force: true });
-    }
-    if (!transfer.refused) {
-      appendFileSync(part, payload);
-      transfer.digest.update(payload);
+    // refused: its other chunks are dropped as they come
+    transfer.overDisk ||= transfer.bytes > this.bytesMax;
+    if (!transfer.overDisk && transfer.writeError === undefined) {
+      try {
+        appendFileSync(part, payload);
+        transfer.digest.update(payload);
+      } catch (error) {
+        // a full disk, say: the task that needs it fails here (and may be retried elsewhere), the worker goes on
+        transfer.writeError = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
+      }
     }
     if (!last) return true;
     this.transfers.delete(name);
-    if (transfer.refused) return this.reject(name, `it is ${megabytes(transfer.bytes)}, more than this worker's --disk (${megabytes(this.bytesMax)})`, true);
+    if (transfer.overDisk || transfer.writeError !== undefined) {
+      rmSync(part, { force: true });
+      const why = transfer.overDisk ? `it is ${megabytes(transfer.bytes)}, more than this worker's --disk (${megabytes(this.bytesMax)})` : `it cannot be written to this worker's cache (${transfer.writeError})`;
+      return this.reject(name, why, true, !transfer.overDisk);
+    }
     const received = transfer.digest.digest("hex");
     if (received !== hash) {
       rmSync(part, { force: true });
@@ -183,16 +207,19 @@ export class InputCache {
     return true;
   }
 
-  /** Remembers why a file was refused (`final`: sending it again cannot help); false. */
-  private reject(name: string, reason: string, final: boolean): false {
+  /**
+   * Remembers why a file was refused; false. `final`: sending it again for the same task cannot
+   * help; `resend`: a later task may have it sent again (a full disk may have room by then).
+   */
+  private reject(name: string, reason: string, final: boolean, resend = !final): false {
     this.rejections.delete(name);
-    this.rejections.set(name, { reason, final });
+    this.rejections.set(name, { reason, final, resend });
     if (this.rejections.size > rejectionsRememberedMax) this.rejections.delete(this.rejections.keys().next().value!);
     return false;
   }
 
   /** Why the file of entry `name` is not here, when it was refused as it arrived. */
-  rejection(name: string): { readonly reason: string; readonly final: boolean } | undefined {
+  rejection(name: string): Rejection | undefined {
     return this.rejections.get(name);
   }
 

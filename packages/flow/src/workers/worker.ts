@@ -33,7 +33,7 @@ import { makeDirectories } from "@skein/net/fs";
 import { dialSocket, type TlsInit } from "@skein/net/wire";
 import { cachedFileName, isFileMode } from "./file-modes.ts";
 import { encodeFrame, FlowWire, type Frame, workerNodeId } from "./frames.ts";
-import { hashPattern, InputCache, type TaskInput } from "./input-cache.ts";
+import { hashPattern, InputCache, type Rejection, type TaskInput } from "./input-cache.ts";
 import { sandboxPathProblem } from "./sandbox-paths.ts";
 import { heartbeatMsDefault, heartbeatProblem, SilenceDetector, workerTimeoutMsDefault } from "./silence-detector.ts";
 import { FrameQueue } from "./frame-queue.ts";
@@ -257,8 +257,9 @@ export function startWorker(init: WorkerInit, components: WorkerComponents): Wor
     // did not have their hash): it sends them, and the task, again
     const missing = cache.missing(task.inputs);
     const refusal = missing.length > 0 ? inputRefusal(task.inputs, missing, cache) : undefined;
-    // refused for good (larger than --disk): the task fails here, and the master keeps the entry, sending it no more
-    if (refusal?.final) return void sendResult({ type: "result", task: task.task, exitCode: null, signal: null, missing: [], lost: refusal.reason });
+    // refused for good (larger than --disk, a full disk): the task fails here; the master sends the file
+    // for a later task only if that may help (the disk may have room by then)
+    if (refusal?.final) return void sendResult({ type: "result", task: task.task, exitCode: null, signal: null, missing: [], lost: refusal.reason, ...(refusal.resend ? { dropped: missing } : {}) });
     if (missing.length > 0) return void sendResult({ type: "result", task: task.task, rerun: refusal?.reason ?? "inputs missing", dropped: missing });
     run(task);
   };
@@ -401,11 +402,11 @@ export function cacheBytesMax(diskMb: number | undefined): number {
 let holdsMade = 0;
 
 /** Why a task's inputs are missing, when the first of them refused on arrival says (named); else undefined: dropped. */
-function inputRefusal(inputs: readonly TaskInput[], missing: readonly string[], cache: InputCache): { reason: string; final: boolean } | undefined {
+function inputRefusal(inputs: readonly TaskInput[], missing: readonly string[], cache: InputCache): Rejection | undefined {
   for (const name of missing) {
     const refused = cache.rejection(name);
     const input = inputs.find((i) => i.hash !== undefined && cachedFileName(i.hash, i.mode!) === name);
-    if (refused && input) return { reason: `input '${input.name.slice(0, 1000)}' was not cached: ${refused.reason}`, final: refused.final };
+    if (refused && input) return { ...refused, reason: `input '${input.name.slice(0, 1000)}' was not cached: ${refused.reason}` };
   }
   return undefined;
 }
