@@ -81,3 +81,26 @@ test("input cache: a file that cannot be written (a full disk) is refused for go
   assert.deepEqual(readdirSync(cache.directory), []);
   assert.equal(cache.receive(sha256(content), 0o644, true, content), true, "sent again once there is room");
 });
+
+test("workers: a task whose sandbox cannot be made (inputs 'a' and 'a/b') fails on that worker naming why; the connection and the next task go on", { timeout: 30_000 }, async () => {
+  const content = file(8, 10);
+  const input = (name: string) => ({ name, hash: sha256(content), mode: 0o644 });
+  const results: Array<Record<string, unknown>> = [];
+  const master = await fakeMaster({
+    opened: (send) => {
+      send({ type: "file", hash: sha256(content), mode: 0o644, last: true }, content);
+      send({ type: "task", task: 1, command: "true", environment: {}, inputs: [input("a"), input("a/b")], outputs: [] });
+      send({ type: "task", task: 2, command: "cat a > out", environment: {}, inputs: [input("a")], outputs: ["out"] });
+    },
+    frame: (frame, send) => {
+      if (frame.header.type !== "result") return;
+      results.push({ ...frame.header, payload: frame.payload.length });
+      if (results.length === 2) send({ type: "bye" });
+    },
+  });
+  const worker = startWorker({ host: "127.0.0.1", port: master.port, workDirectory: temporary() }, { clock });
+  assert.equal(await worker.closed, "the master finished");
+  await master.close();
+  assert.match(String(results[0]!.lost), /^cannot prepare its sandbox \(E[A-Z]+\)$/);
+  assert.deepEqual([results[1]!.task, results[1]!.exitCode, results[1]!.payload], [2, 0, 10]);
+});

@@ -265,10 +265,19 @@ export function startWorker(init: WorkerInit, components: WorkerComponents): Wor
   };
 
   const run = (task: TaskHeader) => {
-    const sandbox = freshSandbox();
+    let sandbox: string | undefined;
+    const hold = ++holdsMade;
+    try {
+      sandbox = freshSandbox();
+      cache.place(hold, task.inputs, sandbox);
+    } catch (error) {
+      // a full disk, inputs `a` and `a/b`: this task fails here, and the worker goes on
+      cache.release(hold);
+      if (sandbox) retire(sandbox);
+      return void sendResult({ type: "result", task: task.task, exitCode: null, signal: null, missing: [], lost: `cannot prepare its sandbox (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})` });
+    }
     sandboxOf.set(task.task, sandbox);
-    holdOf.set(task.task, ++holdsMade);
-    cache.place(holdsMade, task.inputs, sandbox);
+    holdOf.set(task.task, hold);
     running.set(task.task, task);
     (launcher ?? makeLauncher(undefined)).run({ id: task.task, command: task.command, environment: task.environment, directory: sandbox, output: join(outputs, basename(sandbox)), cores: task.cores });
   };
