@@ -1,27 +1,4 @@
-// skein-io-adapter: the worker process — TCP to the master, a file cache, sandboxes, processes.
-/**
- * `skein worker host:port`: connects to a master, checks that it knows the password and proves
- * the password in turn (see `frames.ts`), then runs tasks. Each
- * input arrives once per worker and is kept in `cache/<sha256>.<mode>` (a hard link shares its
- * mode, so each mode of the same bytes has its own entry, see `file-modes.ts`); each task runs
- * in its own empty sandbox directory where its inputs are hard links to the cache, checked when
- * it ends: an entry a task changed in place is dropped, and a task that may have seen another
- * task's change is sent back to the master to run again (see `input-cache.ts`); declared outputs are
- * sent back (small ones inside the result frame, see `worker-outputs.ts`), and the sandbox is
- * emptied for a later task once the results of its batch have left. Sandboxes are kept rather
- * than removed and remade: that would be two more inodes allocated and freed per task, and on
- * ext4 without a journal every freed inode slows the file creations after it for a minute or
- * more. Names that would leave the sandbox are refused. Commands start through the
- * ProcessLauncher (one small forking process, not a Node child per task); the master may send
- * more tasks than the worker has cores (its pipeline window): each gets its sandbox at once
- * and waits in the launcher, in order, until cores free up. The launcher reports ends in
- * batches while more than half that window waits in it (the master names the window in its
- * welcome), and the results of one batch leave in one write. Both sides send heartbeats at the
- * period the master's welcome names; a master silent for its worker timeout is taken as gone,
- * like a closed connection. A task's stdout and stderr go to a file beside its sandbox
- * (`output/<sandbox>`); a failing task's result carries the end of it back to the master.
- */
-import { mkdirSync, readdirSync, rmSync, unlinkSync } from "node:fs";
+
 import { rm } from "node:fs/promises";
 import type { Socket } from "node:net";
 import { hostname } from "node:os";
@@ -34,6 +11,7 @@ import { dialSocket, type TlsInit } from "@skein/net/wire";
 import { cachedFileName, isFileMode } from "./file-modes.ts";
 import { encodeFrame, FlowWire, type Frame, workerNodeId } from "./frames.ts";
 import { hashPattern, InputCache, type Rejection, type TaskInput } from "./input-cache.ts";
+import { SandboxPool } from "./sandbox-pool.ts";
 import { sandboxPathProblem } from "./sandbox-paths.ts";
 import { heartbeatMsDefault, heartbeatProblem, SilenceDetector, workerTimeoutMsDefault } from "./silence-detector.ts";
 import { FrameQueue } from "./frame-queue.ts";
@@ -137,39 +115,11 @@ export function startWorker(init: WorkerInit, components: WorkerComponents): Wor
   const send = (header: object, payload?: Buffer) => queue.frame(encodeFrame(header, payload));
   // every list and name in a result is bounded, so the master never gets a frame it must refuse
   const sendResult = (header: Record<string, unknown> & { type: "result" }, payload?: Buffer) => queue.frame(resultFrame(header, payload));
-  // Empty sandboxes ready for the next task; used ones are emptied after their batch's results left.
-  const sandboxPool: string[] = [];
-  const sandboxesUsed: string[] = [];
+  const sandboxPool = new SandboxPool(sandboxes);
   const sandboxOf = new Map<number, string>();
   // a task's holds on cache entries, by a key of this process's: task numbers start again with
   // each master, and the cache outlives this connection (a killed task is released later)
   const holdOf = new Map<number, number>();
-  let sandboxesMade = 0;
-  const freshSandbox = (): string => {
-    const pooled = sandboxPool.pop();
-    if (pooled) return pooled;
-    const path = join(sandboxes, String(++sandboxesMade));
-    try {
-      mkdirSync(path);
-    } catch {
-      rmSync(path, { recursive: true, force: true }); // left by an earlier run
-      mkdirSync(path);
-    }
-    return path;
-  };
-  const recycleSandbox = (path: string) => {
-    try {
-      emptyDirectory(path);
-      sandboxPool.push(path);
-    } catch {
-      // left as it is (never reused); the next run's sandbox of that name starts by removing it
-    }
-  };
-  let reporting = false;
-  const recycleUsedSandboxes = () => {
-    for (const path of sandboxesUsed) recycleSandbox(path);
-    sandboxesUsed.length = 0;
-  };
   // Made at the welcome, which names the master's pipeline window (tasks it queues here).
   let launcher: ProcessLauncher | undefined;
   const makeLauncher = (pipelineCores: unknown): ProcessLauncher => {
@@ -185,14 +135,14 @@ export function startWorker(init: WorkerInit, components: WorkerComponents): Wor
       exited: (id, exit) => finished(id, exit.code, exit.signal, exit.lost),
       // The batch's results leave at once; only then are its sandboxes emptied.
       batch: (report) => {
-        reporting = true;
+        sandboxPool.reporting = true;
         try {
           report();
         } finally {
-          reporting = false;
+          sandboxPool.reporting = false;
         }
         queue.flush();
-        recycleUsedSandboxes();
+        sandboxPool.recycleUsed();
       },
     });
     return launcher;
@@ -268,7 +218,7 @@ export function startWorker(init: WorkerInit, components: WorkerComponents): Wor
     let sandbox: string | undefined;
     const hold = ++holdsMade;
     try {
-      sandbox = freshSandbox();
+      sandbox = sandboxPool.fresh();
       cache.place(hold, task.inputs, sandbox);
     } catch (error) {
       // a full disk, inputs `a` and `a/b`: this task fails here, and the worker goes on
@@ -327,10 +277,7 @@ export function startWorker(init: WorkerInit, components: WorkerComponents): Wor
     retire(sandbox);
   };
   /** A finished task's sandbox, emptied once its result has left. */
-  const retire = (sandbox: string) => {
-    sandboxesUsed.push(sandbox);
-    if (!reporting && sandboxesUsed.length === 1) process.nextTick(recycleUsedSandboxes); // after the result's flush
-  };
+  const retire = (sandbox: string) => sandboxPool.retire(sandbox);
 
   const abort = (id: number) => {
     if (!running.delete(id)) return;
@@ -425,15 +372,3 @@ const stopReasonCharsMax = 200;
 
 /** Error codes of a TLS handshake that failed on certificates or protocol, not on the network. */
 const tlsRefusal = /CERT|SELF_SIGNED|^ERR_SSL_|^ERR_TLS_/;
-
-/** Removes everything inside `path`, keeping the directory itself. */
-function emptyDirectory(path: string): void {
-  for (const name of readdirSync(path)) {
-    const entry = join(path, name);
-    try {
-      unlinkSync(entry); // outputs and input links are files: one call each
-    } catch {
-      rmSync(entry, { recursive: true, force: true }); // a directory
-    }
-  }
-}

@@ -1,0 +1,67 @@
+// skein-io-adapter: the worker's task sandboxes, kept and emptied for reuse.
+/**
+ * Each task runs in an empty sandbox directory. Sandboxes are kept rather than removed and
+ * remade: that would be two more inodes allocated and freed per task, and on ext4 without a
+ * journal every freed inode slows the file creations after it for a minute or more. A finished
+ * task's sandbox is emptied once its result has left (the results of one batch leave together,
+ * then their sandboxes are emptied), and given to a later task.
+ */
+import { mkdirSync, readdirSync, rmSync, unlinkSync } from "node:fs";
+import { join } from "node:path";
+
+export class SandboxPool {
+  /** Empty sandboxes ready for the next task. */
+  private readonly ready: string[] = [];
+  /** Finished tasks' sandboxes, emptied after their batch's results left. */
+  private readonly used: string[] = [];
+  private made = 0;
+  /** Set while a batch of results is reported: its sandboxes are emptied after it (`recycleUsed`). */
+  reporting = false;
+
+  constructor(private readonly directory: string) {}
+
+  /** An empty sandbox: a pooled one, or a new one. */
+  fresh(): string {
+    const pooled = this.ready.pop();
+    if (pooled) return pooled;
+    const path = join(this.directory, String(++this.made));
+    try {
+      mkdirSync(path);
+    } catch {
+      rmSync(path, { recursive: true, force: true }); // left by an earlier connection or run
+      mkdirSync(path);
+    }
+    return path;
+  }
+
+  /** A finished task's sandbox, emptied once its result has left. */
+  retire(path: string): void {
+    this.used.push(path);
+    if (!this.reporting && this.used.length === 1) process.nextTick(() => this.recycleUsed()); // after the result's flush
+  }
+
+  /** Empties the retired sandboxes for later tasks. */
+  recycleUsed(): void {
+    for (const path of this.used) {
+      try {
+        emptyDirectory(path);
+        this.ready.push(path);
+      } catch {
+        // left as it is (never reused); the next run's sandbox of that name starts by removing it
+      }
+    }
+    this.used.length = 0;
+  }
+}
+
+/** Removes everything inside `path`, keeping the directory itself. */
+function emptyDirectory(path: string): void {
+  for (const name of readdirSync(path)) {
+    const entry = join(path, name);
+    try {
+      unlinkSync(entry); // outputs and input links are files: one call each
+    } catch {
+      rmSync(entry, { recursive: true, force: true }); // a directory
+    }
+  }
+}
