@@ -3,6 +3,7 @@ import { spawn, spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { hostname, tmpdir } from "node:os";
 import { join } from "node:path";
+import { once } from "node:events";
 import { test } from "node:test";
 import { LogLockError, lockLog, lockPath, processStartTime, thisProcess } from "./log-lock.ts";
 
@@ -42,6 +43,22 @@ test("log lock: a live run's lock is refused, naming its pid; a dead run's (kill
     release();
     writeFileSync(lockPath(log), "\0\0garbage");
     assert.throws(() => lockLog(log), /a lock file skein cannot read; remove it/);
+  }));
+
+test("log lock: a lock whose master is a zombie (killed -9, not yet reaped by its parent) is taken over", () =>
+  inTemporary(async (log) => {
+    // sh starts `sleep 0` in the background, prints its pid, and becomes `sleep 30`, which never reaps it
+    const parent = spawn("sh", ["-c", "sleep 0 & echo $!; exec sleep 30"], { stdio: ["ignore", "pipe", "ignore"] });
+    try {
+      const zombie = Number((await once(parent.stdout!, "data"))[0].toString().trim());
+      const stat = () => readFileSync(`/proc/${zombie}/stat`, "latin1").split(") ")[1]!.split(" ");
+      for (let i = 0; i < 100_000 && stat()[0] !== "Z"; i++); // `sleep 0` ends at once; bounded all the same
+      assert.equal(stat()[0], "Z");
+      writeFileSync(lockPath(log), `${zombie} ${hostname()} ${stat()[19]}\n`);
+      lockLog(log)();
+    } finally {
+      parent.kill("SIGKILL");
+    }
   }));
 
 test("log lock: a lock that cannot be written (a full disk) is an error and leaves no lock behind", (t) => {

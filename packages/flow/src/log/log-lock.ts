@@ -23,11 +23,17 @@ export interface LockOwner {
   readonly startTime: string;
 }
 
-/** The start time of process `pid` (field 22 of /proc/<pid>/stat), "" when unknown; undefined when there is no such process. */
+/**
+ * The start time of process `pid` (field 22 of /proc/<pid>/stat), "" when unknown; undefined
+ * when there is no such process, or only its zombie (a master killed with -9 whose parent has
+ * not reaped it yet: it runs nothing and holds nothing, but `kill(pid, 0)` still finds it).
+ */
 export function processStartTime(pid: number): string | undefined {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, "latin1");
-    return stat.slice(stat.lastIndexOf(")") + 2).split(" ")[19] ?? "";
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    if (fields[0] === "Z" || fields[0] === "X") return undefined;
+    return fields[19] ?? "";
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== "ENOENT") return "";
   }
