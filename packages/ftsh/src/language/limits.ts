@@ -30,6 +30,12 @@ export const forallBranchesMax = 1024;
 /** Largest value of a variable, in bytes: bounds what `->` captures from a command (16 MiB). */
 export const variableBytesMax = 16 * 1024 * 1024;
 
+/**
+ * Most bytes of ftsh's own output (echo, failure messages) waiting for a reader that does not
+ * read; writers beyond it wait for room (1 MiB).
+ */
+export const ownOutputBytesMax = 1024 * 1024;
+
 /** Largest log file written by `--log`, in bytes (64 MiB); past it one final record says so. */
 export const logBytesMax = 64 * 1024 * 1024;
 

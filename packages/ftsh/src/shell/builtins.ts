@@ -14,7 +14,7 @@ export type Builtin = (shell: Shell, argv: string[], context: ExecutionContext, 
 async function echo(shell: Shell, argv: string[], context: ExecutionContext, position: Position): Promise<void> {
   const newline = argv[1] !== "-n";
   const words = argv.slice(newline ? 1 : 2);
-  await shell.write(context.stdio.output, words.join(" ") + (newline ? "\n" : ""), position);
+  await shell.write(context.stdio.output, words.join(" ") + (newline ? "\n" : ""), position, context.signal);
 }
 
 async function cd(shell: Shell, argv: string[], context: ExecutionContext, position: Position): Promise<void> {

@@ -36,10 +36,10 @@ export interface Shell {
   runStatements(statements: Statement[], context: ExecutionContext): Promise<void>;
   evaluationContext(context: ExecutionContext): EvaluationContext;
   callFunction(name: string, args: string[], context: ExecutionContext, position: Position): Promise<string | undefined>;
-  /** Writes to a sink; fails the statement if a variable would grow past its limit. */
-  write(sink: OutputSink, text: string, position: Position): Promise<void>;
-  /** Prints and logs a failure once. */
-  report(failure: ScriptFailure): Promise<void>;
+  /** Writes to a sink; fails the statement if a variable would grow past its limit, or when `signal` aborts first. */
+  write(sink: OutputSink, text: string, position: Position, signal?: AbortSignal): Promise<void>;
+  /** Prints and logs a failure once (waiting for a stalled stderr only until `signal` aborts). */
+  report(failure: ScriptFailure, signal?: AbortSignal): Promise<void>;
 }
 
 export type { Expression };

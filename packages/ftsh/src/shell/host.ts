@@ -65,8 +65,14 @@ export interface ShellHost {
    */
   openFile(path: string, mode: "input" | "output" | "append", signal?: AbortSignal): Promise<number>;
   closeFile(handle: number): Promise<void>;
-  /** Writes text to ftsh's stdout/stderr or to an open file. */
-  write(sink: { kind: "inherit"; fd: 1 | 2 } | { kind: "file"; handle: number }, text: string): Promise<void>;
+  /**
+   * Writes text to ftsh's stdout/stderr or to an open file; resolves once written. A reader that
+   * does not read makes it wait without blocking anything else; when `signal` aborts meanwhile,
+   * it rejects with the signal's reason.
+   */
+  write(sink: { kind: "inherit"; fd: 1 | 2 } | { kind: "file"; handle: number }, text: string, signal?: AbortSignal): Promise<void>;
+  /** Waits until ftsh's own output is written; when `signal` aborts, gives up what is left. */
+  flush?(signal?: AbortSignal): Promise<void>;
   /** Answers a file test (`.isdir.` …); rejects if the file cannot be examined at all. */
   testFile(test: FileTest, path: string): Promise<boolean>;
 }

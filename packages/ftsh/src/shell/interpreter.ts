@@ -55,7 +55,7 @@ export class Interpreter implements Shell {
     try {
       await this.dispatch(statement, context);
     } catch (error) {
-      if (error instanceof ScriptFailure && !error.reported) await this.report(error);
+      if (error instanceof ScriptFailure && !error.reported) await this.report(error, context.signal);
       throw error;
     }
   }
@@ -130,10 +130,11 @@ export class Interpreter implements Shell {
     return frame.returnValue;
   }
 
-  async write(sink: OutputSink, text: string, position: Position): Promise<void> {
+  async write(sink: OutputSink, text: string, position: Position, signal?: AbortSignal): Promise<void> {
     if (sink.kind !== "capture") {
-      return this.host.write(sink, text).catch((error: unknown) => {
+      return this.host.write(sink, text, signal).catch((error: unknown) => {
         const target = sink.kind === "file" ? "the file it is redirected to" : sink.fd === 1 ? "standard output" : "standard error";
+        if (signal?.aborted) throw new ScriptFailure(position, `writing to ${target} was cancelled: ${describeError(signal.reason)}`);
         throw new ScriptFailure(position, `cannot write to ${target}: ${describeError(error)}`);
       });
     }
@@ -142,7 +143,8 @@ export class Interpreter implements Shell {
     }
   }
 
-  async report(failure: ScriptFailure): Promise<void> {
+  /** Prints and logs a failure once; the print waits for a stalled stderr only until `signal` aborts. */
+  async report(failure: ScriptFailure, signal?: AbortSignal): Promise<void> {
     if (failure.reported) return;
     failure.reported = true;
     this.log.record("failure", failure.position, { message: failure.message });
@@ -150,8 +152,24 @@ export class Interpreter implements Shell {
     const { line, column } = failure.position;
     const text = `${this.script.file}:${line}:${column}: ${failure.message}\n`;
     // a broken stderr has nowhere to report itself; the failure still fails the script
-    await this.host.write({ kind: "inherit", fd: 2 }, text).catch(() => {});
+    // the message stays queued even when its statement was cancelled; only the wait is cut short
+    const written = this.host.write({ kind: "inherit", fd: 2 }, text).catch(() => {});
+    await untilAborted(written, signal);
   }
+}
+
+/** Waits for `work`, or only until `signal` aborts. */
+function untilAborted(work: Promise<void>, signal: AbortSignal | undefined): Promise<void> {
+  if (!signal) return work;
+  if (signal.aborted) return Promise.resolve();
+  return new Promise<void>((resolve) => {
+    const onAbort = (): void => resolve();
+    signal.addEventListener("abort", onAbort, { once: true });
+    work.then(() => {
+      signal.removeEventListener("abort", onAbort);
+      resolve();
+    });
+  });
 }
 
 /** Joins a path to the working directory ('/'-separated; POSIX only, like ftsh). */

@@ -11,6 +11,7 @@ import { homedir } from "node:os";
 import type { RetryEnvironment } from "../environment.ts";
 import type { FileTest, InputSource, OutputSink, ProcessOutcome, ProcessRequest, ShellHost } from "./host.ts";
 import { type Guardian, startGuardian } from "./guardian.ts";
+import { OwnOutput } from "./own-output.ts";
 import { terminateGroup } from "./process-group.ts";
 
 export interface ProcessHostInit {
@@ -29,6 +30,7 @@ const openFlags = { input: "r", output: "w", append: "a" } as const;
 
 export function processHost(init: ProcessHostInit): ShellHost {
   const files = new Map<number, FileHandle>();
+  const own = { 1: new OwnOutput(1), 2: new OwnOutput(2) };
   let guardian: Guardian | undefined;
   const guardianOf = (): Guardian | undefined => {
     if (init.guardian === false) return undefined;
@@ -48,7 +50,7 @@ export function processHost(init: ProcessHostInit): ShellHost {
       await files.get(fd)?.close();
       files.delete(fd);
     },
-    async write(sink, text) {
+    async write(sink, text, signal) {
       if (sink.kind === "file") {
         await files
           .get(sink.handle)
@@ -58,7 +60,13 @@ export function processHost(init: ProcessHostInit): ShellHost {
           });
         return;
       }
-      await writeStream(sink.fd === 1 ? process.stdout : process.stderr, text);
+      await own[sink.fd].write(text, signal).catch((error: unknown) => {
+        if (signal?.aborted) throw error;
+        throw new Error(describeSystemError(error));
+      });
+    },
+    async flush(signal) {
+      await Promise.all([own[1].flush(signal), own[2].flush(signal)]);
     },
     testFile,
   };
@@ -110,28 +118,6 @@ function describeSystemError(error: unknown): string {
   if (code === "ENOSPC") return "no space left on device";
   if (code === "E2BIG") return "its arguments and environment are longer than the system allows (E2BIG)";
   return message;
-}
-
-/** Streams whose 'error' events are awaited through write callbacks instead of crashing Node. */
-const guardedStreams = new WeakSet<NodeJS.WritableStream>();
-
-/**
- * Writes to ftsh's stdout or stderr; rejects with a readable message when the stream is broken
- * (a reader that went away: `skein ftsh s.ftsh | head -1`, or a full disk). Without a listener,
- * the stream's 'error' event would end ftsh with Node's stack trace.
- */
-function writeStream(stream: NodeJS.WriteStream, text: string): Promise<void> {
-  if (!guardedStreams.has(stream)) {
-    guardedStreams.add(stream);
-    stream.on("error", () => {}); // each write reports its own error through its callback
-  }
-  return new Promise<void>((resolve, reject) => {
-    try {
-      stream.write(text, (error) => (error ? reject(new Error(describeSystemError(error))) : resolve()));
-    } catch (error) {
-      reject(new Error(describeSystemError(error)));
-    }
-  });
 }
 
 function stdioOf(input: InputSource, output: OutputSink, error: OutputSink): StdioOptions {

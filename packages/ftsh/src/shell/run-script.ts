@@ -42,7 +42,8 @@ export async function runScript(init: RunScriptInit): Promise<number> {
   } catch (error) {
     if (!(error instanceof FtshSyntaxError)) throw error;
     log.record("syntax-error", { line: error.line, column: error.column }, { message: error.reason });
-    await init.host.write({ kind: "inherit", fd: 2 }, `${error.message}\n`).catch(() => {});
+    await init.host.write({ kind: "inherit", fd: 2 }, `${error.message}\n`, init.signal).catch(() => {});
+    await init.host.flush?.(init.signal);
     return exitCodes.syntaxError;
   }
   if (init.options?.parseOnly) return exitCodes.success;
@@ -68,6 +69,8 @@ export async function runScript(init: RunScriptInit): Promise<number> {
       throw error;
     },
   );
+  // what ftsh printed reaches its reader before it ends (unless ftsh was stopped meanwhile)
+  await init.host.flush?.(signal);
   log.record("script-end", undefined, { exitCode });
   return exitCode;
 }

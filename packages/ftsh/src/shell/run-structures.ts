@@ -42,7 +42,7 @@ export async function runTry(shell: Shell, statement: TryStatement, context: Exe
   } catch (error) {
     if (context.signal.aborted) throw cancelled(statement, context);
     const failure = new ScriptFailure(position, `try failed: ${describeTryError(error)}`);
-    await shell.report(failure);
+    await shell.report(failure, context.signal);
     if (!statement.catchBody) throw failure;
     shell.log.record("catch", position);
     await shell.runStatements(statement.catchBody, context);

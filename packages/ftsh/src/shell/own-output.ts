@@ -1,0 +1,206 @@
+// skein-io-adapter: ftsh's own writes to its stdout and stderr, which must never block Node.
+/**
+ * What ftsh itself writes (echo, failure messages) to its standard output or error. Node writes
+ * `process.stdout` synchronously when it is a pipe or a terminal: a reader that stopped reading
+ * (`skein ftsh s.ftsh | sleep 1000`, a terminal paused with Ctrl-S) froze the whole shell once
+ * the pipe was full, and with it every try's deadline and timer.
+ *
+ * So a pipe or terminal is reopened through /proc/self/fd/N: a new open file description of the
+ * same pipe or terminal, which alone is made non-blocking (O_NONBLOCK on the inherited one would
+ * be seen by every program ftsh starts, and many fail on EAGAIN). A write that does not fit is
+ * retried on a timer; the writer waits meanwhile, asynchronously, and gives up when its signal
+ * aborts (a try's deadline, a failing forall sibling, a stop signal). A regular file is written
+ * directly; a socket (which cannot be reopened) is written from libuv's thread pool. At most
+ * `ownOutputBytesMax` bytes wait at once; more writers wait for room.
+ *
+ * Each write resolves once its bytes are in the kernel, so what ftsh prints and what the
+ * programs it starts print next appear in order.
+ */
+import { closeSync, constants, fstatSync, openSync, write, writeSync } from "node:fs";
+import { ownOutputBytesMax } from "../language/limits.ts";
+
+/** Retry delays while the reader does not read: from 1 ms, doubling up to this. */
+const retryDelayMsMax = 50;
+
+type Mode = "direct" | "nonblocking" | "pool";
+
+interface Pending {
+  bytes: Buffer;
+  resolve(): void;
+  reject(error: unknown): void;
+  signal: AbortSignal | undefined;
+  onAbort?: () => void;
+}
+
+export class OwnOutput {
+  private mode: Mode | undefined;
+  private targetFd: number;
+  private readonly queue: Pending[] = [];
+  private queuedBytes = 0;
+  private pumping = false;
+  private retryDelayMs = 1;
+  private timer: ReturnType<typeof setTimeout> | undefined;
+  /** Writers waiting for room in the queue. */
+  private readonly roomWaiters = new Set<() => void>();
+
+  constructor(
+    private readonly fd: 1 | 2,
+    private readonly bytesMax = ownOutputBytesMax,
+  ) {
+    this.targetFd = fd;
+  }
+
+  /** Writes `text`; resolves once it is written, rejects on a write error or when `signal` aborts. */
+  async write(text: string, signal?: AbortSignal): Promise<void> {
+    const bytes = Buffer.from(text);
+    if (bytes.length === 0) return;
+    signal?.throwIfAborted();
+    while (this.queue.length > 0 && this.queuedBytes + bytes.length > this.bytesMax) await this.waitForRoom(signal);
+    return new Promise<void>((resolve, reject) => {
+      const pending: Pending = { bytes, resolve, reject, signal };
+      if (signal) {
+        pending.onAbort = () => this.drop(pending, signal.reason);
+        signal.addEventListener("abort", pending.onAbort, { once: true });
+      }
+      this.queue.push(pending);
+      this.queuedBytes += bytes.length;
+      this.pump();
+    });
+  }
+
+  /** Gives up whatever still waits to be written (ftsh was stopped). */
+  discard(reason: unknown): void {
+    for (const pending of [...this.queue]) this.drop(pending, reason);
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+  }
+
+  /** Resolves once everything queued is written; gives up (and discards it) when `signal` aborts. */
+  async flush(signal?: AbortSignal): Promise<void> {
+    while (this.queue.length > 0) {
+      if (signal?.aborted) return this.discard(signal.reason);
+      await this.waitForRoom(signal).catch(() => {});
+    }
+  }
+
+  private waitForRoom(signal: AbortSignal | undefined): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      const onAbort = (): void => {
+        this.roomWaiters.delete(wake);
+        reject(signal?.reason);
+      };
+      const wake = (): void => {
+        signal?.removeEventListener("abort", onAbort);
+        resolve();
+      };
+      if (signal?.aborted) return reject(signal.reason);
+      signal?.addEventListener("abort", onAbort, { once: true });
+      this.roomWaiters.add(wake);
+    });
+  }
+
+  private drop(pending: Pending, reason: unknown): void {
+    const index = this.queue.indexOf(pending);
+    // the head may be in the thread pool's hands already: it is dropped when that write returns
+    if (index < 0 || (index === 0 && this.pumping && this.mode === "pool")) {
+      pending.reject(reason);
+      return;
+    }
+    this.queue.splice(index, 1);
+    this.settle(pending, reason);
+  }
+
+  private settle(pending: Pending, error?: unknown): void {
+    this.queuedBytes -= pending.bytes.length;
+    if (pending.onAbort) pending.signal?.removeEventListener("abort", pending.onAbort);
+    if (error === undefined) pending.resolve();
+    else pending.reject(error);
+    for (const wake of [...this.roomWaiters]) wake();
+    this.roomWaiters.clear();
+  }
+
+  /** Writes from the head of the queue until it is empty or the reader stops taking bytes. */
+  private pump(): void {
+    if (this.pumping || this.timer) return;
+    this.mode ??= this.chooseMode();
+    if (this.mode === "pool") return this.pumpThroughPool();
+    while (this.queue.length > 0) {
+      const head = this.queue[0]!;
+      let written: number;
+      try {
+        written = writeSync(this.targetFd, head.bytes);
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code === "EAGAIN") return this.retryLater();
+        this.queue.shift();
+        this.settle(head, error);
+        continue;
+      }
+      this.retryDelayMs = 1;
+      if (written < head.bytes.length) {
+        this.queuedBytes -= written;
+        head.bytes = head.bytes.subarray(written);
+        continue;
+      }
+      this.queue.shift();
+      this.settle(head);
+    }
+  }
+
+  private pumpThroughPool(): void {
+    const head = this.queue[0];
+    if (!head) return;
+    this.pumping = true;
+    write(this.targetFd, head.bytes, (error, written) => {
+      this.pumping = false;
+      if (error && error.code === "EAGAIN") return this.retryLater();
+      if (!error && written < head.bytes.length) {
+        this.queuedBytes -= written;
+        head.bytes = head.bytes.subarray(written);
+      } else if (this.queue[0] === head) {
+        this.queue.shift();
+        this.settle(head, error ?? undefined);
+      }
+      if (head.signal?.aborted && this.queue[0] === head) {
+        this.queue.shift();
+        this.settle(head, head.signal.reason);
+      }
+      this.pump();
+    });
+  }
+
+  private retryLater(): void {
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      this.pump();
+    }, this.retryDelayMs);
+    this.retryDelayMs = Math.min(this.retryDelayMs * 2, retryDelayMsMax);
+  }
+
+  /** How to write: a pipe or terminal through a non-blocking description of its own. */
+  private chooseMode(): Mode {
+    let kind: "file" | "pipe-or-terminal" | "other";
+    try {
+      const stat = fstatSync(this.fd);
+      kind = stat.isFile() || stat.isBlockDevice() ? "file" : stat.isFIFO() || stat.isCharacterDevice() ? "pipe-or-terminal" : "other";
+    } catch {
+      return "direct"; // closed: each write reports the error
+    }
+    if (kind === "file") return "direct";
+    if (kind === "pipe-or-terminal" && process.platform === "linux") {
+      try {
+        this.targetFd = openSync(`/proc/self/fd/${this.fd}`, constants.O_WRONLY | constants.O_NONBLOCK | constants.O_NOCTTY);
+        return "nonblocking";
+      } catch {
+        // not reopenable (permissions): the thread pool it is
+      }
+    }
+    return "pool";
+  }
+
+  /** Closes the description this output opened, if any. */
+  close(): void {
+    if (this.targetFd !== this.fd) closeSync(this.targetFd);
+    this.targetFd = this.fd;
+    this.mode = undefined;
+  }
+}
