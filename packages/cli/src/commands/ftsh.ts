@@ -22,6 +22,8 @@ options:
   -t, --kill-timeout SECS   grace between SIGTERM and SIGKILL when a command is cancelled
                             (default 30; env FTSH_KILL_TIMEOUT)
   -q, --quiet               do not print failures on stderr (they are still logged)
+  -j, --jobs N              at most N programs run at once, over all foralls; more wait
+                            for a slot (default 256; env FTSH_JOBS)
       --backoff-initial S   first retry delay in seconds (default 1; env FTSH_EXPMIN)
       --backoff-factor F    growth factor of retry delays (default 2; env FTSH_EXPFACTOR)
       --backoff-max S       longest retry delay in seconds (default 3600; env FTSH_EXPMAX)
@@ -32,12 +34,13 @@ const options = {
   "parse-only": { type: "boolean", short: "p" },
   "kill-timeout": { type: "string", short: "t" },
   quiet: { type: "boolean", short: "q" },
+  jobs: { type: "string", short: "j" },
   "backoff-initial": { type: "string" },
   "backoff-factor": { type: "string" },
   "backoff-max": { type: "string" },
 } as const;
 
-const valueOptions = new Set(["-l", "--log", "-t", "--kill-timeout", "--backoff-initial", "--backoff-factor", "--backoff-max"]);
+const valueOptions = new Set(["-l", "--log", "-t", "--kill-timeout", "-j", "--jobs", "--backoff-initial", "--backoff-factor", "--backoff-max"]);
 
 /** Splits argv into ftsh's own options and SCRIPT ARGUMENT…: options end at the script path. */
 function splitArguments(argv: string[]): { own: string[]; script: string | undefined; args: string[] } {
@@ -160,6 +163,8 @@ async function run(argv: string[]): Promise<number> {
     factor: numberOption(values, "backoff-factor", "FTSH_EXPFACTOR", { minimum: 1 }),
     maxMs: scaled(numberOption(values, "backoff-max", "FTSH_EXPMAX", duration)),
   };
+  const jobs = numberOption(values, "jobs", "FTSH_JOBS", { minimum: 1, maximum: limits.runningCommandsMaxLimit });
+  if (jobs !== undefined && !Number.isInteger(jobs)) throw new UsageError(`${values.jobs === undefined ? "FTSH_JOBS" : "--jobs"} must be a whole number, got '${jobs}'`);
   const source = await readScript(script);
   const { log, close } = openLog(values.log ?? env.FTSH_LOG_FILE, script);
   const controller = new AbortController();
@@ -185,7 +190,7 @@ async function run(argv: string[]): Promise<number> {
       cwd: resolve("."),
       environment: realEnvironment,
       log,
-      options: { backoff, quiet: values.quiet, parseOnly: values["parse-only"] },
+      options: { backoff, quiet: values.quiet, parseOnly: values["parse-only"], runningCommandsMax: jobs },
       signal: controller.signal,
     });
     return stoppedBy ? stopSignals[stoppedBy] : exitCode;

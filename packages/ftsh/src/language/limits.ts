@@ -27,6 +27,18 @@ export const listItemsMax = 100_000;
 /** Most parallel branches of one `forall`. */
 export const forallBranchesMax = 1024;
 
+/**
+ * Default bound on programs running at once in one ftsh, over all foralls (`--jobs`); more wait
+ * for a slot.
+ */
+export const runningCommandsMaxDefault = 256;
+
+/** Largest `--jobs`. */
+export const runningCommandsMaxLimit = 65_536;
+
+/** Most commands waiting for a running slot at once; one more is a failure of that command. */
+export const runningCommandsWaitingMax = 100_000;
+
 /** Largest value of a variable, in bytes: bounds what `->` captures from a command (16 MiB). */
 export const variableBytesMax = 16 * 1024 * 1024;
 

@@ -2,6 +2,7 @@
 import type { BackoffInit } from "../backoff.ts";
 import type { RetryEnvironment } from "../environment.ts";
 import type { Expression, Position, Script, Statement } from "../language/ast.ts";
+import type { CommandSlots } from "./command-slots.ts";
 import type { EvaluationContext } from "./evaluate.ts";
 import type { ScriptFailure } from "./failure.ts";
 import type { OutputSink, ShellHost, Stdio } from "./host.ts";
@@ -22,6 +23,8 @@ export interface ShellOptions {
   backoff?: BackoffInit;
   /** Do not print failures on stderr (they are still logged). */
   quiet?: boolean;
+  /** Programs running at once, over all foralls; more wait for a slot. Default `runningCommandsMaxDefault`. */
+  runningCommandsMax?: number;
 }
 
 /** The interpreter as statement runners see it. */
@@ -33,6 +36,8 @@ export interface Shell {
   readonly options: ShellOptions;
   /** Aborts only when ftsh itself is stopped (SIGINT, SIGTERM…); `exec` runs under it alone. */
   readonly rootSignal: AbortSignal;
+  /** The global bound on programs running at once. */
+  readonly commandSlots: CommandSlots;
   runStatements(statements: Statement[], context: ExecutionContext): Promise<void>;
   evaluationContext(context: ExecutionContext): EvaluationContext;
   callFunction(name: string, args: string[], context: ExecutionContext, position: Position): Promise<string | undefined>;

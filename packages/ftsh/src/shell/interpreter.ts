@@ -6,7 +6,8 @@
  */
 import type { RetryEnvironment } from "../environment.ts";
 import type { Position, Script, Statement } from "../language/ast.ts";
-import { callDepthMax } from "../language/limits.ts";
+import { callDepthMax, runningCommandsMaxDefault } from "../language/limits.ts";
+import { CommandSlots } from "./command-slots.ts";
 import type { ExecutionContext, Shell, ShellOptions } from "./context.ts";
 import { type EvaluationContext, evaluate, evaluateBoolean, evaluateInteger } from "./evaluate.ts";
 import { describeError, ExitRequest, ScriptFailure } from "./failure.ts";
@@ -20,6 +21,7 @@ const statementsPerYield = 256;
 
 export class Interpreter implements Shell {
   private statementsSinceYield = 0;
+  readonly commandSlots: CommandSlots;
 
   constructor(
     readonly script: Script,
@@ -28,7 +30,9 @@ export class Interpreter implements Shell {
     readonly log: ScriptLog,
     readonly options: ShellOptions,
     readonly rootSignal: AbortSignal,
-  ) {}
+  ) {
+    this.commandSlots = new CommandSlots(options.runningCommandsMax ?? runningCommandsMaxDefault);
+  }
 
   async runStatements(statements: Statement[], context: ExecutionContext): Promise<void> {
     for (const statement of statements) {

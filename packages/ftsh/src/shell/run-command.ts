@@ -3,7 +3,7 @@
  * builtin or a program — in that order of lookup, as in ftsh. A program that exits non-zero,
  * dies of a signal, cannot start or is cancelled is a failure of the command.
  */
-import type { SimpleCommand } from "../language/ast.ts";
+import type { Position, SimpleCommand } from "../language/ast.ts";
 import { argumentsMax } from "../language/limits.ts";
 import { builtins } from "./builtins.ts";
 import type { ExecutionContext, Shell } from "./context.ts";
@@ -33,10 +33,7 @@ export async function runCommand(shell: Shell, command: SimpleCommand, context: 
     } else if (builtins.has(name)) {
       await builtins.get(name)!(shell, argv, { ...context, stdio }, position);
     } else {
-      const result = await shell.host.run(
-        { argv, cwd: context.state.cwd, environment: Object.fromEntries(context.state.environment), stdio },
-        context.signal,
-      );
+      const result = await runProgram(shell, argv, context, stdio, context.signal, position);
       details = { ...result };
       const problem = describeOutcome(argv[0]!, result, context.signal);
       if (problem !== undefined) throw new ScriptFailure(position, problem);
@@ -50,6 +47,29 @@ export async function runCommand(shell: Shell, command: SimpleCommand, context: 
     await finish();
     const durationMs = Math.round(shell.environment.now() - startMs);
     shell.log.record("command", position, { argv, outcome, durationMs, ...details });
+  }
+}
+
+/** Runs a program once one of the global running slots is free (`--jobs`). */
+async function runProgram(
+  shell: Shell,
+  argv: string[],
+  context: ExecutionContext,
+  stdio: Stdio,
+  signal: AbortSignal,
+  position: Position,
+): Promise<ProcessOutcome> {
+  let release: () => void;
+  try {
+    release = await shell.commandSlots.acquire(signal);
+  } catch (error) {
+    if (signal.aborted) return { kind: "cancelled", pid: undefined, killSignal: undefined };
+    throw new ScriptFailure(position, `${argv[0]} could not be started: ${describeError(error)}`);
+  }
+  try {
+    return await shell.host.run({ argv, cwd: context.state.cwd, environment: Object.fromEntries(context.state.environment), stdio }, signal);
+  } finally {
+    release();
   }
 }
 
@@ -74,11 +94,7 @@ function describeOutcome(name: string, outcome: ProcessOutcome, signal: AbortSig
 /** `exec program args`: runs outside every try's control, then the shell exits with its status. */
 async function runExec(shell: Shell, argv: string[], context: ExecutionContext, command: SimpleCommand): Promise<never> {
   if (argv.length === 0) throw new ScriptFailure(command.position, "exec: no program given");
-  const stdio: Stdio = context.stdio;
-  const result = await shell.host.run(
-    { argv, cwd: context.state.cwd, environment: Object.fromEntries(context.state.environment), stdio },
-    shell.rootSignal,
-  );
+  const result = await runProgram(shell, argv, context, context.stdio, shell.rootSignal, command.position);
   if (result.kind === "exited") throw new ExitRequest(result.exitCode);
   throw new ScriptFailure(command.position, describeOutcome(argv[0]!, result, shell.rootSignal) ?? "exec failed");
 }
