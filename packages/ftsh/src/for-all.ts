@@ -18,6 +18,11 @@ export interface ForAllInit {
   branchesMax?: number;
   /** Names branch `index` in the reason the others are cancelled with. Default: "branch 3". */
   describeBranch?: (index: number) => string;
+  /**
+   * The reason the other branches are cancelled with when branch `index` fails with `cause`.
+   * Default: a `SiblingFailedError` naming the branch.
+   */
+  cancelReason?: (index: number, cause: unknown) => unknown;
 }
 
 /** Listeners a branch may hold on the shared signal at once, for Node's leak warning. */
@@ -65,7 +70,7 @@ export async function forAll<I, T>(
           const cancelled = indicesIn("running");
           failure = new ForAllError({ index, cause: error, cancelled, succeeded: indicesIn("succeeded") });
           const branch = init.describeBranch?.(index) ?? `branch ${index}`;
-          controller.abort(new SiblingFailedError(`${branch} failed`));
+          controller.abort(init.cancelReason ? init.cancelReason(index, error) : new SiblingFailedError(`${branch} failed`));
         },
       ),
   );

@@ -39,6 +39,8 @@ class Parser implements TokenSource {
   private readonly functions = new Map<string, FunctionDefinition>();
   private depth = 0;
   private functionDepth = 0;
+  /** The innermost forall being parsed (its branches cannot `return`), if any. */
+  private enclosingForall: Position | undefined;
 
   constructor(
     source: string,
@@ -269,7 +271,10 @@ class Parser implements TokenSource {
     }
     if (items.length === 0) throw this.error(inToken.position, `expected a list of items after 'in'`);
     this.expectEndOfStatement("expression", "after the list");
+    const outerForall = this.enclosingForall;
+    if (mode === "forall") this.enclosingForall = position;
     const body = this.parseBody(mode, position, ["end"]).statements;
+    this.enclosingForall = outerForall;
     this.expectEndOfStatement("command", "after 'end'");
     return { kind: "for", mode, variable, items, body, position };
   }
@@ -324,6 +329,12 @@ class Parser implements TokenSource {
 
   private parseReturn(position: Position): Statement {
     if (this.functionDepth === 0) throw this.error(position, "'return' outside a function");
+    if (this.enclosingForall) {
+      throw this.error(
+        position,
+        `'return' inside the forall of line ${this.enclosingForall.line}: a branch cannot return from the function while its siblings run; end the branch with success or failure, and return after the forall`,
+      );
+    }
     if (this.atEndOfStatement("expression")) throw this.error(position, "'return' needs a value");
     const value = this.expressions.parse();
     this.expectEndOfStatement("expression", "after the return value");

@@ -27,6 +27,14 @@ export class ExitRequest extends Error {
   }
 }
 
+/**
+ * Why the siblings of a forall branch that called `exit` are cancelled. What they were doing is
+ * not a failure worth a message: the script is ending, with the exit code given.
+ */
+export class ExitCancellation extends Error {
+  override name = "ExitCancellation";
+}
+
 /** A readable one-line description of any thrown value. */
 export function describeError(error: unknown): string {
   if (error instanceof Error) return error.message;

@@ -10,7 +10,7 @@ import { callDepthMax, runningCommandsMaxDefault } from "../language/limits.ts";
 import { CommandSlots } from "./command-slots.ts";
 import type { ExecutionContext, Shell, ShellOptions } from "./context.ts";
 import { type EvaluationContext, evaluate, evaluateBoolean, evaluateInteger } from "./evaluate.ts";
-import { describeError, ExitRequest, ScriptFailure } from "./failure.ts";
+import { describeError, ExitCancellation, ExitRequest, ScriptFailure } from "./failure.ts";
 import type { OutputSink, ShellHost } from "./host.ts";
 import type { ScriptLog } from "./log.ts";
 import { runCommand } from "./run-command.ts";
@@ -152,7 +152,7 @@ export class Interpreter implements Shell {
     if (failure.reported) return;
     failure.reported = true;
     this.log.record("failure", failure.position, { message: failure.message });
-    if (this.options.quiet) return;
+    if (this.options.quiet || signal?.reason instanceof ExitCancellation) return;
     const { line, column } = failure.position;
     const text = `${this.script.file}:${line}:${column}: ${failure.message}\n`;
     // a broken stderr has nowhere to report itself; the failure still fails the script

@@ -6,13 +6,13 @@
  */
 import type { Expression, Limit, Statement } from "../language/ast.ts";
 import { forallBranchesMax, tryDurationMsMax, tryTimesMax } from "../language/limits.ts";
-import { ForAllError, ForAnyError, RetryExhaustedError, RetryTimeoutError } from "../errors.ts";
+import { ForAllError, ForAnyError, RetryExhaustedError, RetryTimeoutError, SiblingFailedError } from "../errors.ts";
 import { forAll } from "../for-all.ts";
 import { forAny } from "../for-any.ts";
 import { type RetryEvent, retry } from "../retry.ts";
 import type { ExecutionContext, Shell } from "./context.ts";
 import { evaluateInteger, evaluateList } from "./evaluate.ts";
-import { describeError, ExitRequest, ScriptFailure } from "./failure.ts";
+import { describeError, ExitCancellation, ExitRequest, ScriptFailure } from "./failure.ts";
 
 type TryStatement = Statement & { kind: "try" };
 type ForStatement = Statement & { kind: "for" };
@@ -101,7 +101,15 @@ async function runForAll(shell: Shell, statement: ForStatement, items: string[],
         shell.log.record("forall-branch", position, { variable, item, index });
         await shell.runStatements(statement.body, { ...context, state, frame, signal });
       },
-      { signal: context.signal, branchesMax: forallBranchesMax, describeBranch: (i) => `forall branch ${variable}=${items[i]}` },
+      {
+        signal: context.signal,
+        branchesMax: forallBranchesMax,
+        // `exit` in a branch ends the script: its siblings stop quietly, not as if it had failed
+        cancelReason: (i, cause) =>
+          cause instanceof ExitRequest
+            ? new ExitCancellation(`forall branch ${variable}=${items[i]} called exit ${cause.exitCode}`)
+            : new SiblingFailedError(`forall branch ${variable}=${items[i]} failed`),
+      },
     );
   } catch (error) {
     if (error instanceof ForAllError && error.cause instanceof ExitRequest) throw error.cause;
