@@ -5,13 +5,16 @@ import { JsonLinesLog } from "./log.ts";
 
 test("log: one JSON object per line, errors as messages, positions as line and column", () => {
   const lines: string[] = [];
-  const log = new JsonLinesLog("s.ftsh", (line) => lines.push(line), () => 1234);
+  const log = new JsonLinesLog("s.ftsh", (line) => lines.push(line), () => 1234, undefined, 777);
   log.record("command", { line: 3, column: 5 }, { argv: ["ls"], error: new Error("boom") });
   log.record("script-end", undefined, { exitCode: 0 });
   assert.deepEqual(lines.map((l) => JSON.parse(l)), [
-    { timeMs: 1234, event: "command", file: "s.ftsh", line: 3, column: 5, argv: ["ls"], error: "boom" },
-    { timeMs: 1234, event: "script-end", file: "s.ftsh", exitCode: 0 },
+    { timeMs: 1234, event: "command", pid: 777, file: "s.ftsh", line: 3, column: 5, argv: ["ls"], error: "boom" },
+    { timeMs: 1234, event: "script-end", pid: 777, file: "s.ftsh", exitCode: 0 },
   ]);
+  // by default, the pid of the process writing the log
+  new JsonLinesLog("s.ftsh", (line) => lines.push(line), () => 0).record("script-start", undefined);
+  assert.equal(JSON.parse(lines.at(-1)!).pid, process.pid);
   assert.ok(lines.every((l) => l.endsWith("\n") && !l.slice(0, -1).includes("\n")));
 });
 
@@ -30,4 +33,12 @@ test("capture buffer: refuses text past its limit and keeps what fit", () => {
   assert.equal(buffer.append("cd"), true);
   assert.equal(buffer.append("ef"), false);
   assert.equal(buffer.text(), "abcd");
+});
+
+test("log: a command record names the program's process as commandPid (pid is the shell's)", async () => {
+  const { runFake } = await import("../../test/run-fake.ts");
+  const run = await runFake("true\n");
+  const command = run.records.find((r) => r.event === "command")!;
+  assert.equal(command.commandPid, 1000);
+  assert.equal("pid" in command, false);
 });

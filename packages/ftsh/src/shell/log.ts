@@ -15,7 +15,11 @@ export interface ScriptLog {
 /** A log that keeps nothing. */
 export const silentLog: ScriptLog = { record: () => {} };
 
-/** Writes records as JSON Lines through `write`, timestamped by `clockMs` (epoch milliseconds). */
+/**
+ * Writes records as JSON Lines through `write`, timestamped by `clockMs` (epoch milliseconds).
+ * Every record carries `pid`, the process id of the ftsh writing it: nested and parallel shells
+ * may share one file, and their records interleave.
+ */
 export class JsonLinesLog implements ScriptLog {
   private bytes = 0;
   private truncated = false;
@@ -25,16 +29,17 @@ export class JsonLinesLog implements ScriptLog {
     private readonly write: (line: string) => void,
     private readonly clockMs: () => number,
     private readonly bytesMax = logBytesMax,
+    private readonly pid = process.pid,
   ) {}
 
   record(event: string, position: Position | undefined, fields: Record<string, unknown> = {}): void {
     if (this.truncated) return;
     const where = position ? { file: this.file, line: position.line, column: position.column } : { file: this.file };
-    const line = `${JSON.stringify({ timeMs: this.clockMs(), event, ...where, ...serializable(fields) })}\n`;
+    const line = `${JSON.stringify({ timeMs: this.clockMs(), event, pid: this.pid, ...where, ...serializable(fields) })}\n`;
     const bytes = Buffer.byteLength(line);
     if (this.bytes + bytes > this.bytesMax - 256) {
       this.truncated = true;
-      this.write(`${JSON.stringify({ timeMs: this.clockMs(), event: "log-truncated", bytesMax: this.bytesMax })}\n`);
+      this.write(`${JSON.stringify({ timeMs: this.clockMs(), event: "log-truncated", pid: this.pid, bytesMax: this.bytesMax })}\n`);
       return;
     }
     this.bytes += bytes;

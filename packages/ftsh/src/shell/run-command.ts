@@ -34,7 +34,9 @@ export async function runCommand(shell: Shell, command: SimpleCommand, context: 
       await builtins.get(name)!(shell, argv, { ...context, stdio }, position);
     } else {
       const result = await runProgram(shell, argv, context, stdio, context.signal, position);
-      details = { ...result };
+      // `pid` in a record is the shell's own: the program's is `commandPid`
+      const { pid: commandPid, ...rest } = result as ProcessOutcome & { pid?: number };
+      details = { ...rest, commandPid };
       const problem = describeOutcome(argv[0]!, result, context.signal);
       if (problem !== undefined) throw new ScriptFailure(position, problem);
     }
