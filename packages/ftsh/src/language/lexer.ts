@@ -68,6 +68,14 @@ export class Lexer {
     // a byte-order mark (some Windows editors write one) is not part of the first word: it hid
     // a leading 'try' ("unexpected 'end'") or became part of the first program's name
     if (source.startsWith("\uFEFF")) this.state.offset = 1;
+    // no program can receive a NUL in an argument, and a script holding one is not text (a
+    // binary file given by mistake, or a file that was cut short while being written)
+    const nul = source.indexOf("\0");
+    if (nul >= 0) {
+      const lineStart = source.lastIndexOf("\n", nul - 1) + 1;
+      const line = source.slice(0, nul).split("\n").length;
+      throw this.error({ line, column: nul - lineStart + 1 }, "a NUL byte in the script: ftsh scripts are text");
+    }
   }
 
   /** The next token, read in `mode`. */

@@ -8,6 +8,7 @@ import { isAssignableName } from "../language/lexer.ts";
 import type { Position } from "../language/syntax-error.ts";
 import type { ExecutionContext, Shell } from "./context.ts";
 import { ExitRequest, ScriptFailure } from "./failure.ts";
+import { visible } from "./visible.ts";
 
 export type Builtin = (shell: Shell, argv: string[], context: ExecutionContext, position: Position) => Promise<void>;
 
@@ -24,9 +25,9 @@ async function cd(shell: Shell, argv: string[], context: ExecutionContext, posit
   try {
     isDirectory = await shell.host.testFile("isdir", target);
   } catch (error) {
-    throw new ScriptFailure(position, `cd: cannot examine ${target}: ${(error as Error).message}`);
+    throw new ScriptFailure(position, `cd: cannot examine ${visible(target).text}: ${(error as Error).message}`);
   }
-  if (!isDirectory) throw new ScriptFailure(position, `cd: ${target} is not a directory`);
+  if (!isDirectory) throw new ScriptFailure(position, `cd: ${visible(target).text} is not a directory`);
   context.state.cwd = target;
 }
 

@@ -111,6 +111,7 @@ function failWithReadableMessage(error: unknown): never {
 
 function describeSystemError(error: unknown): string {
   const { code, message } = error as NodeJS.ErrnoException;
+  if (code === "ERR_INVALID_ARG_VALUE" && message.includes("null bytes")) return "the name contains a NUL byte";
   if (code === "ENOENT") return "no such file or directory";
   if (code === "EACCES") return "permission denied";
   if (code === "EISDIR") return "is a directory";

@@ -10,6 +10,7 @@ import type { ExecutionContext, Shell } from "./context.ts";
 import { expandToString } from "./expand.ts";
 import { describeError, ScriptFailure } from "./failure.ts";
 import { CaptureBuffer, type OutputSink, type Stdio } from "./host.ts";
+import { visible } from "./visible.ts";
 
 export interface AppliedRedirects {
   stdio: Stdio;
@@ -43,7 +44,7 @@ export async function applyRedirects(
         const path = scope.resolvePath(target);
         const handle = await shell.host.openFile(path, redirect.mode, context.signal).catch((error: unknown) => {
           if (context.signal.aborted) throw cancelledOpen(redirect.position, path, context.signal);
-          throw new ScriptFailure(redirect.position, `cannot open ${path}: ${describeError(error)}`);
+          throw new ScriptFailure(redirect.position, `cannot open ${visible(path).text}: ${describeError(error)}`);
         });
         handles.push(handle);
         if (redirect.mode === "input") stdio.input = { kind: "file", handle };

@@ -11,6 +11,7 @@ import { expandToFields } from "./expand.ts";
 import { describeError, ExitRequest, ScriptFailure } from "./failure.ts";
 import type { ProcessOutcome, Stdio } from "./host.ts";
 import { applyRedirects } from "./redirect.ts";
+import { visible } from "./visible.ts";
 
 export async function runCommand(shell: Shell, command: SimpleCommand, context: ExecutionContext): Promise<void> {
   const scope = shell.evaluationContext(context);
@@ -61,6 +62,9 @@ async function runProgram(
   signal: AbortSignal,
   position: Position,
 ): Promise<ProcessOutcome> {
+  const environment = Object.fromEntries(context.state.environment);
+  const nul = nulProblem(argv, environment);
+  if (nul) throw new ScriptFailure(position, `${visible(argv[0]!).text} could not be started: ${nul}`);
   let release: () => void;
   try {
     release = await shell.commandSlots.acquire(signal);
@@ -69,10 +73,20 @@ async function runProgram(
     throw new ScriptFailure(position, `${argv[0]} could not be started: ${describeError(error)}`);
   }
   try {
-    return await shell.host.run({ argv, cwd: context.state.cwd, environment: Object.fromEntries(context.state.environment), stdio }, signal);
+    return await shell.host.run({ argv, cwd: context.state.cwd, environment, stdio }, signal);
   } finally {
     release();
   }
+}
+
+/** A NUL byte where no program can receive one (the kernel ends strings there), or undefined. */
+function nulProblem(argv: string[], environment: Record<string, string>): string | undefined {
+  const index = argv.findIndex((arg) => arg.includes("\0"));
+  if (index === 0) return "its name contains a NUL byte";
+  if (index > 0) return `argument ${index} contains a NUL byte (binary data captured into a variable?), which no program can receive`;
+  const name = Object.keys(environment).find((key) => environment[key]!.includes("\0"));
+  if (name !== undefined) return `the exported variable ${name} contains a NUL byte, which no program can receive`;
+  return undefined;
 }
 
 /** Why a program's outcome is a failure, or undefined if it succeeded. */
@@ -82,8 +96,10 @@ function describeOutcome(name: string, outcome: ProcessOutcome, signal: AbortSig
       return outcome.exitCode === 0 ? undefined : `${name} exited with status ${outcome.exitCode}`;
     case "signalled":
       return `${name} was killed by ${outcome.signal}`;
-    case "not-started":
-      return `${name} could not be started: ${outcome.reason}`;
+    case "not-started": {
+      const shown = visible(name);
+      return `${shown.text} could not be started: ${outcome.reason}${shown.note}`;
+    }
     case "output-limit":
       return `${name} wrote more than ${outcome.bytesMax} bytes into a variable and was stopped`;
     case "cancelled": {
