@@ -75,6 +75,8 @@ export interface LocalMachine {
 
 /** How often a terminal's progress bar is redrawn. */
 const progressIntervalMs = 200;
+/** On a terminal without a size, the status comes as a whole line this often (see StatusLine). */
+const plainStatusEveryMs = 10_000;
 
 const backEnds = new Map<string, () => Promise<BackEnd>>([
   ["workers", async () => (await import("../workers/worker-back-end.ts")).workersBackEnd],
@@ -134,7 +136,7 @@ function nestedRunner(loaded: Loaded, init: RunInit, components: RunComponents):
  * still up (an uncaught error), the terminal gets its whole screen back first.
  */
 function statusLine(output: Output): { line: StatusLine; close(): void } {
-  const line = new StatusLine({ write: (text) => output.err(text), get rows() { return process.stderr.rows; } });
+  const line = new StatusLine({ write: (text) => output.err(text), get rows() { return process.stderr.rows; } }, { plainEvery: plainStatusEveryMs / progressIntervalMs });
   const resized = () => line.resized();
   const exiting = () => line.finish();
   // Ctrl-Z: the terminal gets its whole screen back before this process stops (a handler

@@ -33,8 +33,12 @@ export function progressLine(snapshot: ProgressSnapshot, width: number | undefin
   const finished = counts.done + counts.failed;
   const waiting = counts.waiting + counts.ready + counts.retrying;
   const eta = counts.done > 0 && finished < total ? formatDuration((elapsedMs / counts.done) * (total - finished)) : "?";
-  const text = `waiting ${waiting}  running ${counts.running - queued}${queued > 0 ? ` (+${queued} queued)` : ""}  done ${counts.done}  failed ${counts.failed}  ${workers === undefined ? "" : `workers ${workers}  `}ETA ${finished === total ? "0s" : eta}`;
-  const barWidth = Math.max(0, Math.min(30, width - text.length - 4));
+  const etaText = finished === total ? "0s" : eta;
+  let text = `waiting ${waiting}  running ${counts.running - queued}${queued > 0 ? ` (+${queued} queued)` : ""}  done ${counts.done}  failed ${counts.failed}  ${workers === undefined ? "" : `workers ${workers}  `}ETA ${etaText}`;
+  // a narrow terminal gets the short form rather than losing `failed` and the ETA off the end
+  if (text.length > width) text = `wait ${waiting} run ${counts.running - queued}${queued > 0 ? `+${queued}q` : ""} done ${counts.done} fail ${counts.failed} ${workers === undefined ? "" : `wk ${workers} `}ETA ${etaText}`;
+  const room = width - text.length - 4;
+  const barWidth = room >= 5 ? Math.min(30, room) : 0; // a bar of a few characters says nothing
   const filled = total === 0 ? barWidth : Math.round((barWidth * finished) / total);
   const bar = barWidth > 0 ? `[${"#".repeat(filled)}${"-".repeat(barWidth - filled)}] ` : "";
   return `${bar}${text}`.slice(0, width);

@@ -31,14 +31,22 @@ test("status line: the bar keeps the bottom row; output, even an unfinished line
   assert.equal(lines.filter((text) => text.includes("[")).length, 1, "no stale bar is left");
 });
 
-test("status line: a terminal that reports no size gets the line redrawn in place, cleared first", () => {
-  let written = "";
-  const line = new StatusLine({ write: (text) => (written += text) });
-  line.draw("one");
-  line.draw("two");
-  line.finish();
-  assert.equal(written, "\r\x1b[2Kone\r\x1b[2Ktwo\r\x1b[2K");
+test("status line: a terminal that reports no size gets whole status lines, one every plainEvery draws, so commands' output never joins one", () => {
+  const screen = new Screen(20, 60);
+  const line = new StatusLine({ write: (text) => screen.write(onlcr(text)) }, { plainEvery: 3 });
+  for (let i = 1; i <= 7; i++) {
+    line.draw(`status ${i}`);
+    screen.write(`line-from-o${i}\r\n`);
+  }
+  line.finish("final");
+  assert.deepEqual(screen.lines().filter((text) => text !== ""), ["status 1", "line-from-o1", "line-from-o2", "line-from-o3", "status 4", "line-from-o4", "line-from-o5", "line-from-o6", "status 7", "line-from-o7", "final"]);
   assert.ok(!line.holdsTerminal);
+  let written = "";
+  const plain = new StatusLine({ write: (text) => (written += text) });
+  plain.draw("one");
+  plain.draw("two");
+  plain.finish("three");
+  assert.equal(written, "one\ntwo\nthree\n", "no escape sequences for a terminal that may not know them");
 });
 
 test("status line: after a resize the old bar row is cleared and the bar moves to the new bottom row", () => {

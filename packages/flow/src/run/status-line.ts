@@ -6,7 +6,10 @@
  * become the scrolling region (DECSTBM, as apt's progress line does): output scrolls there, the
  * bar is drawn on the bottom row with the cursor saved and restored around it, and neither lands
  * on the other's line, not even a command's unfinished line. `finish` gives the terminal its
- * whole screen back. A terminal that reports no size gets the plain `\r` line, redrawn in place.
+ * whole screen back. A terminal that reports no size (a pseudo-terminal made by `script` from
+ * a pipe, some CI loggers) has no bottom row to keep: a line redrawn in place with `\r` had the
+ * commands' output glued after it (`… ETA 5sline-from-o2`), so such a terminal gets the status
+ * as whole lines instead, one every `plainEvery` draws (10 s in a run), as logs want it.
  * The alternative rejected: relaying commands' output through pipes to clear and redraw the bar
  * around each piece — commands would no longer see a terminal, and block-buffer their output.
  */
@@ -15,6 +18,11 @@
 export interface StatusTerminal {
   write(text: string): void;
   readonly rows?: number;
+}
+
+/** Draws between two status lines on a terminal without a size (default: every draw). */
+export interface StatusLineOptions {
+  readonly plainEvery?: number;
 }
 
 /** Rows a terminal needs for the bar to take the bottom one (fewer: the plain line). */
@@ -27,10 +35,17 @@ const clearLine = "\x1b[2K";
 export class StatusLine {
   /** Rows of the scrolling region set (the bar is on the row below), or 0 when none is. */
   private regionRows = 0;
-  private plainDrawn = false;
+  /** Draws since the last whole status line on a terminal without a size (undefined: none yet). */
+  private plainDraws: number | undefined;
   private last: string | undefined;
+  private readonly plainEvery: number;
 
-  constructor(private readonly terminal: StatusTerminal) {}
+  constructor(
+    private readonly terminal: StatusTerminal,
+    options: StatusLineOptions = {},
+  ) {
+    this.plainEvery = Math.max(1, options.plainEvery ?? 1);
+  }
 
   /** Draws `line` (one row, already fitted to the width) as the status, unless it is already shown. */
   draw(line: string): void {
@@ -40,13 +55,13 @@ export class StatusLine {
     this.last = line;
     if (rows < statusRowsMin) {
       if (this.regionRows > 0) this.release();
-      this.terminal.write(`\r${clearLine}${line}`);
-      this.plainDrawn = true;
+      if (this.plainDraws !== undefined && ++this.plainDraws < this.plainEvery) return;
+      this.plainDraws = 0;
+      this.terminal.write(`${line}\n`);
       return;
     }
+    this.plainDraws = undefined;
     let text = "";
-    if (this.plainDrawn) text += `\r${clearLine}`;
-    this.plainDrawn = false;
     // a new line first, then back up: the cursor keeps its line and the bottom row is free
     if (this.regionRows === 0) text += `\n${saveCursor}\x1b[1;${rows - 1}r${restoreCursor}\x1b[1A`;
     else if (this.regionRows !== rows - 1) text += `${saveCursor}\x1b[${this.regionRows + 1};1H${clearLine}\x1b[1;${rows - 1}r${restoreCursor}`; // resized: the old bar goes
@@ -64,10 +79,7 @@ export class StatusLine {
   /** Clears the bar and gives the terminal back its whole screen; `final` is printed where the cursor is. */
   finish(final?: string): void {
     if (this.regionRows > 0) this.release();
-    let text = this.plainDrawn ? `\r${clearLine}` : "";
-    this.plainDrawn = false;
-    if (final !== undefined) text += `${final}\n`;
-    if (text !== "") this.terminal.write(text);
+    if (final !== undefined) this.terminal.write(`${final}\n`);
   }
 
   /**
@@ -77,8 +89,6 @@ export class StatusLine {
    */
   suspend(): void {
     if (this.regionRows > 0) this.release();
-    if (this.plainDrawn) this.terminal.write(`\r${clearLine}`);
-    this.plainDrawn = false;
   }
 
   /** Draws the last line again after `suspend` (continued: SIGCONT). */
