@@ -238,7 +238,9 @@ export async function execute(loaded: Loaded, complete: Set<number>, log: LogFil
     joined: (executor) => {
       executors.push(executor);
       const { id, capacity } = executor.info;
-      executorEvent({ executor: id, state: "joined", cores: capacity.cores, memoryMb: capacity.memoryMb, diskMb: capacity.diskMb });
+      // a limit this machine does not have (the local executor's disk) is null, not 2^53 - 1
+      const bound = (value: number) => (value >= Number.MAX_SAFE_INTEGER ? null : value);
+      executorEvent({ executor: id, state: "joined", cores: capacity.cores, memoryMb: bound(capacity.memoryMb), diskMb: bound(capacity.diskMb) });
       driver.joined(executor);
     },
     left: (executorId, reason) => {

@@ -77,6 +77,23 @@ test("run: --json prints one event per state change; --dot colours the DAG by st
   assert.equal(dot.match(/fillcolor=palegreen/g)?.length, 3);
 });
 
+test("run: --json opens with the run's 'started' event and closes with its 'finished' one, even when there is nothing to do", async () => {
+  const root = workspace({ "w.mf": pipeline, in: "x\n" });
+  const first = (await run(root, { json: true })).out.trim().split("\n").map((line) => JSON.parse(line));
+  const file = join(root, "w.mf");
+  assert.deepEqual({ ...first[0], timeMs: 0, epochMs: 0 }, { timeMs: 0, run: file, state: "started", target: "local", rules: 3, done: 0, epochMs: 0 });
+  assert.deepEqual(first.at(-1), { ...first.at(-1), run: file, state: "finished", ok: true, ran: 3 });
+  assert.ok(first.at(-1).timeMs >= Math.max(...first.map((e) => e.timeMs)), "the last event's time is the latest");
+  const local = first.find((e) => e.executor === "local");
+  assert.deepEqual([local.state, local.diskMb, typeof local.memoryMb], ["joined", null, "number"], "no limit is null, not 2^53 - 1");
+  const again = (await run(root, { json: true })).out.trim().split("\n").map((line) => JSON.parse(line));
+  assert.deepEqual(again.map((e) => [e.state, e.rules, e.done, e.ok, e.ran]), [["started", 3, 3, undefined, undefined], ["finished", undefined, undefined, true, 0]]);
+  const failing = workspace({ "w.mf": "bad:\n\texit 3\n" });
+  const failed = (await run(failing, { json: true })).out.trim().split("\n").map((line) => JSON.parse(line)).at(-1);
+  assert.deepEqual([failed.state, failed.ok, failed.ran], ["finished", false, 0]);
+  assert.match(failed.reason, /rule 'bad' .* failed: exit code 3/);
+});
+
 test("run: --json's retrying and failed events say where the attempt ran and for how long, as done does", async () => {
   const root = workspace({ "w.mf": "bad:\n\texit 1\n" });
   const result = await run(root, { json: true, retryCount: 1, retryDelayMs: 1 });

@@ -8,6 +8,8 @@
 import { closeSync, existsSync, openSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { availableParallelism, totalmem } from "node:os";
 import { dirname, resolve } from "node:path";
+import type { Clock } from "@skein/core";
+import { isRenamed, writtenPath } from "../language/canonical-path.ts";
 import { WorkflowError } from "../language/errors.ts";
 import { parseWorkflow } from "../language/parse-workflow.ts";
 import { compactLog, logNeedsCompaction } from "../log/compact-log.ts";
@@ -74,7 +76,7 @@ export interface Loaded {
 function readWorkflow(init: RunInit): Cleanable & { logRead: LogRead } {
   const file = resolve(init.file);
   const directory = resolve(init.directory ?? dirname(file));
-  const workflow = parseWorkflow(readFileSync(file, "utf8"), { file: init.file, environment: init.environment ?? process.env });
+  const workflow = parseWorkflow(readFileSync(file, "utf8"), { file: init.file, environment: init.environment ?? process.env, directory });
   const logPath = workflowLogPath(file, directory);
   checkTargetPlaces(workflow, directory, file, logPath);
   const logRead = readLogFile(logPath, workflow.rules);
@@ -156,10 +158,10 @@ function cleanWorkflow(init: RunInit, output: Output): number {
 export function checkRenaming(workflow: Workflow, target: NonNullable<RunInit["target"]>): void {
   for (const rule of workflow.rules) {
     if (rule.nested || (target === "workers" && !rule.local)) continue;
-    const renamed = rule.sources.find((file) => file.remoteName !== file.path) ?? rule.targets.find((file) => file.remoteName !== file.path);
+    const renamed = rule.sources.find(isRenamed) ?? rule.targets.find(isRenamed);
     if (renamed === undefined) continue;
     const where = rule.local ? "a LOCAL rule runs in the workflow's directory" : `-T ${target} runs commands in the workflow's directory`;
-    throw new WorkflowError(renamed.location, `'${renamed.path}->${renamed.remoteName}' renames a file in the job's sandbox, which only -T workers gives; ${where}`);
+    throw new WorkflowError(renamed.location, `'${writtenPath(renamed)}->${renamed.remoteName}' renames a file in the job's sandbox, which only -T workers gives; ${where}`);
   }
 }
 
@@ -269,8 +271,11 @@ async function runLocked(init: RunInit, components: RunComponents, output: Outpu
     if (init.dotFile) return writeDot(init.dotFile, toDot(loaded.plan, stateFromLog(complete, loaded.summary)), output) ? 0 : 1;
     return 0;
   }
+  const runEvent = runEvents(init, components.clock, output);
+  runEvent?.({ state: "started", target: init.target ?? "local", rules: rules.length, done: complete.size, epochMs: components.clock.epochMs() });
   if (complete.size === rules.length) {
     output.err("skein flow: nothing to do, every rule is done\n");
+    runEvent?.({ state: "finished", ok: true, ran: 0 });
     if (init.dotFile) return writeDot(init.dotFile, toDot(loaded.plan, stateFromLog(complete, loaded.summary)), output) ? 0 : 1;
     return 0;
   }
@@ -287,6 +292,7 @@ async function runLocked(init: RunInit, components: RunComponents, output: Outpu
     const dotWritten = !init.dotFile || writeDot(init.dotFile, toDot(loaded.plan, result.stateOf), output);
     if (result.ok) output.err(`skein flow: done, ${result.ran} ${result.ran === 1 ? "rule" : "rules"} ran\n`);
     else output.err(`skein flow: stopped: ${result.reason}\n`);
+    runEvent?.({ state: "finished", ok: result.ok, ran: result.ran, reason: result.ok ? undefined : result.reason });
     return result.ok ? (dotWritten ? 0 : 1) : result.stoppedBy ? stopSignals[result.stoppedBy] : 1;
   } catch (error) {
     if (!(error instanceof BackEndError)) throw error;
@@ -308,6 +314,18 @@ function compactIfLarge(loaded: Loaded, output: Output): void {
   } catch (error) {
     output.err(`skein flow: could not compact the transaction log ${loaded.logPath} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}); it is kept as it was\n`);
   }
+}
+
+/**
+ * --json: the run's own events around its rules' — `started` (the target, how many rules, how
+ * many the log says are done, the wall-clock time) and `finished` (ok, how many ran, why it
+ * stopped) — named by the workflow file, so a reader knows when a run (or a nested one) begins
+ * and ends, even one with nothing to do.
+ */
+function runEvents(init: RunInit, clock: Clock, output: Output): ((event: Record<string, unknown>) => void) | undefined {
+  if (!init.json) return undefined;
+  const originMs = clock.nowMs();
+  return (event) => output.out(`${JSON.stringify({ timeMs: Math.round(clock.nowMs() - originMs), run: init.file, ...event })}\n`);
 }
 
 /** Writes the --dot file; a failure is reported (the run itself is not undone) and makes the exit code 1. */
