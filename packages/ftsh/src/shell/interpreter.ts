@@ -21,6 +21,8 @@ const statementsPerYield = 256;
 
 export class Interpreter implements Shell {
   private statementsSinceYield = 0;
+  /** Write failures already printed ("standard output: broken pipe"): said once, not by every forall branch. */
+  private readonly writeFailuresSaid = new Set<string>();
   readonly commandSlots: CommandSlots;
 
   constructor(
@@ -139,7 +141,13 @@ export class Interpreter implements Shell {
       return this.host.write(sink, text, signal).catch((error: unknown) => {
         const target = sink.kind === "file" ? "the file it is redirected to" : sink.fd === 1 ? "standard output" : "standard error";
         if (signal?.aborted) throw new ScriptFailure(position, `writing to ${target} was cancelled: ${describeError(signal.reason)}`);
-        throw new ScriptFailure(position, `cannot write to ${target}: ${describeError(error)}`);
+        const failure = new ScriptFailure(position, `cannot write to ${target}: ${describeError(error)}`);
+        if (this.writeFailuresSaid.has(failure.message)) {
+          failure.reported = true;
+          this.log.record("failure", position, { message: failure.message });
+        }
+        this.writeFailuresSaid.add(failure.message);
+        throw failure;
       });
     }
     if (!sink.buffer.append(text)) {

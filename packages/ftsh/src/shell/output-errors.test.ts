@@ -33,3 +33,13 @@ test("shell: a failure is still a failure when stderr cannot take its message", 
   });
   assert.equal(syntax.exitCode, 2);
 });
+
+test("shell: a broken stdout is said once, not by every forall branch that wrote to it", async () => {
+  const run = await runFake("forall i in 1 .to. 20\n  echo $i\nend\n", brokenFd(1));
+  assert.equal(run.exitCode, 1);
+  const lines = run.stderr.trimEnd().split("\n");
+  assert.equal(lines.filter((line) => line.includes("cannot write to standard output: broken pipe")).length, 1, run.stderr);
+  assert.match(lines.at(-1)!, /^t\.ftsh:1:1: forall i: branch i=\d+ failed/);
+  // still in the log for each branch that failed so
+  assert.ok(run.records.filter((r) => r.event === "failure" && String(r.message).includes("broken pipe")).length > 1);
+});
