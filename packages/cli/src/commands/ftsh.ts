@@ -177,7 +177,7 @@ async function run(argv: string[]): Promise<number> {
       hurry.abort();
     }
     stoppedBy ??= name;
-    controller.abort(new Error(`ftsh was stopped by ${name}`));
+    controller.abort(Object.assign(new Error(`ftsh was stopped by ${name}`), { exitCode: stopSignals[name] }));
   });
   try {
     const exitCode = await runScript({

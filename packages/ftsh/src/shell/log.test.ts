@@ -42,3 +42,15 @@ test("log: a command record names the program's process as commandPid (pid is th
   assert.equal(command.commandPid, 1000);
   assert.equal("pid" in command, false);
 });
+
+test("log: script-end of a stopped script carries the exit code ftsh ends with (128 + signal)", async () => {
+  const { runFake } = await import("../../test/run-fake.ts");
+  const controller = new AbortController();
+  const run = await runFake("sleep 100\n", {
+    signal: controller.signal,
+    setup: (_host, environment) => void environment.sleep(1000).then(() => controller.abort(Object.assign(new Error("ftsh was stopped by SIGINT"), { exitCode: 130 }))),
+  });
+  assert.equal(run.exitCode, 130);
+  assert.equal(run.records.at(-1)!.event, "script-end");
+  assert.equal(run.records.at(-1)!.exitCode, 130);
+});

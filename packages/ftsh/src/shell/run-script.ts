@@ -30,7 +30,10 @@ export interface RunScriptInit {
   environment: RetryEnvironment;
   log?: ScriptLog;
   options?: ShellOptions & { parseOnly?: boolean };
-  /** Stops the script (and kills what it runs); the run then fails. */
+  /**
+   * Stops the script (and kills what it runs); the run then fails, or ends with the reason's
+   * `exitCode` if it has one (128 + the signal number of a stop signal).
+   */
   signal?: AbortSignal;
 }
 
@@ -61,7 +64,7 @@ export async function runScript(init: RunScriptInit): Promise<number> {
     callDepth: 0,
   };
   log.record("script-start", undefined, { args: init.args });
-  const exitCode = await interpreter.runStatements(script.statements, context).then(
+  let exitCode = await interpreter.runStatements(script.statements, context).then(
     () => exitCodes.success,
     (error: unknown) => {
       if (error instanceof ExitRequest) return error.exitCode;
@@ -71,6 +74,9 @@ export async function runScript(init: RunScriptInit): Promise<number> {
   );
   // what ftsh printed reaches its reader before it ends (unless ftsh was stopped meanwhile)
   await init.host.flush?.(signal);
+  // stopped: the log's last record says the exit code ftsh really ends with
+  const stopCode = signal.aborted ? (signal.reason as { exitCode?: unknown } | undefined)?.exitCode : undefined;
+  if (typeof stopCode === "number") exitCode = stopCode;
   log.record("script-end", undefined, { exitCode });
   return exitCode;
 }
