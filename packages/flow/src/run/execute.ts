@@ -161,6 +161,15 @@ function statusLine(output: Output): { line: StatusLine; close(): void } {
   };
 }
 
+/** Notes that `rule` now runs on `executorId` (undefined: on none). */
+function trackRunning(runningOn: Map<string, Set<number>>, rule: number, executorId: string | undefined): void {
+  for (const rules of runningOn.values()) rules.delete(rule);
+  if (executorId === undefined) return;
+  let rules = runningOn.get(executorId);
+  if (!rules) runningOn.set(executorId, (rules = new Set()));
+  rules.add(rule);
+}
+
 /** A failed command's output, each line under a bar so it stands apart from Skein's own lines. */
 function indentOutput(text: string): string {
   return `${text.replace(/\n$/, "").split("\n").map((line) => `  | ${line}`).join("\n")}\n`;
@@ -187,9 +196,12 @@ export async function execute(loaded: Loaded, complete: Set<number>, log: LogFil
   /** Why the run was stopped before it was over, if it was: executors and back ends are told. */
   let stopped: string | undefined;
   const staleTargets = new StaleTargets(loaded.plan.workflow, loaded.directory);
+  /** The rules running on each executor, to say how many go back to the queue when it leaves. */
+  const runningOn = new Map<string, Set<number>>();
   const driver = new Driver(scheduler, loaded.plan.workflow, {
     state(action, nowMs) {
       const rule = rules[action.rule]!;
+      if (target === "workers") trackRunning(runningOn, action.rule, action.state === "running" ? action.executorId : undefined);
       if (action.state === "running" || action.state === "done" || action.state === "failed" || action.state === "retrying") {
         let hash = hashes.get(action.rule);
         if (hash === undefined) hashes.set(action.rule, (hash = logHashes(rule)));
@@ -245,6 +257,9 @@ export async function execute(loaded: Loaded, complete: Set<number>, log: LogFil
     },
     left: (executorId, reason) => {
       executorEvent({ executor: executorId, state: "left", reason });
+      // once for all its tasks (each one's own line says the same: --json only)
+      const lost = runningOn.get(executorId)?.size ?? 0;
+      if (lost > 0 && !over) output.err(`skein flow: ${executorId} left (${reason}): ${lost === 1 ? "its task runs" : `its ${lost} tasks run`} elsewhere\n`);
       driver.left(executorId, reason);
     },
     finished: (task, outcome) => driver.finished(task, outcome),

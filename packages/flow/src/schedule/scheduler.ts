@@ -167,9 +167,10 @@ export class Scheduler {
     this.actions.push(extra === undefined ? { type: "state", rule, state, attempt } : { type: "state", rule, state, attempt, ...extra });
   }
 
-  private enqueue(rule: number, reason: string | undefined): void {
+  /** `routine`: the reason is for --json (the run says it once for all, e.g. an executor that left). */
+  private enqueue(rule: number, reason: string | undefined, routine?: boolean): void {
     this.ready.push(this.classes[rule]!, rule);
-    this.setState(rule, "ready", reason === undefined ? undefined : { reason });
+    this.setState(rule, "ready", reason === undefined ? undefined : routine ? { reason, routine } : { reason });
   }
 
   private dispatch(nowMs: number): void {
@@ -363,7 +364,7 @@ export class Scheduler {
       if (++this.lostRuns[task.rule]! > (this.init.lostRunsPerRuleMax ?? 10)) {
         this.failForGood(task.rule, `lost its executor too often (last: ${reason})`);
       } else if (!this.stopping) {
-        this.enqueue(task.rule, `executor ${executorId} left: ${reason}`);
+        this.enqueue(task.rule, `executor ${executorId} left: ${reason}`, true);
       } else {
         this.setState(task.rule, "waiting", { reason: `executor ${executorId} left: ${reason}` });
       }
