@@ -1,6 +1,7 @@
 /**
  * The workflow model every front end (Makeflow text, JSON) produces and every back end consumes.
- * Paths are as written in the workflow, relative to the workflow's directory unless absolute.
+ * Paths are normalized; parsed with the workflow's directory, each file has one name (see
+ * language/canonical-path.ts): relative to that directory when inside it, absolute when not.
  */
 
 /** Where something was written: `file:line:column`, all 1-based. */
@@ -12,9 +13,13 @@ export interface SourceLocation {
 
 /** A file a rule reads or writes; `remoteName` is its name in a remote sandbox (`local->remote`). */
 export interface FileReference {
+  /** The file's name in the DAG: the same file always has the same `path`. */
   readonly path: string;
+  /** Its name in a job's sandbox: as written (normalized), unless renamed with `local->remote`. */
   readonly remoteName: string;
   readonly location: SourceLocation;
+  /** The path as written (normalized), when it is not `path` (`/w/x` or `../w/x` for `x`). */
+  readonly written?: string;
 }
 
 /** What one task of a rule needs. Unspecified fields mean "no particular need". */
@@ -29,8 +34,12 @@ export interface Resources {
 
 /** A rule whose command is another workflow (`MAKEFLOW file [directory]`). */
 export interface NestedWorkflow {
+  /** The workflow file: the `path` of the rule's source naming it. */
   readonly file: string;
+  /** As written (normalized), relative to the workflow's directory. */
   readonly directory: string | undefined;
+  /** The file as written (normalized), when it is not `file` (see `FileReference.written`). */
+  readonly written?: string;
 }
 
 export interface Rule {
@@ -60,6 +69,8 @@ export interface Category {
 
 export interface Workflow {
   readonly file: string;
+  /** The absolute directory its paths were named against, when the parser was given one. */
+  readonly directory?: string;
   readonly rules: Rule[];
   readonly categories: ReadonlyMap<string, Category>;
   /** Size hints from `.MAKEFLOW SIZE file bytes`. */

@@ -1,10 +1,12 @@
 /**
  * Target and source lists: split the raw text into words (keeping each word's position), expand
  * variables in each, split the result again (a variable may hold a list), and read remote
- * renaming `local->remote`. Paths are normalized so `./a` and `a` name one file.
+ * renaming `local->remote`. Paths are normalized so `./a` and `a` name one file, then named
+ * against the workflow's directory (canonical-path.ts) so `/w/a` and `a` do too.
  */
 import { posix } from "node:path";
 import type { FileReference } from "../workflow.ts";
+import { type Canonical, fileNamed } from "./canonical-path.ts";
 import { WorkflowError } from "./errors.ts";
 import { expand, type Lookup } from "./expand.ts";
 import type { LogicalLine } from "./source-text.ts";
@@ -63,15 +65,12 @@ export function remoteNameProblem(remote: string): string | undefined {
 }
 
 /** A file named `text`, renamed when `arrow` (the index of an unquoted `->`) is not -1. */
-function fileReference(text: string, arrow: number, line: LogicalLine, offset: number): FileReference {
+function fileReference(text: string, arrow: number, canonical: Canonical, line: LogicalLine, offset: number): FileReference {
   const location = line.locate(offset);
   if (text.includes("\0")) throw new WorkflowError(location, "a file name cannot hold a NUL byte");
   // `""` or a quoted empty variable: normalized, it would be '.', the whole workflow directory
   if (text === "") throw new WorkflowError(location, "an empty file name (a quoted empty word, or a quoted variable with no value)");
-  if (arrow < 0) {
-    const path = normalizePath(text);
-    return { path, remoteName: path, location };
-  }
+  if (arrow < 0) return fileNamed(normalizePath(text), canonical, location);
   const local = text.slice(0, arrow);
   const remote = text.slice(arrow + 2);
   if (!local || !remote || remote.includes("->")) {
@@ -81,11 +80,11 @@ function fileReference(text: string, arrow: number, line: LogicalLine, offset: n
   const remoteName = normalizePath(remote);
   const problem = remoteNameProblem(remoteName);
   if (problem) throw new WorkflowError(location, `remote name '${remote}' cannot name a file in the job's sandbox: ${problem}`);
-  return { path: normalizePath(local), remoteName, location };
+  return fileNamed(normalizePath(local), canonical, location, remoteName);
 }
 
 /** Reads a target or source list starting at `offset` of `line`. */
-export function fileList(text: string, lookup: Lookup, line: LogicalLine, offset: number): FileReference[] {
+export function fileList(text: string, lookup: Lookup, canonical: Canonical, line: LogicalLine, offset: number): FileReference[] {
   const files: FileReference[] = [];
   if (plainList.test(text)) {
     let start = -1;
@@ -96,8 +95,7 @@ export function fileList(text: string, lookup: Lookup, line: LogicalLine, offset
         continue;
       }
       if (start < 0) continue;
-      const path = normalizePath(text.slice(start, i));
-      files.push({ path, remoteName: path, location: line.locate(offset + start) });
+      files.push(fileNamed(normalizePath(text.slice(start, i)), canonical, line.locate(offset + start)));
       start = -1;
     }
     return files;
@@ -105,7 +103,7 @@ export function fileList(text: string, lookup: Lookup, line: LogicalLine, offset
   for (const raw of rawWords(text, line, offset)) {
     const expanded = expand(raw.text, lookup, line, raw.offset);
     for (const word of splitWords(expanded, line, raw.offset)) {
-      files.push(fileReference(word.text, word.arrow, line, raw.offset));
+      files.push(fileReference(word.text, word.arrow, canonical, line, raw.offset));
     }
   }
   return files;

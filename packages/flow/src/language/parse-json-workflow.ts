@@ -12,10 +12,12 @@
  * upstream's. Unknown keys are errors, as are two files of one rule with the same task name.
  */
 import { type Category, type FileReference, type Resources, type Rule, resourceVariables, type SourceLocation, type Workflow } from "../workflow.ts";
+import { type Canonical, canonicalizer, fileNamed } from "./canonical-path.ts";
 import { WorkflowError } from "./errors.ts";
 import { normalizePath, remoteNameProblem } from "./file-words.ts";
 import { type Json, type JsonDocument, readJson } from "./json-reader.ts";
 import { defaultJobEnvironment, threadsVariable } from "./job-environment.ts";
+import type { ParseInit } from "./parse-makeflow.ts";
 import { ruleFiles } from "./rule-files.ts";
 import { defaultCategory, environmentResource } from "./scope.ts";
 
@@ -38,7 +40,10 @@ class JsonWorkflowReader {
   /** Each category's `"environment"`, as upstream reads it: between the workflow's and the rule's. */
   readonly categoryEnvironments = new Map<string, Readonly<Record<string, string>>>();
 
-  constructor(private readonly document: JsonDocument) {}
+  constructor(
+    private readonly document: JsonDocument,
+    private readonly canonical: Canonical,
+  ) {}
 
   at(container: object, key: string | number): SourceLocation {
     return this.document.locate(this.document.offsetOf(container, key));
@@ -84,7 +89,7 @@ class JsonWorkflowReader {
       const nul = () => new WorkflowError(location, `${what}[${index}]: a file name cannot hold a NUL byte`);
       if (typeof item === "string" && item) {
         if (item.includes("\0")) throw nul();
-        return { path: normalizePath(item), remoteName: normalizePath(item), location };
+        return fileNamed(normalizePath(item), this.canonical, location);
       }
       if (item === null || typeof item !== "object" || Array.isArray(item)) {
         throw new WorkflowError(location, `${what}[${index}] must be a file name (a non-empty string) or {"dag_name": local, "task_name": remote}`);
@@ -102,7 +107,7 @@ class JsonWorkflowReader {
       const remoteName = normalizePath(remote);
       const problem = remoteNameProblem(remoteName);
       if (problem) throw new WorkflowError(location, `${what}[${index}]: task_name '${remote}' cannot name a file in the job's sandbox: ${problem}`);
-      return { path: normalizePath(local), remoteName, location };
+      return fileNamed(normalizePath(local), this.canonical, location, remoteName);
     });
   }
 
@@ -174,8 +179,10 @@ class JsonWorkflowReader {
     if (!context.categories.has(category)) context.categories.set(category, { name: category, resources: {}, mode: undefined });
     const own = this.resources(object.resources, this.at(object, "resources"));
     const environment = object.environment === undefined ? undefined : this.strings(object.environment, this.at(object, "environment"), "environment");
-    const nested = workflow !== undefined ? { file: normalizePath(workflow), directory: directory === undefined ? undefined : normalizePath(directory) } : undefined;
-    if (nested && !sources.some((s) => s.path === nested.file)) sources.push({ path: nested.file, remoteName: nested.file, location });
+    const nestedSource = workflow === undefined ? undefined : fileNamed(normalizePath(workflow), this.canonical, location);
+    const nestedDirectory = directory === undefined ? undefined : normalizePath(directory);
+    const nested = nestedSource && (nestedSource.written === undefined ? { file: nestedSource.path, directory: nestedDirectory } : { file: nestedSource.path, directory: nestedDirectory, written: nestedSource.written });
+    if (nestedSource && !sources.some((s) => s.path === nestedSource.path)) sources.push(nestedSource);
     const files = ruleFiles(targets, sources);
     const resources = { ...context.resourcesOf(category), ...own };
     return {
@@ -206,10 +213,13 @@ interface RuleContext {
   jobEnvironment(named: string | undefined, resources: Resources, ownResources: boolean, own: Record<string, string> | undefined): Readonly<Record<string, string>>;
 }
 
-/** Parses the JSON form. `environment` gives CORES/MEMORY/DISK defaults as for Makeflow text. */
-export function parseJsonWorkflow(text: string, init: { file: string; environment?: Readonly<Record<string, string | undefined>> }): Workflow {
+/**
+ * Parses the JSON form. `environment` gives CORES/MEMORY/DISK defaults as for Makeflow text;
+ * `directory` names files as for Makeflow text (`ParseInit`).
+ */
+export function parseJsonWorkflow(text: string, init: ParseInit): Workflow {
   const document = readJson(text, init.file);
-  const reader = new JsonWorkflowReader(document);
+  const reader = new JsonWorkflowReader(document, canonicalizer(init.directory));
   const top = reader.object(document.value, document.locate(0), "a JSON workflow");
   for (const key of Object.keys(top)) {
     if (!["rules", "categories", "environment", "define", "default_category"].includes(key)) throw new WorkflowError(reader.at(top, key), `unknown key '${key}' in a workflow`);
@@ -255,6 +265,7 @@ export function parseJsonWorkflow(text: string, init: { file: string; environmen
   const context: RuleContext = { categories, defaultName, resourcesOf, jobEnvironment };
   return {
     file: init.file,
+    directory: init.directory,
     rules: rules.map((rule, index) => reader.rule(rule, index, rules, context)),
     categories,
     sizeHints: new Map(),

@@ -11,6 +11,7 @@
  * variables as they stand at its position. One pass, no backtracking: linear in the text.
  */
 import type { Rule, Workflow } from "../workflow.ts";
+import { type Canonical, canonicalizer } from "./canonical-path.ts";
 import { WorkflowError } from "./errors.ts";
 import { readDirective } from "./directives.ts";
 import { expand, type Lookup } from "./expand.ts";
@@ -27,6 +28,11 @@ export interface ParseInit {
   file: string;
   /** Environment for variable fallback and CORES/MEMORY/DISK defaults (default: none). */
   environment?: Readonly<Record<string, string | undefined>>;
+  /**
+   * The absolute directory the workflow runs in: each file gets one name against it (`/dir/x`
+   * and `../dir/x` are `x`; see canonical-path.ts). Without it, paths are only normalized.
+   */
+  directory?: string;
 }
 
 const assignment = /^([A-Za-z_][A-Za-z0-9_.]*)[ \t]*(\+?=)/;
@@ -82,6 +88,7 @@ class MakeflowParser {
   private lastWasCommand = false;
   /** Global variable look-up, made once (not one closure per rule). */
   private readonly lookup: (name: string) => string | undefined;
+  private readonly canonical: Canonical;
 
   constructor(
     readonly init: ParseInit,
@@ -89,7 +96,8 @@ class MakeflowParser {
     private readonly carriageReturns: boolean,
   ) {
     this.scope = new Scope(init.environment ?? {});
-    this.builder = new RuleBuilder(this.scope);
+    this.canonical = canonicalizer(init.directory);
+    this.builder = new RuleBuilder(this.scope, this.canonical);
     this.lookup = (name) => this.scope.lookup(name);
   }
 
@@ -195,8 +203,8 @@ class MakeflowParser {
       // make reads `a: b: c` as a static pattern rule, upstream as another separator; a source `b:` is neither
       throw new WorkflowError(line.locate(start + colon + 1 + second), "a second ':' in a rule line: a rule is 'targets: sources' (quote a file name that ends with ':')");
     }
-    const targets = fileList(text.slice(0, colon), this.lookup, line, start);
-    const sources = fileList(text.slice(colon + 1, end), this.lookup, line, start + colon + 1);
+    const targets = fileList(text.slice(0, colon), this.lookup, this.canonical, line, start);
+    const sources = fileList(text.slice(colon + 1, end), this.lookup, this.canonical, line, start + colon + 1);
     if (targets.length === 0) throw new WorkflowError(line.locate(start), "a rule needs at least one target before ':'");
     this.pending = this.builder.begin(targets, sources, line.locate(start));
   }
@@ -253,7 +261,7 @@ class MakeflowParser {
     if (this.openCommand) throw this.openCommand.unterminated("it runs to the end of the file");
     if (this.openValue) throw this.openValue.unterminated("it runs to the end of the file");
     if (this.pending) throw this.builder.missingCommand(this.pending);
-    return { file: this.init.file, rules: this.builder.rules, categories: this.scope.categories, sizeHints: this.builder.sizeHints };
+    return { file: this.init.file, directory: this.init.directory, rules: this.builder.rules, categories: this.scope.categories, sizeHints: this.builder.sizeHints };
   }
 }
 

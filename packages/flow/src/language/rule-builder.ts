@@ -5,6 +5,7 @@
  */
 import { type FileReference, type Resources, resourceVariables, type Rule, type SourceLocation } from "../workflow.ts";
 import type { Directive } from "./directives.ts";
+import { type Canonical, fileNamed, writtenPath } from "./canonical-path.ts";
 import { WorkflowError } from "./errors.ts";
 import { expand } from "./expand.ts";
 import { normalizePath, rawWords } from "./file-words.ts";
@@ -31,7 +32,10 @@ export class RuleBuilder {
   readonly rules: Rule[] = [];
   readonly sizeHints = new Map<string, number>();
 
-  constructor(private readonly scope: Scope) {}
+  constructor(
+    private readonly scope: Scope,
+    private readonly canonical: Canonical,
+  ) {}
 
   begin(targets: FileReference[], sources: FileReference[], location: SourceLocation): PendingRule {
     return { targets, sources, location, variables: new Map(), resources: {}, category: undefined };
@@ -40,7 +44,7 @@ export class RuleBuilder {
   missingCommand(pending: PendingRule): WorkflowError {
     return new WorkflowError(
       pending.location,
-      `rule for '${pending.targets[0]!.path}' has no command (the command goes on the next line, indented)`,
+      `rule for '${writtenPath(pending.targets[0]!)}' has no command (the command goes on the next line, indented)`,
     );
   }
 
@@ -129,12 +133,10 @@ export class RuleBuilder {
     if (words[1] === "" || words[2] === "") {
       throw new WorkflowError(line.locate(start), "a nested workflow reads 'MAKEFLOW file [directory]', not an empty name");
     }
-    const file = normalizePath(words[1]!);
+    const word = keyword < 0 ? undefined : written[keyword + 1];
+    const source = fileNamed(normalizePath(words[1]!), this.canonical, line.locate(word?.offset ?? start));
     const directory = words[2] === undefined ? undefined : normalizePath(words[2]);
-    if (!pending.sources.some((s) => s.path === file)) {
-      const word = keyword < 0 ? undefined : written[keyword + 1];
-      pending.sources.push({ path: file, remoteName: file, location: line.locate(word?.offset ?? start) });
-    }
-    return { file, directory };
+    if (!pending.sources.some((s) => s.path === source.path)) pending.sources.push(source);
+    return source.written === undefined ? { file: source.path, directory } : { file: source.path, directory, written: source.written };
   }
 }

@@ -1,6 +1,7 @@
 /**
  * The files of one rule, checked as a whole: a file listed twice in the same list counts once
- * (as make and upstream Makeflow accept `a a: b b`), and two different files may not share one
+ * (as make and upstream Makeflow accept `a a: b b`; so does one file written two ways, `x /w/x`
+ * in a workflow in `/w`, unless renamed), and two different files may not share one
  * name in the rule's remote sandbox (`a.txt->in b->in`: which one would `in` be?). A target that
  * is also a source stays, for planning to report as a cycle.
  *
@@ -8,6 +9,7 @@
  * map keeps the check linear.
  */
 import type { FileReference } from "../workflow.ts";
+import { isRenamed, writtenPath } from "./canonical-path.ts";
 import { WorkflowError } from "./errors.ts";
 
 export interface RuleFiles {
@@ -19,7 +21,12 @@ export interface RuleFiles {
 const linearMax = 16;
 
 function conflict(first: FileReference, second: FileReference): WorkflowError {
-  return new WorkflowError(second.location, `remote name '${second.remoteName}' is given to both '${first.path}' and '${second.path}'`);
+  return new WorkflowError(second.location, `remote name '${second.remoteName}' is given to both '${writtenPath(first)}' and '${writtenPath(second)}'`);
+}
+
+/** Whether two entries without a remote name of their own name one file (`x` and `/w/x`). */
+function sameFile(first: FileReference, second: FileReference): boolean {
+  return first.path === second.path && !isRenamed(first) && !isRenamed(second);
 }
 
 /**
@@ -29,7 +36,10 @@ function conflict(first: FileReference, second: FileReference): WorkflowError {
 function repeats(list: readonly FileReference[], end: number, file: FileReference): boolean {
   for (let i = 0; i < end; i++) {
     const other = list[i]!;
-    if (other.remoteName !== file.remoteName) continue;
+    if (other.remoteName !== file.remoteName) {
+      if (sameFile(other, file)) return true;
+      continue;
+    }
     if (other.path !== file.path) throw conflict(other, file);
     return true;
   }
@@ -63,13 +73,17 @@ interface Named {
 
 function mapped(targets: FileReference[], sources: FileReference[]): RuleFiles {
   const byRemote = new Map<string, Named>();
+  const unrenamed = new Map<string, Named>(); // by path: `x` and `/w/x` are one file
   const keep = (file: FileReference, target: boolean): boolean => {
-    const named = byRemote.get(file.remoteName);
+    let named = byRemote.get(file.remoteName);
+    if (named && named.file.path !== file.path) throw conflict(named.file, file);
+    if (!named && !isRenamed(file)) named = unrenamed.get(file.path);
     if (!named) {
-      byRemote.set(file.remoteName, { file, inTargets: target, inSources: !target });
+      named = { file, inTargets: target, inSources: !target };
+      byRemote.set(file.remoteName, named);
+      if (!isRenamed(file)) unrenamed.set(file.path, named);
       return true;
     }
-    if (named.file.path !== file.path) throw conflict(named.file, file);
     if (target ? named.inTargets : named.inSources) return false;
     if (target) named.inTargets = true;
     else named.inSources = true;

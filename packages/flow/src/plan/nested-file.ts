@@ -7,27 +7,34 @@
  * relative to the workflow's directory, and `dir/file` is — so workflows written for it run.
  */
 import { posix } from "node:path";
+import { type Canonical, fileNamed } from "../language/canonical-path.ts";
 import { normalizePath } from "../language/file-words.ts";
 import type { NestedWorkflow, Rule } from "../workflow.ts";
 
 /** Whether a path is made by a rule of the workflow, or exists (relative to the workflow's directory). */
 export type Available = (path: string) => boolean;
 
-/** The nested workflow with its file as older upstream read it, when only that reading names a file; else `nested` itself. */
-export function nestedFileReading(nested: NestedWorkflow, available: Available): NestedWorkflow {
+/**
+ * The nested workflow with its file as older upstream read it, when only that reading names a
+ * file; else `nested` itself. `canonical` names the file as the parser did (canonical-path.ts).
+ */
+export function nestedFileReading(nested: NestedWorkflow, available: Available, canonical: Canonical = (path) => path): NestedWorkflow {
   const { file, directory } = nested;
-  if (directory === undefined || directory === "." || posix.isAbsolute(file) || available(file)) return nested;
-  const older = normalizePath(posix.join(directory, file));
-  return available(older) ? { file: older, directory } : nested;
+  const spelled = nested.written ?? file;
+  if (directory === undefined || directory === "." || posix.isAbsolute(spelled) || available(file)) return nested;
+  const older = normalizePath(posix.join(directory, spelled));
+  const named = canonical(older);
+  if (!available(named)) return nested;
+  return named === older ? { file: named, directory } : { file: named, directory, written: older };
 }
 
 /** `rule` reading its nested file as `nestedFileReading` says: the file, and the source naming it, replaced. */
-export function withNestedFileReading(rule: Rule, available: Available): Rule {
+export function withNestedFileReading(rule: Rule, available: Available, canonical?: Canonical): Rule {
   if (!rule.nested) return rule;
-  const nested = nestedFileReading(rule.nested, available);
+  const nested = nestedFileReading(rule.nested, available, canonical);
   if (nested === rule.nested) return rule;
   const written = rule.sources.find((source) => source.path === rule.nested!.file)!;
   const sources = rule.sources.filter((source) => source.path !== rule.nested!.file);
-  if (!sources.some((source) => source.path === nested.file)) sources.push({ path: nested.file, remoteName: nested.file, location: written.location });
+  if (!sources.some((source) => source.path === nested.file)) sources.push(fileNamed(nested.written ?? nested.file, () => nested.file, written.location));
   return { ...rule, sources, nested };
 }

@@ -6,8 +6,10 @@
  * rule. Everything is a map look-up per file name: linear in the size of the workflow.
  */
 import { posix } from "node:path";
+import { missingList } from "../executors/executor.ts";
+import { canonicalizer, writtenPath } from "../language/canonical-path.ts";
 import { formatLocation, WorkflowError } from "../language/errors.ts";
-import type { Rule, Workflow } from "../workflow.ts";
+import type { FileReference, Rule, Workflow } from "../workflow.ts";
 import { findCycle } from "./cycle.ts";
 import { withNestedFileReading } from "./nested-file.ts";
 
@@ -57,7 +59,8 @@ class Planner {
         const other = this.producers.get(target.path);
         if (other !== undefined) {
           const first = workflow.rules[other]!.targets.find((t) => t.path === target.path)!;
-          throw new WorkflowError(target.location, `target '${target.path}' is made by two rules (also at ${formatLocation(first.location)})`);
+          const spelled = writtenPath(first) === writtenPath(target) ? "" : `, as '${writtenPath(first)}'`;
+          throw new WorkflowError(target.location, `target '${writtenPath(target)}' is made by two rules (also at ${formatLocation(first.location)}${spelled})`);
         }
         this.producers.set(target.path, rule.id);
       }
@@ -94,6 +97,7 @@ class Planner {
   dependenciesOf(rule: Rule, exists: (path: string) => boolean): number[] {
     const found: number[] = [];
     let seen: Set<number> | undefined; // past a few dependencies, a linear scan would be quadratic
+    let missing: FileReference[] | undefined;
     for (const source of rule.sources) {
       const producer = this.producers.get(source.path);
       if (producer !== undefined) seen = addOnce(found, seen, producer);
@@ -109,13 +113,12 @@ class Planner {
       if (container === rule.id) {
         // `d: d/x`: a rule cannot wait for itself (it was "a cycle: d -> d"); an existing d/x is a plain source
         if (exists(source.path)) continue;
-        throw new WorkflowError(source.location, `source '${source.path}' is inside a directory this rule makes, and no other rule makes it: list it as a target, or make it in a rule of its own`);
+        throw new WorkflowError(source.location, `source '${writtenPath(source)}' is inside a directory this rule makes, and no other rule makes it: list it as a target, or make it in a rule of its own`);
       }
       if (container !== undefined) seen = addOnce(found, seen, container);
-      if (inside.length === 0 && container === undefined && !exists(source.path)) {
-        throw new WorkflowError(source.location, `source '${source.path}' is not made by any rule and does not exist${olderReadingNote(rule, source.path)}`);
-      }
+      if (inside.length === 0 && container === undefined && !exists(source.path)) (missing ??= []).push(source);
     }
+    if (missing) throw missingSources(rule, missing);
     return found;
   }
 
@@ -144,11 +147,20 @@ function makesInside(rule: Rule, directory: string): boolean {
   return rule.targets.some((t) => t.path.startsWith(prefix));
 }
 
+/** Every missing source of a rule (the first few named), at the first one. */
+function missingSources(rule: Rule, missing: readonly FileReference[]): WorkflowError {
+  const note = missing.map((source) => olderReadingNote(rule, source.path)).find((text) => text !== "") ?? "";
+  if (missing.length === 1) return new WorkflowError(missing[0]!.location, `source '${writtenPath(missing[0]!)}' is not made by any rule and does not exist${note}`);
+  const names = missingList(missing.map((source) => `'${writtenPath(source)}'`));
+  return new WorkflowError(missing[0]!.location, `sources ${names} are not made by any rule and do not exist${note}`);
+}
+
 /** For a nested rule's missing file: the other place older upstream looked for it. */
 function olderReadingNote(rule: Rule, path: string): string {
   const nested = rule.nested;
-  if (nested?.directory === undefined || nested.file !== path || nested.directory === "." || posix.isAbsolute(path)) return "";
-  return `, nor does '${posix.join(nested.directory, path)}' (where older Makeflow read 'MAKEFLOW ${path} ${nested.directory}')`;
+  const spelled = nested?.written ?? path;
+  if (nested?.directory === undefined || nested.file !== path || nested.directory === "." || posix.isAbsolute(spelled)) return "";
+  return `, nor does '${posix.join(nested.directory, spelled)}' (where older Makeflow read 'MAKEFLOW ${spelled} ${nested.directory}')`;
 }
 
 function addOnce(found: number[], seen: Set<number> | undefined, rule: number): Set<number> | undefined {
@@ -193,8 +205,9 @@ export function plan(workflow: Workflow, components: PlanComponents): Plan {
   const planner = new Planner(workflow);
   const exists = onceEach((path) => components.exists(path));
   const available = (path: string) => planner.producers.has(path) || exists(path);
+  const canonical = canonicalizer(workflow.directory);
   workflow.rules.forEach((rule, index) => {
-    if (rule.nested?.directory !== undefined) workflow.rules[index] = withNestedFileReading(rule, available);
+    if (rule.nested?.directory !== undefined) workflow.rules[index] = withNestedFileReading(rule, available, canonical);
   });
   const dependencies = workflow.rules.map((rule) => planner.dependenciesOf(rule, exists));
   const dependants: number[][] = workflow.rules.map(() => []);

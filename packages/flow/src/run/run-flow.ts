@@ -111,7 +111,7 @@ function checkTargetPlaces(workflow: Workflow, directory: string, file: string, 
       const holds = path === "/" ? kept[0] : kept.find((place) => place.path === path || place.path.startsWith(`${path}/`));
       if (holds === undefined) continue;
       const how = holds.path === path ? `is ${holds.what}` : `holds ${holds.what} (${holds.path})`;
-      throw new WorkflowError(target.location, `target '${target.path}' ${how}: a rule's targets are removed before it runs and by --clean, so no rule may name it as a target`);
+      throw new WorkflowError(target.location, `target '${writtenPath(target)}' ${how}: a rule's targets are removed before it runs and by --clean, so no rule may name it as a target`);
     }
   }
 }
