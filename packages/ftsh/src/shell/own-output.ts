@@ -10,19 +10,24 @@
  * be seen by every program ftsh starts, and many fail on EAGAIN). A write that does not fit is
  * retried on a timer; the writer waits meanwhile, asynchronously, and gives up when its signal
  * aborts (a try's deadline, a failing forall sibling, a stop signal). A regular file is written
- * directly; a socket (which cannot be reopened) is written from libuv's thread pool. At most
+ * directly. A socket (which cannot be reopened) goes through Node's own stream, as before: a
+ * write to it never blocks the thread pool (a blocked pool write kept ftsh from ever exiting);
+ * like any Node program, ftsh then cannot end while such a socket's reader does not read. At most
  * `ownOutputBytesMax` bytes wait at once; more writers wait for room.
  *
  * Each write resolves once its bytes are in the kernel, so what ftsh prints and what the
  * programs it starts print next appear in order.
  */
-import { closeSync, constants, fstatSync, openSync, write, writeSync } from "node:fs";
+import { closeSync, constants, fstatSync, openSync, writeSync } from "node:fs";
 import { ownOutputBytesMax } from "../language/limits.ts";
 
 /** Retry delays while the reader does not read: from 1 ms, doubling up to this. */
 const retryDelayMsMax = 50;
 
-type Mode = "direct" | "nonblocking" | "pool";
+/** Node streams whose 'error' events are answered through write callbacks instead of crashing. */
+const guardedStreams = new WeakSet<NodeJS.WritableStream>();
+
+type Mode = "direct" | "nonblocking" | "stream";
 
 interface Pending {
   bytes: Buffer;
@@ -101,11 +106,9 @@ export class OwnOutput {
 
   private drop(pending: Pending, reason: unknown): void {
     const index = this.queue.indexOf(pending);
-    // the head may be in the thread pool's hands already: it is dropped when that write returns
-    if (index < 0 || (index === 0 && this.pumping && this.mode === "pool")) {
-      pending.reject(reason);
-      return;
-    }
+    // a head already in Node's stream stays there (the stream keeps the order of what follows);
+    // it leaves the queue all the same, so that a flush does not wait for it
+    if (index < 0) return pending.reject(reason);
     this.queue.splice(index, 1);
     this.settle(pending, reason);
   }
@@ -123,7 +126,7 @@ export class OwnOutput {
   private pump(): void {
     if (this.pumping || this.timer) return;
     this.mode ??= this.chooseMode();
-    if (this.mode === "pool") return this.pumpThroughPool();
+    if (this.mode === "stream") return this.pumpThroughStream();
     while (this.queue.length > 0) {
       const head = this.queue[0]!;
       let written: number;
@@ -146,26 +149,28 @@ export class OwnOutput {
     }
   }
 
-  private pumpThroughPool(): void {
+  private pumpThroughStream(): void {
     const head = this.queue[0];
     if (!head) return;
+    const stream = this.fd === 1 ? process.stdout : process.stderr;
+    if (!guardedStreams.has(stream)) {
+      guardedStreams.add(stream);
+      stream.on("error", () => {}); // each write reports its error through its callback
+    }
     this.pumping = true;
-    write(this.targetFd, head.bytes, (error, written) => {
+    const done = (error?: Error | null): void => {
       this.pumping = false;
-      if (error && error.code === "EAGAIN") return this.retryLater();
-      if (!error && written < head.bytes.length) {
-        this.queuedBytes -= written;
-        head.bytes = head.bytes.subarray(written);
-      } else if (this.queue[0] === head) {
+      if (this.queue[0] === head) {
         this.queue.shift();
-        this.settle(head, error ?? undefined);
-      }
-      if (head.signal?.aborted && this.queue[0] === head) {
-        this.queue.shift();
-        this.settle(head, head.signal.reason);
+        this.settle(head, error ?? (head.signal?.aborted ? head.signal.reason : undefined));
       }
       this.pump();
-    });
+    };
+    try {
+      stream.write(head.bytes, done);
+    } catch (error) {
+      done(error as Error);
+    }
   }
 
   private retryLater(): void {
@@ -191,10 +196,10 @@ export class OwnOutput {
         this.targetFd = openSync(`/proc/self/fd/${this.fd}`, constants.O_WRONLY | constants.O_NONBLOCK | constants.O_NOCTTY);
         return "nonblocking";
       } catch {
-        // not reopenable (permissions): the thread pool it is
+        // not reopenable (permissions): Node's stream it is
       }
     }
-    return "pool";
+    return "stream";
   }
 
   /** Closes the description this output opened, if any. */
