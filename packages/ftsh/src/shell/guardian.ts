@@ -59,6 +59,7 @@ export function startGuardian(killGraceMs: number): Guardian {
     child = spawn("/bin/sh", ["-c", guardianScript, "ftsh-guardian", polls], {
       stdio: ["pipe", "ignore", "ignore"],
       detached: true,
+      cwd: "/", // it must not keep the script's directory (or its file system) busy
     });
   } catch {
     child = undefined;
