@@ -8,7 +8,10 @@ test("odd characters: a NUL byte in the script is a syntax error at its place", 
 });
 
 test("odd characters: a NUL byte reaching a program's arguments or environment is named, not Node's 'args[0]' message", async () => {
-  const setup = { setup: (host: import("../../test/fake-host.ts").FakeHost) => host.programs.set("binary", async ({ write }) => (write(1, "a\0b"), 0)) };
+  const setup = { setup: (host: import("../../test/fake-host.ts").FakeHost) => host.programs.set("binary", async ({ write }) => {
+    write(1, "a\0b");
+    return 0;
+  }) };
   const argument = await runFake("binary -> x\ncat $x\n", setup);
   assert.equal(argument.exitCode, 1);
   assert.equal(argument.stderr, "t.ftsh:2:1: cat could not be started: argument 1 contains a NUL byte (binary data captured into a variable?), which no program can receive\n");

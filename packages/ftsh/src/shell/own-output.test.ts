@@ -25,7 +25,7 @@ test("own output: echo into a pipe nobody reads is cancelled by its try's deadli
   const script = [
     "try for 2 seconds",
     "  for i in 1 .to. 100000",
-    '    echo "a line long enough to fill a pipe quickly: ${i} ................................................"',
+    '    echo "a line long enough to fill a pipe quickly: $i ................................................"',
     "  end",
     "catch",
     "  exit 7",
@@ -56,7 +56,7 @@ test("own output: echo to a terminal that is not read (Ctrl-S, a stalled pty) is
   // `script` gives ftsh a terminal and copies it to a pipe nobody reads; once that is full, it stops
   // reading the terminal. Node writes terminals synchronously: ftsh froze in write(2), deadline
   // and SIGTERM alike ignored.
-  const script = "try for 2 seconds\n  for i in 1 .to. 100000\n    echo \"line ${i} ....................................\"\n  end\ncatch\n  exit 7\nend\n";
+  const script = "try for 2 seconds\n  for i in 1 .to. 100000\n    echo \"line $i ....................................\"\n  end\ncatch\n  exit 7\nend\n";
   const { dir, remove } = scratchDirectory("own-output-tty", { "s.ftsh": script });
   const pipe = stalledPipe(dir);
   const quoted = (text: string): string => `'${text.replaceAll("'", "'\\''")}'`;

@@ -15,6 +15,7 @@ const invisibleNames: Record<string, string> = {
   "\ufeff": "a zero-width no-break space (byte-order mark)",
 };
 
+// biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are among what it shows
 const invisible = /[\u00a0\u2000-\u200d\u2028\u2029\u202f\u205f\u2060\u3000\ufeff]|[\u0000-\u0008\u000b-\u001f\u007f]/gu;
 
 function codePoint(char: string): string {
