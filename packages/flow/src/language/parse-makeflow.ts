@@ -21,7 +21,7 @@ import { OpenValue } from "./quoted-value.ts";
 import { type PendingRule, RuleBuilder } from "./rule-builder.ts";
 import { Scope } from "./scope.ts";
 import { forEachLogicalLine, type LogicalLine } from "./source-text.ts";
-import { checkQuotes, commentStart, firstUnquoted, separatorColon } from "./words.ts";
+import { checkQuotes, commentStart, firstUnquoted, separatorColon, unterminatedQuote } from "./words.ts";
 
 export interface ParseInit {
   /** The file name used in error locations and as the workflow's name. */
@@ -40,6 +40,15 @@ const assignment = /^([A-Za-z_][A-Za-z0-9_.]*)[ \t]*(\+?=)/;
 const markedAssignment = /^([A-Za-z_][A-Za-z0-9_.]*)(\+?=)/;
 const exportAssignment = /^export[ \t]+([A-Za-z_][A-Za-z0-9_]*)[ \t]*(\+?=)/;
 const exportName = /^[A-Za-z_][A-Za-z0-9_]*$/;
+/** make's own statements, read as a word followed by a blank or the end of the line. */
+const makeKeyword = /^(?:-include|sinclude|include|ifeq|ifneq|ifdef|ifndef|else|endif|define|endef)(?=[ \t]|$)/;
+
+/** What to write instead of make's `keyword`. */
+function makeKeywordHint(keyword: string): string {
+  if (keyword.endsWith("include")) return "write the rules into this file, or run the other file as a nested workflow ('MAKEFLOW file')";
+  if (keyword === "define" || keyword === "endef") return "write NAME=value (a double-quoted value may go on over several lines)";
+  return "Makeflow has no conditionals; give variables their values from the environment (NAME=value skein flow …) or write one workflow per case";
+}
 
 /** Offset of the first `:` outside quotes and before any comment, or -1. */
 function ruleColon(text: string): number {
@@ -192,8 +201,13 @@ class MakeflowParser {
       // a rule 'X' with sources '=' and '1', or 'expected a rule', would hide what went wrong
       throw new WorkflowError(line.locate(start + makeAssignment[0].length - makeAssignment[2]!.length), `'${makeAssignment[2]}' is make's, not Makeflow's: write '${makeAssignment[1]}=value' (values expand when assigned) or '${makeAssignment[1]}+=value'`);
     }
+    const keyword = makeKeyword.exec(text);
+    if (keyword) throw new WorkflowError(line.locate(start), `make's '${keyword[0]}' is not part of the Makeflow language: ${makeKeywordHint(keyword[0])}`);
     const colon = ruleColon(text);
     if (colon < 0) {
+      // an open quote hides the rule's ':' (`"x y: z`): name the quote, not a missing rule
+      const quote = unterminatedQuote(text);
+      if (quote >= 0 && text.includes(":", quote)) throw new WorkflowError(line.locate(start + quote), `unterminated quote ${text[quote]}`);
       if (line.indented) throw new WorkflowError(line.locate(start), "a command (an indented line) with no rule 'targets: sources' before it");
       throw new WorkflowError(line.locate(start), "expected a rule 'targets: sources', an assignment 'NAME=value', 'export' or '.MAKEFLOW'");
     }

@@ -1,0 +1,38 @@
+// make's own statements and an open quote in a rule's targets get an error naming them; both
+// were the vague "expected a rule 'targets: sources', …".
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { parseMakeflow } from "./parse-makeflow.ts";
+
+function parseError(text: string): string {
+  try {
+    parseMakeflow(text, { file: "M", environment: {} });
+  } catch (error) {
+    return (error as Error).message;
+  }
+  assert.fail("parsed without an error");
+}
+
+test("parser: make's include, conditionals and define are named as make's, at their place", () => {
+  for (const keyword of ["include", "-include", "sinclude"]) {
+    assert.equal(parseError(`A=1\n${keyword} other.mk\n`), `M:2:1: make's '${keyword}' is not part of the Makeflow language: write the rules into this file, or run the other file as a nested workflow ('MAKEFLOW file')`);
+  }
+  for (const line of ["ifeq ($(A),1)", "ifneq (a,b)", "ifdef A", "ifndef A", "else", "endif"]) {
+    assert.match(parseError(`  ${line}\n`), new RegExp(`^M:1:3: make's '${line.split(" ")[0]}' is not part of the Makeflow language: Makeflow has no conditionals`));
+  }
+  assert.match(parseError("define X\nfoo\nendef\n"), /^M:1:1: make's 'define' is not part of the Makeflow language: write NAME=value/);
+  assert.match(parseError("endef\n"), /^M:1:1: make's 'endef'/);
+  assert.match(parseError(".PHONY: all\n"), /^M:1:1: unknown directive '\.PHONY:'/);
+});
+
+test("parser: a file, a target or a variable named like a make keyword is still one", () => {
+  const workflow = parseMakeflow("include=1\ninclude: else\n\ttrue\nelse:\n\ttrue\n", { file: "M", environment: {} });
+  assert.deepEqual(workflow.rules.map((r) => r.targets[0]!.path), ["include", "else"]);
+});
+
+test("parser: an unterminated quote in a rule's targets is named", () => {
+  assert.equal(parseError('"x y: z\n\techo > x\n'), 'M:1:1: unterminated quote "');
+  assert.equal(parseError("a 'x y: z\n\techo > x\n"), "M:1:3: unterminated quote '");
+  // a quote with no ':' after it is not the problem: there is no rule at all
+  assert.match(parseError("foo # it's\n"), /^M:1:1: expected a rule 'targets: sources'/);
+});
