@@ -23,6 +23,12 @@ export type Canonical = (normalized: string) => string;
 /** Without a directory (a workflow parsed on its own): paths stay as normalized. */
 const unchanged: Canonical = (path) => path;
 
+/**
+ * Resolved paths remembered per workflow: one `../data/ref` read by 100 000 rules is resolved
+ * once. Past this many, paths are resolved each time (still correct, a little slower).
+ */
+export const resolvedRememberedMax = 10_000;
+
 /** Whether a normalized path may leave the directory or is absolute, so it needs resolving. */
 function needsResolving(path: string): boolean {
   const first = path.charCodeAt(0);
@@ -39,11 +45,15 @@ export function canonicalizer(directory: string | undefined): Canonical {
   if (!posix.isAbsolute(directory)) throw new Error(`the workflow's directory must be an absolute path, not '${directory}'`);
   const root = posix.resolve(directory);
   const prefix = root === "/" ? "/" : `${root}/`;
+  const resolved = new Map<string, string>();
   return (path) => {
     if (!needsResolving(path)) return path;
+    let name = resolved.get(path);
+    if (name !== undefined) return name;
     const absolute = posix.resolve(root, path);
-    if (absolute === root) return ".";
-    return absolute.startsWith(prefix) ? absolute.slice(prefix.length) : absolute;
+    name = absolute === root ? "." : absolute.startsWith(prefix) ? absolute.slice(prefix.length) : absolute;
+    if (resolved.size < resolvedRememberedMax) resolved.set(path, name);
+    return name;
   };
 }
 
