@@ -90,8 +90,8 @@ export function firstUnquoted(text: string, wanted: string): number {
  * `splitWords` reads it; inside single quotes nothing is special but the closing quote. When
  * nothing is wanted there, `end.unclosed` is where a quote left open at the end began, or -1.
  */
-function scanUnquoted(text: string, wanted: (at: number) => boolean, end?: { unclosed: number }): number {
-  let quote = "";
+function scanUnquoted(text: string, wanted: (at: number) => boolean, end?: { unclosed: number; quote?: QuoteState }, open: QuoteState = ""): number {
+  let quote: QuoteState = open;
   let opened = -1;
   for (let i = 0; i < text.length; i++) {
     const c = text[i]!;
@@ -106,7 +106,10 @@ function scanUnquoted(text: string, wanted: (at: number) => boolean, end?: { unc
       opened = i;
     } else if (wanted(i)) return i;
   }
-  if (end) end.unclosed = quote ? opened : -1;
+  if (end) {
+    end.unclosed = quote ? opened : -1;
+    end.quote = quote;
+  }
   return -1;
 }
 
@@ -122,8 +125,13 @@ export function commentStart(text: string): number {
  */
 export function shellCommentStart(text: string): number {
   if (text.indexOf("#") < 0) return text.length;
-  const at = scanUnquoted(text, (i) => text[i] === "#" && (i === 0 || text[i - 1] === " " || text[i - 1] === "\t"));
+  const at = scanUnquoted(text, (i) => startsShellComment(text, i));
   return at < 0 ? text.length : at;
+}
+
+/** Whether an unquoted `#` at `i` starts a shell comment: it begins a word. */
+function startsShellComment(text: string, i: number): boolean {
+  return text[i] === "#" && (i === 0 || text[i - 1] === " " || text[i - 1] === "\t");
 }
 
 /**
@@ -145,20 +153,6 @@ export type QuoteState = "" | "'" | '"';
  */
 export function quoteAfter(text: string, state: QuoteState): QuoteState {
   if (state === "" && text.indexOf('"') < 0 && text.indexOf("'") < 0) return ""; // most commands
-  let quote = state;
-  for (let i = 0; i < text.length; i++) {
-    const c = text[i]!;
-    if (quote === "'") {
-      if (c === "'") quote = "";
-    } else if (c === "\\") {
-      i++;
-    } else if (quote) {
-      if (c === '"') quote = "";
-    } else if (c === '"' || c === "'") {
-      quote = c;
-    } else if (c === "#" && (i === 0 || text[i - 1] === " " || text[i - 1] === "\t")) {
-      return "";
-    }
-  }
-  return quote;
+  const end: { unclosed: number; quote?: QuoteState } = { unclosed: -1 };
+  return scanUnquoted(text, (i) => startsShellComment(text, i), end, state) >= 0 ? "" : end.quote!;
 }
