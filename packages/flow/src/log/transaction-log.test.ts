@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { parseMakeflow } from "../language/parse-makeflow.ts";
+import { fnv1a32 } from "../fnv.ts";
 import { LogFormatError, logHashes, logHeader, logLine, readLog, ruleHash } from "./transaction-log.ts";
 
 const rules = parseMakeflow("a:\n\ttouch a\nb: a\n\ttouch b\n", { file: "w.mf" }).rules;
@@ -58,4 +59,13 @@ test("transaction log: a damaged line is an error naming file:line; the torn sta
   for (const damaged of ["1 0 done 1 ABC", "garbage", "1 0 done 1 abc def ghi", "1 0 done\u00e9 1 abc"]) {
     assert.throws(() => readLog(`${logHeader}\n${line(0, "running")}${damaged}\n${line(0, "done")}`, rules, "w.mf.skeinlog"), (error: Error) => error instanceof LogFormatError && error.message.startsWith(`w.mf.skeinlog:3: not a log line (${JSON.stringify(damaged)})`), damaged);
   }
+});
+
+test("transaction log: a file spelled /w/b or ../w/b hashes as written, so a log from before files had one DAG name stays valid", () => {
+  const command = "cat /w/b ../w/c > a";
+  const [rule] = parseMakeflow(`a: /w/b ../w/c\n\t${command}\n`, { file: "/w/w.mf", directory: "/w" }).rules;
+  assert.deepEqual(rule!.sources.map((s) => s.path), ["b", "c"], "one name in the DAG");
+  // the formula the log used before: command, targets and sources as written
+  assert.equal(ruleHash(rule!), fnv1a32(`${command}\0a\0/w/b\0../w/c`));
+  assert.equal(logHashes(rule!), `${fnv1a32(`${command}\0a\0/w/b\0../w/c`)} ${fnv1a32("a")}`);
 });

@@ -12,21 +12,27 @@
  * line (a kill mid-write) is ignored.
  */
 import { fnv1a32 } from "../fnv.ts";
-import type { Rule } from "../workflow.ts";
+import type { FileReference, Rule } from "../workflow.ts";
 import type { RuleState } from "../schedule/types.ts";
 import { LiveLines } from "./live-lines.ts";
 
 export const logHeader = "# skein-flow-log 1";
 
-/** FNV-1a, 32 bits, over the parts of a rule that decide what it makes. */
+/**
+ * FNV-1a, 32 bits, over the parts of a rule that decide what it makes. Files count as written
+ * (`/w/b`, `../w/b`), not by the name the DAG gives them (`b`): logs written before files had
+ * one name stay valid, and a rule respelled is a changed rule, as any edit of its text.
+ */
 export function ruleHash(rule: Rule): string {
-  return fnv1a32(`${rule.command}\0${rule.targets.map((t) => t.path).join("\0")}\0${rule.sources.map((s) => s.path).join("\0")}`);
+  return fnv1a32(`${rule.command}\0${rule.targets.map(spelling).join("\0")}\0${rule.sources.map(spelling).join("\0")}`);
 }
 
 /** Both hashes of a rule, as its log lines carry them: the rule hash, a space, the targets hash. */
 export function logHashes(rule: Rule): string {
-  return `${ruleHash(rule)} ${fnv1a32(rule.targets.map((t) => t.path).join("\0"))}`;
+  return `${ruleHash(rule)} ${fnv1a32(rule.targets.map(spelling).join("\0"))}`;
 }
+
+const spelling = (file: FileReference): string => file.written ?? file.path;
 
 /** A log line; `hash` is `logHashes(rule)` (or, in tests, a rule hash alone, as older logs have). */
 export function logLine(timeMs: number, rule: number, state: RuleState, attempt: number, hash: string): string {
