@@ -23,3 +23,12 @@ test("renaming: -T workers accepts renaming on remote rules but not on LOCAL one
   const local = parseMakeflow("out->o: a\n\tLOCAL cp a o\n", { file: "w.mf" });
   assert.throws(() => checkRenaming(local, "workers"), /w\.mf:1:1: 'out->o' renames .*; a LOCAL rule runs in the workflow's directory/);
 });
+
+test("renaming: -T workers refuses, before anything runs, a file of a remote rule whose name as written would leave the sandbox", () => {
+  for (const [text, column, name, fix] of [["out: /data/in\n\tcat /data/in > out\n", 6, "/data/in", "/data/in->in"], ["out: ../in\n\tcat ../in > out\n", 6, "../in", "../in->in"], ["../out: in\n\tcp in ../out\n", 1, "../out", "../out->out"]] as const) {
+    const workflow = parseMakeflow(text, { file: "w.mf", directory: "/w/sub" });
+    assert.throws(() => checkRenaming(workflow, "workers"), new RegExp(`^WorkflowError: w\\.mf:1:${column}: '${name.replace(/[.]/g, "\\.")}' would escape the worker's sandbox \\(an? [^)]+\\); rename it with local->remote \\('${fix.replace(/[.]/g, "\\.")}'\\)$`));
+    checkRenaming(workflow, "local");
+  }
+  checkRenaming(parseMakeflow("out: /data/in->in\n\tcat in > out\nl: /data/in\n\tLOCAL cat /data/in > l\n", { file: "w.mf", directory: "/w/sub" }), "workers");
+});

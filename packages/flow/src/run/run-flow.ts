@@ -19,7 +19,8 @@ import type { LogSummary } from "../log/transaction-log.ts";
 import { nestedFileReading } from "../plan/nested-file.ts";
 import { type Plan, plan } from "../plan/plan.ts";
 import type { RuleState } from "../schedule/types.ts";
-import type { NestedWorkflow, Workflow } from "../workflow.ts";
+import type { FileReference, NestedWorkflow, Workflow } from "../workflow.ts";
+import { sandboxPathProblem } from "../workers/sandbox-paths.ts";
 import { type Cleanable, type Cleaned, cleanTree } from "./clean.ts";
 import { toDot } from "./dot.ts";
 import { absolutePath } from "../paths.ts";
@@ -157,11 +158,29 @@ function cleanWorkflow(init: RunInit, output: Output): number {
  */
 export function checkRenaming(workflow: Workflow, target: NonNullable<RunInit["target"]>): void {
   for (const rule of workflow.rules) {
+    if (target === "workers" && !rule.local && !rule.nested) {
+      checkSandboxNames(rule.sources);
+      checkSandboxNames(rule.targets);
+    }
     if (rule.nested || (target === "workers" && !rule.local)) continue;
     const renamed = rule.sources.find(isRenamed) ?? rule.targets.find(isRenamed);
     if (renamed === undefined) continue;
     const where = rule.local ? "a LOCAL rule runs in the workflow's directory" : `-T ${target} runs commands in the workflow's directory`;
     throw new WorkflowError(renamed.location, `'${writtenPath(renamed)}->${renamed.remoteName}' renames a file in the job's sandbox, which only -T workers gives; ${where}`);
+  }
+}
+
+/**
+ * On a worker a file is named in the job's sandbox as written: an absolute or `../` name would
+ * leave it. Such a file must be renamed (`/w/b->b`); said at the file before anything runs,
+ * not when its rule's turn comes (the worker refuses it then too).
+ */
+function checkSandboxNames(files: readonly FileReference[]): void {
+  for (const file of files) {
+    const problem = sandboxPathProblem(file.remoteName);
+    if (problem === undefined) continue;
+    const name = file.remoteName.split("/").filter((part) => part !== "" && part !== "..").pop() ?? "f";
+    throw new WorkflowError(file.location, `'${file.remoteName}' would escape the worker's sandbox (${problem}); rename it with local->remote ('${file.remoteName}->${name}')`);
   }
 }
 
