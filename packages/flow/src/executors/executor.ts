@@ -36,6 +36,14 @@ export interface ExecutorListener {
   left(executorId: string, reason: string): void;
   finished(task: number, outcome: TaskOutcome): void;
   /**
+   * The task's command cannot start before its input files arrive (a worker still receiving
+   * them): fast abort leaves it alone until `running`. Executors that start a task when asked
+   * need neither.
+   */
+  awaiting?(task: number): void;
+  /** The command of a task reported `awaiting` started now: fast abort judges it from now. */
+  running?(task: number): void;
+  /**
    * Runs `report` (which calls `finished` for several tasks) as one batch: the driver acts on
    * the batch once — one scheduler pass, one log write, one round of starts.
    */

@@ -85,6 +85,14 @@ export class Driver implements ExecutorListener {
     this.event({ type: "task-finished", task, outcome });
   }
 
+  awaiting(task: number): void {
+    this.event({ type: "task-awaiting", task });
+  }
+
+  running(task: number): void {
+    this.event({ type: "task-running", task });
+  }
+
   stop(reason: string): void {
     this.event({ type: "stop", reason });
   }

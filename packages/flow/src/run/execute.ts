@@ -263,6 +263,8 @@ export async function execute(loaded: Loaded, complete: Set<number>, log: LogFil
       driver.left(executorId, reason);
     },
     finished: (task, outcome) => driver.finished(task, outcome),
+    awaiting: (task) => driver.awaiting(task),
+    running: (task) => driver.running(task),
     batch: (report) => driver.batch(report),
   };
   const backEnd = target === "local" ? undefined : await (await backEnds.get(target)!())({ ...context, listener });

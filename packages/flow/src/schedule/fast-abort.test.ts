@@ -113,3 +113,42 @@ test("fast abort: a hung worker's tasks are aborted once the others have given e
   assert.ok(firstAbortMs >= 20_000 && firstAbortMs < 50_000, `first aborts once w1 gave 32 samples: ${firstAbortMs}`);
   assert.ok(result.endMs < 300_000, `w2 did not hold the run back: ${result.endMs}`);
 });
+
+test("fast abort: a task awaiting its input files is not judged until its command runs, then from then; its sample leaves the wait out", () => {
+  // k = 1, two samples needed, 5 ms slack. Five tasks start at 0 on one 5-core worker; o4's
+  // input is still on its way there until 100.
+  const init = { executorsMayJoin: true, fastAbortMultiplier: 1, fastAbortSamplesMin: 2, fastAbortSlackMs: 5, fastAbortSamplesPerOverdue: 1 };
+  const scheduler = new Scheduler(independent(5), init, { random: () => 0.5, isDone: () => false });
+  scheduler.handle({ type: "executor-joined", executor: worker("w1", 5) }, 0);
+  const starts = scheduler.start(0).filter((a) => a.type === "start");
+  const taskOf = (rule: number) => starts.find((a) => a.rule === rule)!.task;
+  const aborted = (actions: SchedulerAction[]) => actions.flatMap((a) => (a.type === "abort" ? [a.rule] : []));
+  assert.deepEqual(scheduler.handle({ type: "task-awaiting", task: taskOf(4) }, 0), []);
+  for (const rule of [0, 1, 2, 3]) scheduler.handle({ type: "task-finished", task: taskOf(rule), outcome: { ok: true, durationMs: 10 } }, 10);
+  // four samples of 10 ms: a task started at 0 is due at 0 + 10 + 5 = 15, but o4 waits
+  assert.deepEqual(aborted(scheduler.handle({ type: "tick" }, 15)), []);
+  assert.equal(scheduler.nextWakeMs(), undefined, "no deadline for the task awaiting its inputs");
+  assert.deepEqual(aborted(scheduler.handle({ type: "tick" }, 60)), []);
+  assert.equal(scheduler.stateOf(4), "running");
+  // its command starts at 100: judged from then (due at 115), and its run counted from then
+  assert.deepEqual(aborted(scheduler.handle({ type: "task-running", task: taskOf(4) }, 100)), []);
+  assert.equal(scheduler.nextWakeMs(), 115);
+  const done = scheduler.handle({ type: "task-finished", task: taskOf(4), outcome: ok }, 112);
+  assert.deepEqual(done.flatMap((a) => (a.type === "state" && a.rule === 4 ? [[a.state, a.durationMs]] : [])), [["done", 12]]);
+});
+
+test("fast abort: a task whose command runs late, but was not said to await its inputs, is judged from when it runs", () => {
+  const init = { executorsMayJoin: true, fastAbortMultiplier: 1, fastAbortSamplesMin: 2, fastAbortSlackMs: 5, fastAbortSamplesPerOverdue: 1 };
+  const scheduler = new Scheduler(independent(4), init, { random: () => 0.5, isDone: () => false });
+  scheduler.handle({ type: "executor-joined", executor: worker("w1", 4) }, 0);
+  const starts = scheduler.start(0).filter((a) => a.type === "start");
+  const taskOf = (rule: number) => starts.find((a) => a.rule === rule)!.task;
+  const aborted = (actions: SchedulerAction[]) => actions.flatMap((a) => (a.type === "abort" ? [a.rule] : []));
+  for (const rule of [0, 1]) scheduler.handle({ type: "task-finished", task: taskOf(rule), outcome: { ok: true, durationMs: 10 } }, 10);
+  assert.equal(scheduler.nextWakeMs(), 15);
+  assert.deepEqual(aborted(scheduler.handle({ type: "task-running", task: taskOf(2) }, 12)), []);
+  // o3 is due at 15 still; o2, from 12, at 27
+  assert.deepEqual(aborted(scheduler.handle({ type: "tick" }, 15)), [3]);
+  assert.deepEqual(aborted(scheduler.handle({ type: "tick" }, 26)), []);
+  assert.deepEqual(aborted(scheduler.handle({ type: "tick" }, 27)), [2]);
+});

@@ -1,7 +1,8 @@
 /**
  * Fast abort, as Work Queue does it: a task running past `mean + max(k·stddev, slack)` of its
  * category's successful runs, counted from when it started (for a task queued on an executor,
- * when the tasks ahead of it left it a core), is aborted and run elsewhere. Running tasks are
+ * when the tasks ahead of it left it a core; for a task whose inputs were still on their way to
+ * a worker, when they had arrived: `task-starts.ts`), is aborted and run elsewhere. Running tasks are
  * judged against the category's *current* statistics: a task that started before the
  * category had its minimum of samples is judged once it has them, and every deadline moves
  * with each new sample, earlier or later.
@@ -77,6 +78,20 @@ export class FastAbort {
     if (!category?.running.delete(task) || !category.held) return;
     category.held = false;
     this.arm(category);
+  }
+
+  /**
+   * The task's command started only at `nowMs` (later than `task.startedMs`): judged from then,
+   * after every other task of its category, which all started no later.
+   */
+  restart(task: Task, nowMs: number): void {
+    const category = this.categories.get(task.resourceClass.category);
+    const watched = category?.running.delete(task) ?? false;
+    task.startedMs = nowMs;
+    if (!watched) return;
+    category!.running.add(task);
+    // a wake-up armed for its old deadline finds it not yet due, and arms the next one
+    this.arm(category!);
   }
 
   /** A successful run's duration: the category's deadlines move with it. */

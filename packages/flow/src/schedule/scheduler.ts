@@ -2,8 +2,8 @@
  * The scheduler as a sans-IO state machine. It is fed events (an executor joined or left, a
  * task finished, time passed) with the current time, and returns actions (start task T of rule
  * R on executor E, abort a task, a rule changed state, the workflow finished). It owns the
- * ready queue, resource accounting, retries with backoff, worker loss, fast abort
- * (`fast-abort.ts`), moving queued tasks to idle executors (`work-stealing.ts`) and telling
+ * ready queue, resource accounting, retries with backoff, worker loss, when tasks start and
+ * fast abort (`task-starts.ts`, `fast-abort.ts`), moving queued tasks to idle executors (`work-stealing.ts`) and telling
  * which rules fit no executor connected (`stalls.ts`), and never touches a clock, a timer, a
  * file or a socket: the CLI drives it with real executors, tests and the simulator drive it
  * with virtual time and simulated workers.
@@ -17,11 +17,11 @@ import { assert, formatLocation } from "../language/errors.ts";
 import { type BackoffInit, backoffDelayMs, resolveBackoff } from "@skein/ftsh/backoff";
 import { describeNeed, give, take } from "./capacity.ts";
 import { MinHeap } from "./min-heap.ts";
-import { coresAfter, type ExecutorState, queuedTasks, type Task } from "./executor-tasks.ts";
-import { FastAbort } from "./fast-abort.ts";
+import { type ExecutorState, queuedTasks, type Task } from "./executor-tasks.ts";
 import { chooseExecutor, mayRun } from "./placement.ts";
 import { ReadyQueue, type ResourceClass } from "./ready-queue.ts";
 import { Stalls } from "./stalls.ts";
+import { TaskStarts } from "./task-starts.ts";
 import { taskToMove } from "./work-stealing.ts";
 import type { RuleState, SchedulerAction, SchedulerComponents, SchedulerEvent, SchedulerInit, TaskOutcome } from "./types.ts";
 
@@ -40,7 +40,6 @@ export class Scheduler {
   private readonly waitingFor: Int32Array;
   private readonly failures: Int32Array;
   private readonly lostRuns: Int32Array;
-  private readonly fastAborts: Int32Array;
   private readonly attempts: Int32Array;
   private readonly avoid: Array<string | undefined>;
   private readonly classes: ResourceClass[];
@@ -48,8 +47,8 @@ export class Scheduler {
   private readonly executors = new Map<string, ExecutorState>();
   private readonly tasks = new Map<number, Task>();
   private readonly wakes = new MinHeap<Wake>();
-  /** Undefined when fast abort is off: then it costs nothing. */
-  private readonly fastAbort: FastAbort | undefined;
+  /** When tasks count as started, and fast abort (`task-starts.ts`). */
+  private readonly starts: TaskStarts;
   private readonly stalls: Stalls;
   /** Executors whose resources were freed (or that joined) since the last pass: who may steal. */
   private readonly roomed = new Set<ExecutorState>();
@@ -73,12 +72,10 @@ export class Scheduler {
     this.waitingFor = new Int32Array(count);
     this.failures = new Int32Array(count);
     this.lostRuns = new Int32Array(count);
-    this.fastAborts = new Int32Array(count);
     this.attempts = new Int32Array(count);
     this.avoid = new Array(count);
     this.classes = this.ready.classesOf(plan.workflow.rules);
-    const multiplier = init.fastAbortMultiplier;
-    this.fastAbort = multiplier === undefined ? undefined : new FastAbort({ multiplier, samplesMin: init.fastAbortSamplesMin, slackMs: init.fastAbortSlackMs, samplesPerOverdue: init.fastAbortSamplesPerOverdue });
+    this.starts = new TaskStarts(count, init);
     this.stalls = new Stalls(this.executors, mayRun);
   }
 
@@ -100,7 +97,7 @@ export class Scheduler {
   /** The earliest time the driver must send a tick, or undefined. */
   nextWakeMs(): number | undefined {
     const retryMs = this.wakes.peek()?.atMs;
-    const deadlineMs = this.fastAbort?.nextWakeMs();
+    const deadlineMs = this.starts.nextWakeMs();
     return retryMs === undefined || deadlineMs === undefined ? (retryMs ?? deadlineMs) : Math.min(retryMs, deadlineMs);
   }
 
@@ -139,6 +136,13 @@ export class Scheduler {
       case "task-finished":
         this.taskFinished(event.task, event.outcome, nowMs);
         break;
+      case "task-awaiting":
+      case "task-running": {
+        const task = this.tasks.get(event.task);
+        if (task && event.type === "task-awaiting") this.starts.awaiting(task);
+        else if (task) this.starts.running(task, nowMs);
+        break;
+      }
       case "stop":
         this.stop(event.reason);
         break;
@@ -212,24 +216,7 @@ export class Scheduler {
     this.tasks.set(task.id, task);
     this.setState(rule, "running", { executorId: executor.info.id });
     this.actions.push({ type: "start", task: task.id, rule, attempt, executorId: executor.info.id });
-    this.noteStarted(executor, nowMs);
-  }
-
-  /**
-   * Marks the executor's tasks that now have a core as started (its oldest ones: executors
-   * start in order), and arms their fast-abort deadlines from then, so a task waiting in an
-   * executor's queue is never judged overdue for the time it waited.
-   */
-  private noteStarted(executor: ExecutorState, nowMs: number): void {
-    const pipelined = Boolean(executor.info.pipelineCores);
-    let cores = 0;
-    for (const task of executor.tasks) {
-      if (pipelined && (cores = coresAfter(executor, cores, task)) < 0) return;
-      if (task.startedMs !== undefined) continue;
-      task.startedMs = nowMs;
-      if (this.fastAbort && executor.info.fastAbort && this.fastAborts[task.rule]! < (this.init.fastAbortsPerRuleMax ?? 3)) this.fastAbort.watch(task);
-      if (this.init.reportStarts) this.actions.push({ type: "started", task: task.id, rule: task.rule, attempt: task.attempt, executorId: executor.info.id });
-    }
+    this.starts.noteStarted(executor, nowMs, this.actions);
   }
 
   /** Frees the task's resources. */
@@ -237,7 +224,7 @@ export class Scheduler {
     give(task.executor.free, task.resourceClass.need);
     task.executor.tasks.delete(task);
     this.tasks.delete(task.id);
-    if (this.fastAbort && task.startedMs !== undefined) this.fastAbort.forget(task);
+    this.starts.released(task);
     // a single executor has no one to take work from (a local run's hot path)
     if (this.executors.size > 1) this.roomed.add(task.executor);
   }
@@ -271,7 +258,7 @@ export class Scheduler {
 
   /** After a task left an executor with a queue, the next queued tasks there count as started. */
   private startQueued(executor: ExecutorState, nowMs: number): void {
-    if (executor.info.pipelineCores && this.executors.get(executor.info.id) === executor) this.noteStarted(executor, nowMs);
+    if (executor.info.pipelineCores && this.executors.get(executor.info.id) === executor) this.starts.noteStarted(executor, nowMs, this.actions);
   }
 
   private taskFinished(taskId: number, outcome: TaskOutcome, nowMs: number): void {
@@ -286,7 +273,7 @@ export class Scheduler {
   private settle(task: Task, outcome: TaskOutcome, nowMs: number): void {
     const durationMs = outcome.durationMs ?? nowMs - (task.startedMs ?? nowMs);
     if (outcome.ok) {
-      this.fastAbort?.record(task.resourceClass.category, durationMs);
+      this.starts.succeeded(task.resourceClass.category, durationMs);
       this.completed(task.rule, durationMs, task.executor.info.id);
       return;
     }
@@ -342,10 +329,8 @@ export class Scheduler {
       this.wakes.pop();
       if (this.state[wake.rule] === 3 && !this.stopping) this.enqueue(wake.rule, "retry");
     }
-    if (!this.fastAbort) return;
-    for (const task of this.fastAbort.due(nowMs)) {
+    for (const task of this.starts.due(nowMs)) {
       this.release(task);
-      this.fastAborts[task.rule]!++;
       this.avoid[task.rule] = task.executor.info.id;
       const reason = `fast abort: ran past mean + k·stddev of category '${task.resourceClass.category}'`;
       this.actions.push({ type: "abort", task: task.id, rule: task.rule, executorId: task.executor.info.id, reason });

@@ -38,6 +38,17 @@ export type SchedulerEvent =
   | { readonly type: "executor-joined"; readonly executor: ExecutorInfo }
   | { readonly type: "executor-left"; readonly executorId: string; readonly reason: string }
   | { readonly type: "task-finished"; readonly task: number; readonly outcome: TaskOutcome }
+  /**
+   * The task's command cannot start before its input files arrive (a worker still receiving
+   * them): fast abort leaves it alone until `task-running`.
+   */
+  | { readonly type: "task-awaiting"; readonly task: number }
+  /**
+   * The task's command started only now, later than the scheduler counted (its inputs had been
+   * on their way): fast abort judges it from now, and a sample without the executor's own
+   * `durationMs` counts from now.
+   */
+  | { readonly type: "task-running"; readonly task: number }
   /** Time passed: run what is due (retries, fast-abort deadlines). */
   | { readonly type: "tick" }
   /** Stop: start nothing more, abort what runs, finish unsuccessfully. */

@@ -16,7 +16,7 @@
  * Worker → master Hello info: `cores`, `memoryMb`, `diskMb`. Master → worker Welcome:
  * `heartbeatMs`, `workerTimeoutMs`, `pipelineCores`. Then worker → master: `cached` (the cache
  * entries it holds), and master → worker: `file`, `task`,
- * `abort`, `heartbeat`, `bye`; worker → master: `output`, `result` (whose payload carries a
+ * `abort`, `heartbeat`, `bye`; worker → master: `running`, `output`, `result` (whose payload carries a
  * task's small outputs, listed in its `inline` field; see `worker-outputs.ts`), `heartbeat`.
  * A result may name in `dropped` the cache entries (`<sha256>.<mode>`) of the task's inputs that
  * the worker no longer has, because a task changed them in place; with `rerun` (a reason) instead
@@ -39,7 +39,12 @@
  * it holds (at most `cachedAnnouncedMax`, see `input-cache.ts`), and the master sends only the
  * others; the master takes the worker on only once it has that list. A version 4 master would
  * take `cached` for a protocol error, and a version 4 worker would never send it (the master
- * would wait for it until the handshake time ran out).
+ * would wait for it until the handshake time ran out). 5 also has the worker say when a task's
+ * command starts, if the master asks (`running: true` in the `task` frame, which it sets when
+ * the frame follows input bytes the worker may not have yet): a `running` frame naming the
+ * `task`, sent once all its inputs are in place, so fast abort does not count their transfer
+ * (a version 4 master would take it for a protocol error); and a result carries the command's
+ * `durationMs` as the worker measured it, when it did.
  */
 import { type Admission, FrameDecoder, FrameError, FrameType, Handshake, pack, packFrame, unpack, encodeFrame as wireFrame } from "@skein/net/wire";
 

@@ -45,7 +45,8 @@ import type { OutputStaging } from "./output-staging.ts";
 import { createEmpty, replace, writeWithMode } from "./output-files.ts";
 import { missingNames } from "./result-bounds.ts";
 import { sandboxPathProblem } from "./sandbox-paths.ts";
-import { type InlineOutput, inlineOutputBytesMax, inlineOutputEntriesMax } from "./worker-outputs.ts";
+import { StartReports } from "./start-reports.ts";
+import { inlineOutputs, type PlacedOutput, stagedPath } from "./staged-outputs.ts";
 
 /** Times one task is sent again to a worker that asks (`rerun`) before it fails. */
 export const inputRerunsMax = 3;
@@ -76,12 +77,16 @@ interface Running {
   readonly sequence: number;
   /** Times the worker asked to run it again. */
   readonly reruns: number;
+  /** Its frame follows input bytes the worker may not have yet: the worker says when it runs (`running`). */
+  awaiting: boolean;
 }
 
 export class WorkerConnection implements Executor {
   /** Cache entries the worker has → the task frames sent before each (see `Running.sequence`). */
   private readonly sent = new Map<string, number>();
   private tasksSent = 0;
+  /** Tasks whose frames follow input bytes: the worker says when they run (`start-reports.ts`). */
+  private readonly starts = new StartReports((tasks) => this.tellAwaiting(tasks));
   private readonly running = new Map<number, Running>();
   /** Frames to the worker, input files read as the connection drains. */
   private readonly queue: FrameQueue;
@@ -127,22 +132,35 @@ export class WorkerConnection implements Executor {
     try {
       const inputs = rule.sources.flatMap((s) => this.catalog.entries(absolutePath(this.directory, s.path), s.remoteName));
       const cores = Math.max(1, rule.resources.cores ?? 1);
-      const header = { type: "task", task, cores, command: rule.command, environment: rule.environment, inputs: inputs.map(({ name, hash, mode }) => ({ name, hash, mode })), outputs: [...outputs.keys()] };
+      const unsent = inputs.filter(({ hash, mode }) => hash && mode !== undefined && !this.sent.has(cachedFileName(hash, mode)));
+      // behind input bytes the worker may still be receiving (this task's or another's): it says when the command runs
+      const awaiting = this.starts.awaits(unsent.length > 0);
+      const header = { type: "task", task, cores, command: rule.command, environment: rule.environment, inputs: inputs.map(({ name, hash, mode }) => ({ name, hash, mode })), outputs: [...outputs.keys()], ...(awaiting ? { running: true } : {}) };
       const frame = encodeFrame(header);
       // the worker would refuse the frame and drop the connection, and every worker after it
       if (frame.length > frameBytesMax) return void queueMicrotask(() => this.listener.finished(task, { ok: false, reason: tooLarge(frame.length, inputs.length), permanent: true }));
       const cached = new Set(inputs.flatMap(({ hash, mode }) => (hash && mode !== undefined ? [cachedFileName(hash, mode)] : [])));
-      for (const { hash, mode, path } of inputs) if (hash && mode !== undefined && !this.sent.has(cachedFileName(hash, mode))) this.sendFile(hash, mode, path);
+      for (const { hash, mode, path } of unsent) if (!this.sent.has(cachedFileName(hash!, mode!))) this.sendFile(hash!, mode!, path);
       const emptied = [...outputs.values()].flatMap((local) => this.staging.claim(`${local}.skein-part`, attempt) ?? []);
       const writes = emptied.length === 0 ? undefined : Promise.all(emptied).then(() => {});
       writes?.catch(() => {}); // reported when the result arrives
-      this.running.set(task, { request, outputs, received: new Set(), modes: new Map(), writes, attempt, inputs: cached, sequence: ++this.tasksSent, reruns });
+      this.running.set(task, { request, outputs, received: new Set(), modes: new Map(), writes, attempt, inputs: cached, sequence: ++this.tasksSent, reruns, awaiting });
       this.write(frame);
+      if (awaiting) this.starts.awaiting(task);
     } catch (error) {
       this.running.delete(task);
       this.releaseStaging(outputs, attempt);
       queueMicrotask(() => this.listener.finished(task, { ok: false, reason: `cannot ship inputs: ${(error as Error).message}` }));
     }
+  }
+
+  /** Fast abort leaves these tasks alone until their commands run (those not aborted since). */
+  private tellAwaiting(tasks: readonly number[]): void {
+    const tell = () => {
+      for (const task of tasks) if (this.running.get(task)?.awaiting) this.listener.awaiting?.(task);
+    };
+    if (this.listener.batch) this.listener.batch(tell);
+    else tell();
   }
 
   private releaseStaging(outputs: ReadonlyMap<string, string>, attempt: object): void {
@@ -162,6 +180,7 @@ export class WorkerConnection implements Executor {
   private sendFile(hash: string, mode: number, path: string): void {
     const name = cachedFileName(hash, mode);
     this.sent.set(name, this.tasksSent);
+    this.starts.fileQueued(this.tasksSent);
     this.shippedFiles++;
     const failed = (error: Error) => this.drop(`cannot send input ${path}: ${(error as NodeJS.ErrnoException).code ?? error.message}`);
     const digest = createHash("sha256");
@@ -214,21 +233,29 @@ export class WorkerConnection implements Executor {
     const { header } = frame;
     if (header.type === "heartbeat") return undefined; // its bytes already counted as life
     if (header.type === "cached") return this.cached(header.entries);
-    if (header.type !== "output" && header.type !== "result") return `unexpected '${header.type}'`;
+    if (header.type !== "output" && header.type !== "result" && header.type !== "running") return `unexpected '${header.type}'`;
     const running = this.running.get(Number(header.task));
     if (!running) return undefined; // aborted: its late frames are dropped
+    // frames arrive in order: the worker has every input queued before this task
+    this.starts.heard(running.sequence);
+    if (header.type === "running") {
+      if (!running.awaiting) return undefined; // said twice, or for a task that never waited
+      running.awaiting = false;
+      this.listener.running?.(running.request.task);
+      return undefined;
+    }
     if (header.type === "result") {
       const dropped = this.forgetDropped(running, header.dropped);
       if (dropped) return dropped;
       if (header.rerun !== undefined) return this.rerun(running, header.rerun, header.dropped as string[] | undefined);
-      const inline = this.inlineOutputs(running, header.inline, frame.payload.length);
+      const inline = inlineOutputs(running.outputs, header.inline, frame.payload.length);
       if (typeof inline === "string") return inline;
       this.running.delete(Number(header.task));
       if (!running.writes) this.finish(running, header, inline, frame.payload);
       else running.writes.then(() => this.finish(running, header, inline, frame.payload), (error: Error) => this.finish(running, header, inline, frame.payload, error));
       return undefined;
     }
-    const staged = this.stagedPath(running, String(header.name));
+    const staged = stagedPath(running.outputs, String(header.name));
     if (!staged) return `undeclared output '${String(header.name)}'`;
     const { path, root } = staged;
     if (header.directory === true) this.queueWrite(running, root, () => mkdir(path, { recursive: true }));
@@ -284,33 +311,11 @@ export class WorkerConnection implements Executor {
     return undefined;
   }
 
-  /** The result's inline outputs, each where it lands; or a reason to disconnect the worker. */
-  private inlineOutputs(running: Running, value: unknown, payloadBytes: number): Array<InlineOutput & { root: string; path: string }> | string {
-    if (value === undefined) return payloadBytes === 0 ? [] : "a result with bytes but no inline outputs";
-    if (!Array.isArray(value) || value.length > inlineOutputEntriesMax) return "bad inline outputs";
-    const placed: Array<InlineOutput & { root: string; path: string }> = [];
-    let bytes = 0;
-    for (const entry of value as Array<Record<string, unknown>>) {
-      const name = String(entry?.name);
-      const staged = this.stagedPath(running, name);
-      if (!staged) return `undeclared output '${name}'`;
-      if (entry.directory === true) placed.push({ name, directory: true, ...staged });
-      else if (!Number.isSafeInteger(entry.bytes) || (entry.bytes as number) < 0) return "bad inline output size";
-      else if (!isFileMode(entry.mode)) return `bad mode for output '${name}'`;
-      else {
-        bytes += entry.bytes as number;
-        placed.push({ name, bytes: entry.bytes as number, mode: entry.mode, ...staged });
-      }
-    }
-    if (bytes !== payloadBytes || bytes > inlineOutputBytesMax) return "inline output sizes do not match the payload";
-    return placed;
-  }
-
   /**
    * Writes inline outputs in order (a directory comes before its files). An empty file whose
    * target is the declared output itself is created in place; the rest go to `.skein-part`.
    */
-  private storeInline(running: Running, inline: ReadonlyArray<InlineOutput & { root: string; path: string }>, payload: Buffer): void {
+  private storeInline(running: Running, inline: readonly PlacedOutput[], payload: Buffer): void {
     let offset = 0;
     for (const entry of inline) {
       if (entry.directory) {
@@ -341,18 +346,7 @@ export class WorkerConnection implements Executor {
     this.directories.add(path);
   }
 
-  /** Where an output lands until the result: beside its target, under `.skein-part`. */
-  private stagedPath(running: Running, name: string): { root: string; path: string } | undefined {
-    if (sandboxPathProblem(name)) return undefined;
-    for (const [remote, local] of running.outputs) {
-      const root = `${local}.skein-part`;
-      if (name === remote) return { root, path: root };
-      if (name.startsWith(`${remote}/`)) return { root, path: `${root}/${name.slice(remote.length + 1)}` };
-    }
-    return undefined;
-  }
-
-  private finish(running: Running, header: Frame["header"], inline: ReadonlyArray<InlineOutput & { root: string; path: string }>, payload: Buffer, writeError?: Error): void {
+  private finish(running: Running, header: Frame["header"], inline: readonly PlacedOutput[], payload: Buffer, writeError?: Error): void {
     // dropped or aborted since: the scheduler has moved on, and a later attempt may own the staging paths
     const current = !this.disconnected && [...running.outputs.values()].every((local) => this.staging.holds(`${local}.skein-part`, running.attempt));
     try {
@@ -363,7 +357,7 @@ export class WorkerConnection implements Executor {
   }
 
   /** Stores the outputs and renames them into place; what the result says of the task. */
-  private outcome(running: Running, header: Frame["header"], inline: ReadonlyArray<InlineOutput & { root: string; path: string }>, payload: Buffer, writeError: Error | undefined): TaskOutcome {
+  private outcome(running: Running, header: Frame["header"], inline: readonly PlacedOutput[], payload: Buffer, writeError: Error | undefined): TaskOutcome {
     if (typeof header.refused === "string") return { ok: false, reason: `worker refused the task: ${header.refused}`, permanent: true };
     try {
       if (writeError) throw writeError;
@@ -379,13 +373,15 @@ export class WorkerConnection implements Executor {
     }
     const missing = Array.isArray(header.missing) ? header.missing.map(String) : [];
     const output = typeof header.output === "string" ? { output: header.output } : {};
+    // how long the command ran, as the worker measured it: neither its inputs' nor its outputs' transfer
+    const duration = typeof header.durationMs === "number" && Number.isFinite(header.durationMs) && header.durationMs >= 0 ? { durationMs: header.durationMs } : {};
     if (typeof header.lost === "string") return { ok: false, reason: `on the worker, ${header.lost}`, ...output };
-    if (header.exitCode !== 0) return { ok: false, reason: header.signal ? `killed by ${String(header.signal)}` : `exit code ${String(header.exitCode)}`, ...output };
+    if (header.exitCode !== 0) return { ok: false, reason: header.signal ? `killed by ${String(header.signal)}` : `exit code ${String(header.exitCode)}`, ...output, ...duration };
     // outputs the worker would not (or could not) send: a link out of its sandbox, a FIFO, …
     const problems = Array.isArray(header.problems) ? header.problems.slice(0, outputProblemsMax).map((problem) => String(problem).slice(0, 1000)) : [];
-    if (problems.length) return { ok: false, reason: `the command succeeded but ${problems.join("; ")}`, ...output };
-    if (missing.length) return { ok: false, reason: `the command succeeded but did not create ${missingNames(missing, header.missingMore)}`, ...output };
-    return { ok: true };
+    if (problems.length) return { ok: false, reason: `the command succeeded but ${problems.join("; ")}`, ...output, ...duration };
+    if (missing.length) return { ok: false, reason: `the command succeeded but did not create ${missingNames(missing, header.missingMore)}`, ...output, ...duration };
+    return { ok: true, ...duration };
   }
 
   async close(end?: RunEnd): Promise<void> {

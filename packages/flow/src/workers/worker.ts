@@ -85,6 +85,8 @@ interface TaskHeader {
   /** A file's content hash and permission bits; a directory has neither. */
   inputs: TaskInput[];
   outputs: string[];
+  /** The master sent it behind input bytes: say when its command starts (a `running` frame). */
+  running?: boolean;
 }
 
 export function startWorker(init: WorkerInit, components: WorkerComponents): WorkerHandle {
@@ -132,7 +134,7 @@ export function startWorker(init: WorkerInit, components: WorkerComponents): Wor
       holdReports: Math.max(1, Math.floor(windowCores / 2)),
       // nothing a task started outlives it: its sandbox is reused, its inputs are the cache's
       killGroupAtExit: true,
-      exited: (id, exit) => finished(id, exit.code, exit.signal, exit.lost),
+      exited: (id, exit) => finished(id, exit.code, exit.signal, exit.lost, exit.durationMs),
       // The batch's results leave at once; only then are its sandboxes emptied.
       batch: (report) => {
         sandboxPool.reporting = true;
@@ -230,9 +232,11 @@ export function startWorker(init: WorkerInit, components: WorkerComponents): Wor
     holdOf.set(task.task, hold);
     running.set(task.task, task);
     (launcher ?? makeLauncher(undefined)).run({ id: task.task, command: task.command, environment: task.environment, directory: sandbox, output: join(outputs, basename(sandbox)), cores: task.cores });
+    // its inputs are all here: its command starts now, or once the tasks ahead of it leave it cores (the master knows those)
+    if (task.running === true) send({ type: "running", task: task.task });
   };
 
-  const finished = (id: number, exitCode: number | null, signal: string | null, lost?: string) => {
+  const finished = (id: number, exitCode: number | null, signal: string | null, lost?: string, durationMs?: number) => {
     const task = running.get(id);
     if (!task) return;
     running.delete(id);
@@ -247,7 +251,7 @@ export function startWorker(init: WorkerInit, components: WorkerComponents): Wor
       sendResult({ type: "result", task: id, rerun: "an input changed while another task held it too", dropped });
       return void retire(sandbox);
     }
-    const header = { type: "result" as const, task: id, exitCode, signal, ...(dropped.length > 0 ? { dropped } : {}), ...(lost ? { lost } : {}) };
+    const header = { type: "result" as const, task: id, exitCode, signal, ...(dropped.length > 0 ? { dropped } : {}), ...(lost ? { lost } : {}), ...(durationMs === undefined ? {} : { durationMs }) };
     const tail = () => outputTail(join(outputs, basename(sandbox)));
     // outputs that cannot be sent fail the task; `missing` names them all for a master of before `problems`
     const failed = (problems: string[]) => ({ ...header, missing: task.outputs, problems, output: tail() });
