@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { spawnSync } from "node:child_process";
 import { test } from "node:test";
+import type { Clock } from "@skein/core";
 import { realClock } from "@skein/net";
 import { parseMakeflow } from "../language/parse-makeflow.ts";
 import { LogFile, logLineBytesMax, readLogFile, syncIntervalMs } from "./log-file.ts";
@@ -29,6 +30,50 @@ test("log file: batches written back to back share background syncs, at most one
     assert.equal(lines[0], logHeader);
     assert.deepEqual(lines.slice(1, -1), Array.from({ length: batches }, (_, batch) => `line ${batch}`));
   } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
+});
+
+test("log file: while lines keep coming a sync starts in the write that finds the interval passed, with no timer wake-up of its own; a last batch gets a timer of whole milliseconds, the interval after its lines", async () => {
+  let nowMs = 1000.25;
+  const timers: Array<{ delayMs: number; cancelled: boolean; fire: () => void }> = [];
+  const clock: Clock = {
+    nowMs: () => nowMs,
+    epochMs: () => 0,
+    setTimer(delayMs, callback) {
+      const timer = { delayMs, cancelled: false, fire: callback };
+      timers.push(timer);
+      return { cancel: () => void (timer.cancelled = true), get active() { return !timer.cancelled; } };
+    },
+    setPeriodic: () => assert.fail("no periodic timer"),
+  };
+  const synced = async (count: number) => {
+    for (let turn = 0; log.syncs < count && turn < 10_000; turn++) await new Promise<void>((resolve) => setImmediate(resolve));
+    assert.equal(log.syncs, count);
+  };
+  const root = mkdtempSync(join(tmpdir(), "skein-log-"));
+  const log = new LogFile(join(root, "w.mf.skeinlog"), clock); // the header: synced at once
+  try {
+    await synced(1);
+    nowMs = 1010.5;
+    log.append("a\n");
+    log.write();
+    assert.deepEqual(timers.map((t) => t.delayMs), [25], "due when the line is 25 ms old, in whole milliseconds");
+    nowMs = 1026; // the interval since the last sync has passed: this write starts the sync
+    log.append("b\n");
+    log.write();
+    assert.equal(timers[0]!.cancelled, true, "its timer is no longer needed");
+    await synced(2);
+    nowMs = 1030;
+    log.append("c\n");
+    log.write();
+    assert.deepEqual(timers.map((t) => t.delayMs), [25, 25]);
+    nowMs = 1055;
+    timers[1]!.fire();
+    await synced(3);
+    assert.equal(timers.length, 2);
+  } finally {
+    await log.close();
     rmSync(root, { recursive: true, force: true });
   }
 });

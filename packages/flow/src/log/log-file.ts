@@ -26,7 +26,8 @@ export class LogFile {
   private readonly fd: number;
   private pending: string[] = [];
   private syncing = false;
-  private unsynced = false;
+  /** When the oldest line no sync covers yet was written (the clock's ms), if there is one. */
+  private unsyncedSinceMs: number | undefined;
   private closed = false;
   private syncEnded: (() => void) | undefined;
   /** When the last background sync started (the clock's ms), and the timer of the next one. */
@@ -77,7 +78,7 @@ export class LogFile {
       this.failure = error as Error;
       return false;
     }
-    this.unsynced = true;
+    this.unsyncedSinceMs ??= this.clock.nowMs();
     this.sync();
     return true;
   }
@@ -85,21 +86,30 @@ export class LogFile {
   /** Why the log could not be written, once it could not. */
   failure: Error | undefined;
 
+  /**
+   * Starts a sync now if the interval since the last one has passed (most often in the wake-up
+   * that wrote the lines), else leaves a timer for when the oldest unsynced line is
+   * `syncIntervalMs` old — and a write in the meantime, once the interval has passed, starts
+   * the sync then and cancels the timer: a sync never waits for a wake-up of its own while
+   * lines keep coming, and no line waits more than the interval (and a sync in progress).
+   */
   private sync(): void {
-    if (this.syncing || this.nextSync || !this.unsynced || this.closed) return;
+    if (this.syncing || this.unsyncedSinceMs === undefined || this.closed) return;
     const nowMs = this.clock.nowMs();
-    const waitMs = this.lastSyncMs + syncIntervalMs - nowMs;
-    if (waitMs > 0) {
-      // close() cancels it and syncs what is left
-      this.nextSync = this.clock.setTimer(waitMs, () => {
+    if (nowMs < this.lastSyncMs + syncIntervalMs) {
+      // close() cancels it and syncs what is left. Whole milliseconds: Node's timers wake at a
+      // whole millisecond, find a fractional deadline not yet due, and sleep again (two wake-ups)
+      this.nextSync ??= this.clock.setTimer(Math.ceil(Math.max(this.unsyncedSinceMs + syncIntervalMs, this.lastSyncMs + syncIntervalMs) - nowMs), () => {
         this.nextSync = undefined;
         this.sync();
       });
       return;
     }
+    this.nextSync?.cancel();
+    this.nextSync = undefined;
     this.lastSyncMs = nowMs;
     this.syncing = true;
-    this.unsynced = false;
+    this.unsyncedSinceMs = undefined;
     fdatasync(this.fd, () => {
       this.syncing = false;
       this.syncs++;
