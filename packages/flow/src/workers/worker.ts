@@ -1,4 +1,22 @@
-
+// skein-io-adapter: the worker process — TCP to the master, a file cache, sandboxes, processes.
+/**
+ * `skein worker host:port`: connects to a master, checks that it knows the password and proves
+ * the password in turn (see `frames.ts`), then runs tasks. Each input arrives once per worker
+ * (checked against its hash as it arrives) and is kept in `cache/<sha256>.<mode>`, bounded by
+ * `--disk` and kept across connections (a hard link shares its mode, so each mode of the same
+ * bytes has its own entry, see `file-modes.ts`); each task runs in its own empty sandbox
+ * (`sandbox-pool.ts`) where its inputs are hard links to the cache, checked when it ends: an
+ * entry a task changed in place is dropped, and a task that may have seen another task's change
+ * is sent back to the master to run again (see `input-cache.ts`); declared outputs are sent
+ * back (small ones inside the result frame, see `worker-outputs.ts`). Names that would leave
+ * the sandbox are refused. Commands start through the ProcessLauncher (one small forking
+ * process, not a Node child per task); the master may send more tasks than the worker has
+ * cores (its pipeline window): each waits in the launcher, in order, until cores free up, and
+ * a task sent behind input bytes says when its command starts (a `running` frame). The
+ * launcher reports ends in batches, and the results of one batch leave in one write. Both
+ * sides send heartbeats; a master silent for its worker timeout is taken as gone. A task's
+ * stdout and stderr go to a file beside its sandbox; a failing task's result carries the end.
+ */
 import { rm } from "node:fs/promises";
 import type { Socket } from "node:net";
 import { hostname } from "node:os";
