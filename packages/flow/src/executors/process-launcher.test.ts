@@ -304,6 +304,18 @@ for (const kind of kinds) {
 }
 
 for (const kind of kinds) {
+  test(`launcher (${kind}): requests of one turn larger than the launcher's input takes at once (4 MB) reach it whole and in order`, { skip: missing(kind), timeout: 30_000 }, async () => {
+    const root = temporary();
+    // 40 requests of 100 KB each: the first write fills the socket (a short write), the rest
+    // follows through the stream; a request cut or reordered fails its check
+    const commands = Array.from({ length: 40 }, (_, i) => ({ command: `[ \${#BIG} -eq 100000 ] && [ "$ID" = ${i} ] && touch ok${i}`, environment: { BIG: String(i % 10).repeat(100_000), ID: String(i) } }));
+    const exits = await runAll(kind, root, commands);
+    for (let id = 0; id < 40; id++) assert.deepEqual(bare(exits.get(id)), { code: 0, signal: null }, `request ${id}`);
+    assert.equal(readdirSync(root).filter((name) => name.startsWith("ok")).length, 40);
+  });
+}
+
+for (const kind of kinds) {
   test(`launcher (${kind}): a command of few characters but many UTF-8 bytes (50 000 × '€', 150 KB) runs`, { skip: missing(kind) }, async () => {
     const root = temporary();
     const exits = await runAll(kind, root, [{ command: `printf %s ${"€".repeat(50_000)} > euros` }]);

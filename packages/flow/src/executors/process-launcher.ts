@@ -17,6 +17,7 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { closeSync, openSync } from "node:fs";
 import type { Readable } from "node:stream";
 import { CommandScripts } from "./command-scripts.ts";
+import { writeRequests } from "./launcher-stdin.ts";
 import { type LauncherKind, type LauncherProgram, launcherProgram, replaceLauncher } from "./launcher-program.ts";
 import { killSession } from "./session-kill.ts";
 
@@ -157,7 +158,7 @@ export class ProcessLauncher {
     process.nextTick(() => {
       const unwritten = this.unwritten;
       this.unwritten = [];
-      if (unwritten.length > 0) launcher.stdin!.write(unwritten.length === 1 ? unwritten[0]! : unwritten.join(""));
+      if (unwritten.length > 0) writeRequests(launcher.stdin!, unwritten.length === 1 ? unwritten[0]! : unwritten.join(""));
     });
   }
 
