@@ -15,7 +15,15 @@ import { joinLines, type LogicalLine } from "./source-text.ts";
 import { type QuoteState, quoteAfter, unterminatedQuote } from "./words.ts";
 
 /** An unindented `words:` line: a rule line, not the inside of a quoted string. */
-export const ruleLike = /^[^\s#'"=:$]+(?:[ \t]+[^\s#'"=:$]+)*[ \t]*:(?:[ \t]|$)/;
+const ruleLike = /^[^\s#'"=:$]+(?:[ \t]+[^\s#'"=:$]+)*[ \t]*:(?:[ \t]|$)/;
+
+/** Why a quote still open cannot go on into `line` (it reads as a rule), or undefined. */
+export function readsAsRule(line: LogicalLine): string | undefined {
+  if (line.indented || !ruleLike.test(line.text)) return undefined;
+  const rule = line.text.trim();
+  const shown = rule.length > 60 ? `${rule.slice(0, 57)}...` : rule;
+  return `it reaches line ${line.locate(0).line}, '${shown}', which reads as a rule: close the quote before the next rule`;
+}
 
 export class OpenCommand {
   private readonly lines: LogicalLine[];
@@ -43,11 +51,8 @@ export class OpenCommand {
 
   /** Adds the next line; true when it closed the quote (the command is complete). */
   add(line: LogicalLine): boolean {
-    if (!line.indented && ruleLike.test(line.text)) {
-      const rule = line.text.trim();
-      const shown = rule.length > 60 ? `${rule.slice(0, 57)}...` : rule;
-      throw this.unterminated(`it reaches line ${line.locate(0).line}, '${shown}', which reads as a rule: close the quote before the next rule`);
-    }
+    const rule = readsAsRule(line);
+    if (rule) throw this.unterminated(rule);
     this.lines.push(line);
     this.quote = quoteAfter(line.text, this.quote);
     return this.quote === "";

@@ -7,7 +7,7 @@
  */
 import type { SourceLocation } from "../workflow.ts";
 import { WorkflowError } from "./errors.ts";
-import { ruleLike } from "./quoted-command.ts";
+import { readsAsRule } from "./quoted-command.ts";
 import { joinLines, type LogicalLine } from "./source-text.ts";
 import { commentStart, type QuoteState, quoteAfter, unterminatedQuote } from "./words.ts";
 
@@ -39,11 +39,8 @@ export class OpenValue {
 
   /** Adds the next line; true when it closed the quote (then `complete` has taken the value). */
   add(line: LogicalLine): boolean {
-    if (!line.indented && ruleLike.test(line.text)) {
-      const rule = line.text.trim();
-      const shown = rule.length > 60 ? `${rule.slice(0, 57)}...` : rule;
-      throw this.unterminated(`it reaches line ${line.locate(0).line}, '${shown}', which reads as a rule: close the quote before the next rule`);
-    }
+    const rule = readsAsRule(line);
+    if (rule) throw this.unterminated(rule);
     this.lines.push(line);
     this.quote = quoteAfter(line.text, this.quote);
     if (this.quote === '"') return false; // a single quote opened after it is the value's error, reported as ever
