@@ -2,7 +2,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { test } from "node:test";
-import { ended, exited, pollUntil, processIsAlive, readPid, scratchDirectory, startFtsh } from "./real-ftsh.ts";
+import { ended, exited, pollUntil, processIsAlive, readPid, scratchDirectory, startFtsh } from "../../test/real-ftsh.ts";
 
 test("guardian: SIGKILL of ftsh does not leave its running commands (and their groups) behind", async () => {
   const script = [

@@ -4,7 +4,7 @@ import { execFileSync, spawn } from "node:child_process";
 import { closeSync, constants, existsSync, openSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
-import { exited, pollUntil, scratchDirectory, skeinBin, startFtsh } from "./real-ftsh.ts";
+import { exited, pollUntil, scratchDirectory, skeinBin, startFtsh } from "../../test/real-ftsh.ts";
 
 /** A FIFO opened at both ends: the write end for ftsh's stdout, the read end kept but never read. */
 function stalledPipe(dir: string): { writeFd: number; close: () => void } {

@@ -4,7 +4,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "nod
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
-const repository = new URL("../../../../", import.meta.url).pathname;
+const repository = new URL("../../../", import.meta.url).pathname;
 export const skeinBin = join(repository, "packages/cli/bin/skein.js");
 
 /** A fresh scratch directory holding `files`; removed by `remove()`. */
