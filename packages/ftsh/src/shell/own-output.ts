@@ -8,7 +8,7 @@
  * So a pipe or terminal is reopened through /proc/self/fd/N: a new open file description of the
  * same pipe or terminal, which alone is made non-blocking (O_NONBLOCK on the inherited one would
  * be seen by every program ftsh starts, and many fail on EAGAIN). A write that does not fit is
- * retried on a timer; the writer waits meanwhile, asynchronously, and gives up when its signal
+ * retried after a wait on the host's clock; the writer waits meanwhile, asynchronously, and gives up when its signal
  * aborts (a try's deadline, a failing forall sibling, a stop signal). A regular file is written
  * directly. A socket (which cannot be reopened) goes through Node's own stream, as before: a
  * write to it never blocks the thread pool (a blocked pool write kept ftsh from ever exiting);
@@ -19,6 +19,7 @@
  * programs it starts print next appear in order.
  */
 import { closeSync, constants, fstatSync, openSync, writeSync } from "node:fs";
+import type { RetryEnvironment } from "../environment.ts";
 import { ownOutputBytesMax } from "../language/limits.ts";
 
 /** Retry delays while the reader does not read: from 1 ms, doubling up to this. */
@@ -44,12 +45,15 @@ export class OwnOutput {
   private queuedBytes = 0;
   private pumping = false;
   private retryDelayMs = 1;
-  private timer: ReturnType<typeof setTimeout> | undefined;
+  /** The wait before the next try of a write the reader did not take (aborted by `discard`). */
+  private retry: AbortController | undefined;
   /** Writers waiting for room in the queue. */
   private readonly roomWaiters = new Set<() => void>();
 
   constructor(
     private readonly fd: 1 | 2,
+    /** The host's clock (`realEnvironment` from @skein/net): the retry waits sleep on it. */
+    private readonly sleep: RetryEnvironment["sleep"],
     private readonly bytesMax = ownOutputBytesMax,
   ) {
     this.targetFd = fd;
@@ -76,8 +80,8 @@ export class OwnOutput {
   /** Gives up whatever still waits to be written (ftsh was stopped). */
   discard(reason: unknown): void {
     for (const pending of [...this.queue]) this.drop(pending, reason);
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = undefined;
+    this.retry?.abort();
+    this.retry = undefined;
   }
 
   /** Resolves once everything queued is written; gives up (and discards it) when `signal` aborts. */
@@ -124,7 +128,7 @@ export class OwnOutput {
 
   /** Writes from the head of the queue until it is empty or the reader stops taking bytes. */
   private pump(): void {
-    if (this.pumping || this.timer) return;
+    if (this.pumping || this.retry) return;
     this.mode ??= this.chooseMode();
     if (this.mode === "stream") return this.pumpThroughStream();
     while (this.queue.length > 0) {
@@ -174,10 +178,15 @@ export class OwnOutput {
   }
 
   private retryLater(): void {
-    this.timer = setTimeout(() => {
-      this.timer = undefined;
-      this.pump();
-    }, this.retryDelayMs);
+    const retry = (this.retry = new AbortController());
+    this.sleep(this.retryDelayMs, retry.signal).then(
+      () => {
+        if (this.retry !== retry) return;
+        this.retry = undefined;
+        this.pump();
+      },
+      () => {}, // discarded
+    );
     this.retryDelayMs = Math.min(this.retryDelayMs * 2, retryDelayMsMax);
   }
 

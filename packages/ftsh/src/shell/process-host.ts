@@ -30,7 +30,8 @@ const openFlags = { input: "r", output: "w", append: "a" } as const;
 
 export function processHost(init: ProcessHostInit): ShellHost {
   const files = new Map<number, FileHandle>();
-  const own = { 1: new OwnOutput(1), 2: new OwnOutput(2) };
+  const sleep = (ms: number, signal?: AbortSignal) => init.time.sleep(ms, signal);
+  const own = { 1: new OwnOutput(1, sleep), 2: new OwnOutput(2, sleep) };
   let guardian: Guardian | undefined;
   const guardianOf = (): Guardian | undefined => {
     if (init.guardian === false) return undefined;
