@@ -161,13 +161,27 @@ function statusLine(output: Output): { line: StatusLine; close(): void } {
   };
 }
 
-/** Notes that `rule` now runs on `executorId` (undefined: on none). */
-function trackRunning(runningOn: Map<string, Set<number>>, rule: number, executorId: string | undefined): void {
-  for (const rules of runningOn.values()) rules.delete(rule);
-  if (executorId === undefined) return;
-  let rules = runningOn.get(executorId);
-  if (!rules) runningOn.set(executorId, (rules = new Set()));
-  rules.add(rule);
+/** Which executor each running rule is on, and how many rules each executor runs (-T workers). */
+class RunningOn {
+  private readonly executorOf = new Map<number, string>();
+  private readonly counts = new Map<string, number>();
+
+  /** Notes that `rule` now runs on `executorId` (undefined: on none). */
+  set(rule: number, executorId: string | undefined): void {
+    const before = this.executorOf.get(rule);
+    if (before === executorId) return;
+    if (before !== undefined) {
+      this.counts.set(before, this.counts.get(before)! - 1);
+      this.executorOf.delete(rule);
+    }
+    if (executorId === undefined) return;
+    this.executorOf.set(rule, executorId);
+    this.counts.set(executorId, (this.counts.get(executorId) ?? 0) + 1);
+  }
+
+  count(executorId: string): number {
+    return this.counts.get(executorId) ?? 0;
+  }
 }
 
 /** A failed command's output, each line under a bar so it stands apart from Skein's own lines. */
@@ -197,11 +211,11 @@ export async function execute(loaded: Loaded, complete: Set<number>, log: LogFil
   let stopped: string | undefined;
   const staleTargets = new StaleTargets(loaded.plan.workflow, loaded.directory);
   /** The rules running on each executor, to say how many go back to the queue when it leaves. */
-  const runningOn = new Map<string, Set<number>>();
+  const runningOn = new RunningOn();
   const driver = new Driver(scheduler, loaded.plan.workflow, {
     state(action, nowMs) {
       const rule = rules[action.rule]!;
-      if (target === "workers") trackRunning(runningOn, action.rule, action.state === "running" ? action.executorId : undefined);
+      if (target === "workers") runningOn.set(action.rule, action.state === "running" ? action.executorId : undefined);
       if (action.state === "running" || action.state === "done" || action.state === "failed" || action.state === "retrying") {
         let hash = hashes.get(action.rule);
         if (hash === undefined) hashes.set(action.rule, (hash = logHashes(rule)));
@@ -258,7 +272,7 @@ export async function execute(loaded: Loaded, complete: Set<number>, log: LogFil
     left: (executorId, reason) => {
       executorEvent({ executor: executorId, state: "left", reason });
       // once for all its tasks (each one's own line says the same: --json only)
-      const lost = runningOn.get(executorId)?.size ?? 0;
+      const lost = runningOn.count(executorId);
       if (lost > 0 && !over) output.err(`skein flow: ${executorId} left (${reason}): ${lost === 1 ? "its task runs" : `its ${lost} tasks run`} elsewhere\n`);
       driver.left(executorId, reason);
     },
