@@ -24,10 +24,13 @@ export interface Executor {
 /**
  * How a run ended, as executors and back ends hear it: `stopped` names why a run was stopped
  * before it was over (a signal, `--json`'s reader gone, a log that cannot be written) — its log
- * is kept for a resume, so workers should wait for the master to come back rather than leave.
+ * is kept for a resume, so workers should wait for the master to come back rather than leave;
+ * `failed` names why a run that was over failed (a rule failed for good), so workers can say so.
+ * Neither: the run succeeded.
  */
 export interface RunEnd {
   readonly stopped?: string;
+  readonly failed?: string;
 }
 
 /** What executors tell the driver. */

@@ -299,9 +299,12 @@ export async function execute(loaded: Loaded, complete: Set<number>, log: LogFil
   const currentProgress = () => progressLine({ counts: scheduler.counts(), queued: scheduler.dispatchCounts().queued, workers: target === "workers" ? scheduler.executorCount - 1 : undefined, elapsedMs: driver.nowMs() }, process.stderr.columns);
   const status = progress ? statusLine(output) : undefined;
   const timer = status ? clock.setPeriodic(progressIntervalMs, () => status.line.draw(currentProgress())) : undefined;
+  /** Why the run failed, if it did (an error thrown here fails it too): workers are told in their goodbye. */
+  let failed: string | undefined = "the master stopped on an internal error";
   try {
     const result = await driver.start();
     over = true;
+    failed = result.ok ? undefined : (result.reason ?? "the workflow failed");
     return { ...result, ran, stoppedBy, stateOf: (rule) => scheduler.stateOf(rule) };
   } finally {
     stopListening();
@@ -311,7 +314,7 @@ export async function execute(loaded: Loaded, complete: Set<number>, log: LogFil
       status!.line.finish(currentProgress());
       status!.close();
     }
-    const end: RunEnd = stopped === undefined ? {} : { stopped };
+    const end: RunEnd = stopped !== undefined ? { stopped } : failed !== undefined ? { failed } : {};
     for (const executor of executors) await executor.close(end);
     await backEnd?.close(end);
   }

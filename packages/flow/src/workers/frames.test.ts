@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { encodeFrame as encodeWireFrame, FrameType, pack } from "@skein/net/wire";
-import { encodeFrame, FlowWire, type FlowWireInit, type Frame, FrameError, flowWireVersion, frameBytesMax, helloFrameBytesMax, masterNodeId } from "./frames.ts";
+import { encodeFrame, FlowWire, type FlowWireInit, type Frame, FrameError, flowWireVersion, frameBytesMax, goodbyeFrame, goodbyeReason, goodbyeReasonCharsMax, helloFrameBytesMax, masterNodeId } from "./frames.ts";
 import { sandboxPathProblem } from "./sandbox-paths.ts";
 
 interface Side {
@@ -124,4 +124,24 @@ test("sandbox paths: absolute paths and '..' are refused", () => {
   assert.equal(sandboxPathProblem("/etc/passwd"), "an absolute path");
   assert.equal(sandboxPathProblem("a/../../x"), "a '..' segment");
   assert.equal(sandboxPathProblem("..b/ok"), undefined);
+});
+
+test("frames: the master's goodbye names why the run stopped, else why it failed, as one line of at most 500 characters; a plain one when it succeeded", () => {
+  const body = (frame: Buffer) => {
+    const { w, deliver } = pair({}, {});
+    deliver();
+    w.wire.push(frame);
+    return w.frames[0]!.header;
+  };
+  assert.deepEqual(body(goodbyeFrame({})), { type: "bye" });
+  assert.deepEqual(body(goodbyeFrame(undefined)), { type: "bye" });
+  assert.deepEqual(body(goodbyeFrame({ failed: "rule 'x' (w.mf:1:1) failed: exit code 1" })), { type: "bye", failed: "rule 'x' (w.mf:1:1) failed: exit code 1" });
+  // a stopped run keeps its log for a resume: the worker must hear `stopped`, which it acts on
+  assert.deepEqual(body(goodbyeFrame({ stopped: "interrupted by SIGINT", failed: "rule 'x' failed" })), { type: "bye", stopped: "interrupted by SIGINT" });
+  const long = body(goodbyeFrame({ failed: `rule 'x'\nfailed:\t${"y".repeat(goodbyeReasonCharsMax * 4)}` })).failed as string;
+  assert.equal(long.length, goodbyeReasonCharsMax);
+  assert.ok(long.startsWith("rule 'x' failed: yyy") && long.endsWith("…"), long.slice(0, 30));
+  // the worker bounds what it repeats, whatever a master sends
+  assert.equal(goodbyeReason(`a\u001b[2J${"z".repeat(10_000)}`)!.length, goodbyeReasonCharsMax);
+  assert.equal(goodbyeReason(42), undefined);
 });

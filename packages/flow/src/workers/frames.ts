@@ -22,9 +22,11 @@
  * the worker no longer has, because a task changed them in place; with `rerun` (a reason) instead
  * of an outcome it asks for the task again, with those files (`input-cache.ts`,
  * `worker-connection.ts`).
- * A `bye` ends the connection: alone, the workflow is done and the worker exits; with `stopped`
- * (a reason: `interrupted by SIGINT`), the master stopped before that and keeps its log for a
- * resume, so the worker reconnects as after a lost connection (`worker-supervisor.ts`).
+ * A `bye` ends the connection: without `stopped`, the workflow is over and the worker exits —
+ * with `failed` (a reason: `rule 'x' (w.mf:3:1) failed: …`) when it failed, which the worker
+ * repeats; with `stopped` (a reason: `interrupted by SIGINT`), the master stopped before that
+ * and keeps its log for a resume, so the worker reconnects as after a lost connection
+ * (`worker-supervisor.ts`). Both reasons are cut at `goodbyeReasonCharsMax` by both sides.
  * A heartbeat is a header alone (about 20 bytes), one per `heartbeatMs` each way. Every file
  * — a `file` frame, a task's input, an `output` frame, an inline output — names its permission
  * bits in `mode` (`file-modes.ts`).
@@ -45,6 +47,12 @@
  * `task`, sent once all its inputs are in place, so fast abort does not count their transfer
  * (a version 4 master would take it for a protocol error); and a result carries the command's
  * `durationMs` as the worker measured it, when it did.
+ *
+ * A field is added without a new version when a peer of the same version that ignores it still
+ * acts rightly, and only says less: `failed` in `bye` (a version 5 worker of before it exits 0
+ * as the master finished, as it would with it, but without saying that the workflow failed).
+ * A field that changes what the receiver must do (`stopped`: reconnect rather than exit) needs
+ * a new version, so that an older peer is refused by name rather than misled.
  */
 import { type Admission, FrameDecoder, FrameError, FrameType, Handshake, pack, packFrame, unpack, encodeFrame as wireFrame } from "@skein/net/wire";
 
@@ -63,6 +71,24 @@ export const frameBytesMax = 8 * 1024 * 1024;
  * bytes): what an unauthenticated peer can make the other side buffer and parse.
  */
 export const helloFrameBytesMax = 16 * 1024;
+/** The longest `stopped` or `failed` reason in a `bye` (the worker repeats it in its log). */
+export const goodbyeReasonCharsMax = 500;
+
+/** A goodbye's reason as one bounded line (`goodbyeReasonCharsMax`); undefined if it is not a string. */
+export function goodbyeReason(value: unknown): string | undefined {
+  if (typeof value !== "string") return undefined;
+  const line = value.replace(/\p{Cc}+/gu, " ").trim();
+  return line.length > goodbyeReasonCharsMax ? `${line.slice(0, goodbyeReasonCharsMax - 1)}…` : line;
+}
+
+/** The master's goodbye: `stopped` when the run was stopped before it was over, `failed` when it failed. */
+export function goodbyeFrame(end: { readonly stopped?: string; readonly failed?: string } | undefined): Buffer {
+  const stopped = goodbyeReason(end?.stopped);
+  if (stopped !== undefined) return encodeFrame({ type: "bye", stopped });
+  const failed = goodbyeReason(end?.failed);
+  return encodeFrame(failed === undefined ? { type: "bye" } : { type: "bye", failed });
+}
+
 /** File bytes per frame when shipping inputs and outputs. */
 export const chunkBytes = 1024 * 1024;
 

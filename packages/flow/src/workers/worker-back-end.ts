@@ -5,8 +5,8 @@
  * accepted worker to the scheduler as an executor with the cores, memory and disk it declared.
  * A worker whose connection drops, or that sends nothing for the worker timeout (heartbeats
  * both ways, see `silence-detector.ts`), leaves; the scheduler reruns its tasks elsewhere.
- * At the end every worker gets a goodbye: a plain `bye` when the run is over, so it exits; a
- * `bye` naming why when the run was stopped (a signal, `--json`'s reader gone, a log that
+ * At the end every worker gets a goodbye: a `bye` when the run is over, so it exits (naming why
+ * the run failed, if it did, so the worker can say so); a `bye` naming why when the run was stopped (a signal, `--json`'s reader gone, a log that
  * cannot be written: `RunEnd`), so it keeps reconnecting for the master that resumes the run.
  */
 import type { Socket } from "node:net";
@@ -16,7 +16,7 @@ import { absolutePath } from "../paths.ts";
 import { type BackEnd, BackEndError } from "../run/execute.ts";
 import type { ExecutorInfo } from "../schedule/types.ts";
 import { FileCatalog } from "./file-catalog.ts";
-import { encodeFrame, FlowWire, type Frame, masterNodeId, refuseFrame } from "./frames.ts";
+import { FlowWire, type Frame, goodbyeFrame, masterNodeId, refuseFrame } from "./frames.ts";
 import { OutputStaging } from "./output-staging.ts";
 import { readPassword } from "./password.ts";
 import { heartbeatMsDefault, SilenceDetector, workerTimeoutMsDefault } from "./silence-detector.ts";
@@ -55,8 +55,8 @@ export const workersBackEnd: BackEnd = async ({ loaded, init, listener, output, 
   const silence = new SilenceDetector<string>({ intervalMs: heartbeatMs, timeoutMs: workerTimeoutMs });
   /** Welcomed workers: id → connection and how to make it leave. */
   const welcomed = new Map<string, { connection: WorkerConnection; leave: (reason: string) => void }>();
-  /** The goodbye: a plain `bye` when the run is over, one naming why when it was stopped. */
-  const goodbye = (end?: RunEnd) => encodeFrame(end?.stopped ? { type: "bye", stopped: end.stopped } : { type: "bye" });
+  /** The goodbye: naming why when the run was stopped, or why it failed; plain when it succeeded. */
+  const goodbye = (end?: RunEnd) => goodbyeFrame(end);
 
   /**
    * A worker that proved the password: its executor, and how the connection goes on. The

@@ -112,3 +112,16 @@ test("supervisor: a worker whose handshake fails (wrong password) stops at once 
   assert.equal((await running).code, 0);
   assert.equal((await good.done).code, 0);
 });
+
+test("supervisor: a worker whose master's workflow failed says so, and exits 0 all the same (it did its part; the master's exit code reports the workflow)", async () => {
+  const root = temporary();
+  writeFileSync(join(root, "w.mf"), "all: broken\n\ttouch all\nbroken:\n\techo oops >&2; exit 3\n");
+  const port = await freePort();
+  const running = master(root, port);
+  const worker = superviseWorker({ host: "127.0.0.1", port, workDirectory: temporary() }, { backoff: quick, timeoutMs: 30_000 }, { clock, random: Math.random });
+  const run = await running;
+  assert.equal(run.code, 1, run.err);
+  const { code, reason } = await worker.done;
+  assert.equal(code, 0);
+  assert.equal(reason, `the master finished: the workflow failed (rule 'broken' (${join(root, "w.mf")}:3:1) failed: exit code 3)`);
+});

@@ -7,8 +7,8 @@
  * again to resume its workflow gets its workers back — whether it vanished (`kill -9`) or said
  * in its goodbye that a signal stopped it. The input cache outlives the connections: each new
  * one starts by announcing the entries it holds, and the master sends only the others (a
- * transfer cut short is dropped, never appended to). It stops for good when the master says its workflow is done (exit code
- * 0), when the master refuses it (a wrong password: trying again cannot help), or when it is
+ * transfer cut short is dropped, never appended to). It stops for good when the master says its workflow is over (exit code
+ * 0, whether the workflow succeeded or failed: the reason says which — see `SupervisedWorker.done`), when the master refuses it (a wrong password: trying again cannot help), or when it is
  * killed.
  */
 import type { Clock, Timer } from "@skein/core";
@@ -32,7 +32,13 @@ export interface SupervisorComponents {
 }
 
 export interface SupervisedWorker {
-  /** Resolves when the worker stops for good: exit code 0 when the master finished, else 1. */
+  /**
+   * Resolves when the worker stops for good: exit code 0 when the master finished — also when
+   * its workflow failed (`the master finished: the workflow failed (rule 'x' … failed: …)`): the
+   * worker did its part, the master's exit code reports the workflow, and a worker restarted on
+   * failure (systemd's `Restart=on-failure`, a batch system's requeue) could only wait for a
+   * master that is gone, as Work Queue's worker exits 0 when its manager goes away — else 1.
+   */
   readonly done: Promise<{ code: number; reason: string }>;
   /** Connections the master had welcomed, counted when they end. */
   readonly connections: () => number;

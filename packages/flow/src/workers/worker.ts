@@ -27,7 +27,7 @@ import { ProcessLauncher } from "../executors/process-launcher.ts";
 import { makeDirectories } from "@skein/net/fs";
 import { dialSocket, type TlsInit } from "@skein/net/wire";
 import { cachedFileName, isFileMode } from "./file-modes.ts";
-import { encodeFrame, FlowWire, type Frame, workerNodeId } from "./frames.ts";
+import { encodeFrame, FlowWire, type Frame, goodbyeReason, workerNodeId } from "./frames.ts";
 import { hashPattern, InputCache, type Rejection, type TaskInput } from "./input-cache.ts";
 import { SandboxPool } from "./sandbox-pool.ts";
 import { sandboxPathProblem } from "./sandbox-paths.ts";
@@ -69,7 +69,7 @@ export interface WorkerComponents {
 /** How a worker's connection ended. */
 export interface WorkerEnd {
   /**
-   * `finished`: the master said its workflow is done; `stopped`: the master said it stopped
+   * `finished`: the master said its workflow is over (the reason says if it failed); `stopped`: the master said it stopped
    * before that (a signal interrupted it; it keeps its log, and a rerun resumes); `refused`:
    * the handshake failed (a wrong password on either side, or not a skein flow master);
    * `killed`: `kill()`; `lost`: anything else (no master there, the connection broke, the
@@ -181,9 +181,12 @@ export function startWorker(init: WorkerInit, components: WorkerComponents): Wor
   const onFrame = (frame: Frame) => {
     const header = frame.header as Record<string, unknown> & { type: string };
     if (header.type === "bye") {
-      // `stopped`: why the master stopped before its workflow was done (its rerun wants us back)
-      const stopped = typeof header.stopped === "string" ? header.stopped.slice(0, stopReasonCharsMax) : undefined;
-      reason = stopped === undefined ? "the master finished" : `the master stopped (${stopped})`;
+      // `stopped`: why the master stopped before its workflow was done (its rerun wants us back);
+      // `failed`: why its workflow, which is over, failed
+      const stopped = goodbyeReason(header.stopped);
+      const failed = goodbyeReason(header.failed);
+      if (stopped !== undefined) reason = `the master stopped (${stopped})`;
+      else reason = failed === undefined ? "the master finished" : `the master finished: the workflow failed (${failed})`;
       kind = stopped === undefined ? "finished" : "stopped";
       heartbeat?.cancel();
       socket.end();
@@ -388,9 +391,6 @@ function inputRefusal(inputs: readonly TaskInput[], missing: readonly string[], 
   }
   return undefined;
 }
-
-/** The longest stop reason from a master that is repeated in the worker's log. */
-const stopReasonCharsMax = 200;
 
 /** Error codes of a TLS handshake that failed on certificates or protocol, not on the network. */
 const tlsRefusal = /CERT|SELF_SIGNED|^ERR_SSL_|^ERR_TLS_/;
