@@ -18,7 +18,9 @@ Connects to a 'skein flow -T workers' master and runs its tasks in private sandb
 input files in a cache by content hash. When there is no master yet, or the connection breaks
 or the master goes silent or is interrupted (it keeps its log, so a rerun resumes), it connects
 again with exponential backoff (1 s doubling, at most 1 min, jittered); its cache outlives
-the connection, so the master sends only the inputs it lacks. Exits 0 when the master finishes its workflow; exits 1 when the handshake fails
+the connection, so the master sends only the inputs it lacks. Exits 0 when the master finishes its workflow,
+whether it succeeded or failed (its last line says which: the master's exit code reports the
+workflow, and restarting a worker cannot help it); exits 1 when the handshake fails
 (a wrong password on either side: the master must prove it too; a certificate refused) or no
 master has answered for --timeout. On SIGINT, SIGTERM or SIGHUP it kills its running tasks
 and exits 128 + the signal's number. A work directory it made itself (no --workdir) is removed
