@@ -7,6 +7,7 @@
  * fails naming the missing files.
  */
 import { existsSync } from "node:fs";
+import { writtenPath } from "../language/canonical-path.ts";
 import { absolutePath } from "../paths.ts";
 import type { ExecutorInfo, TaskOutcome } from "../schedule/types.ts";
 import type { Rule } from "../workflow.ts";
@@ -25,10 +26,10 @@ export interface LocalExecutorInit {
   readonly runNested?: (rule: Rule) => Promise<TaskOutcome>;
 }
 
-/** Names of declared targets that do not exist after a successful command. */
+/** Declared targets that do not exist after a successful command, named as the workflow wrote them. */
 export function missingTargets(rule: Rule, directory: string): string[] {
   const missing: string[] = [];
-  for (const target of rule.targets) if (!existsSync(absolutePath(directory, target.path))) missing.push(target.path);
+  for (const target of rule.targets) if (!existsSync(absolutePath(directory, target.path))) missing.push(writtenPath(target));
   return missing;
 }
 

@@ -7,7 +7,8 @@
  * logs: their files are theirs to name, and a nested workflow's file may be a target here.
  */
 import { lstatSync, rmSync, unlinkSync } from "node:fs";
-import { relative, resolve } from "node:path";
+import { isAbsolute, relative, resolve } from "node:path";
+import { writtenPath } from "../language/canonical-path.ts";
 import { compactingPath } from "../log/compact-log.ts";
 import type { LogSummary } from "../log/transaction-log.ts";
 import { absolutePath } from "../paths.ts";
@@ -32,7 +33,7 @@ export class TargetRemovalError extends Error {
 }
 
 /**
- * Removes the rule's targets that exist; returns those paths (as the rule names them). Throws
+ * Removes the rule's targets that exist; returns those paths, as the workflow wrote them. Throws
  * TargetRemovalError naming the first target that cannot be removed.
  */
 export function removeTargets(workflow: Workflow, rule: number, directory: string, dryRun = false): string[] {
@@ -50,10 +51,10 @@ export function removeTargets(workflow: Workflow, rule: number, directory: strin
         else unlinkSync(path);
       } catch (error) {
         const code = (error as NodeJS.ErrnoException).code;
-        if (code !== "ENOENT") throw new TargetRemovalError(`cannot remove ${target.path} (${code ?? (error as Error).message})`);
+        if (code !== "ENOENT") throw new TargetRemovalError(`cannot remove ${writtenPath(target)} (${code ?? (error as Error).message})`);
       }
     }
-    removed.push(target.path);
+    removed.push(writtenPath(target));
   }
   return removed;
 }
@@ -72,7 +73,8 @@ export interface Cleaned {
 export function cleanTree(top: Cleanable, load: NestedLoader, dryRun = false, seen = new Set<string>([top.logPath]), depth = 0): Cleaned {
   const files: string[] = [];
   const logs: string[] = [];
-  const fromChild = (child: Cleanable, path: string) => relative(top.directory, resolve(child.directory, path));
+  // a path written absolute stays so; a relative one is shown from the top workflow's directory
+  const fromChild = (child: Cleanable, path: string) => (isAbsolute(path) ? path : relative(top.directory, resolve(child.directory, path)));
   for (const rule of [...top.summary.started].sort((a, b) => a - b)) {
     const nested = top.workflow.rules[rule]!.nested;
     if (!nested || depth >= nestingDepthMax) continue;
@@ -90,5 +92,8 @@ export function cleanTree(top: Cleanable, load: NestedLoader, dryRun = false, se
     if (!dryRun) rmSync(path, { force: true });
     logs.push(relative(top.directory, path));
   }
-  return { files: [...new Set(files)], logs }; // a nested rule's target is often a file the nested workflow made
+  // a nested rule's target is often a file the nested workflow made, maybe written another way
+  const unique = new Map<string, string>();
+  for (const path of files) if (!unique.has(resolve(top.directory, path))) unique.set(resolve(top.directory, path), path);
+  return { files: [...unique.values()], logs };
 }

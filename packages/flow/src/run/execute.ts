@@ -9,6 +9,7 @@ import { type StopSignal, stopSignals } from "@skein/ftsh/stop-signals";
 import type { Executor, ExecutorListener, RunEnd } from "../executors/executor.ts";
 import { missingList } from "../executors/executor.ts";
 import { LocalExecutor, missingTargets } from "../executors/local-executor.ts";
+import { writtenPath } from "../language/canonical-path.ts";
 import { formatLocation } from "../language/errors.ts";
 import type { LogFile } from "../log/log-file.ts";
 import { logHashes, logLine } from "../log/transaction-log.ts";
@@ -184,6 +185,11 @@ class RunningOn {
   }
 }
 
+/** A rule as the user reads it: its first target as the workflow wrote it (not its DAG name). */
+function shownTarget(rule: Rule): string {
+  return writtenPath(rule.targets[0]!);
+}
+
 /** A failed command's output, each line under a bar so it stands apart from Skein's own lines. */
 function indentOutput(text: string): string {
   return `${text.replace(/\n$/, "").split("\n").map((line) => `  | ${line}`).join("\n")}\n`;
@@ -224,24 +230,24 @@ export async function execute(loaded: Loaded, complete: Set<number>, log: LogFil
       if (action.state === "done") ran++;
       if (init.json) {
         const { state, attempt, executorId, reason, durationMs } = action;
-        const event = { timeMs: Math.round(nowMs), rule: action.rule, target: rule.targets[0]!.path, state, attempt, executorId, reason, durationMs };
+        const event = { timeMs: Math.round(nowMs), rule: action.rule, target: shownTarget(rule), state, attempt, executorId, reason, durationMs };
         output.out(`${JSON.stringify(event)}\n`);
       }
       if (action.reason && action.reason !== "retry" && !action.routine) {
-        output.err(`skein flow: ${rule.targets[0]!.path}: ${action.state}: ${action.reason}\n`);
+        output.err(`skein flow: ${shownTarget(rule)}: ${action.state}: ${action.reason}\n`);
         if (action.output !== undefined) output.err(indentOutput(action.output));
       }
     },
     started: init.json
       ? (action, nowMs) => {
-          const event = { timeMs: Math.round(nowMs), rule: action.rule, target: rules[action.rule]!.targets[0]!.path, state: "started", attempt: action.attempt, executorId: action.executorId };
+          const event = { timeMs: Math.round(nowMs), rule: action.rule, target: shownTarget(rules[action.rule]!), state: "started", attempt: action.attempt, executorId: action.executorId };
           output.out(`${JSON.stringify(event)}\n`);
         }
       : undefined,
     stalled(action, nowMs) {
       const rule = rules[action.rule]!;
-      output.err(`skein flow: rule '${rule.targets[0]!.path}' (${formatLocation(rule.location)}) ${action.reason}\n`);
-      if (init.json) output.out(`${JSON.stringify({ timeMs: Math.round(nowMs), rule: action.rule, target: rule.targets[0]!.path, state: "stalled", reason: action.reason })}\n`);
+      output.err(`skein flow: rule '${shownTarget(rule)}' (${formatLocation(rule.location)}) ${action.reason}\n`);
+      if (init.json) output.out(`${JSON.stringify({ timeMs: Math.round(nowMs), rule: action.rule, target: shownTarget(rule), state: "stalled", reason: action.reason })}\n`);
     },
     commit: () => {
       if (log.write()) return undefined;

@@ -12,6 +12,7 @@
  * policy over every back end and makes failures untestable without real processes.
  */
 import type { Plan } from "../plan/plan.ts";
+import { writtenPath } from "../language/canonical-path.ts";
 import { assert, formatLocation } from "../language/errors.ts";
 // the backoff alone: flow's start-up does not load the ftsh language and its process host
 import { type BackoffInit, backoffDelayMs, resolveBackoff } from "@skein/ftsh/backoff";
@@ -301,7 +302,7 @@ export class Scheduler {
     this.setState(rule, "failed", { reason, ...extra });
     if (this.stopping) return;
     const failed = this.plan.workflow.rules[rule]!;
-    const name = `rule '${failed.targets[0]!.path}' (${formatLocation(failed.location)})`;
+    const name = `rule '${writtenPath(failed.targets[0]!)}' (${formatLocation(failed.location)})`;
     this.stopping = `${name} failed: ${reason}`;
     this.dropQueued(`not started: ${name} failed`);
   }
