@@ -93,8 +93,9 @@ export class Driver implements ExecutorListener {
     this.event({ type: "task-running", task });
   }
 
-  stop(reason: string): void {
-    this.event({ type: "stop", reason });
+  /** `unstarted`: tasks of the last batch that were never given their executor. */
+  stop(reason: string, unstarted?: readonly number[]): void {
+    this.event(unstarted === undefined ? { type: "stop", reason } : { type: "stop", reason, unstarted });
   }
 
   /** Events reported inside `report` are acted on together when it returns. */
@@ -137,9 +138,13 @@ export class Driver implements ExecutorListener {
     const stopFor = failure !== undefined && this.commitFailure === undefined ? failure : undefined;
     this.commitFailure ??= failure;
     let refused: Array<{ task: number; reason: string }> | undefined;
+    const unstarted: number[] = [];
     for (const action of actions) {
       if (action.type === "start") {
-        if (this.commitFailure !== undefined) continue;
+        if (this.commitFailure !== undefined) {
+          unstarted.push(action.task);
+          continue;
+        }
         const reason = this.hooks.beforeStart?.(action.rule, action.attempt);
         if (reason !== undefined) {
           (refused ??= []).push({ task: action.task, reason });
@@ -157,7 +162,7 @@ export class Driver implements ExecutorListener {
         return;
       }
     }
-    if (stopFor !== undefined) return this.stop(stopFor);
+    if (stopFor !== undefined) return this.stop(stopFor, unstarted);
     this.arm();
     // tasks that could not start fail now, as if their executor had reported it
     if (refused) {

@@ -50,6 +50,8 @@ export interface ExecuteResult {
   /** The signal that stopped the run, if one did. */
   readonly stoppedBy: StopSignal | undefined;
   readonly ran: number;
+  /** What the stop left undone, as one line (`the run stopped with 2 rules running, killed (a, b); …`), if anything. */
+  readonly unfinished: string | undefined;
   readonly stateOf: (rule: number) => RuleState;
 }
 
@@ -185,6 +187,38 @@ class RunningOn {
   }
 }
 
+/** Rules named in the line about killed ones; the rest are counted. */
+const unfinishedNamedMax = 10;
+
+/**
+ * Rules a stop took back: killed while running, or dispatched and not started. One line for
+ * all at the end (a stop at -j 64 would otherwise print 64 lines of the same reason).
+ */
+class Unfinished {
+  private readonly killed: string[] = [];
+  private killedCount = 0;
+  private notStarted = 0;
+
+  add(kind: "killed" | "not-started", name: string): void {
+    if (kind === "not-started") {
+      this.notStarted++;
+      return;
+    }
+    if (this.killedCount++ < unfinishedNamedMax) this.killed.push(name);
+  }
+
+  summary(): string | undefined {
+    const rules = (count: number) => `${count} ${count === 1 ? "rule" : "rules"}`;
+    const parts: string[] = [];
+    if (this.killedCount > 0) {
+      const more = this.killedCount > this.killed.length ? `, and ${this.killedCount - this.killed.length} more` : "";
+      parts.push(`${rules(this.killedCount)} running, killed (${this.killed.join(", ")}${more})`);
+    }
+    if (this.notStarted > 0) parts.push(`${rules(this.notStarted)} queued, not started`);
+    return parts.length === 0 ? undefined : `the run stopped with ${parts.join(", and ")}; a rerun runs them`;
+  }
+}
+
 /** A rule as the user reads it: its first target as the workflow wrote it (not its DAG name). */
 function shownTarget(rule: Rule): string {
   return writtenPath(rule.targets[0]!);
@@ -216,6 +250,8 @@ export async function execute(loaded: Loaded, complete: Set<number>, log: LogFil
   /** Why the run was stopped before it was over, if it was: executors and back ends are told. */
   let stopped: string | undefined;
   const staleTargets = new StaleTargets(loaded.plan.workflow, loaded.directory);
+  /** Rules the run stopped before they finished: said once at the end, not a line each. */
+  const unfinished = new Unfinished();
   /** The rules running on each executor, to say how many go back to the queue when it leaves. */
   const runningOn = new RunningOn();
   const driver = new Driver(scheduler, loaded.plan.workflow, {
@@ -233,7 +269,8 @@ export async function execute(loaded: Loaded, complete: Set<number>, log: LogFil
         const event = { timeMs: Math.round(nowMs), rule: action.rule, target: shownTarget(rule), state, attempt, executorId, reason, durationMs };
         output.out(`${JSON.stringify(event)}\n`);
       }
-      if (action.reason && action.reason !== "retry" && !action.routine) {
+      if (action.unfinished !== undefined) unfinished.add(action.unfinished, shownTarget(rule));
+      else if (action.reason && action.reason !== "retry" && !action.routine) {
         output.err(`skein flow: ${shownTarget(rule)}: ${action.state}: ${action.reason}\n`);
         if (action.output !== undefined) output.err(indentOutput(action.output));
       }
@@ -311,7 +348,7 @@ export async function execute(loaded: Loaded, complete: Set<number>, log: LogFil
     const result = await driver.start();
     over = true;
     failed = result.ok ? undefined : (result.reason ?? "the workflow failed");
-    return { ...result, ran, stoppedBy, stateOf: (rule) => scheduler.stateOf(rule) };
+    return { ...result, ran, stoppedBy, unfinished: unfinished.summary(), stateOf: (rule) => scheduler.stateOf(rule) };
   } finally {
     stopListening();
     stopWatchingOut?.();

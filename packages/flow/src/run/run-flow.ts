@@ -310,7 +310,7 @@ async function runLocked(init: RunInit, components: RunComponents, output: Outpu
     const result = await execute(loaded, complete, log, init, { ...components, output }, { cores: init.jobs ?? availableParallelism(), memoryMb: Math.floor(totalmem() / 1048576) });
     const dotWritten = !init.dotFile || writeDot(init.dotFile, toDot(loaded.plan, result.stateOf), output);
     if (result.ok) output.err(`skein flow: done, ${result.ran} ${result.ran === 1 ? "rule" : "rules"} ran\n`);
-    else output.err(`skein flow: stopped: ${result.reason}\n`);
+    else output.err(`${result.unfinished === undefined ? "" : `skein flow: ${result.unfinished}\n`}skein flow: stopped: ${result.reason}\n`);
     runEvent?.({ state: "finished", ok: result.ok, ran: result.ran, reason: result.ok ? undefined : result.reason });
     return result.ok ? (dotWritten ? 0 : 1) : result.stoppedBy ? stopSignals[result.stoppedBy] : 1;
   } catch (error) {

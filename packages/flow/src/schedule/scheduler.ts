@@ -145,7 +145,7 @@ export class Scheduler {
         break;
       }
       case "stop":
-        this.stop(event.reason);
+        this.stop(event.reason, event.unstarted);
         break;
       case "tick":
         break;
@@ -304,7 +304,7 @@ export class Scheduler {
     const failed = this.plan.workflow.rules[rule]!;
     const name = `rule '${writtenPath(failed.targets[0]!)}' (${formatLocation(failed.location)})`;
     this.stopping = `${name} failed: ${reason}`;
-    this.dropQueued(`not started: ${name} failed`);
+    this.dropQueued(`not started: the run stopped (${this.stopping})`);
   }
 
   /** When the run stops after a failure, tasks still queued on executors are not started (as make -j). */
@@ -313,7 +313,7 @@ export class Scheduler {
       for (const task of queuedTasks(executor)) {
         this.release(task);
         this.actions.push({ type: "abort", task: task.id, rule: task.rule, executorId: executor.info.id, reason });
-        this.setState(task.rule, "waiting");
+        this.setState(task.rule, "waiting", { reason, unfinished: "not-started" });
       }
     }
   }
@@ -352,18 +352,21 @@ export class Scheduler {
       } else if (!this.stopping) {
         this.enqueue(task.rule, `executor ${executorId} left: ${reason}`, true);
       } else {
-        this.setState(task.rule, "waiting", { reason: `executor ${executorId} left: ${reason}` });
+        this.setState(task.rule, "waiting", { reason: `killed: the run stopped (${this.stopping}) and executor ${executorId} left (${reason})`, unfinished: "killed" });
       }
     }
   }
 
-  private stop(reason: string): void {
+  /** `unstarted`: tasks the driver never gave their executor (not started, whatever the scheduler reckoned). */
+  private stop(reason: string, unstarted: readonly number[] = []): void {
     this.stopping ??= reason;
+    const neverGiven = new Set(unstarted);
     for (const task of [...this.tasks.values()].sort((a, b) => a.id - b.id)) {
       this.release(task);
       this.actions.push({ type: "abort", task: task.id, rule: task.rule, executorId: task.executor.info.id, reason });
-      // the reason goes with the tasks that were running (killed); queued ones just go back
-      this.setState(task.rule, "waiting", task.startedMs === undefined ? undefined : { reason });
+      // running tasks are killed; queued ones (or ones never sent) had not started
+      const killed = task.startedMs !== undefined && !neverGiven.has(task.id);
+      this.setState(task.rule, "waiting", killed ? { reason: `killed: the run stopped (${reason})`, unfinished: "killed" } : { reason: `not started: the run stopped (${reason})`, unfinished: "not-started" });
     }
   }
 

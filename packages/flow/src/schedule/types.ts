@@ -51,8 +51,11 @@ export type SchedulerEvent =
   | { readonly type: "task-running"; readonly task: number }
   /** Time passed: run what is due (retries, fast-abort deadlines). */
   | { readonly type: "tick" }
-  /** Stop: start nothing more, abort what runs, finish unsuccessfully. */
-  | { readonly type: "stop"; readonly reason: string };
+  /**
+   * Stop: start nothing more, abort what runs, finish unsuccessfully. `unstarted`: tasks the
+   * driver never gave their executor (the log could not record their batch).
+   */
+  | { readonly type: "stop"; readonly reason: string; readonly unstarted?: readonly number[] };
 
 export type SchedulerAction =
   | { readonly type: "start"; readonly task: number; readonly rule: number; readonly attempt: number; readonly executorId: string }
@@ -74,6 +77,11 @@ export type SchedulerAction =
       readonly durationMs?: number;
       /** A failed task's captured output (see TaskOutcome), to show under its failure. */
       readonly output?: string;
+      /**
+       * Back to `waiting` because the run stopped: its command was `killed` (or its executor
+       * lost), or it was dispatched but `not-started`. Said once for all by the run, not per rule.
+       */
+      readonly unfinished?: "killed" | "not-started";
     }
   /**
    * With `executorsMayJoin`: ready rules like `rule` fit no executor connected that may run them,
