@@ -6,7 +6,7 @@
  * touched stay. Nested workflows (`MAKEFLOW file [dir]`) are cleaned first, from their own
  * logs: their files are theirs to name, and a nested workflow's file may be a target here.
  */
-import { lstatSync, rmSync, unlinkSync } from "node:fs";
+import { lstatSync, readdirSync, rmSync, unlinkSync } from "node:fs";
 import { isAbsolute, relative, resolve } from "node:path";
 import { writtenPath } from "../language/canonical-path.ts";
 import { compactingPath } from "../log/compact-log.ts";
@@ -36,7 +36,7 @@ export class TargetRemovalError extends Error {
  * Removes the rule's targets that exist; returns those paths, as the workflow wrote them. Throws
  * TargetRemovalError naming the first target that cannot be removed.
  */
-export function removeTargets(workflow: Workflow, rule: number, directory: string, dryRun = false): string[] {
+export function removeTargets(workflow: Workflow, rule: number, directory: string, dryRun = false, inside?: InsideTargets): string[] {
   const removed: string[] = [];
   for (const target of workflow.rules[rule]!.targets) {
     const path = absolutePath(directory, target.path);
@@ -47,7 +47,9 @@ export function removeTargets(workflow: Workflow, rule: number, directory: strin
     if (!dryRun) {
       try {
         // unlink for a file: rmSync reports a file it may not unlink as ENOTDIR (it tries rmdir next)
-        if (stat.isDirectory()) rmSync(path, { recursive: true, force: true });
+        const kept = stat.isDirectory() ? (inside?.(path) ?? []) : [];
+        if (kept.length > 0) removeExcept(path, kept);
+        else if (stat.isDirectory()) rmSync(path, { recursive: true, force: true });
         else unlinkSync(path);
       } catch (error) {
         const code = (error as NodeJS.ErrnoException).code;
@@ -57,6 +59,24 @@ export function removeTargets(workflow: Workflow, rule: number, directory: strin
     removed.push(writtenPath(target));
   }
   return removed;
+}
+
+/**
+ * Targets of other rules inside a directory target (absolute paths, strictly inside `path`).
+ * Before its rule runs again, such a directory is emptied around them: a rule making `d` must
+ * not take `d/x`, which another rule made and the log shows done.
+ */
+export type InsideTargets = (path: string) => readonly string[];
+
+/** Removes what `path` (a directory) holds, except the paths in `kept` and the directories leading to them. */
+function removeExcept(path: string, kept: readonly string[]): void {
+  for (const name of readdirSync(path)) {
+    const entry = `${path}/${name}`;
+    if (kept.includes(entry)) continue;
+    const below = kept.filter((keep) => keep.startsWith(`${entry}/`));
+    if (below.length > 0 && lstatSync(entry).isDirectory()) removeExcept(entry, below);
+    else rmSync(entry, { recursive: true, force: true });
+  }
 }
 
 /** What `--clean` removed (or, with --dry-run, would remove), relative to the top workflow's directory. */

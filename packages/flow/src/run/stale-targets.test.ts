@@ -33,3 +33,17 @@ test("stale targets: what exists when its directory is listed is removed before 
     rmSync(root, { recursive: true, force: true });
   }
 });
+
+test("stale targets: a directory target made again keeps the files other rules made inside it (d/x of a done rule)", () => {
+  const nested = parseMakeflow(["d:\n\tmkdir -p d; touch d/own", "d/x:\n\techo x > d/x", "d/sub/y:\n\ttouch d/sub/y"].join("\n"), { file: "w.mf" });
+  const root = mkdtempSync(join(tmpdir(), "skein-stale-"));
+  try {
+    mkdirSync(join(root, "d", "sub"), { recursive: true });
+    for (const name of ["own", "x", "sub/y", "sub/old"]) writeFileSync(join(root, "d", name), name);
+    new StaleTargets(nested, root).beforeStart(0, 2);
+    assert.ok(existsSync(join(root, "d", "x")) && existsSync(join(root, "d", "sub", "y")), "the other rules' targets stay");
+    assert.ok(!existsSync(join(root, "d", "own")) && !existsSync(join(root, "d", "sub", "old")), "the rest of d goes");
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
+});
