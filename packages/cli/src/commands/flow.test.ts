@@ -16,3 +16,16 @@ for (const [args, problem] of [
     await assert.rejects(flowCommand.run(["/no/such/w.mf", "-T", "workers", ...args]), new UsageError(problem));
   });
 }
+
+for (const [args, problem] of [
+  [["-j", "-1"], "--jobs takes a positive integer, not '-1'"],
+  [["--jobs", "-1"], "--jobs takes a positive integer, not '-1'"],
+  [["-j", "0"], "--jobs takes a positive integer, not '0'"],
+  [["-j", "abc"], "--jobs takes a positive integer, not 'abc'"],
+  [["--retry-count", "-2"], "--retry-count takes a non-negative integer, not '-2'"],
+  [["--retry-delay", "-.5"], "--retry-delay takes a non-negative number, not '-.5'"],
+] as const) {
+  test(`flow: '${args.join(" ")}' (a negative or bad number) is a usage error naming the flag and the value, not an ambiguous option`, async () => {
+    await assert.rejects(flowCommand.run(["/no/such/w.mf", ...args]), new UsageError(problem));
+  });
+}

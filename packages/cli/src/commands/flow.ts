@@ -31,13 +31,33 @@ options:
   --worker-timeout MS     a worker silent this long is lost, its tasks rerun (default 5000)
   --no-progress           no progress bar`;
 
+/** Options that take a number (see `numbersJoined`). */
+const numberOptions = new Set(["-j", "--jobs", "--retry-count", "--retry-delay", "-p", "--port", "--fast-abort", "--heartbeat", "--worker-timeout"]);
+
+/**
+ * `-j -1` as `-j-1` (`--jobs=-1`): parseArgs takes `-1` for an option and calls the value
+ * missing or ambiguous; joined, the error says what the option takes and what it was given.
+ */
+function numbersJoined(argv: readonly string[]): string[] {
+  const joined: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const word = argv[i]!;
+    const next = argv[i + 1];
+    if (numberOptions.has(word) && next !== undefined && /^-[\d.]/.test(next)) {
+      joined.push(`${word}${word.startsWith("--") ? "=" : ""}${next}`);
+      i++;
+    } else joined.push(word);
+  }
+  return joined;
+}
+
 export const flowCommand: Command = {
   name: "flow",
   summary: "run a Makeflow workflow locally, on workers, or on Slurm",
   usage,
   async run(argv) {
     const { values, positionals } = parseArgs({
-      args: argv,
+      args: numbersJoined(argv),
       allowPositionals: true,
       options: {
         jobs: { type: "string", short: "j" },
