@@ -144,7 +144,8 @@ function cleanWorkflow(init: RunInit, output: Output): number {
     output.err(`skein flow: removed ${counted}\n`);
     return 0;
   }
-  for (const path of [...files, ...logs]) output.out(`${path}\n`);
+  if (init.json) for (const [kind, paths] of [["file", files], ["log", logs]] as const) for (const path of paths) output.out(`${JSON.stringify({ path, kind, state: "would-remove" })}\n`);
+  else for (const path of [...files, ...logs]) output.out(`${path}\n`);
   output.err(`skein flow: --clean --dry-run: would remove ${counted}; nothing was removed\n`);
   return 0;
 }
@@ -285,7 +286,10 @@ async function runLocked(init: RunInit, components: RunComponents, output: Outpu
   if (init.dryRun) {
     for (const index of loaded.plan.order) {
       const rule = rules[index]!;
-      if (!complete.has(index)) output.out(`${rule.local ? "LOCAL " : ""}${rule.command}\n`);
+      if (complete.has(index)) continue;
+      // with --json, stdout holds only JSON objects: the rule, its first target as written, its command
+      if (init.json) output.out(`${JSON.stringify({ rule: index, target: writtenPath(rule.targets[0]!), state: "would-run", command: rule.command, local: rule.local || undefined })}\n`);
+      else output.out(`${rule.local ? "LOCAL " : ""}${rule.command}\n`);
     }
     if (init.dotFile) return writeDot(init.dotFile, toDot(loaded.plan, stateFromLog(complete, loaded.summary)), output) ? 0 : 1;
     return 0;
