@@ -22,21 +22,107 @@ const literalPattern = /true|false|null|-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d
 export const jsonDepthMax = 512;
 
 /**
- * Where each item of an array starts (by index), or where each key of an object starts
- * (`[key, offset, key, offset, …]`, a map once looked up past `flatKeysMax` keys), kept on the
- * container under a symbol (which `Object.keys` and `JSON.stringify` do not see): a WeakMap of
- * 400 000 containers made garbage collection most of the reading time.
+ * Where each item of an array starts (by index), or where each key of an object starts, kept
+ * in one table of the whole document (`Positions`): a container holds, under a symbol (which
+ * `Object.keys` and `JSON.stringify` do not see), only where its entries start there. An array
+ * of offsets per container (400 000 of them for 100 000 rules) made garbage collection much of
+ * the reading time, and a WeakMap of containers more so. Keys are not kept: a lookup by key
+ * reads the keys again from the text (most lookups are for an error's position).
  */
 const offsetsKey = Symbol("JSON offsets");
-type Positioned = { [offsetsKey]?: number[] | Array<string | number> | Map<string, number> };
+type Positioned = { [offsetsKey]?: number };
 
 /** Past this many keys, an object's key offsets are looked up in a map. */
 const flatKeysMax = 16;
 
-/** The offset recorded for `key` in `[key, offset, …]`, or undefined. */
-function flatOffset(offsets: Array<string | number>, key: string): number | undefined {
-  for (let i = 0; i < offsets.length; i += 2) if (offsets[i] === key) return offsets[i + 1] as number;
-  return undefined;
+/** Keys remembered by their length and first and last characters, so a key read again is not a new string each time. */
+const keyCacheSize = 256;
+/** Keys longer than this are not remembered. */
+const keyCachedLengthMax = 32;
+
+/** An Int32Array that grows (a plain array's `push` costs far more at 10⁶ entries). */
+class Int32List {
+  values = new Int32Array(1024);
+  length = 0;
+
+  push(value: number): void {
+    if (this.length === this.values.length) {
+      const grown = new Int32Array(this.values.length * 2);
+      grown.set(this.values);
+      this.values = grown;
+    }
+    this.values[this.length++] = value;
+  }
+}
+
+/**
+ * The entries of every container read: at a container's base, the count of its entries, then
+ * the offset of each (an array's item, an object's key). Entries are collected on a stack while
+ * the container is read (its items' own containers are read meanwhile), and copied to the table
+ * when it ends.
+ */
+class Positions {
+  private readonly table = new Int32List();
+  private readonly stack = new Int32List();
+  /** Offsets by key of large objects, by base, made on the first lookup. */
+  private readonly maps = new Map<number, Map<string, number>>();
+
+  constructor(
+    /** The key whose quote is at `offset`. */
+    private readonly keyAt: (offset: number) => string,
+  ) {}
+
+  get mark(): number {
+    return this.stack.length;
+  }
+
+  push(offset: number): void {
+    this.stack.push(offset);
+  }
+
+  /** The offset of `key` among the keys pushed since `mark` (the object being read). */
+  pending(mark: number, key: string): number | undefined {
+    for (let i = mark; i < this.stack.length; i++) if (this.keyAt(this.stack.values[i]!) === key) return this.stack.values[i];
+    return undefined;
+  }
+
+  /** Moves the entries pushed since `mark` into the table; returns their base. */
+  close(mark: number): number {
+    const { table, stack } = this;
+    const count = stack.length - mark;
+    const base = table.length;
+    while (table.values.length < base + 1 + count) {
+      const grown = new Int32Array(table.values.length * 2);
+      grown.set(table.values);
+      table.values = grown;
+    }
+    const values = table.values;
+    values[base] = count;
+    for (let i = 0; i < count; i++) values[base + 1 + i] = stack.values[mark + i]!; // no subarray view to allocate
+    table.length = base + 1 + count;
+    stack.length = mark;
+    return base;
+  }
+
+  item(base: number, index: number): number | undefined {
+    return Number.isInteger(index) && index >= 0 && index < this.table.values[base]! ? this.table.values[base + 1 + index] : undefined;
+  }
+
+  key(base: number, key: string): number | undefined {
+    const values = this.table.values;
+    const count = values[base]!;
+    if (count > flatKeysMax) {
+      let map = this.maps.get(base);
+      if (map === undefined) {
+        map = new Map();
+        for (let i = base + count; i > base; i--) map.set(this.keyAt(values[i]!), values[i]!);
+        this.maps.set(base, map);
+      }
+      return map.get(key);
+    }
+    for (let i = base + 1; i <= base + count; i++) if (this.keyAt(values[i]!) === key) return values[i];
+    return undefined;
+  }
 }
 
 /**
@@ -47,31 +133,58 @@ function jxHint(c: string | undefined): string {
   return c !== undefined && /[A-Za-z_+\-*/%(]/.test(c) ? " (a JX expression? skein reads plain JSON: evaluate JX first with upstream's jx2json)" : "";
 }
 
+/** Where each line of `text` starts (after a byte order mark, the first at 1). */
+function lineStarts(text: string): Int32Array {
+  let count = 1;
+  for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) === 10) count++;
+  const starts = new Int32Array(count);
+  starts[0] = bomOffset(text);
+  for (let i = 0, line = 1; line < count; i++) if (text.charCodeAt(i) === 10) starts[line++] = i + 1;
+  return starts;
+}
+
+/** 1 when `text` starts with a byte order mark, as some editors write: not part of the JSON, and not a column. */
+function bomOffset(text: string): number {
+  return text.charCodeAt(0) === 0xfeff ? 1 : 0;
+}
+
 class Reader {
   index = 0;
-  private readonly lineStarts: number[] = [0];
+  /**
+   * Where each line starts. In JSON a newline can only be a blank between tokens, so `blank()`
+   * notes where lines start as it reads (`newlines`), and a document read whole needs no scan
+   * of its own for them; an error (the text read only in part) scans the text instead.
+   */
+  private lineStarts: Int32Array | undefined;
+  private readonly newlines = new Int32List();
+  readonly positions = new Positions((offset) => this.keyAt(offset));
+  /** The items of the arrays being read. */
+  private readonly items: Json[] = [];
+  private readonly keyCache: Array<string | undefined> = new Array(keyCacheSize).fill(undefined);
 
   constructor(
     readonly text: string,
     readonly file: string,
   ) {
-    for (let i = text.indexOf("\n"); i >= 0; i = text.indexOf("\n", i + 1)) this.lineStarts.push(i + 1);
-    if (text.charCodeAt(0) === 0xfeff) {
-      // a byte order mark, as some editors write: not part of the JSON, and not a column
-      this.index = 1;
-      this.lineStarts[0] = 1;
-    }
+    this.index = bomOffset(text);
+    this.newlines.push(this.index);
+  }
+
+  /** The whole text is read: its line starts are the newlines `blank()` found. */
+  finish(): void {
+    this.lineStarts ??= this.newlines.values.subarray(0, this.newlines.length);
   }
 
   locate(offset: number): SourceLocation {
+    const starts = (this.lineStarts ??= lineStarts(this.text));
     let low = 0;
-    let high = this.lineStarts.length - 1;
+    let high = starts.length - 1;
     while (low < high) {
       const middle = (low + high + 1) >> 1;
-      if (this.lineStarts[middle]! <= offset) low = middle;
+      if (starts[middle]! <= offset) low = middle;
       else high = middle - 1;
     }
-    return { file: this.file, line: low + 1, column: Math.max(offset - this.lineStarts[low]!, 0) + 1 };
+    return { file: this.file, line: low + 1, column: Math.max(offset - starts[low]!, 0) + 1 };
   }
 
   fail(message: string): never {
@@ -89,8 +202,9 @@ class Reader {
     let index = this.index;
     for (;;) {
       const c = text.charCodeAt(index);
-      if (c !== 32 && c !== 10 && c !== 13 && c !== 9) break;
-      index++;
+      if (c === 32 || c === 9 || c === 13) index++;
+      else if (c === 10) this.newlines.push(++index);
+      else break;
     }
     this.index = index;
   }
@@ -146,75 +260,105 @@ class Reader {
     }
   }
 
+  /**
+   * A key: as `string()` reads it, but one without escapes that was read before is the same
+   * string again (found by its length and first and last characters), not a new one to intern.
+   */
+  key(): string {
+    const text = this.text;
+    const start = this.index + 1;
+    let end = start;
+    for (;;) {
+      const c = text.charCodeAt(end);
+      if (c === 34) break;
+      if (c < 32 || c === 92 || end - start >= keyCachedLengthMax || Number.isNaN(c)) return this.string();
+      end++;
+    }
+    const length = end - start;
+    const slot = (length * 31 + text.charCodeAt(start) * 7 + text.charCodeAt(end - 1)) & (keyCacheSize - 1);
+    const cached = this.keyCache[slot];
+    this.index = end + 1;
+    if (cached !== undefined && cached.length === length && text.startsWith(cached, start)) return cached;
+    const key = text.slice(start, end);
+    this.keyCache[slot] = key;
+    return key;
+  }
+
+  /** The key whose quote is at `offset` (read before: no error). */
+  keyAt(offset: number): string {
+    const index = this.index;
+    this.index = offset;
+    const key = this.key();
+    this.index = index;
+    return key;
+  }
+
   /** Where `key` of a container read by this reader started, or undefined. */
   offsetOf(container: object, key: string | number): number | undefined {
-    const offsets = (container as Positioned)[offsetsKey];
-    if (offsets === undefined) return undefined;
-    if (Array.isArray(container)) return (offsets as number[])[key as number];
-    if (offsets instanceof Map) return offsets.get(String(key));
-    if (offsets.length > flatKeysMax * 2) {
-      const map = new Map<string, number>();
-      for (let i = offsets.length - 2; i >= 0; i -= 2) map.set(offsets[i] as string, offsets[i + 1] as number);
-      (container as Positioned)[offsetsKey] = map;
-      return map.get(String(key));
-    }
-    return flatOffset(offsets, String(key));
+    const base = (container as Positioned)[offsetsKey];
+    if (base === undefined) return undefined;
+    if (Array.isArray(container)) return this.positions.item(base, Number(key));
+    return this.positions.key(base, String(key));
   }
 
   object(depth: number): Json {
     const object: { [key: string]: Json } = {};
-    const offsets: Array<string | number> = [];
-    (object as Positioned)[offsetsKey] = offsets;
+    const positions = this.positions;
+    const mark = positions.mark;
     this.index++;
     this.blank();
-    if (this.text[this.index] === "}") {
-      this.index++;
-      return object;
-    }
-    for (;;) {
-      this.blank();
-      if (this.text[this.index] !== '"') this.fail("expected a quoted key in JSON object");
-      const keyOffset = this.index;
-      const key = this.string();
-      this.blank();
-      if (this.text[this.index] !== ":") this.fail("expected ':' after JSON key");
-      this.index++;
-      this.blank();
-      if (Object.hasOwn(object, key)) {
-        this.index = keyOffset;
-        this.fail(`duplicate key '${key}' in JSON object (first at ${formatLocation(this.locate(flatOffset(offsets, key) ?? 0))})`);
+    if (this.text[this.index] !== "}") {
+      for (;;) {
+        this.blank();
+        if (this.text[this.index] !== '"') this.fail("expected a quoted key in JSON object");
+        const keyOffset = this.index;
+        const key = this.key();
+        this.blank();
+        if (this.text[this.index] !== ":") this.fail("expected ':' after JSON key");
+        this.index++;
+        this.blank();
+        if (Object.hasOwn(object, key)) {
+          this.index = keyOffset;
+          this.fail(`duplicate key '${key}' in JSON object (first at ${formatLocation(this.locate(positions.pending(mark, key) ?? 0))})`);
+        }
+        positions.push(keyOffset);
+        const value = this.value(depth + 1);
+        // "__proto__" is a key like any other, as JSON.parse reads it, not the object's prototype
+        if (key === "__proto__") Object.defineProperty(object, key, { value, enumerable: true, writable: true, configurable: true });
+        else object[key] = value;
+        this.blank();
+        const c = this.text[this.index++];
+        if (c === "}") break;
+        if (c !== ",") this.failBefore(`expected ',' or '}' in JSON object${jxHint(c)}`);
       }
-      offsets.push(key, keyOffset);
-      const value = this.value(depth + 1);
-      // "__proto__" is a key like any other, as JSON.parse reads it, not the object's prototype
-      if (key === "__proto__") Object.defineProperty(object, key, { value, enumerable: true, writable: true, configurable: true });
-      else object[key] = value;
-      this.blank();
-      const c = this.text[this.index++];
-      if (c === "}") return object;
-      if (c !== ",") this.failBefore(`expected ',' or '}' in JSON object${jxHint(c)}`);
-    }
+    } else this.index++;
+    (object as Positioned)[offsetsKey] = positions.close(mark);
+    return object;
   }
 
   array(depth: number): Json {
-    const array: Json[] = [];
-    const offsets: number[] = [];
-    (array as Positioned)[offsetsKey] = offsets;
+    const positions = this.positions;
+    const mark = positions.mark;
+    // items wait on a stack, so the array is made at its size (one pushed to grows to 16 items)
+    const items = this.items;
+    const itemsMark = items.length;
     this.index++;
     this.blank();
-    if (this.text[this.index] === "]") {
-      this.index++;
-      return array;
-    }
-    for (;;) {
-      this.blank();
-      offsets.push(this.index);
-      array.push(this.value(depth + 1));
-      this.blank();
-      const c = this.text[this.index++];
-      if (c === "]") return array;
-      if (c !== ",") this.failBefore(`expected ',' or ']' in JSON array${jxHint(c)}`);
-    }
+    if (this.text[this.index] !== "]") {
+      for (;;) {
+        this.blank();
+        positions.push(this.index);
+        items.push(this.value(depth + 1));
+        this.blank();
+        const c = this.text[this.index++];
+        if (c === "]") break;
+        if (c !== ",") this.failBefore(`expected ',' or ']' in JSON array${jxHint(c)}`);
+      }
+    } else this.index++;
+    const array = items.slice(itemsMark);
+    items.length = itemsMark;
+    (array as Positioned)[offsetsKey] = positions.close(mark);
+    return array;
   }
 }
 
@@ -224,6 +368,7 @@ export function readJson(text: string, file: string): JsonDocument {
   const value = reader.value(0);
   reader.blank();
   if (reader.index < text.length) reader.fail("unexpected text after the JSON value");
+  reader.finish();
   return {
     value,
     offsetOf: (container, key) => reader.offsetOf(container, key) ?? 0,
