@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { existsSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
 import { runIn, workspaces } from "../../test/flow-run.ts";
@@ -49,4 +49,15 @@ test("clean: files already gone are not counted as removed", async () => {
   rmSync(join(root, "sum.txt"));
   const result = await runIn(root, { clean: true });
   assert.match(result.err, /removed 1 file and 1 log/);
+});
+
+test("clean: a directory target is emptied around the sources the workflow reads inside it; they stay", async () => {
+  const root = workspace({ "w.mf": "res:\n\tmkdir -p res; touch res/stamp\nb: res/config res\n\tcat res/config > b\n" });
+  mkdirSync(join(root, "res"));
+  writeFileSync(join(root, "res", "config"), "precious");
+  const result = await runIn(root);
+  assert.equal(result.code, 0, result.err);
+  assert.equal((await runIn(root, { clean: true })).code, 0);
+  assert.deepEqual(readdirSync(join(root, "res")), ["config"]);
+  assert.deepEqual(readdirSync(root).sort(), ["res", "w.mf"]);
 });

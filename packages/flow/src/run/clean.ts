@@ -60,21 +60,60 @@ export function removeTargets(workflow: Workflow, rule: number, directory: strin
   }
   return removed;
 }
-
 /**
- * Targets of other rules inside a directory target (absolute paths, strictly inside `path`).
- * Before its rule runs again, such a directory is emptied around them: a rule making `d` must
- * not take `d/x`, which another rule made and the log shows done.
+ * Files the workflow names (any rule's sources and targets) strictly inside a directory target,
+ * as absolute paths. Removing the directory (before its rule runs again, or by --clean) empties
+ * it around them: a rule making `d` must not take `d/x`, which another rule made and the log
+ * shows done, nor `d/config`, a source the user put there.
  */
 export type InsideTargets = (path: string) => readonly string[];
 
-/** Removes what `path` (a directory) holds, except the paths in `kept` and the directories leading to them. */
+/**
+ * `InsideTargets` for a workflow: every file it names, as absolute paths, sorted on the first
+ * call (a directory target found present is rare), then found by a binary search.
+ */
+export function namedFilesInside(workflow: Workflow, directory: string): InsideTargets {
+  let sorted: string[] | undefined;
+  return (path) => {
+    if (sorted === undefined) {
+      const named = new Set<string>();
+      for (const rule of workflow.rules) for (const file of [...rule.sources, ...rule.targets]) named.add(absolutePath(directory, file.path));
+      sorted = [...named].sort();
+    }
+    const prefix = `${path}/`;
+    let low = 0;
+    let high = sorted.length;
+    while (low < high) {
+      const middle = (low + high) >>> 1;
+      if (sorted[middle]! < prefix) low = middle + 1;
+      else high = middle;
+    }
+    const inside: string[] = [];
+    for (let i = low; i < sorted.length && sorted[i]!.startsWith(prefix); i++) inside.push(sorted[i]!);
+    return inside;
+  };
+}
+
+/**
+ * Removes what `path` (a directory) holds, except the paths in `kept` (all strictly inside it)
+ * and the directories leading to them. Linear in the entries and kept paths.
+ */
 function removeExcept(path: string, kept: readonly string[]): void {
+  // each entry of `path` that is kept (null) or holds kept paths (their list)
+  const byEntry = new Map<string, string[] | null>();
+  for (const keep of kept) {
+    const slash = keep.indexOf("/", path.length + 1);
+    const name = keep.slice(path.length + 1, slash < 0 ? undefined : slash);
+    const known = byEntry.get(name);
+    if (slash < 0) byEntry.set(name, null);
+    else if (known === undefined) byEntry.set(name, [keep]);
+    else if (known !== null) known.push(keep);
+  }
   for (const name of readdirSync(path)) {
+    const below = byEntry.get(name);
+    if (below === null) continue;
     const entry = `${path}/${name}`;
-    if (kept.includes(entry)) continue;
-    const below = kept.filter((keep) => keep.startsWith(`${entry}/`));
-    if (below.length > 0 && lstatSync(entry).isDirectory()) removeExcept(entry, below);
+    if (below !== undefined && lstatSync(entry).isDirectory()) removeExcept(entry, below);
     else rmSync(entry, { recursive: true, force: true });
   }
 }
@@ -105,7 +144,8 @@ export function cleanTree(top: Cleanable, load: NestedLoader, dryRun = false, se
     for (const path of cleaned.files) files.push(fromChild(child, path));
     for (const path of cleaned.logs) logs.push(fromChild(child, path));
   }
-  for (const rule of [...top.summary.started].sort((a, b) => a - b)) files.push(...removeTargets(top.workflow, rule, top.directory, dryRun));
+  const inside = namedFilesInside(top.workflow, top.directory);
+  for (const rule of [...top.summary.started].sort((a, b) => a - b)) files.push(...removeTargets(top.workflow, rule, top.directory, dryRun, inside));
   // a compaction killed before its rename leaves its file beside the log
   for (const path of [compactingPath(top.logPath), top.logPath]) {
     if (!lstatSync(path, { throwIfNoEntry: false })) continue;

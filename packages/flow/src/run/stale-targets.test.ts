@@ -47,3 +47,18 @@ test("stale targets: a directory target made again keeps the files other rules m
     rmSync(root, { recursive: true, force: true });
   }
 });
+
+test("stale targets: a directory target present before the first run keeps the sources the workflow reads inside it", () => {
+  const reads = parseMakeflow(["res:\n\tmkdir -p res; date > res/stamp", "b: res/config res\n\tcat res/config > b"].join("\n"), { file: "w.mf" });
+  const root = mkdtempSync(join(tmpdir(), "skein-stale-"));
+  try {
+    mkdirSync(join(root, "res"));
+    writeFileSync(join(root, "res", "config"), "precious");
+    writeFileSync(join(root, "res", "stamp"), "old");
+    new StaleTargets(reads, root).beforeStart(0, 1);
+    assert.ok(existsSync(join(root, "res", "config")), "the user's source stays");
+    assert.ok(!existsSync(join(root, "res", "stamp")));
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
+});

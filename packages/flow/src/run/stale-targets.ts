@@ -12,7 +12,7 @@
 import { type Dir, opendirSync } from "node:fs";
 import { absolutePath, splitPath } from "../paths.ts";
 import type { Workflow } from "../workflow.ts";
-import { removeTargets, TargetRemovalError } from "./clean.ts";
+import { type InsideTargets, namedFilesInside, removeTargets, TargetRemovalError } from "./clean.ts";
 
 /** Entries of one directory kept in memory; a larger directory is not listed. */
 export const listedEntriesMax = 200_000;
@@ -20,16 +20,15 @@ export const listedEntriesMax = 200_000;
 export class StaleTargets {
   /** Names in each directory when first listed; null: too large, ask per target. */
   private readonly listings = new Map<string, Set<string> | null>();
-  /**
-   * Every rule's targets as absolute paths, sorted: built on the first directory target found
-   * present (rare), so the targets inside one are found by a binary search.
-   */
-  private sortedTargets: string[] | undefined;
+  /** Files the workflow names inside a directory target: kept when it is removed. */
+  private readonly inside: InsideTargets;
 
   constructor(
     private readonly workflow: Workflow,
     private readonly directory: string,
-  ) {}
+  ) {
+    this.inside = namedFilesInside(workflow, directory);
+  }
 
   /**
    * Removes what a task of `rule` (attempt `attempt`, from 1) must not find when it starts;
@@ -38,33 +37,12 @@ export class StaleTargets {
   beforeStart(rule: number, attempt: number): string | undefined {
     if (attempt === 1 && this.allAbsent(rule)) return undefined;
     try {
-      removeTargets(this.workflow, rule, this.directory, false, (path) => this.targetsInside(path));
+      removeTargets(this.workflow, rule, this.directory, false, this.inside);
       return undefined;
     } catch (error) {
       if (!(error instanceof TargetRemovalError)) throw error;
       return `${error.message}, left from an earlier run: the command was not started, so it cannot pass for its work`;
     }
-  }
-
-  /** Targets of any rule strictly inside `path` (a directory target about to be removed). */
-  private targetsInside(path: string): string[] {
-    if (this.sortedTargets === undefined) {
-      this.sortedTargets = [];
-      for (const rule of this.workflow.rules) for (const target of rule.targets) this.sortedTargets.push(absolutePath(this.directory, target.path));
-      this.sortedTargets.sort();
-    }
-    const sorted = this.sortedTargets;
-    const prefix = `${path}/`;
-    let low = 0;
-    let high = sorted.length;
-    while (low < high) {
-      const middle = (low + high) >>> 1;
-      if (sorted[middle]! < prefix) low = middle + 1;
-      else high = middle;
-    }
-    const inside: string[] = [];
-    for (let i = low; i < sorted.length && sorted[i]!.startsWith(prefix); i++) inside.push(sorted[i]!);
-    return inside;
   }
 
   private allAbsent(rule: number): boolean {
