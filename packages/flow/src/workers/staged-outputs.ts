@@ -32,13 +32,23 @@ export function inlineOutputs(outputs: ReadonlyMap<string, string>, value: unkno
   return placed;
 }
 
-/** Where an output lands until the result: beside its target, under `.skein-part`. */
+/**
+ * Where an output lands until the result: beside its target, under `.skein-part`. A name inside
+ * two declared outputs (`mydir` and `mydir/1.txt`, in either order) lands in the outermost, so
+ * the directory's tree arrives whole: landing in the inner one left the directory without it
+ * when the directory was renamed into place over it.
+ */
 export function stagedPath(outputs: ReadonlyMap<string, string>, name: string): { root: string; path: string } | undefined {
   if (sandboxPathProblem(name)) return undefined;
+  let found: { root: string; path: string } | undefined;
+  let foundLength = Number.POSITIVE_INFINITY;
   for (const [remote, local] of outputs) {
+    if (remote.length >= foundLength) continue;
     const root = `${local}.skein-part`;
-    if (name === remote) return { root, path: root };
-    if (name.startsWith(`${remote}/`)) return { root, path: `${root}/${name.slice(remote.length + 1)}` };
+    if (name === remote) found = { root, path: root };
+    else if (name.startsWith(`${remote}/`)) found = { root, path: `${root}/${name.slice(remote.length + 1)}` };
+    else continue;
+    foundLength = remote.length;
   }
-  return undefined;
+  return found;
 }
