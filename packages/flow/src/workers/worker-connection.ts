@@ -35,11 +35,11 @@ import { dirname } from "node:path";
 import type { Executor, ExecutorListener, RunEnd, TaskRequest } from "../executors/executor.ts";
 import { absolutePath } from "../paths.ts";
 import type { ExecutorInfo, TaskOutcome } from "../schedule/types.ts";
+import { cacheListingProblem, cachedNamePattern } from "./cache-listing.ts";
 import type { FileCatalog } from "./file-catalog.ts";
 import { cachedFileName, isFileMode } from "./file-modes.ts";
 import { FrameQueue } from "./frame-queue.ts";
 import { encodeFrame, type Frame, frameBytesMax } from "./frames.ts";
-import { cachedAnnouncedMax } from "./input-cache.ts";
 import { outputProblemsMax } from "./output-listing.ts";
 import type { OutputStaging } from "./output-staging.ts";
 import { createEmpty, replace, writeWithMode } from "./output-files.ts";
@@ -56,9 +56,6 @@ export const unwrittenBytesMax = 64 * 1024 * 1024;
 
 /** Inputs remembered as changed while they were sent (entry → path), to name them when a task fails. */
 export const changedInputsRememberedMax = 1_000;
-
-/** A cache entry's name on the wire: `<sha256>.<mode>` (see `file-modes.ts`). */
-const cachedNamePattern = /^[0-9a-f]{64}\.[0-7]{3}$/;
 
 interface Running {
   readonly request: TaskRequest;
@@ -210,7 +207,8 @@ export class WorkerConnection implements Executor {
   private cached(entries: unknown): string | undefined {
     if (this.announced) return "a second cache listing";
     this.announced = true;
-    if (!Array.isArray(entries) || entries.length > cachedAnnouncedMax || !entries.every((name) => typeof name === "string" && cachedNamePattern.test(name))) return "bad cache listing";
+    const problem = cacheListingProblem(entries);
+    if (problem) return problem;
     for (const name of entries as string[]) this.sent.set(name, 0); // there before any task
     return undefined;
   }
@@ -394,3 +392,4 @@ export class WorkerConnection implements Executor {
 function tooLarge(bytes: number, inputs: number, mib = (n: number) => `${(n / 1024 / 1024).toFixed(1)} MiB`): string {
   return `its task frame (command, environment and ${inputs} input names) would take ${mib(bytes)}, more than the ${mib(frameBytesMax)} a frame may have: ship fewer files (an archive of a large directory input) or shorter names`;
 }
+
