@@ -36,6 +36,11 @@ const ruleKeys = new Set(["command", "workflow", "directory", "inputs", "outputs
 /** Upstream's `allocation` values: which of an auto-sized category's allocations a rule's first try gets. */
 const allocations = new Set(["first", "max", "error"]);
 
+/** Not a closure per file: 100 000 rules would allocate one (and its context) for each. */
+function nulError(location: SourceLocation, what: string, index: number): WorkflowError {
+  return new WorkflowError(location, `${what}[${index}]: a file name cannot hold a NUL byte`);
+}
+
 class JsonWorkflowReader {
   /** Each category's `"environment"`, as upstream reads it: between the workflow's and the rule's. */
   readonly categoryEnvironments = new Map<string, Readonly<Record<string, string>>>();
@@ -64,9 +69,10 @@ class JsonWorkflowReader {
     return out;
   }
 
-  resources(value: Json | undefined, where: SourceLocation): Resources {
+  /** `where` (the key's location, for an error) is worked out only when needed: most rules give no resources. */
+  resources(value: Json | undefined, where: () => SourceLocation): Resources {
     if (value === undefined) return {};
-    const object = this.object(value, where, "resources");
+    const object = this.object(value, where(), "resources");
     const resources: Resources = {};
     const keyOf = new Map<keyof Resources, string>(); // `wall_time` and `wall-time` name one field
     for (const [key, item] of Object.entries(object)) {
@@ -81,14 +87,13 @@ class JsonWorkflowReader {
     return resources;
   }
 
-  files(value: Json | undefined, where: SourceLocation, what: string): FileReference[] {
+  files(value: Json | undefined, where: () => SourceLocation, what: string): FileReference[] {
     if (value === undefined) return [];
-    if (!Array.isArray(value)) throw new WorkflowError(where, `${what} must be an array`);
+    if (!Array.isArray(value)) throw new WorkflowError(where(), `${what} must be an array`);
     return value.map((item, index) => {
       const location = this.at(value, index);
-      const nul = () => new WorkflowError(location, `${what}[${index}]: a file name cannot hold a NUL byte`);
       if (typeof item === "string" && item) {
-        if (item.includes("\0")) throw nul();
+        if (item.includes("\0")) throw nulError(location, what, index);
         return fileNamed(normalizePath(item), this.canonical, location);
       }
       if (item === null || typeof item !== "object" || Array.isArray(item)) {
@@ -103,7 +108,7 @@ class JsonWorkflowReader {
       if (typeof local !== "string" || typeof remote !== "string" || !local || !remote) {
         throw new WorkflowError(location, `${what}[${index}] needs "dag_name" (and optionally "task_name") strings`);
       }
-      if (local.includes("\0") || remote.includes("\0")) throw nul();
+      if (local.includes("\0") || remote.includes("\0")) throw nulError(location, what, index);
       const remoteName = normalizePath(remote);
       const problem = remoteNameProblem(remoteName);
       if (problem) throw new WorkflowError(location, `${what}[${index}]: task_name '${remote}' cannot name a file in the job's sandbox: ${problem}`);
@@ -121,7 +126,7 @@ class JsonWorkflowReader {
         if (key !== "resources" && key !== "environment") throw new WorkflowError(this.at(category, key), `unknown key '${key}' in category '${name}' (resources, environment)`);
       }
       if (category.environment !== undefined) this.categoryEnvironments.set(name, Object.freeze(this.strings(category.environment, this.at(category, "environment"), `category '${name}' environment`)));
-      categories.set(name, { name, resources: this.resources(category.resources, this.at(category, "resources")), mode: undefined });
+      categories.set(name, { name, resources: this.resources(category.resources, () => this.at(category, "resources")), mode: undefined });
     }
     return categories;
   }
@@ -164,9 +169,9 @@ class JsonWorkflowReader {
     if ((command === undefined) === (workflow === undefined)) {
       throw new WorkflowError(location, 'a rule needs exactly one of "command" or "workflow" (a non-empty string)');
     }
-    const targets = this.files(object.outputs, this.at(object, "outputs"), "outputs");
+    const targets = this.files(object.outputs, () => this.at(object, "outputs"), "outputs");
     if (targets.length === 0) throw new WorkflowError(location, 'a rule needs at least one entry in "outputs"');
-    const sources = this.files(object.inputs, this.at(object, "inputs"), "inputs");
+    const sources = this.files(object.inputs, () => this.at(object, "inputs"), "inputs");
     const named = this.optionalString(object, "category") ?? context.defaultName;
     const category = named ?? defaultCategory;
     if (object.local_job !== undefined && typeof object.local_job !== "boolean") {
@@ -177,7 +182,7 @@ class JsonWorkflowReader {
       throw new WorkflowError(this.at(object, "directory"), '"directory" goes with "workflow" (the nested workflow\'s directory), not with "command"');
     }
     if (!context.categories.has(category)) context.categories.set(category, { name: category, resources: {}, mode: undefined });
-    const own = this.resources(object.resources, this.at(object, "resources"));
+    const own = this.resources(object.resources, () => this.at(object, "resources"));
     const environment = object.environment === undefined ? undefined : this.strings(object.environment, this.at(object, "environment"), "environment");
     const nestedSource = workflow === undefined ? undefined : fileNamed(normalizePath(workflow), this.canonical, location);
     const nestedDirectory = directory === undefined ? undefined : normalizePath(directory);
