@@ -1,7 +1,7 @@
 /**
  * Target and source lists: split the raw text into words (keeping each word's position), expand
  * variables in each, split the result again (a variable may hold a list), and read remote
- * renaming `local->remote`. Paths are normalized so `./a` and `a` name one file, then named
+ * renaming `local->remote` (blanks around the arrow allowed, as upstream: `a -> b`). Paths are normalized so `./a` and `a` name one file, then named
  * against the workflow's directory (canonical-path.ts) so `/w/a` and `a` do too.
  */
 import { posix } from "node:path";
@@ -100,11 +100,19 @@ export function fileList(text: string, lookup: Lookup, canonical: Canonical, lin
     }
     return files;
   }
+  const words: Word[] = [];
   for (const raw of rawWords(text, line, offset)) {
     const expanded = expand(raw.text, lookup, line, raw.offset);
-    for (const word of splitWords(expanded, line, raw.offset)) {
-      files.push(fileReference(word.text, word.arrow, canonical, line, raw.offset));
+    for (const word of splitWords(expanded, line, raw.offset)) words.push({ ...word, offset: raw.offset });
+  }
+  for (let i = 0; i < words.length; i++) {
+    let word = words[i]!;
+    // `a -> b`, `a ->b`, `a-> b`: blanks around an unquoted arrow, as upstream's lexer reads them
+    while (i + 1 < words.length && (word.arrow >= 0 ? word.arrow === word.text.length - 2 : words[i + 1]!.arrow === 0)) {
+      const next = words[++i]!;
+      word = { text: word.text + next.text, offset: word.offset, arrow: word.arrow >= 0 ? word.arrow : next.arrow >= 0 ? word.text.length + next.arrow : -1 };
     }
+    files.push(fileReference(word.text, word.arrow, canonical, line, word.offset));
   }
   return files;
 }

@@ -39,3 +39,15 @@ test("file names error: an empty quoted word is not '.', the whole directory", (
   assert.throws(() => parse('a: "$(NOPE)"\n\tcmd\n'), /^WorkflowError: w\.mf:1:4: an empty file name/);
   assert.deepEqual(parse("a: $(NOPE) b\n\tcmd\n").rules[0]!.sources.map((s) => s.path), ["b"]);
 });
+
+test("remote names (upstream TR_makeflow_remote_naming): blanks around the arrow, as upstream's own test writes 'out.1 -> out.txt: input.txt -> input.1'", () => {
+  const { rules } = parse("out.1 -> out.txt: input.txt -> input.1 a ->b c-> d\n\tcat input.1 > out.txt\nX=e -> f\nx: $(X) g\n\tcmd\n");
+  assert.deepEqual(rules[0]!.targets.map((t) => [t.path, t.remoteName]), [["out.1", "out.txt"]]);
+  assert.deepEqual(rules[0]!.sources.map((s) => [s.path, s.remoteName]), [["input.txt", "input.1"], ["a", "b"], ["c", "d"]]);
+  assert.deepEqual(rules[1]!.sources.map((s) => [s.path, s.remoteName]), [["e", "f"], ["g", "g"]]);
+  // a one-letter name is not an arrow's end; a quoted arrow is still part of a name
+  assert.deepEqual(parse('o: a b "->" c\n\tcmd\n').rules[0]!.sources.map((s) => s.path), ["a", "b", "->", "c"]);
+  assert.throws(() => parse("o: -> b\n\tcmd\n"), /^WorkflowError: w\.mf:1:4: remote renaming must read 'local->remote', not '->b'$/);
+  assert.throws(() => parse("o: a ->\n\tcmd\n"), /^WorkflowError: w\.mf:1:4: remote renaming must read 'local->remote', not 'a->'$/);
+  assert.throws(() => parse("o: a -> b -> c\n\tcmd\n"), /^WorkflowError: w\.mf:1:11: remote renaming must read 'local->remote', not '->c'$/);
+});
