@@ -22,8 +22,12 @@ export interface LocalExecutorInit {
   readonly directory: string;
   /** Where the commands' standard output goes (an fd; 1 or 2). */
   readonly outputFd: number;
-  /** Runs a nested workflow rule (MAKEFLOW file [dir]) in-process; resolves to its outcome. */
-  readonly runNested?: (rule: Rule) => Promise<TaskOutcome>;
+  /**
+   * Runs a nested workflow rule (MAKEFLOW file [dir]) in-process; resolves to its outcome once
+   * that run is over (its commands ended, its log closed). `stop` is aborted when the task is:
+   * the nested run then stops as an interrupted run does.
+   */
+  readonly runNested?: (rule: Rule, stop: AbortSignal) => Promise<TaskOutcome>;
 }
 
 /** Declared targets that do not exist after a successful command, named as the workflow wrote them. */
@@ -50,7 +54,8 @@ export class LocalExecutor implements Executor {
   private readonly rules = new Map<number, Rule>();
   private readonly aborted = new Set<number>();
   private readonly nestedWaiting: TaskRequest[] = [];
-  private nestedRunning = 0;
+  /** Nested runs in progress, by task: each one's stop, and its end (close waits for it). */
+  private readonly nestedRunning = new Map<number, { stop: AbortController; ended: Promise<void> }>();
   private readonly launcher: ProcessLauncher;
 
   constructor(
@@ -99,15 +104,16 @@ export class LocalExecutor implements Executor {
    * rest of the pipeline's share waits here in order.
    */
   private startNested(): void {
-    while (this.nestedRunning < this.info.capacity.cores && this.nestedWaiting.length > 0) {
+    while (this.nestedRunning.size < this.info.capacity.cores && this.nestedWaiting.length > 0) {
       const { rule, task } = this.nestedWaiting.shift()!;
-      this.nestedRunning++;
-      const ended = (outcome: TaskOutcome) => {
-        this.nestedRunning--;
+      const stop = new AbortController();
+      const finish = (outcome: TaskOutcome) => {
+        this.nestedRunning.delete(task);
         this.report(task, outcome);
         this.startNested();
       };
-      this.init.runNested!(rule).then(ended, (error: Error) => ended({ ok: false, reason: `nested workflow: ${error.message}` }));
+      const ended = this.init.runNested!(rule, stop.signal).then(finish, (error: Error) => finish({ ok: false, reason: `nested workflow: ${error.message}` }));
+      this.nestedRunning.set(task, { stop, ended });
     }
   }
 
@@ -117,12 +123,25 @@ export class LocalExecutor implements Executor {
       return;
     }
     const waiting = this.nestedWaiting.findIndex((request) => request.task === task);
-    if (waiting >= 0) this.nestedWaiting.splice(waiting, 1);
-    else this.aborted.add(task); // a running nested workflow: its outcome is dropped when it comes
+    if (waiting >= 0) {
+      this.nestedWaiting.splice(waiting, 1);
+      return;
+    }
+    const nested = this.nestedRunning.get(task);
+    if (nested === undefined) return;
+    // a running nested workflow is stopped; its outcome is dropped when it comes
+    this.aborted.add(task);
+    nested.stop.abort();
   }
 
-  /** Resolves once no command it started runs any more. */
+  /**
+   * Resolves once no command it started runs any more, nested workflows' included: the run
+   * around them must not end (print its last lines, release its log, let the process exit)
+   * while a nested run it started still kills its commands or writes its log.
+   */
   async close(): Promise<void> {
-    await this.launcher.close();
+    this.nestedWaiting.length = 0;
+    for (const nested of this.nestedRunning.values()) nested.stop.abort();
+    await Promise.all([this.launcher.close(), ...[...this.nestedRunning.values()].map((nested) => nested.ended)]);
   }
 }

@@ -32,7 +32,9 @@ import { nestedRunInit, nestingDepthMax, type Output, type RunComponents, type R
  */
 const signalled = new Set<(signal: StopSignal) => void>();
 const dispatchStop = (signal: StopSignal) => {
-  for (const stop of [...signalled]) stop(signal);
+  // innermost first (a nested run registers after the run around it): each nested run stops
+  // for the signal itself, before its enclosing run aborts it
+  for (const stop of [...signalled].reverse()) stop(signal);
 };
 
 function onStopSignal(stop: (signal: StopSignal) => void): () => void {
@@ -68,7 +70,7 @@ export interface BackEndContext {
   readonly output: Output;
   readonly clock: Clock;
   readonly local: LocalMachine;
-  readonly runNested: (rule: Rule) => Promise<TaskOutcome>;
+  readonly runNested: (rule: Rule, stop: AbortSignal) => Promise<TaskOutcome>;
 }
 
 export interface LocalMachine {
@@ -116,8 +118,8 @@ function localExecutor(context: BackEndContext, runsRemoteRules: boolean): Execu
  * `nestingDepthMax` deep; after a run that succeeds, every target the rule declares must
  * exist, as after a command.
  */
-function nestedRunner(loaded: Loaded, init: RunInit, components: RunComponents): (rule: Rule) => Promise<TaskOutcome> {
-  return async (rule) => {
+function nestedRunner(loaded: Loaded, init: RunInit, components: RunComponents & { readonly output: Output }): (rule: Rule, stop: AbortSignal) => Promise<TaskOutcome> {
+  return async (rule, stop) => {
     const { runFlow } = await import("./run-flow.ts");
     const nested = rule.nested!;
     const nestedInit = nestedRunInit(loaded.directory, nested, init, loaded.logPath);
@@ -125,11 +127,28 @@ function nestedRunner(loaded: Loaded, init: RunInit, components: RunComponents):
     if (enclosing.includes(workflowLogPath(nestedInit.file, nestedInit.directory!))) {
       return { ok: false, reason: `nested workflow ${nested.file} already runs around this rule, in ${nestedInit.directory}: a workflow cannot nest itself` };
     }
+    if (stop.aborted) return { ok: false, reason: `nested workflow ${nested.file} was not started: the enclosing workflow stopped` };
     if (enclosing.length >= nestingDepthMax) return { ok: false, reason: `nested workflow ${nested.file} would be nested more than ${nestingDepthMax} levels deep` };
-    const code = await runFlow(nestedInit, components);
+    const code = await runFlow(nestedInit, { clock: components.clock, random: components.random, output: labelledOutput(components.output, nested.file), stop });
     if (code !== 0) return { ok: false, reason: `nested workflow ${nested.file} failed` };
     const missing = missingTargets(rule, loaded.directory);
     return missing.length === 0 ? { ok: true } : { ok: false, reason: `the nested workflow ${nested.file} succeeded but did not create ${missingList(missing)}` };
+  };
+}
+
+/**
+ * A nested run's output: its own lines (`skein flow: stopped: …`, a rule's failure) read
+ * `skein flow: sub.mf: …`, named by the nested file as the enclosing workflow wrote it (nested
+ * deeper, `skein flow: sub.mf: leaf.mf: …`), so they are not taken for the enclosing run's.
+ * Other lines (a command's output under a failure, a workflow error naming its file) pass as
+ * they are; so does --json's standard output, whose run events name the file.
+ */
+export function labelledOutput(output: Output, label: string): Output {
+  const own = "skein flow: ";
+  return {
+    out: (text) => output.out(text),
+    err: (text) => output.err(text.replace(/^skein flow: /gm, `${own}${label}: `)),
+    onOutClosed: output.onOutClosed === undefined ? undefined : (closed) => output.onOutClosed!(closed),
   };
 }
 
@@ -229,7 +248,7 @@ function indentOutput(text: string): string {
   return `${text.replace(/\n$/, "").split("\n").map((line) => `  | ${line}`).join("\n")}\n`;
 }
 
-export async function execute(loaded: Loaded, complete: Set<number>, log: LogFile, init: RunInit, components: Required<RunComponents>, local: LocalMachine): Promise<ExecuteResult> {
+export async function execute(loaded: Loaded, complete: Set<number>, log: LogFile, init: RunInit, components: RunComponents & { readonly output: Output }, local: LocalMachine): Promise<ExecuteResult> {
   const { clock, output } = components;
   const rules = loaded.plan.workflow.rules;
   const target = init.target ?? "local";
@@ -339,6 +358,9 @@ export async function execute(loaded: Loaded, complete: Set<number>, log: LogFil
   // than run on unwatched (or die of the write error). Without --json nothing of the master's
   // goes to standard output; commands writing there get SIGPIPE themselves.
   const stopWatchingOut = output.onOutClosed?.(stop);
+  const enclosingStopped = () => stop("the enclosing workflow stopped");
+  components.stop?.addEventListener("abort", enclosingStopped, { once: true });
+  if (components.stop?.aborted) enclosingStopped();
   const currentProgress = () => progressLine({ counts: scheduler.counts(), queued: scheduler.dispatchCounts().queued, workers: target === "workers" ? scheduler.executorCount - 1 : undefined, elapsedMs: driver.nowMs() }, process.stderr.columns);
   const status = progress ? statusLine(output) : undefined;
   const timer = status ? clock.setPeriodic(progressIntervalMs, () => status.line.draw(currentProgress())) : undefined;
@@ -352,6 +374,7 @@ export async function execute(loaded: Loaded, complete: Set<number>, log: LogFil
   } finally {
     stopListening();
     stopWatchingOut?.();
+    components.stop?.removeEventListener("abort", enclosingStopped);
     if (timer) {
       timer.cancel();
       status!.line.finish(currentProgress());

@@ -61,6 +61,11 @@ export interface RunComponents {
   readonly random: () => number;
   /** Where reports go (default: standard output and standard error). */
   readonly output?: Output;
+  /**
+   * Stops the run when aborted, as an interrupt does (running commands killed, the log kept for
+   * a resume): a nested workflow's run is given one that its enclosing run aborts when it stops.
+   */
+  readonly stop?: AbortSignal;
 }
 
 /** Levels of nested workflows a run descends, and `--clean` too. */
