@@ -61,3 +61,19 @@ test("clean: a directory target is emptied around the sources the workflow reads
   assert.deepEqual(readdirSync(join(root, "res")), ["config"]);
   assert.deepEqual(readdirSync(root).sort(), ["res", "w.mf"]);
 });
+
+test("clean: --clean --dry-run says a directory target is emptied around the files the workflow names in it (text and --json), as --clean does", async () => {
+  const root = workspace({ "w.mf": "res:\n\tmkdir -p res; touch res/stamp\nres/x: res\n\ttouch res/x\nb: res/config res\n\tcat res/config > b\n" });
+  mkdirSync(join(root, "res"));
+  writeFileSync(join(root, "res", "config"), "precious");
+  assert.equal((await runIn(root)).code, 0);
+  const dry = await runIn(root, { clean: true, dryRun: true });
+  assert.equal(dry.code, 0, dry.err);
+  assert.deepEqual(dry.out.split("\n").filter(Boolean), ["res/ except res/config, res/x", "res/x", "b", "w.mf.skeinlog"]);
+  const json = await runIn(root, { clean: true, dryRun: true, json: true });
+  const lines = json.out.split("\n").filter(Boolean).map((line) => JSON.parse(line));
+  assert.deepEqual(lines[0], { path: "res", kind: "file", state: "would-remove", except: ["res/config", "res/x"] });
+  assert.deepEqual(lines[1], { path: "res/x", kind: "file", state: "would-remove" });
+  assert.equal((await runIn(root, { clean: true })).code, 0);
+  assert.deepEqual(readdirSync(join(root, "res")), ["config"], "what the dry run said stays, stays (res/x goes as its own rule's target)");
+});

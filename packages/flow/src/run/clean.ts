@@ -33,21 +33,30 @@ export class TargetRemovalError extends Error {
 }
 
 /**
- * Removes the rule's targets that exist; returns those paths, as the workflow wrote them. Throws
+ * A target removed (or, with --dry-run, that would be), as the workflow wrote it; `kept`: for a
+ * directory, the files inside it that stay because the workflow names them (see InsideTargets).
+ */
+export interface Removal {
+  readonly path: string;
+  readonly kept?: readonly string[];
+}
+
+/**
+ * Removes the rule's targets that exist; returns them, as the workflow wrote them. Throws
  * TargetRemovalError naming the first target that cannot be removed.
  */
-export function removeTargets(workflow: Workflow, rule: number, directory: string, dryRun = false, inside?: InsideTargets): string[] {
-  const removed: string[] = [];
+export function removeTargets(workflow: Workflow, rule: number, directory: string, dryRun = false, inside?: InsideTargets): Removal[] {
+  const removed: Removal[] = [];
   for (const target of workflow.rules[rule]!.targets) {
     const path = absolutePath(directory, target.path);
     // Most targets do not exist yet: ask without an exception (rmSync's force swallows an
     // ENOENT error whose creation costs far more than the lstat itself).
     const stat = lstatSync(path, { throwIfNoEntry: false });
     if (!stat) continue;
+    const kept = stat.isDirectory() ? (inside?.(path) ?? []) : [];
     if (!dryRun) {
       try {
         // unlink for a file: rmSync reports a file it may not unlink as ENOTDIR (it tries rmdir next)
-        const kept = stat.isDirectory() ? (inside?.(path) ?? []) : [];
         if (kept.length > 0) removeExcept(path, kept);
         else if (stat.isDirectory()) rmSync(path, { recursive: true, force: true });
         else unlinkSync(path);
@@ -56,7 +65,10 @@ export function removeTargets(workflow: Workflow, rule: number, directory: strin
         if (code !== "ENOENT") throw new TargetRemovalError(`cannot remove ${writtenPath(target)} (${code ?? (error as Error).message})`);
       }
     }
-    removed.push(writtenPath(target));
+    const written = writtenPath(target);
+    // what stays is what exists of the named files inside (the rest is not there to keep)
+    const present = kept.filter((keep) => lstatSync(keep, { throwIfNoEntry: false }) !== undefined);
+    removed.push(present.length === 0 ? { path: written } : { path: written, kept: present.map((keep) => `${written.replace(/\/+$/, "")}${keep.slice(path.length)}`) });
   }
   return removed;
 }
@@ -120,7 +132,7 @@ function removeExcept(path: string, kept: readonly string[]): void {
 
 /** What `--clean` removed (or, with --dry-run, would remove), relative to the top workflow's directory. */
 export interface Cleaned {
-  readonly files: string[];
+  readonly files: Removal[];
   readonly logs: string[];
 }
 
@@ -130,10 +142,11 @@ export interface Cleaned {
  * `dryRun` nothing is removed; the result names what would be.
  */
 export function cleanTree(top: Cleanable, load: NestedLoader, dryRun = false, seen = new Set<string>([top.logPath]), depth = 0): Cleaned {
-  const files: string[] = [];
+  const files: Removal[] = [];
   const logs: string[] = [];
   // a path written absolute stays so; a relative one is shown from the top workflow's directory
   const fromChild = (child: Cleanable, path: string) => (isAbsolute(path) ? path : relative(top.directory, resolve(child.directory, path)));
+  const removalFromChild = (child: Cleanable, { path, kept }: Removal): Removal => (kept === undefined ? { path: fromChild(child, path) } : { path: fromChild(child, path), kept: kept.map((keep) => fromChild(child, keep)) });
   for (const rule of [...top.summary.started].sort((a, b) => a - b)) {
     const nested = top.workflow.rules[rule]!.nested;
     if (!nested || depth >= nestingDepthMax) continue;
@@ -141,7 +154,7 @@ export function cleanTree(top: Cleanable, load: NestedLoader, dryRun = false, se
     if (!child || seen.has(child.logPath)) continue;
     seen.add(child.logPath);
     const cleaned = cleanTree(child, load, dryRun, seen, depth + 1);
-    for (const path of cleaned.files) files.push(fromChild(child, path));
+    for (const removal of cleaned.files) files.push(removalFromChild(child, removal));
     for (const path of cleaned.logs) logs.push(fromChild(child, path));
   }
   const inside = namedFilesInside(top.workflow, top.directory);
@@ -153,7 +166,7 @@ export function cleanTree(top: Cleanable, load: NestedLoader, dryRun = false, se
     logs.push(relative(top.directory, path));
   }
   // a nested rule's target is often a file the nested workflow made, maybe written another way
-  const unique = new Map<string, string>();
-  for (const path of files) if (!unique.has(resolve(top.directory, path))) unique.set(resolve(top.directory, path), path);
+  const unique = new Map<string, Removal>();
+  for (const removal of files) if (!unique.has(resolve(top.directory, removal.path))) unique.set(resolve(top.directory, removal.path), removal);
   return { files: [...unique.values()], logs };
 }

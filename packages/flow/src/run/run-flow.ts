@@ -25,6 +25,7 @@ import { type Cleanable, type Cleaned, cleanTree } from "./clean.ts";
 import { toDot } from "./dot.ts";
 import { absolutePath } from "../paths.ts";
 import { stopSignals } from "@skein/ftsh/stop-signals";
+import { missingList } from "../executors/executor.ts";
 import { BackEndError, execute } from "./execute.ts";
 import { nestedRunInit, type Output, type RunComponents, type RunInit, workflowLogPath } from "./run-options.ts";
 
@@ -144,8 +145,14 @@ function cleanWorkflow(init: RunInit, output: Output): number {
     output.err(`skein flow: removed ${counted}\n`);
     return 0;
   }
-  if (init.json) for (const [kind, paths] of [["file", files], ["log", logs]] as const) for (const path of paths) output.out(`${JSON.stringify({ path, kind, state: "would-remove" })}\n`);
-  else for (const path of [...files, ...logs]) output.out(`${path}\n`);
+  // a directory target is emptied around the files the workflow names inside it: said with it
+  if (init.json) {
+    for (const { path, kept } of files) output.out(`${JSON.stringify({ path, kind: "file", state: "would-remove", except: kept })}\n`);
+    for (const path of logs) output.out(`${JSON.stringify({ path, kind: "log", state: "would-remove" })}\n`);
+  } else {
+    for (const { path, kept } of files) output.out(`${kept === undefined ? path : `${path.replace(/\/*$/, "/")} except ${missingList(kept)}`}\n`);
+    for (const path of logs) output.out(`${path}\n`);
+  }
   output.err(`skein flow: --clean --dry-run: would remove ${counted}; nothing was removed\n`);
   return 0;
 }
