@@ -82,9 +82,17 @@ function excerpt(text: string, dollar: number, close: string): string {
   return end < text.length ? `${text.slice(dollar, end)} …` : text.slice(dollar, end);
 }
 
+/** make's text functions (`$(wildcard *.c)`, `%` patterns with `$(patsubst …)`): Makeflow has none. */
+const makeFunction = /^\$\((wildcard|patsubst|subst|shell|foreach|notdir|basename|dir|suffix|addprefix|addsuffix|filter|filter-out|sort|word|words|wordlist|firstword|lastword|strip|findstring|join|realpath|abspath|call|eval|origin|value|if|or|and|file|error|warning|info)[ \t]/;
+
 function badName(text: string, dollar: number, line: LogicalLine, offset: number): WorkflowError {
   const open = text[dollar + 1]!;
   const shell = open === "(" ? "command substitution" : "parameter expansion";
+  const make = makeFunction.exec(text.slice(dollar, dollar + 20));
+  if (make) {
+    // upstream's own tests (TR_makeflow_023_wildcard, _024_pattern) show make's functions do not belong to the language
+    return new WorkflowError(line.locate(offset + dollar), `\`$(${make[1]} …)\` is make's ${make[1]} function; Makeflow has no functions: write the file names (or \`$$(\` for the shell's command substitution)`);
+  }
   return new WorkflowError(
     line.locate(offset + dollar),
     `\`${excerpt(text, dollar, open === "(" ? ")" : "}")}\`: not a variable name; write \`$$${open}\` for the shell's ${shell}`,

@@ -36,3 +36,10 @@ test("parser: an unterminated quote in a rule's targets is named", () => {
   // a quote with no ':' after it is not the problem: there is no rule at all
   assert.match(parseError("foo # it's\n"), /^M:1:1: expected a rule 'targets: sources'/);
 });
+
+test("parser (upstream TR_makeflow_023_wildcard, TR_makeflow_024_pattern): make's $(wildcard …) and $(patsubst …) are named as make's functions, not sent to the shell", () => {
+  assert.equal(parseError("SOURCES = $(wildcard *.mf)\nlist: $(SOURCES)\n\techo $(SOURCES) > list\n"), "M:1:11: `$(wildcard …)` is make's wildcard function; Makeflow has no functions: write the file names (or `$$(` for the shell's command substitution)");
+  assert.match(parseError("a:\n\techo $(patsubst %.c,%.o,x.c) > a\n"), /^M:2:7: `\$\(patsubst …\)` is make's patsubst function/);
+  // a command of the shell's is still told to use `$$(`
+  assert.match(parseError("a:\n\techo $(date +%s) > a\n"), /^M:2:7: `\$\(date …`: not a variable name; write `\$\$\(` for the shell's command substitution$/);
+});
