@@ -1,4 +1,8 @@
 import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { test } from "node:test";
 import { UsageError } from "../command.ts";
 import { flowCommand } from "./flow.ts";
@@ -29,3 +33,19 @@ for (const [args, problem] of [
     await assert.rejects(flowCommand.run(["/no/such/w.mf", ...args]), new UsageError(problem));
   });
 }
+
+test("flow (upstream TR_makeflow_020_syntax_default): without a workflow file, the file Makeflow of the current directory runs, as upstream's makeflow does", () => {
+  const directory = mkdtempSync(join(tmpdir(), "skein-flow-default-"));
+  try {
+    const bin = new URL("../../bin/skein.js", import.meta.url).pathname;
+    const missing = spawnSync(process.execPath, [bin, "flow", "--dry-run"], { cwd: directory, encoding: "utf8" });
+    assert.equal(missing.status, 1);
+    assert.match(missing.stderr, /Makeflow: no such workflow file/);
+    writeFileSync(join(directory, "Makeflow"), "out:\n\techo hi > out\n");
+    const found = spawnSync(process.execPath, [bin, "flow", "--dry-run"], { cwd: directory, encoding: "utf8" });
+    assert.equal(found.stdout, "echo hi > out\n");
+    assert.equal(found.status, 0);
+  } finally {
+    rmSync(directory, { recursive: true, force: true });
+  }
+});

@@ -7,10 +7,11 @@ import { passwordOption } from "../password-option.ts";
 import { readTls } from "../tls-option.ts";
 import { flowInterruptBudget, setInterruptBudget } from "../optimisation-budget.ts";
 
-const usage = `usage: skein flow <workflow> [options]
+const usage = `usage: skein flow [<workflow>] [options]
 
-Runs a Makeflow workflow (or its JSON form): each rule's targets are made from its sources by
-its one command, in dependency order, resuming from <workflow>.skeinlog after a stop.
+Runs a Makeflow workflow (or its JSON form; default: the file Makeflow): each rule's targets are
+made from its sources by its one command, in dependency order, resuming from <workflow>.skeinlog
+after a stop.
 
 options:
   -j, --jobs N            concurrent local jobs (default: the number of cores)
@@ -79,7 +80,8 @@ export const flowCommand: Command = {
         "no-progress": { type: "boolean" },
       },
     });
-    if (positionals.length !== 1) throw new UsageError("expected exactly one workflow file");
+    // no file: the one named Makeflow in the current directory, as upstream's makeflow reads
+    if (positionals.length > 1) throw new UsageError("expected one workflow file (default: Makeflow)");
     const target = values.target ?? "local";
     if (target !== "local" && target !== "workers" && target !== "slurm") throw new UsageError(`unknown target '${target}'`);
     const jobs = numberOption(values.jobs, "--jobs", { min: 1, integer: true });
@@ -97,7 +99,7 @@ export const flowCommand: Command = {
     if (tls && target !== "workers") throw new UsageError("--tls-cert, --tls-key and --tls-ca are for -T workers");
     setInterruptBudget(flowInterruptBudget);
     return runFlow({
-      file: positionals[0]!,
+      file: positionals[0] ?? "Makeflow",
       jobs,
       target,
       clean: values.clean,
