@@ -3,6 +3,7 @@
  * runs the tasks the scheduler places on it and reports each one's outcome once; a pool of
  * workers is a set of executors that join and leave.
  */
+import { constants } from "node:os";
 import type { ExecutorInfo, TaskOutcome } from "../schedule/types.ts";
 import type { Rule } from "../workflow.ts";
 
@@ -60,4 +61,23 @@ export const missingNamedMax = 10;
 export function missingList(paths: readonly string[]): string {
   if (paths.length <= missingNamedMax) return paths.join(", ");
   return `${paths.slice(0, missingNamedMax).join(", ")} and ${paths.length - missingNamedMax} more`;
+}
+
+/** Signal numbers by name and names by number, from this machine's `os.constants.signals`. */
+const signalNumbers: Readonly<Record<string, number>> = constants.signals;
+const signalNames = new Map<number, string>();
+for (const [name, number] of Object.entries(signalNumbers)) if (!signalNames.has(number)) signalNames.set(number, name);
+
+/**
+ * A command's death by a signal, the same on every back end, both ways a user may look it up:
+ * `killed by SIGKILL (signal 9)`. `signal` is a name (`SIGKILL`, as Node reports it), a number,
+ * or `signal N` (as the launcher, Slurm's status file and workers report it); a number this
+ * machine has no name for stays `killed by signal N`, a name it has no number for `killed by SIGX`.
+ */
+export function killedBy(signal: string | number): string {
+  const written = typeof signal === "number" ? String(signal) : signal.replace(/^signal /, "");
+  const number = /^[0-9]+$/.test(written) ? Number(written) : signalNumbers[written];
+  const name = typeof number === "number" ? signalNames.get(number) : undefined;
+  if (number === undefined) return `killed by ${written}`;
+  return name === undefined ? `killed by signal ${number}` : `killed by ${name} (signal ${number})`;
 }

@@ -74,7 +74,7 @@ test("launcher: a broken cached C launcher (truncated, or exiting at once) is re
     assert.deepEqual(truncated.exit, { code: 0, signal: null, durationMs: truncated.exit.durationMs }, truncated.warnings.join("\n"));
     assert.ok(existsSync(join(cacheHome, "made-1")));
     assert.equal(truncated.warnings.length, 1);
-    assert.match(truncated.warnings[0]!, /^skein flow: the C launcher .*flow-launcher-\S+ is broken \((killed by SIG\w+|exit code \d+) before it answered\); rebuilt it \(/);
+    assert.match(truncated.warnings[0]!, /^skein flow: the C launcher .*flow-launcher-\S+ is broken \((killed by SIG\w+ \(signal \d+\)|exit code \d+) before it answered\); rebuilt it \(/);
     assert.equal(statSync(binary).size, size, "rebuilt whole");
     writeFileSync(binary, "#!/bin/sh\nexit 0\n"); // runs, and exits at once
     chmodSync(binary, 0o755);

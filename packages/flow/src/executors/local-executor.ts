@@ -11,7 +11,7 @@ import { writtenPath } from "../language/canonical-path.ts";
 import { absolutePath } from "../paths.ts";
 import type { ExecutorInfo, TaskOutcome } from "../schedule/types.ts";
 import type { Rule } from "../workflow.ts";
-import { type Executor, type ExecutorListener, missingList, type TaskRequest } from "./executor.ts";
+import { type Executor, type ExecutorListener, killedBy, missingList, type TaskRequest } from "./executor.ts";
 import { type CommandExit, ProcessLauncher } from "./process-launcher.ts";
 
 export { simpleArgv } from "./process-launcher.ts";
@@ -39,7 +39,7 @@ export function missingTargets(rule: Rule, directory: string): string[] {
 
 export function exitOutcome(rule: Rule, directory: string, code: number | null, signal: string | null, durationMs?: number): TaskOutcome {
   let reason: string | undefined;
-  if (signal) reason = `killed by ${signal}`;
+  if (signal) reason = killedBy(signal);
   else if (code !== 0) reason = `exit code ${code}`;
   else {
     const missing = missingTargets(rule, directory);

@@ -284,7 +284,7 @@ for (const kind of ["c", "perl"] as const) {
     assert.equal(orphans.length, 2, "the command and its background child run");
     process.kill(Number(launcherPid), "SIGKILL");
     const exit = await ended;
-    assert.deepEqual(exit, { code: null, signal: null, lost: "the launcher process died (killed by SIGKILL) while the command ran" });
+    assert.deepEqual(exit, { code: null, signal: null, lost: "the launcher process died (killed by SIGKILL (signal 9)) while the command ran" });
     // killed before the loss is reported; a SIGKILLed process may take a moment to be gone
     while (orphans.some(processIsRunning) && performance.now() < deadline) await new Promise((resolve) => setImmediate(resolve));
     const survivors = orphans.filter(processIsRunning);

@@ -17,6 +17,7 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { closeSync, openSync } from "node:fs";
 import type { Readable } from "node:stream";
 import { CommandScripts } from "./command-scripts.ts";
+import { killedBy } from "./executor.ts";
 import { writeRequests } from "./launcher-stdin.ts";
 import { type LauncherKind, type LauncherProgram, launcherProgram, replaceLauncher } from "./launcher-program.ts";
 import { killSession } from "./session-kill.ts";
@@ -231,7 +232,7 @@ export class ProcessLauncher {
       if (this.launcher === child && !this.greeted) fallBack(`cannot start it (${error.code ?? error.message})`);
     });
     child.on("exit", (code, signal) => {
-      const reason = signal ? `killed by ${signal}` : `exit code ${code}`;
+      const reason = signal ? killedBy(signal) : `exit code ${code}`;
       if (replaced) return;
       if (this.launcher !== child) return this.lost(child, reason, false); // ended by close()
       // its greeting may still be in the pipe: decide once the pipe is read to its end

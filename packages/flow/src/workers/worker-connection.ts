@@ -32,7 +32,7 @@ import { chmodSync, mkdirSync } from "node:fs";
 import { appendFile, mkdir, writeFile } from "node:fs/promises";
 import type { Socket } from "node:net";
 import { dirname } from "node:path";
-import type { Executor, ExecutorListener, RunEnd, TaskRequest } from "../executors/executor.ts";
+import { type Executor, type ExecutorListener, killedBy, type RunEnd, type TaskRequest } from "../executors/executor.ts";
 import { absolutePath } from "../paths.ts";
 import type { ExecutorInfo, TaskOutcome } from "../schedule/types.ts";
 import { cacheListingProblem, cachedNamePattern } from "./cache-listing.ts";
@@ -374,7 +374,7 @@ export class WorkerConnection implements Executor {
     // how long the command ran, as the worker measured it: neither its inputs' nor its outputs' transfer
     const duration = typeof header.durationMs === "number" && Number.isFinite(header.durationMs) && header.durationMs >= 0 ? { durationMs: header.durationMs } : {};
     if (typeof header.lost === "string") return { ok: false, reason: `on the worker, ${header.lost}`, ...output };
-    if (header.exitCode !== 0) return { ok: false, reason: header.signal ? `killed by ${String(header.signal)}` : `exit code ${String(header.exitCode)}`, ...output, ...duration };
+    if (header.exitCode !== 0) return { ok: false, reason: header.signal ? killedBy(String(header.signal)) : `exit code ${String(header.exitCode)}`, ...output, ...duration };
     // outputs the worker would not (or could not) send: a link out of its sandbox, a FIFO, …
     const problems = Array.isArray(header.problems) ? header.problems.slice(0, outputProblemsMax).map((problem) => String(problem).slice(0, 1000)) : [];
     if (problems.length) return { ok: false, reason: `the command succeeded but ${problems.join("; ")}`, ...output, ...duration };
