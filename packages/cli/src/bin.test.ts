@@ -66,7 +66,7 @@ for (const [command, args] of [["flow", ["w.mf", "--no-such-option"]], ["worker"
   test(`bin/skein: '${command} ${args.join(" ")}' names the bad option on one line and says where the usage is, exit 2, no stack trace`, () => {
     const result = spawnSync(bin, [command, ...args], { encoding: "utf8" });
     assert.equal(result.status, 2, result.stderr);
-    assert.match(result.stderr, new RegExp(`^skein ${command}: [^\n]*'${args[args.length - 1]}[^\n]*\nTry 'skein ${command} --help' for more information\.\n$`));
+    assert.match(result.stderr, new RegExp(`^skein ${command}: [^\n]*'${args[args.length - 1]}[^\n]*\nTry 'skein ${command} --help' for more information\\.\n$`));
     assert.doesNotMatch(result.stderr, /\n\s+at .*:\d+:\d+\)?$/m, "no stack trace");
   });
 }
