@@ -39,6 +39,13 @@ function topologicalOrder(dependencies: ReadonlyArray<readonly number[]>, depend
 export interface PlanComponents {
   /** Whether a path exists, relative to the workflow's directory (the only I/O planning needs). */
   exists(path: string): boolean;
+  /**
+   * For a missing source, as written: the name, from the workflow's directory, of the file it
+   * names when read from the directory the run was started in, if that file exists there and
+   * the two directories differ (upstream reads names from there: `makeflow dirs/w.mf`). Only
+   * for the error's hint.
+   */
+  fromStartDirectory?(written: string): string | undefined;
 }
 
 function ancestors(path: string): string[] {
@@ -94,7 +101,7 @@ class Planner {
    * that list the same directory as a source (`d/x: d` and `d/y: d` both need `d`, not each
    * other; `all: d` needs both); for a file inside a directory target, that directory's rule.
    */
-  dependenciesOf(rule: Rule, exists: (path: string) => boolean): number[] {
+  dependenciesOf(rule: Rule, exists: (path: string) => boolean, fromStart?: PlanComponents["fromStartDirectory"]): number[] {
     const found: number[] = [];
     let seen: Set<number> | undefined; // past a few dependencies, a linear scan would be quadratic
     let missing: FileReference[] | undefined;
@@ -118,7 +125,7 @@ class Planner {
       if (container !== undefined) seen = addOnce(found, seen, container);
       if (inside.length === 0 && container === undefined && !exists(source.path)) (missing ??= []).push(source);
     }
-    if (missing) throw missingSources(rule, missing);
+    if (missing) throw missingSources(rule, missing, fromStart);
     return found;
   }
 
@@ -148,12 +155,25 @@ function makesInside(rule: Rule, directory: string): boolean {
 }
 
 /** Every missing source of a rule (the first few named), at the first one. */
-function missingSources(rule: Rule, missing: readonly FileReference[]): WorkflowError {
-  const note = missing.map((source) => olderReadingNote(rule, source.path)).find((text) => text !== "") ?? "";
+function missingSources(rule: Rule, missing: readonly FileReference[], fromStart?: PlanComponents["fromStartDirectory"]): WorkflowError {
+  const note = missing.map((source) => olderReadingNote(rule, source.path)).find((text) => text !== "") ?? startDirectoryNote(missing, fromStart);
   if (missing.length === 1) return new WorkflowError(missing[0]!.location, `source '${writtenPath(missing[0]!)}' is not made by any rule and does not exist${note}`);
   const names = missingList(missing.map((source) => `'${writtenPath(source)}'`));
   return new WorkflowError(missing[0]!.location, `sources ${names} are not made by any rule and do not exist${note}`);
 }
+
+/** The first missing source found from the directory the run started in, as upstream reads names. */
+function startDirectoryNote(missing: readonly FileReference[], fromStart?: PlanComponents["fromStartDirectory"]): string {
+  if (!fromStart) return "";
+  for (const source of missing.slice(0, missingNoteLookupsMax)) {
+    const name = fromStart(writtenPath(source));
+    if (name !== undefined) return ` (names are read from the workflow's directory; '${writtenPath(source)}' of the current directory, where upstream reads names, is '${name}')`;
+  }
+  return "";
+}
+
+/** Missing sources looked up from the start directory for the hint: an error names 10 of them anyway. */
+const missingNoteLookupsMax = 10;
 
 /** For a nested rule's missing file: the other place older upstream looked for it. */
 function olderReadingNote(rule: Rule, path: string): string {
@@ -209,7 +229,7 @@ export function plan(workflow: Workflow, components: PlanComponents): Plan {
   workflow.rules.forEach((rule, index) => {
     if (rule.nested?.directory !== undefined) workflow.rules[index] = withNestedFileReading(rule, available, canonical);
   });
-  const dependencies = workflow.rules.map((rule) => planner.dependenciesOf(rule, exists));
+  const dependencies = workflow.rules.map((rule) => planner.dependenciesOf(rule, exists, components.fromStartDirectory));
   const dependants: number[][] = workflow.rules.map(() => []);
   dependencies.forEach((list, rule) => {
     for (const dependency of list) dependants[dependency]!.push(rule);

@@ -126,3 +126,12 @@ test("upstream TR_makeflow_json_simple, _json_env, _json_local: JSON rules wait 
   ]);
   assert.deepEqual(plan(workflow, { exists: () => false }).dependencies, [[], [], [0, 1]]);
 });
+
+test("upstream TR_makeflow_001_dirs_*: run as 'makeflow dirs/w.mf' from the parent, upstream reads names from there; a source found only there is named in the error", () => {
+  const fromStartDirectory = (written: string) => (written === "input/hello" ? "../input/hello" : undefined);
+  const text = "mydir/1.txt: other input/hello\n\tcp input/hello mydir/1.txt\n";
+  assert.throws(() => plan(parse(text), { exists: () => false, fromStartDirectory }), {
+    message: "w.mf:1:14: sources 'other', 'input/hello' are not made by any rule and do not exist (names are read from the workflow's directory; 'input/hello' of the current directory, where upstream reads names, is '../input/hello')",
+  });
+  assert.equal(planError(text), "w.mf:1:14: sources 'other', 'input/hello' are not made by any rule and do not exist");
+});

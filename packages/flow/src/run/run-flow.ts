@@ -7,7 +7,7 @@
  */
 import { closeSync, existsSync, openSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { availableParallelism, totalmem } from "node:os";
-import { dirname, resolve } from "node:path";
+import { dirname, relative, resolve } from "node:path";
 import type { Clock } from "@skein/core";
 import { isRenamed, writtenPath } from "../language/canonical-path.ts";
 import { WorkflowError } from "../language/errors.ts";
@@ -122,7 +122,10 @@ function checkTargetPlaces(workflow: Workflow, directory: string, file: string, 
 export function loadWorkflow(init: RunInit): Loaded {
   const { workflow, directory, logPath, summary, logRead } = readWorkflow(init);
   checkRenaming(workflow, init.target ?? "local");
-  const planned = plan(workflow, { exists: (path) => existsSync(absolutePath(directory, path)) });
+  // a top-level run only: a nested workflow's names are its directory's in upstream too
+  const start = init.directory === undefined ? process.cwd() : directory;
+  const fromStartDirectory = (written: string) => (start === directory || written.startsWith("/") || !existsSync(resolve(start, written)) ? undefined : relative(directory, resolve(start, written)));
+  const planned = plan(workflow, { exists: (path) => existsSync(absolutePath(directory, path)), fromStartDirectory });
   return { plan: planned, directory, logPath, summary, logRead };
 }
 
