@@ -263,6 +263,9 @@ export async function execute(loaded: Loaded, complete: Set<number>, log: LogFil
     },
     { random: components.random, isDone: (rule) => complete.has(rule) },
   );
+  // --json: a nested run's rule events name its workflow file, as its run events do (the rule
+  // numbers and targets are its own); the top run's events stay as they were
+  const nestedRun = init.enclosing === undefined ? undefined : init.file;
   const progress = init.progress ?? (process.stderr.isTTY === true && !init.json && process.env.TERM !== "dumb");
   let ran = 0;
   const hashes = new Map<number, string>();
@@ -285,7 +288,7 @@ export async function execute(loaded: Loaded, complete: Set<number>, log: LogFil
       if (action.state === "done") ran++;
       if (init.json) {
         const { state, attempt, executorId, reason, durationMs } = action;
-        const event = { timeMs: Math.round(nowMs), rule: action.rule, target: shownTarget(rule), state, attempt, executorId, reason, durationMs };
+        const event = { timeMs: Math.round(nowMs), rule: action.rule, target: shownTarget(rule), state, attempt, executorId, reason, durationMs, run: nestedRun };
         output.out(`${JSON.stringify(event)}\n`);
       }
       if (action.unfinished !== undefined) unfinished.add(action.unfinished, shownTarget(rule));
@@ -296,7 +299,7 @@ export async function execute(loaded: Loaded, complete: Set<number>, log: LogFil
     },
     started: init.json
       ? (action, nowMs) => {
-          const event = { timeMs: Math.round(nowMs), rule: action.rule, target: shownTarget(rules[action.rule]!), state: "started", attempt: action.attempt, executorId: action.executorId };
+          const event = { timeMs: Math.round(nowMs), rule: action.rule, target: shownTarget(rules[action.rule]!), state: "started", attempt: action.attempt, executorId: action.executorId, run: nestedRun };
           output.out(`${JSON.stringify(event)}\n`);
         }
       : undefined,

@@ -74,3 +74,17 @@ test("local executor: aborting a running nested workflow stops it, and close() w
   await closing;
   assert.deepEqual(finished, [], "an aborted task's outcome is dropped");
 });
+
+test("nested --json: a nested run's rule events name its workflow file (run), as its run events do; the top run's rule events have no run field", async () => {
+  const root = workspace({ "w.mf": "out: sub.mf\n\tMAKEFLOW sub.mf\n", "sub.mf": "out:\n\ttouch out\n" });
+  const result = await runIn(root, { json: true });
+  assert.equal(result.code, 0, result.err);
+  const events = result.out.split("\n").filter(Boolean).map((line) => JSON.parse(line));
+  const ruleEvents = events.filter((event) => event.rule !== undefined);
+  const nested = ruleEvents.filter((event) => event.run !== undefined);
+  assert.ok(nested.length >= 3 && nested.every((event) => event.run === join(root, "sub.mf")), JSON.stringify(nested));
+  assert.ok(nested.some((event) => event.state === "started"));
+  const top = ruleEvents.filter((event) => event.run === undefined);
+  assert.ok(top.some((event) => event.state === "done" && event.target === "out"), "the top run's rule, as before");
+  assert.ok(events.some((event) => event.state === "started" && event.rule === undefined && event.run === join(root, "sub.mf")), "the nested run's own started event");
+});
