@@ -78,3 +78,20 @@ test("worker: a directory a killed worker of this host left in --workdir is remo
   const mine = claimWorkDirectory(root);
   assert.deepEqual(readdirSync(root).sort(), [`worker-${hostname().replace(/[^A-Za-z0-9.]/g, "_")}-${process.ppid}-1`, basename(mine), "worker-elsewhere-1-1"].sort());
 });
+
+test("worker: without --workdir it works in skein-worker-<host>-<pid>-<n> in the temporary directory, so one a killed worker left there (its cache) is removed by the next; a live one's is kept", async (t) => {
+  const root = mkdtempSync(join(tmpdir(), "skein-worker-tmp-"));
+  t.after(() => rmSync(root, { recursive: true, force: true }));
+  const tmpdirBefore = process.env.TMPDIR;
+  process.env.TMPDIR = root;
+  t.after(() => (tmpdirBefore === undefined ? delete process.env.TMPDIR : (process.env.TMPDIR = tmpdirBefore)));
+  const host = hostname().replace(/[^A-Za-z0-9.]/g, "_");
+  const dead = spawnSync(process.execPath, ["-e", "process.exit(0)"]).pid!; // a pid no process has now
+  mkdirSync(join(root, `skein-worker-${host}-${dead}-1`, "cache"), { recursive: true });
+  writeFileSync(join(root, `skein-worker-${host}-${dead}-1`, "cache", `${"a".repeat(64)}.644`), "a cached input");
+  const live = `skein-worker-${host}-${process.ppid}-1`;
+  mkdirSync(join(root, live));
+  // no master answers: it gives up at once (exit 1), having made its directory and removed it
+  assert.equal(await workerCommand.run(["127.0.0.1:1", "--timeout", "0"]), 1);
+  assert.deepEqual(readdirSync(root), [live]);
+});

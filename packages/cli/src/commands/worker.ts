@@ -1,6 +1,6 @@
-import { mkdtempSync, rmSync } from "node:fs";
+import { rmSync } from "node:fs";
 import { availableParallelism, tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { claimWorkDirectory, superviseWorker, workerNoMasterTimeoutMsDefault } from "@skein/flow/worker";
 import { onStopSignals, type StopSignal, stopSignals } from "../stop-signals.ts";
@@ -18,15 +18,15 @@ Connects to a 'skein flow -T workers' master and runs its tasks in private sandb
 input files in a cache by content hash. When there is no master yet, or the connection breaks
 or the master goes silent or is interrupted (it keeps its log, so a rerun resumes), it connects
 again with exponential backoff (1 s doubling, at most 1 min, jittered); its cache outlives
-the connection, so the master sends only the inputs it lacks. Exits 0 when the master finishes its workflow,
-whether it succeeded or failed (its last line says which: the master's exit code reports the
-workflow, and restarting a worker cannot help it); exits 1 when the handshake fails
-(a wrong password on either side: the master must prove it too; a certificate refused) or no
-master has answered for --timeout. On SIGINT, SIGTERM or SIGHUP it kills its running tasks
-and exits 128 + the signal's number. A work directory it made itself (no --workdir) is removed
-when it exits. Workers may share a --workdir: each works in a directory of its own inside it
-(worker-<host>-<pid>-<n>), removed when it exits (and, if it was killed, by the next worker
-started there on this host).
+the connection, so the master sends only the inputs it lacks. Exits 0 when the master
+finishes its workflow, whether it succeeded or failed (its last line says which: the master's
+exit code reports the workflow, and restarting a worker cannot help it); exits 1 when the
+handshake fails (a wrong password on either side: the master must prove it too; a certificate
+refused) or no master has answered for --timeout. On SIGINT, SIGTERM or SIGHUP it kills its
+running tasks and exits 128 + the signal's number. It works in a directory of its own,
+worker-<host>-<pid>-<n> inside --workdir (workers may share one), or else
+skein-worker-<host>-<pid>-<n> in the temporary directory, removed when it exits (and, if it
+was killed, by the next worker started there on this host).
 
 options:
   --cores N            cores offered (default: this machine's, ${availableParallelism()} here)
@@ -74,7 +74,8 @@ export const workerCommand: Command = {
     const givenDirectory = values.workdir === undefined ? undefined : resolve(values.workdir);
     // a directory of its own inside it (other workers may share it), made now: a directory that
     // exists but where nothing can be made is a usage error
-    const ownDirectory = givenDirectory === undefined ? mkdtempSync(join(tmpdir(), "skein-worker-")) : claimedDirectory(directoryOption(givenDirectory, "--workdir"));
+    // (without --workdir, in the temporary directory the same way, so that a killed worker's cache is removed by the next)
+    const ownDirectory = givenDirectory === undefined ? claimedDirectory(tmpdir(), "skein-worker") : claimedDirectory(directoryOption(givenDirectory, "--workdir"));
     const worker = superviseWorker({
       host,
       port,
@@ -102,12 +103,13 @@ export const workerCommand: Command = {
   },
 };
 
-/** This worker's directory inside --workdir; a usage error if none can be made there. */
-function claimedDirectory(parent: string): string {
+/** This worker's directory inside --workdir (or the temporary directory, `name` skein-worker); a usage error if none can be made there. */
+function claimedDirectory(parent: string, name?: string): string {
   try {
-    return claimWorkDirectory(parent);
+    return claimWorkDirectory(parent, undefined, undefined, name);
   } catch (error) {
-    throw new UsageError(`--workdir ${parent}: cannot make a directory in it (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
+    const where = name === undefined ? `--workdir ${parent}` : `the temporary directory ${parent} (set TMPDIR or give --workdir)`;
+    throw new UsageError(`${where}: cannot make a directory in it (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
   }
 }
 

@@ -7,7 +7,8 @@
  * two workers in one directory would remove each other's running sandboxes and interleave each
  * other's files. The worker removes its directory when it exits; one a killed worker (kill -9,
  * a crashed machine) left is removed by the next worker started there on the same host, once
- * no process has that pid. The cache is not shared: it lives as long as its worker process
+ * no process has that pid. A worker given no `--workdir` does the same in the system's temporary
+ * directory, under `skein-worker-<host>-<pid>-<n>`. The cache is not shared: it lives as long as its worker process
  * (across that worker's connections, see `worker-supervisor.ts`).
  */
 import { mkdirSync, readdirSync, rmSync } from "node:fs";
@@ -35,9 +36,12 @@ function alive(pid: number): boolean {
 /**
  * Makes this worker's directory inside `parent` (which exists), first removing the ones workers
  * of this host that no longer run left there. Returns its absolute path when `parent` is.
+ * `name`: what the directories start with (`worker`; `skein-worker` in the system's temporary
+ * directory, which a worker given no `--workdir` uses, so that one killed there leaves no cache
+ * behind for good either). Made readable by its owner only: it holds the master's inputs.
  */
-export function claimWorkDirectory(parent: string, host: string = hostname(), pid: number = process.pid): string {
-  const prefix = `worker-${hostPart(host)}-`;
+export function claimWorkDirectory(parent: string, host: string = hostname(), pid: number = process.pid, name = "worker"): string {
+  const prefix = `${name}-${hostPart(host)}-`;
   for (const name of readdirSync(parent)) {
     if (!name.startsWith(prefix)) continue;
     const match = /^(\d+)-\d+$/.exec(name.slice(prefix.length));
@@ -53,6 +57,6 @@ export function claimWorkDirectory(parent: string, host: string = hostname(), pi
   const path = join(parent, `${prefix}${pid}-${++claimed}`);
   // one that exists was left by an earlier process that had this pid (it cannot run any more)
   rmSync(path, { recursive: true, force: true });
-  mkdirSync(path);
+  mkdirSync(path, { mode: 0o700 });
   return path;
 }
