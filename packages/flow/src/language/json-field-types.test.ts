@@ -51,3 +51,9 @@ test("json: \"define\" (upstream's names for JX expressions) is read and changes
   assert.equal(workflow.rules[0]!.command, "echo N > out");
   assert.deepEqual(workflow.rules[0]!.environment, { CORES: "1", OMP_NUM_THREADS: "1" });
 });
+
+test("JSON fields error (upstream TR_makeflow_json_*, written in 2017's spelling): older upstream's file and nested-workflow keys are named with today's", () => {
+  assert.throws(() => parse('{"rules": [{"command": "true", "outputs": [{"path": "A"}]}]}'), { message: "w.json:1:45: unknown key 'path' in outputs[0] (dag_name, task_name; 'path' is older Makeflow's, now 'dag_name')" });
+  assert.throws(() => parse('{"rules": [{"command": "true", "outputs": ["o"], "inputs": [{"dag_name": "A", "execution_path": "a"}]}]}'), /unknown key 'execution_path' in inputs\[0\] \(dag_name, task_name; 'execution_path' is older Makeflow's, now 'task_name'\)$/);
+  assert.throws(() => parse('{"rules": [{"makeflow": {"path": "sub.json"}, "outputs": ["x"]}]}'), { message: `w.json:1:13: unknown key 'makeflow' in a rule ('makeflow' is older Makeflow's, now '"workflow": file, "directory": dir')` });
+});

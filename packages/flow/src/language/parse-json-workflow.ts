@@ -35,6 +35,8 @@ const resourceKeys: Record<string, keyof Resources> = {
 const ruleKeys = new Set(["command", "workflow", "directory", "inputs", "outputs", "local_job", "category", "resources", "environment", "allocation", "args"]);
 /** Upstream's `allocation` values: which of an auto-sized category's allocations a rule's first try gets. */
 const allocations = new Set(["first", "max", "error"]);
+/** Keys of older upstream JSON (2017: files `{"path", "execution_path"}`, `"makeflow": {"path", "cwd"}`), and their names now. */
+const olderKeys: Readonly<Record<string, string>> = { path: "dag_name", execution_path: "task_name", makeflow: '"workflow": file, "directory": dir' };
 
 /** Not a closure per file: 100 000 rules would allocate one (and its context) for each. */
 function nulError(location: SourceLocation, what: string, index: number): WorkflowError {
@@ -101,7 +103,7 @@ class JsonWorkflowReader {
       }
       const object = this.object(item, location, `${what}[${index}]`);
       for (const key of Object.keys(object)) {
-        if (key !== "dag_name" && key !== "task_name") throw new WorkflowError(this.at(object, key), `unknown key '${key}' in ${what}[${index}] (dag_name, task_name)`);
+        if (key !== "dag_name" && key !== "task_name") throw new WorkflowError(this.at(object, key), `unknown key '${key}' in ${what}[${index}] (dag_name, task_name${olderKeys[key] ? `; '${key}' is older Makeflow's, now '${olderKeys[key]}'` : ""})`);
       }
       const local = object.dag_name;
       const remote = object.task_name ?? local;
@@ -161,7 +163,7 @@ class JsonWorkflowReader {
     const location = this.at(rules, index);
     const object = this.object(value, location, `rules[${index}]`);
     for (const key of Object.keys(object)) {
-      if (!ruleKeys.has(key)) throw new WorkflowError(this.at(object, key), `unknown key '${key}' in a rule`);
+      if (!ruleKeys.has(key)) throw new WorkflowError(this.at(object, key), `unknown key '${key}' in a rule${olderKeys[key] ? ` ('${key}' is older Makeflow's, now '${olderKeys[key]}')` : ""}`);
     }
     this.upstreamOnly(object);
     const command = this.optionalString(object, "command");
