@@ -16,6 +16,8 @@
  * typed arrays (30 bytes a rule: a 10⁶-rule workflow reads its log without a map of 10⁶ strings);
  * other keys (earlier versions, moved or removed rules) are strings in a map.
  */
+import { StateCode } from "./rule-records.ts";
+
 export class LiveLines {
   private current: Keys | undefined;
   private readonly others = new Map<string, number>();
@@ -24,13 +26,13 @@ export class LiveLines {
   constructor(private readonly rulesCount: number) {}
 
   /** Counts a valid line of current rule `rule` (its index and both hashes are the rule's now). */
-  addCurrent(rule: number, state: string, lineNumber: number, bytes: number): void {
+  addCurrent(rule: number, state: StateCode, lineNumber: number, bytes: number): void {
     this.current ??= new Keys(this.rulesCount);
     this.current.add(rule, state, lineNumber, bytes);
   }
 
   /** Counts any other valid line, by its key (rule index and hashes as written). */
-  addOther(key: string, state: string, lineNumber: number, bytes: number): void {
+  addOther(key: string, state: StateCode, lineNumber: number, bytes: number): void {
     let slot = this.others.get(key);
     if (slot === undefined) this.others.set(key, (slot = this.other.grow()));
     this.other.add(slot, state, lineNumber, bytes);
@@ -87,13 +89,13 @@ class Keys {
     return this.count++;
   }
 
-  add(slot: number, state: string, lineNumber: number, bytes: number): void {
+  add(slot: number, state: StateCode, lineNumber: number, bytes: number): void {
     this.lastLine[slot] = lineNumber;
     this.lastBytes[slot] = bytes;
-    if (state === "running") {
+    if (state === StateCode.Running) {
       this.runningLine[slot] = lineNumber;
       this.runningBytes[slot] = bytes;
-    } else if (state === "done") {
+    } else if (state === StateCode.Done) {
       this.doneLine[slot] = lineNumber;
       this.doneBytes[slot] = bytes;
     }

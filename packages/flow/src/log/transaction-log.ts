@@ -11,10 +11,11 @@
  * written before the targets hash have five fields; they are read the same way.) A torn last
  * line (a kill mid-write) is ignored.
  */
-import { fnv1a32 } from "../fnv.ts";
-import type { FileReference, Rule } from "../workflow.ts";
+import type { Rule } from "../workflow.ts";
 import type { RuleState } from "../schedule/types.ts";
 import { LiveLines } from "./live-lines.ts";
+import { hex, ruleHashNumber, targetsHashNumber } from "./rule-hashes.ts";
+import { DoneNumbers, RuleRecords, RuleSet, StateCode, stateCode } from "./rule-records.ts";
 
 export const logHeader = "# skein-flow-log 1";
 
@@ -24,37 +25,36 @@ export const logHeader = "# skein-flow-log 1";
  * one name stay valid, and a rule respelled is a changed rule, as any edit of its text.
  */
 export function ruleHash(rule: Rule): string {
-  return fnv1a32(`${rule.command}\0${rule.targets.map(spelling).join("\0")}\0${rule.sources.map(spelling).join("\0")}`);
+  return hex(ruleHashNumber(rule));
 }
 
 /** Both hashes of a rule, as its log lines carry them: the rule hash, a space, the targets hash. */
 export function logHashes(rule: Rule): string {
-  return `${ruleHash(rule)} ${fnv1a32(rule.targets.map(spelling).join("\0"))}`;
+  return `${hex(ruleHashNumber(rule))} ${hex(targetsHashNumber(rule))}`;
 }
-
-const spelling = (file: FileReference): string => file.written ?? file.path;
 
 /** A log line; `hash` is `logHashes(rule)` (or, in tests, a rule hash alone, as older logs have). */
 export function logLine(timeMs: number, rule: number, state: RuleState, attempt: number, hash: string): string {
   return `${Math.round(timeMs)} ${rule} ${state} ${attempt} ${hash}\n`;
 }
 
+/** What a log says of the current rules (sets and maps of rule indexes, iterated in ascending order). */
 export interface LogSummary {
   /** Rules whose last valid line says done. */
-  readonly done: Set<number>;
+  readonly done: ReadonlySet<number>;
   /**
    * Rules that ever started, in this version or in an earlier one with the same targets (their
    * targets were made by this workflow).
    */
-  readonly started: Set<number>;
+  readonly started: ReadonlySet<number>;
   /** Rules whose last line says running: interrupted, their outputs may be partial. */
-  readonly interrupted: Set<number>;
+  readonly interrupted: ReadonlySet<number>;
   /** Rules whose last line says failed: they failed for good when last run. */
-  readonly failed: Set<number>;
+  readonly failed: ReadonlySet<number>;
   /** Lines per rule that say done, for checking that nothing completed twice. */
-  readonly doneLines: Map<number, number>;
+  readonly doneLines: ReadonlyMap<number, number>;
   /** When (epoch ms) each rule's last done line was written. */
-  readonly doneAtMs: Map<number, number>;
+  readonly doneAtMs: ReadonlyMap<number, number>;
 }
 
 /**
@@ -84,12 +84,12 @@ const tornLine = /^(\d+( (\d+( ([a-z]+( (\d+( ([0-9a-z]+( [0-9a-z]*)?)?)?)?)?)?)
  * the torn start of one (nor the zeros a power loss may leave), naming `source:line`.
  */
 export class LogReader {
-  private readonly hashes = new Map<number, string[]>();
+  /** Each current rule's two hashes, worked out on its first line (`hashed`). */
+  private readonly ruleHashes: Uint32Array;
+  private readonly targetsHashes: Uint32Array;
+  private readonly hashed: Uint8Array;
   private readonly moved: ReturnType<typeof movedRules>;
-  private readonly last = new Map<number, string>();
-  private readonly started = new Set<number>();
-  private readonly doneLines = new Map<number, number>();
-  private readonly doneAtMs = new Map<number, number>();
+  private readonly records: RuleRecords;
   /** What a compaction keeps of the lines read so far. */
   readonly live: LiveLines;
 
@@ -99,6 +99,10 @@ export class LogReader {
   ) {
     this.moved = movedRules(rules);
     this.live = new LiveLines(rules.length);
+    this.records = new RuleRecords(rules.length);
+    this.ruleHashes = new Uint32Array(rules.length);
+    this.targetsHashes = new Uint32Array(rules.length);
+    this.hashed = new Uint8Array(rules.length);
   }
 
   line(line: string, lineNumber: number): void {
@@ -112,53 +116,140 @@ export class LogReader {
     this.replay(line, lineNumber);
   }
 
+  /**
+   * The line in `bytes` from `start` to `end` (without its newline), as `line` reads it: the
+   * common one (six fields, of a current rule at its own index, with its hashes now) is read
+   * from the bytes, without a string; any other is handed to `line` as latin1 text.
+   */
+  lineBytes(bytes: Uint8Array, start: number, end: number, lineNumber: number): void {
+    if (lineNumber === 1 || !this.currentLine(bytes, start, end, lineNumber)) this.line(latin1(bytes, start, end), lineNumber);
+  }
+
   /** The unterminated end of the file (a torn write), if any: only a torn header matters. */
   end(rest: string, lineNumber: number): void {
     if (lineNumber === 1 && rest !== "") checkHeader(rest, false, this.source);
   }
 
+  /**
+   * Reads `time rule state attempt hash targetsHash` from bytes when the line matches
+   * `validLine`, `rule` names a current rule, and both hashes are that rule's now (as `replay`
+   * reads such a line); false (nothing read) for any other line.
+   */
+  private currentLine(bytes: Uint8Array, start: number, end: number, lineNumber: number): boolean {
+    let at = start;
+    let timeMs = 0;
+    while (at < end && isDigit(bytes[at]!)) timeMs = timeMs * 10 + bytes[at++]! - zero;
+    // up to 15 digits the sum is exact, as Number() reads them; longer ones are left to it
+    if (at === start || at - start > 15 || bytes[at++] !== space) return false;
+    const ruleStart = at;
+    let rule = 0;
+    while (at < end && isDigit(bytes[at]!)) rule = rule * 10 + bytes[at++]! - zero;
+    if (at === ruleStart || at - ruleStart > 9 || bytes[at++] !== space) return false;
+    if (rule >= this.rules.length) return false;
+    const stateStart = at;
+    while (at < end && isLetter(bytes[at]!)) at++;
+    const stateEnd = at;
+    if (stateEnd === stateStart || bytes[at++] !== space) return false;
+    const attemptStart = at;
+    while (at < end && isDigit(bytes[at]!)) at++;
+    if (at === attemptStart || bytes[at++] !== space) return false;
+    const hash = hexAt(bytes, at, end);
+    at += 8;
+    if (hash < 0 || bytes[at++] !== space) return false;
+    const targetsHash = hexAt(bytes, at, end);
+    if (targetsHash < 0 || at + 8 !== end) return false;
+    this.hashesOf(rule);
+    if (hash !== this.ruleHashes[rule] || targetsHash !== this.targetsHashes[rule]) return false;
+    const state = stateAt(bytes, stateStart, stateEnd);
+    this.live.addCurrent(rule, state, lineNumber, end - start + 1);
+    this.records.add(rule, state, timeMs);
+    return true;
+  }
+
   private replay(line: string, lineNumber: number): void {
     const [timeText, ruleText, state, , hash, targetsHash] = line.split(" ");
+    const code = stateCode(state!);
     let rule = Number(ruleText);
-    const [ruleHashNow, targetsHashNow] = rule < this.rules.length ? this.hashesOf(rule) : [];
-    if (hash === ruleHashNow && targetsHash === targetsHashNow) this.live.addCurrent(rule, state!, lineNumber, line.length + 1);
-    else this.live.addOther(`${ruleText} ${hash} ${targetsHash ?? ""}`, state!, lineNumber, line.length + 1);
+    let ruleHashNow: string | undefined;
+    let targetsHashNow: string | undefined;
+    if (rule < this.rules.length) {
+      this.hashesOf(rule);
+      ruleHashNow = hex(this.ruleHashes[rule]!);
+      targetsHashNow = hex(this.targetsHashes[rule]!);
+    }
+    if (hash === ruleHashNow && targetsHash === targetsHashNow) this.live.addCurrent(rule, code, lineNumber, line.length + 1);
+    else this.live.addOther(`${ruleText} ${hash} ${targetsHash ?? ""}`, code, lineNumber, line.length + 1);
     if (hash !== ruleHashNow) {
       // a rule added or removed before this one moved it: its lines still count, found by hash
       const now = this.moved.byHashes(hash, targetsHash);
       if (now === undefined) {
         // an earlier version made these files
         const maker = targetsHash === undefined ? undefined : targetsHash === targetsHashNow ? rule : this.moved.byTargets(targetsHash);
-        if (state === "running" && maker !== undefined) this.started.add(maker);
+        if (code === StateCode.Running && maker !== undefined) this.records.started[maker] = 1;
         return;
       }
       rule = now;
     }
-    this.last.set(rule, state!);
-    if (state === "running") this.started.add(rule);
-    if (state === "done") {
-      this.doneLines.set(rule, (this.doneLines.get(rule) ?? 0) + 1);
-      this.doneAtMs.set(rule, Number(timeText));
-    }
+    this.records.add(rule, code, Number(timeText));
   }
 
-  private hashesOf(rule: number): string[] {
-    let both = this.hashes.get(rule);
-    if (both === undefined) this.hashes.set(rule, (both = logHashes(this.rules[rule]!).split(" ")));
-    return both;
+  private hashesOf(rule: number): void {
+    if (this.hashed[rule] === 1) return;
+    this.ruleHashes[rule] = ruleHashNumber(this.rules[rule]!);
+    this.targetsHashes[rule] = targetsHashNumber(this.rules[rule]!);
+    this.hashed[rule] = 1;
   }
 
   summary(): LogSummary {
-    const done = new Set<number>();
-    const interrupted = new Set<number>();
-    const failed = new Set<number>();
-    for (const [rule, state] of this.last) {
-      if (state === "done") done.add(rule);
-      else if (state === "running") interrupted.add(rule);
-      else if (state === "failed") failed.add(rule);
-    }
-    return { done, started: this.started, interrupted, failed, doneLines: this.doneLines, doneAtMs: this.doneAtMs };
+    const { last, started, doneLines, doneAtMs } = this.records;
+    return {
+      done: new RuleSet(last, StateCode.Done),
+      started: new RuleSet(started, 1),
+      interrupted: new RuleSet(last, StateCode.Running),
+      failed: new RuleSet(last, StateCode.Failed),
+      doneLines: new DoneNumbers(doneLines, doneLines),
+      doneAtMs: new DoneNumbers(doneLines, doneAtMs),
+    };
   }
+}
+
+const space = 32;
+const zero = 48;
+const isDigit = (c: number): boolean => c >= 48 && c <= 57;
+const isLetter = (c: number): boolean => c >= 97 && c <= 122;
+
+/**
+ * The hash of 8 lower-case hex digits at `at` that a word of `[0-9a-z]` ends (a space or the
+ * end follows), or -1: any other word cannot be a hash the log's writer wrote for a rule now.
+ */
+function hexAt(bytes: Uint8Array, at: number, end: number): number {
+  if (at + 8 > end || (at + 8 < end && bytes[at + 8] !== space)) return -1;
+  let value = 0;
+  for (let i = at; i < at + 8; i++) {
+    const c = bytes[i]!;
+    const digit = isDigit(c) ? c - zero : c >= 97 && c <= 102 ? c - 87 : -1;
+    if (digit < 0) return -1;
+    value = value * 16 + digit;
+  }
+  return value;
+}
+
+function stateAt(bytes: Uint8Array, start: number, end: number): StateCode {
+  if (spells(bytes, start, end, "running")) return StateCode.Running;
+  if (spells(bytes, start, end, "done")) return StateCode.Done;
+  if (spells(bytes, start, end, "failed")) return StateCode.Failed;
+  return StateCode.Other;
+}
+
+/** Whether the bytes from `start` to `end` are `word` (ASCII). */
+function spells(bytes: Uint8Array, start: number, end: number, word: string): boolean {
+  if (end - start !== word.length) return false;
+  for (let i = 0; i < word.length; i++) if (bytes[start + i] !== word.charCodeAt(i)) return false;
+  return true;
+}
+
+function latin1(bytes: Uint8Array, start: number, end: number): string {
+  return Buffer.from(bytes.buffer, bytes.byteOffset + start, end - start).toString("latin1");
 }
 
 /** Replays a log held in a string (tests; the run reads its file with `readLogFile`). */

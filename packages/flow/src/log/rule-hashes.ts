@@ -1,0 +1,43 @@
+/**
+ * The log's two hashes of a rule as numbers: FNV-1a, 32 bits (fnv.ts), run over the command and
+ * the files' spellings piece by piece rather than over a string joined from them, so reading the
+ * log of 10⁶ rules builds no string per rule. `hex` spells a hash as the log writes it.
+ */
+import type { FileReference, Rule } from "../workflow.ts";
+
+const offsetBasis = 0x811c9dc5;
+const prime = 0x01000193;
+
+function over(hash: number, text: string): number {
+  for (let i = 0; i < text.length; i++) hash = Math.imul(hash ^ text.charCodeAt(i), prime);
+  return hash;
+}
+
+/** The files' spellings (as written: `/w/b`, `../w/b`), each after a NUL but the first. */
+function overFiles(hash: number, files: readonly FileReference[]): number {
+  for (let i = 0; i < files.length; i++) {
+    if (i > 0) hash = Math.imul(hash ^ 0, prime);
+    const file = files[i]!;
+    hash = over(hash, file.written ?? file.path);
+  }
+  return hash;
+}
+
+/** FNV-1a of `command NUL targets NUL sources` (files joined by NUL), unsigned. */
+export function ruleHashNumber(rule: Rule): number {
+  let hash = over(offsetBasis, rule.command);
+  hash = Math.imul(hash ^ 0, prime);
+  hash = overFiles(hash, rule.targets);
+  hash = Math.imul(hash ^ 0, prime);
+  return overFiles(hash, rule.sources) >>> 0;
+}
+
+/** FNV-1a of the targets joined by NUL, unsigned. */
+export function targetsHashNumber(rule: Rule): number {
+  return overFiles(offsetBasis, rule.targets) >>> 0;
+}
+
+/** A hash as the log spells it: 8 lower-case hex digits. */
+export function hex(hash: number): string {
+  return hash.toString(16).padStart(8, "0");
+}
