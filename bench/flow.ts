@@ -93,6 +93,18 @@ function parsePlan(count: number): void {
   report(`parse+plan ${count} rules`, seconds, "s", null);
 }
 
+/**
+ * The same rules in the JSON form (`JSON.stringify(…, null, 1)`, as a generator would write
+ * it), with an environment and two categories that some rules name, and some local rules.
+ */
+function parsePlanJson(count: number): void {
+  const rules = Array.from({ length: count }, (_, i) => ({ command: `cmd ${i}`, inputs: [`in${i % 100}`], outputs: [`out${i}`], ...(i % 7 === 0 ? { category: "big" } : {}), ...(i % 11 === 0 ? { local_job: true } : {}) }));
+  const categories = { big: { resources: { cores: 2, memory: 1000, disk: 100 } }, small: { resources: { cores: 1 }, environment: { K: "v" } } };
+  const text = JSON.stringify({ environment: { PATH: "/usr/bin:/bin", LANG: "C" }, categories, rules }, null, 1);
+  const seconds = timed(() => plan(parseWorkflow(text, { file: "big.json" }), { exists: () => true }));
+  report(`parse+plan ${count} rules (JSON)`, seconds, "s", null);
+}
+
 /** Tasks/s through two `skein worker` processes on loopback (as users run them), master in-process. */
 async function throughWorkersOnce(count: number, base: string): Promise<number> {
   const root = workDirectory(base, "skein-bench-workers-");
@@ -152,5 +164,8 @@ if (cases.has("workers")) {
 // rules need fewer (the chain is far from parity, 20 000 rules average over ten times as long)
 if (cases.has("2000")) versusMake("2000 independent rules, -j 2", independent(2000), Array.from({ length: 2000 }, (_, i) => `o${i}`), 11);
 if (cases.has("chain")) versusMake("1000-deep chain, -j 2", chain(1000), ["c999"], 5);
-if (cases.has("parse")) parsePlan(100_000);
+if (cases.has("parse")) {
+  parsePlan(100_000);
+  parsePlanJson(100_000);
+}
 if (cases.has("20000")) versusMake("20000 independent rules, -j 2", independent(20_000), Array.from({ length: 20_000 }, (_, i) => `o${i}`), 3);
