@@ -40,15 +40,14 @@ export function inlineOutputs(outputs: ReadonlyMap<string, string>, value: unkno
  */
 export function stagedPath(outputs: ReadonlyMap<string, string>, name: string): { root: string; path: string } | undefined {
   if (sandboxPathProblem(name)) return undefined;
-  let found: { root: string; path: string } | undefined;
-  let foundLength = Number.POSITIVE_INFINITY;
-  for (const [remote, local] of outputs) {
-    if (remote.length >= foundLength) continue;
-    const root = `${local}.skein-part`;
-    if (name === remote) found = { root, path: root };
-    else if (name.startsWith(`${remote}/`)) found = { root, path: `${root}/${name.slice(remote.length + 1)}` };
-    else continue;
-    foundLength = remote.length;
+  // each leading part of the name, shortest first: a lookup per '/', not a scan of every output
+  for (let slash = name.indexOf("/"); ; slash = name.indexOf("/", slash + 1)) {
+    const remote = slash < 0 ? name : name.slice(0, slash);
+    const local = outputs.get(remote);
+    if (local !== undefined) {
+      const root = `${local}.skein-part`;
+      return { root, path: slash < 0 ? root : `${root}/${name.slice(slash + 1)}` };
+    }
+    if (slash < 0) return undefined;
   }
-  return found;
 }
