@@ -251,3 +251,17 @@ test("scheduler: a task waiting in a worker's queue is not fast-aborted for the 
   assert.deepEqual(aborts.map((a) => a.rule), [150], "only the real straggler is aborted");
   assert.ok(result.endMs < 2_000, `the straggler did not hold the workflow back: ${result.endMs}`);
 });
+
+test("scheduler: a task its executor cannot run (`elsewhere`: an input larger than a worker's disk) runs on another that may, and is no failure; with no other, it fails at once", () => {
+  const tiny = "on the worker, input 'big.in' was not cached: it is 3 MB, more than this worker's --disk (1 MB)";
+  const behaviour = ({ executorId }: { executorId: string }) => ({ durationMs: 5, outcome: executorId === "small" ? { ok: false as const, reason: tiny, elsewhere: true } : ok });
+  const both = simulate(independent(3), { seed: 9, scheduler: {}, executors: [{ atMs: 0, executor: worker("small", 4) }, { atMs: 0, executor: worker("large", 1) }], behaviour });
+  assert.equal(both.ok, true, both.reason);
+  assert.equal(both.scheduler.counts().done, 3);
+  const starts = both.actions.filter((a) => a.type === "start").map((a) => (a.type === "start" ? a.executorId : ""));
+  assert.ok(starts.includes("small"), "the small worker was tried first");
+  assert.equal(starts.filter((id) => id === "large").length, 3);
+  const alone = simulate(independent(1), { seed: 9, scheduler: {}, executors: [{ atMs: 0, executor: worker("small", 4) }], behaviour });
+  assert.equal(alone.ok, false);
+  assert.equal(alone.reason, `rule 'o0' (w.mf:1:1) failed: ${tiny}`);
+});

@@ -16,7 +16,7 @@ import { writtenPath } from "../language/canonical-path.ts";
 import { assert, formatLocation } from "../language/errors.ts";
 // the backoff alone: flow's start-up does not load the ftsh language and its process host
 import { type BackoffInit, backoffDelayMs, resolveBackoff } from "@skein/ftsh/backoff";
-import { describeNeed, give, take } from "./capacity.ts";
+import { describeNeed, fits, give, take } from "./capacity.ts";
 import { MinHeap } from "./min-heap.ts";
 import { type ExecutorState, queuedTasks, type Task } from "./executor-tasks.ts";
 import { chooseExecutor, mayRun } from "./placement.ts";
@@ -278,6 +278,7 @@ export class Scheduler {
       this.completed(task.rule, durationMs, task.executor.info.id);
       return;
     }
+    if (outcome.elsewhere && this.runsElsewhere(task, outcome.reason)) return;
     const failures = ++this.failures[task.rule]!;
     // where and how long it ran, as a done rule says (the dashboard places every attempt)
     const attempt = { durationMs, executorId: task.executor.info.id, ...(outcome.output === undefined ? {} : { output: outcome.output }) };
@@ -288,6 +289,20 @@ export class Scheduler {
     const delayMs = backoffDelayMs(failures - 1, this.backoff, this.components.random());
     this.setState(task.rule, "retrying", { reason: `${outcome.reason}; retry in ${Math.round(delayMs)} ms`, ...attempt });
     this.wakes.push({ atMs: nowMs + delayMs, rule: task.rule });
+  }
+
+  /**
+   * A task its executor cannot run (`elsewhere`) goes back to the queue, avoiding that executor,
+   * when another connected executor may run it (as when an executor leaves, at most
+   * `lostRunsPerRuleMax` times); false when none may: it fails.
+   */
+  private runsElsewhere(task: Task, reason: string): boolean {
+    const executorId = task.executor.info.id;
+    const other = [...this.executors.values()].some((executor) => executor.info.id !== executorId && mayRun(executor, task.resourceClass) && fits(task.resourceClass.need, executor.info.capacity));
+    if (!other || this.stopping || ++this.lostRuns[task.rule]! > (this.init.lostRunsPerRuleMax ?? 10)) return false;
+    this.avoid[task.rule] = executorId;
+    this.enqueue(task.rule, `${executorId} cannot run it (${reason}): it runs elsewhere`);
+    return true;
   }
 
   private completed(rule: number, durationMs: number, executorId: string): void {

@@ -31,8 +31,10 @@ export type TaskOutcome =
   /**
    * `permanent`: retrying cannot help (bad sandbox path, impossible resources). `output`: the end
    * of the command's stdout and stderr, when the back end captured it (workers, Slurm).
+   * `elsewhere`: this executor cannot run the task (an input larger than a worker's disk), but
+   * another may: while one that may run it is connected, it runs there, and this is no failure.
    */
-  | { readonly ok: false; readonly reason: string; readonly permanent?: boolean; readonly output?: string; readonly durationMs?: number };
+  | { readonly ok: false; readonly reason: string; readonly permanent?: boolean; readonly elsewhere?: boolean; readonly output?: string; readonly durationMs?: number };
 
 export type SchedulerEvent =
   | { readonly type: "executor-joined"; readonly executor: ExecutorInfo }

@@ -3,15 +3,17 @@
 // that needs it fails on that worker, saying so, instead of filling the disk.
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
-import { mkdirSync, readdirSync, rmSync, symlinkSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
 import { realClock } from "@skein/net";
+import { waitFor } from "@skein/testkit";
 import { fakeMaster } from "../../test/fake-master.ts";
 import { temporaryDirectories } from "../../test/temporary.ts";
 import { cachedFileName } from "./file-modes.ts";
 import { InputCache } from "./input-cache.ts";
-import { startWorker } from "./worker.ts";
+import { runFlow } from "../run/run-flow.ts";
+import { startWorker, type WorkerHandle } from "./worker.ts";
 
 const clock = realClock();
 const temporary = temporaryDirectories("skein-disk-bound-");
@@ -64,6 +66,7 @@ test("workers: a task whose input is larger than the worker's --disk fails on th
     assert.equal(result.task, i + 1);
     assert.equal(result.lost, "input 'big' was not cached: it is 1.5 MB, more than this worker's --disk (1 MB)");
     assert.equal(result.dropped, undefined);
+    assert.equal(result.elsewhere, true, "another worker may run it");
   }
   assert.deepEqual(readdirSync(join(workDirectory, "cache")), []);
 });
@@ -103,4 +106,28 @@ test("workers: a task whose sandbox cannot be made (inputs 'a' and 'a/b') fails 
   await master.close();
   assert.match(String(results[0]!.lost), /^cannot prepare its sandbox \(E[A-Z]+\)$/);
   assert.deepEqual([results[1]!.task, results[1]!.exitCode, results[1]!.payload], [2, 0, 10]);
+});
+
+test("workers: a task whose input is larger than one worker's --disk runs on another worker that has room, and the run succeeds; the small worker runs what fits", { timeout: 60_000 }, async () => {
+  const root = temporary();
+  writeFileSync(join(root, "big.in"), file(9, 3_000_000));
+  // `go` holds `a` back until both workers are connected, so that `a` is placed on the small one first
+  writeFileSync(join(root, "w.mf"), `go:\n\twhile [ ! -e ${join(root, "both")} ]; do sleep 0.02; done; touch go\n\na: big.in go\n\twc -c < big.in > a\n`);
+  const workers: WorkerHandle[] = [];
+  const logs: string[][] = [[], []];
+  let err = "";
+  const onListening = async (port: number) => {
+    workers.push(startWorker({ host: "127.0.0.1", port, diskMb: 1, workDirectory: temporary(), log: (line) => logs[0]!.push(line) }, { clock }));
+    await waitFor(clock, () => logs[0]!.includes("connected to the master"), 20_000, "the small worker");
+    workers.push(startWorker({ host: "127.0.0.1", port, workDirectory: temporary(), log: (line) => logs[1]!.push(line) }, { clock }));
+    await waitFor(clock, () => logs[1]!.includes("connected to the master"), 20_000, "the large worker");
+    writeFileSync(join(root, "both"), "");
+  };
+  const code = await runFlow({ file: join(root, "w.mf"), target: "workers", port: 0, jobs: 1, progress: false, environment: {}, json: true, onListening: (port) => void onListening(port) }, { clock, random: Math.random, output: { out: (text) => (err += text), err: (text) => (err += text) } });
+  assert.equal(code, 0, err);
+  assert.equal(readFileSync(join(root, "a"), "utf8").trim(), "3000000");
+  assert.ok(existsSync(join(root, "go")));
+  assert.match(err, /"state":"ready","attempt":1,"reason":"worker-1 cannot run it \(on the worker, input 'big\.in' was not cached: it is 3 MB, more than this worker's --disk \(1 MB\)\): it runs elsewhere"/);
+  assert.match(err, /"target":"a","state":"done","attempt":\d+,"executorId":"worker-2"/);
+  assert.deepEqual(await Promise.all(workers.map((worker) => worker.closed)), ["the master finished", "the master finished"]);
 });

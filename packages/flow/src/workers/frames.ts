@@ -49,8 +49,11 @@
  * `durationMs` as the worker measured it, when it did.
  *
  * A field is added without a new version when a peer of the same version that ignores it still
- * acts rightly, and only says less: `failed` in `bye` (a version 5 worker of before it exits 0
- * as the master finished, as it would with it, but without saying that the workflow failed).
+ * acts rightly, and only says less or does no worse than before: `failed` in `bye` (a version 5
+ * worker of before it exits 0 as the master finished, as it would with it, but without saying
+ * that the workflow failed); `elsewhere` in a result whose task this worker cannot run (an
+ * input larger than its --disk, a full disk), so the master runs it on another worker if one
+ * may (a version 5 master of before it fails the task, as it did).
  * A field that changes what the receiver must do (`stopped`: reconnect rather than exit) needs
  * a new version, so that an older peer is refused by name rather than misled.
  */

@@ -232,7 +232,8 @@ export function startWorker(init: WorkerInit, components: WorkerComponents): Wor
     const refusal = missing.length > 0 ? inputRefusal(task.inputs, missing, cache) : undefined;
     // refused for good (larger than --disk, a full disk): the task fails here; the master sends the file
     // for a later task only if that may help (the disk may have room by then)
-    if (refusal?.final) return void sendResult({ type: "result", task: task.task, exitCode: null, signal: null, missing: [], lost: refusal.reason, ...(refusal.resend ? { dropped: missing } : {}) });
+    // (`elsewhere`: another worker, with a larger --disk or room on its disk, may run it)
+    if (refusal?.final) return void sendResult({ type: "result", task: task.task, exitCode: null, signal: null, missing: [], lost: refusal.reason, elsewhere: true, ...(refusal.resend ? { dropped: missing } : {}) });
     if (missing.length > 0) return void sendResult({ type: "result", task: task.task, rerun: refusal?.reason ?? "inputs missing", dropped: missing });
     run(task);
   };
