@@ -265,3 +265,11 @@ test("scheduler: a task its executor cannot run (`elsewhere`: an input larger th
   assert.equal(alone.ok, false);
   assert.equal(alone.reason, `rule 'o0' (w.mf:1:1) failed: ${tiny}`);
 });
+
+test("scheduler: a task its only executor cannot run (`elsewhere`) is retried, when retries are asked, on an executor that joined since", () => {
+  const behaviour = ({ executorId }: { executorId: string }) => ({ durationMs: 5, outcome: executorId === "small" ? { ok: false as const, reason: "too big here", elsewhere: true } : ok });
+  const executors = [{ atMs: 0, executor: worker("small", 4) }, { atMs: 20, executor: worker("large", 1) }];
+  const result = simulate(independent(1), { seed: 9, scheduler: { retryCount: 1, backoff: { initialMs: 100 } }, executors, behaviour });
+  assert.equal(result.ok, true, result.reason);
+  assert.deepEqual(result.actions.filter((a) => a.type === "start").map((a) => (a.type === "start" ? a.executorId : "")), ["small", "large"]);
+});

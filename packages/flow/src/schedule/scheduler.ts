@@ -294,13 +294,14 @@ export class Scheduler {
   /**
    * A task its executor cannot run (`elsewhere`) goes back to the queue, avoiding that executor,
    * when another connected executor may run it (as when an executor leaves, at most
-   * `lostRunsPerRuleMax` times); false when none may: it fails.
+   * `lostRunsPerRuleMax` times); false when none may: it fails (and a retry, if any, avoids that
+   * executor too, so it runs on one that joined since).
    */
   private runsElsewhere(task: Task, reason: string): boolean {
     const executorId = task.executor.info.id;
+    this.avoid[task.rule] = executorId;
     const other = [...this.executors.values()].some((executor) => executor.info.id !== executorId && mayRun(executor, task.resourceClass) && fits(task.resourceClass.need, executor.info.capacity));
     if (!other || this.stopping || ++this.lostRuns[task.rule]! > (this.init.lostRunsPerRuleMax ?? 10)) return false;
-    this.avoid[task.rule] = executorId;
     this.enqueue(task.rule, `${executorId} cannot run it (${reason}): it runs elsewhere`);
     return true;
   }
