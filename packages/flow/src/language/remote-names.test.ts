@@ -51,3 +51,14 @@ test("remote names (upstream TR_makeflow_remote_naming): blanks around the arrow
   assert.throws(() => parse("o: a ->\n\tcmd\n"), /^WorkflowError: w\.mf:1:4: remote renaming must read 'local->remote', not 'a->'$/);
   assert.throws(() => parse("o: a -> b -> c\n\tcmd\n"), /^WorkflowError: w\.mf:1:11: remote renaming must read 'local->remote', not '->c'$/);
 });
+
+test("remote names error: a target renamed inside another target's remote name must be named where it lands (it came back into the other's tree, and the run said done without it)", () => {
+  assert.throws(() => parse("a->x b->x/f:\n\tmkdir x; echo > x/f\n"), {
+    message: "w.mf:1:6: target 'b' comes back from a worker inside target 'a' (as 'x/f' inside 'x'), so it would land at 'a/f': name it so, or rename it out of 'x'",
+  });
+  assert.throws(() => parse(`d/1.txt ${Array.from({ length: 20 }, (_, i) => `o${i}`).join(" ")} e->d:\n\tcmd\n`), /^WorkflowError: w\.mf:1:1: target 'd\/1\.txt' comes back from a worker inside target 'e'/);
+  // consistent nestings are fine: a directory and files inside it, renamed or not, in any order
+  assert.equal(parse("mydir/1.txt mydir/2.txt mydir:\n\tcmd\n").rules[0]!.targets.length, 3);
+  assert.equal(parse("a->x a/f->x/f:\n\tcmd\n").rules[0]!.targets.length, 2);
+  assert.equal(parse("x/f->out x->in:\n\tcmd\n").rules[0]!.targets.length, 2);
+});

@@ -97,9 +97,33 @@ function mapped(targets: FileReference[], sources: FileReference[]): RuleFiles {
   };
 }
 
+/**
+ * A target whose remote name is inside another target's (`a->x b->x/f`) comes back from a
+ * worker inside that target's tree, so it lands where that target's local name puts it
+ * (`a/f`): its own local name must be that place, or the run says done without it.
+ */
+function checkNestedTargets(targets: readonly FileReference[]): void {
+  if (targets.length < 2 || !targets.some((target) => target.remoteName.includes("/"))) return;
+  const byRemote = new Map(targets.map((target) => [target.remoteName, target]));
+  for (const target of targets) {
+    const remote = target.remoteName;
+    for (let slash = remote.indexOf("/"); slash > 0; slash = remote.indexOf("/", slash + 1)) {
+      const outer = byRemote.get(remote.slice(0, slash));
+      if (!outer) continue;
+      const lands = `${outer.path}${remote.slice(slash)}`;
+      if (target.path !== lands) {
+        throw new WorkflowError(target.location, `target '${writtenPath(target)}' comes back from a worker inside target '${writtenPath(outer)}' (as '${remote}' inside '${outer.remoteName}'), so it would land at '${lands}': name it so, or rename it out of '${outer.remoteName}'`);
+      }
+      break;
+    }
+  }
+}
+
 /** Checks a rule's files and drops repeated entries; throws `WorkflowError` on a remote-name clash. */
 export function ruleFiles(targets: FileReference[], sources: FileReference[]): RuleFiles {
   const count = targets.length + sources.length;
   if (count < 2) return { targets, sources };
-  return count > linearMax ? mapped(targets, sources) : pairwise(targets, sources);
+  const files = count > linearMax ? mapped(targets, sources) : pairwise(targets, sources);
+  checkNestedTargets(files.targets);
+  return files;
 }
