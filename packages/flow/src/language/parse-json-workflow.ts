@@ -191,7 +191,9 @@ class JsonWorkflowReader {
     const nested = nestedSource && (nestedSource.written === undefined ? { file: nestedSource.path, directory: nestedDirectory } : { file: nestedSource.path, directory: nestedDirectory, written: nestedSource.written });
     if (nestedSource && !sources.some((s) => s.path === nestedSource.path)) sources.push(nestedSource);
     const files = ruleFiles(targets, sources);
-    const resources = { ...context.resourcesOf(category), ...own };
+    // as in Makeflow text, rules without resources of their own share their category's, frozen
+    const ownResources = Object.keys(own).length > 0;
+    const resources = ownResources ? { ...context.resourcesOf(category), ...own } : context.resourcesOf(category);
     return {
       id: index,
       targets: files.targets,
@@ -200,7 +202,7 @@ class JsonWorkflowReader {
       local: object.local_job === true || nested !== undefined,
       category,
       resources,
-      environment: context.jobEnvironment(named, resources, Object.keys(own).length > 0, environment),
+      environment: context.jobEnvironment(named, resources, ownResources, environment),
       nested,
       location,
     };
@@ -251,7 +253,7 @@ export function parseJsonWorkflow(text: string, init: ParseInit): Workflow {
   const byCategory = new Map<string, Resources>(); // each category's, worked out once
   const resourcesOf = (name: string): Resources => {
     let resources = byCategory.get(name);
-    if (!resources) byCategory.set(name, (resources = { ...fallback, ...categories.get(fallbackCategory)?.resources, ...categories.get(name)?.resources }));
+    if (!resources) byCategory.set(name, (resources = Object.freeze({ ...fallback, ...categories.get(fallbackCategory)?.resources, ...categories.get(name)?.resources })));
     return resources;
   };
   const masterThreads = init.environment?.[threadsVariable];
