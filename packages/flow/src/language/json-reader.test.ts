@@ -58,4 +58,9 @@ test("json reader: item and key offsets of many containers, large and small, sta
     for (let j = 0; j < rule.inputs.length; j++) assert.equal(document.locate(document.offsetOf(rule.inputs, j)).column, 13 + 6 * j);
     assert.equal(document.offsetOf(rule.inputs, rule.inputs.length), 0, "no item past the end");
   }
+  // positions asked for out of the text's order (from the end, then every 37th) are found as well
+  const offsets = all.map((_, i) => document.offsetOf(all, i));
+  const expected = offsets.map((_, i) => 2 + 3 * i);
+  assert.deepEqual([...offsets].reverse().map((offset) => document.locate(offset).line), [...expected].reverse());
+  assert.deepEqual(offsets.map((_, i) => document.locate(offsets[(i * 37) % offsets.length]!).line), expected.map((_, i) => expected[(i * 37) % expected.length]));
 });

@@ -156,6 +156,8 @@ class Reader {
    * of its own for them; an error (the text read only in part) scans the text instead.
    */
   private lineStarts: Int32Array | undefined;
+  /** The line (from 0) `locate` found last. */
+  private lastLine = 0;
   private readonly newlines = new Int32List();
   readonly positions = new Positions((offset) => this.keyAt(offset));
   /** The items of the arrays being read. */
@@ -177,14 +179,23 @@ class Reader {
 
   locate(offset: number): SourceLocation {
     const starts = (this.lineStarts ??= lineStarts(this.text));
-    let low = 0;
-    let high = starts.length - 1;
-    while (low < high) {
-      const middle = (low + high + 1) >> 1;
-      if (starts[middle]! <= offset) low = middle;
-      else high = middle - 1;
+    // a workflow's positions are asked for in the order of the text: the line of the last one,
+    // or one a few lines on, is found without a binary search over every line
+    let line = this.lastLine;
+    if (line >= starts.length || starts[line]! > offset) line = 0;
+    for (let step = 0; step < 4 && line + 1 < starts.length && starts[line + 1]! <= offset; step++) line++;
+    if (line + 1 < starts.length && starts[line + 1]! <= offset) {
+      let low = line;
+      let high = starts.length - 1;
+      while (low < high) {
+        const middle = (low + high + 1) >> 1;
+        if (starts[middle]! <= offset) low = middle;
+        else high = middle - 1;
+      }
+      line = low;
     }
-    return { file: this.file, line: low + 1, column: Math.max(offset - starts[low]!, 0) + 1 };
+    this.lastLine = line;
+    return { file: this.file, line: line + 1, column: Math.max(offset - starts[line]!, 0) + 1 };
   }
 
   fail(message: string): never {
