@@ -212,7 +212,7 @@ function cycleError(workflow: Workflow, cycle: readonly number[]): WorkflowError
   let start = 0;
   for (let i = 1; i < cycle.length; i++) if (cycle[i]! < cycle[start]!) start = i;
   const ordered = [...cycle.slice(start), ...cycle.slice(0, start)];
-  const names = ordered.map((index) => workflow.rules[index]!.targets[0]!.path);
+  const names = ordered.map((index) => writtenPath(workflow.rules[index]!.targets[0]!));
   const shown =
     names.length <= cycleNamesMax
       ? names
