@@ -7,8 +7,7 @@
 import type { Clock } from "@skein/core";
 import { type StopSignal, stopSignals } from "@skein/ftsh/stop-signals";
 import type { Executor, ExecutorListener, RunEnd } from "../executors/executor.ts";
-import { missingList } from "../executors/executor.ts";
-import { LocalExecutor, missingTargets } from "../executors/local-executor.ts";
+import { LocalExecutor } from "../executors/local-executor.ts";
 import { writtenPath } from "../language/canonical-path.ts";
 import { formatLocation } from "../language/errors.ts";
 import type { LogFile } from "../log/log-file.ts";
@@ -18,10 +17,12 @@ import type { RuleState, TaskOutcome } from "../schedule/types.ts";
 import type { Rule } from "../workflow.ts";
 import { StaleTargets } from "./stale-targets.ts";
 import { Driver } from "./driver.ts";
+import { nestedRunner } from "./nested-run.ts";
 import { progressLine } from "./progress.ts";
-import { StatusLine } from "./status-line.ts";
 import type { Loaded } from "./run-flow.ts";
-import { nestedRunInit, nestingDepthMax, type Output, type RunComponents, type RunInit, workflowLogPath } from "./run-options.ts";
+import type { Output, RunComponents, RunInit } from "./run-options.ts";
+import { RunningOn, Unfinished } from "./run-tallies.ts";
+import { progressIntervalMs, terminalStatus } from "./terminal-status.ts";
 
 /**
  * Runs in progress — nested workflows run in this process too — each stopped by a stop signal
@@ -78,11 +79,6 @@ export interface LocalMachine {
   readonly memoryMb: number;
 }
 
-/** How often a terminal's progress bar is redrawn. */
-const progressIntervalMs = 200;
-/** On a terminal without a size, the status comes as a whole line this often (see StatusLine). */
-const plainStatusEveryMs = 10_000;
-
 const backEnds = new Map<string, () => Promise<BackEnd>>([
   ["workers", async () => (await import("../workers/worker-back-end.ts")).workersBackEnd],
   ["slurm", async () => (await import("../executors/slurm-back-end.ts")).slurmBackEnd],
@@ -110,132 +106,6 @@ function localExecutor(context: BackEndContext, runsRemoteRules: boolean): Execu
   };
   const outputFd = context.init.json ? 2 : 1;
   return new LocalExecutor({ info, directory: context.loaded.directory, outputFd, runNested: context.runNested }, context.listener);
-}
-
-/**
- * Runs a nested workflow rule in this process. It fails, without running, when its workflow
- * (file and directory) already runs around it or when it would be nested more than
- * `nestingDepthMax` deep; after a run that succeeds, every target the rule declares must
- * exist, as after a command.
- */
-function nestedRunner(loaded: Loaded, init: RunInit, components: RunComponents & { readonly output: Output }): (rule: Rule, stop: AbortSignal) => Promise<TaskOutcome> {
-  return async (rule, stop) => {
-    const { runFlow } = await import("./run-flow.ts");
-    const nested = rule.nested!;
-    const nestedInit = nestedRunInit(loaded.directory, nested, init, loaded.logPath);
-    const enclosing = nestedInit.enclosing!;
-    if (enclosing.includes(workflowLogPath(nestedInit.file, nestedInit.directory!))) {
-      return { ok: false, reason: `nested workflow ${nested.file} already runs around this rule, in ${nestedInit.directory}: a workflow cannot nest itself` };
-    }
-    if (stop.aborted) return { ok: false, reason: `nested workflow ${nested.file} was not started: the enclosing workflow stopped` };
-    if (enclosing.length >= nestingDepthMax) return { ok: false, reason: `nested workflow ${nested.file} would be nested more than ${nestingDepthMax} levels deep` };
-    const code = await runFlow(nestedInit, { clock: components.clock, random: components.random, output: labelledOutput(components.output, nested.file), stop });
-    if (code !== 0) return { ok: false, reason: `nested workflow ${nested.file} failed` };
-    const missing = missingTargets(rule, loaded.directory);
-    return missing.length === 0 ? { ok: true } : { ok: false, reason: `the nested workflow ${nested.file} succeeded but did not create ${missingList(missing)}` };
-  };
-}
-
-/**
- * A nested run's output: its own lines (`skein flow: stopped: …`, a rule's failure) read
- * `skein flow: sub.mf: …`, named by the nested file as the enclosing workflow wrote it (nested
- * deeper, `skein flow: sub.mf: leaf.mf: …`), so they are not taken for the enclosing run's.
- * Other lines (a command's output under a failure, a workflow error naming its file) pass as
- * they are; so does --json's standard output, whose run events name the file.
- */
-export function labelledOutput(output: Output, label: string): Output {
-  const own = "skein flow: ";
-  return {
-    out: (text) => output.out(text),
-    err: (text) => output.err(text.replace(/^skein flow: /gm, `${own}${label}: `)),
-    onOutClosed: output.onOutClosed === undefined ? undefined : (closed) => output.onOutClosed!(closed),
-  };
-}
-
-/**
- * The progress bar's line on standard error, on the terminal's bottom row (see StatusLine),
- * redrawn when the terminal is resized; if this process stops (Ctrl-Z) or exits with the bar
- * still up (an uncaught error), the terminal gets its whole screen back first.
- */
-function statusLine(output: Output): { line: StatusLine; close(): void } {
-  const line = new StatusLine({ write: (text) => output.err(text), get rows() { return process.stderr.rows; } }, { plainEvery: plainStatusEveryMs / progressIntervalMs });
-  const resized = () => line.resized();
-  const exiting = () => line.finish();
-  // Ctrl-Z: the terminal gets its whole screen back before this process stops (a handler
-  // replaces the default stop, so it stops itself); continued, the bar takes the bottom row again
-  const suspend = () => {
-    line.suspend();
-    process.kill(process.pid, "SIGSTOP");
-  };
-  const resumed = () => line.resumed();
-  process.stderr.on("resize", resized);
-  process.on("exit", exiting);
-  process.on("SIGTSTP", suspend);
-  process.on("SIGCONT", resumed);
-  return {
-    line,
-    close() {
-      process.stderr.removeListener("resize", resized);
-      process.removeListener("exit", exiting);
-      process.removeListener("SIGTSTP", suspend);
-      process.removeListener("SIGCONT", resumed);
-    },
-  };
-}
-
-/** Which executor each running rule is on, and how many rules each executor runs (-T workers). */
-class RunningOn {
-  private readonly executorOf = new Map<number, string>();
-  private readonly counts = new Map<string, number>();
-
-  /** Notes that `rule` now runs on `executorId` (undefined: on none). */
-  set(rule: number, executorId: string | undefined): void {
-    const before = this.executorOf.get(rule);
-    if (before === executorId) return;
-    if (before !== undefined) {
-      this.counts.set(before, this.counts.get(before)! - 1);
-      this.executorOf.delete(rule);
-    }
-    if (executorId === undefined) return;
-    this.executorOf.set(rule, executorId);
-    this.counts.set(executorId, (this.counts.get(executorId) ?? 0) + 1);
-  }
-
-  count(executorId: string): number {
-    return this.counts.get(executorId) ?? 0;
-  }
-}
-
-/** Rules named in the line about killed ones; the rest are counted. */
-const unfinishedNamedMax = 10;
-
-/**
- * Rules a stop took back: killed while running, or dispatched and not started. One line for
- * all at the end (a stop at -j 64 would otherwise print 64 lines of the same reason).
- */
-class Unfinished {
-  private readonly killed: string[] = [];
-  private killedCount = 0;
-  private notStarted = 0;
-
-  add(kind: "killed" | "not-started", name: string): void {
-    if (kind === "not-started") {
-      this.notStarted++;
-      return;
-    }
-    if (this.killedCount++ < unfinishedNamedMax) this.killed.push(name);
-  }
-
-  summary(): string | undefined {
-    const rules = (count: number) => `${count} ${count === 1 ? "rule" : "rules"}`;
-    const parts: string[] = [];
-    if (this.killedCount > 0) {
-      const more = this.killedCount > this.killed.length ? `, and ${this.killedCount - this.killed.length} more` : "";
-      parts.push(`${rules(this.killedCount)} running, killed (${this.killed.join(", ")}${more})`);
-    }
-    if (this.notStarted > 0) parts.push(`${rules(this.notStarted)} queued, not started`);
-    return parts.length === 0 ? undefined : `the run stopped with ${parts.join(", and ")}; a rerun runs them`;
-  }
 }
 
 /** A rule as the user reads it: its first target as the workflow wrote it (not its DAG name). */
@@ -365,7 +235,7 @@ export async function execute(loaded: Loaded, complete: Set<number>, log: LogFil
   components.stop?.addEventListener("abort", enclosingStopped, { once: true });
   if (components.stop?.aborted) enclosingStopped();
   const currentProgress = () => progressLine({ counts: scheduler.counts(), queued: scheduler.dispatchCounts().queued, workers: target === "workers" ? scheduler.executorCount - 1 : undefined, elapsedMs: driver.nowMs() }, process.stderr.columns);
-  const status = progress ? statusLine(output) : undefined;
+  const status = progress ? terminalStatus(output) : undefined;
   const timer = status ? clock.setPeriodic(progressIntervalMs, () => status.line.draw(currentProgress())) : undefined;
   /** Why the run failed, if it did (an error thrown here fails it too): workers are told in their goodbye. */
   let failed: string | undefined = "the master stopped on an internal error";

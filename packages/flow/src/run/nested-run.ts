@@ -1,0 +1,53 @@
+/**
+ * Nested workflows (`out: MAKEFLOW sub.mf [dir]`) run in this process, as a run of their own
+ * inside the rule that names them: the runner that starts one (refusing a workflow that would
+ * nest itself or nest too deep) and the output its own lines go to, labelled with its file.
+ * The alternative rejected: a child `skein` process per nested workflow — its stop, its
+ * output and its progress would each need a protocol back to the enclosing run.
+ */
+import { missingList } from "../executors/executor.ts";
+import { missingTargets } from "../executors/local-executor.ts";
+import type { TaskOutcome } from "../schedule/types.ts";
+import type { Rule } from "../workflow.ts";
+import type { Loaded } from "./run-flow.ts";
+import { nestedRunInit, nestingDepthMax, type Output, type RunComponents, type RunInit, workflowLogPath } from "./run-options.ts";
+
+/**
+ * Runs a nested workflow rule in this process. It fails, without running, when its workflow
+ * (file and directory) already runs around it or when it would be nested more than
+ * `nestingDepthMax` deep; after a run that succeeds, every target the rule declares must
+ * exist, as after a command.
+ */
+export function nestedRunner(loaded: Loaded, init: RunInit, components: RunComponents & { readonly output: Output }): (rule: Rule, stop: AbortSignal) => Promise<TaskOutcome> {
+  return async (rule, stop) => {
+    const { runFlow } = await import("./run-flow.ts");
+    const nested = rule.nested!;
+    const nestedInit = nestedRunInit(loaded.directory, nested, init, loaded.logPath);
+    const enclosing = nestedInit.enclosing!;
+    if (enclosing.includes(workflowLogPath(nestedInit.file, nestedInit.directory!))) {
+      return { ok: false, reason: `nested workflow ${nested.file} already runs around this rule, in ${nestedInit.directory}: a workflow cannot nest itself` };
+    }
+    if (stop.aborted) return { ok: false, reason: `nested workflow ${nested.file} was not started: the enclosing workflow stopped` };
+    if (enclosing.length >= nestingDepthMax) return { ok: false, reason: `nested workflow ${nested.file} would be nested more than ${nestingDepthMax} levels deep` };
+    const code = await runFlow(nestedInit, { clock: components.clock, random: components.random, output: labelledOutput(components.output, nested.file), stop });
+    if (code !== 0) return { ok: false, reason: `nested workflow ${nested.file} failed` };
+    const missing = missingTargets(rule, loaded.directory);
+    return missing.length === 0 ? { ok: true } : { ok: false, reason: `the nested workflow ${nested.file} succeeded but did not create ${missingList(missing)}` };
+  };
+}
+
+/**
+ * A nested run's output: its own lines (`skein flow: stopped: …`, a rule's failure) read
+ * `skein flow: sub.mf: …`, named by the nested file as the enclosing workflow wrote it (nested
+ * deeper, `skein flow: sub.mf: leaf.mf: …`), so they are not taken for the enclosing run's.
+ * Other lines (a command's output under a failure, a workflow error naming its file) pass as
+ * they are; so does --json's standard output, whose run events name the file.
+ */
+export function labelledOutput(output: Output, label: string): Output {
+  const own = "skein flow: ";
+  return {
+    out: (text) => output.out(text),
+    err: (text) => output.err(text.replace(/^skein flow: /gm, `${own}${label}: `)),
+    onOutClosed: output.onOutClosed === undefined ? undefined : (closed) => output.onOutClosed!(closed),
+  };
+}
