@@ -108,14 +108,15 @@ test("workers: a task whose sandbox cannot be made (inputs 'a' and 'a/b') fails 
   assert.deepEqual([results[1]!.task, results[1]!.exitCode, results[1]!.payload], [2, 0, 10]);
 });
 
-test("workers: a task whose input is larger than one worker's --disk runs on another worker that has room, and the run succeeds; the small worker runs what fits", { timeout: 60_000 }, async () => {
+test("workers: a task whose inputs together are larger than one worker's --disk is not sent there but runs on another worker that has room; the run succeeds", { timeout: 60_000 }, async () => {
   const root = temporary();
-  writeFileSync(join(root, "big.in"), file(9, 3_000_000));
-  // `go` holds `a` back until both workers are connected, so that `a` is placed on the small one first
-  writeFileSync(join(root, "w.mf"), `go:\n\twhile [ ! -e ${join(root, "both")} ]; do sleep 0.02; done; touch go\n\na: big.in go\n\twc -c < big.in > a\n`);
+  writeFileSync(join(root, "a.in"), file(9, 600_000));
+  writeFileSync(join(root, "b.in"), file(10, 600_000));
+  // `go` holds `x` back until both workers are connected, so that `x` is placed on the small one first
+  writeFileSync(join(root, "w.mf"), `go:\n\twhile [ ! -e ${join(root, "both")} ]; do sleep 0.02; done; touch go\n\nx: a.in b.in go\n\tcat a.in b.in | wc -c > x\n`);
   const workers: WorkerHandle[] = [];
   const logs: string[][] = [[], []];
-  let err = "";
+  let out = "";
   const onListening = async (port: number) => {
     workers.push(startWorker({ host: "127.0.0.1", port, diskMb: 1, workDirectory: temporary(), log: (line) => logs[0]!.push(line) }, { clock }));
     await waitFor(clock, () => logs[0]!.includes("connected to the master"), 20_000, "the small worker");
@@ -123,11 +124,26 @@ test("workers: a task whose input is larger than one worker's --disk runs on ano
     await waitFor(clock, () => logs[1]!.includes("connected to the master"), 20_000, "the large worker");
     writeFileSync(join(root, "both"), "");
   };
-  const code = await runFlow({ file: join(root, "w.mf"), target: "workers", port: 0, jobs: 1, progress: false, environment: {}, json: true, onListening: (port) => void onListening(port) }, { clock, random: Math.random, output: { out: (text) => (err += text), err: (text) => (err += text) } });
-  assert.equal(code, 0, err);
-  assert.equal(readFileSync(join(root, "a"), "utf8").trim(), "3000000");
+  const code = await runFlow({ file: join(root, "w.mf"), target: "workers", port: 0, jobs: 1, progress: false, environment: {}, json: true, onListening: (port) => void onListening(port) }, { clock, random: Math.random, output: { out: (text) => (out += text), err: (text) => (out += text) } });
+  assert.equal(code, 0, out);
+  assert.equal(readFileSync(join(root, "x"), "utf8").trim(), "1200000");
   assert.ok(existsSync(join(root, "go")));
-  assert.match(err, /"state":"ready","attempt":1,"reason":"worker-1 cannot run it \(on the worker, input 'big\.in' was not cached: it is 3 MB, more than this worker's --disk \(1 MB\)\): it runs elsewhere"/);
-  assert.match(err, /"target":"a","state":"done","attempt":\d+,"executorId":"worker-2"/);
+  assert.match(out, /"state":"ready","attempt":1,"reason":"worker-1 cannot run it \(its inputs take 1\.2 MB together, more than worker-1's --disk \(1 MB\)\): it runs elsewhere"/);
+  assert.match(out, /"target":"x","state":"done","attempt":\d+,"executorId":"worker-2"/);
   assert.deepEqual(await Promise.all(workers.map((worker) => worker.closed)), ["the master finished", "the master finished"]);
+});
+
+test("workers: with only a worker whose --disk cannot hold a task's inputs together, the task fails at once saying so, nothing sent (the worker's cache would drop one to take the other, again and again)", { timeout: 30_000 }, async () => {
+  const root = temporary();
+  writeFileSync(join(root, "a.in"), file(11, 600_000));
+  writeFileSync(join(root, "b.in"), file(12, 600_000));
+  writeFileSync(join(root, "w.mf"), "x: a.in b.in\n\tcat a.in b.in > x\n");
+  let worker: WorkerHandle | undefined;
+  let err = "";
+  const onListening = (port: number) => void (worker = startWorker({ host: "127.0.0.1", port, diskMb: 1, workDirectory: temporary() }, { clock }));
+  const code = await runFlow({ file: join(root, "w.mf"), target: "workers", port: 0, jobs: 1, progress: false, environment: {}, onListening }, { clock, random: Math.random, output: { out: () => {}, err: (text) => (err += text) } });
+  assert.equal(code, 1, err);
+  assert.ok(err.includes("skein flow: x: failed: its inputs take 1.2 MB together, more than worker-1's --disk (1 MB)\n"), err);
+  assert.match(await worker!.closed, /^the master finished: the workflow failed/);
+  assert.equal(worker!.filesReceived(), 0);
 });

@@ -21,6 +21,8 @@ export interface ShippedEntry {
   readonly mode: number | undefined;
   /** Absolute path on the master. */
   readonly path: string;
+  /** Bytes, when it was listed (0 for a directory). */
+  readonly size: number;
 }
 
 export class FileCatalog {
@@ -44,11 +46,11 @@ export class FileCatalog {
     const stat = statSync(path);
     // reading a FIFO would wait for a writer for ever (and a device may never end)
     if (!stat.isDirectory() && !stat.isFile()) throw new Error(`${path} is ${stat.isFIFO() ? "a FIFO" : stat.isSocket() ? "a socket" : "a device"}, not a file or directory`);
-    if (!stat.isDirectory()) return [{ name, hash: this.hashOf(path, stat), mode: shippedMode(stat), path }];
+    if (!stat.isDirectory()) return [{ name, hash: this.hashOf(path, stat), mode: shippedMode(stat), path, size: stat.size }];
     // a link to a directory holding it would be shipped without end (until ELOOP, after 40 levels of everything)
     const real = realpathSync(path);
     if (within.some((entered) => entered === real || entered.startsWith(`${real}/`))) throw new Error(`${path} is a symbolic link to a directory that contains it`);
-    const out: ShippedEntry[] = [{ name, hash: undefined, mode: undefined, path }];
+    const out: ShippedEntry[] = [{ name, hash: undefined, mode: undefined, path, size: 0 }];
     for (const child of readdirSync(path).sort()) out.push(...this.entries(join(path, child), `${name}/${child}`, [...within, real]));
     return out;
   }

@@ -334,7 +334,7 @@ export class InputCache {
 }
 
 /** A size for people: `12.5 MB`, or `900 bytes`. */
-function megabytes(bytes: number): string {
+export function megabytes(bytes: number): string {
   return bytes < 100_000 ? `${bytes} bytes` : `${Number((bytes / 1_000_000).toFixed(1))} MB`;
 }
 

@@ -45,6 +45,7 @@ import type { OutputStaging } from "./output-staging.ts";
 import { createEmpty, replace, writeWithMode } from "./output-files.ts";
 import { missingNames } from "./result-bounds.ts";
 import { sandboxPathProblem } from "./sandbox-paths.ts";
+import { inputsOverDisk, tooLarge } from "./task-limits.ts";
 import { StartReports } from "./start-reports.ts";
 import { inlineOutputs, type PlacedOutput, stagedPath } from "./staged-outputs.ts";
 
@@ -137,6 +138,9 @@ export class WorkerConnection implements Executor {
       // the worker would refuse the frame and drop the connection, and every worker after it
       if (frame.length > frameBytesMax) return void queueMicrotask(() => this.listener.finished(task, { ok: false, reason: tooLarge(frame.length, inputs.length), permanent: true }));
       const cached = new Set(inputs.flatMap(({ hash, mode }) => (hash && mode !== undefined ? [cachedFileName(hash, mode)] : [])));
+      // its inputs are in the worker's cache together, which its --disk bounds: another worker may have room
+      const tooBig = inputsOverDisk(inputs, this.info.capacity.diskMb, this.info.id);
+      if (tooBig) return void queueMicrotask(() => this.listener.finished(task, { ok: false, reason: tooBig, elsewhere: true }));
       for (const { hash, mode, path } of unsent) if (!this.sent.has(cachedFileName(hash!, mode!))) this.sendFile(hash!, mode!, path);
       const emptied = [...outputs.values()].flatMap((local) => this.staging.claim(`${local}.skein-part`, attempt) ?? []);
       const writes = emptied.length === 0 ? undefined : Promise.all(emptied).then(() => {});
@@ -388,9 +392,3 @@ export class WorkerConnection implements Executor {
     this.socket.end(this.goodbye(end));
   }
 }
-
-/** Why a task whose frame passes the frame limit is not sent. */
-function tooLarge(bytes: number, inputs: number, mib = (n: number) => `${(n / 1024 / 1024).toFixed(1)} MiB`): string {
-  return `its task frame (command, environment and ${inputs} input names) would take ${mib(bytes)}, more than the ${mib(frameBytesMax)} a frame may have: ship fewer files (an archive of a large directory input) or shorter names`;
-}
-
