@@ -19,6 +19,7 @@ import { StaleTargets } from "./stale-targets.ts";
 import { Driver } from "./driver.ts";
 import { nestedRunner } from "./nested-run.ts";
 import { progressLine } from "./progress.ts";
+import { ProgressTally } from "./progress-tally.ts";
 import type { Loaded } from "./run-flow.ts";
 import type { Output, RunComponents, RunInit } from "./run-options.ts";
 import { RunningOn, Unfinished } from "./run-tallies.ts";
@@ -185,7 +186,9 @@ export async function execute(loaded: Loaded, complete: Set<number>, log: LogFil
     },
     beforeStart: (rule, attempt) => staleTargets.beforeStart(rule, attempt),
   }, clock);
-  const context: BackEndContext = { loaded, init, listener: driver, output, clock, local, runNested: nestedRunner(loaded, init, components) };
+  /** This run's counts and its nested runs': the bar shows them, and a nested run hands them to the run around it. */
+  const tally = new ProgressTally(() => ({ counts: scheduler.counts(), queued: scheduler.dispatchCounts().queued }));
+  const context: BackEndContext = { loaded, init, listener: driver, output, clock, local, runNested: nestedRunner(loaded, init, components, tally) };
   const executors: Executor[] = [];
   /**
    * --json: executors (this machine, each worker) as they join and leave, beside the rules'
@@ -234,7 +237,8 @@ export async function execute(loaded: Loaded, complete: Set<number>, log: LogFil
   const enclosingStopped = () => stop("the enclosing workflow stopped");
   components.stop?.addEventListener("abort", enclosingStopped, { once: true });
   if (components.stop?.aborted) enclosingStopped();
-  const currentProgress = () => progressLine({ counts: scheduler.counts(), queued: scheduler.dispatchCounts().queued, workers: target === "workers" ? scheduler.executorCount - 1 : undefined, elapsedMs: driver.nowMs() }, process.stderr.columns);
+  const endNestedProgress = components.enclosingProgress?.(() => tally.read());
+  const currentProgress = () => progressLine({ ...tally.read(), workers: target === "workers" ? scheduler.executorCount - 1 : undefined, elapsedMs: driver.nowMs() }, process.stderr.columns);
   const status = progress ? terminalStatus(output) : undefined;
   const timer = status ? clock.setPeriodic(progressIntervalMs, () => status.line.draw(currentProgress())) : undefined;
   /** Why the run failed, if it did (an error thrown here fails it too): workers are told in their goodbye. */
@@ -245,6 +249,7 @@ export async function execute(loaded: Loaded, complete: Set<number>, log: LogFil
     failed = result.ok ? undefined : (result.reason ?? "the workflow failed");
     return { ...result, ran, stoppedBy, unfinished: unfinished.summary(), stateOf: (rule) => scheduler.stateOf(rule) };
   } finally {
+    endNestedProgress?.();
     stopListening();
     stopWatchingOut?.();
     components.stop?.removeEventListener("abort", enclosingStopped);

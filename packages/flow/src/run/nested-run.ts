@@ -9,6 +9,7 @@ import { missingList } from "../executors/executor.ts";
 import { missingTargets } from "../executors/local-executor.ts";
 import type { TaskOutcome } from "../schedule/types.ts";
 import type { Rule } from "../workflow.ts";
+import type { ProgressTally } from "./progress-tally.ts";
 import type { Loaded } from "./run-flow.ts";
 import { nestedRunInit, nestingDepthMax, type Output, type RunComponents, type RunInit, workflowLogPath } from "./run-options.ts";
 
@@ -18,7 +19,7 @@ import { nestedRunInit, nestingDepthMax, type Output, type RunComponents, type R
  * `nestingDepthMax` deep; after a run that succeeds, every target the rule declares must
  * exist, as after a command.
  */
-export function nestedRunner(loaded: Loaded, init: RunInit, components: RunComponents & { readonly output: Output }): (rule: Rule, stop: AbortSignal) => Promise<TaskOutcome> {
+export function nestedRunner(loaded: Loaded, init: RunInit, components: RunComponents & { readonly output: Output }, progress: ProgressTally): (rule: Rule, stop: AbortSignal) => Promise<TaskOutcome> {
   return async (rule, stop) => {
     const { runFlow } = await import("./run-flow.ts");
     const nested = rule.nested!;
@@ -29,7 +30,7 @@ export function nestedRunner(loaded: Loaded, init: RunInit, components: RunCompo
     }
     if (stop.aborted) return { ok: false, reason: `nested workflow ${nested.file} was not started: the enclosing workflow stopped` };
     if (enclosing.length >= nestingDepthMax) return { ok: false, reason: `nested workflow ${nested.file} would be nested more than ${nestingDepthMax} levels deep` };
-    const code = await runFlow(nestedInit, { clock: components.clock, random: components.random, output: labelledOutput(components.output, nested.file), stop });
+    const code = await runFlow(nestedInit, { clock: components.clock, random: components.random, output: labelledOutput(components.output, nested.file), stop, enclosingProgress: (read) => progress.attach(rule, read) });
     if (code !== 0) return { ok: false, reason: `nested workflow ${nested.file} failed` };
     const missing = missingTargets(rule, loaded.directory);
     return missing.length === 0 ? { ok: true } : { ok: false, reason: `the nested workflow ${nested.file} succeeded but did not create ${missingList(missing)}` };

@@ -3,6 +3,7 @@ import type { Clock } from "@skein/core";
 import type { TlsInit } from "@skein/net/wire";
 import { fnv1a32 } from "../fnv.ts";
 import type { NestedWorkflow } from "../workflow.ts";
+import type { EnclosingProgress } from "./progress-tally.ts";
 
 /** Options of one flow run, as the CLI (or a test) gives them. */
 export interface RunInit {
@@ -66,6 +67,11 @@ export interface RunComponents {
    * a resume): a nested workflow's run is given one that its enclosing run aborts when it stops.
    */
   readonly stop?: AbortSignal;
+  /**
+   * A nested workflow's run reports its rules' counts here, so the one progress bar (the top
+   * run's) and its ETA count them too (see ProgressTally).
+   */
+  readonly enclosingProgress?: EnclosingProgress;
 }
 
 /** Levels of nested workflows a run descends, and `--clean` too. */

@@ -1,0 +1,39 @@
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import { test } from "node:test";
+import { runIn, workspaces } from "../../test/flow-run.ts";
+import { Screen } from "../../test/screen.ts";
+
+const workspace = workspaces("skein-nested-progress-");
+const skein = new URL("../../../cli/bin/skein.js", import.meta.url).pathname;
+
+// 2 rules around a nested workflow of 7: its first rule lasts a second, while the bar is drawn
+const files = {
+  "w.mf": "out: sub.mf\n\tMAKEFLOW sub.mf\nlast: out\n\tcat out > last\n",
+  "sub.mf": `a:\n\tsleep 1; touch a\n${[1, 2, 3, 4, 5].map((i) => `b${i}: a\n\ttouch b${i}\n`).join("")}out: b1 b2 b3 b4 b5\n\ttouch out\n`,
+};
+
+const scriptMissing = spawnSync("script", ["-V"]).status === 0 ? undefined : "no script(1) on this machine";
+
+test("progress bar: a nested workflow's rules are counted (and the rule running it is not), on one bar", { skip: scriptMissing, timeout: 60_000 }, () => {
+  const root = workspace(files);
+  const shell = `stty rows 12 cols 120; exec ${JSON.stringify(process.execPath)} ${JSON.stringify(skein)} flow w.mf -j 2`;
+  const ran = spawnSync("script", ["-qec", shell, "/dev/null"], { cwd: root, encoding: "latin1", timeout: 50_000, env: { ...process.env, TERM: "xterm" } });
+  assert.equal(ran.status, 0, ran.stdout + ran.stderr);
+  // each bar drawn: the text after a move to the bottom row and a line erase, up to the next escape
+  const bars = ran.stdout.split("\x1b[12;1H\x1b[2K").slice(1).map((text) => text.split("\x1b")[0]!).filter((text) => text.includes("ETA"));
+  // while sub.mf's first rule runs: its 6 other rules and `last` wait; 1 runs (not the MAKEFLOW rule too)
+  assert.ok(bars.some((text) => text.includes("waiting 7  running 1  done 0  failed 0  ETA ?")), `the nested rules are not counted: ${JSON.stringify(bars)}`);
+  assert.equal(ran.stdout.split("\x1b[1;11r").length - 1, 1, "one bar: the nested run draws none");
+  const screen = new Screen(12, 120);
+  screen.write(ran.stdout);
+  const lines = screen.lines().filter((text) => text !== "");
+  assert.ok(lines.includes(`[${"#".repeat(30)}] waiting 0  running 0  done 9  failed 0  ETA 0s`), `the final bar counts all 9 rules: ${JSON.stringify(lines)}`);
+});
+
+test("progress bar: the final line counts a nested run's rules (in process, no terminal)", { timeout: 30_000 }, async () => {
+  const root = workspace(files);
+  const result = await runIn(root, { progress: true });
+  assert.equal(result.code, 0, result.err);
+  assert.match(result.err, /\] waiting 0 {2}running 0 {2}done 9 {2}failed 0 {2}ETA 0s\n/);
+});

@@ -1,0 +1,69 @@
+/**
+ * What a run's progress bar counts: its own rules and, once a nested workflow's run has its
+ * plan, that run's rules too (nested deeper, theirs as well), so a 300-rule `MAKEFLOW sub.mf`
+ * moves the bar and the ETA instead of showing `running 1` until it ends. Only the top run
+ * draws a bar; each nested run hands its tally up to the run around it.
+ * While a nested run is in progress, the rule that runs it is not counted as running (its
+ * nested rules are: `-j 2` shows at most 2 running, not 3). When a nested run ends, its done
+ * and failed rules stay in the counts, the rules it left undone drop out (they do not run in
+ * this run), and a retry of the same rule replaces its earlier attempt's counts.
+ * The alternative rejected: a second bar per nested run — several nested runs at once, or
+ * nested deeper, would need a row each, and the ETA would still know only the outer rules.
+ */
+import type { RuleState } from "../schedule/types.ts";
+
+export interface ProgressCounts {
+  readonly counts: Record<RuleState, number>;
+  /** Of the running rules, those whose tasks still wait in an executor's queue. */
+  readonly queued: number;
+}
+
+/** How a nested run reports to the run around it: it gives how to read its counts, and gets how to say it ended. */
+export type EnclosingProgress = (read: () => ProgressCounts) => () => void;
+
+interface NestedEntry {
+  read: () => ProgressCounts;
+  live: boolean;
+}
+
+const noCounts = (): Record<RuleState, number> => ({ waiting: 0, ready: 0, running: 0, retrying: 0, done: 0, failed: 0 });
+
+export class ProgressTally {
+  /** The nested run of each nested workflow rule (at most one entry per rule of this workflow). */
+  private readonly nested = new Map<object, NestedEntry>();
+
+  constructor(private readonly own: () => ProgressCounts) {}
+
+  /**
+   * Notes the nested run that `rule` started, whose counts `read` gives; returns how to note
+   * that it ended (its finished rules' counts are kept).
+   */
+  attach(rule: object, read: () => ProgressCounts): () => void {
+    const entry: NestedEntry = { read, live: true };
+    this.nested.set(rule, entry);
+    return () => {
+      if (!entry.live) return;
+      const { counts } = read();
+      const last: ProgressCounts = { counts: { ...noCounts(), done: counts.done, failed: counts.failed }, queued: 0 };
+      entry.read = () => last;
+      entry.live = false;
+    };
+  }
+
+  /** This run's counts with its nested runs' added. */
+  read(): ProgressCounts {
+    const own = this.own();
+    const counts = { ...own.counts };
+    let queued = own.queued;
+    let live = 0;
+    for (const entry of this.nested.values()) {
+      const nested = entry.read();
+      for (const state of Object.keys(counts) as RuleState[]) counts[state] += nested.counts[state];
+      queued += nested.queued;
+      if (entry.live) live++;
+    }
+    // the rules running nested workflows are shown by the nested rules
+    counts.running -= Math.min(live, own.counts.running);
+    return { counts, queued };
+  }
+}
