@@ -21,7 +21,7 @@ import { nestedRunner } from "./nested-run.ts";
 import { progressLine } from "./progress.ts";
 import { ProgressTally } from "./progress-tally.ts";
 import type { Loaded } from "./run-flow.ts";
-import type { Output, RunComponents, RunInit } from "./run-options.ts";
+import { nestedRunName, type Output, type RunComponents, type RunInit } from "./run-options.ts";
 import { RunningOn, Unfinished } from "./run-tallies.ts";
 import { progressIntervalMs, terminalStatus } from "./terminal-status.ts";
 
@@ -134,9 +134,9 @@ export async function execute(loaded: Loaded, complete: Set<number>, log: LogFil
     },
     { random: components.random, isDone: (rule) => complete.has(rule) },
   );
-  // --json: a nested run's rule events name its workflow file, as its run events do (the rule
-  // numbers and targets are its own); the top run's events stay as they were
-  const nestedRun = init.enclosing === undefined ? undefined : init.file;
+  // --json: a nested run's rule events name its run, as its run events do (the rule numbers
+  // and targets are its own); the top run's events stay as they were
+  const nestedRun = nestedRunName(init);
   const progress = init.progress ?? (process.stderr.isTTY === true && !init.json && process.env.TERM !== "dumb");
   let ran = 0;
   const hashes = new Map<number, string>();
@@ -159,7 +159,7 @@ export async function execute(loaded: Loaded, complete: Set<number>, log: LogFil
       if (action.state === "done") ran++;
       if (init.json) {
         const { state, attempt, executorId, reason, durationMs } = action;
-        const event = { timeMs: Math.round(nowMs), rule: action.rule, target: shownTarget(rule), state, attempt, executorId, reason, durationMs, run: nestedRun };
+        const event = { timeMs: Math.round(nowMs), rule: action.rule, target: shownTarget(rule), state, attempt, executorId, reason, durationMs: durationMs === undefined ? undefined : Math.round(durationMs * 1000) / 1000, ...nestedRun };
         output.out(`${JSON.stringify(event)}\n`);
       }
       if (action.unfinished !== undefined) unfinished.add(action.unfinished, shownTarget(rule));
@@ -170,14 +170,14 @@ export async function execute(loaded: Loaded, complete: Set<number>, log: LogFil
     },
     started: init.json
       ? (action, nowMs) => {
-          const event = { timeMs: Math.round(nowMs), rule: action.rule, target: shownTarget(rules[action.rule]!), state: "started", attempt: action.attempt, executorId: action.executorId, run: nestedRun };
+          const event = { timeMs: Math.round(nowMs), rule: action.rule, target: shownTarget(rules[action.rule]!), state: "started", attempt: action.attempt, executorId: action.executorId, ...nestedRun };
           output.out(`${JSON.stringify(event)}\n`);
         }
       : undefined,
     stalled(action, nowMs) {
       const rule = rules[action.rule]!;
       output.err(`skein flow: rule '${shownTarget(rule)}' (${formatLocation(rule.location)}) ${action.reason}\n`);
-      if (init.json) output.out(`${JSON.stringify({ timeMs: Math.round(nowMs), rule: action.rule, target: shownTarget(rule), state: "stalled", reason: action.reason })}\n`);
+      if (init.json) output.out(`${JSON.stringify({ timeMs: Math.round(nowMs), rule: action.rule, target: shownTarget(rule), state: "stalled", reason: action.reason, ...nestedRun })}\n`);
     },
     commit: () => {
       if (log.write()) return undefined;
@@ -196,7 +196,7 @@ export async function execute(loaded: Loaded, complete: Set<number>, log: LogFil
    */
   let over = false;
   const executorEvent = (event: Record<string, unknown>) => {
-    if (init.json && !over) output.out(`${JSON.stringify({ timeMs: Math.round(driver.nowMs()), ...event })}\n`);
+    if (init.json && !over) output.out(`${JSON.stringify({ timeMs: Math.round(driver.nowMs()), ...event, ...nestedRun })}\n`);
   };
   const listener: ExecutorListener = {
     joined: (executor) => {

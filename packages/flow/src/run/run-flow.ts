@@ -27,7 +27,7 @@ import { absolutePath } from "../paths.ts";
 import { stopSignals } from "@skein/ftsh/stop-signals";
 import { missingList } from "../executors/executor.ts";
 import { BackEndError, execute } from "./execute.ts";
-import { nestedRunInit, type Output, type RunComponents, type RunInit, workflowLogPath } from "./run-options.ts";
+import { nestedRunInit, nestedRunName, type Output, type RunComponents, type RunInit, workflowLogPath } from "./run-options.ts";
 
 /** Runs waiting to hear that standard output's or standard error's reader went away. */
 const closedListeners = new Set<(reason: string) => void>();
@@ -358,7 +358,8 @@ function compactIfLarge(loaded: Loaded, output: Output): void {
 function runEvents(init: RunInit, clock: Clock, output: Output): ((event: Record<string, unknown>) => void) | undefined {
   if (!init.json) return undefined;
   const originMs = clock.nowMs();
-  return (event) => output.out(`${JSON.stringify({ timeMs: Math.round(clock.nowMs() - originMs), run: init.file, ...event })}\n`);
+  const name = nestedRunName(init) ?? { run: init.file };
+  return (event) => output.out(`${JSON.stringify({ timeMs: Math.round(clock.nowMs() - originMs), ...name, ...event })}\n`);
 }
 
 /** Writes the --dot file; a failure is reported (the run itself is not undone) and makes the exit code 1. */

@@ -98,6 +98,16 @@ export function nestedRunInit(parentDirectory: string, nested: NestedWorkflow, p
 }
 
 /**
+ * How --json names a nested run, in its run events and its rules': its workflow file and the
+ * directory it runs in (one file may run nested in several directories at once; the pair is
+ * unique among the runs in progress, as a workflow cannot nest itself). The top run: nothing
+ * (its rules' events carry no `run`, its run events name its file as given).
+ */
+export function nestedRunName(init: RunInit): { readonly run: string; readonly directory: string } | undefined {
+  return init.enclosing === undefined ? undefined : { run: init.file, directory: init.directory ?? dirname(init.file) };
+}
+
+/**
  * The transaction log of a workflow run: `<file>.skeinlog` beside the file. A workflow run in
  * another directory than its file's — a nested `MAKEFLOW file dir`, possibly one file run in
  * several directories — keeps one log per directory, `<file>.<hash of the directory>.skeinlog`:

@@ -1,0 +1,38 @@
+import assert from "node:assert/strict";
+import { mkdirSync } from "node:fs";
+import { join } from "node:path";
+import { test } from "node:test";
+import { runIn, workspaces } from "../../test/flow-run.ts";
+
+const workspace = workspaces("skein-nested-json-");
+
+test("--json: each nested run (one file nested in two directories at once) is named by file and directory; each run's `ran` counts its own rules", { timeout: 30_000 }, async () => {
+  const root = workspace({
+    "w.mf": "x/out: leaf.mf\n\tMAKEFLOW leaf.mf x\ny/out: leaf.mf\n\tMAKEFLOW leaf.mf y\nall: x/out y/out\n\tcat x/out y/out > all\n",
+    "leaf.mf": "out: a b\n\tcat a b > out\na:\n\tsleep 0.2; echo a > a\nb:\n\techo b > b\n",
+  });
+  for (const directory of ["x", "y"]) mkdirSync(join(root, directory));
+  const result = await runIn(root, { json: true });
+  assert.equal(result.code, 0, result.err);
+  const events = result.out.trim().split("\n").map((line) => JSON.parse(line) as Record<string, unknown>);
+  // the top run's events have no directory (its rules' events no run either)
+  const runOf = (event: Record<string, unknown>) => (event.directory === undefined ? "top" : `${event.run} in ${event.directory}`);
+  const leaf = join(root, "leaf.mf");
+  const runs = [...new Set(events.filter((event) => event.state === "started" && event.rule === undefined).map(runOf))].sort();
+  assert.deepEqual(runs, [`${leaf} in ${join(root, "x")}`, `${leaf} in ${join(root, "y")}`, "top"]);
+  for (const event of events) {
+    if (event.run === leaf) assert.ok(event.directory === join(root, "x") || event.directory === join(root, "y"), `a nested run's event without its directory: ${JSON.stringify(event)}`);
+  }
+  // `ran` counts the run's own rules that ran (a nested workflow rule is one), not its nested runs'
+  const done = (run: string) => events.filter((event) => event.rule !== undefined && event.state === "done" && runOf(event) === run).length;
+  const finished = (run: string) => events.find((event) => event.state === "finished" && event.rule === undefined && runOf(event) === run);
+  assert.equal(finished("top")?.ran, 3);
+  assert.equal(done("top"), 3);
+  for (const directory of ["x", "y"]) {
+    const run = `${leaf} in ${join(root, directory)}`;
+    assert.equal(finished(run)?.ran, 3, run);
+    assert.equal(done(run), 3, run);
+    assert.ok(events.some((event) => event.executor === "local" && event.state === "joined" && runOf(event) === run), `the nested run's executor event names its run: ${run}`);
+  }
+  for (const event of events.filter((event) => typeof event.durationMs === "number")) assert.equal(event.durationMs, Math.round((event.durationMs as number) * 1000) / 1000, "durations in µs at most");
+});
