@@ -6,32 +6,40 @@ import { type ProgressCounts, ProgressTally } from "./progress-tally.ts";
 const counts = (partial: Partial<Record<RuleState, number>>): Record<RuleState, number> => ({ waiting: 0, ready: 0, running: 0, retrying: 0, done: 0, failed: 0, ...partial });
 
 test("progress tally: a nested run's rules are counted while it runs, instead of the rule running it; its finished rules stay when it ends", () => {
-  let own: ProgressCounts = { counts: counts({ waiting: 1, running: 1 }), queued: 0 };
-  let inner: ProgressCounts = { counts: counts({ waiting: 298, running: 2, done: 0 }), queued: 1 };
+  let own: ProgressCounts = { counts: counts({ waiting: 1, running: 1 }), queued: 0, doneBefore: 0 };
+  let inner: ProgressCounts = { counts: counts({ waiting: 298, running: 2, done: 0 }), queued: 1, doneBefore: 0 };
   const tally = new ProgressTally(() => own);
   const rule = {};
   const end = tally.attach(rule, () => inner);
-  assert.deepEqual(tally.read(), { counts: counts({ waiting: 299, running: 2, done: 0 }), queued: 1 }, "running: the nested rules, not the MAKEFLOW rule too");
-  inner = { counts: counts({ waiting: 100, running: 2, done: 190, failed: 8 }), queued: 0 };
+  assert.deepEqual(tally.read(), { counts: counts({ waiting: 299, running: 2, done: 0 }), queued: 1, doneBefore: 0 }, "running: the nested rules, not the MAKEFLOW rule too");
+  inner = { counts: counts({ waiting: 100, running: 2, done: 190, failed: 8 }), queued: 0, doneBefore: 0 };
   assert.deepEqual(tally.read().counts, counts({ waiting: 101, running: 2, done: 190, failed: 8 }));
   // the nested run stopped with rules undone: they drop out; the MAKEFLOW rule failed
   end();
-  own = { counts: counts({ waiting: 1, failed: 1 }), queued: 0 };
-  inner = { counts: counts({ waiting: 50 }), queued: 0 };
+  own = { counts: counts({ waiting: 1, failed: 1 }), queued: 0, doneBefore: 0 };
+  inner = { counts: counts({ waiting: 50 }), queued: 0, doneBefore: 0 };
   assert.deepEqual(tally.read().counts, counts({ waiting: 1, done: 190, failed: 9 }), "its last counts are kept, not read again");
   // a retry of the same rule replaces the first attempt's counts
-  own = { counts: counts({ waiting: 1, running: 1 }), queued: 0 };
-  tally.attach(rule, () => ({ counts: counts({ waiting: 8, running: 1, done: 190 }), queued: 0 }));
+  own = { counts: counts({ waiting: 1, running: 1 }), queued: 0, doneBefore: 0 };
+  tally.attach(rule, () => ({ counts: counts({ waiting: 8, running: 1, done: 190 }), queued: 0, doneBefore: 0 }));
   assert.deepEqual(tally.read().counts, counts({ waiting: 9, running: 1, done: 190 }));
 });
 
 test("progress tally: nested runs at once and nested deeper add up; a run without nested runs reads its own counts", () => {
-  const own: ProgressCounts = { counts: counts({ running: 2, done: 3 }), queued: 0 };
+  const own: ProgressCounts = { counts: counts({ running: 2, done: 3 }), queued: 0, doneBefore: 0 };
   const top = new ProgressTally(() => own);
   assert.deepEqual(top.read(), own);
-  const middle = new ProgressTally(() => ({ counts: counts({ running: 1, done: 4 }), queued: 0 }));
-  middle.attach({}, () => ({ counts: counts({ running: 1, done: 5, waiting: 2 }), queued: 0 }));
+  const middle = new ProgressTally(() => ({ counts: counts({ running: 1, done: 4 }), queued: 0, doneBefore: 0 }));
+  middle.attach({}, () => ({ counts: counts({ running: 1, done: 5, waiting: 2 }), queued: 0, doneBefore: 0 }));
   top.attach({}, () => middle.read());
-  top.attach({}, () => ({ counts: counts({ running: 2, done: 1 }), queued: 2 }));
-  assert.deepEqual(top.read(), { counts: counts({ waiting: 2, running: 3, done: 13 }), queued: 2 });
+  top.attach({}, () => ({ counts: counts({ running: 2, done: 1 }), queued: 2, doneBefore: 0 }));
+  assert.deepEqual(top.read(), { counts: counts({ waiting: 2, running: 3, done: 13 }), queued: 2, doneBefore: 0 });
+});
+
+test("progress tally: rules the logs said were done add up across nested runs, and stay when a nested run ends", () => {
+  const top = new ProgressTally(() => ({ counts: counts({ running: 1, done: 10 }), queued: 0, doneBefore: 10 }));
+  const end = top.attach({}, () => ({ counts: counts({ running: 1, done: 250 }), queued: 0, doneBefore: 200 }));
+  assert.equal(top.read().doneBefore, 210);
+  end();
+  assert.deepEqual(top.read(), { counts: counts({ running: 1, done: 260 }), queued: 0, doneBefore: 210 });
 });

@@ -16,6 +16,8 @@ export interface ProgressCounts {
   readonly counts: Record<RuleState, number>;
   /** Of the running rules, those whose tasks still wait in an executor's queue. */
   readonly queued: number;
+  /** Of the done rules, those the log said were done when the run started. */
+  readonly doneBefore: number;
 }
 
 /** How a nested run reports to the run around it: it gives how to read its counts, and gets how to say it ended. */
@@ -43,8 +45,8 @@ export class ProgressTally {
     this.nested.set(rule, entry);
     return () => {
       if (!entry.live) return;
-      const { counts } = read();
-      const last: ProgressCounts = { counts: { ...noCounts(), done: counts.done, failed: counts.failed }, queued: 0 };
+      const { counts, doneBefore } = read();
+      const last: ProgressCounts = { counts: { ...noCounts(), done: counts.done, failed: counts.failed }, queued: 0, doneBefore };
       entry.read = () => last;
       entry.live = false;
     };
@@ -55,15 +57,17 @@ export class ProgressTally {
     const own = this.own();
     const counts = { ...own.counts };
     let queued = own.queued;
+    let doneBefore = own.doneBefore;
     let live = 0;
     for (const entry of this.nested.values()) {
       const nested = entry.read();
       for (const state of Object.keys(counts) as RuleState[]) counts[state] += nested.counts[state];
       queued += nested.queued;
+      doneBefore += nested.doneBefore;
       if (entry.live) live++;
     }
     // the rules running nested workflows are shown by the nested rules
     counts.running -= Math.min(live, own.counts.running);
-    return { counts, queued };
+    return { counts, queued, doneBefore };
   }
 }

@@ -9,6 +9,8 @@ export interface ProgressSnapshot {
   readonly counts: Record<RuleState, number>;
   /** Of the running rules, those whose tasks still wait in an executor's queue. */
   readonly queued?: number;
+  /** Of the done rules, those the log said were done when the run started: the ETA leaves them out of the pace. */
+  readonly doneBefore?: number;
   /** Workers connected (-T workers); undefined for back ends without workers (not shown). */
   readonly workers?: number;
   readonly elapsedMs: number;
@@ -32,7 +34,9 @@ export function progressLine(snapshot: ProgressSnapshot, width: number | undefin
   const total = Object.values(counts).reduce((a, b) => a + b, 0);
   const finished = counts.done + counts.failed;
   const waiting = counts.waiting + counts.ready + counts.retrying;
-  const eta = counts.done > 0 && finished < total ? formatDuration((elapsedMs / counts.done) * (total - finished)) : "?";
+  // the pace is this run's: rules a rerun found done took none of its time
+  const doneNow = counts.done - (snapshot.doneBefore ?? 0);
+  const eta = doneNow > 0 && finished < total ? formatDuration((elapsedMs / doneNow) * (total - finished)) : "?";
   const etaText = finished === total ? "0s" : eta;
   let text = `waiting ${waiting}  running ${counts.running - queued}${queued > 0 ? ` (+${queued} queued)` : ""}  done ${counts.done}  failed ${counts.failed}  ${workers === undefined ? "" : `workers ${workers}  `}ETA ${etaText}`;
   // a narrow terminal gets the short form rather than losing `failed` and the ETA off the end
