@@ -16,11 +16,16 @@
  * typed arrays (30 bytes a rule: a 10⁶-rule workflow reads its log without a map of 10⁶ strings);
  * other keys (earlier versions, moved or removed rules) are strings in a map.
  */
+import { hexNumber, NumberKeys } from "./number-keys.ts";
 import { StateCode } from "./rule-records.ts";
+
+/** A rule index as the writer writes it (no leading zero; up to 9 digits, a 32-bit word). */
+const canonicalIndex = /^(?:0|[1-9]\d{0,8})$/;
 
 export class LiveLines {
   private current: Keys | undefined;
   private readonly others = new Map<string, number>();
+  private readonly numbered = new NumberKeys(3);
   private readonly other = new Keys(0);
 
   constructor(private readonly rulesCount: number) {}
@@ -31,10 +36,26 @@ export class LiveLines {
     this.current.add(rule, state, lineNumber, bytes);
   }
 
-  /** Counts any other valid line, by its key (rule index and hashes as written). */
-  addOther(key: string, state: StateCode, lineNumber: number, bytes: number): void {
+  /**
+   * Counts any other valid line, by its key: rule index and hashes as written. A key spelled as
+   * the writer spells one (an index without a leading zero, two 8-digit hex hashes) is kept as
+   * three numbers; any other (five fields, short hashes) as a string.
+   */
+  addOther(ruleText: string, hash: string, targetsHash: string | undefined, state: StateCode, lineNumber: number, bytes: number): void {
+    const rule = canonicalIndex.test(ruleText) ? Number(ruleText) : -1;
+    const hashNumber = hexNumber(hash);
+    const targetsNumber = hexNumber(targetsHash);
+    if (rule >= 0 && hashNumber >= 0 && targetsNumber >= 0) return this.addOtherNumbers(rule, hashNumber, targetsNumber, state, lineNumber, bytes);
+    const key = `${ruleText} ${hash} ${targetsHash ?? ""}`;
     let slot = this.others.get(key);
     if (slot === undefined) this.others.set(key, (slot = this.other.grow()));
+    this.other.add(slot, state, lineNumber, bytes);
+  }
+
+  /** As `addOther`, of a key spelled as the writer spells one, read as numbers. */
+  addOtherNumbers(rule: number, hash: number, targetsHash: number, state: StateCode, lineNumber: number, bytes: number): void {
+    let slot = this.numbered.get(rule, hash, targetsHash);
+    if (slot === undefined) this.numbered.set(rule, hash, targetsHash, (slot = this.other.grow()));
     this.other.add(slot, state, lineNumber, bytes);
   }
 

@@ -14,6 +14,7 @@
 import type { Rule } from "../workflow.ts";
 import type { RuleState } from "../schedule/types.ts";
 import { LiveLines } from "./live-lines.ts";
+import { hexNumber, NumberKeys } from "./number-keys.ts";
 import { hex, ruleHashNumber, targetsHashNumber } from "./rule-hashes.ts";
 import { DoneNumbers, RuleRecords, RuleSet, StateCode, stateCode } from "./rule-records.ts";
 
@@ -131,9 +132,9 @@ export class LogReader {
   }
 
   /**
-   * Reads `time rule state attempt hash targetsHash` from bytes when the line matches
-   * `validLine`, `rule` names a current rule, and both hashes are that rule's now (as `replay`
-   * reads such a line); false (nothing read) for any other line.
+   * Reads `time rule state attempt hash targetsHash` from bytes, as `replay` reads it, when the
+   * line matches `validLine` with hashes of 8 hex digits (as the writer writes them); false
+   * (nothing read) for any other line.
    */
   private currentLine(bytes: Uint8Array, start: number, end: number, lineNumber: number): boolean {
     let at = start;
@@ -144,8 +145,8 @@ export class LogReader {
     const ruleStart = at;
     let rule = 0;
     while (at < end && isDigit(bytes[at]!)) rule = rule * 10 + bytes[at++]! - zero;
+    const ruleEnd = at;
     if (at === ruleStart || at - ruleStart > 9 || bytes[at++] !== space) return false;
-    if (rule >= this.rules.length) return false;
     const stateStart = at;
     while (at < end && isLetter(bytes[at]!)) at++;
     const stateEnd = at;
@@ -158,10 +159,26 @@ export class LogReader {
     if (hash < 0 || bytes[at++] !== space) return false;
     const targetsHash = hexAt(bytes, at, end);
     if (targetsHash < 0 || at + 8 !== end) return false;
-    this.hashesOf(rule);
-    if (hash !== this.ruleHashes[rule] || targetsHash !== this.targetsHashes[rule]) return false;
     const state = stateAt(bytes, stateStart, stateEnd);
-    this.live.addCurrent(rule, state, lineNumber, end - start + 1);
+    const current = rule < this.rules.length;
+    if (current) this.hashesOf(rule);
+    if (current && hash === this.ruleHashes[rule] && targetsHash === this.targetsHashes[rule]) {
+      this.live.addCurrent(rule, state, lineNumber, end - start + 1);
+      this.records.add(rule, state, timeMs);
+      return true;
+    }
+    // another rule's line, or another version's: as `replay` reads it, from numbers
+    if (bytes[ruleStart] === zero && ruleEnd - ruleStart > 1) return false; // "07": its key is the text as written
+    this.live.addOtherNumbers(rule, hash, targetsHash, state, lineNumber, end - start + 1);
+    if (!current || hash !== this.ruleHashes[rule]) {
+      const now = this.moved.byHashNumbers(hash, targetsHash);
+      if (now === undefined) {
+        const maker = current && targetsHash === this.targetsHashes[rule] ? rule : this.moved.byTargetsNumber(targetsHash);
+        if (state === StateCode.Running && maker !== undefined) this.records.started[maker] = 1;
+        return true;
+      }
+      rule = now;
+    }
     this.records.add(rule, state, timeMs);
     return true;
   }
@@ -178,7 +195,7 @@ export class LogReader {
       targetsHashNow = hex(this.targetsHashes[rule]!);
     }
     if (hash === ruleHashNow && targetsHash === targetsHashNow) this.live.addCurrent(rule, code, lineNumber, line.length + 1);
-    else this.live.addOther(`${ruleText} ${hash} ${targetsHash ?? ""}`, code, lineNumber, line.length + 1);
+    else this.live.addOther(ruleText!, hash!, targetsHash, code, lineNumber, line.length + 1);
     if (hash !== ruleHashNow) {
       // a rule added or removed before this one moved it: its lines still count, found by hash
       const now = this.moved.byHashes(hash, targetsHash);
@@ -267,35 +284,59 @@ export function readLog(text: string, rules: readonly Rule[], source = "the log"
  * or removed above it): built on the first such line only, so a log of an unchanged workflow
  * costs nothing more. A hash two rules share (32 bits can collide) names neither.
  */
-function movedRules(rules: readonly Rule[]): { byHashes(hash: string | undefined, targetsHash: string | undefined): number | undefined; byTargets(targetsHash: string): number | undefined } {
-  let both: Map<string, number> | undefined;
-  let ruleOnly: Map<string, number> | undefined;
-  let targetsOnly: Map<string, number> | undefined;
-  const add = (map: Map<string, number>, key: string, rule: number) => map.set(key, map.has(key) ? -1 : rule);
+interface MovedRules {
+  /** The rule with the line's hashes (only the rule hash: a five-field line). */
+  byHashes(hash: string | undefined, targetsHash: string | undefined): number | undefined;
+  byTargets(targetsHash: string): number | undefined;
+  /** As `byHashes`, of hashes read as numbers (8 hex digits each). */
+  byHashNumbers(hash: number, targetsHash: number): number | undefined;
+  byTargetsNumber(targetsHash: number): number | undefined;
+}
+
+function movedRules(rules: readonly Rule[]): MovedRules {
+  let both: NumberKeys | undefined;
+  let ruleOnly: NumberKeys | undefined;
+  let targetsOnly: NumberKeys | undefined;
+  const add = (keys: NumberKeys, rule: number, a: number, b = 0) => keys.set(a, b, 0, keys.get(a, b) === undefined ? rule : -1);
   const build = () => {
-    both = new Map();
-    ruleOnly = new Map();
-    targetsOnly = new Map();
+    both = new NumberKeys(2, rules.length);
+    ruleOnly = new NumberKeys(1, rules.length);
+    targetsOnly = new NumberKeys(1, rules.length);
     for (const [index, rule] of rules.entries()) {
-      const hashes = logHashes(rule);
-      add(both, hashes, index);
-      add(ruleOnly, hashes.slice(0, hashes.indexOf(" ")), index);
-      add(targetsOnly, hashes.slice(hashes.indexOf(" ") + 1), index);
+      const hash = ruleHashNumber(rule);
+      const targetsHash = targetsHashNumber(rule);
+      add(both, index, hash, targetsHash);
+      add(ruleOnly, index, hash);
+      add(targetsOnly, index, targetsHash);
     }
   };
   const found = (rule: number | undefined) => (rule === undefined || rule < 0 ? undefined : rule);
-  return {
+  const moved: MovedRules = {
+    // every rule's hashes are 8 hex digits: any other text names none
     byHashes(hash, targetsHash) {
       if (hash === undefined) return undefined;
       if (both === undefined) build();
+      const hashNumber = hexNumber(hash);
+      if (hashNumber < 0) return undefined;
       // lines written before the targets hash have only the rule hash
-      return found(targetsHash === undefined ? ruleOnly!.get(hash) : both!.get(`${hash} ${targetsHash}`));
+      if (targetsHash === undefined) return found(ruleOnly!.get(hashNumber));
+      const targetsNumber = hexNumber(targetsHash);
+      return targetsNumber < 0 ? undefined : moved.byHashNumbers(hashNumber, targetsNumber);
     },
     byTargets(targetsHash) {
+      const targetsNumber = hexNumber(targetsHash);
+      return targetsNumber < 0 ? undefined : moved.byTargetsNumber(targetsNumber);
+    },
+    byHashNumbers(hash, targetsHash) {
+      if (both === undefined) build();
+      return found(both!.get(hash, targetsHash));
+    },
+    byTargetsNumber(targetsHash) {
       if (targetsOnly === undefined) build();
       return found(targetsOnly!.get(targetsHash));
     },
   };
+  return moved;
 }
 
 /** The first line of a log: the header, or (when unterminated, a kill during the first write) its start. */
