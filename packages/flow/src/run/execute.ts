@@ -187,7 +187,7 @@ export async function execute(loaded: Loaded, complete: Set<number>, log: LogFil
     beforeStart: (rule, attempt) => staleTargets.beforeStart(rule, attempt),
   }, clock);
   /** This run's counts and its nested runs': the bar shows them, and a nested run hands them to the run around it. */
-  const tally = new ProgressTally(() => ({ counts: scheduler.counts(), queued: scheduler.dispatchCounts().queued, doneBefore: complete.size }));
+  const tally = new ProgressTally(() => ({ counts: scheduler.counts(), queued: scheduler.dispatchCounts().queued, doneBefore: complete.size }), (rule) => scheduler.stateOf(rule) === "failed");
   const context: BackEndContext = { loaded, init, listener: driver, output, clock, local, runNested: nestedRunner(loaded, init, components, tally) };
   const executors: Executor[] = [];
   /**

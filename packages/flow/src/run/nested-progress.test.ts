@@ -1,5 +1,7 @@
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
+import { mkdirSync, rmSync } from "node:fs";
+import { join } from "node:path";
 import { test } from "node:test";
 import { runIn, workspaces } from "../../test/flow-run.ts";
 import { Screen } from "../../test/screen.ts";
@@ -36,4 +38,26 @@ test("progress bar: the final line counts a nested run's rules (in process, no t
   const result = await runIn(root, { progress: true });
   assert.equal(result.code, 0, result.err);
   assert.match(result.err, /\] waiting 0 {2}running 0 {2}done 9 {2}failed 0 {2}ETA 0s\n/);
+});
+
+test("progress bar: a nested rule's failure counts once, not again as the MAKEFLOW rule around it", { timeout: 30_000 }, async () => {
+  const root = workspace({ "w.mf": files["w.mf"], "sub.mf": "a:\n\ttouch a\nbad: a\n\texit 3\nout: bad\n\ttouch out\n" });
+  const result = await runIn(root, { progress: true });
+  assert.equal(result.code, 1, result.err);
+  assert.match(result.err, /sub\.mf: bad: failed: exit code 3/);
+  // `out` (sub.mf's) never ran: dropped; `last` waits; `a` done; `bad` failed, and the MAKEFLOW rule with it
+  assert.match(result.err, /\] waiting 1 {2}running 0 {2}done 1 {2}failed 1 {2}ETA 0s\n/);
+});
+
+test("progress bar: a nested run whose log says every rule is done shows them as done", { timeout: 30_000 }, async () => {
+  // the MAKEFLOW rule's target is a directory: run again, it is emptied around the files the
+  // workflow names inside it, which sub.mf's log says it made, so sub.mf has nothing to do
+  const root = workspace({ "w.mf": "d: sub.mf\n\tMAKEFLOW sub.mf d\nall: d/a d/b\n\tcat d/a d/b > all\n", "sub.mf": "a:\n\techo a > a\nb: a\n\tcat a > b\n" });
+  mkdirSync(join(root, "d"));
+  assert.equal((await runIn(root)).code, 0);
+  rmSync(join(root, "w.mf.skeinlog"));
+  const result = await runIn(root, { progress: true });
+  assert.equal(result.code, 0, result.err);
+  assert.match(result.err, /sub\.mf: nothing to do/);
+  assert.match(result.err, /\] waiting 0 {2}running 0 {2}done 4 {2}failed 0 {2}ETA 0s\n/);
 });

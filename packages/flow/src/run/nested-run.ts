@@ -30,7 +30,7 @@ export function nestedRunner(loaded: Loaded, init: RunInit, components: RunCompo
     }
     if (stop.aborted) return { ok: false, reason: `nested workflow ${nested.file} was not started: the enclosing workflow stopped` };
     if (enclosing.length >= nestingDepthMax) return { ok: false, reason: `nested workflow ${nested.file} would be nested more than ${nestingDepthMax} levels deep` };
-    const code = await runFlow(nestedInit, { clock: components.clock, random: components.random, output: labelledOutput(components.output, nested.file), stop, enclosingProgress: (read) => progress.attach(rule, read) });
+    const code = await runFlow(nestedInit, { clock: components.clock, random: components.random, output: labelledOutput(components.output, nested.file), stop, enclosingProgress: (read) => progress.attach(rule.id, read) });
     if (code !== 0) return { ok: false, reason: `nested workflow ${nested.file} failed` };
     const missing = missingTargets(rule, loaded.directory);
     return missing.length === 0 ? { ok: true } : { ok: false, reason: `the nested workflow ${nested.file} succeeded but did not create ${missingList(missing)}` };

@@ -7,6 +7,11 @@
  * nested rules are: `-j 2` shows at most 2 running, not 3). When a nested run ends, its done
  * and failed rules stay in the counts, the rules it left undone drop out (they do not run in
  * this run), and a retry of the same rule replaces its earlier attempt's counts.
+ * A nested run that failed because its own rules failed is one failure, not two: those rules
+ * are counted, and the `MAKEFLOW` rule that failed with them is not (its failure is their
+ * consequence, and its message says so); a nested run that failed with no rule of its own
+ * failed (a workflow error, a self-nesting, targets it did not make) counts the `MAKEFLOW`
+ * rule, so `failed` is never 0 on a run that failed.
  * The alternative rejected: a second bar per nested run — several nested runs at once, or
  * nested deeper, would need a row each, and the ETA would still know only the outer rules.
  */
@@ -26,22 +31,28 @@ export type EnclosingProgress = (read: () => ProgressCounts) => () => void;
 interface NestedEntry {
   read: () => ProgressCounts;
   live: boolean;
+  /** Ended, with rules of its own failed: the rule that ran it, if it failed, is not counted. */
+  failedInside: boolean;
 }
 
 const noCounts = (): Record<RuleState, number> => ({ waiting: 0, ready: 0, running: 0, retrying: 0, done: 0, failed: 0 });
 
 export class ProgressTally {
-  /** The nested run of each nested workflow rule (at most one entry per rule of this workflow). */
-  private readonly nested = new Map<object, NestedEntry>();
+  /** The nested run of each nested workflow rule, by rule id (at most one entry per rule of this workflow). */
+  private readonly nested = new Map<number, NestedEntry>();
 
-  constructor(private readonly own: () => ProgressCounts) {}
+  /** `own`: this run's counts; `failed`: whether a rule of this run has failed for good. */
+  constructor(
+    private readonly own: () => ProgressCounts,
+    private readonly failed: (rule: number) => boolean = () => false,
+  ) {}
 
   /**
    * Notes the nested run that `rule` started, whose counts `read` gives; returns how to note
    * that it ended (its finished rules' counts are kept).
    */
-  attach(rule: object, read: () => ProgressCounts): () => void {
-    const entry: NestedEntry = { read, live: true };
+  attach(rule: number, read: () => ProgressCounts): () => void {
+    const entry: NestedEntry = { read, live: true, failedInside: false };
     this.nested.set(rule, entry);
     return () => {
       if (!entry.live) return;
@@ -49,6 +60,7 @@ export class ProgressTally {
       const last: ProgressCounts = { counts: { ...noCounts(), done: counts.done, failed: counts.failed }, queued: 0, doneBefore };
       entry.read = () => last;
       entry.live = false;
+      entry.failedInside = counts.failed > 0;
     };
   }
 
@@ -59,15 +71,19 @@ export class ProgressTally {
     let queued = own.queued;
     let doneBefore = own.doneBefore;
     let live = 0;
-    for (const entry of this.nested.values()) {
+    let failedInside = 0;
+    for (const [rule, entry] of this.nested) {
       const nested = entry.read();
       for (const state of Object.keys(counts) as RuleState[]) counts[state] += nested.counts[state];
       queued += nested.queued;
       doneBefore += nested.doneBefore;
       if (entry.live) live++;
+      else if (entry.failedInside && this.failed(rule)) failedInside++;
     }
     // the rules running nested workflows are shown by the nested rules
     counts.running -= Math.min(live, own.counts.running);
+    // a nested run's failed rules stand for the rule running it (see above)
+    counts.failed -= Math.min(failedInside, own.counts.failed);
     return { counts, queued, doneBefore };
   }
 }

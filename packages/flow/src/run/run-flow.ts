@@ -308,6 +308,9 @@ async function runLocked(init: RunInit, components: RunComponents, output: Outpu
   runEvent?.({ state: "started", target: init.target ?? "local", rules: rules.length, done: complete.size, epochMs: components.clock.epochMs() });
   if (complete.size === rules.length) {
     output.err("skein flow: nothing to do, every rule is done\n");
+    // a nested run found done still shows its rules on the bar, as the top run's found done are
+    const done = { counts: { waiting: 0, ready: 0, running: 0, retrying: 0, done: rules.length, failed: 0 }, queued: 0, doneBefore: rules.length };
+    components.enclosingProgress?.(() => done)();
     runEvent?.({ state: "finished", ok: true, ran: 0 });
     if (init.dotFile) return writeDot(init.dotFile, toDot(loaded.plan, stateFromLog(complete, loaded.summary)), output) ? 0 : 1;
     return 0;
