@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { mkdirSync } from "node:fs";
-import { join } from "node:path";
+import { isAbsolute, join, relative } from "node:path";
 import { test } from "node:test";
 import { runIn, workspaces } from "../../test/flow-run.ts";
 
@@ -35,4 +35,17 @@ test("--json: each nested run (one file nested in two directories at once) is na
     assert.ok(events.some((event) => event.executor === "local" && event.state === "joined" && runOf(event) === run), `the nested run's executor event names its run: ${run}`);
   }
   for (const event of events.filter((event) => typeof event.durationMs === "number")) assert.equal(event.durationMs, Math.round((event.durationMs as number) * 1000) / 1000, "durations in µs at most");
+});
+
+test("--json: every run's `run` is its workflow file's absolute path, the top run's too (given as a relative path)", { timeout: 30_000 }, async () => {
+  const root = workspace({ "w.mf": "out: sub.mf\n\tMAKEFLOW sub.mf\n", "sub.mf": "out:\n\techo x > out\n" });
+  const typed = relative(process.cwd(), join(root, "w.mf"));
+  assert.ok(!isAbsolute(typed));
+  const result = await runIn(root, { json: true, file: typed });
+  assert.equal(result.code, 0, result.err);
+  const events = result.out.trim().split("\n").map((line) => JSON.parse(line) as Record<string, unknown>);
+  const runs = events.filter((event) => event.rule === undefined && event.executor === undefined).map((event) => `${event.state} ${event.run}`);
+  const [top, sub] = [join(root, "w.mf"), join(root, "sub.mf")];
+  assert.deepEqual(runs, [`started ${top}`, `started ${sub}`, `finished ${sub}`, `finished ${top}`]);
+  assert.match(result.err, /^skein flow: sub\.mf: done, 1 rule ran$/m, "standard error keeps the name as written");
 });

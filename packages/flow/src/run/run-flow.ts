@@ -355,13 +355,16 @@ function compactIfLarge(loaded: Loaded, output: Output): void {
 /**
  * --json: the run's own events around its rules' — `started` (the target, how many rules, how
  * many the log says are done, the wall-clock time) and `finished` (ok, how many ran, why it
- * stopped) — named by the workflow file, so a reader knows when a run (or a nested one) begins
+ * stopped) — named by the workflow file's absolute path, so a reader knows when a run (or a nested one) begins
  * and ends, even one with nothing to do.
  */
 function runEvents(init: RunInit, clock: Clock, output: Output): ((event: Record<string, unknown>) => void) | undefined {
   if (!init.json) return undefined;
   const originMs = clock.nowMs();
-  const name = nestedRunName(init) ?? { run: init.file };
+  // absolute, as a nested run's: the name of a run for a program reading the stream, the same
+  // whatever directory it reads from (a nested file as written is relative to the workflow
+  // around it); the lines on standard error show the names as written
+  const name = nestedRunName(init) ?? { run: resolve(init.file) };
   return (event) => output.out(`${JSON.stringify({ timeMs: Math.round(clock.nowMs() - originMs), ...name, ...event })}\n`);
 }
 
