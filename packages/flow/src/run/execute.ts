@@ -193,10 +193,15 @@ export async function execute(loaded: Loaded, complete: Set<number>, log: LogFil
   /**
    * --json: executors (this machine, each worker) as they join and leave, beside the rules'
    * events, until the run is over (workers then leave because the master said goodbye).
+   * The top run's only: a nested run's one executor is this machine, which the top run's
+   * `local` already announced (its rules' `executorId: "local"` names that machine), and which
+   * never leaves before the run is over; announced again per nested run, a reader adding up
+   * executors (joined minus left) would count this machine once more for every nested run.
    */
   let over = false;
+  const executorEvents = init.json && nestedRun === undefined;
   const executorEvent = (event: Record<string, unknown>) => {
-    if (init.json && !over) output.out(`${JSON.stringify({ timeMs: Math.round(driver.nowMs()), ...event, ...nestedRun })}\n`);
+    if (executorEvents && !over) output.out(`${JSON.stringify({ timeMs: Math.round(driver.nowMs()), ...event, ...nestedRun })}\n`);
   };
   const listener: ExecutorListener = {
     joined: (executor) => {
