@@ -201,7 +201,7 @@ export async function execute(loaded: Loaded, complete: Set<number>, log: LogFil
   let over = false;
   const executorEvents = init.json && nestedRun === undefined;
   const executorEvent = (event: Record<string, unknown>) => {
-    if (executorEvents && !over) output.out(`${JSON.stringify({ timeMs: Math.round(driver.nowMs()), ...event, ...nestedRun })}\n`);
+    if (executorEvents && !over) output.out(`${JSON.stringify({ timeMs: Math.round(driver.nowMs()), ...event })}\n`);
   };
   const listener: ExecutorListener = {
     joined: (executor) => {
