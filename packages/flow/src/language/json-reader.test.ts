@@ -64,3 +64,18 @@ test("json reader: item and key offsets of many containers, large and small, sta
   assert.deepEqual([...offsets].reverse().map((offset) => document.locate(offset).line), [...expected].reverse());
   assert.deepEqual(offsets.map((_, i) => document.locate(offsets[(i * 37) % offsets.length]!).line), expected.map((_, i) => expected[(i * 37) % expected.length]));
 });
+
+test("json reader: numbers with exponents, lone and paired surrogate escapes, long strings with escapes, and nesting at its limit read as JSON.parse reads them", () => {
+  const numbers = "[1E+2, -0.0e-0, 1e400, 0.5, -12e-3]";
+  assert.deepEqual([...(readJson(numbers, "w.json").value as number[])], JSON.parse(numbers)); // a copy: without the offsets kept on the array
+  for (const text of ['{"a": "\\ud83d"}', '{"a": "\\ud83d\\ude00 \\u00e9"}']) assert.deepEqual(Object.fromEntries(Object.entries(readJson(text, "w.json").value as object)), JSON.parse(text));
+  const escaped = "x\\n\\u00e9\\\"".repeat(100_000);
+  const text = `{"k": ["${escaped}",\n "${"y".repeat(1 << 20)}"]}`;
+  const document = readJson(text, "w.json");
+  const list = (document.value as { k: string[] }).k;
+  assert.deepEqual([...list], JSON.parse(text).k);
+  assert.deepEqual(document.locate(document.offsetOf(list, 1)), { file: "w.json", line: 2, column: 2 });
+  const deepest = `${"[".repeat(512)}1${"]".repeat(512)}`; // the 1 at depth 512
+  assert.equal(JSON.stringify(readJson(deepest, "w.json").value), deepest);
+  assert.throws(() => readJson(`\n  [${deepest}]`, "w.json"), /^WorkflowError: w\.json:2:516: JSON nested deeper than 512$/);
+});
