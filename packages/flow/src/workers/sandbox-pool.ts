@@ -4,10 +4,18 @@
  * remade: that would be two more inodes allocated and freed per task, and on ext4 without a
  * journal every freed inode slows the file creations after it for a minute or more. A finished
  * task's sandbox is emptied once its result has left (the results of one batch leave together,
- * then their sandboxes are emptied), and given to a later task.
+ * then their sandboxes are emptied), and given to a later task. A task's standard output and
+ * error go to a file of the same name in `captures`, whose end its result carries: once the
+ * result has left, a large one is emptied with its sandbox (a task that wrote 100 MB there would
+ * otherwise keep them on the worker's disk until its sandbox is reused), and an aborted task's
+ * is removed with its sandbox, which is never reused.
  */
-import { mkdirSync, readdirSync, rmSync, unlinkSync } from "node:fs";
-import { join } from "node:path";
+import { rm } from "node:fs/promises";
+import { mkdirSync, readdirSync, rmSync, statSync, truncateSync, unlinkSync } from "node:fs";
+import { basename, join } from "node:path";
+
+/** A task's captured output larger than this is emptied once its result has left (smaller ones are left for the next task to overwrite: a truncation per task costs time). */
+export const captureKeptBytesMax = 64 * 1024;
 
 export class SandboxPool {
   /** Empty sandboxes ready for the next task. */
@@ -18,7 +26,21 @@ export class SandboxPool {
   /** Set while a batch of results is reported: its sandboxes are emptied after it (`recycleUsed`). */
   reporting = false;
 
-  constructor(private readonly directory: string) {}
+  constructor(
+    private readonly directory: string,
+    /** Where tasks' standard output and error go, a file per sandbox. */
+    private readonly captures: string,
+  ) {}
+
+  /** The file the command run in `sandbox` writes its standard output and error to. */
+  captureOf(sandbox: string): string {
+    return join(this.captures, basename(sandbox));
+  }
+
+  /** An aborted task's sandbox and capture, removed off the event loop (its processes may still be dying): never reused. */
+  discard(sandbox: string): Promise<unknown> {
+    return Promise.all([rm(sandbox, { recursive: true, force: true }), rm(this.captureOf(sandbox), { force: true })]);
+  }
 
   /** An empty sandbox: a pooled one, or a new one. */
   fresh(): string {
@@ -45,6 +67,7 @@ export class SandboxPool {
     for (const path of this.used) {
       try {
         emptyDirectory(path);
+        trimCapture(this.captureOf(path));
         this.ready.push(path);
       } catch {
         // left as it is (never reused); the next run's sandbox of that name starts by removing it
@@ -64,4 +87,10 @@ function emptyDirectory(path: string): void {
       rmSync(entry, { recursive: true, force: true }); // a directory
     }
   }
+}
+
+/** Empties a capture larger than `captureKeptBytesMax`. */
+function trimCapture(path: string): void {
+  const size = statSync(path, { throwIfNoEntry: false })?.size ?? 0;
+  if (size > captureKeptBytesMax) truncateSync(path, 0);
 }

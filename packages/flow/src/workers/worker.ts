@@ -17,10 +17,9 @@
  * sides send heartbeats; a master silent for its worker timeout is taken as gone. A task's
  * stdout and stderr go to a file beside its sandbox; a failing task's result carries the end.
  */
-import { rm } from "node:fs/promises";
 import type { Socket } from "node:net";
 import { hostname } from "node:os";
-import { basename, join, resolve } from "node:path";
+import { join, resolve } from "node:path";
 import type { Clock, Timer } from "@skein/core";
 import { outputTail } from "../executors/command-output.ts";
 import { ProcessLauncher } from "../executors/process-launcher.ts";
@@ -135,7 +134,7 @@ export function startWorker(init: WorkerInit, components: WorkerComponents): Wor
   const send = (header: object, payload?: Buffer) => queue.frame(encodeFrame(header, payload));
   // every list and name in a result is bounded, so the master never gets a frame it must refuse
   const sendResult = (header: Record<string, unknown> & { type: "result" }, payload?: Buffer) => queue.frame(resultFrame(header, payload));
-  const sandboxPool = new SandboxPool(sandboxes);
+  const sandboxPool = new SandboxPool(sandboxes, outputs);
   const sandboxOf = new Map<number, string>();
   // a task's holds on cache entries, by a key of this process's: task numbers start again with
   // each master, and the cache outlives this connection (a killed task is released later)
@@ -253,7 +252,7 @@ export function startWorker(init: WorkerInit, components: WorkerComponents): Wor
     sandboxOf.set(task.task, sandbox);
     holdOf.set(task.task, hold);
     running.set(task.task, task);
-    (launcher ?? makeLauncher(undefined)).run({ id: task.task, command: task.command, environment: task.environment, directory: sandbox, output: join(outputs, basename(sandbox)), cores: task.cores });
+    (launcher ?? makeLauncher(undefined)).run({ id: task.task, command: task.command, environment: task.environment, directory: sandbox, output: sandboxPool.captureOf(sandbox), cores: task.cores });
     // its inputs are all here: its command starts now, or once the tasks ahead of it leave it cores (the master knows those)
     if (task.running === true) send({ type: "running", task: task.task });
   };
@@ -274,7 +273,7 @@ export function startWorker(init: WorkerInit, components: WorkerComponents): Wor
       return void retire(sandbox);
     }
     const header = { type: "result" as const, task: id, exitCode, signal, ...(dropped.length > 0 ? { dropped } : {}), ...(lost ? { lost } : {}), ...(durationMs === undefined ? {} : { durationMs }) };
-    const tail = () => outputTail(join(outputs, basename(sandbox)));
+    const tail = () => outputTail(sandboxPool.captureOf(sandbox));
     // outputs that cannot be sent fail the task; `missing` names them all for a master of before `problems`
     const failed = (problems: string[]) => ({ ...header, missing: task.outputs, problems, output: tail() });
     if (exitCode !== 0) {
@@ -312,9 +311,7 @@ export function startWorker(init: WorkerInit, components: WorkerComponents): Wor
     // its inputs are checked then (a change is dropped; the master hears when a task needs it).
     const hold = holdOf.get(id)!;
     const release = () => void cache.release(hold);
-    rm(sandboxOf.get(id)!, { recursive: true, force: true })
-      .then(release, release)
-      .catch(() => {});
+    sandboxPool.discard(sandboxOf.get(id)!).then(release, release).catch(() => {});
     sandboxOf.delete(id);
     holdOf.delete(id);
   };
