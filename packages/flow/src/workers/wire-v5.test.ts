@@ -46,7 +46,7 @@ async function masterSide(t: { after: (f: () => Promise<void>) => void }, root: 
     awaiting: (task: number) => void heard.push(`awaiting ${task}`),
     running: (task: number) => void heard.push(`running ${task}`),
   };
-  const info = { id: "worker-1", capacity: { cores: 1, memoryMb: 1, diskMb: 1, gpus: 0 }, runsLocalRules: false, runsRemoteRules: true, fastAbort: true };
+  const info = { id: "worker-1", capacity: { cores: 1, memoryMb: 1, diskMb: 1_000_000, gpus: 0 }, runsLocalRules: false, runsRemoteRules: true, fastAbort: true };
   const connection = new WorkerConnection(info, socket, new FileCatalog(), new OutputStaging(), root, listener, () => Buffer.alloc(0), () => {});
   const received: Frame[] = [];
   const decoder = new FrameDecoder(16 * 1024 * 1024);

@@ -105,7 +105,7 @@ async function pausedPeer(root: string) {
   const socket = connect({ host: "127.0.0.1", port: (server.address() as { port: number }).port });
   await new Promise((resolve) => socket.once("connect", resolve));
   await waitFor(clock, () => peer !== undefined, 10_000, "the connection");
-  const info = { id: "worker-1", capacity: { cores: 1, memoryMb: 1, diskMb: 1, gpus: 0 }, runsLocalRules: false, runsRemoteRules: true, fastAbort: true };
+  const info = { id: "worker-1", capacity: { cores: 1, memoryMb: 1, diskMb: 1_000_000, gpus: 0 }, runsLocalRules: false, runsRemoteRules: true, fastAbort: true };
   const outcomes: TaskOutcome[] = [];
   const listener = { joined: () => {}, left: () => {}, finished: (_task: number, outcome: TaskOutcome) => void outcomes.push(outcome) };
   const connection = new WorkerConnection(info, socket, new FileCatalog(), new OutputStaging(), root, listener, () => Buffer.alloc(0), () => {});

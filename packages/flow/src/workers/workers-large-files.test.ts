@@ -64,7 +64,7 @@ test("workers: a large input is read as the worker takes it, not all at once int
   const socket = connect({ host: "127.0.0.1", port: (server.address() as { port: number }).port });
   await new Promise((resolve) => socket.once("connect", resolve));
   await waitFor(clock, () => peer !== undefined, 10_000, "the connection");
-  const info = { id: "worker-1", capacity: { cores: 1, memoryMb: 1, diskMb: 1, gpus: 0 }, runsLocalRules: false, runsRemoteRules: true, fastAbort: true };
+  const info = { id: "worker-1", capacity: { cores: 1, memoryMb: 1, diskMb: 1_000_000, gpus: 0 }, runsLocalRules: false, runsRemoteRules: true, fastAbort: true };
   const listener = { joined: () => {}, left: () => {}, finished: () => {} };
   const connection = new WorkerConnection(info, socket, new FileCatalog(), new OutputStaging(), root, listener, () => Buffer.alloc(0), () => {});
   const rule = { sources: [{ path: "big.in", remoteName: "big.in" }], targets: [{ path: "out", remoteName: "out" }], command: "true", environment: {}, resources: {} } as unknown as Rule;
