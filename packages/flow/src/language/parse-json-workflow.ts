@@ -43,6 +43,9 @@ function nulError(location: SourceLocation, what: string, index: number): Workfl
   return new WorkflowError(location, `${what}[${index}]: a file name cannot hold a NUL byte`);
 }
 
+/** The resources of a container without "resources": one frozen object, not one per rule. */
+const noResources: Resources = Object.freeze({});
+
 class JsonWorkflowReader {
   /** Each category's `"environment"`, as upstream reads it: between the workflow's and the rule's. */
   readonly categoryEnvironments = new Map<string, Readonly<Record<string, string>>>();
@@ -77,7 +80,7 @@ class JsonWorkflowReader {
    */
   resources(container: JsonObject): Resources {
     const value = container.resources;
-    if (value === undefined) return {};
+    if (value === undefined) return noResources;
     const object = this.object(value, this.at(container, "resources"), "resources");
     const resources: Resources = {};
     const keyOf = new Map<keyof Resources, string>(); // `wall_time` and `wall-time` name one field
@@ -134,7 +137,7 @@ class JsonWorkflowReader {
         if (key !== "resources" && key !== "environment") throw new WorkflowError(this.at(category, key), `unknown key '${key}' in category '${name}' (resources, environment)`);
       }
       if (category.environment !== undefined) this.categoryEnvironments.set(name, Object.freeze(this.strings(category.environment, this.at(category, "environment"), `category '${name}' environment`)));
-      categories.set(name, { name, resources: this.resources(category), mode: undefined });
+      categories.set(name, { name, resources: { ...this.resources(category) }, mode: undefined }); // its own object, as before
     }
     return categories;
   }
@@ -168,7 +171,8 @@ class JsonWorkflowReader {
   rule(value: Json, index: number, rules: Json[], context: RuleContext): Rule {
     const location = this.at(rules, index);
     const object = this.object(value, location, `rules[${index}]`);
-    for (const key of Object.keys(object)) {
+    for (const key in object) {
+      // a reader's object holds its own keys only (no array of them per rule)
       if (!ruleKeys.has(key)) throw new WorkflowError(this.at(object, key), `unknown key '${key}' in a rule${olderKeys[key] ? ` ('${key}' is older Makeflow's, now '${olderKeys[key]}')` : ""}`);
     }
     this.upstreamOnly(object);
@@ -198,7 +202,11 @@ class JsonWorkflowReader {
     if (nestedSource && !sources.some((s) => s.path === nestedSource.path)) sources.push(nestedSource);
     const files = ruleFiles(targets, sources);
     // as in Makeflow text, rules without resources of their own share their category's, frozen
-    const ownResources = Object.keys(own).length > 0;
+    let ownResources = false;
+    for (const _ in own) {
+      ownResources = true;
+      break;
+    }
     const resources = ownResources ? { ...context.resourcesOf(category), ...own } : context.resourcesOf(category);
     return {
       id: index,
