@@ -83,9 +83,21 @@ function fileReference(text: string, arrow: number, canonical: Canonical, line: 
   return fileNamed(normalizePath(local), canonical, location, remoteName);
 }
 
+/**
+ * The files of the list being read, copied at their size when it ends: an array pushed to from
+ * empty holds room for 17, and each of 100 000 rules kept that room for its targets and sources.
+ */
+const collected: FileReference[] = [];
+
 /** Reads a target or source list starting at `offset` of `line`. */
 export function fileList(text: string, lookup: Lookup, canonical: Canonical, line: LogicalLine, offset: number): FileReference[] {
-  const files: FileReference[] = [];
+  collected.length = 0; // a list that failed left its files
+  const files = readFileList(text, lookup, canonical, line, offset, collected);
+  collected.length = 0;
+  return files;
+}
+
+function readFileList(text: string, lookup: Lookup, canonical: Canonical, line: LogicalLine, offset: number, files: FileReference[]): FileReference[] {
   if (plainList.test(text)) {
     let start = -1;
     for (let i = 0; i <= text.length; i++) {
@@ -98,7 +110,7 @@ export function fileList(text: string, lookup: Lookup, canonical: Canonical, lin
       files.push(fileNamed(normalizePath(text.slice(start, i)), canonical, line.locate(offset + start)));
       start = -1;
     }
-    return files;
+    return files.slice();
   }
   const words: Word[] = [];
   for (const raw of rawWords(text, line, offset)) {
@@ -114,5 +126,5 @@ export function fileList(text: string, lookup: Lookup, canonical: Canonical, lin
     }
     files.push(fileReference(word.text, word.arrow, canonical, line, word.offset));
   }
-  return files;
+  return files.slice();
 }
