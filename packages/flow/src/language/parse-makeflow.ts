@@ -220,7 +220,10 @@ class MakeflowParser {
     const targets = fileList(text.slice(0, colon), this.lookup, this.canonical, line, start);
     const sources = fileList(text.slice(colon + 1, end), this.lookup, this.canonical, line, start + colon + 1);
     if (targets.length === 0) throw new WorkflowError(line.locate(start), "a rule needs at least one target before ':'");
-    this.pending = this.builder.begin(targets, sources, line.locate(start));
+    // the rule is most often where its first target is: one location object for both (100 000 rules kept one more each)
+    const location = line.locate(start);
+    const first = targets[0]!.location;
+    this.pending = this.builder.begin(targets, sources, first.line === location.line && first.column === location.column ? first : location);
   }
 
   /** `export NAME=value`, `export NAME+=value`, or `export NAME...` (several names, as upstream). */
