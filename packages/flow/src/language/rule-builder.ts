@@ -23,10 +23,14 @@ export interface PendingRule {
   readonly targets: FileReference[];
   readonly sources: FileReference[];
   readonly location: SourceLocation;
-  readonly variables: Map<string, string>;
-  readonly resources: Resources;
+  /** Rule-local variables, made on the first (most rules have none: no map per rule). */
+  variables: Map<string, string> | undefined;
+  /** Rule-local resources, made on the first. */
+  resources: Resources | undefined;
   category: string | undefined;
 }
+
+const noResources: Resources = Object.freeze({});
 
 export class RuleBuilder {
   readonly rules: Rule[] = [];
@@ -38,7 +42,7 @@ export class RuleBuilder {
   ) {}
 
   begin(targets: FileReference[], sources: FileReference[], location: SourceLocation): PendingRule {
-    return { targets, sources, location, variables: new Map(), resources: {}, category: undefined };
+    return { targets, sources, location, variables: undefined, resources: undefined, category: undefined };
   }
 
   missingCommand(pending: PendingRule): WorkflowError {
@@ -62,10 +66,10 @@ export class RuleBuilder {
   }
 
   private setLocal(pending: PendingRule, name: string, value: string, location: SourceLocation): void {
-    pending.variables.set(name, value);
+    (pending.variables ??= new Map()).set(name, value);
     if (isCategoryName(name)) pending.category = unquote(value) || defaultCategory;
     const field = resourceVariables.get(name);
-    if (field) pending.resources[field] = resourceNumber(name, value, location);
+    if (field) (pending.resources ??= {})[field] = resourceNumber(name, value, location);
   }
 
   /** Completes the rule with the command that starts at `start` of `line`. */
@@ -90,7 +94,7 @@ export class RuleBuilder {
     const { targets, sources } = ruleFiles(pending.targets, pending.sources);
     const category = pending.category ?? this.scope.currentCategory;
     this.scope.category(category);
-    const resources = this.scope.ruleResources(category, pending.resources);
+    const resources = this.scope.ruleResources(category, pending.resources ?? noResources);
     this.rules.push({
       id: this.rules.length,
       targets,
