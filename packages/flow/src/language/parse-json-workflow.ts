@@ -101,30 +101,37 @@ class JsonWorkflowReader {
     const value = container[what];
     if (value === undefined) return [];
     if (!Array.isArray(value)) throw new WorkflowError(this.at(container, what), `${what} must be an array`);
-    return value.map((item, index) => {
-      const location = this.at(value, index);
-      if (typeof item === "string" && item) {
-        if (item.includes("\0")) throw nulError(location, what, index);
-        return fileNamed(normalizePath(item), this.canonical, location);
-      }
-      if (item === null || typeof item !== "object" || Array.isArray(item)) {
-        throw new WorkflowError(location, `${what}[${index}] must be a file name (a non-empty string) or {"dag_name": local, "task_name": remote}`);
-      }
-      const object = this.object(item, location, `${what}[${index}]`);
-      for (const key of Object.keys(object)) {
-        if (key !== "dag_name" && key !== "task_name") throw new WorkflowError(this.at(object, key), `unknown key '${key}' in ${what}[${index}] (dag_name, task_name${olderKeys[key] ? `; '${key}' is older Makeflow's, now '${olderKeys[key]}'` : ""})`);
-      }
-      const local = object.dag_name;
-      const remote = object.task_name ?? local;
-      if (typeof local !== "string" || typeof remote !== "string" || !local || !remote) {
-        throw new WorkflowError(location, `${what}[${index}] needs "dag_name" (and optionally "task_name") strings`);
-      }
-      if (local.includes("\0") || remote.includes("\0")) throw nulError(location, what, index);
-      const remoteName = normalizePath(remote);
-      const problem = remoteNameProblem(remoteName);
-      if (problem) throw new WorkflowError(location, `${what}[${index}]: task_name '${remote}' cannot name a file in the job's sandbox: ${problem}`);
-      return fileNamed(normalizePath(local), this.canonical, location, remoteName);
-    });
+    // a loop, not `map` with a closure (and its context) per list: 200 000 of them for 100 000 rules
+    const files = new Array<FileReference>(value.length);
+    for (let index = 0; index < value.length; index++) files[index] = this.file(value, index, what);
+    return files;
+  }
+
+  /** Item `index` of `list`, the "inputs" or "outputs" (`what`) of a rule. */
+  private file(list: Json[], index: number, what: "inputs" | "outputs"): FileReference {
+    const item = list[index]!;
+    const location = this.at(list, index);
+    if (typeof item === "string" && item) {
+      if (item.includes("\0")) throw nulError(location, what, index);
+      return fileNamed(normalizePath(item), this.canonical, location);
+    }
+    if (item === null || typeof item !== "object" || Array.isArray(item)) {
+      throw new WorkflowError(location, `${what}[${index}] must be a file name (a non-empty string) or {"dag_name": local, "task_name": remote}`);
+    }
+    const object = this.object(item, location, `${what}[${index}]`);
+    for (const key of Object.keys(object)) {
+      if (key !== "dag_name" && key !== "task_name") throw new WorkflowError(this.at(object, key), `unknown key '${key}' in ${what}[${index}] (dag_name, task_name${olderKeys[key] ? `; '${key}' is older Makeflow's, now '${olderKeys[key]}'` : ""})`);
+    }
+    const local = object.dag_name;
+    const remote = object.task_name ?? local;
+    if (typeof local !== "string" || typeof remote !== "string" || !local || !remote) {
+      throw new WorkflowError(location, `${what}[${index}] needs "dag_name" (and optionally "task_name") strings`);
+    }
+    if (local.includes("\0") || remote.includes("\0")) throw nulError(location, what, index);
+    const remoteName = normalizePath(remote);
+    const problem = remoteNameProblem(remoteName);
+    if (problem) throw new WorkflowError(location, `${what}[${index}]: task_name '${remote}' cannot name a file in the job's sandbox: ${problem}`);
+    return fileNamed(normalizePath(local), this.canonical, location, remoteName);
   }
 
   categories(value: Json | undefined, where: SourceLocation): Map<string, Category> {
