@@ -1,7 +1,8 @@
 /**
  * Which executor a ready task goes to: the first (in join order) that may run it and has its
  * resources free; else the first with room in its queue (`pipelineCores`). A rule fast-aborted
- * on an executor avoids it while another executor may run it.
+ * on an executor avoids it while another executor may run it. `allows`, when given, filters the
+ * executors for this task (a disk that holds its inputs: `disk-waits.ts`).
  */
 import { fits } from "./capacity.ts";
 import type { ExecutorState } from "./executor-tasks.ts";
@@ -12,11 +13,11 @@ export function mayRun(executor: ExecutorState, resourceClass: ResourceClass): b
   return resourceClass.local ? executor.info.runsLocalRules : executor.info.runsRemoteRules;
 }
 
-export function chooseExecutor(executors: ReadonlyMap<string, ExecutorState>, resourceClass: ResourceClass, avoid: string | undefined): ExecutorState | undefined {
+export function chooseExecutor(executors: ReadonlyMap<string, ExecutorState>, resourceClass: ResourceClass, avoid: string | undefined, allows?: (executor: ExecutorState) => boolean): ExecutorState | undefined {
   let avoided: ExecutorState | undefined;
   let alternatives = 0;
   for (const executor of executors.values()) {
-    if (!mayRun(executor, resourceClass)) continue;
+    if (!mayRun(executor, resourceClass) || (allows && !allows(executor))) continue;
     if (executor.info.id === avoid) {
       avoided = executor;
       continue;
@@ -25,15 +26,15 @@ export function chooseExecutor(executors: ReadonlyMap<string, ExecutorState>, re
     if (fits(resourceClass.need, executor.free)) return executor;
   }
   if (avoided && alternatives === 0 && fits(resourceClass.need, avoided.free)) return avoided;
-  return choosePipelined(executors, resourceClass, avoid);
+  return choosePipelined(executors, resourceClass, avoid, allows);
 }
 
 /** An executor that queues tasks (pipelineCores) and has room in its queue for this one. */
-function choosePipelined(executors: ReadonlyMap<string, ExecutorState>, resourceClass: ResourceClass, avoid: string | undefined): ExecutorState | undefined {
+function choosePipelined(executors: ReadonlyMap<string, ExecutorState>, resourceClass: ResourceClass, avoid: string | undefined, allows?: (executor: ExecutorState) => boolean): ExecutorState | undefined {
   const need = resourceClass.need;
   for (const executor of executors.values()) {
     const slack = executor.info.pipelineCores ?? 0;
-    if (slack === 0 || !mayRun(executor, resourceClass) || executor.info.id === avoid) continue;
+    if (slack === 0 || !mayRun(executor, resourceClass) || executor.info.id === avoid || (allows && !allows(executor))) continue;
     const { free, info } = executor;
     if (!fits(need, info.capacity)) continue;
     if (need.cores <= free.cores + slack && need.memoryMb <= free.memoryMb && need.diskMb <= free.diskMb && need.gpus <= free.gpus) return executor;

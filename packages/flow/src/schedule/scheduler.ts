@@ -2,9 +2,9 @@
  * The scheduler as a sans-IO state machine. It is fed events (an executor joined or left, a
  * task finished, time passed) with the current time, and returns actions (start task T of rule
  * R on executor E, abort a task, a rule changed state, the workflow finished). It owns the
- * ready queue, resource accounting, retries with backoff, worker loss, when tasks start and
- * fast abort (`task-starts.ts`, `fast-abort.ts`), moving queued tasks to idle executors (`work-stealing.ts`) and telling
- * which rules fit no executor connected (`stalls.ts`), and never touches a clock, a timer, a
+ * ready queue, resource accounting, retries with backoff (`retries.ts`), worker loss, when tasks start and
+ * fast abort (`task-starts.ts`, `fast-abort.ts`), moving queued tasks to idle executors (`work-stealing.ts`), telling
+ * which rules fit no executor connected (`stalls.ts`) and rules waiting for a larger disk (`disk-waits.ts`), and never touches a clock, a timer, a
  * file or a socket: the CLI drives it with real executors, tests and the simulator drive it
  * with virtual time and simulated workers.
  *
@@ -14,13 +14,12 @@
 import type { Plan } from "../plan/plan.ts";
 import { writtenPath } from "../language/canonical-path.ts";
 import { assert, formatLocation } from "../language/errors.ts";
-// the backoff alone: flow's start-up does not load the ftsh language and its process host
-import { type BackoffInit, backoffDelayMs, resolveBackoff } from "@skein/ftsh/backoff";
 import { describeNeed, fits, give, take } from "./capacity.ts";
-import { MinHeap } from "./min-heap.ts";
+import { DiskWaits } from "./disk-waits.ts";
 import { type ExecutorState, queuedTasks, type Task } from "./executor-tasks.ts";
 import { chooseExecutor, mayRun } from "./placement.ts";
 import { ReadyQueue, type ResourceClass } from "./ready-queue.ts";
+import { Retries } from "./retries.ts";
 import { Stalls } from "./stalls.ts";
 import { TaskStarts } from "./task-starts.ts";
 import { taskToMove } from "./work-stealing.ts";
@@ -28,18 +27,11 @@ import type { RuleState, SchedulerAction, SchedulerComponents, SchedulerEvent, S
 
 export type { SchedulerComponents, SchedulerInit } from "./types.ts";
 
-/** A rule's retry, due at `atMs`. */
-interface Wake {
-  readonly atMs: number;
-  readonly rule: number;
-}
-
 const stateCodes: RuleState[] = ["waiting", "ready", "running", "retrying", "done", "failed"];
 
 export class Scheduler {
   private readonly state: Uint8Array;
   private readonly waitingFor: Int32Array;
-  private readonly failures: Int32Array;
   private readonly lostRuns: Int32Array;
   private readonly attempts: Int32Array;
   private readonly avoid: Array<string | undefined>;
@@ -47,10 +39,12 @@ export class Scheduler {
   private readonly ready = new ReadyQueue();
   private readonly executors = new Map<string, ExecutorState>();
   private readonly tasks = new Map<number, Task>();
-  private readonly wakes = new MinHeap<Wake>();
+  private readonly retries: Retries;
   /** When tasks count as started, and fast abort (`task-starts.ts`). */
   private readonly starts: TaskStarts;
   private readonly stalls: Stalls;
+  /** Rules whose inputs are larger than some executors' disks (`disk-waits.ts`). */
+  private readonly disk: DiskWaits;
   /** Executors whose resources were freed (or that joined) since the last pass: who may steal. */
   private readonly roomed = new Set<ExecutorState>();
   private nextTaskId = 1;
@@ -59,25 +53,22 @@ export class Scheduler {
   private finished = false;
   private actions: SchedulerAction[] = [];
 
-  private readonly backoff: Required<BackoffInit>;
-
   constructor(
     private readonly plan: Plan,
     private readonly init: SchedulerInit,
     private readonly components: SchedulerComponents,
   ) {
-    // ftsh's backoff, with workflow-scale defaults: 1 s doubling up to a minute
-    this.backoff = resolveBackoff({ initialMs: init.backoff?.initialMs ?? 1_000, factor: init.backoff?.factor ?? 2, maxMs: init.backoff?.maxMs ?? 60_000 });
     const count = plan.workflow.rules.length;
+    this.retries = new Retries(count, init, components.random);
     this.state = new Uint8Array(count);
     this.waitingFor = new Int32Array(count);
-    this.failures = new Int32Array(count);
     this.lostRuns = new Int32Array(count);
     this.attempts = new Int32Array(count);
     this.avoid = new Array(count);
     this.classes = this.ready.classesOf(plan.workflow.rules);
     this.starts = new TaskStarts(count, init);
     this.stalls = new Stalls(this.executors, mayRun);
+    this.disk = new DiskWaits(this.executors);
   }
 
   /** Rule states, for progress displays and checkers. */
@@ -97,7 +88,7 @@ export class Scheduler {
 
   /** The earliest time the driver must send a tick, or undefined. */
   nextWakeMs(): number | undefined {
-    const retryMs = this.wakes.peek()?.atMs;
+    const retryMs = this.retries.nextWakeMs();
     const deadlineMs = this.starts.nextWakeMs();
     return retryMs === undefined || deadlineMs === undefined ? (retryMs ?? deadlineMs) : Math.min(retryMs, deadlineMs);
   }
@@ -129,6 +120,8 @@ export class Scheduler {
         this.executors.set(event.executor.id, executor);
         this.roomed.add(executor);
         this.stalls.changed(true);
+        // waiting rules its disk holds are queued again (they stayed `ready`)
+        for (const rule of this.disk.changed(executor)) this.ready.push(this.classes[rule]!, rule);
         break;
       }
       case "executor-left":
@@ -157,6 +150,8 @@ export class Scheduler {
     this.runDue(nowMs);
     if (!this.stopping) {
       this.dispatch(nowMs);
+      const waiting = this.disk.size > 0 ? this.disk.report() : undefined;
+      if (waiting) this.actions.push({ type: "stalled", ...waiting });
       this.steal(nowMs);
     }
     this.roomed.clear();
@@ -182,7 +177,12 @@ export class Scheduler {
     if (this.ready.size === 0) return;
     for (const resourceClass of this.ready.classes) {
       for (let rule = this.ready.peek(resourceClass); rule !== undefined; rule = this.ready.peek(resourceClass)) {
-        const executor = chooseExecutor(this.executors, resourceClass, this.avoid[rule]);
+        const constrained = this.disk.constrains(rule);
+        const executor = chooseExecutor(this.executors, resourceClass, this.avoid[rule], constrained ? (candidate) => this.disk.allows(candidate, rule) : undefined);
+        if (!executor && constrained && this.init.executorsMayJoin && !this.disk.held(rule)) {
+          this.disk.park(this.ready.shift(resourceClass)); // its executor left: it waits for one, not blocking its class
+          continue;
+        }
         if (!executor) {
           if (this.executors.size > 0 && !this.stalls.placeable(resourceClass)) this.unplaceable(resourceClass, rule);
           break;
@@ -237,7 +237,7 @@ export class Scheduler {
   private steal(nowMs: number): void {
     for (const thief of this.roomed) {
       if (this.executors.get(thief.info.id) !== thief) continue;
-      const mayTake = (task: Task) => mayRun(thief, task.resourceClass) && this.avoid[task.rule] !== thief.info.id;
+      const mayTake = (task: Task) => mayRun(thief, task.resourceClass) && this.avoid[task.rule] !== thief.info.id && this.disk.allows(thief, task.rule);
       while (thief.free.cores > 0) {
         const task = taskToMove(this.executors.values(), thief, mayTake);
         if (!task) break;
@@ -278,31 +278,35 @@ export class Scheduler {
       this.completed(task.rule, durationMs, task.executor.info.id);
       return;
     }
-    if (outcome.elsewhere && this.runsElsewhere(task, outcome.reason)) return;
-    const failures = ++this.failures[task.rule]!;
+    if (outcome.elsewhere && this.runsElsewhere(task, outcome)) return;
     // where and how long it ran, as a done rule says (the dashboard places every attempt)
     const attempt = { durationMs, executorId: task.executor.info.id, ...(outcome.output === undefined ? {} : { output: outcome.output }) };
-    if (outcome.permanent || failures > (this.init.retryCount ?? 0)) {
-      this.failForGood(task.rule, outcome.reason, attempt);
-      return;
-    }
-    const delayMs = backoffDelayMs(failures - 1, this.backoff, this.components.random());
-    this.setState(task.rule, "retrying", { reason: `${outcome.reason}; retry in ${Math.round(delayMs)} ms`, ...attempt });
-    this.wakes.push({ atMs: nowMs + delayMs, rule: task.rule });
+    const delayMs = this.retries.failed(task.rule, nowMs, outcome.permanent === true);
+    if (delayMs === undefined) this.failForGood(task.rule, outcome.reason, attempt);
+    else this.setState(task.rule, "retrying", { reason: `${outcome.reason}; retry in ${Math.round(delayMs)} ms`, ...attempt });
   }
 
   /**
    * A task its executor cannot run (`elsewhere`) goes back to the queue, avoiding that executor,
    * when another connected executor may run it (as when an executor leaves, at most
    * `lostRunsPerRuleMax` times); false when none may: it fails (and a retry, if any, avoids that
-   * executor too, so it runs on one that joined since).
+   * executor too, so it runs on one that joined since). One refused for its input bytes goes
+   * only where they fit, and while none connected has the disk, it waits for one to join when
+   * executors may join (`disk-waits.ts`).
    */
-  private runsElsewhere(task: Task, reason: string): boolean {
+  private runsElsewhere(task: Task, outcome: { reason: string; inputBytes?: number }): boolean {
     const executorId = task.executor.info.id;
-    this.avoid[task.rule] = executorId;
-    const other = [...this.executors.values()].some((executor) => executor.info.id !== executorId && mayRun(executor, task.resourceClass) && fits(task.resourceClass.need, executor.info.capacity));
-    if (!other || this.stopping || ++this.lostRuns[task.rule]! > (this.init.lostRunsPerRuleMax ?? 10)) return false;
-    this.enqueue(task.rule, `${executorId} cannot run it (${reason}): it runs elsewhere`);
+    const { rule, resourceClass } = task;
+    this.avoid[rule] = executorId;
+    if (outcome.inputBytes !== undefined) this.disk.learned(rule, outcome.inputBytes, outcome.reason);
+    const other = [...this.executors.values()].some((executor) => executor.info.id !== executorId && mayRun(executor, resourceClass) && fits(resourceClass.need, executor.info.capacity) && this.disk.allows(executor, rule));
+    const waits = !other && outcome.inputBytes !== undefined && this.init.executorsMayJoin;
+    if ((!other && !waits) || this.stopping || ++this.lostRuns[rule]! > (this.init.lostRunsPerRuleMax ?? 10)) return false;
+    if (other) this.enqueue(rule, `${executorId} cannot run it (${outcome.reason}): it runs elsewhere`);
+    else {
+      this.disk.park(rule);
+      this.setState(rule, "ready", { reason: `${executorId} cannot run it (${outcome.reason}): it waits for a worker with a larger --disk`, routine: true });
+    }
     return true;
   }
 
@@ -342,10 +346,7 @@ export class Scheduler {
   }
 
   private runDue(nowMs: number): void {
-    for (let wake = this.wakes.peek(); wake && wake.atMs <= nowMs; wake = this.wakes.peek()) {
-      this.wakes.pop();
-      if (this.state[wake.rule] === 3 && !this.stopping) this.enqueue(wake.rule, "retry");
-    }
+    for (const rule of this.retries.due(nowMs)) if (this.state[rule] === 3 && !this.stopping) this.enqueue(rule, "retry");
     for (const task of this.starts.due(nowMs)) {
       this.release(task);
       this.avoid[task.rule] = task.executor.info.id;

@@ -33,8 +33,11 @@ export type TaskOutcome =
    * of the command's stdout and stderr, when the back end captured it (workers, Slurm).
    * `elsewhere`: this executor cannot run the task (an input larger than a worker's disk), but
    * another may: while one that may run it is connected, it runs there, and this is no failure.
+   * `inputBytes` (with `elsewhere`): the task's inputs take that much of an executor's disk
+   * (`capacity.diskMb`) at once, more than this one has: it goes only to executors with as much,
+   * and waits for one to join while none is connected.
    */
-  | { readonly ok: false; readonly reason: string; readonly permanent?: boolean; readonly elsewhere?: boolean; readonly output?: string; readonly durationMs?: number };
+  | { readonly ok: false; readonly reason: string; readonly permanent?: boolean; readonly elsewhere?: boolean; readonly inputBytes?: number; readonly output?: string; readonly durationMs?: number };
 
 export type SchedulerEvent =
   | { readonly type: "executor-joined"; readonly executor: ExecutorInfo }

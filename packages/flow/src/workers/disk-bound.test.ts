@@ -133,17 +133,27 @@ test("workers: a task whose inputs together are larger than one worker's --disk 
   assert.deepEqual(await Promise.all(workers.map((worker) => worker.closed)), ["the master finished", "the master finished"]);
 });
 
-test("workers: with only a worker whose --disk cannot hold a task's inputs together, the task fails at once saying so, nothing sent (the worker's cache would drop one to take the other, again and again)", { timeout: 30_000 }, async () => {
+test("workers: with only a worker whose --disk cannot hold a task's inputs together, the task waits, said once (stalled), nothing sent there, and runs on a larger worker as it joins", { timeout: 60_000 }, async () => {
   const root = temporary();
   writeFileSync(join(root, "a.in"), file(11, 600_000));
   writeFileSync(join(root, "b.in"), file(12, 600_000));
-  writeFileSync(join(root, "w.mf"), "x: a.in b.in\n\tcat a.in b.in > x\n");
-  let worker: WorkerHandle | undefined;
+  writeFileSync(join(root, "w.mf"), "x: a.in b.in\n\tcat a.in b.in | wc -c > x\n");
+  const workers: WorkerHandle[] = [];
+  let out = "";
   let err = "";
-  const onListening = (port: number) => void (worker = startWorker({ host: "127.0.0.1", port, diskMb: 1, workDirectory: temporary() }, { clock }));
-  const code = await runFlow({ file: join(root, "w.mf"), target: "workers", port: 0, jobs: 1, progress: false, environment: {}, onListening }, { clock, random: Math.random, output: { out: () => {}, err: (text) => (err += text) } });
-  assert.equal(code, 1, err);
-  assert.ok(err.includes("skein flow: x: failed: its inputs take 1.2 MB together, more than worker-1's --disk (1 MB)\n"), err);
-  assert.match(await worker!.closed, /^the master finished: the workflow failed/);
-  assert.equal(worker!.filesReceived(), 0);
+  const said = `skein flow: rule 'x' (${join(root, "w.mf")}:1:1) waits for a worker with a larger --disk: its inputs take 1.2 MB together, more than worker-1's --disk (1 MB); the largest connected is worker-1's (1 MB)\n`;
+  const onListening = async (port: number) => {
+    workers.push(startWorker({ host: "127.0.0.1", port, diskMb: 1, workDirectory: temporary() }, { clock }));
+    // the larger worker joins only once the run said the task waits
+    await waitFor(clock, () => err.includes(said), 20_000, `the stalled message, in: ${err}`);
+    workers.push(startWorker({ host: "127.0.0.1", port, diskMb: 2, workDirectory: temporary() }, { clock }));
+  };
+  const code = await runFlow({ file: join(root, "w.mf"), target: "workers", port: 0, jobs: 1, progress: false, environment: {}, json: true, onListening: (port) => void onListening(port) }, { clock, random: Math.random, output: { out: (text) => (out += text), err: (text) => (err += text) } });
+  assert.equal(code, 0, err);
+  assert.equal(readFileSync(join(root, "x"), "utf8").trim(), "1200000");
+  assert.equal(err.split(said).length, 2, `said once: ${err}`);
+  assert.match(out, /"target":"x","state":"stalled","reason":"waits for a worker with a larger --disk: its inputs take 1\.2 MB together, more than worker-1's --disk \(1 MB\); the largest connected is worker-1's \(1 MB\)"/);
+  assert.match(out, /"target":"x","state":"done","attempt":\d+,"executorId":"worker-2"/);
+  assert.deepEqual(await Promise.all(workers.map((worker) => worker.closed)), ["the master finished", "the master finished"]);
+  assert.equal(workers[0]!.filesReceived(), 0);
 });

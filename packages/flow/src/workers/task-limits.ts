@@ -14,12 +14,12 @@ export function tooLarge(bytes: number, inputs: number, mib = (n: number) => `${
   return `its task frame (command, environment and ${inputs} input names) would take ${mib(bytes)}, more than the ${mib(frameBytesMax)} a frame may have: ship fewer files (an archive of a large directory input) or shorter names`;
 }
 
-/** Why a task's inputs cannot all be in a worker's cache at once (more than its --disk); undefined when they can. */
-export function inputsOverDisk(inputs: readonly ShippedEntry[], diskMb: number, worker: string): string | undefined {
+/** Why a task's inputs cannot all be in a worker's cache at once (more than its --disk), and their bytes; undefined when they can. */
+export function inputsOverDisk(inputs: readonly ShippedEntry[], diskMb: number, worker: string): { reason: string; bytes: number } | undefined {
   const sizes = new Map<string, number>();
   for (const { hash, mode, size } of inputs) if (hash && mode !== undefined) sizes.set(cachedFileName(hash, mode), size);
   let bytes = 0;
   for (const size of sizes.values()) bytes += size;
   if (bytes <= diskMb * 1_000_000) return undefined;
-  return `its inputs take ${megabytes(bytes)}${sizes.size > 1 ? " together" : ""}, more than ${worker}'s --disk (${megabytes(diskMb * 1_000_000)})`;
+  return { reason: `its inputs take ${megabytes(bytes)}${sizes.size > 1 ? " together" : ""}, more than ${worker}'s --disk (${megabytes(diskMb * 1_000_000)})`, bytes };
 }

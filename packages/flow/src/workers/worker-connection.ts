@@ -140,7 +140,7 @@ export class WorkerConnection implements Executor {
       const cached = new Set(inputs.flatMap(({ hash, mode }) => (hash && mode !== undefined ? [cachedFileName(hash, mode)] : [])));
       // its inputs are in the worker's cache together, which its --disk bounds: another worker may have room
       const tooBig = inputsOverDisk(inputs, this.info.capacity.diskMb, this.info.id);
-      if (tooBig) return void queueMicrotask(() => this.listener.finished(task, { ok: false, reason: tooBig, elsewhere: true }));
+      if (tooBig) return void queueMicrotask(() => this.listener.finished(task, { ok: false, reason: tooBig.reason, elsewhere: true, inputBytes: tooBig.bytes }));
       for (const { hash, mode, path } of unsent) if (!this.sent.has(cachedFileName(hash!, mode!))) this.sendFile(hash!, mode!, path);
       const emptied = [...outputs.values()].flatMap((local) => this.staging.claim(`${local}.skein-part`, attempt) ?? []);
       const writes = emptied.length === 0 ? undefined : Promise.all(emptied).then(() => {});
