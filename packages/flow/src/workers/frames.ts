@@ -53,7 +53,11 @@
  * worker of before it exits 0 as the master finished, as it would with it, but without saying
  * that the workflow failed); `elsewhere` in a result whose task this worker cannot run (an
  * input larger than its --disk, a full disk), so the master runs it on another worker if one
- * may (a version 5 master of before it fails the task, as it did).
+ * may (a version 5 master of before it fails the task, as it did); a `dropped` frame (a
+ * `reason`: `silent for 1012 ms (worker timeout 1000 ms)`, a protocol error), the master's last
+ * before it closes a connection it gives up on, so the worker says why before it reconnects (a
+ * version 5 worker of before ignores a frame type it does not know, and says only that the
+ * connection closed).
  * A field that changes what the receiver must do (`stopped`: reconnect rather than exit) needs
  * a new version, so that an older peer is refused by name rather than misled.
  */
@@ -90,6 +94,11 @@ export function goodbyeFrame(end: { readonly stopped?: string; readonly failed?:
   if (stopped !== undefined) return encodeFrame({ type: "bye", stopped });
   const failed = goodbyeReason(end?.failed);
   return encodeFrame(failed === undefined ? { type: "bye" } : { type: "bye", failed });
+}
+
+/** Why the master drops this worker, said just before it closes the connection (see above). */
+export function droppedFrame(reason: string): Buffer {
+  return encodeFrame({ type: "dropped", reason: goodbyeReason(reason) });
 }
 
 /** File bytes per frame when shipping inputs and outputs. */

@@ -172,3 +172,56 @@ test("heartbeat: a `skein worker` stopped (SIGSTOP) just after the welcome and c
   assert.equal(code, 0, stderr);
   assert.match(stderr, /the master finished\n$/);
 });
+
+test("heartbeat: a worker the master dropped says what the master said; with no word from it, that the connection closed", { timeout: 30_000 }, async () => {
+  const reason = "silent for 1012 ms (worker timeout 1000 ms)";
+  const dropping = await fakeMaster({
+    opened: (send, socket) => {
+      send({ type: "dropped", reason });
+      socket.destroy();
+    },
+  });
+  const told = startWorker({ host: "127.0.0.1", port: dropping.port, workDirectory: temporary() }, { clock });
+  assert.deepEqual(await told.end, { kind: "lost", reason: `the master dropped this worker: ${reason}`, welcomed: true });
+  await dropping.close();
+  const silent = await fakeMaster({ opened: (_, socket) => void socket.end() });
+  const untold = startWorker({ host: "127.0.0.1", port: silent.port, workDirectory: temporary() }, { clock });
+  assert.deepEqual(await untold.end, { kind: "lost", reason: `the connection to the master at 127.0.0.1:${silent.port} closed, with no word from it`, welcomed: true });
+  await silent.close();
+});
+
+test("heartbeat: a `skein worker` stopped (SIGSTOP) until the master dropped it says, once continued, why the master dropped it and that it connects again; it then runs the task", { timeout: 60_000 }, async () => {
+  const root = temporary();
+  const marker = join(root, "first-attempt");
+  writeFileSync(join(root, "w.mf"), `out:\n\tif [ ! -e ${marker} ]; then touch ${marker}; sleep 60; fi; echo done > out\n`);
+  let err = "";
+  let workerErr = "";
+  let child: ChildProcess | undefined;
+  const code = await runFlow(
+    {
+      file: join(root, "w.mf"),
+      target: "workers",
+      port: 0,
+      progress: false,
+      environment: {},
+      fastAbortMultiplier: 0,
+      heartbeatMs: 200,
+      workerTimeoutMs: 1_000,
+      onListening: (port) => {
+        child = spawn(process.execPath, [skein, "worker", `127.0.0.1:${port}`, "--workdir", temporary()], { stdio: ["ignore", "ignore", "pipe"] });
+        children.push(child);
+        child.stderr!.on("data", (chunk: Buffer) => (workerErr += chunk.toString()));
+        void waitFor(clock, () => existsSync(marker), 30_000, "the first attempt").then(async () => {
+          child!.kill("SIGSTOP");
+          await waitFor(clock, () => err.includes("worker-1 lost"), 30_000, "the master dropping worker-1");
+          child!.kill("SIGCONT");
+        });
+      },
+    },
+    { clock, random: Math.random, output: { out: () => {}, err: (t) => (err += t) } },
+  );
+  assert.equal(code, 0, err);
+  assert.equal(readFileSync(join(root, "out"), "utf8"), "done\n");
+  await new Promise((resolve) => child!.once("exit", resolve));
+  assert.match(workerErr, /skein worker: the master dropped this worker: silent for \d+ ms \(worker timeout 1000 ms\); connecting again in \d+\.\d s\n/, workerErr);
+});

@@ -16,7 +16,7 @@ import { absolutePath } from "../paths.ts";
 import { type BackEnd, BackEndError } from "../run/execute.ts";
 import type { ExecutorInfo } from "../schedule/types.ts";
 import { FileCatalog } from "./file-catalog.ts";
-import { FlowWire, type Frame, goodbyeFrame, masterNodeId, refuseFrame } from "./frames.ts";
+import { droppedFrame, FlowWire, type Frame, goodbyeFrame, masterNodeId, refuseFrame } from "./frames.ts";
 import { OutputStaging } from "./output-staging.ts";
 import { readPassword } from "./password.ts";
 import { heartbeatMsDefault, SilenceDetector, workerTimeoutMsDefault } from "./silence-detector.ts";
@@ -77,6 +77,9 @@ export const workersBackEnd: BackEnd = async ({ loaded, init, listener, output, 
       connection.disconnected = true;
       welcomed.delete(id);
       silence.forget(id);
+      // the worker hears why, if it still reads (a stopped one does once continued); a small frame
+      // written to an idle socket reaches the kernel at once, before the destroy
+      if (reason !== "connection closed" && socket.writable && socket.writableLength === 0) socket.write(droppedFrame(reason));
       socket.destroy();
       if (taken) listener.left(id, reason);
       else if (reason !== "connection closed") output.err(`skein flow: refused a worker from ${peerAddress(socket)}: ${reason}\n`);

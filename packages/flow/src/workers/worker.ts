@@ -122,8 +122,9 @@ export function startWorker(init: WorkerInit, components: WorkerComponents): Wor
   const end = new Promise<WorkerEnd>((resolve) => {
     resolveEnd = resolve;
   });
-  let reason = "connection closed";
+  let reason = `the connection to the master at ${init.host}:${init.port} closed, with no word from it`; // unless something says more
   let kind: WorkerEnd["kind"] = "lost";
+  let told = false; // the master said why it dropped this worker: a reset that follows says nothing new
   let welcomed = false;
   const socket: Socket = dialSocket({ host: init.host, port: init.port }, init.tls).socket;
   socket.setNoDelay(true);
@@ -189,6 +190,10 @@ export function startWorker(init: WorkerInit, components: WorkerComponents): Wor
       kind = stopped === undefined ? "finished" : "stopped";
       heartbeat?.cancel();
       socket.end();
+    } else if (header.type === "dropped") {
+      // the master gives up on this worker (it found it silent) and closes the connection: the supervisor reconnects
+      reason = `the master dropped this worker: ${goodbyeReason(header.reason) ?? "it gave no reason"}`;
+      told = true;
     } else if (header.type === "file") receiveFile(String(header.hash), header.mode, header.last === true, frame.payload);
     else if (header.type === "task") accept(header as unknown as TaskHeader);
     else if (header.type === "abort") abort(Number(header.task));
@@ -343,7 +348,7 @@ export function startWorker(init: WorkerInit, components: WorkerComponents): Wor
   });
   socket.on("error", (error: NodeJS.ErrnoException) => {
     // once refused, finished or killed, the end is known: a reset that follows says nothing new
-    if (kind !== "lost") return;
+    if (kind !== "lost" || told) return;
     reason = error.message;
     // a certificate the other side will not accept stays so: trying again cannot help
     if (tlsRefusal.test(error.code ?? "")) {
