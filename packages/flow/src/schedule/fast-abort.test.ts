@@ -10,6 +10,11 @@ const independent = (count: number) =>
   plan(parseMakeflow(Array.from({ length: count }, (_, i) => `o${i}:\n\ttouch o${i}`).join("\n"), { file: "w.mf" }), { exists: () => true });
 const ok = { ok: true } as const;
 
+/** The rules a scheduler's actions abort. */
+const aborted = (actions: SchedulerAction[]) => actions.flatMap((a) => (a.type === "abort" ? [a.rule] : []));
+/** The task a rule was started as, among `start` actions. */
+const taskOfIn = (starts: SchedulerAction[]) => (rule: number) => (starts.find((a) => a.type === "start" && a.rule === rule) as Extract<SchedulerAction, { type: "start" }>).task;
+
 test("fast abort: a straggler that started before its category had enough samples is aborted once it has them (the tester's run)", () => {
   // o0 starts at once, before any sample; twelve 0.3 s tasks then finish on w2. Once ten have,
   // o0 is judged against mean + max(k·stddev, 1 s) from its own start, and rerun on w2.
@@ -35,8 +40,7 @@ test("fast abort: a running task's deadline follows its category's current stati
   scheduler.handle({ type: "executor-joined", executor: worker("w1", 6) }, 0);
   const starts = scheduler.start(0).filter((a) => a.type === "start");
   assert.equal(starts.length, 6);
-  const taskOf = (rule: number) => starts.find((a) => a.rule === rule)!.task;
-  const aborted = (actions: SchedulerAction[]) => actions.flatMap((a) => (a.type === "abort" ? [a.rule] : []));
+  const taskOf = taskOfIn(starts);
   const finish = (rule: number, durationMs: number, nowMs: number) => scheduler.handle({ type: "task-finished", task: taskOf(rule), outcome: { ok: true, durationMs } }, nowMs);
   assert.deepEqual(aborted(finish(0, 10, 10)), []);
   // two samples of 10 ms: mean 10, stddev 0, so the others are due at 0 + 10 + max(0, 5) = 15
@@ -54,8 +58,7 @@ test("fast abort: more tasks overdue at once than one per four samples are held 
   const scheduler = new Scheduler(independent(8), { executorsMayJoin: true, fastAbortMultiplier: 1, fastAbortSamplesMin: 2, fastAbortSlackMs: 5 }, { random: () => 0.5, isDone: () => false });
   scheduler.handle({ type: "executor-joined", executor: worker("w1", 8) }, 0);
   const starts = scheduler.start(0).filter((a) => a.type === "start");
-  const taskOf = (rule: number) => starts.find((a) => a.rule === rule)!.task;
-  const aborted = (actions: SchedulerAction[]) => actions.flatMap((a) => (a.type === "abort" ? [a.rule] : []));
+  const taskOf = taskOfIn(starts);
   const finish = (rule: number, nowMs: number) => scheduler.handle({ type: "task-finished", task: taskOf(rule), outcome: { ok: true, durationMs: 10 } }, nowMs);
   finish(0, 10);
   finish(1, 10);
@@ -121,8 +124,7 @@ test("fast abort: a task awaiting its input files is not judged until its comman
   const scheduler = new Scheduler(independent(5), init, { random: () => 0.5, isDone: () => false });
   scheduler.handle({ type: "executor-joined", executor: worker("w1", 5) }, 0);
   const starts = scheduler.start(0).filter((a) => a.type === "start");
-  const taskOf = (rule: number) => starts.find((a) => a.rule === rule)!.task;
-  const aborted = (actions: SchedulerAction[]) => actions.flatMap((a) => (a.type === "abort" ? [a.rule] : []));
+  const taskOf = taskOfIn(starts);
   assert.deepEqual(scheduler.handle({ type: "task-awaiting", task: taskOf(4) }, 0), []);
   for (const rule of [0, 1, 2, 3]) scheduler.handle({ type: "task-finished", task: taskOf(rule), outcome: { ok: true, durationMs: 10 } }, 10);
   // four samples of 10 ms: a task started at 0 is due at 0 + 10 + 5 = 15, but o4 waits
@@ -142,8 +144,7 @@ test("fast abort: a task whose command runs late, but was not said to await its 
   const scheduler = new Scheduler(independent(4), init, { random: () => 0.5, isDone: () => false });
   scheduler.handle({ type: "executor-joined", executor: worker("w1", 4) }, 0);
   const starts = scheduler.start(0).filter((a) => a.type === "start");
-  const taskOf = (rule: number) => starts.find((a) => a.rule === rule)!.task;
-  const aborted = (actions: SchedulerAction[]) => actions.flatMap((a) => (a.type === "abort" ? [a.rule] : []));
+  const taskOf = taskOfIn(starts);
   for (const rule of [0, 1]) scheduler.handle({ type: "task-finished", task: taskOf(rule), outcome: { ok: true, durationMs: 10 } }, 10);
   assert.equal(scheduler.nextWakeMs(), 15);
   assert.deepEqual(aborted(scheduler.handle({ type: "task-running", task: taskOf(2) }, 12)), []);

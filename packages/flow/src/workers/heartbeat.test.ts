@@ -26,11 +26,19 @@ function workerProcess(port: number): ChildProcess {
   return child;
 }
 
+/**
+ * Writes `root/w.mf`: one rule whose first attempt marks its start and hangs, and whose rerun
+ * finds the mark and finishes at once. Returns the mark's path.
+ */
+function hangsOnFirstAttempt(root: string): string {
+  const marker = join(root, "first-attempt");
+  writeFileSync(join(root, "w.mf"), `out:\n\tif [ ! -e ${marker} ]; then touch ${marker}; sleep 60; fi; echo done > out\n`);
+  return marker;
+}
+
 test("heartbeat: a SIGSTOPped worker (alive, connection open, silent) is lost within the timeout; its task completes on another worker", { timeout: 60_000 }, async () => {
   const root = temporary();
-  const marker = join(root, "first-attempt");
-  // The first attempt marks its start and hangs; the rerun finds the mark and finishes at once.
-  writeFileSync(join(root, "w.mf"), `out:\n\tif [ ! -e ${marker} ]; then touch ${marker}; sleep 60; fi; echo done > out\n`);
+  const marker = hangsOnFirstAttempt(root);
   let out = "";
   let err = "";
   let stoppedMs = 0;
@@ -192,8 +200,7 @@ test("heartbeat: a worker the master dropped says what the master said; with no 
 
 test("heartbeat: a `skein worker` stopped (SIGSTOP) until the master dropped it says, once continued, why the master dropped it and that it connects again; it then runs the task", { timeout: 60_000 }, async () => {
   const root = temporary();
-  const marker = join(root, "first-attempt");
-  writeFileSync(join(root, "w.mf"), `out:\n\tif [ ! -e ${marker} ]; then touch ${marker}; sleep 60; fi; echo done > out\n`);
+  const marker = hangsOnFirstAttempt(root);
   let err = "";
   let workerErr = "";
   let child: ChildProcess | undefined;
