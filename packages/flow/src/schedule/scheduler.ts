@@ -2,7 +2,7 @@
  * The scheduler as a sans-IO state machine. It is fed events (an executor joined or left, a
  * task finished, time passed) with the current time, and returns actions (start task T of rule
  * R on executor E, abort a task, a rule changed state, the workflow finished). It owns the
- * ready queue, resource accounting, retries with backoff (`retries.ts`), worker loss, when tasks start and
+ * ready queue and its passes (`dispatch.ts`), resource accounting, retries with backoff (`retries.ts`), worker loss, when tasks start and
  * fast abort (`task-starts.ts`, `fast-abort.ts`), moving queued tasks to idle executors (`work-stealing.ts`), telling
  * which rules fit no executor connected (`stalls.ts`) and rules waiting for a larger disk (`disk-waits.ts`), and never touches a clock, a timer, a
  * file or a socket: the CLI drives it with real executors, tests and the simulator drive it
@@ -14,10 +14,11 @@
 import type { Plan } from "../plan/plan.ts";
 import { writtenPath } from "../language/canonical-path.ts";
 import { assert, formatLocation } from "../language/errors.ts";
-import { describeNeed, fits, give, take } from "./capacity.ts";
+import { fits, give, take } from "./capacity.ts";
 import { DiskWaits } from "./disk-waits.ts";
+import { Dispatch } from "./dispatch.ts";
 import { type ExecutorState, queuedTasks, type Task } from "./executor-tasks.ts";
-import { chooseExecutor, mayRun } from "./placement.ts";
+import { mayRun } from "./placement.ts";
 import { ReadyQueue, type ResourceClass } from "./ready-queue.ts";
 import { Retries } from "./retries.ts";
 import { Stalls } from "./stalls.ts";
@@ -45,6 +46,8 @@ export class Scheduler {
   private readonly stalls: Stalls;
   /** Rules whose inputs are larger than some executors' disks (`disk-waits.ts`). */
   private readonly disk: DiskWaits;
+  /** Passes over the ready queue (`dispatch.ts`). */
+  private readonly dispatch: Dispatch;
   /** Executors whose resources were freed (or that joined) since the last pass: who may steal. */
   private readonly roomed = new Set<ExecutorState>();
   private nextTaskId = 1;
@@ -69,6 +72,17 @@ export class Scheduler {
     this.starts = new TaskStarts(count, init);
     this.stalls = new Stalls(this.executors, mayRun);
     this.disk = new DiskWaits(this.executors);
+    this.dispatch = new Dispatch({
+      executors: this.executors,
+      ready: this.ready,
+      disk: this.disk,
+      stalls: this.stalls,
+      avoid: this.avoid,
+      init,
+      startTask: (rule, executor, resourceClass, nowMs) => this.startTask(rule, executor, resourceClass, nowMs),
+      failForGood: (rule, reason) => this.failForGood(rule, reason),
+      stalled: (rule, reason) => this.actions.push({ type: "stalled", rule, reason }),
+    });
   }
 
   /** Rule states, for progress displays and checkers. */
@@ -149,7 +163,7 @@ export class Scheduler {
   private step(nowMs: number): SchedulerAction[] {
     this.runDue(nowMs);
     if (!this.stopping) {
-      this.dispatch(nowMs);
+      this.dispatch.run(nowMs);
       const waiting = this.disk.size > 0 ? this.disk.report() : undefined;
       if (waiting) this.actions.push({ type: "stalled", ...waiting });
       this.steal(nowMs);
@@ -171,42 +185,6 @@ export class Scheduler {
   private enqueue(rule: number, reason: string | undefined, routine?: boolean): void {
     this.ready.push(this.classes[rule]!, rule);
     this.setState(rule, "ready", reason === undefined ? undefined : routine ? { reason, routine } : { reason });
-  }
-
-  private dispatch(nowMs: number): void {
-    if (this.ready.size === 0) return;
-    for (const resourceClass of this.ready.classes) {
-      for (let rule = this.ready.peek(resourceClass); rule !== undefined; rule = this.ready.peek(resourceClass)) {
-        const constrained = this.disk.constrains(rule);
-        const executor = chooseExecutor(this.executors, resourceClass, this.avoid[rule], constrained ? (candidate) => this.disk.allows(candidate, rule) : undefined);
-        if (!executor && constrained && this.init.executorsMayJoin && !this.disk.held(rule)) {
-          this.disk.park(this.ready.shift(resourceClass)); // its executor left: it waits for one, not blocking its class
-          continue;
-        }
-        if (!executor) {
-          if (this.executors.size > 0 && !this.stalls.placeable(resourceClass)) this.unplaceable(resourceClass, rule);
-          break;
-        }
-        this.ready.shift(resourceClass);
-        this.startTask(rule, executor, resourceClass, nowMs);
-      }
-    }
-  }
-
-  /**
-   * A class no executor connected could run fails, unless a larger executor may join: workers
-   * may, but no second master's machine for LOCAL rules. Waiting, the user is told (stalls.ts).
-   */
-  private unplaceable(resourceClass: ResourceClass, rule: number): void {
-    const masterConnected = resourceClass.local && [...this.executors.values()].some((executor) => executor.info.runsLocalRules);
-    if (!this.init.executorsMayJoin || masterConnected) return this.failClass(resourceClass);
-    const reason = this.stalls.report(resourceClass);
-    if (reason !== undefined) this.actions.push({ type: "stalled", rule, reason });
-  }
-
-  private failClass(resourceClass: ResourceClass): void {
-    const reason = `needs ${describeNeed(resourceClass.need)}, more than any executor has`;
-    for (const rule of this.ready.drain(resourceClass)) this.failForGood(rule, reason);
   }
 
   private startTask(rule: number, executor: ExecutorState, resourceClass: ResourceClass, nowMs: number, moved = false): void {
