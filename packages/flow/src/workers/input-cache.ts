@@ -132,6 +132,8 @@ export class InputCache {
   private readonly rejections = new Map<string, Rejection>();
   /** Bytes of the entries. */
   private bytes = 0;
+  /** Bytes `--disk` must keep for other files of the worker's (tasks' captured output, `reserve`). */
+  private reserved = 0;
   private uses = 0;
   /** Files received whole, and bytes received, for tests. */
   filesReceived = 0;
@@ -223,12 +225,22 @@ export class InputCache {
     return this.rejections.get(name);
   }
 
-  /** Removes entries no task holds, the least recently used first, until the entries fit in `bytesMax`; never `keep`. */
+  /**
+   * Keeps `bytes` of `bytesMax` for other files (tasks' captured output): entries no task holds
+   * leave as for a new entry; false when the entries left and `bytes` still pass `bytesMax`.
+   */
+  reserve(bytes: number): boolean {
+    this.reserved = bytes;
+    this.evict("");
+    return this.bytes + this.reserved <= this.bytesMax;
+  }
+
+  /** Removes entries no task holds, the least recently used first, until they and `reserved` fit in `bytesMax`; never `keep`. */
   private evict(keep: string): void {
-    if (this.bytes <= this.bytesMax) return;
+    if (this.bytes + this.reserved <= this.bytesMax) return;
     const idle = [...this.entries.values()].filter((entry) => entry.holds.size === 0 && entry.name !== keep).sort((a, b) => a.used - b.used);
     for (const entry of idle) {
-      if (this.bytes <= this.bytesMax) return;
+      if (this.bytes + this.reserved <= this.bytesMax) return;
       this.remove(entry);
     }
   }

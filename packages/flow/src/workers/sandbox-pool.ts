@@ -23,6 +23,9 @@ export class SandboxPool {
   /** Finished tasks' sandboxes, emptied after their batch's results left. */
   private readonly used: string[] = [];
   private made = 0;
+  /** Sizes of the captures ready sandboxes keep (each at most `captureKeptBytesMax`), and their sum. */
+  private readonly kept = new Map<string, number>();
+  private keptBytes = 0;
   /** Set while a batch of results is reported: its sandboxes are emptied after it (`recycleUsed`). */
   reporting = false;
 
@@ -45,7 +48,12 @@ export class SandboxPool {
   /** An empty sandbox: a pooled one, or a new one. */
   fresh(): string {
     const pooled = this.ready.pop();
-    if (pooled) return pooled;
+    if (pooled) {
+      // its capture is the new task's now (emptied as its command starts)
+      this.keptBytes -= this.kept.get(pooled) ?? 0;
+      this.kept.delete(pooled);
+      return pooled;
+    }
     const path = join(this.directory, String(++this.made));
     try {
       mkdirSync(path);
@@ -62,12 +70,19 @@ export class SandboxPool {
     if (!this.reporting && this.used.length === 1) process.nextTick(() => this.recycleUsed()); // after the result's flush
   }
 
+  /** Bytes of the captures ready sandboxes keep, which count against `--disk` (`capture-watch.ts`). */
+  get keptCaptureBytes(): number {
+    return this.keptBytes;
+  }
+
   /** Empties the retired sandboxes for later tasks. */
   recycleUsed(): void {
     for (const path of this.used) {
       try {
         emptyDirectory(path);
-        trimCapture(this.captureOf(path));
+        const size = trimCapture(this.captureOf(path));
+        this.kept.set(path, size);
+        this.keptBytes += size;
         this.ready.push(path);
       } catch {
         // left as it is (never reused); the next run's sandbox of that name starts by removing it
@@ -89,8 +104,10 @@ function emptyDirectory(path: string): void {
   }
 }
 
-/** Empties a capture larger than `captureKeptBytesMax`. */
-function trimCapture(path: string): void {
+/** Empties a capture larger than `captureKeptBytesMax`; the bytes it keeps. */
+function trimCapture(path: string): number {
   const size = statSync(path, { throwIfNoEntry: false })?.size ?? 0;
-  if (size > captureKeptBytesMax) truncateSync(path, 0);
+  if (size <= captureKeptBytesMax) return size;
+  truncateSync(path, 0);
+  return 0;
 }

@@ -1,13 +1,16 @@
 // A task's standard output and error, captured on the worker beside its sandbox: the end of a
 // failing task's goes back in its result, and none of it stays on the worker's disk in bulk.
 import assert from "node:assert/strict";
-import { readdirSync, statSync } from "node:fs";
+import { createHash } from "node:crypto";
+import { mkdirSync, readdirSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
 import { realClock } from "@skein/net";
 import { waitFor } from "@skein/testkit";
 import { fakeMaster } from "../../test/fake-master.ts";
 import { temporaryDirectories } from "../../test/temporary.ts";
+import { cachedFileName } from "./file-modes.ts";
+import { InputCache } from "./input-cache.ts";
 import { captureKeptBytesMax } from "./sandbox-pool.ts";
 import { startWorker } from "./worker.ts";
 
@@ -52,4 +55,47 @@ test("worker: a task that wrote megabytes to its standard output leaves none of 
   assert.deepEqual([results.length, results[0]!.task, results[0]!.exitCode], [1, 1, 3]);
   assert.ok(String(results[0]!.output).endsWith("the end\n"), "the failing task's result has the end of its output");
   assert.deepEqual(sizes(), [0], "task 1's capture emptied; task 2's removed");
+});
+
+test("worker: a task's captured output counts against --disk: one printing past it is killed and fails naming its output's size, its capture is removed, and the worker runs the next task", { timeout: 30_000 }, async (t) => {
+  const workDirectory = temporary();
+  const captures = join(workDirectory, "output");
+  const task = (id: number, command: string) => ({ type: "task", task: id, command, environment: {}, inputs: [], outputs: [] });
+  const results: Array<Record<string, unknown>> = [];
+  const master = await fakeMaster({
+    opened: (send) => send(task(1, "echo starting; while :; do head -c 200000 /dev/zero; sleep 0.02; done")),
+    frame: (frame, send) => {
+      if (frame.header.type !== "result") return;
+      results.push(frame.header);
+      if (results.length === 1) send(task(2, "echo fine"));
+      else send({ type: "bye" });
+    },
+  });
+  t.after(() => master.close());
+  const logged: string[] = [];
+  const worker = startWorker({ host: "127.0.0.1", port: master.port, workDirectory, diskMb: 1, log: (line) => logged.push(line) }, { clock });
+  t.after(() => worker.kill());
+  assert.equal(await worker.closed, "the master finished");
+  assert.equal(results.length, 2);
+  assert.match(String(results[0]!.lost), /^its output \(stdout and stderr\) reached \d+(\.\d)? MB, more than this worker's --disk \(1 MB\) leaves beside the inputs it holds: killed$/);
+  assert.ok(String(results[0]!.output).startsWith("…"), "the end of its output");
+  assert.deepEqual([results[1]!.task, results[1]!.exitCode], [2, 0]);
+  assert.ok(logged.some((line) => line.startsWith("task 1: its output (stdout and stderr) reached")));
+  await waitFor(clock, () => readdirSync(captures).every((name) => statSync(join(captures, name)).size <= captureKeptBytesMax), 10_000, "the killed task's capture removed");
+});
+
+test("input cache: room kept for captured output makes entries no task holds leave, least recently used first; false when held entries and captures still pass its bytes", () => {
+  const root = temporary();
+  const cache = new InputCache(join(root, "cache"), 1_000);
+  const [a, b] = [Buffer.alloc(400, 1), Buffer.alloc(400, 2)];
+  const hash = (bytes: Buffer) => createHash("sha256").update(bytes).digest("hex");
+  for (const content of [a, b]) cache.receive(hash(content), 0o644, true, content);
+  mkdirSync(join(root, "sandbox"));
+  cache.place(1, [{ name: "b", hash: hash(b), mode: 0o644 }], join(root, "sandbox")); // b: held
+  assert.equal(cache.reserve(200), true, "800 + 200 fit");
+  assert.equal(readdirSync(cache.directory).length, 2);
+  assert.equal(cache.reserve(500), true, "a, idle, leaves");
+  assert.deepEqual(readdirSync(cache.directory), [cachedFileName(hash(b), 0o644)]);
+  assert.equal(cache.reserve(700), false, "b is held");
+  assert.equal(cache.reserve(0), true);
 });

@@ -18,6 +18,7 @@
  * stdout and stderr go to a file beside its sandbox; a failing task's result carries the end.
  */
 import type { Socket } from "node:net";
+import { rmSync } from "node:fs";
 import { hostname } from "node:os";
 import { join, resolve } from "node:path";
 import type { Timer } from "@skein/core";
@@ -25,6 +26,7 @@ import { outputTail } from "../executors/command-output.ts";
 import { ProcessLauncher } from "../executors/process-launcher.ts";
 import { makeDirectories } from "@skein/net/fs";
 import { dialSocket } from "@skein/net/wire";
+import { watchCaptures } from "./capture-watch.ts";
 import { cachedFileName, isFileMode } from "./file-modes.ts";
 import { encodeFrame, FlowWire, type Frame, goodbyeReason, workerNodeId } from "./frames.ts";
 import { hashPattern, InputCache, type Rejection, type TaskInput } from "./input-cache.ts";
@@ -100,6 +102,21 @@ export function startWorker(init: WorkerInit, components: WorkerComponents): Wor
     });
     return launcher;
   };
+  // captured output counts against --disk: the task printing most fails when it would pass it
+  const captureWatch = watchCaptures({
+    clock,
+    cache,
+    keptBytes: () => sandboxPool.keptCaptureBytes,
+    captures: () => [...sandboxOf].map(([task, sandbox]) => [task, sandboxPool.captureOf(sandbox)] as const),
+    overDisk: (id, why) => {
+      const capture = sandboxPool.captureOf(sandboxOf.get(id)!);
+      const output = outputTail(capture);
+      init.log?.(`task ${id}: ${why}`);
+      abort(id);
+      rmSync(capture, { force: true }); // now: its dying processes write to no name, and the next check does not count it
+      sendResult({ type: "result", task: id, exitCode: null, signal: null, missing: [], lost: why, output });
+    },
+  });
   const killAll = () => {
     // the killed tasks' inputs are checked once their processes are gone (the cache outlives this connection)
     const holds = [...holdOf.values()];
@@ -292,6 +309,7 @@ export function startWorker(init: WorkerInit, components: WorkerComponents): Wor
   socket.on("close", () => {
     queue.close();
     heartbeat?.cancel();
+    captureWatch?.cancel();
     killAll();
     cache.abandonTransfers();
     resolveEnd({ kind, reason, welcomed });

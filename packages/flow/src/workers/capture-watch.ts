@@ -1,0 +1,49 @@
+// skein-io-adapter: measures the running tasks' captured output files on the worker's disk.
+/**
+ * A worker's `--disk` covers its input cache and its tasks' captured standard output and error
+ * (a file per sandbox, `sandbox-pool.ts`): a task printing gigabytes would otherwise fill the
+ * disk the worker promised to stay within. The launcher writes a capture directly, so its size
+ * is measured every `captureCheckMs` while tasks run: the cache keeps that much of `--disk` free
+ * (its entries no task holds leave, least recently used first), and when the captures and the
+ * entries tasks hold still pass `--disk`, the task with the largest capture is killed and fails
+ * naming its output's size. Between two checks a task may print past the bound by what it writes
+ * in `captureCheckMs`. Rejected: piping every task's output through the worker (a copy of every
+ * byte, and a reader per task in the worker's event loop) for an exact bound.
+ */
+import { statSync } from "node:fs";
+import type { Clock, Timer } from "@skein/core";
+import { type InputCache, megabytes } from "./input-cache.ts";
+
+/** How often the running tasks' captures are measured, when the worker has a `--disk`. */
+export const captureCheckMs = 250;
+
+export interface CaptureWatchComponents {
+  readonly clock: Clock;
+  readonly cache: InputCache;
+  /** Bytes of captures kept by finished tasks' sandboxes (`SandboxPool.keptCaptureBytes`). */
+  readonly keptBytes: () => number;
+  /** The running tasks, and the file each one's output goes to. */
+  readonly captures: () => Iterable<readonly [task: number, path: string]>;
+  /** A task whose output passed what `--disk` leaves: kill it, and fail it with `reason`. */
+  readonly overDisk: (task: number, reason: string) => void;
+}
+
+/** Measures the captures every `captureCheckMs` while the cache has a bound; undefined when it has none. */
+export function watchCaptures(components: CaptureWatchComponents): Timer | undefined {
+  const { cache } = components;
+  if (!Number.isFinite(cache.bytesMax)) return undefined;
+  return components.clock.setPeriodic(captureCheckMs, () => checkCaptures(components));
+}
+
+/** One check: the cache keeps room for the captures; the task with the largest one fails if they still do not fit. */
+export function checkCaptures(components: CaptureWatchComponents): void {
+  let bytes = components.keptBytes();
+  let largest: { task: number; size: number } | undefined;
+  for (const [task, path] of components.captures()) {
+    const size = statSync(path, { throwIfNoEntry: false })?.size ?? 0;
+    bytes += size;
+    if (size > 0 && (!largest || size > largest.size)) largest = { task, size };
+  }
+  if (components.cache.reserve(bytes) || !largest) return;
+  components.overDisk(largest.task, `its output (stdout and stderr) reached ${megabytes(largest.size)}, more than this worker's --disk (${megabytes(components.cache.bytesMax)}) leaves beside the inputs it holds: killed`);
+}
