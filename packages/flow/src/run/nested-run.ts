@@ -8,10 +8,10 @@
 import { missingList } from "../executors/executor.ts";
 import { missingTargets } from "../executors/local-executor.ts";
 import type { TaskOutcome } from "../schedule/types.ts";
-import type { Rule } from "../workflow.ts";
+import type { NestedWorkflow, Rule } from "../workflow.ts";
 import type { ProgressTally } from "./progress-tally.ts";
 import type { Loaded } from "./run-flow.ts";
-import { nestedRunInit, nestingDepthMax, type Output, type RunComponents, type RunInit, workflowLogPath } from "./run-options.ts";
+import { nestedRunInit, nestingDepthMax, type Output, type RunComponents, type RunInit, shownDirectory, shownFile, workflowLogPath } from "./run-options.ts";
 
 /**
  * Runs a nested workflow rule in this process. It fails, without running, when its workflow
@@ -30,7 +30,7 @@ export function nestedRunner(loaded: Loaded, init: RunInit, components: RunCompo
     }
     if (stop.aborted) return { ok: false, reason: `nested workflow ${nested.file} was not started: the enclosing workflow stopped` };
     if (enclosing.length >= nestingDepthMax) return { ok: false, reason: `nested workflow ${nested.file} would be nested more than ${nestingDepthMax} levels deep` };
-    const code = await runFlow(nestedInit, { clock: components.clock, random: components.random, output: labelledOutput(components.output, nested.file), stop, enclosingProgress: (read) => progress.attach(rule.id, read) });
+    const code = await runFlow(nestedInit, { clock: components.clock, random: components.random, output: labelledOutput(components.output, nestedLabel(nested, nestedInit)), stop, enclosingProgress: (read) => progress.attach(rule.id, read) });
     if (code !== 0) return { ok: false, reason: `nested workflow ${nested.file} failed` };
     const missing = missingTargets(rule, loaded.directory);
     return missing.length === 0 ? { ok: true } : { ok: false, reason: `the nested workflow ${nested.file} succeeded but did not create ${missingList(missing)}` };
@@ -38,17 +38,32 @@ export function nestedRunner(loaded: Loaded, init: RunInit, components: RunCompo
 }
 
 /**
+ * A nested run's label: its file as the user would name it (`shownFile`), as in its workflow
+ * errors' locations, and the directory its rule gave it (`MAKEFLOW sub.mf d1`), as one file
+ * may run nested in two directories at once.
+ */
+function nestedLabel(nested: NestedWorkflow, init: RunInit): string {
+  return nested.directory === undefined || nested.directory === "." ? shownFile(init) : `${shownFile(init)} (in ${shownDirectory(init)})`;
+}
+
+/** The output a labelled output labels: a run nested deeper is labelled by its own file only. */
+const unlabelled = new WeakMap<Output, Output>();
+
+/**
  * A nested run's output: its own lines (`skein flow: stopped: …`, a rule's failure) read
- * `skein flow: sub.mf: …`, named by the nested file as the enclosing workflow wrote it (nested
- * deeper, `skein flow: sub.mf: leaf.mf: …`), so they are not taken for the enclosing run's.
+ * `skein flow: sub.mf: …`, named by the nested file as the user would name it (nested deeper,
+ * `skein flow: sub/leaf.mf: …`, its own file only), so they are not taken for the enclosing run's.
  * Other lines (a command's output under a failure, a workflow error naming its file) pass as
  * they are; so does --json's standard output, whose run events name the file.
  */
-export function labelledOutput(output: Output, label: string): Output {
+export function labelledOutput(labelled: Output, label: string): Output {
+  const output = unlabelled.get(labelled) ?? labelled;
   const own = "skein flow: ";
-  return {
+  const result: Output = {
     out: (text) => output.out(text),
     err: (text) => output.err(text.replace(/^skein flow: /gm, `${own}${label}: `)),
     onOutClosed: output.onOutClosed === undefined ? undefined : (closed) => output.onOutClosed!(closed),
   };
+  unlabelled.set(result, output);
+  return result;
 }

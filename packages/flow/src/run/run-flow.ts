@@ -17,6 +17,7 @@ import { LogFile, type LogRead, readLogFile } from "../log/log-file.ts";
 import { lockLog } from "../log/log-lock.ts";
 import type { LogSummary } from "../log/transaction-log.ts";
 import { nestedFileReading } from "../plan/nested-file.ts";
+import { fileExistence } from "../plan/file-existence.ts";
 import { type Plan, plan } from "../plan/plan.ts";
 import type { RuleState } from "../schedule/types.ts";
 import type { FileReference, NestedWorkflow, Workflow } from "../workflow.ts";
@@ -27,7 +28,7 @@ import { absolutePath } from "../paths.ts";
 import { stopSignals } from "@skein/ftsh/stop-signals";
 import { missingList } from "../executors/executor.ts";
 import { BackEndError, execute } from "./execute.ts";
-import { nestedRunInit, nestedRunName, type Output, type RunComponents, type RunInit, workflowLogPath } from "./run-options.ts";
+import { nestedRunInit, nestedRunName, type Output, type RunComponents, type RunInit, shownFile, workflowLogPath } from "./run-options.ts";
 
 /** Runs waiting to hear that standard output's or standard error's reader went away. */
 const closedListeners = new Set<(reason: string) => void>();
@@ -78,7 +79,7 @@ export interface Loaded {
 function readWorkflow(init: RunInit): Cleanable & { logRead: LogRead } {
   const file = resolve(init.file);
   const directory = resolve(init.directory ?? dirname(file));
-  const workflow = parseWorkflow(readFileSync(file, "utf8"), { file: init.file, environment: init.environment ?? process.env, directory });
+  const workflow = parseWorkflow(readFileSync(file, "utf8"), { file: shownFile(init), environment: init.environment ?? process.env, directory });
   const logPath = workflowLogPath(file, directory);
   checkTargetPlaces(workflow, directory, file, logPath);
   const logRead = readLogFile(logPath, workflow.rules);
@@ -125,7 +126,7 @@ export function loadWorkflow(init: RunInit): Loaded {
   // a top-level run only: a nested workflow's names are its directory's in upstream too
   const start = init.directory === undefined ? process.cwd() : directory;
   const fromStartDirectory = (written: string) => (start === directory || written.startsWith("/") || !existsSync(resolve(start, written)) ? undefined : relative(directory, resolve(start, written)));
-  const planned = plan(workflow, { exists: (path) => existsSync(absolutePath(directory, path)), fromStartDirectory });
+  const planned = plan(workflow, { exists: fileExistence(directory), fromStartDirectory });
   return { plan: planned, directory, logPath, summary, logRead };
 }
 
@@ -249,8 +250,8 @@ export async function runFlow(init: RunInit, components: RunComponents): Promise
 async function runWith(init: RunInit, components: RunComponents, output: Output): Promise<number> {
   let release: (() => void) | undefined;
   try {
-    if (!existsSync(init.file)) throw new Error(`${init.file}: no such workflow file`);
-    if (statSync(init.file).isDirectory()) throw new Error(`${init.file}: is a directory, not a workflow file`);
+    if (!existsSync(init.file)) throw new Error(`${shownFile(init)}: no such workflow file`);
+    if (statSync(init.file).isDirectory()) throw new Error(`${shownFile(init)}: is a directory, not a workflow file`);
     if (init.dotFile) checkDotFile(init.dotFile);
     if (!init.dryRun) release = lockLog(workflowLogPath(resolve(init.file), resolve(init.directory ?? dirname(resolve(init.file)))));
   } catch (error) {

@@ -1,4 +1,4 @@
-import { dirname, resolve } from "node:path";
+import { dirname, posix, resolve } from "node:path";
 import type { Clock } from "@skein/core";
 import type { TlsInit } from "@skein/net/wire";
 import { fnv1a32 } from "../fnv.ts";
@@ -48,6 +48,13 @@ export interface RunInit {
    * or not, fails instead of recursing.
    */
   readonly enclosing?: readonly string[];
+  /**
+   * How messages on standard error name the workflow file and its directory (default: `file`
+   * and `directory` as given, which is how the user named them): a nested workflow's are set by
+   * `nestedRunInit`, as the user would name them from where skein started (see `shownNested`).
+   */
+  readonly shownFile?: string;
+  readonly shownDirectory?: string;
   /** Milliseconds between heartbeats on each worker connection, both ways (-T workers; default 1 000). */
   readonly heartbeatMs?: number;
   /** A worker (or, on its side, the master) silent this long is lost (-T workers; default 5 000). */
@@ -85,6 +92,7 @@ export const nestingDepthMax = 32;
  */
 export function nestedRunInit(parentDirectory: string, nested: NestedWorkflow, parent: RunInit, parentLogPath?: string): RunInit {
   return {
+    ...shownNested(nested, parent),
     enclosing: parentLogPath === undefined ? undefined : [...(parent.enclosing ?? []), parentLogPath],
     file: resolve(parentDirectory, nested.file),
     directory: resolve(parentDirectory, nested.directory ?? "."),
@@ -94,6 +102,31 @@ export function nestedRunInit(parentDirectory: string, nested: NestedWorkflow, p
     retryCount: parent.retryCount,
     retryDelayMs: parent.retryDelayMs,
     environment: parent.environment,
+  };
+}
+
+/** How the user named a run's workflow file, and the directory it runs in (see `RunInit.shownFile`). */
+export function shownFile(init: RunInit): string {
+  return init.shownFile ?? init.file;
+}
+
+export function shownDirectory(init: RunInit): string {
+  return init.shownDirectory ?? init.directory ?? posix.dirname(init.file);
+}
+
+/**
+ * A nested workflow's file and directory as the user would name them: as its `MAKEFLOW` rule
+ * wrote them, joined to the enclosing run's directory as the user named it (`sub/leaf.mf` for
+ * `MAKEFLOW leaf.mf` in `sub/sub.mf`; `dir/sub.mf` when skein started on `dir/w.mf`; absolute
+ * as written, or when the user named the top workflow by an absolute path). So a nested run's
+ * messages name files as the top run's do (`sub.mf:3:1: …`), not by an absolute path.
+ */
+function shownNested(nested: NestedWorkflow, parent: RunInit): { shownFile: string; shownDirectory: string } {
+  const directory = shownDirectory(parent);
+  const written = nested.written ?? nested.file;
+  return {
+    shownFile: posix.isAbsolute(written) ? written : posix.join(directory, written),
+    shownDirectory: nested.directory === undefined ? directory : posix.isAbsolute(nested.directory) ? nested.directory : posix.join(directory, nested.directory),
   };
 }
 

@@ -1,0 +1,37 @@
+// A nested run's messages name its files as the top run's do: as the user would, from where
+// skein started (the top workflow given as a relative path: every name relative too).
+import assert from "node:assert/strict";
+import { mkdirSync, writeFileSync } from "node:fs";
+import { join, relative } from "node:path";
+import { test } from "node:test";
+import { runIn, workspaces } from "../../test/flow-run.ts";
+
+const workspace = workspaces("skein-flow-nested-names-");
+
+test("nested names: a nested workflow's error and its failed rule's location name the file relative to where skein started, as the top run's do, never absolute", { timeout: 30_000 }, async () => {
+  const root = workspace({ "w.mf": "out: sub.mf\n\tMAKEFLOW sub.mf\n", "sub.mf": "x:\n\techo x > x\n\ny: nosuch\n\tfalse\n" });
+  const typed = relative(process.cwd(), root); // as a user in this directory would type it
+  const broken = await runIn(root, { file: join(typed, "w.mf") });
+  assert.equal(broken.code, 1);
+  assert.equal(broken.err, `${typed}/sub.mf:4:4: source 'nosuch' is not made by any rule and does not exist\nskein flow: out: failed: nested workflow sub.mf failed\nskein flow: stopped: rule 'out' (${typed}/w.mf:1:1) failed: nested workflow sub.mf failed\n`);
+  writeFileSync(join(root, "sub.mf"), "y:\n\texit 3\n");
+  const failed = await runIn(root, { file: join(typed, "w.mf") });
+  assert.equal(failed.code, 1);
+  assert.ok(failed.err.startsWith(`skein flow: ${typed}/sub.mf: y: failed: exit code 3\nskein flow: ${typed}/sub.mf: stopped: rule 'y' (${typed}/sub.mf:1:1) failed: exit code 3\n`), failed.err);
+  for (const err of [broken.err, failed.err]) assert.doesNotMatch(err, /(^|[ (])\//m, "an absolute path in a message");
+});
+
+test("nested names: a run nested deeper is labelled by its own file (not the chain of files around it); one given a directory says it", { timeout: 30_000 }, async () => {
+  const root = workspace({ "w.mf": "out:\n\tMAKEFLOW sub/sub.mf\nother:\n\tMAKEFLOW sub/leaf.mf e\n" });
+  mkdirSync(join(root, "sub"));
+  mkdirSync(join(root, "e"));
+  writeFileSync(join(root, "sub", "sub.mf"), "out:\n\tMAKEFLOW sub/leaf.mf\n"); // a nested file is relative to the directory it runs in
+  writeFileSync(join(root, "sub", "leaf.mf"), "z:\n\texit 4\n");
+  const typed = relative(process.cwd(), root);
+  const result = await runIn(root, { file: join(typed, "w.mf") });
+  assert.equal(result.code, 1);
+  const lines = result.err.trim().split("\n");
+  assert.ok(lines.includes(`skein flow: ${typed}/sub/leaf.mf: stopped: rule 'z' (${typed}/sub/leaf.mf:1:1) failed: exit code 4`), result.err);
+  assert.ok(lines.includes(`skein flow: ${typed}/sub/leaf.mf (in ${typed}/e): stopped: rule 'z' (${typed}/sub/leaf.mf:1:1) failed: exit code 4`), result.err);
+  assert.ok(lines.includes(`skein flow: ${typed}/sub/sub.mf: stopped: rule 'out' (${typed}/sub/sub.mf:1:1) failed: nested workflow sub/leaf.mf failed`), result.err);
+});
