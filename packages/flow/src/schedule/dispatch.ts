@@ -5,14 +5,27 @@
  * its class; a class no connected executor could ever run fails, or waits for a larger worker
  * when workers may join (`stalls.ts`). Starting a task and failing a rule stay with the
  * scheduler, which owns the rules' states.
+ *
+ * A head rule that may go only to some executors — its inputs' bytes fit only a large
+ * worker's --disk, or it avoids the executor that fast-aborted or refused it — while those are
+ * full, is set aside when another executor has room for its class, so the rules behind it run
+ * there (head-of-line blocking: a busy large worker held back the small idle ones). Set-aside
+ * rules go first in each pass, but each is looked at only when an executor that may take it
+ * got room since the last pass, so a pass costs O(set aside × executors with new room) more,
+ * never a scan of the queue; at most `setAsideRulesMax` wait so, and past that a head rule
+ * blocks its class as before (slower, never wrong). The rejected alternative, scanning the
+ * queue for a rule that fits, is the quadratic dispatch `ready-queue.ts` avoids.
  */
 import { describeNeed } from "./capacity.ts";
 import type { DiskWaits } from "./disk-waits.ts";
 import type { ExecutorState } from "./executor-tasks.ts";
-import { chooseExecutor } from "./placement.ts";
+import { chooseExecutor, mayRun } from "./placement.ts";
 import type { ReadyQueue, ResourceClass } from "./ready-queue.ts";
 import type { Stalls } from "./stalls.ts";
 import type { SchedulerInit } from "./types.ts";
+
+/** Rules set aside at once while the executors they may go to are full (see above). */
+export const setAsideRulesMax = 256;
 
 export interface DispatchComponents {
   readonly executors: ReadonlyMap<string, ExecutorState>;
@@ -22,33 +35,85 @@ export interface DispatchComponents {
   /** Per rule: the executor it avoids (fast-aborted or refused there), if any. */
   readonly avoid: ReadonlyArray<string | undefined>;
   readonly init: SchedulerInit;
+  /** Executors that joined, or whose resources were freed, since the last pass. */
+  readonly roomed: ReadonlySet<ExecutorState>;
   startTask(rule: number, executor: ExecutorState, resourceClass: ResourceClass, nowMs: number): void;
   failForGood(rule: number, reason: string): void;
   stalled(rule: number, reason: string): void;
 }
 
+interface SetAside {
+  readonly rule: number;
+  readonly resourceClass: ResourceClass;
+}
+
 export class Dispatch {
+  /** In the order they were set aside (their order in the queue). */
+  private aside: SetAside[] = [];
+
   constructor(private readonly components: DispatchComponents) {}
 
+  /** Rules set aside, still `ready`. */
+  get asideCount(): number {
+    return this.aside.length;
+  }
+
   run(nowMs: number): void {
-    const { ready, disk, executors, avoid, init } = this.components;
+    const { ready, disk, executors, init } = this.components;
+    if (this.aside.length > 0) this.runAside(nowMs);
     if (ready.size === 0) return;
     for (const resourceClass of ready.classes) {
       for (let rule = ready.peek(resourceClass); rule !== undefined; rule = ready.peek(resourceClass)) {
-        const constrained = disk.constrains(rule);
-        const executor = chooseExecutor(executors, resourceClass, avoid[rule], constrained ? (candidate) => disk.allows(candidate, rule) : undefined);
-        if (!executor && constrained && init.executorsMayJoin && !disk.held(rule)) {
+        const executor = this.choose(rule, resourceClass);
+        if (!executor && disk.constrains(rule) && init.executorsMayJoin && !disk.held(rule)) {
           disk.park(ready.shift(resourceClass)); // its executor left: it waits for one, not blocking its class
           continue;
         }
         if (!executor) {
           if (executors.size > 0 && !this.components.stalls.placeable(resourceClass)) this.unplaceable(resourceClass, rule);
+          else if (this.setAside(rule, resourceClass)) continue;
           break;
         }
         ready.shift(resourceClass);
         this.components.startTask(rule, executor, resourceClass, nowMs);
       }
     }
+  }
+
+  /** Executors left: the set-aside rules go back to the queue, to be placed (or parked, or set aside) again. */
+  executorLeft(): void {
+    for (const { rule, resourceClass } of this.aside) this.components.ready.push(resourceClass, rule);
+    this.aside = [];
+  }
+
+  private choose(rule: number, resourceClass: ResourceClass): ExecutorState | undefined {
+    const { disk, executors, avoid } = this.components;
+    return chooseExecutor(executors, resourceClass, avoid[rule], disk.constrains(rule) ? (candidate) => disk.allows(candidate, rule) : undefined);
+  }
+
+  /** Sets the head rule aside when only some executors may take it, and another has room for its class now. */
+  private setAside(rule: number, resourceClass: ResourceClass): boolean {
+    const { ready, disk, executors, avoid } = this.components;
+    if (this.aside.length >= setAsideRulesMax || (avoid[rule] === undefined && !disk.constrains(rule))) return false;
+    if (!chooseExecutor(executors, resourceClass, undefined)) return false;
+    this.aside.push({ rule: ready.shift(resourceClass), resourceClass });
+    return true;
+  }
+
+  /** Starts the set-aside rules an executor with new room may take, oldest first. */
+  private runAside(nowMs: number): void {
+    const { roomed, disk, avoid } = this.components;
+    if (roomed.size === 0) return;
+    const kept: SetAside[] = [];
+    for (const entry of this.aside) {
+      const { rule, resourceClass } = entry;
+      let candidate = false;
+      for (const executor of roomed) if (mayRun(executor, resourceClass) && disk.allows(executor, rule) && executor.info.id !== avoid[rule]) candidate = true;
+      const executor = candidate ? this.choose(rule, resourceClass) : undefined;
+      if (executor) this.components.startTask(rule, executor, resourceClass, nowMs);
+      else kept.push(entry);
+    }
+    this.aside = kept;
   }
 
   /**

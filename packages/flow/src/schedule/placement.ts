@@ -1,7 +1,8 @@
 /**
  * Which executor a ready task goes to: the first (in join order) that may run it and has its
  * resources free; else the first with room in its queue (`pipelineCores`). A rule fast-aborted
- * on an executor avoids it while another executor may run it. `allows`, when given, filters the
+ * on an executor avoids it while another executor may run it: one large enough for it (a rule
+ * avoiding the only worker with its cores would otherwise wait forever). `allows`, when given, filters the
  * executors for this task (a disk that holds its inputs: `disk-waits.ts`).
  */
 import { fits } from "./capacity.ts";
@@ -22,7 +23,7 @@ export function chooseExecutor(executors: ReadonlyMap<string, ExecutorState>, re
       avoided = executor;
       continue;
     }
-    alternatives++;
+    if (fits(resourceClass.need, executor.info.capacity)) alternatives++;
     if (fits(resourceClass.need, executor.free)) return executor;
   }
   if (avoided && alternatives === 0 && fits(resourceClass.need, avoided.free)) return avoided;

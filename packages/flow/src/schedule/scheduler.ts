@@ -79,6 +79,7 @@ export class Scheduler {
       stalls: this.stalls,
       avoid: this.avoid,
       init,
+      roomed: this.roomed,
       startTask: (rule, executor, resourceClass, nowMs) => this.startTask(rule, executor, resourceClass, nowMs),
       failForGood: (rule, reason) => this.failForGood(rule, reason),
       stalled: (rule, reason) => this.actions.push({ type: "stalled", rule, reason }),
@@ -204,8 +205,8 @@ export class Scheduler {
     task.executor.tasks.delete(task);
     this.tasks.delete(task.id);
     this.starts.released(task);
-    // a single executor has no one to take work from (a local run's hot path)
-    if (this.executors.size > 1) this.roomed.add(task.executor);
+    // a single executor has no one to take work from (a local run's hot path), unless rules wait set aside
+    if (this.executors.size > 1 || this.dispatch.asideCount > 0) this.roomed.add(task.executor);
   }
 
   /**
@@ -340,6 +341,8 @@ export class Scheduler {
     if (!executor) return;
     this.executors.delete(executorId);
     this.stalls.changed(false);
+    this.disk.changed(undefined); // the largest disk connected may have left
+    this.dispatch.executorLeft();
     for (const task of [...executor.tasks].sort((a, b) => a.id - b.id)) {
       this.release(task);
       if (++this.lostRuns[task.rule]! > (this.init.lostRunsPerRuleMax ?? 10)) {
