@@ -52,3 +52,28 @@ test("--json: every run's `run` is its workflow file's absolute path, the top ru
   // standard error names the nested file as the user named the top one: relative to where skein started
   assert.ok(result.err.startsWith(`skein flow: ${join(dirname(typed), "sub.mf")}: done, 1 rule ran\n`), result.err);
 });
+
+/** Failures as a reader of --json counts them: `failed` events, but not a MAKEFLOW rule's that says its nested run's rules failed. */
+const failures = (out: string) => {
+  const events = out.trim().split("\n").map((line) => JSON.parse(line) as Record<string, unknown>);
+  const failed = events.filter((event) => event.state === "failed");
+  return { all: failed.map((event) => `${event.target} ${event.nestedFailed ?? "-"}`), counted: failed.filter((event) => event.nestedFailed === undefined).length };
+};
+
+test("--json: a MAKEFLOW rule failed because its nested run's rules failed says how many (nestedFailed), nested deeper too, so a reader counts each failure once, as the progress bar does", { timeout: 30_000 }, async () => {
+  const root = workspace({ "w.mf": "out:\n\tMAKEFLOW sub.mf\n", "sub.mf": "mid:\n\tMAKEFLOW leaf.mf\n", "leaf.mf": "x:\n\texit 3\n" });
+  const result = await runIn(root, { json: true });
+  assert.equal(result.code, 1);
+  const { all, counted } = failures(result.out);
+  assert.deepEqual(all, ["x -", "mid 1", "out 1"]);
+  assert.equal(counted, 1);
+  const bar = await runIn(root, { progress: true });
+  assert.match(bar.err, /failed 1 {2}ETA/, "the bar counts as many");
+});
+
+test("--json: a MAKEFLOW rule whose nested run failed with no rule of its own failed (a workflow error) is the failure, and says nothing of nested rules", { timeout: 30_000 }, async () => {
+  const root = workspace({ "w.mf": "out:\n\tMAKEFLOW sub.mf\n", "sub.mf": "x: nosuch\n\tcat nosuch > x\n" });
+  const result = await runIn(root, { json: true });
+  assert.equal(result.code, 1);
+  assert.deepEqual(failures(result.out), { all: ["out -"], counted: 1 });
+});

@@ -64,6 +64,17 @@ export class ProgressTally {
     };
   }
 
+  /**
+   * How many rules failed for good in the nested run `rule` last ran, once that run has ended
+   * (nested deeper too, as the bar counts them: its `MAKEFLOW` rules failed with them are not):
+   * --json's `failed` event of the `MAKEFLOW` rule says so (`nestedFailed`), so that a reader
+   * counts those rules' failures, not this one too.
+   */
+  nestedFailed(rule: number): number {
+    const entry = this.nested.get(rule);
+    return entry === undefined || entry.live ? 0 : entry.read().counts.failed;
+  }
+
   /** This run's counts with its nested runs' added. */
   read(): ProgressCounts {
     const own = this.own();
