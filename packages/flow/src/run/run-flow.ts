@@ -17,7 +17,6 @@ import { LogFile, type LogRead, readLogFile } from "../log/log-file.ts";
 import { lockLog } from "../log/log-lock.ts";
 import type { LogSummary } from "../log/transaction-log.ts";
 import { nestedFileReading } from "../plan/nested-file.ts";
-import { fileExistence } from "../plan/file-existence.ts";
 import { type Plan, plan } from "../plan/plan.ts";
 import type { RuleState } from "../schedule/types.ts";
 import type { FileReference, NestedWorkflow, Workflow } from "../workflow.ts";
@@ -126,7 +125,7 @@ export function loadWorkflow(init: RunInit): Loaded {
   // a top-level run only: a nested workflow's names are its directory's in upstream too
   const start = init.directory === undefined ? process.cwd() : directory;
   const fromStartDirectory = (written: string) => (start === directory || written.startsWith("/") || !existsSync(resolve(start, written)) ? undefined : relative(directory, resolve(start, written)));
-  const planned = plan(workflow, { exists: fileExistence(directory), fromStartDirectory });
+  const planned = plan(workflow, { exists: (path) => existsSync(absolutePath(directory, path)), fromStartDirectory });
   return { plan: planned, directory, logPath, summary, logRead };
 }
 
