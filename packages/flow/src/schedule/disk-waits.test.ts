@@ -8,7 +8,7 @@ import type { ExecutorInfo, TaskOutcome } from "./types.ts";
 const planOf = (text: string) => plan(parseMakeflow(text, { file: "w.mf" }), { exists: () => true });
 const ok = { ok: true } as const;
 const disked = (id: string, cores: number, diskMb: number): ExecutorInfo => worker(id, cores, { capacity: { cores, memoryMb: 1_000_000, diskMb, gpus: 0 }, pipelineCores: 2 * cores });
-const disks: Record<string, number> = { small: 1, small2: 1, large: 10 };
+const disks: Record<string, number> = { small: 1, small2: 1, large: 10, large2: 10, both: 10 };
 /** Rules named big* have 2 MB of inputs: an executor with less --disk refuses them, as worker-connection.ts does. */
 const behaviour = (names: string[]) => ({ executorId, rule }: SimulatedTask): { durationMs: number; outcome: TaskOutcome } => {
   const over = names[rule]!.startsWith("big") && disks[executorId]! < 2;
@@ -54,4 +54,20 @@ test("disk waits: with a worker whose --disk holds the inputs connected, they ru
   assert.deepEqual(result.actions.flatMap((a) => (a.type === "stalled" ? [a.atMs] : [])), [15]);
   const elsewhere = result.actions.find((a) => a.type === "state" && a.rule === 0 && a.state === "ready" && a.reason !== undefined);
   assert.equal(elsewhere?.type === "state" && elsewhere.reason, "small cannot run it (its inputs take 2 MB together, more than small's --disk (1 MB)): it runs elsewhere");
+});
+
+test("disk waits: when the only worker whose --disk holds the inputs has too few cores, the wait names the cores, and the rule runs when a worker with both joins (seed 53)", () => {
+  const workflow4 = "big1:\n\t@CORES=4\n\tx\nsmall1:\n\t@CORES=4\n\tx\n";
+  const result = simulate(planOf(workflow4), {
+    seed: 53,
+    scheduler: { executorsMayJoin: true },
+    // small: the cores, not the disk; large: the disk, not the cores; both: joins later
+    executors: [{ atMs: 0, executor: disked("small", 4, 1) }, { atMs: 0, executor: disked("large", 2, 10) }, { atMs: 1_000, executor: disked("large2", 2, 10) }, { atMs: 2_000, executor: disked("both", 4, 10) }],
+    behaviour: behaviour(["big1", "small1"]),
+  });
+  assert.equal(result.ok, true, result.reason);
+  const stalled = result.actions.flatMap((a) => (a.type === "stalled" ? [[a.atMs, a.reason]] : []));
+  const reason = "waits for a worker with a larger --disk and 4 cores: its inputs take 2 MB together, more than small's --disk (1 MB); large, the only worker whose --disk holds them, has 2 cores";
+  assert.deepEqual(stalled, [[0, reason], [1_000, reason.replace("large, the only worker whose --disk holds them, has", "the 2 workers whose --disk holds them have at most")]]);
+  assert.deepEqual(result.actions.flatMap((a) => (a.type === "start" && a.rule === 0 ? [[a.executorId, a.atMs]] : [])), [["small", 0], ["both", 2_000]]);
 });

@@ -65,8 +65,8 @@ export class Dispatch {
     for (const resourceClass of ready.classes) {
       for (let rule = ready.peek(resourceClass); rule !== undefined; rule = ready.peek(resourceClass)) {
         const executor = this.choose(rule, resourceClass);
-        if (!executor && disk.constrains(rule) && init.executorsMayJoin && !disk.held(rule)) {
-          disk.park(ready.shift(resourceClass)); // its executor left: it waits for one, not blocking its class
+        if (!executor && disk.constrains(rule) && init.executorsMayJoin && !disk.held(rule, resourceClass.need)) {
+          disk.park(ready.shift(resourceClass), resourceClass.need); // its executor left (or never was): it waits for one, not blocking its class
           continue;
         }
         if (!executor) {

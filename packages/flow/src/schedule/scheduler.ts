@@ -283,7 +283,7 @@ export class Scheduler {
     if ((!other && !waits) || this.stopping || ++this.lostRuns[rule]! > (this.init.lostRunsPerRuleMax ?? 10)) return false;
     if (other) this.enqueue(rule, `${executorId} cannot run it (${outcome.reason}): it runs elsewhere`);
     else {
-      this.disk.park(rule);
+      this.disk.park(rule, resourceClass.need);
       this.setState(rule, "ready", { reason: `${executorId} cannot run it (${outcome.reason}): it waits for a worker with a larger --disk`, routine: true });
     }
     return true;
