@@ -42,6 +42,12 @@ test("language: an indented line is the command unless it starts @NAME= (LC_ALL=
   assert.deepEqual(rules.map((r) => r.command), ["LC_ALL=C sort /etc/hostname > o", "n=$(cat cnt); echo $n > p", "X=1 run > q"]);
 });
 
+test("language: an indented '@NAME = value' with blanks around '=' is a rule-local assignment, as '@NAME=value' is", () => {
+  // it was "'@' must be followed by an assignment NAME=value, with no blank before '='"
+  const { rules } = parse("X=global\na:\n\t@X = 1\n  @Y\t+= 2\n\techo $(X) $(Y)\nb:\n\techo $(X)\n");
+  assert.deepEqual(rules.map((r) => r.command), ["echo 1 2", "echo global"]);
+});
+
 test("language: a comment after a rule-local assignment is not part of its value", () => {
   const { rules } = parse("a:\n\t@X=1 # the answer\n\techo $(X)\nb:\nY = 2 # two\n@Z+=3 # three\n\techo $(Y)$(Z)\n");
   assert.deepEqual(rules.map((r) => r.command), ["echo 1", "echo 23"]);
@@ -176,7 +182,6 @@ const errors: ErrorCase[] = [
   ["bad remote renaming", "a->: b\n\tcmd\n", /^w\.mf:1:1: remote renaming must read/],
   ["a nested workflow without a file", "a:\n\tMAKEFLOW\n", /^w\.mf:2:2: a nested workflow reads/],
   ["no targets", ": b\n\tcmd\n", /^w\.mf:1:1: a rule needs at least one target/],
-  ["an indented '@' not followed at once by NAME=", "a:\n\t@X = 1\n\tcmd\n", /^w\.mf:2:2: '@' must be followed by an assignment NAME=value, with no blank before '='$/],
   ["make's '@' before a command", "a:\n\t@echo hi\n", /^w\.mf:2:2: '@' must be followed by an assignment NAME=value; a command cannot start with '@'/],
   // biome-ignore lint/suspicious/noTemplateCurlyInString: Makeflow syntax, not a template
   ["a shell default in ${…}", 'a:\n\techo "${HOME:-x}"\n', /^w\.mf:2:8: `\$\{HOME:-x\}`: not a variable name; write `\$\$\{` for the shell's parameter expansion$/],

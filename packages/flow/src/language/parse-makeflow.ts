@@ -4,7 +4,7 @@
  *     [@]NAME=value  [@]NAME+=value  export NAME[=value]  export NAME...  .MAKEFLOW directive ...
  *     targets: sources
  *     LOCAL_NAME=value               (rule-local assignments: unindented, `@` optional,
- *         @LOCAL_NAME=value           or indented with `@`, the name followed at once by `=`)
+ *         @LOCAL_NAME=value           or indented with `@`)
  *         [LOCAL] command            (exactly one; `MAKEFLOW file [dir]` nests a workflow)
  *
  * Values are expanded when assigned (so `+=` and self-reference work), and a rule sees the
@@ -36,8 +36,6 @@ export interface ParseInit {
 }
 
 const assignment = /^([A-Za-z_][A-Za-z0-9_.]*)[ \t]*(\+?=)/;
-/** After the `@` of an indented line: the name is followed at once by `=` or `+=`. */
-const markedAssignment = /^([A-Za-z_][A-Za-z0-9_.]*)(\+?=)/;
 const exportAssignment = /^export[ \t]+([A-Za-z_][A-Za-z0-9_]*)[ \t]*(\+?=)/;
 const exportName = /^[A-Za-z_][A-Za-z0-9_]*$/;
 /** make's own statements, read as a word followed by a blank or the end of the line. */
@@ -80,9 +78,8 @@ function unicodeIndent(line: LogicalLine, start: number): void {
 }
 
 /** Why an indented `@` line is neither a rule-local assignment nor a command. */
-function atHint(line: LogicalLine, offset: number): string {
+function atHint(line: LogicalLine): string {
   if (!line.indented) return "";
-  if (assignment.test(line.text.slice(offset))) return ", with no blank before '='";
   return "; a command cannot start with '@' (make's '@' that hides a command is not Makeflow)";
 }
 
@@ -142,7 +139,8 @@ class MakeflowParser {
   /**
    * A line between a rule line and its command. Indented, it is the command, as upstream reads
    * a line that starts with a tab (`LC_ALL=C sort …` is a command), unless it starts `@NAME=`
-   * or `@NAME+=` (a rule-local assignment). Unindented, it is a rule-local assignment, with or
+   * or `@NAME+=`, blanks allowed before the `=` (a rule-local assignment: no command starts
+   * with `@`; upstream runs a tab-indented `@X = 1` as a command and has no such assignment). Unindented, it is a rule-local assignment, with or
    * without `@`. A `.MAKEFLOW` directive, indented or not, is the rule's own.
    */
   private ruleBody(line: LogicalLine, start: number, pending: PendingRule): void {
@@ -154,12 +152,12 @@ class MakeflowParser {
       this.builder.localDirective(pending, readDirective(line, start, (n) => this.scope.lookup(n, pending.variables)), line.locate(start));
     } else if (marked || !line.indented) {
       const offset = marked ? start + 1 : start;
-      const match = text.includes("=", offset) ? (line.indented ? markedAssignment : assignment).exec(text.slice(offset)) : null;
+      const match = text.includes("=", offset) ? assignment.exec(text.slice(offset)) : null;
       if (!match && /^export(?:[ \t]|$)/.test(text.slice(offset))) {
         throw new WorkflowError(line.locate(start), "'export' applies to every later rule: put it before the rule (a rule-local NAME=value of an exported name reaches its job)");
       }
       if (!match && !marked) throw this.builder.missingCommand(pending);
-      if (!match) throw new WorkflowError(line.locate(start), `'@' must be followed by an assignment NAME=value${atHint(line, offset)}`);
+      if (!match) throw new WorkflowError(line.locate(start), `'@' must be followed by an assignment NAME=value${atHint(line)}`);
       const valueOffset = offset + match[0].length;
       const assign = (whole: LogicalLine) => {
         const value = this.value(whole, valueOffset, (n) => this.scope.lookup(n, pending.variables));
