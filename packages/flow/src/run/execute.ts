@@ -17,6 +17,7 @@ import type { RuleState, TaskOutcome } from "../schedule/types.ts";
 import type { Rule } from "../workflow.ts";
 import { StaleTargets } from "./stale-targets.ts";
 import { Driver } from "./driver.ts";
+import { foundDoneNestedCounts } from "./nested-done.ts";
 import { nestedRunner } from "./nested-run.ts";
 import { progressLine } from "./progress.ts";
 import { ProgressTally } from "./progress-tally.ts";
@@ -119,6 +120,17 @@ function indentOutput(text: string): string {
   return `${text.replace(/\n$/, "").split("\n").map((line) => `  | ${line}`).join("\n")}\n`;
 }
 
+/**
+ * The bar's totals count the rules of a nested workflow whose `MAKEFLOW` rule the log found
+ * done, all done, as the run that made them did (nested-done.ts).
+ */
+function countFoundDoneNested(loaded: Loaded, complete: Set<number>, init: RunInit, tally: ProgressTally): void {
+  for (const [rule, count] of foundDoneNestedCounts(loaded, complete, init)) {
+    const done = { counts: { waiting: 0, ready: 0, running: 0, retrying: 0, done: count, failed: 0 }, queued: 0, doneBefore: count };
+    tally.attach(rule, () => done)();
+  }
+}
+
 export async function execute(loaded: Loaded, complete: Set<number>, log: LogFile, init: RunInit, components: RunComponents & { readonly output: Output }, local: LocalMachine): Promise<ExecuteResult> {
   const { clock, output } = components;
   const rules = loaded.plan.workflow.rules;
@@ -191,7 +203,9 @@ export async function execute(loaded: Loaded, complete: Set<number>, log: LogFil
   }, clock);
   /** This run's counts and its nested runs': the bar shows them, and a nested run hands them to the run around it. */
   const tally = new ProgressTally(() => ({ counts: scheduler.counts(), queued: scheduler.dispatchCounts().queued, doneBefore: complete.size }), (rule) => scheduler.stateOf(rule) === "failed");
-  const context: BackEndContext = { loaded, init, listener: driver, output, clock, local, runNested: nestedRunner(loaded, init, components, tally) };
+  const barShown = progress || components.barShown === true;
+  if (barShown) countFoundDoneNested(loaded, complete, init, tally);
+  const context: BackEndContext = { loaded, init, listener: driver, output, clock, local, runNested: nestedRunner(loaded, init, components, tally, barShown) };
   const executors: Executor[] = [];
   /**
    * --json: executors (this machine, each worker) as they join and leave, beside the rules'

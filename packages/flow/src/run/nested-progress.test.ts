@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { mkdirSync, rmSync } from "node:fs";
+import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
 import { runIn, workspaces } from "../../test/flow-run.ts";
@@ -60,4 +60,43 @@ test("progress bar: a nested run whose log says every rule is done shows them as
   assert.equal(result.code, 0, result.err);
   assert.ok(result.err.includes(`skein flow: ${root}/sub.mf (in ${root}/d): nothing to do`), result.err);
   assert.match(result.err, /\] waiting 0 {2}running 0 {2}done 4 {2}failed 0 {2}ETA 0s\n/);
+});
+
+test("progress bar: a MAKEFLOW rule found done still counts its nested rules (nested deeper too), so the totals do not change between runs of one workflow", { timeout: 30_000 }, async () => {
+  const root = workspace({
+    "w.mf": "out:\n\tMAKEFLOW sub.mf\nall: out\n\tcat out > all\n",
+    "sub.mf": "mid:\n\tMAKEFLOW leaf.mf\nout: mid\n\tcat mid > out\n",
+    "leaf.mf": "mid:\n\techo m > mid\n",
+  });
+  const finalLine = /\] waiting 0 {2}running 0 {2}done 5 {2}failed 0 {2}ETA 0s\n/; // 2 rules, 2 nested, 1 nested deeper
+  const first = await runIn(root, { progress: true });
+  assert.match(first.err, finalLine);
+  rmSync(join(root, "all")); // only `all` runs again: its MAKEFLOW rule is found done
+  const again = await runIn(root, { progress: true });
+  assert.match(again.err, /done, 1 rule ran/);
+  assert.match(again.err, finalLine);
+  // the nested run has something to do (its `out`, the MAKEFLOW rule's target, was removed
+  // before it ran again): its own MAKEFLOW rule, found done, counts its rule
+  rmSync(join(root, "w.mf.skeinlog"));
+  const nestedRerun = await runIn(root, { progress: true });
+  assert.match(nestedRerun.err, /sub\.mf: done, 1 rule ran/);
+  assert.match(nestedRerun.err, finalLine);
+});
+
+test("progress bar: a nested run with nothing to do counts the rules of its MAKEFLOW rules found done too", { timeout: 30_000 }, async () => {
+  // the MAKEFLOW rule's target is a directory: run again, it is emptied around the files the
+  // workflow names inside it, which sub.mf's log says it made, so sub.mf has nothing to do
+  const root = workspace({
+    "w.mf": "d: sub.mf\n\tMAKEFLOW sub.mf d\nall: d/out d/mid d/leaf.mf\n\tcat d/out > all\n",
+    "sub.mf": "mid:\n\tMAKEFLOW leaf.mf\nout: mid\n\tcat mid > out\n",
+  });
+  mkdirSync(join(root, "d"));
+  writeFileSync(join(root, "d", "leaf.mf"), "mid:\n\techo m > mid\n"); // sub.mf runs in d: its nested file is read there
+  const finalLine = /\] waiting 0 {2}running 0 {2}done 5 {2}failed 0 {2}ETA 0s\n/;
+  assert.match((await runIn(root, { progress: true })).err, finalLine);
+  rmSync(join(root, "w.mf.skeinlog"));
+  const result = await runIn(root, { progress: true });
+  assert.equal(result.code, 0, result.err);
+  assert.match(result.err, /sub\.mf \(in .*\): nothing to do/);
+  assert.match(result.err, finalLine);
 });

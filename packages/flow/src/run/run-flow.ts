@@ -27,6 +27,7 @@ import { absolutePath } from "../paths.ts";
 import { stopSignals } from "@skein/ftsh/stop-signals";
 import { missingList } from "../executors/executor.ts";
 import { BackEndError, execute } from "./execute.ts";
+import { foundDoneNestedCounts } from "./nested-done.ts";
 import { nestedRunInit, nestedRunName, type Output, type RunComponents, type RunInit, shownFile, workflowLogPath } from "./run-options.ts";
 
 /** Runs waiting to hear that standard output's or standard error's reader went away. */
@@ -308,8 +309,10 @@ async function runLocked(init: RunInit, components: RunComponents, output: Outpu
   runEvent?.({ state: "started", target: init.target ?? "local", rules: rules.length, done: complete.size, epochMs: components.clock.epochMs() });
   if (complete.size === rules.length) {
     output.err("skein flow: nothing to do, every rule is done\n");
-    // a nested run found done still shows its rules on the bar, as the top run's found done are
-    const done = { counts: { waiting: 0, ready: 0, running: 0, retrying: 0, done: rules.length, failed: 0 }, queued: 0, doneBefore: rules.length };
+    // a nested run found done still shows its rules on the bar, as the top run's found done
+    // are (its nested workflows' too, as they were when they ran)
+    const count = rules.length + (components.barShown ? foundDoneNestedCounts(loaded, complete, init).reduce((sum, [, nested]) => sum + nested, 0) : 0);
+    const done = { counts: { waiting: 0, ready: 0, running: 0, retrying: 0, done: count, failed: 0 }, queued: 0, doneBefore: count };
     components.enclosingProgress?.(() => done)();
     runEvent?.({ state: "finished", ok: true, ran: 0 });
     if (init.dotFile) return writeDot(init.dotFile, toDot(loaded.plan, stateFromLog(complete, loaded.summary)), output) ? 0 : 1;
