@@ -48,3 +48,11 @@ test("resources: in the JSON form too, a category leaves unset what the default 
   const workflow = parseWorkflow(text, { file: "w.json", environment: { CORES: "8" } });
   assert.deepEqual(workflow.rules[0]!.resources, { cores: 2, memoryMb: 5 });
 });
+
+test("resources: $(CORES) in a rule is its category's value, as its resources are (not the last assigned in another category)", () => {
+  // `echo $(CORES)` of b's rule printed 4 (a's), while the rule reserved no cores and its job got CORES=1
+  const text = "CORES=2\nCATEGORY=a\nCORES=4\nMEMORY=9\nCATEGORY=b\nx:\n\techo $(CORES) $(MEMORY)\nCATEGORY=a\ny:\n\techo $(CORES) $(MEMORY)\nz:\n\t@CATEGORY=b\n\techo $(CORES)\nCATEGORY=c\nw:\n\t@CORES=3\n\techo $(CORES) $(DISK)\n";
+  const { rules } = parse(text, { DISK: "7" });
+  assert.deepEqual(rules.map((r) => r.command), ["echo 2", "echo 4 9", "echo 2", "echo 3 7"]);
+  assert.deepEqual(rules.map((r) => r.resources.cores), [2, 4, 2, 3]);
+});

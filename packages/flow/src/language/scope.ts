@@ -65,6 +65,11 @@ export class Scope {
   private readonly sharedEnvironments = new Map<string, { resources: Resources; environment: Record<string, string> }>();
   /** Whether the workflow or the environment gave BATCH_LOCAL a value. */
   private batchLocalSet: boolean;
+  /**
+   * Resource variables (CORES, MEMORY, …) as assigned, per category: `$(CORES)` reads the
+   * rule's category's, as its resources do (it read the last assigned in any category).
+   */
+  private readonly resourceValues = new Map<string, Map<string, string>>();
 
   constructor(environment: Readonly<Record<string, string | undefined>>) {
     const copy = new Map<string, string>();
@@ -86,9 +91,22 @@ export class Scope {
     return category;
   }
 
-  /** Value of a variable as a rule sees it: rule-local, then global, then the environment. */
+  /**
+   * Value of a variable as a rule sees it: rule-local, then global, then the environment. A
+   * resource variable's global value is its category's, else the default category's, as
+   * upstream looks it up (dag_variable.c): `CATEGORY=a`, `CORES=4`, then `CATEGORY=b` leaves
+   * `$(CORES)` of b's rules unset, as b's resources are.
+   */
   lookup(name: string, local?: ReadonlyMap<string, string>): string | undefined {
-    return local?.get(name) ?? this.variables.get(name) ?? this.environment.get(name);
+    const own = local?.get(name);
+    if (own !== undefined) return own;
+    return (resourceVariables.has(name) ? this.resourceValue(name, local) : this.variables.get(name)) ?? this.environment.get(name);
+  }
+
+  private resourceValue(name: string, local?: ReadonlyMap<string, string>): string | undefined {
+    const named = local?.get("CATEGORY") ?? local?.get("SYMBOL");
+    const category = named === undefined ? this.currentCategory : unquote(named) || defaultCategory;
+    return this.resourceValues.get(category)?.get(name) ?? this.resourceValues.get(defaultCategory)?.get(name);
   }
 
   /** A global assignment; CATEGORY and resource variables also update the category table. */
@@ -103,7 +121,11 @@ export class Scope {
       return;
     }
     const field = resourceVariables.get(name);
-    if (field) this.category(this.currentCategory).resources[field] = resourceNumber(name, value, location);
+    if (!field) return;
+    this.category(this.currentCategory).resources[field] = resourceNumber(name, value, location);
+    let values = this.resourceValues.get(this.currentCategory);
+    if (!values) this.resourceValues.set(this.currentCategory, (values = new Map()));
+    values.set(name, value);
   }
 
   /**
