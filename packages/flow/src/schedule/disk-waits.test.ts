@@ -71,3 +71,21 @@ test("disk waits: when the only worker whose --disk holds the inputs has too few
   assert.deepEqual(stalled, [[0, reason], [1_000, reason.replace("large, the only worker whose --disk holds them, has", "the 2 workers whose --disk holds them have at most")]]);
   assert.deepEqual(result.actions.flatMap((a) => (a.type === "start" && a.rule === 0 ? [[a.executorId, a.atMs]] : [])), [["small", 0], ["both", 2_000]]);
 });
+
+test("disk waits: a worker that says before placement that a task's inputs pass its --disk (inputsOverDisk) never gets the task: no `running` there, and it waits, said once, for a worker that holds them (seed 54)", () => {
+  const telling = (id: string, cores: number, diskMb: number): ExecutorInfo => ({
+    ...disked(id, cores, diskMb),
+    inputsOverDisk: (rule) => (names[rule]!.startsWith("big") && diskMb < 2 ? { reason: `its inputs take 2 MB together, more than ${id}'s --disk (${diskMb} MB)`, bytes: 2_000_000 } : undefined),
+  });
+  const result = simulate(planOf(workflow), {
+    seed: 54,
+    scheduler: { executorsMayJoin: true },
+    executors: [{ atMs: 0, executor: telling("small", 1, 1) }, { atMs: 1_000, executor: telling("large", 1, 10) }],
+    behaviour: behaviour(names),
+  });
+  assert.equal(result.ok, true, result.reason);
+  const onSmall = result.actions.filter((a) => (a.type === "start" || (a.type === "state" && a.state === "running")) && names[a.rule]!.startsWith("big") && a.executorId === "small");
+  assert.deepEqual(onSmall, [], "never placed on the small worker");
+  assert.deepEqual(result.actions.flatMap((a) => (a.type === "stalled" ? [[a.atMs, a.rule, a.reason]] : [])), [[0, 1, "waits for a worker with a larger --disk: its inputs take 2 MB together, more than small's --disk (1 MB) (as does 1 more ready rule); the largest connected is small's (1 MB)"]]);
+  assert.deepEqual(result.actions.flatMap((a) => (a.type === "start" && names[a.rule]!.startsWith("big") ? [[names[a.rule], a.executorId, a.atMs]] : [])), [["big1", "large", 1_000], ["big2", "large", 1_000]]);
+});

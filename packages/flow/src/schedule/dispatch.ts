@@ -64,7 +64,7 @@ export class Dispatch {
     if (ready.size === 0) return;
     for (const resourceClass of ready.classes) {
       for (let rule = ready.peek(resourceClass); rule !== undefined; rule = ready.peek(resourceClass)) {
-        const executor = this.choose(rule, resourceClass);
+        const executor = this.place(rule, resourceClass);
         if (!executor && disk.constrains(rule) && init.executorsMayJoin && !disk.held(rule, resourceClass.need)) {
           disk.park(ready.shift(resourceClass), resourceClass.need); // its executor left (or never was): it waits for one, not blocking its class
           continue;
@@ -84,6 +84,25 @@ export class Dispatch {
   executorLeft(): void {
     for (const { rule, resourceClass } of this.aside) this.components.ready.push(resourceClass, rule);
     this.aside = [];
+  }
+
+  /**
+   * Whether the executor would refuse the rule's task for its inputs' bytes (`inputsOverDisk`):
+   * then they are learned, and the rule goes only where they fit from now on.
+   */
+  refuses(rule: number, executor: ExecutorState): boolean {
+    const refusal = executor.info.inputsOverDisk?.(rule);
+    if (refusal) this.components.disk.learned(rule, refusal.bytes, refusal.reason);
+    return refusal !== undefined;
+  }
+
+  /** The executor for the rule, after it says it holds the rule's inputs; a second refusal (its inputs grew meanwhile) leaves it unplaced this pass. */
+  private place(rule: number, resourceClass: ResourceClass): ExecutorState | undefined {
+    for (let tries = 0; tries < 2; tries++) {
+      const executor = this.choose(rule, resourceClass);
+      if (!executor || !this.refuses(rule, executor)) return executor;
+    }
+    return undefined;
   }
 
   private choose(rule: number, resourceClass: ResourceClass): ExecutorState | undefined {
@@ -109,7 +128,7 @@ export class Dispatch {
       const { rule, resourceClass } = entry;
       let candidate = false;
       for (const executor of roomed) if (mayRun(executor, resourceClass) && disk.allows(executor, rule) && executor.info.id !== avoid[rule]) candidate = true;
-      const executor = candidate ? this.choose(rule, resourceClass) : undefined;
+      const executor = candidate ? this.place(rule, resourceClass) : undefined;
       if (executor) this.components.startTask(rule, executor, resourceClass, nowMs);
       else kept.push(entry);
     }

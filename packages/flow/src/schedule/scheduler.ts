@@ -220,7 +220,7 @@ export class Scheduler {
       while (thief.free.cores > 0) {
         const task = taskToMove(this.executors.values(), thief, mayTake);
         if (!task) break;
-        this.move(task, thief, nowMs);
+        if (!this.dispatch.refuses(task.rule, thief)) this.move(task, thief, nowMs);
       }
     }
   }

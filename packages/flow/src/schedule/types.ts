@@ -20,6 +20,14 @@ export interface ExecutorInfo {
    * of waiting a network round trip after each one; its other resources are never overcommitted.
    */
   readonly pipelineCores?: number;
+  /**
+   * Why this executor cannot hold the rule's inputs in its cache at once (more than its
+   * `capacity.diskMb`), and their bytes; undefined when it can, or cannot tell. Asked before a
+   * task is placed on it (workers: the master lists the inputs), so a task is never reported
+   * `running` on an executor that refuses it before it is sent: the rule goes to one whose disk
+   * holds them, or waits for one (`disk-waits.ts`).
+   */
+  readonly inputsOverDisk?: (rule: number) => { readonly reason: string; readonly bytes: number } | undefined;
 }
 
 /**

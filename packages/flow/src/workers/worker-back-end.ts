@@ -9,6 +9,7 @@
  * the run failed, if it did, so the worker can say so); a `bye` naming why when the run was stopped (a signal, `--json`'s reader gone, a log that
  * cannot be written: `RunEnd`), so it keeps reconnecting for the master that resumes the run.
  */
+import { statSync } from "node:fs";
 import type { Socket } from "node:net";
 import { createListener, peerAddress } from "@skein/net/wire";
 import type { RunEnd } from "../executors/executor.ts";
@@ -20,6 +21,7 @@ import { droppedFrame, FlowWire, type Frame, goodbyeFrame, masterNodeId, refuseF
 import { OutputStaging } from "./output-staging.ts";
 import { readPassword } from "./password.ts";
 import { heartbeatMsDefault, SilenceDetector, workerTimeoutMsDefault } from "./silence-detector.ts";
+import { inputsOverDisk } from "./task-limits.ts";
 import { WorkerConnection } from "./worker-connection.ts";
 
 /** A worker must finish the handshake within this time after connecting. */
@@ -100,6 +102,29 @@ export const workersBackEnd: BackEnd = async ({ loaded, init, listener, output, 
     return { connection, frame };
   };
 
+  /**
+   * Why a worker's --disk cannot hold a rule's inputs at once, asked by the scheduler before it
+   * places the task there, so a task is never reported running on a worker that refuses it: the
+   * sum of the input files' sizes (a stat each) first, and only past the disk the bytes its cache
+   * would take (equal contents once), as the connection checks again when it sends the task. An
+   * input that cannot be listed is left for the connection to report.
+   */
+  const rules = loaded.plan?.workflow.rules ?? [];
+  const overDisk = (rule: number, diskMb: number, id: string): { reason: string; bytes: number } | undefined => {
+    const sources = rules[rule]?.sources ?? [];
+    try {
+      let bytes = 0;
+      for (const source of sources) {
+        const stat = statSync(absolutePath(loaded.directory, source.path));
+        bytes += stat.isDirectory() ? Number.POSITIVE_INFINITY : stat.size;
+      }
+      if (bytes <= diskMb * 1_000_000) return undefined;
+      return inputsOverDisk(sources.flatMap((source) => catalog.entries(absolutePath(loaded.directory, source.path), source.remoteName)), diskMb, id);
+    } catch {
+      return undefined;
+    }
+  };
+
   /** Connections still in the handshake. */
   let handshaking = 0;
   const accept = (socket: Socket) => {
@@ -127,7 +152,8 @@ export const workersBackEnd: BackEnd = async ({ loaded, init, listener, output, 
       const declared = wire.handshake.peerInfo;
       const capacity = { cores: positive(declared.cores, 1), memoryMb: positive(declared.memoryMb, 1_000_000), diskMb: positive(declared.diskMb, 1_000_000), gpus: 0 };
       const pipelineCores = Math.min(capacity.cores * pipelineCoresPerCore, pipelineCoresMax);
-      info = { id: `worker-${nextWorker++}`, capacity, runsLocalRules: false, runsRemoteRules: true, fastAbort: true, pipelineCores };
+      const id = `worker-${nextWorker++}`;
+      info = { id, capacity, runsLocalRules: false, runsRemoteRules: true, fastAbort: true, pipelineCores, inputsOverDisk: (rule) => overDisk(rule, capacity.diskMb, id) };
       return { welcome: { heartbeatMs, workerTimeoutMs, pipelineCores } };
     };
     const opened = () => {
