@@ -98,7 +98,7 @@ export class FrameQueue {
   }
 
   private write(frame: Buffer): void {
-    if (this.closed || this.socket.destroyed) return;
+    if (this.closed || this.socket.destroyed || this.socket.writableEnded) return;
     if (!this.corked) {
       this.corked = true;
       this.socket.cork();

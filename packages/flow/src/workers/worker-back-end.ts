@@ -17,6 +17,7 @@ import { absolutePath } from "../paths.ts";
 import { type BackEnd, BackEndError } from "../run/execute.ts";
 import type { ExecutorInfo } from "../schedule/types.ts";
 import { FileCatalog } from "./file-catalog.ts";
+import { closeGracefully } from "./graceful-close.ts";
 import { droppedFrame, FlowWire, type Frame, goodbyeFrame, masterNodeId, refuseFrame } from "./frames.ts";
 import { OutputStaging } from "./output-staging.ts";
 import { readPassword } from "./password.ts";
@@ -79,11 +80,12 @@ export const workersBackEnd: BackEnd = async ({ loaded, init, listener, output, 
       connection.disconnected = true;
       welcomed.delete(id);
       silence.forget(id);
-      // the worker hears why, if it still reads (a stopped one does once continued); a small frame
-      // written to an idle socket reaches the kernel at once, before the destroy
-      if (reason !== "connection closed" && socket.writable && socket.writableLength === 0) socket.write(droppedFrame(reason));
-      socket.destroy();
-      if (taken) listener.left(id, reason);
+      // the worker hears why, if it still reads (a stopped one does once continued): the connection
+      // is ended after the frame, and what the worker still sends is drained (graceful-close.ts)
+      if (reason !== "connection closed") closeGracefully(socket, clock, droppedFrame(reason));
+      else socket.destroy();
+      // after the batch of this read (the scheduler may have just started a task on it, as it joined)
+      if (taken) queueMicrotask(() => listener.left(id, reason));
       else if (reason !== "connection closed") output.err(`skein flow: refused a worker from ${peerAddress(socket)}: ${reason}\n`);
     };
     welcomed.set(id, { connection, leave });
