@@ -32,7 +32,7 @@ test("json error: an unknown key in a rule", () => {
 });
 
 test("json error: a rule without outputs", () => {
-  assert.throws(() => parse('{"rules": [{"command": "x"}]}'), /^WorkflowError: w\.json:1:12: a rule needs at least one entry in "outputs"/);
+  assert.throws(() => parse('{"rules": [{"command": "x"}]}'), /^WorkflowError: w\.json:1:12: a rule needs at least one entry in "outputs" \(a rule.s outputs say whether it has run; for a check, make a stamp file: "outputs": \["checked"\]/);
 });
 
 test("json error: unterminated string and deep nesting do not crash", () => {

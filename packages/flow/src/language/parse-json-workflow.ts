@@ -189,7 +189,7 @@ class JsonWorkflowReader {
       throw new WorkflowError(location, 'a rule needs exactly one of "command" or "workflow" (a non-empty string)');
     }
     const targets = this.files(object, "outputs");
-    if (targets.length === 0) throw new WorkflowError(location, 'a rule needs at least one entry in "outputs"');
+    if (targets.length === 0) throw new WorkflowError(location, 'a rule needs at least one entry in "outputs" (a rule\'s outputs say whether it has run; for a check, make a stamp file: "outputs": ["checked"] with "… && touch checked")');
     const sources = this.files(object, "inputs");
     const named = this.optionalString(object, "category") ?? context.defaultName;
     const category = named ?? defaultCategory;

@@ -181,7 +181,7 @@ const errors: ErrorCase[] = [
   ["a bad resource", "CORES=many\n", /^w\.mf:1:7: CORES must be a non-negative number/],
   ["bad remote renaming", "a->: b\n\tcmd\n", /^w\.mf:1:1: remote renaming must read/],
   ["a nested workflow without a file", "a:\n\tMAKEFLOW\n", /^w\.mf:2:2: a nested workflow reads/],
-  ["no targets", ": b\n\tcmd\n", /^w\.mf:1:1: a rule needs at least one target/],
+  ["no targets", ": b\n\tcmd\n", /^w\.mf:1:1: a rule needs at least one target before .:. \(a rule.s targets say whether it has run; for a check, make a stamp file/],
   ["make's '@' before a command", "a:\n\t@echo hi\n", /^w\.mf:2:2: '@' must be followed by an assignment NAME=value; a command cannot start with '@'/],
   // biome-ignore lint/suspicious/noTemplateCurlyInString: Makeflow syntax, not a template
   ["a shell default in ${…}", 'a:\n\techo "${HOME:-x}"\n', /^w\.mf:2:8: `\$\{HOME:-x\}`: not a variable name; write `\$\$\{` for the shell's parameter expansion$/],

@@ -217,7 +217,7 @@ class MakeflowParser {
     }
     const targets = fileList(text.slice(0, colon), this.lookup, this.canonical, line, start);
     const sources = fileList(text.slice(colon + 1, end), this.lookup, this.canonical, line, start + colon + 1);
-    if (targets.length === 0) throw new WorkflowError(line.locate(start), "a rule needs at least one target before ':'");
+    if (targets.length === 0) throw new WorkflowError(line.locate(start), "a rule needs at least one target before ':' (a rule's targets say whether it has run; for a check, make a stamp file: 'checked: in' with '… && touch checked')");
     // the rule is most often where its first target is: one location object for both (100 000 rules kept one more each)
     const location = line.locate(start);
     const first = targets[0]!.location;
