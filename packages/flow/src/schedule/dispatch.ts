@@ -121,13 +121,14 @@ export class Dispatch {
 
   /** Starts the set-aside rules an executor with new room may take, oldest first. */
   private runAside(nowMs: number): void {
-    const { roomed, disk, avoid } = this.components;
+    const { roomed, disk } = this.components;
     if (roomed.size === 0) return;
     const kept: SetAside[] = [];
     for (const entry of this.aside) {
       const { rule, resourceClass } = entry;
       let candidate = false;
-      for (const executor of roomed) if (mayRun(executor, resourceClass) && disk.allows(executor, rule) && executor.info.id !== avoid[rule]) candidate = true;
+      // the executor it avoids too: it goes there when no other may run it (`placement.ts`)
+      for (const executor of roomed) if (mayRun(executor, resourceClass) && disk.allows(executor, rule)) candidate = true;
       const executor = candidate ? this.place(rule, resourceClass) : undefined;
       if (executor) this.components.startTask(rule, executor, resourceClass, nowMs);
       else kept.push(entry);
