@@ -69,11 +69,36 @@ test("clean: --clean --dry-run says a directory target is emptied around the fil
   assert.equal((await runIn(root)).code, 0);
   const dry = await runIn(root, { clean: true, dryRun: true });
   assert.equal(dry.code, 0, dry.err);
-  assert.deepEqual(dry.out.split("\n").filter(Boolean), ["res/ except res/config, res/x", "res/x", "b", "w.mf.skeinlog"]);
+  // one path a line, each removed whole: what goes of res (not res/config), res/x, nothing twice
+  assert.deepEqual(dry.out.split("\n").filter(Boolean), ["res/stamp", "res/x", "b", "w.mf.skeinlog"]);
   const json = await runIn(root, { clean: true, dryRun: true, json: true });
   const lines = json.out.split("\n").filter(Boolean).map((line) => JSON.parse(line));
-  assert.deepEqual(lines[0], { path: "res", kind: "file", state: "would-remove", except: ["res/config", "res/x"] });
+  // res/x goes as its own rule's target: not kept
+  assert.deepEqual(lines[0], { path: "res", kind: "file", state: "would-remove", except: ["res/config"] });
   assert.deepEqual(lines[1], { path: "res/x", kind: "file", state: "would-remove" });
   assert.equal((await runIn(root, { clean: true })).code, 0);
   assert.deepEqual(readdirSync(join(root, "res")), ["config"], "what the dry run said stays, stays (res/x goes as its own rule's target)");
+});
+
+test("clean: a directory target whose only named file inside is another rule's target goes whole; --clean --dry-run lists it once, a path a line", async () => {
+  const root = workspace({ "w.mf": "res:\n\tmkdir -p res/tmp; touch res/stamp res/tmp/t\nres/x: res\n\ttouch res/x\n" });
+  assert.equal((await runIn(root)).code, 0);
+  const dry = await runIn(root, { clean: true, dryRun: true });
+  assert.deepEqual(dry.out.split("\n").filter(Boolean), ["res", "w.mf.skeinlog"], "res/x goes with res: not listed again");
+  assert.match(dry.err, /would remove 1 file and 1 log/);
+  const json = await runIn(root, { clean: true, dryRun: true, json: true });
+  assert.deepEqual(json.out.split("\n").filter(Boolean).map((line) => JSON.parse(line).path), ["res", "res/x", "w.mf.skeinlog"], "--json names every removal");
+  assert.equal((await runIn(root, { clean: true })).code, 0);
+  assert.deepEqual(readdirSync(root), ["w.mf"], "res was left behind, empty");
+});
+
+test("clean: --clean --dry-run lists the entries a directory target loses around a named file, each once, removed whole", async () => {
+  const root = workspace({ "w.mf": "res:\n\tmkdir -p res/tmp res/keep; touch res/tmp/t res/keep/junk\nout: res/keep/config res\n\tcat res/keep/config > out\n" });
+  mkdirSync(join(root, "res", "keep"), { recursive: true });
+  writeFileSync(join(root, "res", "keep", "config"), "precious");
+  assert.equal((await runIn(root)).code, 0);
+  const dry = await runIn(root, { clean: true, dryRun: true });
+  assert.deepEqual(dry.out.split("\n").filter(Boolean).sort(), ["out", "res/keep/junk", "res/tmp", "w.mf.skeinlog"]);
+  assert.equal((await runIn(root, { clean: true })).code, 0);
+  assert.deepEqual(readdirSync(join(root, "res"), { recursive: true }).sort(), ["keep", "keep/config"]);
 });

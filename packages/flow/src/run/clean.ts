@@ -7,7 +7,7 @@
  * logs: their files are theirs to name, and a nested workflow's file may be a target here.
  */
 import { lstatSync, readdirSync, rmSync, unlinkSync } from "node:fs";
-import { isAbsolute, relative, resolve } from "node:path";
+import { dirname, isAbsolute, relative, resolve } from "node:path";
 import { writtenPath } from "../language/canonical-path.ts";
 import { compactingPath } from "../log/compact-log.ts";
 import type { LogSummary } from "../log/transaction-log.ts";
@@ -39,6 +39,8 @@ export class TargetRemovalError extends Error {
 export interface Removal {
   readonly path: string;
   readonly kept?: readonly string[];
+  /** With `kept`: what goes of the directory, each entry removed whole (`res/junk`, `res/tmp`). */
+  readonly entries?: readonly string[];
 }
 
 /**
@@ -54,24 +56,46 @@ export function removeTargets(workflow: Workflow, rule: number, directory: strin
     const stat = lstatSync(path, { throwIfNoEntry: false });
     if (!stat) continue;
     const kept = stat.isDirectory() ? (inside?.(path) ?? []) : [];
-    if (!dryRun) {
-      try {
-        // unlink for a file: rmSync reports a file it may not unlink as ENOTDIR (it tries rmdir next)
-        if (kept.length > 0) removeExcept(path, kept);
-        else if (stat.isDirectory()) rmSync(path, { recursive: true, force: true });
-        else unlinkSync(path);
-      } catch (error) {
-        const code = (error as NodeJS.ErrnoException).code;
-        if (code !== "ENOENT") throw new TargetRemovalError(`cannot remove ${writtenPath(target)} (${code ?? (error as Error).message})`);
-      }
-    }
-    const written = writtenPath(target);
     // what stays is what exists of the named files inside (the rest is not there to keep)
     const present = kept.filter((keep) => lstatSync(keep, { throwIfNoEntry: false }) !== undefined);
-    removed.push(present.length === 0 ? { path: written } : { path: written, kept: present.map((keep) => `${written.replace(/\/+$/, "")}${keep.slice(path.length)}`) });
+    const entries: string[] = [];
+    try {
+      // unlink for a file: rmSync reports a file it may not unlink as ENOTDIR (it tries rmdir next)
+      if (kept.length > 0) removeExcept(path, kept, dryRun, entries);
+      else if (dryRun) {
+        // nothing removed
+      } else if (stat.isDirectory()) rmSync(path, { recursive: true, force: true });
+      else unlinkSync(path);
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code !== "ENOENT") throw new TargetRemovalError(`cannot remove ${writtenPath(target)} (${code ?? (error as Error).message})`);
+    }
+    const written = writtenPath(target);
+    const shown = (inside: string) => `${written.replace(/\/+$/, "")}${inside.slice(path.length)}`;
+    removed.push(kept.length === 0 ? { path: written } : { path: written, kept: present.length === 0 ? undefined : present.map(shown), entries: entries.map(shown) });
   }
   return removed;
 }
+
+/**
+ * `--clean --dry-run`'s plain list: one path a line, each removed whole (`rm -r` of each line
+ * removes what `--clean` would), nothing twice: a directory emptied around the files the
+ * workflow names inside it is listed as the entries that go, and a path inside one listed is
+ * not listed again. Relative paths are from the top workflow's directory.
+ */
+export function removalList(files: readonly Removal[], directory: string): string[] {
+  const paths = files.flatMap(({ path, entries }) => entries ?? [path]);
+  const whole = new Set(paths.map((path) => resolve(directory, path)));
+  const listed = new Set<string>();
+  return paths.filter((path) => {
+    const absolute = resolve(directory, path);
+    if (listed.has(absolute)) return false;
+    listed.add(absolute);
+    for (let parent = dirname(absolute); parent !== dirname(parent); parent = dirname(parent)) if (whole.has(parent)) return false;
+    return true;
+  });
+}
+
 /**
  * Files the workflow names (any rule's sources and targets) strictly inside a directory target,
  * as absolute paths. Removing the directory (before its rule runs again, or by --clean) empties
@@ -108,9 +132,10 @@ export function namedFilesInside(workflow: Workflow, directory: string): InsideT
 
 /**
  * Removes what `path` (a directory) holds, except the paths in `kept` (all strictly inside it)
- * and the directories leading to them. Linear in the entries and kept paths.
+ * and the directories leading to them; adds each entry removed whole to `removed` (with
+ * `dryRun`, each it would remove). Linear in the entries and kept paths.
  */
-function removeExcept(path: string, kept: readonly string[]): void {
+function removeExcept(path: string, kept: readonly string[], dryRun: boolean, removed: string[]): void {
   // each entry of `path` that is kept (null) or holds kept paths (their list)
   const byEntry = new Map<string, string[] | null>();
   for (const keep of kept) {
@@ -125,8 +150,11 @@ function removeExcept(path: string, kept: readonly string[]): void {
     const below = byEntry.get(name);
     if (below === null) continue;
     const entry = `${path}/${name}`;
-    if (below !== undefined && lstatSync(entry).isDirectory()) removeExcept(entry, below);
-    else rmSync(entry, { recursive: true, force: true });
+    if (below !== undefined && lstatSync(entry).isDirectory()) removeExcept(entry, below, dryRun, removed);
+    else {
+      if (!dryRun) rmSync(entry, { recursive: true, force: true });
+      removed.push(entry);
+    }
   }
 }
 
@@ -146,7 +174,7 @@ export function cleanTree(top: Cleanable, load: NestedLoader, dryRun = false, se
   const logs: string[] = [];
   // a path written absolute stays so; a relative one is shown from the top workflow's directory
   const fromChild = (child: Cleanable, path: string) => (isAbsolute(path) ? path : relative(top.directory, resolve(child.directory, path)));
-  const removalFromChild = (child: Cleanable, { path, kept }: Removal): Removal => (kept === undefined ? { path: fromChild(child, path) } : { path: fromChild(child, path), kept: kept.map((keep) => fromChild(child, keep)) });
+  const removalFromChild = (child: Cleanable, { path, kept, entries }: Removal): Removal => ({ path: fromChild(child, path), kept: kept?.map((keep) => fromChild(child, keep)), entries: entries?.map((entry) => fromChild(child, entry)) });
   for (const rule of [...top.summary.started].sort((a, b) => a - b)) {
     const nested = top.workflow.rules[rule]!.nested;
     if (!nested || depth >= nestingDepthMax) continue;
@@ -157,7 +185,12 @@ export function cleanTree(top: Cleanable, load: NestedLoader, dryRun = false, se
     for (const removal of cleaned.files) files.push(removalFromChild(child, removal));
     for (const path of cleaned.logs) logs.push(fromChild(child, path));
   }
-  const inside = namedFilesInside(top.workflow, top.directory);
+  // a file inside a directory target that --clean removes anyway (another started rule's
+  // target) is not kept: the directory goes whole when nothing else inside it is named
+  const named = namedFilesInside(top.workflow, top.directory);
+  const removedTargets = new Set<string>();
+  for (const rule of top.summary.started) for (const target of top.workflow.rules[rule]!.targets) removedTargets.add(absolutePath(top.directory, target.path));
+  const inside: InsideTargets = (path) => named(path).filter((file) => !removedTargets.has(file));
   for (const rule of [...top.summary.started].sort((a, b) => a - b)) files.push(...removeTargets(top.workflow, rule, top.directory, dryRun, inside));
   // a compaction killed before its rename leaves its file beside the log
   for (const path of [compactingPath(top.logPath), top.logPath]) {

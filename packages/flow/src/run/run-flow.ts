@@ -21,11 +21,10 @@ import { type Plan, plan } from "../plan/plan.ts";
 import type { RuleState } from "../schedule/types.ts";
 import type { FileReference, NestedWorkflow, Workflow } from "../workflow.ts";
 import { sandboxPathProblem } from "../workers/sandbox-paths.ts";
-import { type Cleanable, type Cleaned, cleanTree } from "./clean.ts";
+import { type Cleanable, type Cleaned, cleanTree, removalList } from "./clean.ts";
 import { toDot } from "./dot.ts";
 import { absolutePath } from "../paths.ts";
 import { stopSignals } from "@skein/ftsh/stop-signals";
-import { missingList } from "../executors/executor.ts";
 import { BackEndError, execute } from "./execute.ts";
 import { foundDoneNestedCounts } from "./nested-done.ts";
 import { nestedRunInit, nestedRunName, type Output, type RunComponents, type RunInit, shownFile, workflowLogPath } from "./run-options.ts";
@@ -144,7 +143,9 @@ function cleanWorkflow(init: RunInit, output: Output): number {
     return 1;
   }
   const { files, logs } = cleaned;
-  const counted = `${files.length} ${files.length === 1 ? "file" : "files"} and ${logs.length} ${logs.length === 1 ? "log" : "logs"}`;
+  // a plain dry run counts the paths it lists (a directory emptied around named files: the entries that go)
+  const removed = init.dryRun && !init.json ? removalList(files, resolve(init.directory ?? dirname(resolve(init.file)))) : files.map(({ path }) => path);
+  const counted = `${removed.length} ${removed.length === 1 ? "file" : "files"} and ${logs.length} ${logs.length === 1 ? "log" : "logs"}`;
   if (!init.dryRun) {
     output.err(`skein flow: removed ${counted}\n`);
     return 0;
@@ -154,7 +155,7 @@ function cleanWorkflow(init: RunInit, output: Output): number {
     for (const { path, kept } of files) output.out(`${JSON.stringify({ path, kind: "file", state: "would-remove", except: kept })}\n`);
     for (const path of logs) output.out(`${JSON.stringify({ path, kind: "log", state: "would-remove" })}\n`);
   } else {
-    for (const { path, kept } of files) output.out(`${kept === undefined ? path : `${path.replace(/\/*$/, "/")} except ${missingList(kept)}`}\n`);
+    for (const path of removed) output.out(`${path}\n`);
     for (const path of logs) output.out(`${path}\n`);
   }
   output.err(`skein flow: --clean --dry-run: would remove ${counted}; nothing was removed\n`);
