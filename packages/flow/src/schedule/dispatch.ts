@@ -96,13 +96,14 @@ export class Dispatch {
     return refusal !== undefined;
   }
 
-  /** The executor for the rule, after it says it holds the rule's inputs; a second refusal (its inputs grew meanwhile) leaves it unplaced this pass. */
+  /**
+   * The executor for the rule, after it says it holds the rule's inputs (asked once: once their
+   * bytes are known, only executors that hold them are chosen).
+   */
   private place(rule: number, resourceClass: ResourceClass): ExecutorState | undefined {
-    for (let tries = 0; tries < 2; tries++) {
-      const executor = this.choose(rule, resourceClass);
-      if (!executor || !this.refuses(rule, executor)) return executor;
-    }
-    return undefined;
+    const executor = this.choose(rule, resourceClass);
+    if (!executor || this.components.disk.constrains(rule) || !this.refuses(rule, executor)) return executor;
+    return this.choose(rule, resourceClass);
   }
 
   private choose(rule: number, resourceClass: ResourceClass): ExecutorState | undefined {
