@@ -35,3 +35,14 @@ test("nested names: a run nested deeper is labelled by its own file (not the cha
   assert.ok(lines.includes(`skein flow: ${typed}/sub/leaf.mf (in ${typed}/e): stopped: rule 'z' (${typed}/sub/leaf.mf:1:1) failed: exit code 4`), result.err);
   assert.ok(lines.includes(`skein flow: ${typed}/sub/sub.mf: stopped: rule 'out' (${typed}/sub/sub.mf:1:1) failed: nested workflow sub/leaf.mf failed`), result.err);
 });
+
+test("nested directory: a MAKEFLOW rule's directory that does not exist, or is a file, fails the rule saying so, starting no command in it", { timeout: 30_000 }, async () => {
+  const root = workspace({ "w.mf": "out:\n\tMAKEFLOW sub.mf nodir\nother:\n\tMAKEFLOW sub.mf afile\n", "sub.mf": "out:\n\techo x > out\n", afile: "" });
+  const typed = relative(process.cwd(), root);
+  const result = await runIn(root, { file: join(typed, "w.mf") });
+  assert.equal(result.code, 1);
+  const lines = result.err.trim().split("\n");
+  assert.ok(lines.includes(`skein flow: ${typed}/sub.mf (in ${typed}/nodir): cannot run ${typed}/sub.mf in ${typed}/nodir: no such directory`), result.err);
+  assert.ok(lines.includes(`skein flow: ${typed}/sub.mf (in ${typed}/afile): cannot run ${typed}/sub.mf in ${typed}/afile: not a directory`), result.err);
+  assert.doesNotMatch(result.err, /launcher|exit code 127/);
+});

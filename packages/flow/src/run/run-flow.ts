@@ -27,7 +27,7 @@ import { absolutePath } from "../paths.ts";
 import { stopSignals } from "@skein/ftsh/stop-signals";
 import { BackEndError, execute } from "./execute.ts";
 import { foundDoneNestedCounts } from "./nested-done.ts";
-import { nestedRunInit, nestedRunName, type Output, type RunComponents, type RunInit, shownFile, workflowLogPath } from "./run-options.ts";
+import { nestedRunInit, nestedRunName, type Output, type RunComponents, type RunInit, shownDirectory, shownFile, workflowLogPath } from "./run-options.ts";
 
 /** Runs waiting to hear that standard output's or standard error's reader went away. */
 const closedListeners = new Set<(reason: string) => void>();
@@ -253,6 +253,8 @@ async function runWith(init: RunInit, components: RunComponents, output: Output)
   try {
     if (!existsSync(init.file)) throw new Error(`${shownFile(init)}: no such workflow file`);
     if (statSync(init.file).isDirectory()) throw new Error(`${shownFile(init)}: is a directory, not a workflow file`);
+    // a nested workflow's directory (`MAKEFLOW sub.mf dir`) that is not there: said, not left to the commands started in it
+    if (init.directory !== undefined && !statSync(init.directory, { throwIfNoEntry: false })?.isDirectory()) throw new Error(`cannot run ${shownFile(init)} in ${shownDirectory(init)}: ${existsSync(init.directory) ? "not a directory" : "no such directory"}`);
     if (init.dotFile) checkDotFile(init.dotFile);
     if (!init.dryRun) release = lockLog(workflowLogPath(resolve(init.file), resolve(init.directory ?? dirname(resolve(init.file)))));
   } catch (error) {
