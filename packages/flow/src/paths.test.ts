@@ -4,14 +4,21 @@ import { test } from "node:test";
 import { normalizePath } from "./language/file-words.ts";
 import { absolutePath, splitPath } from "./paths.ts";
 
-test("absolutePath agrees with path.resolve for every normalized path", () => {
-  const written = ["a", "a/b", "./a", "a//b/", "a/./b", "../x", "..", ".", ".hidden", "/abs/p", "/", "a/../b", "x/..", "dir/"];
+test("absolutePath agrees with path.resolve for every normalized path without '..' after a name", () => {
+  const written = ["a", "a/b", "./a", "a//b/", "a/./b", "../x", "..", ".", ".hidden", "/abs/p", "/", "dir/", "../../x", "/../x"];
   for (const directory of ["/", "/work", "/work/flow"]) {
     for (const raw of written) {
       const path = normalizePath(raw);
       assert.equal(absolutePath(directory, path), resolve(directory, path), `${directory} + ${raw}`);
     }
   }
+});
+
+test("absolutePath leaves a '..' after a name as written, for the kernel (the name may be a symbolic link)", () => {
+  assert.equal(absolutePath("/w/d", normalizePath("./a/../b")), "/w/d/a/../b");
+  assert.equal(absolutePath("/w/d", normalizePath("../a/../b")), "/w/a/../b");
+  assert.equal(absolutePath("/w/d", normalizePath(".hidden/../b")), "/w/d/.hidden/../b");
+  assert.equal(absolutePath("/", normalizePath("../x/..")), "/x/..");
 });
 
 test("splitPath separates the directory and the name", () => {

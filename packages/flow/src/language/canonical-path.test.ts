@@ -16,6 +16,16 @@ test("canonical path: a file inside the workflow's directory is named relative t
   assert.equal(name("/etc/passwd"), "/etc/passwd");
 });
 
+test("canonical path: only a leading '..' is resolved; a '..' after a name stays as written (the name may be a symbolic link)", () => {
+  const name = canonicalizer("/w/err");
+  assert.equal(name("a/../x"), "a/../x");
+  assert.equal(name("/w/err/a/../x"), "a/../x");
+  assert.equal(name("../err/a/../x"), "a/../x");
+  assert.equal(name("../a/../x"), "/w/a/../x");
+  assert.equal(name("/w/err/../err/x"), "/w/err/../err/x", "kept absolute: a relative '../err/x' would be read as 'x'");
+  assert.equal(name("../.."), "/");
+});
+
 test("canonical path: the root as the workflow's directory; no directory leaves paths as normalized", () => {
   const root = canonicalizer("/");
   assert.equal(root("/x/y"), "x/y");

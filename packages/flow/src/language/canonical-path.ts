@@ -8,7 +8,8 @@
  *
  * String-level on purpose: no file system access (parsing does no I/O, and a file need not
  * exist yet) and no symlink resolution (a command sees the path as written, and so does the
- * kernel, which resolves `..` after symlinks). A path already relative and not starting with
+ * kernel, which resolves `..` after symlinks): only a leading `..`, which goes up from the
+ * workflow's directory itself, is resolved; `a/../x` stays a name of its own, as upstream's. A path already relative and not starting with
  * `..` is inside and returned as it is, without a `resolve` per file: 100 000 rules pay nothing.
  *
  * The path as the user wrote it (normalized) is kept in `FileReference.written` when it differs,
@@ -33,7 +34,29 @@ export const resolvedRememberedMax = 10_000;
 function needsResolving(path: string): boolean {
   const first = path.charCodeAt(0);
   if (first === 47) return true; // "/"
-  return first === 46 && (path === ".." || path.startsWith("../")); // normalized: ".." only leads
+  return first === 46 && leadsUp(path); // normalized: only a leading ".." is resolved
+}
+
+/** Whether a relative path starts with a `..` segment. */
+function leadsUp(path: string): boolean {
+  return path === ".." || path.startsWith("../");
+}
+
+/**
+ * The absolute path of a normalized path from `root`: its leading `..` segments are resolved
+ * against `root` (a real directory: `..` of it is its parent), the rest is kept as written, its
+ * `..` after a name too (that name may be a symbolic link: see normalizePath).
+ */
+function absoluteFrom(root: string, path: string): string {
+  if (path.charCodeAt(0) === 47) return path;
+  let base = root;
+  let rest = 0;
+  while (leadsUp(path.slice(rest))) {
+    base = posix.dirname(base);
+    rest += 3;
+  }
+  if (rest >= path.length) return base;
+  return base === "/" ? `/${path.slice(rest)}` : `${base}/${path.slice(rest)}`;
 }
 
 /**
@@ -50,8 +73,10 @@ export function canonicalizer(directory: string | undefined): Canonical {
     if (!needsResolving(path)) return path;
     let name = resolved.get(path);
     if (name !== undefined) return name;
-    const absolute = posix.resolve(root, path);
-    name = absolute === root ? "." : absolute.startsWith(prefix) ? absolute.slice(prefix.length) : absolute;
+    const absolute = absoluteFrom(root, path);
+    const inside = absolute.startsWith(prefix) ? absolute.slice(prefix.length) : undefined;
+    // `/w/../w/x` stays absolute: as a relative name its `..` would be resolved again
+    name = absolute === root ? "." : inside !== undefined && inside !== "" && !leadsUp(inside) ? inside : absolute;
     if (resolved.size < resolvedRememberedMax) resolved.set(path, name);
     return name;
   };

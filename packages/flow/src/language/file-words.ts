@@ -2,9 +2,8 @@
  * Target and source lists: split the raw text into words (keeping each word's position), expand
  * variables in each, split the result again (a variable may hold a list), and read remote
  * renaming `local->remote` (blanks around the arrow allowed, as upstream: `a -> b`). Paths are normalized so `./a` and `a` name one file, then named
- * against the workflow's directory (canonical-path.ts) so `/w/a` and `a` do too.
+ * against the workflow's directory (canonical-path.ts) so `/w/a` and `a` do too; `a/../b` is not `b` (normalizePath).
  */
-import { posix } from "node:path";
 import type { FileReference } from "../workflow.ts";
 import { type Canonical, fileNamed } from "./canonical-path.ts";
 import { WorkflowError } from "./errors.ts";
@@ -40,17 +39,32 @@ export function rawWords(text: string, line: LogicalLine, offset: number): RawWo
   return words;
 }
 
-/** A `.` or `..` segment, a doubled or trailing slash: what posix.normalize would change. */
+/** A `.` or `..` segment, a doubled or trailing slash: what normalizePath may change. */
 const needsNormalizing = /(?:^|\/)\.\.?(?:\/|$)|\/\/|\/$/;
 
 /** Plain words: no quotes, escapes, variables or renaming, so no expansion is needed. */
 const plainList = /^[^"'\\$>\0]*$/;
 
-/** Normalizes a path as written: `./a/` is `a`; absolute paths stay absolute. */
+/**
+ * Normalizes a path as written: `./a/` is `a`, `a//b` is `a/b`, absolute paths stay absolute.
+ * A `..` that follows a name is kept as written (`a/../b` stays): with `a` a symbolic link, the
+ * kernel reads it as another file than `b`, and upstream and make compare names as written.
+ * A leading `..` is kept too (canonical-path.ts resolves it against the workflow's directory),
+ * and `/..` is `/`.
+ */
 export function normalizePath(path: string): string {
   if (path !== "" && !needsNormalizing.test(path)) return path;
-  const normalized = posix.normalize(path);
-  return normalized.length > 1 && normalized.endsWith("/") ? normalized.slice(0, -1) : normalized;
+  const absolute = path.startsWith("/");
+  const kept: string[] = [];
+  let named = false; // a name was kept: every `..` after it stays
+  for (const segment of path.split("/")) {
+    if (segment === "" || segment === ".") continue;
+    if (segment === ".." && !named && absolute) continue;
+    kept.push(segment);
+    if (segment !== "..") named = true;
+  }
+  const joined = kept.join("/");
+  return absolute ? `/${joined}` : joined === "" ? "." : joined;
 }
 
 /**
@@ -61,6 +75,8 @@ export function remoteNameProblem(remote: string): string | undefined {
   if (remote === "." || remote === "") return "it names the sandbox itself";
   if (remote.startsWith("/")) return "it is an absolute path";
   if (remote === ".." || remote.startsWith("../")) return "it leads out of the sandbox ('..')";
+  // `..` after a name is kept as written (normalizePath): `a/../../x` leaves, `a/..` is the sandbox
+  if (remote.split("/").includes("..")) return "it holds a '..' segment, which can lead out of the sandbox";
   return undefined;
 }
 

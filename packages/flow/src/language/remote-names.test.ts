@@ -13,7 +13,9 @@ test("remote names: a name inside the sandbox is kept, normalized; a quoted or e
 const errors: Array<[string, string, string, RegExp]> = [
   ["an absolute remote name", "o: x->/etc/passwd\n\tcmd\n", "w.mf", /^w\.mf:1:4: remote name '\/etc\/passwd' cannot name a file in the job's sandbox: it is an absolute path$/],
   ["a remote name leading out", "o: x->../up\n\tcmd\n", "w.mf", /^w\.mf:1:4: remote name '\.\.\/up' cannot name a file in the job's sandbox: it leads out of the sandbox/],
-  ["a remote name that normalizes to '..'", "o->a/../..: x\n\tcmd\n", "w.mf", /^w\.mf:1:1: remote name 'a\/\.\.\/\.\.' cannot name a file in the job's sandbox: it leads out/],
+  ["a remote name with '..' after a name (kept as written, not read as '..')", "o->a/../..: x\n\tcmd\n", "w.mf", /^w\.mf:1:1: remote name 'a\/\.\.\/\.\.' cannot name a file in the job's sandbox: it holds a '\.\.' segment, which can lead out of the sandbox$/],
+  ["a remote name with '..' inside", "o: x->./d/../in\n\tcmd\n", "w.mf", /^w\.mf:1:4: remote name '\.\/d\/\.\.\/in' cannot name a file in the job's sandbox: it holds a '\.\.' segment/],
+  ["a JSON task_name with '..' inside", '{"rules": [{"command": "x", "outputs": [{"dag_name": "o", "task_name": "d/../o"}]}]}', "w.json", /^w\.json:1:41: outputs\[0\]: task_name 'd\/\.\.\/o' cannot name a file in the job's sandbox: it holds a '\.\.' segment/],
   ["the sandbox itself", "o: x->.\n\tcmd\n", "w.mf", /^w\.mf:1:4: remote name '\.' cannot name a file in the job's sandbox: it names the sandbox itself$/],
   ["a JSON task_name leading out", '{"rules": [{"command": "x", "outputs": [{"dag_name": "o", "task_name": "../o"}]}]}', "w.json", /^w\.json:1:41: outputs\[0\]: task_name '\.\.\/o' cannot name a file in the job's sandbox/],
 ];

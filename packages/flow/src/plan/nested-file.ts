@@ -22,7 +22,7 @@ export function nestedFileReading(nested: NestedWorkflow, available: Available, 
   const { file, directory } = nested;
   const spelled = nested.written ?? file;
   if (directory === undefined || directory === "." || posix.isAbsolute(spelled) || available(file)) return nested;
-  const older = normalizePath(posix.join(directory, spelled));
+  const older = normalizePath(`${directory}/${spelled}`); // as written: `d/../x` is not `x` (normalizePath)
   const named = canonical(older);
   if (!available(named)) return nested;
   return named === older ? { file: named, directory } : { file: named, directory, written: older };

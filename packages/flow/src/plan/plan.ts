@@ -9,6 +9,7 @@ import { posix } from "node:path";
 import { missingList } from "../executors/executor.ts";
 import { canonicalizer, writtenPath } from "../language/canonical-path.ts";
 import { formatLocation, WorkflowError } from "../language/errors.ts";
+import { normalizePath } from "../language/file-words.ts";
 import type { FileReference, Rule, Workflow } from "../workflow.ts";
 import { findCycle } from "./cycle.ts";
 import { withNestedFileReading } from "./nested-file.ts";
@@ -192,7 +193,7 @@ function olderReadingNote(rule: Rule, path: string): string {
   const nested = rule.nested;
   const spelled = nested?.written ?? path;
   if (nested?.directory === undefined || nested.file !== path || nested.directory === "." || posix.isAbsolute(spelled)) return "";
-  return `, nor does '${posix.join(nested.directory, spelled)}' (where older Makeflow read 'MAKEFLOW ${spelled} ${nested.directory}')`;
+  return `, nor does '${normalizePath(`${nested.directory}/${spelled}`)}' (where older Makeflow read 'MAKEFLOW ${spelled} ${nested.directory}')`;
 }
 
 function addOnce(found: number[], seen: Set<number> | undefined, rule: number): Set<number> | undefined {
