@@ -33,7 +33,8 @@ export function readDirective(line: LogicalLine, offset: number, lookup: Lookup)
   }
   if (head.text === ".SIZE") return readSize(words.slice(1), line, head.offset);
   if (head.text === ".RESOURCE") {
-    // older upstream's spelling; current upstream refuses it too
+    // older upstream's spelling (parser.c before the split read `.RESOURCE CORES|DISK|MEMORY|CATEGORY v`
+    // as `.MAKEFLOW` reads them now); current upstream (parser_make.c) refuses it: "Unknown DIRECTIVE type"
     throw new WorkflowError(line.locate(head.offset), `'.RESOURCE' is older Makeflow's: write '.MAKEFLOW ${words[1]?.text ?? "CORES"} value'`);
   }
   if (head.text !== ".MAKEFLOW") {
