@@ -76,7 +76,7 @@ test("json: a top-level \"default_category\" is the category of rules that name 
   }));
   assert.deepEqual(workflow.rules.map((r) => [r.category, r.resources]), [["base", { memoryMb: 800, cores: 2, diskMb: 5 }], ["big", { memoryMb: 800, cores: 8, diskMb: 5 }]]);
   assert.equal(workflow.rules[0]!.environment.CATEGORY, "base");
-  assert.throws(() => parse('{"default_category": 1, "rules": []}'), /^WorkflowError: w\.json:1:2: "default_category" must be a non-empty string$/);
+  assert.throws(() => parse('{"default_category": 1, "rules": []}'), /^WorkflowError: w\.json:1:2: "default_category" must be a non-empty string, not a number$/);
 });
 
 test("json error: upstream's \"allocation\" and \"args\" say what they are (they were 'unknown key')", () => {

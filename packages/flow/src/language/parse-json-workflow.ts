@@ -46,6 +46,16 @@ function nulError(location: SourceLocation, what: string, index: number): Workfl
 /** The resources of a container without "resources": one frozen object, not one per rule. */
 const noResources: Resources = Object.freeze({});
 
+/** The JSON type of a value as an error names it: "an object", "an array", "a number", "an empty string"... */
+function jsonType(value: Json): string {
+  if (value === null) return "null";
+  if (Array.isArray(value)) return "an array";
+  if (typeof value === "object") return "an object";
+  if (typeof value === "boolean") return value ? "true" : "false";
+  if (typeof value === "string") return value === "" ? "an empty string" : "a string";
+  return "a number";
+}
+
 class JsonWorkflowReader {
   /** Each category's `"environment"`, as upstream reads it: between the workflow's and the rule's. */
   readonly categoryEnvironments = new Map<string, Readonly<Record<string, string>>>();
@@ -60,7 +70,7 @@ class JsonWorkflowReader {
   }
 
   object(value: Json, where: SourceLocation, what: string): JsonObject {
-    if (value === null || typeof value !== "object" || Array.isArray(value)) throw new WorkflowError(where, `${what} must be an object`);
+    if (value === null || typeof value !== "object" || Array.isArray(value)) throw new WorkflowError(where, `${what} must be an object, not ${jsonType(value)}`);
     return value;
   }
 
@@ -68,7 +78,7 @@ class JsonWorkflowReader {
     const object = this.object(value, where, what);
     const out: Record<string, string> = {};
     for (const [key, item] of Object.entries(object)) {
-      if (typeof item !== "string" && typeof item !== "number") throw new WorkflowError(this.at(object, key), `${what}.${key} must be a string`);
+      if (typeof item !== "string" && typeof item !== "number") throw new WorkflowError(this.at(object, key), `${what}.${key} must be a string, not ${jsonType(item)}`);
       out[key] = String(item);
     }
     return out;
@@ -100,7 +110,7 @@ class JsonWorkflowReader {
   files(container: JsonObject, what: "inputs" | "outputs"): FileReference[] {
     const value = container[what];
     if (value === undefined) return [];
-    if (!Array.isArray(value)) throw new WorkflowError(this.at(container, what), `${what} must be an array`);
+    if (!Array.isArray(value)) throw new WorkflowError(this.at(container, what), `${what} must be an array, not ${jsonType(value)}`);
     // a loop, not `map` with a closure (and its context) per list: 200 000 of them for 100 000 rules
     const files = new Array<FileReference>(value.length);
     for (let index = 0; index < value.length; index++) files[index] = this.file(value, index, what);
@@ -153,7 +163,7 @@ class JsonWorkflowReader {
   optionalString(object: JsonObject, key: string): string | undefined {
     const value = object[key];
     if (value === undefined) return undefined;
-    if (typeof value !== "string" || value === "") throw new WorkflowError(this.at(object, key), `"${key}" must be a non-empty string`);
+    if (typeof value !== "string" || value === "") throw new WorkflowError(this.at(object, key), `"${key}" must be a non-empty string, not ${jsonType(value)}`);
     return value;
   }
 
@@ -259,7 +269,8 @@ export function parseJsonWorkflow(text: string, init: ParseInit): Workflow {
     reader.object(top.define, reader.at(top, "define"), '"define" (names for JX expressions)');
   }
   const rules = top.rules;
-  if (!Array.isArray(rules)) throw new WorkflowError(rules === undefined ? document.locate(0) : reader.at(top, "rules"), 'a JSON workflow needs a "rules" array');
+  if (rules === undefined) throw new WorkflowError(document.locate(0), 'a JSON workflow needs a "rules" array');
+  if (!Array.isArray(rules)) throw new WorkflowError(reader.at(top, "rules"), `"rules" must be an array, not ${jsonType(rules)}`);
   const categories = reader.categories(top.categories, reader.at(top, "categories"));
   // upstream's: rules that name no category are in it, and every category falls back on its resources
   const defaultName = reader.optionalString(top, "default_category");

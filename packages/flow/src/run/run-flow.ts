@@ -313,8 +313,8 @@ async function runLocked(init: RunInit, components: RunComponents, output: Outpu
   if (complete.size === rules.length) {
     output.err("skein flow: nothing to do, every rule is done\n");
     // a nested run found done still shows its rules on the bar, as the top run's found done
-    // are (its nested workflows' too, as they were when they ran)
-    const count = rules.length + (components.barShown ? foundDoneNestedCounts(loaded, complete, init).reduce((sum, [, nested]) => sum + nested, 0) : 0);
+    // are (a MAKEFLOW rule as its nested workflow's rules, as when they ran)
+    const count = rules.length + (components.barShown ? foundDoneNestedCounts(loaded, complete, init).reduce((sum, [, nested]) => sum + nested - 1, 0) : 0);
     const done = { counts: { waiting: 0, ready: 0, running: 0, retrying: 0, done: count, failed: 0 }, queued: 0, doneBefore: count };
     components.enclosingProgress?.(() => done)();
     runEvent?.({ state: "finished", ok: true, ran: 0 });
