@@ -127,7 +127,7 @@ function indentOutput(text: string): string {
 function countFoundDoneNested(loaded: Loaded, complete: Set<number>, init: RunInit, tally: ProgressTally): void {
   for (const [rule, count] of foundDoneNestedCounts(loaded, complete, init)) {
     const done = { counts: { waiting: 0, ready: 0, running: 0, retrying: 0, done: count, failed: 0 }, queued: 0, doneBefore: count };
-    tally.attach(rule, () => done)();
+    tally.attach(rule, () => done, true)();
   }
 }
 
@@ -154,7 +154,7 @@ export async function execute(loaded: Loaded, complete: Set<number>, log: LogFil
   const hashes = new Map<number, string>();
   /** Why the run was stopped before it was over, if it was: executors and back ends are told. */
   let stopped: string | undefined;
-  const staleTargets = new StaleTargets(loaded.plan.workflow, loaded.directory);
+  const staleTargets = new StaleTargets(loaded.plan.workflow, loaded.directory, loaded.summary.started, (line) => output.err(line));
   /** Rules the run stopped before they finished: said once at the end, not a line each. */
   const unfinished = new Unfinished();
   /** The rules running on each executor, to say how many go back to the queue when it leaves. */
@@ -202,7 +202,7 @@ export async function execute(loaded: Loaded, complete: Set<number>, log: LogFil
     beforeStart: (rule, attempt) => staleTargets.beforeStart(rule, attempt),
   }, clock);
   /** This run's counts and its nested runs': the bar shows them, and a nested run hands them to the run around it. */
-  const tally = new ProgressTally(() => ({ counts: scheduler.counts(), queued: scheduler.dispatchCounts().queued, doneBefore: complete.size }), (rule) => scheduler.stateOf(rule) === "failed");
+  const tally = new ProgressTally(() => ({ counts: scheduler.counts(), queued: scheduler.dispatchCounts().queued, doneBefore: complete.size }), (rule) => scheduler.stateOf(rule));
   const barShown = progress || components.barShown === true;
   if (barShown) countFoundDoneNested(loaded, complete, init, tally);
   const context: BackEndContext = { loaded, init, listener: driver, output, clock, local, runNested: nestedRunner(loaded, init, components, tally, barShown) };

@@ -27,8 +27,8 @@ export interface ReadBudget {
 }
 
 /**
- * The rules of the nested workflow `nested` runs (its own, and its nested workflows', nested
- * deeper), read from `directory` (the enclosing run's), or undefined when it cannot be read
+ * The rules of the nested workflow `nested` runs (its own, a `MAKEFLOW` rule counted as its
+ * nested workflow's rules, nested deeper too), read from `directory` (the enclosing run's), or undefined when it cannot be read
  * within the budget (too large, gone, a workflow error).
  */
 export function nestedRuleCount(directory: string, nested: NestedWorkflow, init: RunInit, budget: ReadBudget, depth = 1): number | undefined {
@@ -43,9 +43,10 @@ export function nestedRuleCount(directory: string, nested: NestedWorkflow, init:
   } catch {
     return undefined;
   }
+  // a MAKEFLOW rule counts as its nested rules, as on the bar (progress-tally.ts); as one when they cannot be read
   let count = rules.length;
   for (const rule of rules) {
-    if (rule.nested !== undefined) count += nestedRuleCount(nestedInit.directory!, rule.nested, nestedInit, budget, depth + 1) ?? 0;
+    if (rule.nested !== undefined) count += (nestedRuleCount(nestedInit.directory!, rule.nested, nestedInit, budget, depth + 1) ?? 1) - 1;
   }
   return count;
 }

@@ -9,7 +9,7 @@ test("progress tally: a nested run's rules are counted while it runs, instead of
   let own: ProgressCounts = { counts: counts({ waiting: 1, running: 1 }), queued: 0, doneBefore: 0 };
   let inner: ProgressCounts = { counts: counts({ waiting: 298, running: 2, done: 0 }), queued: 1, doneBefore: 0 };
   const failedRules = new Set<number>();
-  const tally = new ProgressTally(() => own, (rule) => failedRules.has(rule));
+  const tally = new ProgressTally(() => own, (rule) => (failedRules.has(rule) ? "failed" : "waiting"));
   const rule = 4;
   const end = tally.attach(rule, () => inner);
   assert.deepEqual(tally.read(), { counts: counts({ waiting: 299, running: 2, done: 0 }), queued: 1, doneBefore: 0 }, "running: the nested rules, not the MAKEFLOW rule too");
@@ -52,8 +52,26 @@ test("progress tally: rules the logs said were done add up across nested runs, a
 
 test("progress tally: a nested run that failed with no rule of its own failed (a workflow error) counts the rule that ran it as the failure", () => {
   let own: ProgressCounts = { counts: counts({ running: 1, done: 2 }), queued: 0, doneBefore: 0 };
-  const tally = new ProgressTally(() => own, (rule) => rule === 3);
+  const tally = new ProgressTally(() => own, (rule) => (rule === 3 ? "failed" : "done"));
   tally.attach(3, () => ({ counts: counts({ done: 5, waiting: 4 }), queued: 0, doneBefore: 0 }))();
   own = { counts: counts({ done: 2, failed: 1 }), queued: 0, doneBefore: 0 };
   assert.deepEqual(tally.read().counts, counts({ done: 7, failed: 1 }));
+});
+
+test("progress tally: a MAKEFLOW rule done, in this run or found done by the log, is not counted beside its nested rules, so the totals do not grow when it ends", () => {
+  let own: ProgressCounts = { counts: counts({ running: 1, waiting: 1 }), queued: 0, doneBefore: 0 };
+  let inner: ProgressCounts = { counts: counts({ running: 1, done: 2 }), queued: 0, doneBefore: 0 };
+  let state: RuleState = "running";
+  const tally = new ProgressTally(() => own, () => state);
+  const end = tally.attach(0, () => inner);
+  assert.deepEqual(tally.read().counts, counts({ waiting: 1, running: 1, done: 2 }), "4 rules: 1 waiting, 3 nested");
+  inner = { counts: counts({ done: 3 }), queued: 0, doneBefore: 0 };
+  end();
+  own = { counts: counts({ done: 1, waiting: 1 }), queued: 0, doneBefore: 0 };
+  state = "done";
+  assert.deepEqual(tally.read().counts, counts({ waiting: 1, done: 3 }), "still 4 rules, not 5");
+  // a rerun: the log found the MAKEFLOW rule done; its nested rules count as done before this run
+  const rerun = new ProgressTally(() => ({ counts: counts({ done: 1, running: 1 }), queued: 0, doneBefore: 1 }), (rule) => (rule === 0 ? "done" : "running"));
+  rerun.attach(0, () => ({ counts: counts({ done: 3 }), queued: 0, doneBefore: 3 }), true)();
+  assert.deepEqual(rerun.read(), { counts: counts({ running: 1, done: 3 }), queued: 0, doneBefore: 3 });
 });

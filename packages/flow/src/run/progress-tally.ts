@@ -3,10 +3,12 @@
  * plan, that run's rules too (nested deeper, theirs as well), so a 300-rule `MAKEFLOW sub.mf`
  * moves the bar and the ETA instead of showing `running 1` until it ends. Only the top run
  * draws a bar; each nested run hands its tally up to the run around it.
- * While a nested run is in progress, the rule that runs it is not counted as running (its
- * nested rules are: `-j 2` shows at most 2 running, not 3). When a nested run ends, its done
- * and failed rules stay in the counts, the rules it left undone drop out (they do not run in
- * this run), and a retry of the same rule replaces its earlier attempt's counts.
+ * Once its nested run has read its workflow, the rule that runs it is not counted: its
+ * nested rules stand for it (while they run, `-j 2` shows at most 2 running, not 3; when they
+ * are done, the totals do not grow by one), so the totals stay the same from the nested run's
+ * start to the end, and on a rerun that finds the rule done (nested-done.ts). When a nested
+ * run ends, its done and failed rules stay in the counts, the rules it left undone drop out
+ * (they do not run in this run), and a retry of the same rule replaces its earlier attempt's counts.
  * A nested run that failed because its own rules failed is one failure, not two: those rules
  * are counted, and the `MAKEFLOW` rule that failed with them is not (its failure is their
  * consequence, and its message says so); a nested run that failed with no rule of its own
@@ -33,6 +35,8 @@ interface NestedEntry {
   live: boolean;
   /** Ended, with rules of its own failed: the rule that ran it, if it failed, is not counted. */
   failedInside: boolean;
+  /** The rule that ran it was found done by the log (its counts stand for a rule done before). */
+  foundDone: boolean;
 }
 
 const noCounts = (): Record<RuleState, number> => ({ waiting: 0, ready: 0, running: 0, retrying: 0, done: 0, failed: 0 });
@@ -41,18 +45,19 @@ export class ProgressTally {
   /** The nested run of each nested workflow rule, by rule id (at most one entry per rule of this workflow). */
   private readonly nested = new Map<number, NestedEntry>();
 
-  /** `own`: this run's counts; `failed`: whether a rule of this run has failed for good. */
+  /** `own`: this run's counts; `stateOf`: the state of a rule of this run. */
   constructor(
     private readonly own: () => ProgressCounts,
-    private readonly failed: (rule: number) => boolean = () => false,
+    private readonly stateOf: (rule: number) => RuleState = () => "waiting",
   ) {}
 
   /**
    * Notes the nested run that `rule` started, whose counts `read` gives; returns how to note
-   * that it ended (its finished rules' counts are kept).
+   * that it ended (its finished rules' counts are kept). `foundDone`: the log found `rule`
+   * done, and `read` counts its nested workflow's rules, all done before this run.
    */
-  attach(rule: number, read: () => ProgressCounts): () => void {
-    const entry: NestedEntry = { read, live: true, failedInside: false };
+  attach(rule: number, read: () => ProgressCounts, foundDone = false): () => void {
+    const entry: NestedEntry = { read, live: true, failedInside: false, foundDone };
     this.nested.set(rule, entry);
     return () => {
       if (!entry.live) return;
@@ -81,7 +86,10 @@ export class ProgressTally {
     const counts = { ...own.counts };
     let queued = own.queued;
     let doneBefore = own.doneBefore;
+    // the rules that ran nested workflows, shown by their nested rules (see above)
     let live = 0;
+    let done = 0;
+    let foundDone = 0;
     let failedInside = 0;
     for (const [rule, entry] of this.nested) {
       const nested = entry.read();
@@ -89,11 +97,14 @@ export class ProgressTally {
       queued += nested.queued;
       doneBefore += nested.doneBefore;
       if (entry.live) live++;
-      else if (entry.failedInside && this.failed(rule)) failedInside++;
+      else if (this.stateOf(rule) === "done") {
+        done++;
+        if (entry.foundDone) foundDone++;
+      } else if (entry.failedInside && this.stateOf(rule) === "failed") failedInside++;
     }
-    // the rules running nested workflows are shown by the nested rules
     counts.running -= Math.min(live, own.counts.running);
-    // a nested run's failed rules stand for the rule running it (see above)
+    counts.done -= Math.min(done, own.counts.done);
+    doneBefore -= Math.min(foundDone, own.doneBefore);
     counts.failed -= Math.min(failedInside, own.counts.failed);
     return { counts, queued, doneBefore };
   }
