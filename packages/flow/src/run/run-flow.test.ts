@@ -253,10 +253,26 @@ test("run: a missing workflow file is named, exit 1", async () => {
   assert.equal(result.err, `skein flow: ${join(root, "nope.mf")}: no such workflow file\n`);
 });
 
-test("run: a directory given as the workflow, and a --dot file in a directory that is not there, fail before any work, exit 1", async () => {
+test("run: a directory given as the workflow runs its Makeflow (as the acceptance's `skein flow examples/flow/<each>`); one without a Makeflow is named, exit 1", async () => {
+  const root = workspace({});
+  for (const [name, text] of [["ex", "out:\n\ttouch out\n"], ["empty", ""]] as const) {
+    mkdirSync(join(root, name));
+    if (text) writeFileSync(join(root, name, "Makeflow"), text);
+  }
+  writeFileSync(join(root, "empty", "w.mf"), "x:\n\ttouch x\n");
+  const ran = await run(root, { file: join(root, "ex") });
+  assert.equal(ran.code, 0, ran.err);
+  assert.ok(existsSync(join(root, "ex", "out")), "its Makeflow ran, in its directory");
+  assert.ok(existsSync(join(root, "ex", "Makeflow.skeinlog")), "its log is the Makeflow's");
+  const again = await run(root, { file: join(root, "ex") });
+  assert.match(again.err + again.out, /nothing to do/);
+  const empty = await run(root, { file: join(root, "empty") });
+  assert.deepEqual([empty.code, empty.err], [1, `skein flow: ${join(root, "empty")}: is a directory with no file named Makeflow in it; name the workflow file\n`]);
+  assert.ok(!existsSync(join(root, "empty", "x")), "nothing ran");
+});
+
+test("run: a --dot file in a directory that is not there fails before any work, exit 1", async () => {
   const root = workspace({ "w.mf": "out:\n\ttouch out\n" });
-  const directory = await run(root, { file: root });
-  assert.deepEqual([directory.code, directory.err], [1, `skein flow: ${root}: is a directory, not a workflow file\n`]);
   const dot = await run(root, { dotFile: join(root, "no", "g.dot") });
   assert.deepEqual([dot.code, dot.err], [1, `skein flow: --dot ${join(root, "no", "g.dot")}: no directory ${join(root, "no")}\n`]);
   assert.ok(!existsSync(join(root, "out")), "nothing ran");

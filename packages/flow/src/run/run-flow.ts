@@ -7,7 +7,7 @@
  */
 import { closeSync, existsSync, openSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { availableParallelism, totalmem } from "node:os";
-import { dirname, relative, resolve } from "node:path";
+import { dirname, join, relative, resolve } from "node:path";
 import type { Clock } from "@skein/core";
 import { isRenamed, writtenPath } from "../language/canonical-path.ts";
 import { WorkflowError } from "../language/errors.ts";
@@ -248,11 +248,17 @@ export async function runFlow(init: RunInit, components: RunComponents): Promise
  * which writes nothing) for the rest of the run: a second master on the same workflow stops
  * here, naming the first, before it reads the log or touches a file.
  */
-async function runWith(init: RunInit, components: RunComponents, output: Output): Promise<number> {
+async function runWith(given: RunInit, components: RunComponents, output: Output): Promise<number> {
+  let init = given;
   let release: (() => void) | undefined;
   try {
     if (!existsSync(init.file)) throw new Error(`${shownFile(init)}: no such workflow file`);
-    if (statSync(init.file).isDirectory()) throw new Error(`${shownFile(init)}: is a directory, not a workflow file`);
+    if (statSync(init.file).isDirectory()) {
+      // `skein flow examples/flow/x`: the directory's Makeflow, as if started there with no file
+      const inside = join(init.file, "Makeflow");
+      if (!statSync(inside, { throwIfNoEntry: false })?.isFile()) throw new Error(`${shownFile(init)}: is a directory with no file named Makeflow in it; name the workflow file`);
+      init = { ...init, file: inside };
+    }
     // a nested workflow's directory (`MAKEFLOW sub.mf dir`) that is not there: said, not left to the commands started in it
     if (init.directory !== undefined && !statSync(init.directory, { throwIfNoEntry: false })?.isDirectory()) throw new Error(`cannot run ${shownFile(init)} in ${shownDirectory(init)}: ${existsSync(init.directory) ? "not a directory" : "no such directory"}`);
     if (init.dotFile) checkDotFile(init.dotFile);
