@@ -11,7 +11,7 @@
  * task's report carries the end of its job output (`.skein-slurm/<run>-<task>.out`, kept).
  */
 import { execFile } from "node:child_process";
-import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, readdirSync, readFileSync, rmdirSync, rmSync, writeFileSync } from "node:fs";
 import { basename, join } from "node:path";
 import type { Clock, Timer } from "@skein/core";
 import { type BackEnd, BackEndError } from "../run/execute.ts";
@@ -35,7 +35,9 @@ function run(command: string, args: string[]): Promise<string> {
     execFile(command, args, { encoding: "utf8" }, (error, stdout, stderr) => {
       if (!error) return resolve(stdout);
       const missing = (error as NodeJS.ErrnoException).code === "ENOENT";
-      reject(new Error(missing ? `${command} is not on PATH (-T slurm needs Slurm's client commands here)` : `${command}: ${stderr.trim() || error.message}`));
+      // Slurm's commands start their own messages with their name (`sbatch: error: …`): said once
+      const said = stderr.trim().replace(new RegExp(`^${command}: `), "");
+      reject(new Error(missing ? `${command} is not on PATH (-T slurm needs Slurm's client commands here)` : `${command}: ${said || error.message}`));
     });
   });
 }
@@ -128,6 +130,7 @@ class SlurmExecutor implements Executor {
     const script = jobScript(this.directory, exports, rule.command, status);
     const scriptPath = this.file(task, "sh");
     try {
+      mkdirSync(this.scratch, { recursive: true }); // another run here may have removed it, empty, as it ended
       writeFileSync(scriptPath, script, { mode: 0o755 });
     } catch (error) {
       queueMicrotask(() => this.listener.finished(task, { ok: false, reason: `cannot write the job script ${scriptPath} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})` }));
@@ -164,7 +167,10 @@ class SlurmExecutor implements Executor {
         if (job.id === undefined) return this.finish(task, { ok: false, reason: `sbatch printed no job ID (it printed ${JSON.stringify(stdout.trim().slice(0, 200))})` });
         if (this.jobs.get(task) !== job) void run("scancel", [job.id]).catch(() => undefined); // aborted while sbatch ran
       },
-      (error: Error) => this.finish(task, { ok: false, reason: `sbatch failed: ${error.message}` }),
+      (error: Error) => {
+        this.removeFiles(task, false); // no job ran: its script goes
+        this.finish(task, { ok: false, reason: `sbatch failed: ${error.message.replace(/^sbatch: /, "")}` });
+      },
     );
   }
 
@@ -195,7 +201,9 @@ class SlurmExecutor implements Executor {
           const text = readText(status);
           const parsed = parsedStatus(text);
           if (parsed === undefined) {
-            this.finish(task, { ok: false, reason: `Slurm job${job.id === undefined ? "" : ` ${job.id}`} left an unreadable status ${JSON.stringify(text.slice(0, 40))} in ${status}` });
+            const reason = `Slurm job${job.id === undefined ? "" : ` ${job.id}`} left an unreadable status ${JSON.stringify(text.slice(0, 40))} in ${status}`;
+            rmSync(this.file(task, "sh"), { force: true }); // the status stays: the reason names it
+            this.finish(task, { ok: false, reason });
             continue;
           }
           const outcome = exitOutcome(job.request.rule, this.directory, parsed.code, parsed.signal);
@@ -203,6 +211,7 @@ class SlurmExecutor implements Executor {
           this.removeFiles(task, outcome.ok);
           this.finish(task, outcome.ok || output === undefined ? outcome : { ...outcome, output });
         } else if (queued && job.id && !queued.has(job.id) && ++job.vanished > vanishedPollsMax) {
+          this.removeFiles(task, false);
           this.finish(task, { ok: false, reason: `Slurm job ${job.id} ended without an exit status (cancelled or lost)` });
         }
       }
@@ -222,6 +231,7 @@ class SlurmExecutor implements Executor {
   abort(task: number): void {
     const job = this.jobs.get(task);
     this.jobs.delete(task);
+    if (job) this.removeFiles(task, false);
     if (job?.id) void run("scancel", [job.id]).catch(() => undefined);
   }
 
@@ -229,9 +239,16 @@ class SlurmExecutor implements Executor {
   async close(): Promise<void> {
     this.timer.cancel();
     const ids = [...this.jobs.values()].flatMap((job) => (job.id === undefined ? [] : [job.id]));
+    for (const task of this.jobs.keys()) this.removeFiles(task, false);
     this.jobs.clear(); // those sbatch has not answered for are cancelled when it does
     this.unsubmitted.length = 0;
     if (ids.length > 0) void run("scancel", ids).catch(() => undefined);
+    // left empty (every job done, no failed job's output kept): the directory goes too
+    try {
+      rmdirSync(this.scratch);
+    } catch {
+      // not empty, or already gone
+    }
   }
 }
 

@@ -2,7 +2,7 @@
 // it copes with what a real cluster only does on a bad day — a failing squeue, an sbatch that
 // prints no job ID. The real cluster's tests are in slurm.test.ts.
 import assert from "node:assert/strict";
-import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
 import { runIn, workspaces } from "../../test/flow-run.ts";
@@ -64,7 +64,7 @@ test("slurm: each run's job files have names of their own (a job of a killed ear
   const scripts = readFileSync(join(root, "scripts"), "utf8").trim().split("\n");
   assert.equal(scripts.length, 2);
   assert.notEqual(scripts[0], scripts[1], "task 0 of two runs");
-  assert.deepEqual(readdirSync(join(root, ".skein-slurm")), []);
+  assert.ok(!existsSync(join(root, ".skein-slurm")), "left empty, the job directory goes too");
 });
 
 test("slurm: a burst of ready tasks runs at most sbatchConcurrentMax sbatch processes at once, and every job is submitted", { timeout: 60_000 }, async () => {
@@ -101,7 +101,18 @@ test("slurm: without sbatch on PATH, the task fails saying so", { timeout: 30_00
     const run = await runIn(root, { target: "slurm", slurmPollMs: 20 });
     assert.equal(run.code, 1);
     assert.match(run.err, /a: failed: sbatch failed: sbatch is not on PATH \(-T slurm needs Slurm's client commands here\)/);
+    assert.ok(!existsSync(join(root, ".skein-slurm")), "no job ran: no script is left");
   } finally {
     process.env.PATH = saved;
   }
+});
+
+test("slurm: an sbatch the controller refuses fails the task with its message said once (not 'sbatch: sbatch: error'), and leaves no job script behind", { timeout: 30_000 }, async () => {
+  const root = workspace({ "w.mf": "a:\n\ttrue\nb:\n\ttrue\n" });
+  const refusing = "#!/bin/sh\necho 'sbatch: error: Batch job submission failed: Unable to contact slurm controller (connect failure)' >&2\nexit 1\n";
+  const run = await runWith(root, { sbatch: refusing, squeue: "#!/bin/sh\nexit 0\n" });
+  assert.equal(run.code, 1);
+  assert.match(run.err, /: failed: sbatch failed: error: Batch job submission failed: Unable to contact slurm controller \(connect failure\)\n/);
+  assert.doesNotMatch(run.err, /sbatch: sbatch|sbatch: error/);
+  assert.ok(!existsSync(join(root, ".skein-slurm")), `job scripts left: ${existsSync(join(root, ".skein-slurm")) ? readdirSync(join(root, ".skein-slurm")) : ""}`);
 });
