@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { mkdirSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
 import { runIn, workspaces } from "../../test/flow-run.ts";
@@ -14,9 +14,10 @@ function immutable(path: string): string | undefined {
 }
 
 test("flow: a stale target that cannot be removed fails its rule, naming it (the command does not run), and --clean says which; no stack trace", async (t) => {
-  const root = workspace({ "w.mf": "out/x:\n\tmkdir -p out; echo new > out/x\nafter:\n\ttouch after\n" });
-  mkdirSync(join(root, "out"));
-  writeFileSync(join(root, "out", "x"), "stale\n");
+  // the first run starts the rule (it makes out/x, then fails): the log shows out/x is the workflow's
+  const root = workspace({ "w.mf": "out/x:\n\tmkdir -p out; echo new > out/x; test -f go\nafter:\n\ttouch after\n" });
+  assert.equal((await runIn(root)).code, 1);
+  writeFileSync(join(root, "go"), "");
   const why = immutable(join(root, "out", "x"));
   if (why) return t.skip(why);
   try {
@@ -30,4 +31,29 @@ test("flow: a stale target that cannot be removed fails its rule, naming it (the
   } finally {
     spawnSync("chattr", ["-i", join(root, "out", "x")]);
   }
+});
+
+test("flow: targets present before their rule ever ran are moved aside, never deleted; what the workflow made is removed on a rerun", async () => {
+  const root = workspace({
+    "d.mf": "results: data.txt\n\tmkdir -p results && cp data.txt results/\nlog.txt:\n\techo new >> log.txt\n",
+    "data.txt": "data\n",
+    "log.txt": "old1\nold2\n",
+  });
+  mkdirSync(join(root, "results"));
+  writeFileSync(join(root, "results", "notes.md"), "mine\n");
+  const run = await runIn(root, { file: join(root, "d.mf") });
+  assert.equal(run.code, 0, run.err);
+  assert.match(run.err, /skein flow: kept results \(not made by this workflow\) as results\.skein-old\n/);
+  assert.match(run.err, /skein flow: kept log\.txt \(not made by this workflow\) as log\.txt\.skein-old\n/);
+  assert.equal(readFileSync(join(root, "results.skein-old", "notes.md"), "utf8"), "mine\n");
+  assert.equal(readFileSync(join(root, "log.txt.skein-old"), "utf8"), "old1\nold2\n");
+  assert.equal(readFileSync(join(root, "results", "data.txt"), "utf8"), "data\n");
+  assert.equal(readFileSync(join(root, "log.txt"), "utf8"), "new\n");
+  // a rerun (its source changed): its own earlier output is removed, nothing more is set aside
+  writeFileSync(join(root, "data.txt"), "data 2\n");
+  const rerun = await runIn(root, { file: join(root, "d.mf") });
+  assert.equal(rerun.code, 0, rerun.err);
+  assert.doesNotMatch(rerun.err, /kept/);
+  assert.ok(!existsSync(join(root, "results.skein-old.2")));
+  assert.equal(readFileSync(join(root, "results", "data.txt"), "utf8"), "data 2\n");
 });

@@ -1,20 +1,22 @@
 import assert from "node:assert/strict";
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
 import { parseMakeflow } from "../language/parse-makeflow.ts";
+import { asideNamesMax } from "./set-aside.ts";
 import { StaleTargets } from "./stale-targets.ts";
 
+const quiet = () => {};
 const workflow = parseMakeflow(["a:\n\ttouch a", "sub/b:\n\ttouch sub/b", "none/c:\n\ttouch none/c", "d:\n\ttouch d"].join("\n"), { file: "w.mf" });
 
-test("stale targets: what exists when its directory is listed is removed before a first attempt; a retry always checks", () => {
+test("stale targets: what exists when its directory is listed is removed before a first attempt of a rule the log shows started; a retry always checks", () => {
   const root = mkdtempSync(join(tmpdir(), "skein-stale-"));
   try {
     mkdirSync(join(root, "sub"));
     writeFileSync(join(root, "a"), "partial output of an interrupted run");
     writeFileSync(join(root, "sub", "b"), "stale");
-    const stale = new StaleTargets(workflow, root);
+    const stale = new StaleTargets(workflow, root, new Set([0, 1, 2, 3]), quiet);
     stale.beforeStart(0, 1);
     stale.beforeStart(1, 1);
     stale.beforeStart(2, 1); // its directory does not exist: nothing to remove
@@ -40,7 +42,7 @@ test("stale targets: a directory target made again keeps the files other rules m
   try {
     mkdirSync(join(root, "d", "sub"), { recursive: true });
     for (const name of ["own", "x", "sub/y", "sub/old"]) writeFileSync(join(root, "d", name), name);
-    new StaleTargets(nested, root).beforeStart(0, 2);
+    new StaleTargets(nested, root, new Set(), quiet).beforeStart(0, 2);
     assert.ok(existsSync(join(root, "d", "x")) && existsSync(join(root, "d", "sub", "y")), "the other rules' targets stay");
     assert.ok(!existsSync(join(root, "d", "own")) && !existsSync(join(root, "d", "sub", "old")), "the rest of d goes");
   } finally {
@@ -48,16 +50,60 @@ test("stale targets: a directory target made again keeps the files other rules m
   }
 });
 
-test("stale targets: a directory target present before the first run keeps the sources the workflow reads inside it", () => {
+test("stale targets: a directory target present before its rule ever started, holding sources the workflow reads, stays whole for the command", () => {
   const reads = parseMakeflow(["res:\n\tmkdir -p res; date > res/stamp", "b: res/config res\n\tcat res/config > b"].join("\n"), { file: "w.mf" });
   const root = mkdtempSync(join(tmpdir(), "skein-stale-"));
   try {
     mkdirSync(join(root, "res"));
     writeFileSync(join(root, "res", "config"), "precious");
     writeFileSync(join(root, "res", "stamp"), "old");
-    new StaleTargets(reads, root).beforeStart(0, 1);
+    const said: string[] = [];
+    new StaleTargets(reads, root, new Set(), (line) => said.push(line)).beforeStart(0, 1);
     assert.ok(existsSync(join(root, "res", "config")), "the user's source stays");
-    assert.ok(!existsSync(join(root, "res", "stamp")));
+    assert.ok(existsSync(join(root, "res", "stamp")), "not made by this workflow: not removed");
+    assert.deepEqual(said, []);
+    // once the log shows the rule started, what it made is removed, the sources kept
+    new StaleTargets(reads, root, new Set([0]), quiet).beforeStart(0, 1);
+    assert.ok(existsSync(join(root, "res", "config")) && !existsSync(join(root, "res", "stamp")));
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
+});
+
+test("stale targets: a target present before its rule ever started is moved aside, never deleted, and the run says so", () => {
+  const root = mkdtempSync(join(tmpdir(), "skein-stale-"));
+  try {
+    mkdirSync(join(root, "sub"));
+    writeFileSync(join(root, "a"), "old1\nold2\n");
+    writeFileSync(join(root, "sub", "b"), "mine");
+    writeFileSync(join(root, "sub", "b.skein-old"), "taken");
+    const said: string[] = [];
+    const stale = new StaleTargets(workflow, root, new Set(), (line) => said.push(line));
+    assert.equal(stale.beforeStart(0, 1), undefined);
+    assert.equal(stale.beforeStart(1, 1), undefined);
+    assert.ok(!existsSync(join(root, "a")) && !existsSync(join(root, "sub", "b")), "the command starts with its targets absent");
+    assert.equal(readFileSync(join(root, "a.skein-old"), "utf8"), "old1\nold2\n");
+    assert.equal(readFileSync(join(root, "sub", "b.skein-old"), "utf8"), "taken", "a name taken is not replaced");
+    assert.equal(readFileSync(join(root, "sub", "b.skein-old.2"), "utf8"), "mine");
+    assert.deepEqual(said, ["skein flow: kept a (not made by this workflow) as a.skein-old\n", "skein flow: kept sub/b (not made by this workflow) as sub/b.skein-old.2\n"]);
+    // a retry in this run removes what its first attempt made
+    writeFileSync(join(root, "a"), "attempt 1");
+    assert.equal(stale.beforeStart(0, 2), undefined);
+    assert.ok(!existsSync(join(root, "a")) && existsSync(join(root, "a.skein-old")));
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
+});
+
+test("stale targets: when every aside name is taken, the rule does not start, naming the target and the way out", () => {
+  const root = mkdtempSync(join(tmpdir(), "skein-stale-"));
+  try {
+    writeFileSync(join(root, "d"), "mine");
+    writeFileSync(join(root, "d.skein-old"), "");
+    for (let index = 2; index <= asideNamesMax; index++) writeFileSync(join(root, `d.skein-old.${index}`), "");
+    const reason = new StaleTargets(workflow, root, new Set(), quiet).beforeStart(3, 1);
+    assert.match(reason ?? "", /^cannot move d \(not made by this workflow\) aside: d\.skein-old … d\.skein-old\.9 all exist; .*move them away yourself$/);
+    assert.equal(readFileSync(join(root, "d"), "utf8"), "mine");
   } finally {
     rmSync(root, { recursive: true, force: true });
   }

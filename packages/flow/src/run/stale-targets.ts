@@ -1,7 +1,11 @@
 // skein-io-adapter: lists target directories and removes stale targets before a task starts.
 /**
  * Before a task starts, its targets must not exist: a stale or partial file from an earlier run
- * would otherwise pass for the command's work. Checking each target costs a path lookup per
+ * would otherwise pass for the command's work. Only what the workflow made, or started making,
+ * is removed: a rule the log shows started (in this version or an earlier one with the same
+ * targets), or a retry in this run. A target found before its rule ever started is the user's:
+ * it is moved aside (`set-aside.ts`), never deleted; a directory holding files the workflow
+ * names (its sources, other rules' targets) stays where it is, for the command to work in. Checking each target costs a path lookup per
  * task, and most targets have never existed — a lookup that misses the directory cache and
  * searches the directory on disk. So each target directory is listed once, on its first use:
  * a target absent from that listing can only appear through its own rule (targets belong to
@@ -9,10 +13,12 @@
  * retry, a rerun after a lost worker or a fast abort, a target present when listed, or a
  * directory too large to list (`listedEntriesMax`) gets the lookup and the removal.
  */
-import { type Dir, opendirSync } from "node:fs";
+import { type Dir, lstatSync, opendirSync } from "node:fs";
 import { absolutePath, splitPath } from "../paths.ts";
 import type { Workflow } from "../workflow.ts";
+import { writtenPath } from "../language/canonical-path.ts";
 import { type InsideTargets, namedFilesInside, removeTargets, TargetRemovalError } from "./clean.ts";
+import { setAside } from "./set-aside.ts";
 
 /** Entries of one directory kept in memory; a larger directory is not listed. */
 export const listedEntriesMax = 200_000;
@@ -23,9 +29,15 @@ export class StaleTargets {
   /** Files the workflow names inside a directory target: kept when it is removed. */
   private readonly inside: InsideTargets;
 
+  /**
+   * `started`: the rules the log shows started before this run (their targets are the
+   * workflow's own); `say`: where a target moved aside is reported (a line, with its newline).
+   */
   constructor(
     private readonly workflow: Workflow,
     private readonly directory: string,
+    private readonly started: ReadonlySet<number>,
+    private readonly say: (line: string) => void,
   ) {
     this.inside = namedFilesInside(workflow, directory);
   }
@@ -36,6 +48,7 @@ export class StaleTargets {
    */
   beforeStart(rule: number, attempt: number): string | undefined {
     if (attempt === 1 && this.allAbsent(rule)) return undefined;
+    if (attempt === 1 && !this.started.has(rule)) return this.keepAside(rule);
     try {
       removeTargets(this.workflow, rule, this.directory, false, this.inside);
       return undefined;
@@ -43,6 +56,22 @@ export class StaleTargets {
       if (!(error instanceof TargetRemovalError)) throw error;
       return `${error.message}, left from an earlier run: the command was not started, so it cannot pass for its work`;
     }
+  }
+
+  /** Moves the existing targets of a rule that never started out of its way; returns why it cannot start, if it cannot. */
+  private keepAside(rule: number): string | undefined {
+    for (const target of this.workflow.rules[rule]!.targets) {
+      const path = absolutePath(this.directory, target.path);
+      const stat = lstatSync(path, { throwIfNoEntry: false });
+      if (stat === undefined) continue;
+      // the command works in it, as make's would; nothing in it is removed
+      if (stat.isDirectory() && this.inside(path).length > 0) continue;
+      const shown = writtenPath(target);
+      const kept = setAside(path, shown);
+      if ("reason" in kept) return kept.reason;
+      this.say(`skein flow: kept ${shown} (not made by this workflow) as ${kept.aside}\n`);
+    }
+    return undefined;
   }
 
   private allAbsent(rule: number): boolean {
