@@ -27,7 +27,11 @@ options:
   --tls-cert FILE         TLS with workers (all three flags, PEM): the master's certificate,
   --tls-key FILE          its private key, and the CA that signed the workers' certificates;
   --tls-ca FILE           a worker without TLS or with another CA's certificate is refused
-  --fast-abort K          abort worker tasks past mean + K·stddev (default 3, 0 = off)
+  --fast-abort K          rerun on another worker a task running past mean + max(K·stddev, 1 s)
+                          of its category's runs (after 10 runs; at most 3 times per rule; never
+                          when no other worker could take it). Default: K = 3 for the categories
+                          the workflow names (CATEGORY=...) only; given, the rules without
+                          CATEGORY too; 0 = off
   --heartbeat MS          heartbeats on worker connections, both ways (default 1000)
   --worker-timeout MS     a worker silent this long is lost, its tasks rerun (default 5000)
   --no-progress           no progress bar`;

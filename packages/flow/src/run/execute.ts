@@ -141,6 +141,8 @@ export async function execute(loaded: Loaded, complete: Set<number>, log: LogFil
       retryCount: init.retryCount ?? 0,
       backoff: { initialMs: init.retryDelayMs ?? 1_000 },
       fastAbortMultiplier: target === "workers" && init.fastAbortMultiplier !== 0 ? (init.fastAbortMultiplier ?? 3) : undefined,
+      // rules without CATEGORY only when k was asked for: named categories are rules declared alike
+      fastAbortDefaultCategory: init.fastAbortMultiplier !== undefined,
       executorsMayJoin: target === "workers",
       reportStarts: init.json,
     },

@@ -32,7 +32,10 @@ export interface RunInit {
    * every worker's certificate must be signed by. Workers then need TLS too.
    */
   readonly tls?: TlsInit;
-  /** k of the fast-abort rule mean + k·stddev (-T workers; default 3; 0 turns it off). */
+  /**
+   * k of the fast-abort rule mean + k·stddev (-T workers; 0 turns it off). Not given, k = 3 for
+   * the categories the workflow names (CATEGORY=…) only; given, rules without CATEGORY too.
+   */
   readonly fastAbortMultiplier?: number;
   /** Show the progress bar (default: when standard error is a terminal). */
   readonly progress?: boolean;

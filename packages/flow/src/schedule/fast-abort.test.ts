@@ -20,7 +20,7 @@ test("fast abort: a straggler that started before its category had enough sample
   // o0 is judged against mean + max(k·stddev, 1 s) from its own start, and rerun on w2.
   const result = simulate(independent(13), {
     seed: 31,
-    scheduler: { executorsMayJoin: true, fastAbortMultiplier: 3 },
+    scheduler: { executorsMayJoin: true, fastAbortMultiplier: 3, fastAbortDefaultCategory: true },
     executors: [{ atMs: 0, executor: worker("w1", 1) }, { atMs: 0, executor: worker("w2", 1) }],
     behaviour: ({ rule, attempt }, random) => ({ durationMs: rule === 0 && attempt === 1 ? 20_000 : 300 + random() * 10, outcome: ok }),
   });
@@ -35,9 +35,10 @@ test("fast abort: a straggler that started before its category had enough sample
 test("fast abort: a running task's deadline follows its category's current statistics, from the task's start", () => {
   // k = 1, two samples needed, 5 ms slack, as many tasks aborted at once as there are samples.
   // Six tasks start at 0 on one 6-core worker.
-  const init = { executorsMayJoin: true, fastAbortMultiplier: 1, fastAbortSamplesMin: 2, fastAbortSlackMs: 5, fastAbortSamplesPerOverdue: 1 };
+  const init = { executorsMayJoin: true, fastAbortMultiplier: 1, fastAbortDefaultCategory: true, fastAbortSamplesMin: 2, fastAbortSlackMs: 5, fastAbortSamplesPerOverdue: 1 };
   const scheduler = new Scheduler(independent(6), init, { random: () => 0.5, isDone: () => false });
   scheduler.handle({ type: "executor-joined", executor: worker("w1", 6) }, 0);
+  scheduler.handle({ type: "executor-joined", executor: worker("w2", 1) }, 0); // where the aborted go
   const starts = scheduler.start(0).filter((a) => a.type === "start");
   assert.equal(starts.length, 6);
   const taskOf = taskOfIn(starts);
@@ -55,8 +56,9 @@ test("fast abort: a running task's deadline follows its category's current stati
 
 test("fast abort: more tasks overdue at once than one per four samples are held until the next sample or end", () => {
   // k = 1, two samples needed, 5 ms slack, the default four samples per overdue task.
-  const scheduler = new Scheduler(independent(8), { executorsMayJoin: true, fastAbortMultiplier: 1, fastAbortSamplesMin: 2, fastAbortSlackMs: 5 }, { random: () => 0.5, isDone: () => false });
+  const scheduler = new Scheduler(independent(8), { executorsMayJoin: true, fastAbortMultiplier: 1, fastAbortDefaultCategory: true, fastAbortSamplesMin: 2, fastAbortSlackMs: 5 }, { random: () => 0.5, isDone: () => false });
   scheduler.handle({ type: "executor-joined", executor: worker("w1", 8) }, 0);
+  scheduler.handle({ type: "executor-joined", executor: worker("w2", 1) }, 0); // where the aborted go
   const starts = scheduler.start(0).filter((a) => a.type === "start");
   const taskOf = taskOfIn(starts);
   const finish = (rule: number, nowMs: number) => scheduler.handle({ type: "task-finished", task: taskOf(rule), outcome: { ok: true, durationMs: 10 } }, nowMs);
@@ -89,7 +91,7 @@ test("fast abort: a cohort's early finishers do not get the rest of the cohort a
   // every long task at once. They are a third of the category's tasks, not stragglers.
   const result = simulate(independent(40), {
     seed: 7,
-    scheduler: { executorsMayJoin: true, fastAbortMultiplier: 3 },
+    scheduler: { executorsMayJoin: true, fastAbortMultiplier: 3, fastAbortDefaultCategory: true },
     executors: [{ atMs: 0, executor: worker("w1", 20) }, { atMs: 0, executor: worker("w2", 20) }],
     behaviour: ({ rule }, random) => ({ durationMs: (rule % 3 === 0 ? 10_000 : 60_000) + random() * 500, outcome: ok }),
   });
@@ -104,7 +106,7 @@ test("fast abort: a hung worker's tasks are aborted once the others have given e
   // times as many they are the few, and are rerun on w1 (as are w2's later tasks).
   const result = simulate(independent(200), {
     seed: 3,
-    scheduler: { executorsMayJoin: true, fastAbortMultiplier: 3 },
+    scheduler: { executorsMayJoin: true, fastAbortMultiplier: 3, fastAbortDefaultCategory: true },
     executors: [{ atMs: 0, executor: worker("w1", 8) }, { atMs: 0, executor: worker("w2", 8) }],
     behaviour: ({ executorId }, random) => ({ durationMs: (executorId === "w2" ? 1_000_000 : 10_000) + random() * 500, outcome: ok }),
   });
@@ -120,9 +122,10 @@ test("fast abort: a hung worker's tasks are aborted once the others have given e
 test("fast abort: a task awaiting its input files is not judged until its command runs, then from then; its sample leaves the wait out", () => {
   // k = 1, two samples needed, 5 ms slack. Five tasks start at 0 on one 5-core worker; o4's
   // input is still on its way there until 100.
-  const init = { executorsMayJoin: true, fastAbortMultiplier: 1, fastAbortSamplesMin: 2, fastAbortSlackMs: 5, fastAbortSamplesPerOverdue: 1 };
+  const init = { executorsMayJoin: true, fastAbortMultiplier: 1, fastAbortDefaultCategory: true, fastAbortSamplesMin: 2, fastAbortSlackMs: 5, fastAbortSamplesPerOverdue: 1 };
   const scheduler = new Scheduler(independent(5), init, { random: () => 0.5, isDone: () => false });
   scheduler.handle({ type: "executor-joined", executor: worker("w1", 5) }, 0);
+  scheduler.handle({ type: "executor-joined", executor: worker("w2", 1) }, 0); // where the aborted go
   const starts = scheduler.start(0).filter((a) => a.type === "start");
   const taskOf = taskOfIn(starts);
   assert.deepEqual(scheduler.handle({ type: "task-awaiting", task: taskOf(4) }, 0), []);
@@ -140,9 +143,10 @@ test("fast abort: a task awaiting its input files is not judged until its comman
 });
 
 test("fast abort: a task whose command runs late, but was not said to await its inputs, is judged from when it runs", () => {
-  const init = { executorsMayJoin: true, fastAbortMultiplier: 1, fastAbortSamplesMin: 2, fastAbortSlackMs: 5, fastAbortSamplesPerOverdue: 1 };
+  const init = { executorsMayJoin: true, fastAbortMultiplier: 1, fastAbortDefaultCategory: true, fastAbortSamplesMin: 2, fastAbortSlackMs: 5, fastAbortSamplesPerOverdue: 1 };
   const scheduler = new Scheduler(independent(4), init, { random: () => 0.5, isDone: () => false });
   scheduler.handle({ type: "executor-joined", executor: worker("w1", 4) }, 0);
+  scheduler.handle({ type: "executor-joined", executor: worker("w2", 1) }, 0); // where the aborted go
   const starts = scheduler.start(0).filter((a) => a.type === "start");
   const taskOf = taskOfIn(starts);
   for (const rule of [0, 1]) scheduler.handle({ type: "task-finished", task: taskOf(rule), outcome: { ok: true, durationMs: 10 } }, 10);

@@ -22,6 +22,9 @@
  * and the category is judged again at its next sample or when one of its tasks ends. A hung
  * worker's tasks are still aborted, once the other workers have given enough samples.
  * (Work Queue judges by its samples alone, and has this bias.)
+ *
+ * Which categories are judged, and that a task no other executor could take is left to run, is
+ * `task-starts.ts`'s and the scheduler's business: this class only keeps deadlines.
  */
 import type { Task } from "./executor-tasks.ts";
 import { MinHeap } from "./min-heap.ts";
@@ -51,6 +54,16 @@ interface Category {
 interface Wake {
   readonly atMs: number;
   readonly category: Category;
+}
+
+/** A category's limit as it stands: `allowanceMs` = `meanMs` + max(k·`standardDeviationMs`, slack). */
+export interface FastAbortLimit {
+  readonly allowanceMs: number;
+  readonly meanMs: number;
+  readonly standardDeviationMs: number;
+  readonly multiplier: number;
+  /** The slack, when it was larger than k·stddev (near-identical samples). */
+  readonly slackMs: number | undefined;
 }
 
 export class FastAbort {
@@ -138,6 +151,16 @@ export class FastAbort {
       this.arm(category);
     }
     return overdue;
+  }
+
+  /** The category's current limit, to say why a task was aborted; undefined before its minimum of samples. */
+  limit(categoryName: string): FastAbortLimit | undefined {
+    const category = this.categories.get(categoryName);
+    const allowanceMs = category && this.allowanceMs(category);
+    if (category === undefined || allowanceMs === undefined) return undefined;
+    const { mean, standardDeviation } = category.statistics;
+    const slackMs = this.init.multiplier * standardDeviation < this.slackMs ? this.slackMs : undefined;
+    return { allowanceMs, meanMs: mean, standardDeviationMs: standardDeviation, multiplier: this.init.multiplier, slackMs };
   }
 
   private category(name: string): Category {

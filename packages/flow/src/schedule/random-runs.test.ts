@@ -39,7 +39,7 @@ function randomRun(seed: number) {
   const disks = new Map(executors.map(({ executor }) => [executor.id, executor.capacity.diskMb]));
   return simulate(planOf(lines.join("\n")), {
     seed,
-    scheduler: { executorsMayJoin: true, retryCount: 2, backoff: { initialMs: 5 }, fastAbortMultiplier: 3, fastAbortSamplesMin: 5, fastAbortSlackMs: 2 },
+    scheduler: { executorsMayJoin: true, retryCount: 2, backoff: { initialMs: 5 }, fastAbortMultiplier: 3, fastAbortDefaultCategory: true, fastAbortSamplesMin: 5, fastAbortSlackMs: 2 },
     executors,
     departures,
     timeLimitMs: 10_000_000,

@@ -128,7 +128,7 @@ test("scheduler: a lost worker's tasks run elsewhere and do not count as failure
 test("scheduler: fast abort reruns a straggler elsewhere after mean + k·stddev (seed 11)", () => {
   const result = simulate(independent(30), {
     seed: 11,
-    scheduler: { executorsMayJoin: true, fastAbortMultiplier: 3, fastAbortSamplesMin: 10, fastAbortSlackMs: 5 },
+    scheduler: { executorsMayJoin: true, fastAbortMultiplier: 3, fastAbortDefaultCategory: true, fastAbortSamplesMin: 10, fastAbortSlackMs: 5 },
     executors: [{ atMs: 0, executor: worker("w1", 1) }, { atMs: 0, executor: worker("w2", 1) }],
     behaviour: ({ rule, attempt }, random) => ({ durationMs: rule === 25 && attempt === 1 ? 100_000 : 10 + random(), outcome: ok }),
   });
@@ -242,7 +242,7 @@ test("scheduler: a task waiting in a worker's queue is not fast-aborted for the 
   // ~160 ms before they start — far past mean + k·stddev — yet none of them is a straggler.
   const result = simulate(independent(200), {
     seed: 17,
-    scheduler: { executorsMayJoin: true, fastAbortMultiplier: 3, fastAbortSamplesMin: 10, fastAbortSlackMs: 5 },
+    scheduler: { executorsMayJoin: true, fastAbortMultiplier: 3, fastAbortDefaultCategory: true, fastAbortSamplesMin: 10, fastAbortSlackMs: 5 },
     executors: [{ atMs: 0, executor: worker("w1", 1, { pipelineCores: 16 }) }, { atMs: 0, executor: worker("w2", 1, { pipelineCores: 16 }) }],
     behaviour: ({ rule, attempt }, random) => ({ durationMs: rule === 150 && attempt === 1 ? 100_000 : 10 + random(), outcome: ok }),
   });

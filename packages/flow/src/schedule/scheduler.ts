@@ -278,7 +278,7 @@ export class Scheduler {
     const { rule, resourceClass } = task;
     this.avoid[rule] = executorId;
     if (outcome.inputBytes !== undefined) this.disk.learned(rule, outcome.inputBytes, outcome.reason);
-    const other = [...this.executors.values()].some((executor) => executor.info.id !== executorId && mayRun(executor, resourceClass) && fits(resourceClass.need, executor.info.capacity) && this.disk.allows(executor, rule));
+    const other = this.elsewhere(task);
     const waits = !other && outcome.inputBytes !== undefined && this.init.executorsMayJoin;
     if ((!other && !waits) || this.stopping || ++this.lostRuns[rule]! > (this.init.lostRunsPerRuleMax ?? 10)) return false;
     if (other) this.enqueue(rule, `${executorId} cannot run it (${outcome.reason}): it runs elsewhere`);
@@ -287,6 +287,15 @@ export class Scheduler {
       this.setState(rule, "ready", { reason: `${executorId} cannot run it (${outcome.reason}): it waits for a worker with a larger --disk`, routine: true });
     }
     return true;
+  }
+
+  /** Whether another connected executor may run the task and could hold it (capacity, disk). */
+  private elsewhere(task: Task): boolean {
+    const { rule, resourceClass } = task;
+    for (const executor of this.executors.values()) {
+      if (executor.info.id !== task.executor.info.id && mayRun(executor, resourceClass) && fits(resourceClass.need, executor.info.capacity) && this.disk.allows(executor, rule)) return true;
+    }
+    return false;
   }
 
   private completed(rule: number, durationMs: number, executorId: string): void {
@@ -326,10 +335,10 @@ export class Scheduler {
 
   private runDue(nowMs: number): void {
     for (const rule of this.retries.due(nowMs)) if (this.state[rule] === 3 && !this.stopping) this.enqueue(rule, "retry");
-    for (const task of this.starts.due(nowMs)) {
+    // a straggler no other executor could take is left to run: it would rerun where it was
+    for (const { task, reason } of this.starts.due(nowMs, (task) => this.elsewhere(task))) {
       this.release(task);
       this.avoid[task.rule] = task.executor.info.id;
-      const reason = `fast abort: ran past mean + k·stddev of category '${task.resourceClass.category}'`;
       this.actions.push({ type: "abort", task: task.id, rule: task.rule, executorId: task.executor.info.id, reason });
       this.enqueue(task.rule, reason);
       this.startQueued(task.executor, nowMs);

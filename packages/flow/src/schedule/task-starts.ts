@@ -7,10 +7,26 @@
  * executor's queue nor a slow transfer counts against a task — Work Queue judges a task by its
  * execution time on the worker. A task judged from a later start is put at the end of its
  * category's start order, where it belongs: every other task there started no later.
+ *
+ * Only categories the workflow names (CATEGORY=…) are judged, unless `fastAbortDefaultCategory`:
+ * rules the user declared alike may be compared, while the rules without a category — every
+ * rule of a workflow that names none — are anything from a 1 s step to the hour-long join at
+ * the end, and their mean says nothing about one of them. (Work Queue and Makeflow leave fast
+ * abort off unless asked: `makeflow -F`.) A task is aborted at most `fastAbortsPerRuleMax` times.
  */
 import type { SchedulerAction, SchedulerInit } from "./types.ts";
 import { coresAfter, type ExecutorState, type Task } from "./executor-tasks.ts";
-import { FastAbort } from "./fast-abort.ts";
+import { defaultCategory } from "../language/scope.ts";
+import { FastAbort, type FastAbortLimit } from "./fast-abort.ts";
+
+/** Fast aborts per rule before it is left to run, when `fastAbortsPerRuleMax` is not given. */
+export const fastAbortsPerRuleMaxDefault = 3;
+
+/** A task fast abort takes off its executor, and why, naming the time it ran and its limit. */
+export interface Overdue {
+  readonly task: Task;
+  readonly reason: string;
+}
 
 export class TaskStarts {
   /** Undefined when fast abort is off: then it costs nothing. */
@@ -81,21 +97,54 @@ export class TaskStarts {
     if (this.fastAbort && task.startedMs !== undefined) this.fastAbort.forget(task);
   }
 
-  /** Whether fast abort judges the task now: on an executor that allows it, not awaiting inputs, not aborted too often. */
+  /**
+   * Whether fast abort judges the task now: of a judged category, on an executor that allows
+   * it, not awaiting inputs, not aborted too often.
+   */
   private judged(task: Task): boolean {
-    return this.fastAbort !== undefined && task.executor.info.fastAbort && !this.awaitingInputs.has(task) && this.fastAborts[task.rule]! < (this.init.fastAbortsPerRuleMax ?? 3);
+    return this.fastAbort !== undefined && this.judgesCategory(task.resourceClass.category) && task.executor.info.fastAbort && !this.awaitingInputs.has(task) && this.fastAborts[task.rule]! < this.abortsMax;
   }
 
-  /** A successful run's duration, a sample of its category. */
+  private judgesCategory(category: string): boolean {
+    return category !== defaultCategory || this.init.fastAbortDefaultCategory === true;
+  }
+
+  private get abortsMax(): number {
+    return this.init.fastAbortsPerRuleMax ?? fastAbortsPerRuleMaxDefault;
+  }
+
+  /** A successful run's duration, a sample of its category (kept only for a judged category). */
   succeeded(category: string, durationMs: number): void {
-    this.fastAbort?.record(category, durationMs);
+    if (this.judgesCategory(category)) this.fastAbort?.record(category, durationMs);
   }
 
-  /** The watched tasks past their deadline at `nowMs`, no longer watched: the caller aborts them. */
-  due(nowMs: number): Task[] {
+  /**
+   * The watched tasks past their deadline at `nowMs` that `movable` says another executor
+   * could take, with the reason: the caller aborts them. An overdue task no other executor
+   * could take is left to run, no longer watched: aborted, it would only run again where it was.
+   */
+  due(nowMs: number, movable: (task: Task) => boolean): Overdue[] {
     if (!this.fastAbort) return [];
-    const overdue = this.fastAbort.due(nowMs);
-    for (const task of overdue) this.fastAborts[task.rule]!++;
+    const overdue: Overdue[] = [];
+    for (const task of this.fastAbort.due(nowMs)) {
+      if (!movable(task)) continue;
+      const count = ++this.fastAborts[task.rule]!;
+      const category = task.resourceClass.category;
+      const ran = nowMs - task.startedMs!;
+      overdue.push({ task, reason: `fast abort ${count} of at most ${this.abortsMax}: ran ${seconds(ran)}, past ${describeLimit(this.fastAbort.limit(category)!)} of category '${category}'` });
+    }
     return overdue;
   }
+}
+
+/** "1.5 s (mean 0.5 s + 3·stddev 0.33 s)", or with the slack when it is the larger. */
+function describeLimit(limit: FastAbortLimit): string {
+  const spread = limit.slackMs === undefined ? `${limit.multiplier}·stddev ${seconds(limit.standardDeviationMs)}` : `${seconds(limit.slackMs)} slack, more than ${limit.multiplier}·stddev`;
+  return `${seconds(limit.allowanceMs)} (mean ${seconds(limit.meanMs)} + ${spread})`;
+}
+
+/** Seconds with enough digits to tell short runs apart: "4.0 s", "0.33 s", "0.012 s". */
+function seconds(ms: number): string {
+  const value = ms / 1000;
+  return `${value >= 1 ? value.toFixed(1) : value.toPrecision(2).replace(/(\.\d*?)0+$/, "$1").replace(/\.$/, "")} s`;
 }

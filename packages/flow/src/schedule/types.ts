@@ -118,7 +118,12 @@ export interface SchedulerInit {
   fastAbortSlackMs?: number;
   /** Samples per task fast-aborted at once (default 4): more tasks overdue together are not stragglers. */
   fastAbortSamplesPerOverdue?: number;
-  /** Fast aborts per rule before it is left to run (default 3). */
+  /**
+   * Judge the rules without CATEGORY (category 'default') too; off by default, only the
+   * categories a workflow names are judged: rules declared alike (`task-starts.ts`).
+   */
+  fastAbortDefaultCategory?: boolean;
+  /** Fast aborts per rule before it is left to run (default 3: `fastAbortsPerRuleMaxDefault`). */
   fastAbortsPerRuleMax?: number;
   /** Reruns of a rule after losing its executor before it fails for good (default 10). */
   lostRunsPerRuleMax?: number;

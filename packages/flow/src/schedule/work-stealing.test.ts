@@ -16,7 +16,7 @@ test("work stealing: a worker that joins later takes the tasks queued behind a l
   const workflow = planOf(["slow:\n\tsleep 20", "f1:\n\ttouch f1", "f2:\n\ttouch f2", "f3:\n\ttouch f3", "after: f1 f2 f3\n\tsleep 20"].join("\n"));
   const result = simulate(workflow, {
     seed: 21,
-    scheduler: { executorsMayJoin: true, fastAbortMultiplier: 3 },
+    scheduler: { executorsMayJoin: true, fastAbortMultiplier: 3, fastAbortDefaultCategory: true },
     executors: [{ atMs: 0, executor: pipelined("worker-1") }, { atMs: 2_000, executor: pipelined("worker-2") }],
     behaviour: ({ rule }) => ({ durationMs: rule === 0 || rule === 4 ? 20_000 : 10, outcome: ok }),
   });
@@ -133,7 +133,7 @@ test("work stealing: with reports late, a task moved may have started where it w
   for (let seed = 1; seed <= 30; seed++) {
     const result = simulate(workflow, {
       seed,
-      scheduler: { executorsMayJoin: true, fastAbortMultiplier: 3, fastAbortSamplesMin: 10, fastAbortSlackMs: 5, retryCount: 3, backoff: { initialMs: 5 } },
+      scheduler: { executorsMayJoin: true, fastAbortMultiplier: 3, fastAbortDefaultCategory: true, fastAbortSamplesMin: 10, fastAbortSlackMs: 5, retryCount: 3, backoff: { initialMs: 5 } },
       executors: [{ atMs: 0, executor: pipelined("w1", 2) }, { atMs: 30, executor: pipelined("w2", 1) }, { atMs: 200, executor: pipelined("w3", 3) }],
       departures: [{ atMs: 600, executorId: "w2" }],
       reportDelayMs: 3,
