@@ -348,3 +348,19 @@ test("run: -j 2 never runs more than two cores' worth at once, though the next t
   }
   assert.equal(most, 2);
 });
+
+test("run: --json says the port workers connect to (-p 0 picks one), after the run's started event; an empty workflow says it has no rules", async () => {
+  const root = workspace({ "w.mf": "out:\n\tLOCAL touch out\n" });
+  const heard: number[] = [];
+  const result = await run(root, { json: true, target: "workers", port: 0, onListening: (port) => heard.push(port) });
+  assert.equal(result.code, 0, result.err);
+  const events = result.out.trim().split("\n").map((line) => JSON.parse(line));
+  const listening = events.filter((e) => e.state === "listening");
+  assert.equal(listening.length, 1, result.out);
+  assert.ok(Number.isInteger(listening[0].port) && listening[0].port > 0, result.out);
+  assert.deepEqual(heard, [listening[0].port], "the caller's own onListening still hears it");
+  assert.ok(events.indexOf(listening[0]) > events.findIndex((e) => e.state === "started" && e.rule === undefined));
+  const empty = workspace({ "w.mf": "# nothing yet\n" });
+  const nothing = await run(empty, {});
+  assert.deepEqual([nothing.code, nothing.err], [0, "skein flow: nothing to do, the workflow has no rules\n"]);
+});

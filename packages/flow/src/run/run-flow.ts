@@ -317,7 +317,7 @@ async function runLocked(init: RunInit, components: RunComponents, output: Outpu
   const runEvent = runEvents(init, components.clock, output);
   runEvent?.({ state: "started", target: init.target ?? "local", rules: rules.length, done: complete.size, epochMs: components.clock.epochMs() });
   if (complete.size === rules.length) {
-    output.err("skein flow: nothing to do, every rule is done\n");
+    output.err(rules.length === 0 ? "skein flow: nothing to do, the workflow has no rules\n" : "skein flow: nothing to do, every rule is done\n");
     // a nested run found done still shows its rules on the bar, as the top run's found done
     // are (a MAKEFLOW rule as its nested workflow's rules, as when they ran)
     const count = rules.length + (components.barShown ? foundDoneNestedCounts(loaded, complete, init).reduce((sum, [, nested]) => sum + nested - 1, 0) : 0);
@@ -336,7 +336,12 @@ async function runLocked(init: RunInit, components: RunComponents, output: Outpu
     return 1;
   }
   try {
-    const result = await execute(loaded, complete, log, init, { ...components, output }, { cores: init.jobs ?? availableParallelism(), memoryMb: Math.floor(totalmem() / 1048576) });
+    // --json says where workers find the master (`-p 0` picks a free port): `{state: "listening", port}`
+    const onListening = (port: number) => {
+      init.onListening?.(port);
+      runEvent?.({ state: "listening", port });
+    };
+    const result = await execute(loaded, complete, log, { ...init, onListening }, { ...components, output }, { cores: init.jobs ?? availableParallelism(), memoryMb: Math.floor(totalmem() / 1048576) });
     const dotWritten = !init.dotFile || writeDot(init.dotFile, toDot(loaded.plan, result.stateOf), output);
     if (result.ok) output.err(`skein flow: done, ${result.ran} ${result.ran === 1 ? "rule" : "rules"} ran\n`);
     else output.err(`${result.unfinished === undefined ? "" : `skein flow: ${result.unfinished}\n`}skein flow: stopped: ${result.reason}\n`);
