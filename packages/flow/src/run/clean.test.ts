@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
@@ -101,4 +102,20 @@ test("clean: --clean --dry-run lists the entries a directory target loses around
   assert.deepEqual(dry.out.split("\n").filter(Boolean).sort(), ["out", "res/keep/junk", "res/tmp", "w.mf.skeinlog"]);
   assert.equal((await runIn(root, { clean: true })).code, 0);
   assert.deepEqual(readdirSync(join(root, "res"), { recursive: true }).sort(), ["keep", "keep/config"]);
+});
+
+test("clean: a nested workflow's target that cannot be removed is named from the top workflow's directory, as --clean --dry-run lists it", async (t) => {
+  const root = workspace({ "w.mf": "d/x: sub.mf\n\tMAKEFLOW sub.mf d\n", "sub.mf": "x:\n\techo x > x\n" });
+  mkdirSync(join(root, "d"));
+  assert.equal((await runIn(root)).code, 0);
+  const made = spawnSync("chattr", ["+i", join(root, "d", "x")], { encoding: "utf8" });
+  if (made.status !== 0) return t.skip(`chattr +i does not work here: ${made.stderr.trim() || made.error?.message}`);
+  try {
+    assert.ok((await runIn(root, { clean: true, dryRun: true })).out.split("\n").includes("d/x"));
+    const clean = await runIn(root, { clean: true });
+    assert.equal(clean.code, 1);
+    assert.equal(clean.err, "skein flow: --clean: cannot remove d/x (EPERM)\n");
+  } finally {
+    spawnSync("chattr", ["-i", join(root, "d", "x")]);
+  }
 });

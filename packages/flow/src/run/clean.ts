@@ -30,7 +30,18 @@ export type NestedLoader = (parent: Cleanable, nested: NestedWorkflow) => Cleana
 /** A target that exists and cannot be removed (a read-only directory, an immutable file, a mount). */
 export class TargetRemovalError extends Error {
   override name = "TargetRemovalError";
+
+  /** `target`: as the workflow wrote it; `code`: why (`EPERM`). */
+  constructor(
+    message: string,
+    readonly target?: { readonly written: string; readonly code: string },
+  ) {
+    super(message);
+  }
 }
+
+/** The message of a TargetRemovalError for `written`. */
+const cannotRemove = (written: string, code: string) => `cannot remove ${written} (${code})`;
 
 /**
  * A target removed (or, with --dry-run, that would be), as the workflow wrote it; `kept`: for a
@@ -68,7 +79,10 @@ export function removeTargets(workflow: Workflow, rule: number, directory: strin
       else unlinkSync(path);
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;
-      if (code !== "ENOENT") throw new TargetRemovalError(`cannot remove ${writtenPath(target)} (${code ?? (error as Error).message})`);
+      if (code !== "ENOENT") {
+        const why = code ?? (error as Error).message;
+        throw new TargetRemovalError(cannotRemove(writtenPath(target), why), { written: writtenPath(target), code: why });
+      }
     }
     const written = writtenPath(target);
     const shown = (inside: string) => `${written.replace(/\/+$/, "")}${inside.slice(path.length)}`;
@@ -181,7 +195,15 @@ export function cleanTree(top: Cleanable, load: NestedLoader, dryRun = false, se
     const child = load(top, nested);
     if (!child || seen.has(child.logPath)) continue;
     seen.add(child.logPath);
-    const cleaned = cleanTree(child, load, dryRun, seen, depth + 1);
+    let cleaned: Cleaned;
+    try {
+      cleaned = cleanTree(child, load, dryRun, seen, depth + 1);
+    } catch (error) {
+      // a nested workflow's target, named as the top workflow's are (not from the nested directory)
+      if (!(error instanceof TargetRemovalError) || error.target === undefined) throw error;
+      const written = fromChild(child, error.target.written);
+      throw new TargetRemovalError(cannotRemove(written, error.target.code), { written, code: error.target.code });
+    }
     for (const removal of cleaned.files) files.push(removalFromChild(child, removal));
     for (const path of cleaned.logs) logs.push(fromChild(child, path));
   }
