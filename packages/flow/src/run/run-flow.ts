@@ -76,13 +76,19 @@ export interface Loaded {
  * check that sources exist (a source deleted since the run does not keep its outputs from going).
  */
 function readWorkflow(init: RunInit): Cleanable & { logRead: LogRead } {
+  const { workflow, directory, logPath } = parseWorkflowFile(init);
+  const logRead = readLogFile(logPath, workflow.rules);
+  return { workflow, summary: logRead.summary, logRead, directory, logPath };
+}
+
+/** Reads and parses a workflow file, with the options of its run; its log is not read. */
+function parseWorkflowFile(init: RunInit): { workflow: Workflow; directory: string; logPath: string } {
   const file = resolve(init.file);
   const directory = resolve(init.directory ?? dirname(file));
   const workflow = parseWorkflow(readFileSync(file, "utf8"), { file: shownFile(init), environment: init.environment ?? process.env, directory });
   const logPath = workflowLogPath(file, directory);
   checkTargetPlaces(workflow, directory, file, logPath);
-  const logRead = readLogFile(logPath, workflow.rules);
-  return { workflow, summary: logRead.summary, logRead, directory, logPath };
+  return { workflow, directory, logPath };
 }
 
 /**
@@ -120,13 +126,16 @@ function checkTargetPlaces(workflow: Workflow, directory: string, file: string, 
 
 /** Reads and plans the workflow and reads its log; throws WorkflowError on a problem. */
 export function loadWorkflow(init: RunInit): Loaded {
-  const { workflow, directory, logPath, summary, logRead } = readWorkflow(init);
+  const { workflow, directory, logPath } = parseWorkflowFile(init);
   checkRenaming(workflow, init.target ?? "local");
   // a top-level run only: a nested workflow's names are its directory's in upstream too
   const start = init.directory === undefined ? process.cwd() : directory;
   const fromStartDirectory = (written: string) => (start === directory || written.startsWith("/") || !existsSync(resolve(start, written)) ? undefined : relative(directory, resolve(start, written)));
   const planned = plan(workflow, { exists: (path) => existsSync(absolutePath(directory, path)), fromStartDirectory });
-  return { plan: planned, directory, logPath, summary, logRead };
+  // read with the planned rules, whose hashes the run writes: planning may replace a rule (a
+  // nested file read as older upstream did, `MAKEFLOW inner.mf sub` running sub/inner.mf)
+  const logRead = readLogFile(logPath, planned.workflow.rules);
+  return { plan: planned, directory, logPath, summary: logRead.summary, logRead };
 }
 
 /** `--clean` (with `--dry-run`: only what it would remove, one path a line on standard output). */
