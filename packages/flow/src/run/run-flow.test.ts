@@ -349,7 +349,7 @@ test("run: -j 2 never runs more than two cores' worth at once, though the next t
   assert.equal(most, 2);
 });
 
-test("run: --json says the port workers connect to (-p 0 picks one), after the run's started event; an empty workflow says it has no rules", async () => {
+test("run: --json says the port workers connect to (-p 0 picks one), after the run's started event, and a master without a password warns that anyone may join; an empty workflow says it has no rules", async () => {
   const root = workspace({ "w.mf": "out:\n\tLOCAL touch out\n" });
   const heard: number[] = [];
   const result = await run(root, { json: true, target: "workers", port: 0, onListening: (port) => heard.push(port) });
@@ -360,6 +360,10 @@ test("run: --json says the port workers connect to (-p 0 picks one), after the r
   assert.ok(Number.isInteger(listening[0].port) && listening[0].port > 0, result.out);
   assert.deepEqual(heard, [listening[0].port], "the caller's own onListening still hears it");
   assert.ok(events.indexOf(listening[0]) > events.findIndex((e) => e.state === "started" && e.rule === undefined));
+  assert.match(result.err, new RegExp(`^skein flow: no --password-file: any host that reaches port ${listening[0].port} can join as a worker, receive the workflow's input files and send back outputs$`, "m"));
+  const guarded = await run(root, { target: "workers", port: 0, password: "secret" });
+  assert.equal(guarded.code, 0, guarded.err);
+  assert.doesNotMatch(guarded.err, /password/, "with a password, nothing to warn of");
   const empty = workspace({ "w.mf": "# nothing yet\n" });
   const nothing = await run(empty, {});
   assert.deepEqual([nothing.code, nothing.err], [0, "skein flow: nothing to do, the workflow has no rules\n"]);

@@ -216,6 +216,8 @@ export const workersBackEnd: BackEnd = async ({ loaded, init, listener, output, 
   const address = server.address();
   const port = typeof address === "object" && address ? address.port : 0;
   init.onListening?.(port);
+  // as Work Queue's master, it listens on every interface; without a password that is open to anyone
+  if (password === undefined) output.err(`skein flow: no --password-file: any host that reaches port ${port} can join as a worker, receive the workflow's input files and send back outputs\n`);
   return {
     async close(end?: RunEnd) {
       closing = true;
