@@ -45,6 +45,7 @@ import type { OutputStaging } from "./output-staging.ts";
 import { createEmpty, replace, writeWithMode } from "./output-files.ts";
 import { missingNames } from "./result-bounds.ts";
 import { sandboxPathProblem } from "./sandbox-paths.ts";
+import { shownPaths } from "./shown-paths.ts";
 import { inputsOverDisk, tooLarge } from "./task-limits.ts";
 import { StartReports } from "./start-reports.ts";
 import { inlineOutputs, type PlacedOutput, stagedPath } from "./staged-outputs.ts";
@@ -151,7 +152,7 @@ export class WorkerConnection implements Executor {
     } catch (error) {
       this.running.delete(task);
       this.releaseStaging(outputs, attempt);
-      queueMicrotask(() => this.listener.finished(task, { ok: false, reason: `cannot ship inputs: ${(error as Error).message}` }));
+      queueMicrotask(() => this.listener.finished(task, { ok: false, reason: `cannot ship inputs: ${shownPaths((error as Error).message, this.directory)}` }));
     }
   }
 
@@ -183,7 +184,7 @@ export class WorkerConnection implements Executor {
     this.sent.set(name, this.tasksSent);
     this.starts.fileQueued(this.tasksSent);
     this.shippedFiles++;
-    const failed = (error: Error) => this.drop(`cannot send input ${path}: ${(error as NodeJS.ErrnoException).code ?? error.message}`);
+    const failed = (error: Error) => this.drop(shownPaths(`cannot send input ${path}: ${(error as NodeJS.ErrnoException).code ?? error.message}`, this.directory));
     const digest = createHash("sha256");
     const frame = (chunk: Buffer, last: boolean) => {
       digest.update(chunk);
@@ -308,7 +309,7 @@ export class WorkerConnection implements Executor {
     this.releaseStaging(running.outputs, running.attempt);
     if (running.reruns < inputRerunsMax) return void this.start(request, running.reruns + 1);
     const changed = dropped.map((name) => this.changedWhileSent.get(name)).find((path) => path !== undefined);
-    const why = changed ? `input ${changed} changed while it was being sent to ${this.info.id}, ${running.reruns + 1} times: it must not change during the run` : `the worker asked to run it again ${running.reruns + 1} times (${reason.slice(0, 200)})`;
+    const why = changed ? `input ${shownPaths(changed, this.directory)} changed while it was being sent to ${this.info.id}, ${running.reruns + 1} times: it must not change during the run` : `the worker asked to run it again ${running.reruns + 1} times (${reason.slice(0, 200)})`;
     this.listener.finished(request.task, { ok: false, reason: why });
     return undefined;
   }
@@ -371,7 +372,7 @@ export class WorkerConnection implements Executor {
         this.staging.moved(`${local}.skein-part`);
       }
     } catch (error) {
-      return { ok: false, reason: `cannot store outputs: ${(error as Error).message}` };
+      return { ok: false, reason: `cannot store outputs: ${shownPaths((error as Error).message, this.directory)}` };
     }
     const missing = Array.isArray(header.missing) ? header.missing.map(String) : [];
     const output = typeof header.output === "string" ? { output: header.output } : {};

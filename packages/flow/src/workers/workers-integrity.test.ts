@@ -142,7 +142,7 @@ test(`workers: an input edited in place while the master sends it is sent again 
     connection.frame({ header: { type: "result", task: 1, rerun: "input 'big.in' was not cached: …", dropped: [cachedFileName(announced, 0o644)] }, payload: Buffer.alloc(0) });
   }
   assert.equal(outcomes.length, 1);
-  assert.deepEqual(outcomes[0], { ok: false, reason: `input ${path} changed while it was being sent to worker-1, ${inputRerunsMax + 1} times: it must not change during the run` });
+  assert.deepEqual(outcomes[0], { ok: false, reason: `input big.in changed while it was being sent to worker-1, ${inputRerunsMax + 1} times: it must not change during the run` });
   await close();
 });
 
