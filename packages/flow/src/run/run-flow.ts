@@ -27,6 +27,7 @@ import { absolutePath } from "../paths.ts";
 import { stopSignals } from "@skein/ftsh/stop-signals";
 import { BackEndError, execute } from "./execute.ts";
 import { foundDoneNestedCounts } from "./nested-done.ts";
+import { SourceTimes } from "./source-times.ts";
 import { nestedRunInit, nestedRunName, type Output, type RunComponents, type RunInit, shownDirectory, shownFile, workflowLogPath } from "./run-options.ts";
 
 /** Runs waiting to hear that standard output's or standard error's reader went away. */
@@ -69,6 +70,8 @@ export interface Loaded {
   readonly summary: LogSummary;
   /** The log as read, for its compaction. */
   readonly logRead: LogRead;
+  /** When the sources done rules are compared with last changed; it names those in the future. */
+  readonly sourceTimes: SourceTimes;
 }
 
 /**
@@ -135,7 +138,7 @@ export function loadWorkflow(init: RunInit): Loaded {
   // read with the planned rules, whose hashes the run writes: planning may replace a rule (a
   // nested file read as older upstream did, `MAKEFLOW inner.mf sub` running sub/inner.mf)
   const logRead = readLogFile(logPath, planned.workflow.rules);
-  return { plan: planned, directory, logPath, summary: logRead.summary, logRead };
+  return { plan: planned, directory, logPath, summary: logRead.summary, logRead, sourceTimes: new SourceTimes(directory) };
 }
 
 /** `--clean` (with `--dry-run`: only what it would remove, one path a line on standard output). */
@@ -210,27 +213,19 @@ function checkSandboxNames(files: readonly FileReference[]): void {
  * Rules that count as complete: done in the log, every target still present, every rule they
  * wait for complete too (a rule made again makes its dependants stale), and no source file of
  * theirs (one no rule makes) modified since they were done — as upstream Makeflow decides a
- * rerun. Directories are not compared (their time changes with every file made inside).
+ * rerun, except that a modification time in the future counts only once the file changes again
+ * (source-times.ts). Directories are not compared (their time changes with every file made inside).
  */
 export function completedRules(loaded: Loaded): Set<number> {
   const complete = new Set<number>();
   const { plan: planned, summary, directory } = loaded;
-  const modifiedMs = new Map<string, number>(); // a source read by many rules is asked about once
-  const modified = (path: string): number => {
-    let ms = modifiedMs.get(path);
-    if (ms === undefined) {
-      const stat = statSync(absolutePath(directory, path), { throwIfNoEntry: false });
-      modifiedMs.set(path, (ms = stat && !stat.isDirectory() ? stat.mtimeMs : 0));
-    }
-    return ms;
-  };
   for (const rule of planned.order) {
     if (!summary.done.has(rule)) continue;
     if (!planned.dependencies[rule]!.every((dependency) => complete.has(dependency))) continue;
     const { targets, sources } = planned.workflow.rules[rule]!;
     if (!targets.every((t) => existsSync(absolutePath(directory, t.path)))) continue;
     const doneAtMs = summary.doneAtMs.get(rule)!;
-    if (sources.some((s) => !planned.producers.has(s.path) && modified(s.path) > doneAtMs)) continue;
+    if (sources.some((s) => !planned.producers.has(s.path) && loaded.sourceTimes.changedAtMs(s.path) > doneAtMs)) continue;
     complete.add(rule);
   }
   return complete;
@@ -312,6 +307,8 @@ async function runLocked(init: RunInit, components: RunComponents, output: Outpu
   }
   const complete = completedRules(loaded);
   const rules = loaded.plan.workflow.rules;
+  const skew = loaded.sourceTimes.warning();
+  if (skew !== undefined) output.err(skew);
   if (init.dryRun) {
     for (const index of loaded.plan.order) {
       const rule = rules[index]!;
