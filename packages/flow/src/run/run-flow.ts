@@ -26,6 +26,7 @@ import { toDot } from "./dot.ts";
 import { absolutePath } from "../paths.ts";
 import { stopSignals } from "@skein/ftsh/stop-signals";
 import { BackEndError, execute } from "./execute.ts";
+import { nestedComplete } from "./nested-complete.ts";
 import { foundDoneNestedCounts } from "./nested-done.ts";
 import { SourceTimes } from "./source-times.ts";
 import { nestedRunInit, nestedRunName, type Output, type RunComponents, type RunInit, shownDirectory, shownFile, workflowLogPath } from "./run-options.ts";
@@ -215,8 +216,9 @@ function checkSandboxNames(files: readonly FileReference[]): void {
  * theirs (one no rule makes) modified since they were done — as upstream Makeflow decides a
  * rerun, except that a modification time in the future counts only once the file changes again
  * (source-times.ts). Directories are not compared (their time changes with every file made inside).
+ * A nested workflow rule is complete only when its nested workflow is (nested-complete.ts).
  */
-export function completedRules(loaded: Loaded): Set<number> {
+export function completedRules(loaded: Loaded, init?: RunInit): Set<number> {
   const complete = new Set<number>();
   const { plan: planned, summary, directory } = loaded;
   for (const rule of planned.order) {
@@ -226,6 +228,7 @@ export function completedRules(loaded: Loaded): Set<number> {
     if (!targets.every((t) => existsSync(absolutePath(directory, t.path)))) continue;
     const doneAtMs = summary.doneAtMs.get(rule)!;
     if (sources.some((s) => !planned.producers.has(s.path) && loaded.sourceTimes.changedAtMs(s.path) > doneAtMs)) continue;
+    if (init !== undefined && planned.workflow.rules[rule]!.nested !== undefined && !nestedComplete(loaded, planned.workflow.rules[rule]!, init, { load: loadWorkflow, completed: completedRules })) continue;
     complete.add(rule);
   }
   return complete;
@@ -305,7 +308,7 @@ async function runLocked(init: RunInit, components: RunComponents, output: Outpu
     output.err(`${error instanceof WorkflowError ? error.message : `skein flow: ${(error as Error).message}`}\n`);
     return 1;
   }
-  const complete = completedRules(loaded);
+  const complete = completedRules(loaded, init);
   const rules = loaded.plan.workflow.rules;
   const skew = loaded.sourceTimes.warning();
   if (skew !== undefined) output.err(skew);
