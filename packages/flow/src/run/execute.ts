@@ -102,6 +102,8 @@ function localExecutor(context: BackEndContext, runsRemoteRules: boolean): Execu
     runsLocalRules: true,
     runsRemoteRules,
     fastAbort: false,
+    // -j caps how many jobs run, not what one may use: a rule wider than -j runs alone
+    widerTasksRunAlone: true,
     // More tasks wait in the launcher, each started the moment a core frees up; it reports
     // ends in batches while enough are queued (holdReports), so the master wakes per batch.
     pipelineCores: localPipelineCores(local.cores),

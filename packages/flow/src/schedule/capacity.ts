@@ -1,5 +1,6 @@
 /** Resource accounting: what a task needs and what an executor has free. */
 import type { Resources } from "../workflow.ts";
+import type { ExecutorInfo } from "./types.ts";
 
 export interface Capacity {
   cores: number;
@@ -31,6 +32,36 @@ export function give(free: Capacity, need: Capacity): void {
   free.gpus += need.gpus;
 }
 
-export function describeNeed(need: Capacity): string {
-  return `${need.cores} cores, ${need.memoryMb} MB memory, ${need.diskMb} MB disk, ${need.gpus} GPUs`;
+/**
+ * What a task of `need` takes on the executor: on one whose wider tasks run alone (the local
+ * machine, where -j caps how many jobs run, not how many cores one may use), a task needing
+ * more cores than it has takes them all; elsewhere, its need as declared.
+ */
+export function needOn(need: Capacity, info: ExecutorInfo): Capacity {
+  const cores = info.capacity.cores;
+  return info.widerTasksRunAlone && need.cores > cores ? { ...need, cores } : need;
+}
+
+/**
+ * The resources of `capacity` that `need` asks for more of than it holds: "2 cores, 100 MB
+ * memory", "1 GPU". With `capacity` = `need`, what the need lacks there.
+ */
+export function describeShort(need: Capacity, short: Capacity, capacity: Capacity = need): string {
+  const parts: string[] = [];
+  if (need.cores > short.cores) parts.push(count(capacity.cores, "core"));
+  if (need.memoryMb > short.memoryMb) parts.push(`${capacity.memoryMb} MB memory`);
+  if (need.diskMb > short.diskMb) parts.push(`${capacity.diskMb} MB disk`);
+  if (need.gpus > short.gpus) parts.push(count(capacity.gpus, "GPU"));
+  return parts.join(", ");
+}
+
+/** Why no executor could run a task of `need`: what it needs that the closest one lacks, and what that one has. */
+export function describeTooLarge(need: Capacity, closest: ExecutorInfo): string {
+  const on = needOn(need, closest);
+  const where = closest.id === "local" ? "this machine" : closest.id;
+  return `needs ${describeShort(on, closest.capacity)}; ${where} has ${describeShort(on, closest.capacity, closest.capacity)}`;
+}
+
+function count(value: number, unit: string): string {
+  return `${value} ${unit}${value === 1 ? "" : "s"}`;
 }

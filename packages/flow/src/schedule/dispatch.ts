@@ -16,7 +16,7 @@
  * blocks its class as before (slower, never wrong). The rejected alternative, scanning the
  * queue for a rule that fits, is the quadratic dispatch `ready-queue.ts` avoids.
  */
-import { describeNeed } from "./capacity.ts";
+import { describeTooLarge } from "./capacity.ts";
 import type { DiskWaits } from "./disk-waits.ts";
 import type { ExecutorState } from "./executor-tasks.ts";
 import { chooseExecutor, mayRun } from "./placement.ts";
@@ -142,15 +142,45 @@ export class Dispatch {
    * may, but no second master's machine for LOCAL rules. Waiting, the user is told (stalls.ts).
    */
   private unplaceable(resourceClass: ResourceClass, rule: number): void {
-    const { executors, init, stalls } = this.components;
-    const masterConnected = resourceClass.local && [...executors.values()].some((executor) => executor.info.runsLocalRules);
-    if (!init.executorsMayJoin || masterConnected) return this.failClass(resourceClass);
-    const reason = stalls.report(resourceClass);
+    if (this.neverRuns(resourceClass)) return this.failClass(resourceClass);
+    const reason = this.components.stalls.report(resourceClass);
     if (reason !== undefined) this.components.stalled(rule, reason);
   }
 
+  /**
+   * Whether no executor connected could run the class, and none that could may join. The
+   * scheduler asks before anything runs, so a run is refused at its start rather than failing
+   * partway; a class found so later (its executor left) fails when it comes up.
+   */
+  neverRuns(resourceClass: ResourceClass): boolean {
+    const { executors, init, stalls } = this.components;
+    if (executors.size === 0 || stalls.placeable(resourceClass)) return false;
+    return !init.executorsMayJoin || (resourceClass.local && [...executors.values()].some((executor) => executor.info.runsLocalRules));
+  }
+
+  /**
+   * Before anything runs (once executors are connected), the first rule of each class that none
+   * of them could ever run (and none that could may join) fails, naming what it lacks: the run
+   * is refused, rather than failing partway once the rules before it ran.
+   */
+  refuseTooLarge(classes: readonly ResourceClass[], done: (rule: number) => boolean): void {
+    const seen = new Set<ResourceClass>();
+    for (let rule = 0; rule < classes.length; rule++) {
+      const resourceClass = classes[rule]!;
+      if (done(rule) || seen.has(resourceClass)) continue;
+      seen.add(resourceClass);
+      if (this.neverRuns(resourceClass)) this.components.failForGood(rule, this.tooLarge(resourceClass));
+    }
+  }
+
+  /** Why the class never runs here: what it needs that the closest executor lacks ("needs 1 GPU; this machine has 0 GPUs"). */
+  tooLarge(resourceClass: ResourceClass): string {
+    const closest = this.components.stalls.closest(resourceClass);
+    return closest ? describeTooLarge(resourceClass.need, closest.info) : "no executor connected may run it";
+  }
+
   private failClass(resourceClass: ResourceClass): void {
-    const reason = `needs ${describeNeed(resourceClass.need)}, more than any executor has`;
+    const reason = this.tooLarge(resourceClass);
     for (const rule of this.components.ready.drain(resourceClass)) this.components.failForGood(rule, reason);
   }
 }

@@ -21,6 +21,8 @@ export interface Task {
    */
   startedMs: number | undefined;
   readonly resourceClass: ResourceClass;
+  /** What it takes of its executor's resources (`needOn`: its class's need, or all the cores). */
+  readonly need: Capacity;
   /** Taken from another executor's queue (work-stealing.ts): never moved again. */
   readonly moved: boolean;
 }

@@ -14,11 +14,11 @@
 import type { Plan } from "../plan/plan.ts";
 import { writtenPath } from "../language/canonical-path.ts";
 import { assert, formatLocation } from "../language/errors.ts";
-import { fits, give, take } from "./capacity.ts";
+import { give, needOn, take } from "./capacity.ts";
 import { DiskWaits } from "./disk-waits.ts";
 import { Dispatch } from "./dispatch.ts";
 import { type ExecutorState, queuedTasks, type Task } from "./executor-tasks.ts";
-import { mayRun } from "./placement.ts";
+import { elsewhere, mayRun } from "./placement.ts";
 import { ReadyQueue, type ResourceClass } from "./ready-queue.ts";
 import { Retries } from "./retries.ts";
 import { Stalls } from "./stalls.ts";
@@ -54,6 +54,10 @@ export class Scheduler {
   private doneCount = 0;
   private stopping: string | undefined;
   private finished = false;
+  /** `start` was called: rule states are known. */
+  private started = false;
+  /** Whether the rules were checked against the executors' sizes (`refuseTooLarge`), once some were connected. */
+  private sizesChecked = false;
   private actions: SchedulerAction[] = [];
 
   constructor(
@@ -124,6 +128,7 @@ export class Scheduler {
       this.waitingFor[rule] = waiting;
       if (waiting === 0) this.enqueue(rule, undefined);
     }
+    this.started = true;
     return this.step(nowMs);
   }
 
@@ -162,6 +167,10 @@ export class Scheduler {
   }
 
   private step(nowMs: number): SchedulerAction[] {
+    if (!this.sizesChecked && this.started && this.executors.size > 0) {
+      this.sizesChecked = true;
+      this.dispatch.refuseTooLarge(this.classes, (rule) => this.state[rule] === 4);
+    }
     this.runDue(nowMs);
     if (!this.stopping) {
       this.dispatch.run(nowMs);
@@ -190,8 +199,8 @@ export class Scheduler {
 
   private startTask(rule: number, executor: ExecutorState, resourceClass: ResourceClass, nowMs: number, moved = false): void {
     const attempt = ++this.attempts[rule]!;
-    const task: Task = { id: this.nextTaskId++, rule, attempt, executor, startedMs: undefined, resourceClass, moved };
-    take(executor.free, resourceClass.need);
+    const task: Task = { id: this.nextTaskId++, rule, attempt, executor, startedMs: undefined, resourceClass, need: needOn(resourceClass.need, executor.info), moved };
+    take(executor.free, task.need);
     executor.tasks.add(task);
     this.tasks.set(task.id, task);
     this.setState(rule, "running", { executorId: executor.info.id });
@@ -201,7 +210,7 @@ export class Scheduler {
 
   /** Frees the task's resources. */
   private release(task: Task): void {
-    give(task.executor.free, task.resourceClass.need);
+    give(task.executor.free, task.need);
     task.executor.tasks.delete(task);
     this.tasks.delete(task.id);
     this.starts.released(task);
@@ -291,11 +300,7 @@ export class Scheduler {
 
   /** Whether another connected executor may run the task and could hold it (capacity, disk). */
   private elsewhere(task: Task): boolean {
-    const { rule, resourceClass } = task;
-    for (const executor of this.executors.values()) {
-      if (executor.info.id !== task.executor.info.id && mayRun(executor, resourceClass) && fits(resourceClass.need, executor.info.capacity) && this.disk.allows(executor, rule)) return true;
-    }
-    return false;
+    return elsewhere(this.executors, task, (executor) => this.disk.allows(executor, task.rule));
   }
 
   private completed(rule: number, durationMs: number, executorId: string): void {

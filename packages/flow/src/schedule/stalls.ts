@@ -6,7 +6,7 @@
  * changes. Whether a class could run is cached until executors join or leave, so a stalled
  * class costs O(1) per scheduler pass, not a scan of every executor.
  */
-import { type Capacity, fits } from "./capacity.ts";
+import { type Capacity, fits, needOn } from "./capacity.ts";
 import type { ExecutorState } from "./executor-tasks.ts";
 import type { ResourceClass } from "./ready-queue.ts";
 
@@ -41,7 +41,7 @@ export class Stalls {
     if (known?.membership === this.membership) return known.placeable;
     let placeable = false;
     for (const executor of this.executors.values()) {
-      if (this.mayRun(executor, resourceClass) && fits(resourceClass.need, executor.info.capacity)) placeable = true;
+      if (this.mayRun(executor, resourceClass) && fits(needOn(resourceClass.need, executor.info), executor.info.capacity)) placeable = true;
     }
     this.verdicts.set(resourceClass, { membership: this.membership, placeable, looked: false });
     if (placeable) this.reported.delete(resourceClass);
@@ -68,8 +68,8 @@ export class Stalls {
     return `needs ${describe(need, need)}${alike}; the largest worker connected (${largest.info.id}) offers ${describe(need, largest.info.capacity)}: waiting for a larger worker`;
   }
 
-  /** The executor short of the need in the fewest resources, then the largest (cores first). */
-  private closest(resourceClass: ResourceClass): ExecutorState | undefined {
+  /** The executor that may run the class short of its need in the fewest resources, then the largest (cores first). */
+  closest(resourceClass: ResourceClass): ExecutorState | undefined {
     const need = resourceClass.need;
     const short = (c: Capacity) => Number(c.cores < need.cores) + Number(c.memoryMb < need.memoryMb) + Number(c.diskMb < need.diskMb) + Number(c.gpus < need.gpus);
     let best: ExecutorState | undefined;

@@ -12,6 +12,12 @@ export interface ExecutorInfo {
   readonly runsLocalRules: boolean;
   /** Runs the other rules. */
   readonly runsRemoteRules: boolean;
+  /**
+   * A task needing more cores than it has runs alone, taking them all (the local machine: -j
+   * caps how many jobs run at once, as make's and Makeflow's do, not how many cores one may use).
+   * Without it, such a task waits for a larger executor, or fails when none may join.
+   */
+  readonly widerTasksRunAlone?: boolean;
   /** Tasks on it may be fast-aborted and rerun elsewhere (workers). */
   readonly fastAbort: boolean;
   /**

@@ -15,7 +15,7 @@
  * The rejected alternative, sending fewer tasks ahead, gives up the pipeline's point (a worker
  * always has its next task at hand) to fix what only matters when an executor is idle.
  */
-import { fits } from "./capacity.ts";
+import { fits, needOn } from "./capacity.ts";
 import type { ExecutorState, Task } from "./executor-tasks.ts";
 
 /**
@@ -31,7 +31,7 @@ export function taskToMove(executors: Iterable<ExecutorState>, thief: ExecutorSt
     const cores = victim.info.capacity.cores;
     let coresAhead = 0;
     for (const task of victim.tasks) {
-      const need = task.resourceClass.need;
+      const need = needOn(task.resourceClass.need, thief.info);
       if (task.startedMs === undefined && !task.moved && coresAhead / cores > chosenWait && fits(need, thief.free) && mayRun(task)) {
         chosen = task;
         chosenWait = coresAhead / cores;

@@ -7,7 +7,7 @@
  * exceeded, no rule starts before its dependencies are done, no rule completes twice).
  */
 import type { Plan } from "../plan/plan.ts";
-import { type Capacity, fits, give, needOf, take } from "../schedule/capacity.ts";
+import { type Capacity, fits, give, needOf, needOn, take } from "../schedule/capacity.ts";
 import { MinHeap } from "../schedule/min-heap.ts";
 import { Scheduler, type SchedulerInit } from "../schedule/scheduler.ts";
 import type { ExecutorInfo, SchedulerAction, SchedulerEvent, TaskOutcome } from "../schedule/types.ts";
@@ -68,7 +68,7 @@ export function simulate(plan: Plan, init: SimulationInit): SimulationResult {
   const scheduler = new Scheduler(plan, init.scheduler, { random, isDone: init.isDone ?? (() => false) });
   const queue = new MinHeap<Pending>();
   const at = (atMs: number, event: SchedulerEvent) => queue.push({ atMs, event });
-  const capacities = new Map<string, { capacity: Capacity; free: Capacity; pipelineCores: number; queue: Array<{ task: number; rule: number; attempt: number }> }>();
+  const capacities = new Map<string, { info: ExecutorInfo; capacity: Capacity; free: Capacity; pipelineCores: number; queue: Array<{ task: number; rule: number; attempt: number }> }>();
   const running = new Map<number, { rule: number; executorId: string }>();
   /** Tasks ended whose report is on its way: task → executor. */
   const reporting = new Map<number, string>();
@@ -82,8 +82,10 @@ export function simulate(plan: Plan, init: SimulationInit): SimulationResult {
   for (const { atMs, executorId } of init.departures ?? []) at(atMs, { type: "executor-left", executorId, reason: "simulated loss" });
 
   /** Runs a task on its executor now (its cores are free). */
+  /** What the rule's task takes of the executor (all its cores, when it runs wider tasks alone). */
+  const needAt = (rule: number, executorId: string) => needOn(needOf(plan.workflow.rules[rule]!.resources), capacities.get(executorId)!.info);
   const run = (nowMs: number, executorId: string, task: number, rule: number, attempt: number) => {
-    take(capacities.get(executorId)!.free, needOf(plan.workflow.rules[rule]!.resources));
+    take(capacities.get(executorId)!.free, needAt(rule, executorId));
     running.set(task, { rule, executorId });
     const { durationMs, outcome } = init.behaviour({ rule, attempt, executorId }, random);
     queue.push({ atMs: nowMs + durationMs, ended: { task, outcome } });
@@ -91,7 +93,7 @@ export function simulate(plan: Plan, init: SimulationInit): SimulationResult {
   /** Starts queued (pipelined) tasks of an executor, in order, while they fit. */
   const startQueued = (nowMs: number, executorId: string) => {
     const slot = capacities.get(executorId);
-    while (slot && slot.queue.length > 0 && fits(needOf(plan.workflow.rules[slot.queue[0]!.rule]!.resources), slot.free)) {
+    while (slot && slot.queue.length > 0 && fits(needAt(slot.queue[0]!.rule, executorId), slot.free)) {
       const next = slot.queue.shift()!;
       run(nowMs, executorId, next.task, next.rule, next.attempt);
     }
@@ -103,20 +105,20 @@ export function simulate(plan: Plan, init: SimulationInit): SimulationResult {
       trace.push(`${nowMs.toFixed(3)} ${JSON.stringify(action)}`);
       if (action.type === "start") {
         const slot = capacities.get(action.executorId)!;
-        const need = needOf(plan.workflow.rules[action.rule]!.resources);
+        const need = needAt(action.rule, action.executorId);
         for (const dependency of plan.dependencies[action.rule]!) {
           if (!done.has(dependency) && !(init.isDone?.(dependency) ?? false)) throw new Error(`rule ${action.rule} started before ${dependency}`);
         }
         if (fits(need, slot.free) && slot.queue.length === 0) run(nowMs, action.executorId, action.task, action.rule, action.attempt);
         else {
-          const queuedCores = slot.queue.reduce((sum, q) => sum + needOf(plan.workflow.rules[q.rule]!.resources).cores, 0);
+          const queuedCores = slot.queue.reduce((sum, q) => sum + needAt(q.rule, action.executorId).cores, 0);
           if (queuedCores + need.cores > slot.pipelineCores + Math.max(0, slot.free.cores)) throw new Error(`capacity of ${action.executorId} exceeded by rule ${action.rule}`);
           slot.queue.push({ task: action.task, rule: action.rule, attempt: action.attempt });
         }
       } else if (action.type === "abort") {
         const task = running.get(action.task);
         if (task) killed.add(action.task);
-        if (task) give(capacities.get(task.executorId)!.free, needOf(plan.workflow.rules[task.rule]!.resources));
+        if (task) give(capacities.get(task.executorId)!.free, needAt(task.rule, task.executorId));
         running.delete(action.task);
         reporting.delete(action.task);
         const slot = capacities.get(action.executorId);
@@ -136,7 +138,7 @@ export function simulate(plan: Plan, init: SimulationInit): SimulationResult {
     const info = running.get(task);
     if (!info) return undefined; // aborted, or its executor is gone
     running.delete(task);
-    give(capacities.get(info.executorId)!.free, needOf(plan.workflow.rules[info.rule]!.resources));
+    give(capacities.get(info.executorId)!.free, needAt(info.rule, info.executorId));
     startQueued(nowMs, info.executorId);
     const event: SchedulerEvent = { type: "task-finished", task, outcome };
     if (reportDelayMs === 0) return event;
@@ -147,7 +149,7 @@ export function simulate(plan: Plan, init: SimulationInit): SimulationResult {
   /** Applies an event to the simulated executors; false if it never reaches the scheduler. */
   const arrives = (event: SchedulerEvent): boolean => {
     if (event.type === "executor-joined") {
-      capacities.set(event.executor.id, { capacity: event.executor.capacity, free: { ...event.executor.capacity }, pipelineCores: event.executor.pipelineCores ?? 0, queue: [] });
+      capacities.set(event.executor.id, { info: event.executor, capacity: event.executor.capacity, free: { ...event.executor.capacity }, pipelineCores: event.executor.pipelineCores ?? 0, queue: [] });
     } else if (event.type === "executor-left") {
       for (const [task, info] of running) if (info.executorId === event.executorId) running.delete(task);
       for (const [task, executorId] of reporting) if (executorId === event.executorId) reporting.delete(task);
