@@ -131,7 +131,8 @@ export class TaskStarts {
       const count = ++this.fastAborts[task.rule]!;
       const category = task.resourceClass.category;
       const ran = nowMs - task.startedMs!;
-      overdue.push({ task, reason: `fast abort ${count} of at most ${this.abortsMax}: ran ${seconds(ran)}, past ${describeLimit(this.fastAbort.limit(category)!)} of category '${category}'` });
+      const last = count === this.abortsMax ? " (the last: its next run is left to finish)" : "";
+      overdue.push({ task, reason: `fast abort ${count} of at most ${this.abortsMax}${last}: ran ${seconds(ran)}, past ${describeLimit(this.fastAbort.limit(category)!)} of category '${category}'` });
     }
     return overdue;
   }
