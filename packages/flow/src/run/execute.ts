@@ -17,7 +17,7 @@ import type { RuleState, TaskOutcome } from "../schedule/types.ts";
 import type { Rule } from "../workflow.ts";
 import { StaleTargets } from "./stale-targets.ts";
 import { Driver } from "./driver.ts";
-import { foundDoneNestedCounts } from "./nested-done.ts";
+import { nestedRuleCounts } from "./nested-complete.ts";
 import { nestedRunner } from "./nested-run.ts";
 import { progressLine } from "./progress.ts";
 import { ProgressTally } from "./progress-tally.ts";
@@ -124,10 +124,10 @@ function indentOutput(text: string): string {
 
 /**
  * The bar's totals count the rules of a nested workflow whose `MAKEFLOW` rule the log found
- * done, all done, as the run that made them did (nested-done.ts).
+ * done, all done, as the run that made them did (nested-complete.ts).
  */
-function countFoundDoneNested(loaded: Loaded, complete: Set<number>, init: RunInit, tally: ProgressTally): void {
-  for (const [rule, count] of foundDoneNestedCounts(loaded, complete, init)) {
+function countFoundDoneNested(complete: Set<number>, tally: ProgressTally): void {
+  for (const [rule, count] of nestedRuleCounts(complete)) {
     const done = { counts: { waiting: 0, ready: 0, running: 0, retrying: 0, done: count, failed: 0 }, queued: 0, doneBefore: count };
     tally.attach(rule, () => done, true)();
   }
@@ -207,9 +207,8 @@ export async function execute(loaded: Loaded, complete: Set<number>, log: LogFil
   }, clock);
   /** This run's counts and its nested runs': the bar shows them, and a nested run hands them to the run around it. */
   const tally = new ProgressTally(() => ({ counts: scheduler.counts(), queued: scheduler.dispatchCounts().queued, doneBefore: complete.size }), (rule) => scheduler.stateOf(rule));
-  const barShown = progress || components.barShown === true;
-  if (barShown) countFoundDoneNested(loaded, complete, init, tally);
-  const context: BackEndContext = { loaded, init, listener: driver, output, clock, local, runNested: nestedRunner(loaded, init, components, tally, barShown) };
+  countFoundDoneNested(complete, tally);
+  const context: BackEndContext = { loaded, init, listener: driver, output, clock, local, runNested: nestedRunner(loaded, init, components, tally) };
   const executors: Executor[] = [];
   /**
    * --json: executors (this machine, each worker) as they join and leave, beside the rules'

@@ -6,7 +6,7 @@
  * Once its nested run has read its workflow, the rule that runs it is not counted: its
  * nested rules stand for it (while they run, `-j 2` shows at most 2 running, not 3; when they
  * are done, the totals do not grow by one), so the totals stay the same from the nested run's
- * start to the end, and on a rerun that finds the rule done (nested-done.ts). When a nested
+ * start to the end, and on a rerun that finds the rule done (nested-complete.ts). When a nested
  * run ends, its done and failed rules stay in the counts, the rules it left undone drop out
  * (they do not run in this run), and a retry of the same rule replaces its earlier attempt's counts.
  * A nested run that failed because its own rules failed is one failure, not two: those rules

@@ -26,8 +26,7 @@ import { toDot } from "./dot.ts";
 import { absolutePath } from "../paths.ts";
 import { stopSignals } from "@skein/ftsh/stop-signals";
 import { BackEndError, execute } from "./execute.ts";
-import { nestedComplete } from "./nested-complete.ts";
-import { foundDoneNestedCounts } from "./nested-done.ts";
+import { nestedComplete, nestedRuleCounts, rememberNestedRuleCounts } from "./nested-complete.ts";
 import { SourceTimes } from "./source-times.ts";
 import { nestedRunInit, nestedRunName, type Output, type RunComponents, type RunInit, shownDirectory, shownFile, workflowLogPath } from "./run-options.ts";
 
@@ -220,6 +219,7 @@ function checkSandboxNames(files: readonly FileReference[]): void {
  */
 export function completedRules(loaded: Loaded, init?: RunInit): Set<number> {
   const complete = new Set<number>();
+  const nestedCounts = new Map<number, number>(); // the bar's count of each complete nested workflow's rules
   const { plan: planned, summary, directory } = loaded;
   for (const rule of planned.order) {
     if (!summary.done.has(rule)) continue;
@@ -228,9 +228,14 @@ export function completedRules(loaded: Loaded, init?: RunInit): Set<number> {
     if (!targets.every((t) => existsSync(absolutePath(directory, t.path)))) continue;
     const doneAtMs = summary.doneAtMs.get(rule)!;
     if (sources.some((s) => !planned.producers.has(s.path) && loaded.sourceTimes.changedAtMs(s.path) > doneAtMs)) continue;
-    if (init !== undefined && planned.workflow.rules[rule]!.nested !== undefined && !nestedComplete(loaded, planned.workflow.rules[rule]!, init, { load: loadWorkflow, completed: completedRules })) continue;
+    if (init !== undefined && planned.workflow.rules[rule]!.nested !== undefined) {
+      const count = nestedComplete(loaded, planned.workflow.rules[rule]!, init, { load: loadWorkflow, completed: completedRules });
+      if (count === undefined) continue;
+      nestedCounts.set(rule, count);
+    }
     complete.add(rule);
   }
+  rememberNestedRuleCounts(complete, nestedCounts);
   return complete;
 }
 
@@ -329,7 +334,7 @@ async function runLocked(init: RunInit, components: RunComponents, output: Outpu
     output.err(rules.length === 0 ? "skein flow: nothing to do, the workflow has no rules\n" : "skein flow: nothing to do, every rule is done\n");
     // a nested run found done still shows its rules on the bar, as the top run's found done
     // are (a MAKEFLOW rule as its nested workflow's rules, as when they ran)
-    const count = rules.length + (components.barShown ? foundDoneNestedCounts(loaded, complete, init).reduce((sum, [, nested]) => sum + nested - 1, 0) : 0);
+    const count = [...nestedRuleCounts(complete).values()].reduce((sum, nested) => sum + nested - 1, rules.length);
     const done = { counts: { waiting: 0, ready: 0, running: 0, retrying: 0, done: count, failed: 0 }, queued: 0, doneBefore: count };
     components.enclosingProgress?.(() => done)();
     runEvent?.({ state: "finished", ok: true, ran: 0 });

@@ -82,8 +82,6 @@ export interface RunComponents {
    * run's) and its ETA count them too (see ProgressTally).
    */
   readonly enclosingProgress?: EnclosingProgress;
-  /** A nested run's: whether the top run draws a progress bar (see nested-done.ts). */
-  readonly barShown?: boolean;
 }
 
 /** Levels of nested workflows a run descends, and `--clean` too. */
