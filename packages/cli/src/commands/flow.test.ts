@@ -34,6 +34,15 @@ for (const [args, problem] of [
   });
 }
 
+for (const [args, problem] of [
+  [["--fast-abort", "2"], "--fast-abort is for -T workers, not -T local"],
+  [["-T", "slurm", "-p", "9000", "--heartbeat", "500"], "--port, --heartbeat are for -T workers, not -T slurm"],
+] as const) {
+  test(`flow: '${args.join(" ")}' is a usage error: the option would do nothing there`, async () => {
+    await assert.rejects(flowCommand.run(["/no/such/w.mf", ...args]), new UsageError(problem));
+  });
+}
+
 test("flow (upstream TR_makeflow_020_syntax_default): without a workflow file, the file Makeflow of the current directory runs, as upstream's makeflow does", () => {
   const directory = mkdtempSync(join(tmpdir(), "skein-flow-default-"));
   try {

@@ -14,7 +14,8 @@ made from its sources by its one command, in dependency order, resuming from <wo
 after a stop.
 
 options:
-  -j, --jobs N            concurrent local jobs (default: the number of cores)
+  -j, --jobs N            concurrent local jobs (default: the number of cores); a rule needing
+                          more cores than N runs alone
   -T, --target T          local | workers | slurm (default: local)
   --clean                 remove everything the workflow created, and its log
   --dry-run               print the commands that would run
@@ -23,18 +24,21 @@ options:
   --retry-count N         retries of a failed rule (default 0), with exponential backoff
   --retry-delay MS        first retry delay before jitter (default 1000)
   -p, --port P            port for workers (-T workers; default 9123, 0 for any)
-  --password-file F       workers must prove they know this password (and the master proves it to them)
+  --password-file F       -T workers: workers must prove they know this password (and the master proves it to them)
   --tls-cert FILE         TLS with workers (all three flags, PEM): the master's certificate,
   --tls-key FILE          its private key, and the CA that signed the workers' certificates;
   --tls-ca FILE           a worker without TLS or with another CA's certificate is refused
-  --fast-abort K          rerun on another worker a task running past mean + max(K·stddev, 1 s)
-                          of its category's runs (after 10 runs; at most 3 times per rule; never
-                          when no other worker could take it). Default: K = 3 for the categories
-                          the workflow names (CATEGORY=...) only; given, the rules without
-                          CATEGORY too; 0 = off
-  --heartbeat MS          heartbeats on worker connections, both ways (default 1000)
-  --worker-timeout MS     a worker silent this long is lost, its tasks rerun (default 5000)
+  --fast-abort K          -T workers: rerun on another worker a task running past
+                          mean + max(K·stddev, 1 s) of its category's runs (after 10 runs; at
+                          most 3 times per rule; never when no other worker could take it).
+                          Default: K = 3 for the categories the workflow names (CATEGORY=...)
+                          only; given, the rules without CATEGORY too; 0 = off
+  --heartbeat MS          -T workers: heartbeats on worker connections, both ways (default 1000)
+  --worker-timeout MS     -T workers: a worker silent this long is lost, its tasks rerun (default 5000)
   --no-progress           no progress bar`;
+
+/** Options that only a run with workers uses (the TLS ones are checked on their own). */
+const workersOnlyOptions = ["port", "password-file", "fast-abort", "heartbeat", "worker-timeout"] as const;
 
 /** Options that take a number (see `numbersJoined`). */
 const numberOptions = new Set(["-j", "--jobs", "--retry-count", "--retry-delay", "-p", "--port", "--fast-abort", "--heartbeat", "--worker-timeout"]);
@@ -88,6 +92,9 @@ export const flowCommand: Command = {
     if (positionals.length > 1) throw new UsageError("expected one workflow file (default: Makeflow)");
     const target = values.target ?? "local";
     if (target !== "local" && target !== "workers" && target !== "slurm") throw new UsageError(`unknown target '${target}'`);
+    // options that would do nothing: said, rather than ignored (as TLS below)
+    const workersOnly = workersOnlyOptions.filter((option) => values[option] !== undefined).map((option) => `--${option}`);
+    if (workersOnly.length > 0 && target !== "workers") throw new UsageError(`${workersOnly.join(", ")} ${workersOnly.length === 1 ? "is" : "are"} for -T workers, not -T ${target}`);
     const jobs = numberOption(values.jobs, "--jobs", { min: 1, integer: true });
     const retryCount = numberOption(values["retry-count"], "--retry-count", { min: 0, integer: true });
     const retryDelayMs = numberOption(values["retry-delay"], "--retry-delay", { min: 0 });
