@@ -9,9 +9,13 @@ export interface Capacity {
   gpus: number;
 }
 
-/** A task with no declared cores takes one core; undeclared memory, disk and GPUs take none. */
+/**
+ * A task with no declared cores takes one core, as does one declaring fewer (CORES=0): its
+ * command holds a slot of the launcher or the worker all the same, and the scheduler counts as
+ * they do. Undeclared memory, disk and GPUs take none.
+ */
 export function needOf(resources: Resources): Capacity {
-  return { cores: resources.cores ?? 1, memoryMb: resources.memoryMb ?? 0, diskMb: resources.diskMb ?? 0, gpus: resources.gpus ?? 0 };
+  return { cores: Math.max(1, resources.cores ?? 1), memoryMb: resources.memoryMb ?? 0, diskMb: resources.diskMb ?? 0, gpus: resources.gpus ?? 0 };
 }
 
 export function fits(need: Capacity, free: Capacity): boolean {

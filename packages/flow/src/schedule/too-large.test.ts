@@ -1,5 +1,6 @@
 // Rules larger than the machine: wider than -j, they run alone; needing memory, disk or GPUs
-// it does not have, the run is refused before anything runs, naming only what is short.
+// it does not have, the run is refused before anything runs, naming only what is short. And
+// one declaring fewer than one core still takes one.
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { parseMakeflow } from "../language/parse-makeflow.ts";
@@ -57,4 +58,22 @@ test("too large: on Slurm-like executors that may not join, a rule wider than th
   assert.equal(result.ok, false);
   assert.deepEqual(result.actions.filter((a) => a.type === "start"), []);
   assert.equal(result.reason, "rule 'b' (Makeflow:4:1) failed: needs 3 cores; slurm has 1 core");
+});
+
+test("cores: a rule declaring CORES=0 still takes a slot, as the launcher and workers count it (-j 2 ran all six at once in the scheduler's view)", () => {
+  const result = simulate(planOf(`CORES=0\n${Array.from({ length: 6 }, (_, i) => `z${i}:\n\tx`).join("\n")}`), {
+    seed: 1,
+    scheduler: {},
+    executors: [{ atMs: 0, executor: machine(2, { pipelineCores: 0 }) }],
+    behaviour: () => ({ durationMs: 10, outcome: ok }),
+  });
+  assert.equal(result.ok, true, result.reason);
+  let running = 0;
+  let most = 0;
+  for (const action of result.actions) {
+    if (action.type === "start") most = Math.max(most, ++running);
+    if (action.type === "state" && action.state === "done") running--;
+  }
+  assert.equal(most, 2);
+  assert.equal(result.endMs, 30);
 });
