@@ -5,7 +5,7 @@
  * is done, 1 when a rule failed for good or the workflow has an error, 128 + the signal's
  * number when SIGINT, SIGTERM or SIGHUP stopped it (`stopSignals`).
  */
-import { closeSync, existsSync, openSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, statSync } from "node:fs";
 import { availableParallelism, totalmem } from "node:os";
 import { dirname, join, relative, resolve } from "node:path";
 import type { Clock } from "@skein/core";
@@ -26,42 +26,11 @@ import { toDot } from "./dot.ts";
 import { absolutePath } from "../paths.ts";
 import { stopSignals } from "@skein/ftsh/stop-signals";
 import { BackEndError, execute } from "./execute.ts";
+import { checkDotFile, specialFile, writeDot } from "./run-files.ts";
+import { standardOutput } from "./standard-output.ts";
 import { nestedComplete, nestedRuleCounts, rememberNestedRuleCounts } from "./nested-complete.ts";
 import { SourceTimes } from "./source-times.ts";
 import { nestedRunInit, nestedRunName, type Output, type RunComponents, type RunInit, shownDirectory, shownFile, workflowLogPath } from "./run-options.ts";
-
-/** Runs waiting to hear that standard output's or standard error's reader went away. */
-const closedListeners = new Set<(reason: string) => void>();
-const gone = { stdout: false, stderr: false };
-let watching = false;
-
-/** A stream's reader went away (EPIPE): later text for it is dropped and every run is told. */
-function watchClosing(name: "stdout" | "stderr"): void {
-  process[name].on("error", (error: NodeJS.ErrnoException) => {
-    if (error.code !== "EPIPE") throw error;
-    if (gone[name]) return;
-    gone[name] = true;
-    for (const listener of closedListeners) listener(`standard ${name === "stdout" ? "output" : "error"} was closed (EPIPE)`);
-  });
-}
-
-export const standardOutput: Output = {
-  out: (text) => {
-    if (!gone.stdout) process.stdout.write(text);
-  },
-  err: (text) => {
-    if (!gone.stderr) process.stderr.write(text);
-  },
-  onOutClosed(closed) {
-    if (!watching) {
-      watching = true;
-      watchClosing("stdout");
-      watchClosing("stderr");
-    }
-    closedListeners.add(closed);
-    return () => closedListeners.delete(closed);
-  },
-};
 
 export interface Loaded {
   readonly plan: Plan;
@@ -271,6 +240,9 @@ async function runWith(given: RunInit, components: RunComponents, output: Output
       if (!statSync(inside, { throwIfNoEntry: false })?.isFile()) throw new Error(`${shownFile(init)}: is a directory with no file named Makeflow in it; name the workflow file`);
       init = { ...init, file: inside };
     }
+    // a pipe (`skein flow /dev/stdin`, `<(…)`) would run in /dev/fd with its log there; a FIFO with no writer hangs the read
+    const special = specialFile(statSync(init.file));
+    if (special !== undefined) throw new Error(`${shownFile(init)}: is ${special}, not a workflow file (a run keeps its log beside the file and runs in its directory); write the workflow to a file`);
     // a nested workflow's directory (`MAKEFLOW sub.mf dir`) that is not there: said, not left to the commands started in it
     if (init.directory !== undefined && !statSync(init.directory, { throwIfNoEntry: false })?.isDirectory()) throw new Error(`cannot run ${shownFile(init)} in ${shownDirectory(init)}: ${existsSync(init.directory) ? "not a directory" : "no such directory"}`);
     if (init.dotFile) checkDotFile(init.dotFile);
@@ -284,22 +256,6 @@ async function runWith(given: RunInit, components: RunComponents, output: Output
   } finally {
     release?.();
   }
-}
-
-/** --dot is written at the end: a file that cannot be written there fails now, before any work. */
-function checkDotFile(dotFile: string): void {
-  const path = resolve(dotFile);
-  const directory = dirname(path);
-  if (!statSync(directory, { throwIfNoEntry: false })?.isDirectory()) throw new Error(`--dot ${dotFile}: no directory ${directory}`);
-  const stat = statSync(path, { throwIfNoEntry: false });
-  if (stat?.isDirectory()) throw new Error(`--dot ${dotFile}: is a directory`);
-  // opened for appending, as a probe (access(2) says yes to root on a file system that refuses it)
-  try {
-    closeSync(openSync(path, "a"));
-  } catch (error) {
-    throw new Error(`--dot ${dotFile}: cannot write ${stat ? "it" : `in ${directory}`} (${(error as NodeJS.ErrnoException).code})`);
-  }
-  if (!stat) rmSync(path, { force: true });
 }
 
 async function runLocked(init: RunInit, components: RunComponents, output: Output): Promise<number> {
@@ -397,15 +353,4 @@ function runEvents(init: RunInit, clock: Clock, output: Output): ((event: Record
   // around it); the lines on standard error show the names as written
   const name = nestedRunName(init) ?? { run: resolve(init.file) };
   return (event) => output.out(`${JSON.stringify({ timeMs: Math.round(clock.nowMs() - originMs), ...name, ...event })}\n`);
-}
-
-/** Writes the --dot file; a failure is reported (the run itself is not undone) and makes the exit code 1. */
-function writeDot(file: string, text: string, output: Output): boolean {
-  try {
-    writeFileSync(file, text);
-    return true;
-  } catch (error) {
-    output.err(`skein flow: --dot ${file}: cannot write it (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})\n`);
-    return false;
-  }
 }

@@ -1,0 +1,41 @@
+// skein-io-adapter: checks the workflow file and the --dot file, and writes the --dot file.
+/** Files a run is given besides its workflow's: checked before any work, written at the end. */
+import { closeSync, openSync, rmSync, type Stats, statSync, writeFileSync } from "node:fs";
+import { dirname, resolve } from "node:path";
+import type { Output } from "./run-options.ts";
+
+/** What a file that is neither a regular file nor a directory is, to name it. */
+export function specialFile(stat: Stats): string | undefined {
+  if (stat.isFIFO()) return "a pipe";
+  if (stat.isCharacterDevice()) return "a character device";
+  if (stat.isBlockDevice()) return "a block device";
+  if (stat.isSocket()) return "a socket";
+  return undefined;
+}
+
+/** --dot is written at the end: a file that cannot be written there fails now, before any work. */
+export function checkDotFile(dotFile: string): void {
+  const path = resolve(dotFile);
+  const directory = dirname(path);
+  if (!statSync(directory, { throwIfNoEntry: false })?.isDirectory()) throw new Error(`--dot ${dotFile}: no directory ${directory}`);
+  const stat = statSync(path, { throwIfNoEntry: false });
+  if (stat?.isDirectory()) throw new Error(`--dot ${dotFile}: is a directory`);
+  // opened for appending, as a probe (access(2) says yes to root on a file system that refuses it)
+  try {
+    closeSync(openSync(path, "a"));
+  } catch (error) {
+    throw new Error(`--dot ${dotFile}: cannot write ${stat ? "it" : `in ${directory}`} (${(error as NodeJS.ErrnoException).code})`);
+  }
+  if (!stat) rmSync(path, { force: true });
+}
+
+/** Writes the --dot file; a failure is reported (the run itself is not undone) and makes the exit code 1. */
+export function writeDot(file: string, text: string, output: Output): boolean {
+  try {
+    writeFileSync(file, text);
+    return true;
+  } catch (error) {
+    output.err(`skein flow: --dot ${file}: cannot write it (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})\n`);
+    return false;
+  }
+}
