@@ -6,7 +6,11 @@ import { existsRememberedMax, plan } from "./plan.ts";
 /** Plans `text`, every file existing; returns how often each path was asked about. */
 function asked(text: string): Map<string, number> {
   const counts = new Map<string, number>();
-  plan(parseMakeflow(text, { file: "w.mf" }), { exists: (path) => (counts.set(path, (counts.get(path) ?? 0) + 1), true) });
+  const exists = (path: string) => {
+    counts.set(path, (counts.get(path) ?? 0) + 1);
+    return true;
+  };
+  plan(parseMakeflow(text, { file: "w.mf" }), { exists });
   return counts;
 }
 
