@@ -6,7 +6,8 @@
  * is measured every `captureCheckMs` while tasks run: the cache keeps that much of `--disk` free
  * (its entries no task holds leave, least recently used first), and when the captures and the
  * entries tasks hold still pass `--disk`, the task with the largest capture is killed and fails
- * naming its output's size. Between two checks a task may print past the bound by what it writes
+ * naming its output's size (while the entries tasks hold pass `--disk` by themselves, which
+ * tasks sharing a worker may do, the captures pass it only when they alone do). Between two checks a task may print past the bound by what it writes
  * in `captureCheckMs`. Rejected: piping every task's output through the worker (a copy of every
  * byte, and a reader per task in the worker's event loop) for an exact bound.
  */
@@ -44,6 +45,10 @@ export function checkCaptures(components: CaptureWatchComponents): void {
     bytes += size;
     if (size > 0 && (!largest || size > largest.size)) largest = { task, size };
   }
-  if (components.cache.reserve(bytes) || !largest) return;
-  components.overDisk(largest.task, `its output (stdout and stderr) reached ${megabytes(largest.size)}, more than this worker's --disk (${megabytes(components.cache.bytesMax)}) leaves beside the inputs it holds: killed`);
+  const { cache } = components;
+  cache.reserve(bytes);
+  // while tasks hold more input bytes than --disk together, the captures are not what passes it: they may take all of it
+  const room = cache.entryBytes <= cache.bytesMax ? cache.bytesMax - cache.entryBytes : cache.bytesMax;
+  if (bytes <= room || !largest) return;
+  components.overDisk(largest.task, `its output (stdout and stderr) reached ${megabytes(largest.size)}, more than this worker's --disk (${megabytes(cache.bytesMax)}) leaves beside the inputs it holds: killed`);
 }

@@ -225,14 +225,15 @@ export class InputCache {
     return this.rejections.get(name);
   }
 
-  /**
-   * Keeps `bytes` of `bytesMax` for other files (tasks' captured output): entries no task holds
-   * leave as for a new entry; false when the entries left and `bytes` still pass `bytesMax`.
-   */
-  reserve(bytes: number): boolean {
+  /** Keeps `bytes` of `bytesMax` for other files (tasks' captured output): entries no task holds leave as for a new entry. */
+  reserve(bytes: number): void {
     this.reserved = bytes;
     this.evict("");
-    return this.bytes + this.reserved <= this.bytesMax;
+  }
+
+  /** Bytes of the entries (more than `bytesMax` while tasks hold more than that together). */
+  get entryBytes(): number {
+    return this.bytes;
   }
 
   /** Removes entries no task holds, the least recently used first, until they and `reserved` fit in `bytesMax`; never `keep`. */

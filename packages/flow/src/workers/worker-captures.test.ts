@@ -2,13 +2,14 @@
 // failing task's goes back in its result, and none of it stays on the worker's disk in bulk.
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
-import { mkdirSync, readdirSync, statSync } from "node:fs";
+import { mkdirSync, readdirSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
 import { realClock } from "@skein/net";
 import { waitFor } from "@skein/testkit";
 import { fakeMaster } from "../../test/fake-master.ts";
 import { temporaryDirectories } from "../../test/temporary.ts";
+import { checkCaptures } from "./capture-watch.ts";
 import { cachedFileName } from "./file-modes.ts";
 import { InputCache } from "./input-cache.ts";
 import { captureKeptBytesMax } from "./sandbox-pool.ts";
@@ -16,6 +17,7 @@ import { startWorker } from "./worker.ts";
 
 const clock = realClock();
 const temporary = temporaryDirectories("skein-worker-captures-");
+const sha256 = (bytes: Buffer) => createHash("sha256").update(bytes).digest("hex");
 
 test("worker: a task that wrote megabytes to its standard output leaves none of them on the worker once its result has left; an aborted task's capture is removed", { timeout: 30_000 }, async (t) => {
   const workDirectory = temporary();
@@ -84,18 +86,43 @@ test("worker: a task's captured output counts against --disk: one printing past 
   await waitFor(clock, () => readdirSync(captures).every((name) => statSync(join(captures, name)).size <= captureKeptBytesMax), 10_000, "the killed task's capture removed");
 });
 
-test("input cache: room kept for captured output makes entries no task holds leave, least recently used first; false when held entries and captures still pass its bytes", () => {
+test("input cache: room kept for captured output makes entries no task holds leave, least recently used first; held ones stay", () => {
   const root = temporary();
   const cache = new InputCache(join(root, "cache"), 1_000);
   const [a, b] = [Buffer.alloc(400, 1), Buffer.alloc(400, 2)];
-  const hash = (bytes: Buffer) => createHash("sha256").update(bytes).digest("hex");
-  for (const content of [a, b]) cache.receive(hash(content), 0o644, true, content);
+  for (const content of [a, b]) cache.receive(sha256(content), 0o644, true, content);
   mkdirSync(join(root, "sandbox"));
-  cache.place(1, [{ name: "b", hash: hash(b), mode: 0o644 }], join(root, "sandbox")); // b: held
-  assert.equal(cache.reserve(200), true, "800 + 200 fit");
-  assert.equal(readdirSync(cache.directory).length, 2);
-  assert.equal(cache.reserve(500), true, "a, idle, leaves");
-  assert.deepEqual(readdirSync(cache.directory), [cachedFileName(hash(b), 0o644)]);
-  assert.equal(cache.reserve(700), false, "b is held");
-  assert.equal(cache.reserve(0), true);
+  cache.place(1, [{ name: "b", hash: sha256(b), mode: 0o644 }], join(root, "sandbox")); // b: held
+  cache.reserve(200);
+  assert.equal(cache.entryBytes, 800, "800 + 200 fit");
+  cache.reserve(500);
+  assert.deepEqual(readdirSync(cache.directory), [cachedFileName(sha256(b), 0o644)], "a, idle, leaves");
+  cache.reserve(700);
+  assert.equal(cache.entryBytes, 400, "b is held");
+});
+
+test("capture check: the task printing most fails once the captures pass what --disk leaves beside the held inputs; while held inputs alone pass --disk, only captures that alone pass it", () => {
+  const root = temporary();
+  const cache = new InputCache(join(root, "cache"), 1_000);
+  const held = (fill: number, bytes: number) => {
+    const content = Buffer.alloc(bytes, fill);
+    cache.receive(sha256(content), 0o644, true, content);
+    mkdirSync(join(root, `sandbox-${fill}`));
+    cache.place(fill, [{ name: "in", hash: sha256(content), mode: 0o644 }], join(root, `sandbox-${fill}`));
+  };
+  const capture = (name: string, bytes: number) => {
+    writeFileSync(join(root, name), Buffer.alloc(bytes));
+    return join(root, name);
+  };
+  const check = (captures: Array<readonly [number, string]>) => {
+    const killed: string[] = [];
+    checkCaptures({ clock, cache, keptBytes: () => 0, captures: () => captures, overDisk: (task, reason) => void killed.push(`${task}: ${reason}`) });
+    return killed;
+  };
+  held(1, 600);
+  assert.deepEqual(check([[1, capture("c1", 100)], [2, capture("c2", 300)]]), []);
+  assert.deepEqual(check([[1, capture("c1", 100)], [2, capture("c2", 301)]]), ["2: its output (stdout and stderr) reached 301 bytes, more than this worker's --disk (1000 bytes) leaves beside the inputs it holds: killed"]);
+  held(2, 600); // two tasks hold 1 200 bytes together
+  assert.deepEqual(check([[1, capture("c1", 100)], [2, capture("c2", 900)]]), [], "the inputs pass --disk, not the captures");
+  assert.equal(check([[1, capture("c1", 100)], [2, capture("c2", 901)]]).length, 1);
 });
