@@ -50,3 +50,16 @@ test("fast abort: a straggler no other connected worker could take is left to ru
   assert.deepEqual(aborts(alone), []);
   assert.ok(alone.endMs < 7_600, `the join ran once: ${alone.endMs}`);
 });
+
+test("fast abort: a straggler left to run for want of another worker is judged again when one joins", () => {
+  const init: SchedulerInit = { executorsMayJoin: true, fastAbortMultiplier: 3, fastAbortSamplesMin: 10 };
+  // the join hangs on its first attempt; w2 leaves once the short rules are done, w3 joins at 10 s
+  const hangs = ({ rule, attempt }: { rule: number; attempt: number }, random: () => number) => ({ durationMs: rule === 12 ? (attempt === 1 ? 100_000 : 500) : 500 + random() * 10, outcome: ok });
+  const executors = [...twoWorkers, { atMs: 10_000, executor: worker("w3", 1) }];
+  const result = simulate(shortsThenJoin(12, "sim"), { seed: 5, scheduler: init, executors, departures: [{ atMs: 3_200, executorId: "w2" }], behaviour: hangs });
+  assert.equal(result.ok, true);
+  const abort = result.actions.find((a) => a.type === "abort");
+  assert.ok(abort && abort.atMs === 10_000 && abort.executorId === "w1", `aborted on w1 as w3 joined: ${JSON.stringify(abort)}`);
+  assert.deepEqual(result.actions.flatMap((a) => (a.type === "start" && a.rule === 12 ? [a.executorId] : [])), ["w1", "w3"]);
+  assert.ok(result.endMs < 11_000, `the rerun on w3 finished the run: ${result.endMs}`);
+});

@@ -86,6 +86,19 @@ export class FastAbort {
     if (category.running.size === 1) this.arm(category);
   }
 
+  /**
+   * Judges again a task that was due but left to run (no other executor could take it then),
+   * in its place in its category's start order: it may be older than the tasks watched now.
+   */
+  rewatch(task: Task): void {
+    const category = this.category(task.resourceClass.category);
+    const ordered = [...category.running, task].sort((a, b) => a.startedMs! - b.startedMs!);
+    category.running.clear();
+    for (const watched of ordered) category.running.add(watched);
+    // a wake-up armed for a later deadline is replaced by this one when it is earlier
+    this.arm(category);
+  }
+
   forget(task: Task): void {
     const category = this.categories.get(task.resourceClass.category);
     if (!category?.running.delete(task) || !category.held) return;

@@ -140,6 +140,7 @@ export class Scheduler {
         this.executors.set(event.executor.id, executor);
         this.roomed.add(executor);
         this.stalls.changed(true);
+        this.starts.executorJoined();
         // waiting rules its disk holds are queued again (they stayed `ready`)
         for (const rule of this.disk.changed(executor)) this.ready.push(this.classes[rule]!, rule);
         break;

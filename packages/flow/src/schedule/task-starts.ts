@@ -33,6 +33,8 @@ export class TaskStarts {
   private readonly fastAbort: FastAbort | undefined;
   /** Fast aborts per rule, so far. */
   private readonly fastAborts: Int32Array;
+  /** Tasks due but left to run, as no other executor could take them: judged again when one joins. */
+  private readonly spared = new Set<Task>();
   /** Tasks whose inputs are on their way (`awaiting`), until `running`: not judged meanwhile. */
   private readonly awaitingInputs = new Set<Task>();
 
@@ -93,6 +95,7 @@ export class TaskStarts {
 
   /** The task left its executor (ended, aborted, moved or lost). */
   released(task: Task): void {
+    if (this.spared.delete(task)) return; // not watched
     if (this.awaitingInputs.delete(task)) return; // not watched
     if (this.fastAbort && task.startedMs !== undefined) this.fastAbort.forget(task);
   }
@@ -113,6 +116,12 @@ export class TaskStarts {
     return this.init.fastAbortsPerRuleMax ?? fastAbortsPerRuleMaxDefault;
   }
 
+  /** An executor joined: the tasks left to run because none other could take them are judged again. */
+  executorJoined(): void {
+    for (const task of this.spared) this.fastAbort!.rewatch(task);
+    this.spared.clear();
+  }
+
   /** A successful run's duration, a sample of its category (kept only for a judged category). */
   succeeded(category: string, durationMs: number): void {
     if (this.judgesCategory(category)) this.fastAbort?.record(category, durationMs);
@@ -121,13 +130,17 @@ export class TaskStarts {
   /**
    * The watched tasks past their deadline at `nowMs` that `movable` says another executor
    * could take, with the reason: the caller aborts them. An overdue task no other executor
-   * could take is left to run, no longer watched: aborted, it would only run again where it was.
+   * could take is left to run (aborted, it would only run again where it was), unwatched until
+   * an executor joins (`executorJoined`).
    */
   due(nowMs: number, movable: (task: Task) => boolean): Overdue[] {
     if (!this.fastAbort) return [];
     const overdue: Overdue[] = [];
     for (const task of this.fastAbort.due(nowMs)) {
-      if (!movable(task)) continue;
+      if (!movable(task)) {
+        this.spared.add(task);
+        continue;
+      }
       const count = ++this.fastAborts[task.rule]!;
       const category = task.resourceClass.category;
       const ran = nowMs - task.startedMs!;
