@@ -1,3 +1,4 @@
+// skein-io-adapter: reads nested workflow files and their logs to decide whether they are complete.
 /**
  * Whether a `MAKEFLOW` rule the log shows done is still complete. Its own sources (the nested
  * file) are not all that its nested workflow reads: an input of a nested rule, or a file nested
@@ -11,6 +12,7 @@
  * The alternative rejected: upstream's reading, where a nested workflow found done is not
  * entered — an edited input of a nested rule left its stale output in place, with "nothing to do".
  */
+import { statSync } from "node:fs";
 import type { Rule } from "../workflow.ts";
 import type { Loaded } from "./run-flow.ts";
 import { nestedRunInit, nestingDepthMax, type RunInit, workflowLogPath } from "./run-options.ts";
@@ -45,6 +47,8 @@ export function nestedComplete(loaded: Loaded, rule: Rule, init: RunInit, reader
   const nestedInit = nestedRunInit(loaded.directory, rule.nested!, init, loaded.logPath);
   const enclosing = nestedInit.enclosing!;
   if (enclosing.length >= nestingDepthMax || enclosing.includes(workflowLogPath(nestedInit.file, nestedInit.directory!))) return undefined;
+  // not a file to read (gone, a pipe that would block the read): its run says why
+  if (!statSync(nestedInit.file, { throwIfNoEntry: false })?.isFile()) return undefined;
   let nested: Loaded;
   let complete: ReadonlySet<number>;
   try {

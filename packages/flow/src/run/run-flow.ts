@@ -116,7 +116,7 @@ function cleanWorkflow(init: RunInit, output: Output): number {
   try {
     const load = (parent: Cleanable, nested: NestedWorkflow) => {
       const nestedInit = nestedRunInit(parent.directory, nestedFileReading(nested, (path) => existsSync(absolutePath(parent.directory, path))), init); // as planning read it
-      return existsSync(nestedInit.file) ? readWorkflow(nestedInit) : undefined; // a nested file gone: nothing to read
+      return statSync(nestedInit.file, { throwIfNoEntry: false })?.isFile() ? readWorkflow(nestedInit) : undefined; // a nested file gone (or a pipe): nothing to read
     };
     cleaned = cleanTree(readWorkflow(init), load, init.dryRun);
   } catch (error) {
