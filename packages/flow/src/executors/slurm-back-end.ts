@@ -136,7 +136,7 @@ class SlurmExecutor implements Executor {
       queueMicrotask(() => this.listener.finished(task, { ok: false, reason: `cannot write the job script ${scriptPath} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})` }));
       return;
     }
-    const args = ["--parsable", `--job-name=skein-${rule.id}`, "-N", "1", "-n", "1", `--cpus-per-task=${rule.resources.cores ?? 1}`, `--chdir=${this.directory}`, `--output=${this.file(task, "out")}`];
+    const args = ["--parsable", `--job-name=skein-${rule.id}`, "-N", "1", "-n", "1", `--cpus-per-task=${Math.max(1, Math.ceil(rule.resources.cores ?? 1))}`, `--chdir=${this.directory}`, `--output=${this.file(task, "out")}`];
     if (rule.resources.memoryMb) args.push(`--mem=${Math.ceil(rule.resources.memoryMb)}M`);
     if (rule.resources.wallTimeS) args.push(`--time=${Math.ceil(rule.resources.wallTimeS / 60)}`);
     const job: Job = { request, id: undefined, vanished: 0 };

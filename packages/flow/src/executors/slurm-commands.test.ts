@@ -116,3 +116,11 @@ test("slurm: an sbatch the controller refuses fails the task with its message sa
   assert.doesNotMatch(run.err, /sbatch: sbatch|sbatch: error/);
   assert.ok(!existsSync(join(root, ".skein-slurm")), `job scripts left: ${existsSync(join(root, ".skein-slurm")) ? readdirSync(join(root, ".skein-slurm")) : ""}`);
 });
+
+test("slurm: a rule's cores reach sbatch as a whole number of at least 1 (CORES=0 and CORES=0.5 ask for 1, CORES=2.5 for 3)", { timeout: 30_000 }, async () => {
+  const root = workspace({ "w.mf": "CATEGORY=none\nCORES=0\na:\n\ttouch a\nCATEGORY=half\nCORES=0.5\nb:\n\ttouch b\nCATEGORY=wide\nCORES=2.5\nc:\n\ttouch c\n" });
+  const logging = sbatch("4242\\n").replace("for argument;", 'for argument; do case $argument in --cpus-per-task=*) echo "$argument" >> "$(dirname "$0")/../cpus";; esac; done\nfor argument;');
+  const run = await runWith(root, { sbatch: logging, squeue: "#!/bin/sh\nexit 0\n" });
+  assert.equal(run.code, 0, run.err);
+  assert.deepEqual(readFileSync(join(root, "cpus"), "utf8").trim().split("\n").sort(), ["--cpus-per-task=1", "--cpus-per-task=1", "--cpus-per-task=3"]);
+});
