@@ -215,10 +215,20 @@ function stateFromLog(complete: Set<number>, summary: LogSummary): (rule: number
 
 export async function runFlow(init: RunInit, components: RunComponents): Promise<number> {
   const output = components.output ?? standardOutput;
-  // a reader that goes away (`--dry-run | head`) cuts what is printed, never crashes the command
-  const stopWatching = output.onOutClosed?.(() => {});
+  // a reader that goes away (`--dry-run | head`) cuts what is printed, never crashes the
+  // command; output that could not be written (`--dry-run > full-disk/list`, ENOSPC) fails it:
+  // what was asked for is not all there
+  let unwritten: string | undefined;
+  const stopWatching = output.onOutClosed?.((reason) => {
+    if (!reason.endsWith("(EPIPE)")) unwritten ??= reason;
+  });
   try {
-    return await runWith(init, components, output);
+    const code = await runWith(init, components, output);
+    // a write's error is told after it (on a later turn of the event loop)
+    if (code === 0 && output === standardOutput) await new Promise((resolve) => setImmediate(resolve));
+    if (code !== 0 || unwritten === undefined) return code;
+    output.err(`skein flow: ${unwritten}\n`);
+    return 1;
   } finally {
     stopWatching?.();
   }

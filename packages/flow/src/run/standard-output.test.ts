@@ -21,3 +21,21 @@ test("standard output: --json to a file that cannot be written (a full disk, /de
     closeSync(full);
   }
 });
+
+test("standard output: --dry-run and --clean --dry-run whose list cannot be written (/dev/full) exit 1 saying so, not 0 as if it were all there", { skip: existsSync("/dev/full") ? undefined : "no /dev/full here", timeout: 60_000 }, () => {
+  const root = workspace({ "w.mf": "a:\n\ttouch a\n" });
+  const full = openSync("/dev/full", "w");
+  const unwritten = (args: string[]) => {
+    const ran = spawnSync(process.execPath, [skein, "flow", ...args, "w.mf"], { cwd: root, stdio: ["ignore", full, "pipe"], encoding: "utf8", timeout: 50_000 });
+    assert.equal(ran.status, 1, `${args.join(" ")}: ${ran.stderr}`);
+    assert.match(ran.stderr, /skein flow: standard output could not be written \(ENOSPC\)\n$/);
+  };
+  try {
+    unwritten(["--dry-run"]); // `touch a` would run
+    assert.equal(spawnSync(process.execPath, [skein, "flow", "w.mf"], { cwd: root }).status, 0);
+    unwritten(["--clean", "--dry-run"]); // a and the log would go
+    assert.ok(existsSync(join(root, "a")), "nothing removed");
+  } finally {
+    closeSync(full);
+  }
+});
