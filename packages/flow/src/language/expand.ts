@@ -85,6 +85,12 @@ function excerpt(text: string, dollar: number, close: string): string {
 /** make's text functions (`$(wildcard *.c)`, `%` patterns with `$(patsubst …)`): Makeflow has none. */
 const makeFunction = /^\$\((wildcard|patsubst|subst|shell|foreach|notdir|basename|dir|suffix|addprefix|addsuffix|filter|filter-out|sort|word|words|wordlist|firstword|lastword|strip|findstring|join|realpath|abspath|call|eval|origin|value|if|or|and|file|error|warning|info)[ \t]/;
 
+/**
+ * make's substitution references, `$(SRC:.c=.o)` and `${SRC:%.c=%.o}`: a name, `:`, `from=to`,
+ * `from` not starting as the shell's `${X:-y}`, `${X:=y}`, `${X:+y}`, `${X:?y}` do.
+ */
+const makeSubstitution = /^\$(?:\([A-Za-z_][A-Za-z0-9_]*:[^-=+?()\s][^()=\s]*=[^()\s]*\)|\{[A-Za-z_][A-Za-z0-9_]*:[^-=+?{}\s][^{}=\s]*=[^{}\s]*\})/;
+
 function badName(text: string, dollar: number, line: LogicalLine, offset: number): WorkflowError {
   const open = text[dollar + 1]!;
   const shell = open === "(" ? "command substitution" : "parameter expansion";
@@ -92,6 +98,11 @@ function badName(text: string, dollar: number, line: LogicalLine, offset: number
   if (make) {
     // upstream's own tests (TR_makeflow_023_wildcard, _024_pattern) show make's functions do not belong to the language
     return new WorkflowError(line.locate(offset + dollar), `\`$(${make[1]} …)\` is make's ${make[1]} function; Makeflow has no functions: write the file names (or \`$$(\` for the shell's command substitution)`);
+  }
+  const substitution = makeSubstitution.exec(text.slice(dollar, dollar + 300));
+  if (substitution) {
+    // `$(SRC:.c=.o)`: make's substitution reference, not the shell's — say so, not "write `$$(`"
+    return new WorkflowError(line.locate(offset + dollar), `\`${substitution[0]}\` is make's substitution reference; Makeflow has none: write the file names (or set another variable)`);
   }
   return new WorkflowError(
     line.locate(offset + dollar),

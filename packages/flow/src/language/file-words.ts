@@ -106,6 +106,11 @@ function fileReference(text: string, arrow: number, canonical: Canonical, line: 
 const collected: FileReference[] = [];
 
 /** Reads a target or source list starting at `offset` of `line`. */
+/** make's `targets: normal | order-only` separator, unquoted and alone: not a file named `|`. */
+function orderOnly(line: LogicalLine, offset: number): WorkflowError {
+  return new WorkflowError(line.locate(offset), "'|' is make's order-only separator; Makeflow has none: list those files as sources (quote it, '|', for a file of that name)");
+}
+
 export function fileList(text: string, lookup: Lookup, canonical: Canonical, line: LogicalLine, offset: number): FileReference[] {
   collected.length = 0; // a list that failed left its files
   const files = readFileList(text, lookup, canonical, line, offset, collected);
@@ -123,6 +128,7 @@ function readFileList(text: string, lookup: Lookup, canonical: Canonical, line: 
         continue;
       }
       if (start < 0) continue;
+      if (i - start === 1 && text.charCodeAt(start) === 124) throw orderOnly(line, offset + start);
       files.push(fileNamed(normalizePath(text.slice(start, i)), canonical, line.locate(offset + start)));
       start = -1;
     }
@@ -130,6 +136,7 @@ function readFileList(text: string, lookup: Lookup, canonical: Canonical, line: 
   }
   const words: Word[] = [];
   for (const raw of rawWords(text, line, offset)) {
+    if (raw.text === "|") throw orderOnly(line, raw.offset);
     const expanded = expand(raw.text, lookup, line, raw.offset);
     for (const word of splitWords(expanded, line, raw.offset)) words.push({ ...word, offset: raw.offset });
   }

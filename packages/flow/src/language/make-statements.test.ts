@@ -43,3 +43,16 @@ test("parser (upstream TR_makeflow_023_wildcard, TR_makeflow_024_pattern): make'
   // a command of the shell's is still told to use `$$(`
   assert.match(parseError("a:\n\techo $(date +%s) > a\n"), /^M:2:7: `\$\(date …`: not a variable name; write `\$\$\(` for the shell's command substitution$/);
 });
+
+test("parser: make's substitution references $(SRC:.c=.o) and ${SRC:%.c=%.o} are named as such, not sent to the shell with `$$(`", () => {
+  assert.equal(parseError("SRC=a.c b.c\nOBJ=$(SRC:.c=.o)\nx: $(OBJ)\n\ttouch x\n"), "M:2:5: `$(SRC:.c=.o)` is make's substitution reference; Makeflow has none: write the file names (or set another variable)");
+  assert.match(parseError("SRC=a.c\nx:\n\techo ${SRC:%.c=%.o} > x\n"), /^M:3:7: `\$\{SRC:%\.c=%\.o\}` is make's substitution reference/);
+  // the shell's own ${X:-y} is still told to use `$${`
+  for (const shell of ["${HOME:-y}", "${X:=a=b}", "${X:-a=b}", "${X:+a=b}"]) assert.match(parseError(`x:\n\techo ${shell} > x\n`), /not a variable name; write `\$\$\{` for the shell's parameter expansion$/, shell);
+});
+
+test("parser: make's order-only '|' in a rule line is named as such (it was a missing source '|'); a quoted '|' is a file of that name", () => {
+  assert.equal(parseError("a: b | c\n\ttouch a\n"), "M:1:6: '|' is make's order-only separator; Makeflow has none: list those files as sources (quote it, '|', for a file of that name)");
+  assert.match(parseError("a: \"b\" | c\n\ttouch a\n"), /^M:1:8: '\|' is make's order-only separator/);
+  assert.doesNotThrow(() => parseMakeflow("a: '|'\n\ttouch a\n", { file: "M" }));
+});

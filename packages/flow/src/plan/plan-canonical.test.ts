@@ -37,11 +37,11 @@ test("plan: a source written as an absolute path waits for the rule making it, e
 });
 
 test("plan: a cycle written through an absolute or ../ path is a cycle, not a missing source", () => {
-  assert.equal(planError("a: /w/err/b\n\tcat b > a\nb: a\n\tcat a > b\n"), "M:1:1: the rules form a cycle: a -> b -> a");
-  assert.equal(planError("x: ../err/x\n\ttrue\n"), "M:1:1: the rules form a cycle: x -> x");
-  assert.equal(planError("x: /w/err/x\n\ttrue\n"), "M:1:1: the rules form a cycle: x -> x");
+  assert.equal(planError("a: /w/err/b\n\tcat b > a\nb: a\n\tcat a > b\n"), "M:1:1: the rules form a cycle (each is needed to make the next): a -> b -> a");
+  assert.equal(planError("x: ../err/x\n\ttrue\n"), "M:1:1: the rules form a cycle (each is needed to make the next): x -> x");
+  assert.equal(planError("x: /w/err/x\n\ttrue\n"), "M:1:1: the rules form a cycle (each is needed to make the next): x -> x");
   // the cycle names each rule's first target as written, not by its DAG name (/w/err/b)
-  assert.equal(planError("../err/a: /w/err/b\n\tcat b > a\n/w/err/b: a\n\tcat a > b\n"), "M:1:1: the rules form a cycle: ../err/a -> /w/err/b -> ../err/a");
+  assert.equal(planError("../err/a: /w/err/b\n\tcat b > a\n/w/err/b: a\n\tcat a > b\n"), "M:1:1: the rules form a cycle (each is needed to make the next): ../err/a -> /w/err/b -> ../err/a");
 });
 
 test("plan: files outside the workflow's directory are named by their absolute path; one written two ways is one", () => {

@@ -239,7 +239,7 @@ function cycleError(workflow: Workflow, cycle: readonly number[]): WorkflowError
     names.length <= cycleNamesMax
       ? names
       : [...names.slice(0, cycleNamesMax / 2), `… ${names.length - cycleNamesMax + 4} more …`, ...names.slice(names.length - cycleNamesMax / 2 + 4)];
-  return new WorkflowError(workflow.rules[ordered[0]!]!.location, `the rules form a cycle: ${[...shown, names[0]].join(" -> ")}`);
+  return new WorkflowError(workflow.rules[ordered[0]!]!.location, `the rules form a cycle (each is needed to make the next): ${[...shown, names[0]].join(" -> ")}`);
 }
 
 /** Rule → the rules that wait for it, each list made at its size (counted first, not pushed to). */
