@@ -30,8 +30,10 @@ export function nestedRunner(loaded: Loaded, init: RunInit, components: RunCompo
     }
     if (stop.aborted) return { ok: false, reason: `nested workflow ${nested.file} was not started: the enclosing workflow stopped` };
     if (enclosing.length >= nestingDepthMax) return { ok: false, reason: `nested workflow ${nested.file} would be nested more than ${nestingDepthMax} levels deep` };
-    const code = await runFlow(nestedInit, { clock: components.clock, random: components.random, output: labelledOutput(components.output, nestedLabel(nested, nestedInit)), stop, enclosingProgress: (read) => progress.attach(rule.id, read) });
-    if (code !== 0) return { ok: false, reason: `nested workflow ${nested.file} failed` };
+    let why: string | undefined;
+    const onFailed = (reason: string) => (why ??= reason);
+    const code = await runFlow(nestedInit, { clock: components.clock, random: components.random, output: labelledOutput(components.output, nestedLabel(nested, nestedInit)), stop, enclosingProgress: (read) => progress.attach(rule.id, read), onFailed });
+    if (code !== 0) return { ok: false, reason: `nested workflow ${nested.file} failed${why === undefined ? "" : `: ${why}`}` };
     const missing = missingTargets(rule, loaded.directory);
     return missing.length === 0 ? { ok: true } : { ok: false, reason: `the nested workflow ${nested.file} succeeded but did not create ${missingList(missing)}` };
   };

@@ -259,6 +259,7 @@ async function runWith(given: RunInit, components: RunComponents, output: Output
     if (!init.dryRun) release = lockLog(workflowLogPath(resolve(init.file), resolve(init.directory ?? dirname(resolve(init.file)))));
   } catch (error) {
     output.err(`skein flow: ${(error as Error).message}\n`);
+    components.onFailed?.((error as Error).message);
     return 1;
   }
   try {
@@ -277,6 +278,7 @@ async function runLocked(init: RunInit, components: RunComponents, output: Outpu
     // a workflow error reads `file:line:column: problem`, as a compiler's; anything else (a
     // missing or unreadable file) is the command's own complaint
     output.err(`${error instanceof WorkflowError ? error.message : `skein flow: ${(error as Error).message}`}\n`);
+    components.onFailed?.((error as Error).message);
     return 1;
   }
   const complete = completedRules(loaded, init);
@@ -324,7 +326,10 @@ async function runLocked(init: RunInit, components: RunComponents, output: Outpu
     const result = await execute(loaded, complete, log, { ...init, onListening }, { ...components, output }, { cores: init.jobs ?? availableParallelism(), memoryMb: Math.floor(totalmem() / 1048576) });
     const dotWritten = !init.dotFile || writeDot(init.dotFile, toDot(loaded.plan, result.stateOf), output);
     if (result.ok) output.err(`skein flow: done, ${result.ran} ${result.ran === 1 ? "rule" : "rules"} ran\n`);
-    else output.err(`${result.unfinished === undefined ? "" : `skein flow: ${result.unfinished}\n`}skein flow: stopped: ${result.reason}\n`);
+    else {
+      output.err(`${result.unfinished === undefined ? "" : `skein flow: ${result.unfinished}\n`}skein flow: stopped: ${result.reason}\n`);
+      if (result.reason !== undefined) components.onFailed?.(result.reason);
+    }
     runEvent?.({ state: "finished", ok: result.ok, ran: result.ran, reason: result.ok ? undefined : result.reason });
     return result.ok ? (dotWritten ? 0 : 1) : result.stoppedBy ? stopSignals[result.stoppedBy] : 1;
   } catch (error) {

@@ -82,6 +82,12 @@ export interface RunComponents {
    * run's) and its ETA count them too (see ProgressTally).
    */
   readonly enclosingProgress?: EnclosingProgress;
+  /**
+   * Told why the run failed (a workflow error, the rule that failed, a file it cannot use): a
+   * nested run's, so that the rule that ran it says why (`nested workflow sub.mf failed: rule
+   * 'y' (sub.mf:4:1) failed: exit code 1`), in its --json event too.
+   */
+  readonly onFailed?: (reason: string) => void;
 }
 
 /** Levels of nested workflows a run descends, and `--clean` too. */
