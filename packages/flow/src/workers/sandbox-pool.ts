@@ -8,11 +8,14 @@
  * error go to a file of the same name in `captures`, whose end its result carries: once the
  * result has left, a large one is emptied with its sandbox (a task that wrote 100 MB there would
  * otherwise keep them on the worker's disk until its sandbox is reused), and an aborted task's
- * is removed with its sandbox, which is never reused.
+ * is removed with its sandbox, which is never reused. What a task leaves that is slow to remove
+ * (a directory, or more than `emptiedInPlaceFilesMax` files) is renamed aside and removed off the
+ * event loop: the worker must answer heartbeats, and the sandbox is ready again at once.
  */
 import { rm } from "node:fs/promises";
-import { mkdirSync, readdirSync, rmSync, statSync, truncateSync, unlinkSync } from "node:fs";
+import { mkdirSync, readdirSync, renameSync, rmSync, statSync, truncateSync, unlinkSync } from "node:fs";
 import { basename, join } from "node:path";
+import { removeTree } from "./tree-removal.ts";
 
 /** A task's captured output larger than this is emptied once its result has left (smaller ones are left for the next task to overwrite: a truncation per task costs time). */
 export const captureKeptBytesMax = 64 * 1024;
@@ -42,7 +45,7 @@ export class SandboxPool {
 
   /** An aborted task's sandbox and capture, removed off the event loop (its processes may still be dying): never reused. */
   discard(sandbox: string): Promise<unknown> {
-    return Promise.all([rm(sandbox, { recursive: true, force: true }), rm(this.captureOf(sandbox), { force: true })]);
+    return Promise.all([removeTree(sandbox), rm(this.captureOf(sandbox), { force: true })]);
   }
 
   /** An empty sandbox: a pooled one, or a new one. */
@@ -58,7 +61,7 @@ export class SandboxPool {
     try {
       mkdirSync(path);
     } catch {
-      rmSync(path, { recursive: true, force: true }); // left by an earlier connection or run
+      removeAside(path, this.directory); // left by an earlier connection or run
       mkdirSync(path);
     }
     return path;
@@ -79,7 +82,7 @@ export class SandboxPool {
   recycleUsed(): void {
     for (const path of this.used) {
       try {
-        emptyDirectory(path);
+        emptyDirectory(path, this.directory);
         const size = trimCapture(this.captureOf(path));
         this.kept.set(path, size);
         this.keptBytes += size;
@@ -92,16 +95,41 @@ export class SandboxPool {
   }
 }
 
-/** Removes everything inside `path`, keeping the directory itself. */
-function emptyDirectory(path: string): void {
-  for (const name of readdirSync(path)) {
-    const entry = join(path, name);
-    try {
-      unlinkSync(entry); // outputs and input links are files: one call each
-    } catch {
-      rmSync(entry, { recursive: true, force: true }); // a directory
-    }
+/**
+ * Files in a sandbox beyond which it is removed off the event loop rather than emptied in place:
+ * a task may leave 10⁵ scratch files, and unlinking them one by one on the loop kept the worker
+ * silent for seconds (its master dropped it past the worker timeout).
+ */
+export const emptiedInPlaceFilesMax = 256;
+
+/** Removes everything inside `path`, keeping the directory itself: directories (trees of any size) and crowds of files off the event loop. */
+function emptyDirectory(path: string, aside: string): void {
+  const entries = readdirSync(path, { withFileTypes: true });
+  if (entries.length > emptiedInPlaceFilesMax) {
+    removeAside(path, aside);
+    mkdirSync(path);
+    return;
   }
+  for (const entry of entries) {
+    const entryPath = join(path, entry.name);
+    if (entry.isDirectory()) removeAside(entryPath, aside);
+    else unlinkSync(entryPath); // outputs and input links are files: one call each
+  }
+}
+
+/** Names of trees being removed, unique in this process (pools of several connections share a directory). */
+let asideMade = 0;
+
+/** Moves `path` into `directory` at once (one rename), and removes it there off the event loop. */
+function removeAside(path: string, directory: string): void {
+  const aside = join(directory, `${basename(path)}.removed-${process.pid}-${++asideMade}`);
+  try {
+    renameSync(path, aside);
+  } catch {
+    rmSync(path, { recursive: true, force: true }); // a rename refused: removed here, as before
+    return;
+  }
+  removeTree(aside).catch(() => {}); // what cannot be removed goes with the worker's directory
 }
 
 /** Empties a capture larger than `captureKeptBytesMax`; the bytes it keeps. */
