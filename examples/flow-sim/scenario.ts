@@ -32,6 +32,7 @@ export function flowCluster(): ClusterSpec {
           backoff: { initialMs: 20, maxMs: 500 },
           executorsMayJoin: true,
           fastAbortMultiplier: 3,
+          fastAbortDefaultCategory: true, // its rules name no category: judge them, as `--fast-abort 3` does
           fastAbortSamplesMin: 5,
           fastAbortSlackMs: 50,
           lostRunsPerRuleMax: 1_000,
