@@ -4,8 +4,8 @@
 // outlives an interrupted master; bad addresses and ports are usage errors.
 import assert from "node:assert/strict";
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statfsSync, writeFileSync } from "node:fs";
+import { tmpdir, totalmem } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
 
@@ -143,3 +143,26 @@ for (const [command, args, problem] of [
     assert.doesNotMatch(result.stderr, /\n\s+at .*:\d+:\d+\)?$/m, "no stack trace");
   });
 }
+
+test("bin/skein: a worker told no --memory or --disk offers this machine's memory and the disk free where it works (it offered 1 000 000 MB of each), as Work Queue's worker", async (t) => {
+  const root = mkdtempSync(join(tmpdir(), "skein-bin-offer-"));
+  t.after(() => rmSync(root, { recursive: true, force: true }));
+  writeFileSync(join(root, "w.mf"), "out:\n\ttouch out\n");
+  const master = spawn(bin, ["flow", "w.mf", "-T", "workers", "-p", "0", "--json"], { cwd: root, stdio: ["ignore", "pipe", "pipe"] });
+  t.after(() => master.kill("SIGKILL"));
+  let out = "";
+  let err = "";
+  master.stdout!.setEncoding("utf8").on("data", (text: string) => (out += text));
+  master.stderr!.setEncoding("utf8").on("data", (text: string) => (err += text));
+  const exit = new Promise<number | null>((resolve) => master.on("close", resolve));
+  const port = (await appears(() => err, /waiting for workers on port (\d+)/))[1]!;
+  const worker = started(["worker", `127.0.0.1:${port}`, "--timeout", "20", "--workdir", root], root);
+  assert.equal(await worker.exit, 0, worker.stderr());
+  assert.equal(await exit, 0, err);
+  const joined = out.trim().split("\n").map((line) => JSON.parse(line)).find((event) => event.state === "joined" && event.executor !== "local");
+  assert.ok(joined, out);
+  assert.equal(joined.memoryMb, Math.floor(totalmem() / 1048576));
+  const { bavail, bsize } = statfsSync(root);
+  const freeMb = (bavail * bsize) / 1e6;
+  assert.ok(joined.diskMb > 0 && Math.abs(joined.diskMb - freeMb) <= Math.max(100, freeMb * 0.1), `offered ${joined.diskMb} MB of disk; ${freeMb} MB are free`);
+});

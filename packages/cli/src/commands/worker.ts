@@ -1,5 +1,5 @@
-import { rmSync } from "node:fs";
-import { availableParallelism, tmpdir } from "node:os";
+import { rmSync, statfsSync } from "node:fs";
+import { availableParallelism, tmpdir, totalmem } from "node:os";
 import { resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { claimWorkDirectory, superviseWorker, workerNoMasterTimeoutMsDefault } from "@skein/flow/worker";
@@ -30,8 +30,9 @@ was killed, by the next worker started there on this host).
 
 options:
   --cores N            cores offered (default: this machine's, ${availableParallelism()} here)
-  --memory MB          memory offered
-  --disk MB            disk offered
+  --memory MB          memory offered (default: this machine's, ${machineMemoryMb()} MB here)
+  --disk MB            disk offered, in 10^6 bytes: its cache stays within it (default: the
+                       space free where it works when it starts)
   --password-file F    the password shared with the master (each proves it to the other)
   --tls-cert FILE      TLS to the master (all three flags, PEM): this worker's certificate,
   --tls-key FILE       its private key, and the CA that signed the master's certificate
@@ -66,8 +67,10 @@ export const workerCommand: Command = {
     const timeoutSeconds = numberOption(values.timeout, "--timeout", { min: 0 });
     // as Work Queue's worker: every core of this machine unless told
     const cores = numberOption(values.cores, "--cores", { min: 1, integer: true }) ?? availableParallelism();
-    const memoryMb = numberOption(values.memory, "--memory", { min: 1, integer: true });
-    const diskMb = numberOption(values.disk, "--disk", { min: 1, integer: true });
+    // as Work Queue's worker: this machine's memory, and the disk free where it works, unless told
+    // (the master places rules by them: offering more than there is sends rules that cannot run)
+    const memoryMb = numberOption(values.memory, "--memory", { min: 1, integer: true }) ?? machineMemoryMb();
+    const givenDiskMb = numberOption(values.disk, "--disk", { min: 1, integer: true });
     const password = passwordOption(values["password-file"]);
     const tls = readTls({ cert: values["tls-cert"], key: values["tls-key"], ca: values["tls-ca"] });
     // absolute once, here: tasks run inside it, from other directories
@@ -76,6 +79,7 @@ export const workerCommand: Command = {
     // exists but where nothing can be made is a usage error
     // (without --workdir, in the temporary directory the same way, so that a killed worker's cache is removed by the next)
     const ownDirectory = givenDirectory === undefined ? claimedDirectory(tmpdir(), "skein-worker") : claimedDirectory(directoryOption(givenDirectory, "--workdir"));
+    const diskMb = givenDiskMb ?? freeDiskMb(ownDirectory);
     const worker = superviseWorker({
       host,
       port,
@@ -102,6 +106,21 @@ export const workerCommand: Command = {
     }
   },
 };
+
+/** This machine's memory in MB (2^20 bytes, as the local executor counts it). */
+function machineMemoryMb(): number {
+  return Math.floor(totalmem() / 1048576);
+}
+
+/** The space free to this user where the worker works, in MB (10^6 bytes, as --disk); undefined if unknown. */
+function freeDiskMb(directory: string): number | undefined {
+  try {
+    const { bavail, bsize } = statfsSync(directory);
+    return Math.max(1, Math.floor((bavail * bsize) / 1e6));
+  } catch {
+    return undefined; // no limit offered, as before
+  }
+}
 
 /** This worker's directory inside --workdir (or the temporary directory, `name` skein-worker); a usage error if none can be made there. */
 function claimedDirectory(parent: string, name?: string): string {
