@@ -119,3 +119,23 @@ test("clean: a nested workflow's target that cannot be removed is named from the
     spawnSync("chattr", ["-i", join(root, "d", "x")]);
   }
 });
+
+test("clean: without a log --clean removes nothing and says which of the workflow's targets exist, failing", async () => {
+  const root = workspace({ "w.mf": pipeline, "input.txt": "data\n" });
+  assert.equal((await runIn(root)).code, 0);
+  rmSync(join(root, "w.mf.skeinlog"));
+  for (const dryRun of [true, false]) {
+    const result = await runIn(root, { clean: true, dryRun });
+    assert.equal(result.code, 1, result.err);
+    assert.equal(result.out, "");
+    assert.equal(result.err, `skein flow: --clean: no log ${join(root, "w.mf")}.skeinlog: nothing is known to be made by this workflow, so nothing was removed; 2 of its targets exist (remove by hand what it made)\n`);
+  }
+  assert.deepEqual(readdirSync(root).sort(), ["input.txt", "out.txt", "sum.txt", "w.mf"]);
+});
+
+test("clean: without a log and with none of its targets present, --clean has nothing to do", async () => {
+  const root = workspace({ "w.mf": pipeline, "input.txt": "data\n" });
+  const result = await runIn(root, { clean: true });
+  assert.equal(result.code, 0, result.err);
+  assert.equal(result.err, "skein flow: removed 0 files and 0 logs\n");
+});

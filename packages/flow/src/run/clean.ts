@@ -172,6 +172,23 @@ function removeExcept(path: string, kept: readonly string[], dryRun: boolean, re
   }
 }
 
+/**
+ * `--clean` removes only what the log shows this workflow made: with no log (deleted, or never
+ * written) nothing is known to be made by it. The targets of its rules that exist then, each
+ * once, as absolute paths: said to the user, never removed (a file by hand may share a name).
+ */
+export function targetsWithoutLog(top: Cleanable): string[] | undefined {
+  if ([top.logPath, compactingPath(top.logPath)].some((path) => lstatSync(path, { throwIfNoEntry: false }) !== undefined)) return undefined;
+  const present = new Set<string>();
+  for (const rule of top.workflow.rules) {
+    for (const target of rule.targets) {
+      const path = absolutePath(top.directory, target.path);
+      if (!present.has(path) && lstatSync(path, { throwIfNoEntry: false }) !== undefined) present.add(path);
+    }
+  }
+  return [...present];
+}
+
 /** What `--clean` removed (or, with --dry-run, would remove), relative to the top workflow's directory. */
 export interface Cleaned {
   readonly files: Removal[];

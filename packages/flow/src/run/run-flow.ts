@@ -21,7 +21,7 @@ import { type Plan, plan } from "../plan/plan.ts";
 import type { RuleState } from "../schedule/types.ts";
 import type { FileReference, NestedWorkflow, Workflow } from "../workflow.ts";
 import { sandboxPathProblem } from "../workers/sandbox-paths.ts";
-import { type Cleanable, type Cleaned, cleanTree, removalList } from "./clean.ts";
+import { type Cleanable, type Cleaned, cleanTree, removalList, targetsWithoutLog } from "./clean.ts";
 import { toDot } from "./dot.ts";
 import { absolutePath } from "../paths.ts";
 import { stopSignals } from "@skein/ftsh/stop-signals";
@@ -118,7 +118,15 @@ function cleanWorkflow(init: RunInit, output: Output): number {
       const nestedInit = nestedRunInit(parent.directory, nestedFileReading(nested, (path) => existsSync(absolutePath(parent.directory, path))), init); // as planning read it
       return statSync(nestedInit.file, { throwIfNoEntry: false })?.isFile() ? readWorkflow(nestedInit) : undefined; // a nested file gone (or a pipe): nothing to read
     };
-    cleaned = cleanTree(readWorkflow(init), load, init.dryRun);
+    const top = readWorkflow(init);
+    const unknown = targetsWithoutLog(top);
+    if (unknown !== undefined && unknown.length > 0) {
+      // exit 1: what was asked (the workflow's files gone) is not done, and a script must see it
+      const log = `${shownFile(init)}${top.logPath.slice(resolve(init.file).length)}`;
+      output.err(`skein flow: --clean: no log ${log}: nothing is known to be made by this workflow, so nothing was removed; ${unknown.length} of its targets ${unknown.length === 1 ? "exists" : "exist"} (remove by hand what it made)\n`);
+      return 1;
+    }
+    cleaned = cleanTree(top, load, init.dryRun);
   } catch (error) {
     output.err(`${error instanceof WorkflowError ? error.message : `skein flow: --clean: ${(error as Error).message}`}\n`);
     return 1;
