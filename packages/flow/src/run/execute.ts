@@ -19,7 +19,7 @@ import { StaleTargets } from "./stale-targets.ts";
 import { Driver } from "./driver.ts";
 import { nestedRuleCounts } from "./nested-complete.ts";
 import { nestedRunner } from "./nested-run.ts";
-import { progressLine } from "./progress.ts";
+import { LastFinish, progressLine } from "./progress.ts";
 import { ProgressTally } from "./progress-tally.ts";
 import type { Loaded } from "./run-flow.ts";
 import { nestedRunName, type Output, type RunComponents, type RunInit } from "./run-options.ts";
@@ -263,7 +263,13 @@ export async function execute(loaded: Loaded, complete: Set<number>, log: LogFil
   components.stop?.addEventListener("abort", enclosingStopped, { once: true });
   if (components.stop?.aborted) enclosingStopped();
   const endNestedProgress = components.enclosingProgress?.(() => tally.read());
-  const currentProgress = () => progressLine({ ...tally.read(), workers: target === "workers" ? scheduler.executorCount - 1 : undefined, elapsedMs: driver.nowMs() }, process.stderr.columns);
+  const lastFinish = new LastFinish();
+  const currentProgress = (ended = false) => {
+    const read = tally.read();
+    const elapsedMs = driver.nowMs();
+    const lastFinishMs = lastFinish.at(read.counts.done + read.counts.failed, elapsedMs);
+    return progressLine({ ...read, workers: target === "workers" ? scheduler.executorCount - 1 : undefined, elapsedMs, lastFinishMs, ended }, process.stderr.columns);
+  };
   const status = progress ? terminalStatus(output) : undefined;
   const timer = status ? clock.setPeriodic(progressIntervalMs, () => status.line.draw(currentProgress())) : undefined;
   /** Why the run failed, if it did (an error thrown here fails it too): workers are told in their goodbye. */
@@ -280,7 +286,7 @@ export async function execute(loaded: Loaded, complete: Set<number>, log: LogFil
     components.stop?.removeEventListener("abort", enclosingStopped);
     if (timer) {
       timer.cancel();
-      status!.line.finish(currentProgress());
+      status!.line.finish(currentProgress(true));
       status!.close();
     }
     const end: RunEnd = stopped !== undefined ? { stopped } : failed !== undefined ? { failed } : {};

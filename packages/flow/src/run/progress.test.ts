@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import type { RuleState } from "../schedule/types.ts";
-import { progressLine, progressWidthDefault } from "./progress.ts";
+import { LastFinish, progressLine, progressWidthDefault } from "./progress.ts";
 
 const counts = (partial: Partial<Record<RuleState, number>>): Record<RuleState, number> => ({ waiting: 0, ready: 0, running: 0, retrying: 0, done: 0, failed: 0, ...partial });
 
@@ -37,4 +37,29 @@ test("progress: a rerun's ETA is paced by the rules it ran, not by those its log
   const line = progressLine({ counts: counts({ waiting: 88, running: 2, done: 910 }), doneBefore: 900, elapsedMs: 5_000 }, 120);
   assert.ok(line.endsWith("done 910  failed 0  ETA 45s"), line);
   assert.match(progressLine({ counts: counts({ waiting: 100, done: 900 }), doneBefore: 900, elapsedMs: 1_000 }, 120), /ETA \?$/, "no pace before this run finished a rule");
+});
+
+test("progress: the ETA is the estimate made when a rule last finished, counting down; stale once it ran out with nothing finished", () => {
+  // 2 done by 4 s, 2 left: 4 s then; a long rule runs on
+  const snapshot = { counts: counts({ running: 1, waiting: 1, done: 2 }), lastFinishMs: 4_000 };
+  assert.match(progressLine({ ...snapshot, elapsedMs: 4_000 }, 120), /ETA 4s$/);
+  assert.match(progressLine({ ...snapshot, elapsedMs: 5_000 }, 120), /ETA 3s$/, "counts down, not up (5 s × 2 / 2 = 5 s)");
+  assert.match(progressLine({ ...snapshot, elapsedMs: 7_000 }, 120), /ETA 1s$/);
+  assert.match(progressLine({ ...snapshot, elapsedMs: 8_000 }, 120), /ETA \?$/, "past the estimate with nothing finished: stale");
+  assert.match(progressLine({ ...snapshot, elapsedMs: 60_000 }, 120), /ETA \?$/);
+});
+
+test("progress: a run's last line has no ETA when it stopped with rules left, and ETA 0s when all finished", () => {
+  const stopped = progressLine({ counts: counts({ waiting: 5, done: 3, failed: 1 }), elapsedMs: 3_000, lastFinishMs: 1_000, ended: true }, 120);
+  assert.ok(stopped.endsWith("waiting 5  running 0  done 3  failed 1"), stopped);
+  assert.ok(progressLine({ counts: counts({ waiting: 5, done: 3 }), workers: 2, elapsedMs: 3_000, ended: true }, 44).endsWith("done 3 fail 0 wk 2"), "the short form too");
+  assert.match(progressLine({ counts: counts({ done: 9 }), elapsedMs: 3_000, ended: true }, 120), /failed 0 {2}ETA 0s$/);
+});
+
+test("progress: LastFinish keeps the time the finished count last changed", () => {
+  const last = new LastFinish();
+  assert.equal(last.at(0, 100), 100);
+  assert.equal(last.at(0, 900), 100);
+  assert.equal(last.at(1, 1_200), 1_200);
+  assert.equal(last.at(1, 5_000), 1_200);
 });

@@ -1,7 +1,10 @@
 /**
  * The progress line shown on a terminal: rules waiting / running (and queued on an executor) /
  * done / failed, workers connected and an estimate of the time left from the mean task time
- * so far.
+ * so far. The estimate is made when a rule finishes and counts down from there: recomputed on
+ * every draw, a long rule with nothing finishing made it count up (3s, 4s, 5s); past its end
+ * with still nothing finished it is stale, shown as `?`. A run's last line, once it stopped
+ * with rules left, has no estimate at all.
  */
 import type { RuleState } from "../schedule/types.ts";
 
@@ -14,6 +17,25 @@ export interface ProgressSnapshot {
   /** Workers connected (-T workers); undefined for back ends without workers (not shown). */
   readonly workers?: number;
   readonly elapsedMs: number;
+  /** When a rule last finished (done or failed), on the `elapsedMs` clock (default: `elapsedMs`); see `LastFinish`. */
+  readonly lastFinishMs?: number;
+  /** The run is over (its last line): rules left unfinished have no time left to estimate. */
+  readonly ended?: boolean;
+}
+
+/** Remembers when the count of finished rules last changed, for `ProgressSnapshot.lastFinishMs`. */
+export class LastFinish {
+  private finished = -1;
+  private atMs = 0;
+
+  /** `finished`: rules done or failed now; returns when that count was first seen. */
+  at(finished: number, nowMs: number): number {
+    if (finished !== this.finished) {
+      this.finished = finished;
+      this.atMs = nowMs;
+    }
+    return this.atMs;
+  }
 }
 
 function formatDuration(ms: number): string {
@@ -36,11 +58,14 @@ export function progressLine(snapshot: ProgressSnapshot, width: number | undefin
   const waiting = counts.waiting + counts.ready + counts.retrying;
   // the pace is this run's: rules a rerun found done took none of its time
   const doneNow = counts.done - (snapshot.doneBefore ?? 0);
-  const eta = doneNow > 0 && finished < total ? formatDuration((elapsedMs / doneNow) * (total - finished)) : "?";
-  const etaText = finished === total ? "0s" : eta;
-  let text = `waiting ${waiting}  running ${counts.running - queued}${queued > 0 ? ` (+${queued} queued)` : ""}  done ${counts.done}  failed ${counts.failed}  ${workers === undefined ? "" : `workers ${workers}  `}ETA ${etaText}`;
+  // the estimate made at the last finish, less the time since: stale (`?`) once that has run out
+  const lastFinishMs = Math.min(snapshot.lastFinishMs ?? elapsedMs, elapsedMs);
+  const leftMs = doneNow > 0 ? (lastFinishMs / doneNow) * (total - finished) - (elapsedMs - lastFinishMs) : 0;
+  const etaText = finished === total ? "0s" : leftMs > 0 ? formatDuration(leftMs) : "?";
+  const eta = (separator: string) => (snapshot.ended && finished < total ? "" : `${separator}ETA ${etaText}`);
+  let text = `waiting ${waiting}  running ${counts.running - queued}${queued > 0 ? ` (+${queued} queued)` : ""}  done ${counts.done}  failed ${counts.failed}${workers === undefined ? "" : `  workers ${workers}`}${eta("  ")}`;
   // a narrow terminal gets the short form rather than losing `failed` and the ETA off the end
-  if (text.length > width) text = `wait ${waiting} run ${counts.running - queued}${queued > 0 ? `+${queued}q` : ""} done ${counts.done} fail ${counts.failed} ${workers === undefined ? "" : `wk ${workers} `}ETA ${etaText}`;
+  if (text.length > width) text = `wait ${waiting} run ${counts.running - queued}${queued > 0 ? `+${queued}q` : ""} done ${counts.done} fail ${counts.failed}${workers === undefined ? "" : ` wk ${workers}`}${eta(" ")}`;
   const room = width - text.length - 4;
   const barWidth = room >= 5 ? Math.min(30, room) : 0; // a bar of a few characters says nothing
   const filled = total === 0 ? barWidth : Math.round((barWidth * finished) / total);
