@@ -1,8 +1,30 @@
 // skein-io-adapter: checks the workflow file and the --dot file, and writes the --dot file.
 /** Files a run is given besides its workflow's: checked before any work, written at the end. */
-import { closeSync, openSync, rmSync, type Stats, statSync, writeFileSync } from "node:fs";
-import { dirname, resolve } from "node:path";
-import type { Output } from "./run-options.ts";
+import { closeSync, openSync, realpathSync, rmSync, type Stats, statSync, writeFileSync } from "node:fs";
+import { basename, dirname, join, resolve } from "node:path";
+import type { Output, RunInit } from "./run-options.ts";
+
+/**
+ * A run's workflow file and directory, absolute, the directories by their real paths: a
+ * workflow reached through a symbolic link (`link/w.mf`, `link` → `real/sub`) runs its commands
+ * in `real/sub`, where the kernel takes a `..` (`cat ../in` reads `real/in`), so its names are
+ * resolved there too, and its log is the same however it is reached. Messages name files as the
+ * user wrote them (`RunInit.shownFile`), not by these paths.
+ */
+export function workflowPlace(init: RunInit): { file: string; directory: string } {
+  const given = resolve(init.file);
+  const fileDirectory = realDirectory(dirname(given));
+  return { file: join(fileDirectory, basename(given)), directory: init.directory === undefined ? fileDirectory : realDirectory(resolve(init.directory)) };
+}
+
+/** A directory's real path; as given when it cannot be had (gone: said later, where it is used). */
+function realDirectory(path: string): string {
+  try {
+    return realpathSync(path);
+  } catch {
+    return path;
+  }
+}
 
 /** What a file that is neither a regular file nor a directory is, to name it. */
 export function specialFile(stat: Stats): string | undefined {

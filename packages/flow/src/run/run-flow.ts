@@ -7,7 +7,7 @@
  */
 import { existsSync, readFileSync, statSync } from "node:fs";
 import { availableParallelism, totalmem } from "node:os";
-import { dirname, join, relative, resolve } from "node:path";
+import { join, relative, resolve } from "node:path";
 import type { Clock } from "@skein/core";
 import { isRenamed, writtenPath } from "../language/canonical-path.ts";
 import { WorkflowError } from "../language/errors.ts";
@@ -26,7 +26,7 @@ import { toDot } from "./dot.ts";
 import { absolutePath } from "../paths.ts";
 import { stopSignals } from "@skein/ftsh/stop-signals";
 import { BackEndError, execute } from "./execute.ts";
-import { checkDotFile, specialFile, writeDot } from "./run-files.ts";
+import { checkDotFile, specialFile, workflowPlace, writeDot } from "./run-files.ts";
 import { standardOutput } from "./standard-output.ts";
 import { nestedComplete, nestedRuleCounts, rememberNestedRuleCounts } from "./nested-complete.ts";
 import { SourceTimes } from "./source-times.ts";
@@ -55,8 +55,7 @@ function readWorkflow(init: RunInit): Cleanable & { logRead: LogRead } {
 
 /** Reads and parses a workflow file, with the options of its run; its log is not read. */
 function parseWorkflowFile(init: RunInit): { workflow: Workflow; directory: string; logPath: string } {
-  const file = resolve(init.file);
-  const directory = resolve(init.directory ?? dirname(file));
+  const { file, directory } = workflowPlace(init);
   const workflow = parseWorkflow(readFileSync(file, "utf8"), { file: shownFile(init), environment: init.environment ?? process.env, directory });
   const logPath = workflowLogPath(file, directory);
   checkTargetPlaces(workflow, directory, file, logPath);
@@ -122,7 +121,7 @@ function cleanWorkflow(init: RunInit, output: Output): number {
     const unknown = targetsWithoutLog(top);
     if (unknown !== undefined && unknown.length > 0) {
       // exit 1: what was asked (the workflow's files gone) is not done, and a script must see it
-      const log = `${shownFile(init)}${top.logPath.slice(resolve(init.file).length)}`;
+      const log = `${shownFile(init)}${top.logPath.slice(workflowPlace(init).file.length)}`;
       output.err(`skein flow: --clean: no log ${log}: nothing is known to be made by this workflow, so nothing was removed; ${unknown.length} of its targets ${unknown.length === 1 ? "exists" : "exist"} (remove by hand what it made)\n`);
       return 1;
     }
@@ -133,7 +132,7 @@ function cleanWorkflow(init: RunInit, output: Output): number {
   }
   const { files, logs } = cleaned;
   // a plain dry run counts the paths it lists (a directory emptied around named files: the entries that go)
-  const removed = init.dryRun && !init.json ? removalList(files, resolve(init.directory ?? dirname(resolve(init.file)))) : files.map(({ path }) => path);
+  const removed = init.dryRun && !init.json ? removalList(files, workflowPlace(init).directory) : files.map(({ path }) => path);
   const counted = `${removed.length} ${removed.length === 1 ? "file" : "files"} and ${logs.length} ${logs.length === 1 ? "log" : "logs"}`;
   if (!init.dryRun) {
     output.err(`skein flow: removed ${counted}\n`);
@@ -264,7 +263,10 @@ async function runWith(given: RunInit, components: RunComponents, output: Output
     // a nested workflow's directory (`MAKEFLOW sub.mf dir`) that is not there: said, not left to the commands started in it
     if (init.directory !== undefined && !statSync(init.directory, { throwIfNoEntry: false })?.isDirectory()) throw new Error(`cannot run ${shownFile(init)} in ${shownDirectory(init)}: ${existsSync(init.directory) ? "not a directory" : "no such directory"}`);
     if (init.dotFile) checkDotFile(init.dotFile);
-    if (!init.dryRun) release = lockLog(workflowLogPath(resolve(init.file), resolve(init.directory ?? dirname(resolve(init.file)))));
+    if (!init.dryRun) {
+      const { file, directory } = workflowPlace(init);
+      release = lockLog(workflowLogPath(file, directory));
+    }
   } catch (error) {
     output.err(`skein flow: ${(error as Error).message}\n`);
     components.onFailed?.((error as Error).message);
