@@ -7,7 +7,7 @@
  * logs: their files are theirs to name, and a nested workflow's file may be a target here.
  */
 import { lstatSync, readdirSync, rmSync, unlinkSync } from "node:fs";
-import { dirname, isAbsolute, relative, resolve } from "node:path";
+import { dirname, isAbsolute, relative } from "node:path";
 import { writtenPath } from "../language/canonical-path.ts";
 import { compactingPath } from "../log/compact-log.ts";
 import type { LogSummary } from "../log/transaction-log.ts";
@@ -99,15 +99,25 @@ export function removeTargets(workflow: Workflow, rule: number, directory: strin
  */
 export function removalList(files: readonly Removal[], directory: string): string[] {
   const paths = files.flatMap(({ path, entries }) => entries ?? [path]);
-  const whole = new Set(paths.map((path) => resolve(directory, path)));
+  // a `..` after a name is kept (`a/../out` is not `out` when `a` is a link): compared as written
+  const whole = new Set(paths.map((path) => absolutePath(directory, path)));
   const listed = new Set<string>();
   return paths.filter((path) => {
-    const absolute = resolve(directory, path);
+    const absolute = absolutePath(directory, path);
     if (listed.has(absolute)) return false;
     listed.add(absolute);
-    for (let parent = dirname(absolute); parent !== dirname(parent); parent = dirname(parent)) if (whole.has(parent)) return false;
+    // only a directory before the last `..` holds the path for certain
+    const up = absolute.lastIndexOf("/..");
+    for (let parent = dirname(absolute); parent !== dirname(parent) && parent.length > up; parent = dirname(parent)) if (whole.has(parent)) return false;
     return true;
   });
+}
+
+/** `relative(directory, path)` for absolute paths, a `..` after a name in `path` kept (see removalList). */
+function relativeAsWritten(directory: string, path: string): string {
+  if (path === directory) return ".";
+  if (path.startsWith(directory === "/" ? "/" : `${directory}/`)) return path.slice(directory === "/" ? 1 : directory.length + 1);
+  return relative(directory, path);
 }
 
 /**
@@ -204,7 +214,7 @@ export function cleanTree(top: Cleanable, load: NestedLoader, dryRun = false, se
   const files: Removal[] = [];
   const logs: string[] = [];
   // a path written absolute stays so; a relative one is shown from the top workflow's directory
-  const fromChild = (child: Cleanable, path: string) => (isAbsolute(path) ? path : relative(top.directory, resolve(child.directory, path)));
+  const fromChild = (child: Cleanable, path: string) => (isAbsolute(path) ? path : relativeAsWritten(top.directory, absolutePath(child.directory, path)));
   const removalFromChild = (child: Cleanable, { path, kept, entries }: Removal): Removal => ({ path: fromChild(child, path), kept: kept?.map((keep) => fromChild(child, keep)), entries: entries?.map((entry) => fromChild(child, entry)) });
   for (const rule of [...top.summary.started].sort((a, b) => a - b)) {
     const nested = top.workflow.rules[rule]!.nested;
@@ -239,6 +249,6 @@ export function cleanTree(top: Cleanable, load: NestedLoader, dryRun = false, se
   }
   // a nested rule's target is often a file the nested workflow made, maybe written another way
   const unique = new Map<string, Removal>();
-  for (const removal of files) if (!unique.has(resolve(top.directory, removal.path))) unique.set(resolve(top.directory, removal.path), removal);
+  for (const removal of files) if (!unique.has(absolutePath(top.directory, removal.path))) unique.set(absolutePath(top.directory, removal.path), removal);
   return { files: [...unique.values()], logs };
 }

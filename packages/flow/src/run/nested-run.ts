@@ -11,6 +11,7 @@ import type { TaskOutcome } from "../schedule/types.ts";
 import type { NestedWorkflow, Rule } from "../workflow.ts";
 import type { ProgressTally } from "./progress-tally.ts";
 import type { Loaded } from "./run-flow.ts";
+import { workflowPlace } from "./run-files.ts";
 import { nestedRunInit, nestingDepthMax, type Output, type RunComponents, type RunInit, shownDirectory, shownFile, workflowLogPath } from "./run-options.ts";
 
 /**
@@ -25,7 +26,8 @@ export function nestedRunner(loaded: Loaded, init: RunInit, components: RunCompo
     const nested = rule.nested!;
     const nestedInit = nestedRunInit(loaded.directory, nested, init, loaded.logPath);
     const enclosing = nestedInit.enclosing!;
-    if (enclosing.includes(workflowLogPath(nestedInit.file, nestedInit.directory!))) {
+    const place = workflowPlace(nestedInit);
+    if (enclosing.includes(workflowLogPath(place.file, place.directory))) {
       return { ok: false, reason: `nested workflow ${nested.file} already runs around this rule, in ${nestedInit.directory}: a workflow cannot nest itself` };
     }
     if (stop.aborted) return { ok: false, reason: `nested workflow ${nested.file} was not started: the enclosing workflow stopped` };

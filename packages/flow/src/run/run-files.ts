@@ -1,7 +1,7 @@
 // skein-io-adapter: checks the workflow file and the --dot file, and writes the --dot file.
 /** Files a run is given besides its workflow's: checked before any work, written at the end. */
 import { closeSync, openSync, realpathSync, rmSync, type Stats, statSync, writeFileSync } from "node:fs";
-import { basename, dirname, join, resolve } from "node:path";
+import { basename, dirname, isAbsolute, join, resolve } from "node:path";
 import type { Output, RunInit } from "./run-options.ts";
 
 /**
@@ -12,15 +12,20 @@ import type { Output, RunInit } from "./run-options.ts";
  * user wrote them (`RunInit.shownFile`), not by these paths.
  */
 export function workflowPlace(init: RunInit): { file: string; directory: string } {
-  const given = resolve(init.file);
+  const given = absolute(init.file);
   const fileDirectory = realDirectory(dirname(given));
-  return { file: join(fileDirectory, basename(given)), directory: init.directory === undefined ? fileDirectory : realDirectory(resolve(init.directory)) };
+  return { file: join(fileDirectory, basename(given)), directory: init.directory === undefined ? fileDirectory : realDirectory(absolute(init.directory)) };
+}
+
+/** `path` from the current directory, its `..` left to the kernel (`resolve` takes `a/..` away before `a` is followed). */
+function absolute(path: string): string {
+  return isAbsolute(path) ? path : `${process.cwd()}/${path}`;
 }
 
 /** A directory's real path; as given when it cannot be had (gone: said later, where it is used). */
 function realDirectory(path: string): string {
   try {
-    return realpathSync(path);
+    return realpathSync.native(path); // the kernel's: the JavaScript one takes `a/..` away before it follows `a`
   } catch {
     return path;
   }

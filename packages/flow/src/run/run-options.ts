@@ -1,7 +1,8 @@
-import { dirname, posix, resolve } from "node:path";
+import { dirname, posix } from "node:path";
 import type { Clock } from "@skein/core";
 import type { TlsInit } from "@skein/net/wire";
 import { fnv1a32 } from "../fnv.ts";
+import { absolutePath } from "../paths.ts";
 import type { NestedWorkflow } from "../workflow.ts";
 import type { EnclosingProgress } from "./progress-tally.ts";
 
@@ -103,8 +104,9 @@ export function nestedRunInit(parentDirectory: string, nested: NestedWorkflow, p
   return {
     ...shownNested(nested, parent),
     enclosing: parentLogPath === undefined ? undefined : [...(parent.enclosing ?? []), parentLogPath],
-    file: resolve(parentDirectory, nested.file),
-    directory: resolve(parentDirectory, nested.directory ?? "."),
+    // a `..` after a name kept as written, for the kernel: `a/../d` is not `d` when `a` is a link (paths.ts)
+    file: absolutePath(parentDirectory, nested.file),
+    directory: absolutePath(parentDirectory, nested.directory ?? "."),
     jobs: parent.jobs,
     progress: false,
     json: parent.json,
