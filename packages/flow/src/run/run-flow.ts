@@ -28,6 +28,7 @@ import { stopSignals } from "@skein/ftsh/stop-signals";
 import { BackEndError, execute } from "./execute.ts";
 import { checkDotFile, specialFile, workflowPlace, writeDot } from "./run-files.ts";
 import { standardOutput } from "./standard-output.ts";
+import { checkNestedConflicts } from "./nested-conflicts.ts";
 import { nestedComplete, nestedRuleCounts, rememberNestedRuleCounts } from "./nested-complete.ts";
 import { SourceTimes } from "./source-times.ts";
 import { nestedRunInit, nestedRunName, type Output, type RunComponents, type RunInit, shownDirectory, shownFile, workflowLogPath } from "./run-options.ts";
@@ -103,6 +104,7 @@ export function loadWorkflow(init: RunInit): Loaded {
   const start = init.directory === undefined ? process.cwd() : directory;
   const fromStartDirectory = (written: string) => (start === directory || written.startsWith("/") || !existsSync(resolve(start, written)) ? undefined : relative(directory, resolve(start, written)));
   const planned = plan(workflow, { exists: (path) => existsSync(absolutePath(directory, path)), fromStartDirectory });
+  checkNestedConflicts(planned, directory, init);
   // read with the planned rules, whose hashes the run writes: planning may replace a rule (a
   // nested file read as older upstream did, `MAKEFLOW inner.mf sub` running sub/inner.mf)
   const logRead = readLogFile(logPath, planned.workflow.rules);
