@@ -13,6 +13,7 @@ import type { ExecutorInfo, TaskOutcome } from "../schedule/types.ts";
 import type { Rule } from "../workflow.ts";
 import { type Executor, type ExecutorListener, killedBy, missingList, type TaskRequest } from "./executor.ts";
 import { type CommandExit, ProcessLauncher } from "./process-launcher.ts";
+import { missingDirectory } from "./working-directory.ts";
 
 export { simpleArgv } from "./process-launcher.ts";
 
@@ -90,7 +91,11 @@ export class LocalExecutor implements Executor {
   private exited(task: number, exit: CommandExit): void {
     const rule = this.rules.get(task)!;
     this.rules.delete(task);
-    this.report(task, exit.lost ? { ok: false, reason: exit.lost } : exitOutcome(rule, this.init.directory, exit.code, exit.signal, exit.durationMs));
+    if (exit.lost) return this.report(task, { ok: false, reason: exit.lost });
+    const outcome = exitOutcome(rule, this.init.directory, exit.code, exit.signal, exit.durationMs);
+    // a command that ran in a directory removed under it fails of that: said with its failure
+    const gone = outcome.ok ? undefined : missingDirectory(this.init.directory);
+    this.report(task, gone === undefined || outcome.ok ? outcome : { ...outcome, reason: `${outcome.reason}; its ${gone}` });
   }
 
   private report(task: number, outcome: TaskOutcome): void {

@@ -21,6 +21,10 @@ import { killedBy } from "./executor.ts";
 import { writeRequests } from "./launcher-stdin.ts";
 import { type LauncherKind, type LauncherProgram, launcherProgram, replaceLauncher } from "./launcher-program.ts";
 import { killSession } from "./session-kill.ts";
+import { simpleArgv } from "./simple-argv.ts";
+import { missingDirectory } from "./working-directory.ts";
+
+export { argvWordsMax, simpleArgv } from "./simple-argv.ts";
 
 export interface CommandRequest {
   /** Unique among the launcher's running commands. */
@@ -41,7 +45,7 @@ export interface CommandExit {
   readonly signal: string | null;
   /** How long it ran, not counting its wait for cores (when the launcher measured it). */
   readonly durationMs?: number;
-  /** Why its end is unknown (the launcher died under it); code and signal are then null. */
+  /** Why it has no exit: the launcher died under it, or it could not start (its working directory gone); code and signal are then null. */
   readonly lost?: string;
 }
 
@@ -73,23 +77,6 @@ export interface ProcessLauncherInit {
   readonly batch?: (run: () => void) => void;
   /** Says (one line, no newline) that a launcher was broken and which took its place (default: standard error). */
   readonly warn?: (message: string) => void;
-}
-
-/** Words that need the shell even in a command without shell syntax. */
-const shellWords = new Set(["cd", "exit", "export", "set", "unset", ".", "source", "eval", "exec", "alias", "read", "wait", "trap", "ulimit", "umask", "if", "for", "while", "case", "until", "shift", "return", "local", "type", "command", "hash", "times", "getopts", "readonly", "break", "continue", "!", "{", "}"]);
-
-/** Words of a command the launchers exec directly (launcher.c's ARGV_WORDS_MAX); longer ones run through `/bin/sh`. */
-export const argvWordsMax = 4095;
-
-/**
- * The argument vector of a command simple enough to run without `/bin/sh` (only plain words,
- * no quotes, variables, redirections, globs or operators, at most `argvWordsMax`), or undefined.
- */
-export function simpleArgv(command: string): string[] | undefined {
-  if (!/^[A-Za-z0-9_\-+=.,/:@% ]+$/.test(command)) return undefined;
-  const words = command.split(" ").filter((w) => w !== "");
-  if (words.length === 0 || words.length > argvWordsMax || shellWords.has(words[0]!) || words[0]!.includes("=")) return undefined;
-  return words;
 }
 
 /** UTF-8 length of a request part; most parts are empty and need no call into Node. */
@@ -227,9 +214,14 @@ export class ProcessLauncher {
       replaced = true;
       this.fallBack(program, why);
     };
-    // it could not start at all (missing, not executable): it ran nothing
+    // it could not start at all (missing, not executable): it ran nothing. Its working
+    // directory gone (removed during a run) fails the same way (ENOENT) and is no fault of it
     child.on("error", (error: NodeJS.ErrnoException) => {
-      if (this.launcher === child && !this.greeted) fallBack(`cannot start it (${error.code ?? error.message})`);
+      if (this.launcher !== child || this.greeted) return;
+      const gone = missingDirectory(this.init.directory);
+      if (gone === undefined) return fallBack(`cannot start it (${error.code ?? error.message})`);
+      replaced = true;
+      this.cannotStart(`cannot start the command: its ${gone}`);
     });
     child.on("exit", (code, signal) => {
       const reason = signal ? killedBy(signal) : `exit code ${code}`;
@@ -281,6 +273,18 @@ export class ProcessLauncher {
       if (this.killed.has(request.id)) this.report(request.id, { code: null, signal: "SIGKILL" });
       else this.dispatch(request);
     }
+  }
+
+  /**
+   * The launcher could not start for want of its working directory: its requests fail, each
+   * saying why; the next request starts a launcher again (the directory may be back).
+   */
+  private cannotStart(why: string): void {
+    this.launcher = undefined;
+    this.unwritten = [];
+    const pending = [...this.running.keys()];
+    this.running.clear();
+    for (const id of pending) this.report(id, this.killed.has(id) ? { code: null, signal: "SIGKILL" } : { code: null, signal: null, lost: why });
   }
 
   private answers(text: string): void {
@@ -366,7 +370,10 @@ export class ProcessLauncher {
       this.direct.delete(request.id);
       this.init.exited(request.id, exit);
     };
-    child.on("error", () => done({ code: 127, signal: null }));
+    child.on("error", () => {
+      const gone = missingDirectory(request.directory ?? this.init.directory);
+      done(gone === undefined ? { code: 127, signal: null } : { code: null, signal: null, lost: `cannot start the command: its ${gone}` });
+    });
     child.on("exit", (code, signal) => {
       if (this.init.killGroupAtExit) killGroup(child.pid);
       done({ code, signal });
