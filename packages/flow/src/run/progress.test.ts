@@ -45,6 +45,7 @@ test("progress: the ETA is the estimate made when a rule last finished, counting
   assert.match(progressLine({ ...snapshot, elapsedMs: 4_000 }, 120), /ETA 4s$/);
   assert.match(progressLine({ ...snapshot, elapsedMs: 5_000 }, 120), /ETA 3s$/, "counts down, not up (5 s × 2 / 2 = 5 s)");
   assert.match(progressLine({ ...snapshot, elapsedMs: 7_000 }, 120), /ETA 1s$/);
+  assert.match(progressLine({ ...snapshot, elapsedMs: 7_800 }, 120), /ETA 1s$/, "rounded up: not 0s with rules left");
   assert.match(progressLine({ ...snapshot, elapsedMs: 8_000 }, 120), /ETA \?$/, "past the estimate with nothing finished: stale");
   assert.match(progressLine({ ...snapshot, elapsedMs: 60_000 }, 120), /ETA \?$/);
 });

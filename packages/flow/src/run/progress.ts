@@ -61,7 +61,8 @@ export function progressLine(snapshot: ProgressSnapshot, width: number | undefin
   // the estimate made at the last finish, less the time since: stale (`?`) once that has run out
   const lastFinishMs = Math.min(snapshot.lastFinishMs ?? elapsedMs, elapsedMs);
   const leftMs = doneNow > 0 ? (lastFinishMs / doneNow) * (total - finished) - (elapsedMs - lastFinishMs) : 0;
-  const etaText = finished === total ? "0s" : leftMs > 0 ? formatDuration(leftMs) : "?";
+  // rounded up: `0s` is for a run with nothing left
+  const etaText = finished === total ? "0s" : leftMs > 0 ? formatDuration(Math.ceil(leftMs / 1000) * 1000) : "?";
   const eta = (separator: string) => (snapshot.ended && finished < total ? "" : `${separator}ETA ${etaText}`);
   let text = `waiting ${waiting}  running ${counts.running - queued}${queued > 0 ? ` (+${queued} queued)` : ""}  done ${counts.done}  failed ${counts.failed}${workers === undefined ? "" : `  workers ${workers}`}${eta("  ")}`;
   // a narrow terminal gets the short form rather than losing `failed` and the ETA off the end
