@@ -36,6 +36,7 @@ import { sandboxPathProblem } from "./sandbox-paths.ts";
 import { heartbeatMsDefault, heartbeatProblem, SilenceDetector, workerTimeoutMsDefault } from "./silence-detector.ts";
 import { FrameQueue } from "./frame-queue.ts";
 import { listOutputs, type OutputListing } from "./output-listing.ts";
+import { outputParents } from "./output-parents.ts";
 import { resultFrame } from "./result-bounds.ts";
 import { type PackedOutputs, packOutputs, streamOutputs } from "./worker-outputs.ts";
 
@@ -198,6 +199,7 @@ export function startWorker(init: WorkerInit, components: WorkerComponents): Wor
     try {
       sandbox = sandboxPool.fresh();
       cache.place(hold, task.inputs, sandbox);
+      for (const parent of outputParents(task.outputs)) makeDirectories(join(sandbox, parent)); // as they are in the master's directory
     } catch (error) {
       // a full disk, inputs `a` and `a/b`: this task fails here, and the worker goes on
       cache.release(hold);
