@@ -4,7 +4,7 @@ import { connect, createServer, type Socket } from "node:net";
 import { join } from "node:path";
 import { test } from "node:test";
 import { temporaryDirectories } from "../../test/temporary.ts";
-import { FrameQueue, unsentBytesMax } from "./frame-queue.ts";
+import { FrameQueue, fileReadsPerTurnMax, unsentBytesMax } from "./frame-queue.ts";
 import { chunkBytes } from "./frames.ts";
 
 const temporary = temporaryDirectories("skein-frame-queue-");
@@ -49,5 +49,28 @@ test("frame queue: a connection that breaks while a file waits drops the rest, c
   assert.equal(queue.length, 0);
   assert.equal(chunks, sent, "no more of the file was read");
   assert.equal(after, false);
+  await close();
+});
+
+test("frame queue: thousands of small files are read a few hundred per turn of the event loop, so heartbeats still leave; all are sent, in order", { timeout: 30_000 }, async () => {
+  const directory = temporary();
+  const count = fileReadsPerTurnMax * 4;
+  for (let i = 0; i < count; i++) writeFileSync(join(directory, `f${i}`), String(i));
+  const { socket, close } = await stalledSocket(); // 1 024 small frames fit in what the socket holds
+  const queue = new FrameQueue(socket);
+  const read: string[] = [];
+  for (let i = 0; i < count; i++) queue.file(join(directory, `f${i}`), (chunk) => {
+    read.push(chunk.toString());
+    return Buffer.from(chunk);
+  }, () => assert.fail("not a read failure"));
+  assert.ok(read.length <= fileReadsPerTurnMax, `${read.length} files read in one turn`);
+  let turns = 0;
+  while (read.length < count && turns < 1_000) {
+    await new Promise((resolve) => setImmediate(resolve));
+    turns++;
+  }
+  assert.deepEqual(read, Array.from({ length: count }, (_, i) => String(i)));
+  assert.ok(turns >= 3, `read over ${turns} turns`);
+  socket.destroy();
   await close();
 });

@@ -15,6 +15,13 @@ import { chunkBytes } from "./frames.ts";
 /** Bytes written to the socket and not yet sent beyond which files are not read further. */
 export const unsentBytesMax = 4 * chunkBytes;
 
+/**
+ * Chunks read per turn of the event loop. Thousands of small files fit in `unsentBytesMax`, and
+ * reading them all at once (three system calls each) held the loop for seconds: heartbeats did
+ * not leave, and the other side dropped the connection as silent.
+ */
+export const fileReadsPerTurnMax = 256;
+
 /** Where chunks are read: each is framed (copied) before the next read. */
 const chunkBuffer = Buffer.allocUnsafe(chunkBytes);
 
@@ -35,6 +42,7 @@ export class FrameQueue {
   private corked = false;
   private waiting = false;
   private closed = false;
+  private readsThisTurn = 0;
 
   constructor(private readonly socket: Socket) {
     // gone: nothing waiting will be sent (nor will a drain come); an open file is closed
@@ -90,7 +98,7 @@ export class FrameQueue {
   private push(item: Item): void {
     if (this.closed) return;
     this.items.push(item);
-    this.pump();
+    if (!this.waiting) this.pump(); // else a pump is due (the socket drains, or the next turn)
   }
 
   private full(): boolean {
@@ -117,15 +125,26 @@ export class FrameQueue {
         this.shift();
         const frame = item();
         if (frame) this.write(frame);
-      } else if (this.sendChunk(item)) this.shift();
+      } else if (!this.mayRead()) break;
+      else if (this.sendChunk(item)) this.shift();
     }
     if (this.head < this.items.length && !this.waiting && !this.closed && !this.socket.destroyed) {
       this.waiting = true;
-      this.socket.once("drain", () => {
+      const more = () => {
         this.waiting = false;
         this.pump();
-      });
+      };
+      // the socket is full: on when it drains; else the turn's reads are done: on after what else waits (heartbeats)
+      if (this.full()) this.socket.once("drain", more);
+      else setImmediate(more);
     }
+  }
+
+  /** Whether a chunk may be read in this turn of the event loop (`fileReadsPerTurnMax`); counts it. */
+  private mayRead(): boolean {
+    if (this.readsThisTurn >= fileReadsPerTurnMax) return false;
+    if (this.readsThisTurn++ === 0) setImmediate(() => (this.readsThisTurn = 0));
+    return true;
   }
 
   /** Sends the file's next chunk; true when it is done with (sent whole, or failed). */
