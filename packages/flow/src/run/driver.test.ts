@@ -35,3 +35,29 @@ test("driver: when the log cannot record a batch, none of its tasks starts, what
   assert.equal(result.ok, false);
   assert.match(result.reason ?? "", /cannot write the transaction log w\.mf\.skeinlog: ENOSPC/);
 });
+
+test("driver: a task placed on an executor that leaves within the same batch is not started there (it crashed the master) and runs on another", async () => {
+  const planned = plan(parseMakeflow("a:\n\tx\n", { file: "w.mf" }), { exists: () => true });
+  const scheduler = new Scheduler(planned, { executorsMayJoin: true }, { random: () => 0.5, isDone: () => false });
+  const driver = new Driver(scheduler, planned.workflow, { state: () => {} }, realClock());
+  const ranOn: string[] = [];
+  const executor = (id: string): Executor => ({
+    info: { id, capacity: { cores: 1, memoryMb: 1_000, diskMb: 1_000, gpus: 0 }, runsLocalRules: true, runsRemoteRules: true, fastAbort: false },
+    start: (request: TaskRequest) => {
+      ranOn.push(id);
+      queueMicrotask(() => driver.finished(request.task, { ok: true }));
+    },
+    abort: () => {},
+    close: async () => {},
+  });
+  const running = driver.start();
+  // w1 joins and leaves in one batch (one read from its socket): a is placed on it in between
+  driver.batch(() => {
+    driver.joined(executor("w1"));
+    driver.left("w1", "protocol error");
+  });
+  driver.joined(executor("w2"));
+  const result = await running;
+  assert.equal(result.ok, true, result.reason);
+  assert.deepEqual(ranOn, ["w2"]);
+});

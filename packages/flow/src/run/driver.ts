@@ -150,8 +150,12 @@ export class Driver implements ExecutorListener {
           (refused ??= []).push({ task: action.task, reason });
           continue;
         }
+        const executor = this.executors.get(action.executorId);
+        // it left within this batch (a worker that joined and broke the protocol in one read):
+        // the executor-left event after this start gives the task back to the scheduler
+        if (!executor) continue;
         this.placement.set(action.task, action.executorId);
-        this.executors.get(action.executorId)!.start({ task: action.task, rule: this.workflow.rules[action.rule]!, attempt: action.attempt });
+        executor.start({ task: action.task, rule: this.workflow.rules[action.rule]!, attempt: action.attempt });
       } else if (action.type === "abort") {
         this.placement.delete(action.task);
         this.executors.get(action.executorId)?.abort(action.task);
