@@ -29,6 +29,7 @@ import { BackEndError, execute } from "./execute.ts";
 import { checkDotFile, specialFile, workflowPlace, writeDot } from "./run-files.ts";
 import { standardOutput } from "./standard-output.ts";
 import { checkNestedConflicts } from "./nested-conflicts.ts";
+import { checkTargetPlaces } from "./target-places.ts";
 import { nestedComplete, nestedRuleCounts, rememberNestedRuleCounts } from "./nested-complete.ts";
 import { SourceTimes } from "./source-times.ts";
 import { nestedRunInit, nestedRunName, type Output, type RunComponents, type RunInit, shownDirectory, shownFile, workflowLogPath } from "./run-options.ts";
@@ -61,39 +62,6 @@ function parseWorkflowFile(init: RunInit): { workflow: Workflow; directory: stri
   const logPath = workflowLogPath(file, directory);
   checkTargetPlaces(workflow, directory, file, logPath);
   return { workflow, directory, logPath };
-}
-
-/**
- * A rule's targets are removed before it runs (a stale file must not pass for its work) and by
- * `--clean`: a target that is the workflow's directory, the workflow file, its log, or a
- * directory holding any of them (`.`, `..`, `/`) would take the workflow itself with it. Such a
- * target is a WorkflowError at the target, before anything runs or is removed.
- */
-function checkTargetPlaces(workflow: Workflow, directory: string, file: string, logPath: string): void {
-  const kept = [
-    { path: directory, what: "the workflow's directory" },
-    { path: file, what: "the workflow file" },
-    { path: logPath, what: "the workflow's transaction log" },
-  ];
-  // A plain relative target (parsed paths are normalized: no `.` segments) lies inside the
-  // directory: it can only be, or hold, the file or the log, when one of those is inside too.
-  const inside = new Set<string>();
-  for (const place of kept.slice(1)) {
-    if (!place.path.startsWith(`${directory}/`)) continue;
-    const parts = place.path.slice(directory.length + 1).split("/");
-    for (let end = 1; end <= parts.length; end++) inside.add(parts.slice(0, end).join("/"));
-  }
-  for (const rule of workflow.rules) {
-    for (const target of rule.targets) {
-      const first = target.path.charCodeAt(0);
-      if (first !== 46 && first !== 47 && !inside.has(target.path)) continue; // not ".", not "/"
-      const path = absolutePath(directory, target.path);
-      const holds = path === "/" ? kept[0] : kept.find((place) => place.path === path || place.path.startsWith(`${path}/`));
-      if (holds === undefined) continue;
-      const how = holds.path === path ? `is ${holds.what}` : `holds ${holds.what} (${holds.path})`;
-      throw new WorkflowError(target.location, `target '${writtenPath(target)}' ${how}: a rule's targets are removed before it runs and by --clean, so no rule may name it as a target`);
-    }
-  }
 }
 
 /** Reads and plans the workflow and reads its log; throws WorkflowError on a problem. */
