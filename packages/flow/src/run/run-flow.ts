@@ -257,7 +257,8 @@ async function runLocked(init: RunInit, components: RunComponents, output: Outpu
   } catch (error) {
     // a workflow error reads `file:line:column: problem`, as a compiler's; anything else (a
     // missing or unreadable file) is the command's own complaint
-    output.err(`${error instanceof WorkflowError ? error.message : `skein flow: ${(error as Error).message}`}\n`);
+    // (a nested run's is its MAKEFLOW rule's failure reason, said by the run around it: once)
+    if (init.enclosing === undefined || components.onFailed === undefined) output.err(`${error instanceof WorkflowError ? error.message : `skein flow: ${(error as Error).message}`}\n`);
     components.onFailed?.((error as Error).message);
     return 1;
   }
