@@ -47,7 +47,7 @@ for (const [command, args, problem] of [
   ["worker", ["127.0.0.1:1", "--password-file", "/no/such/password"], "password file /no/such/password: no such file"],
   ["worker", ["127.0.0.1:1", "--password-file", "/dev/null"], "password file /dev/null is empty"],
   ["flow", ["w.mf", "-T", "workers", "--tls-cert", "/dev/null"], "TLS needs --tls-cert, --tls-key and --tls-ca together (missing: --tls-key, --tls-ca)"],
-  ["flow", ["w.mf", "--tls-cert", "/dev/null", "--tls-key", "/dev/null", "--tls-ca", "/dev/null"], "--tls-cert, --tls-key and --tls-ca are for -T workers"],
+  ["flow", ["w.mf", "--tls-cert", "/dev/null", "--tls-key", "/dev/null", "--tls-ca", "/dev/null"], "--tls-cert, --tls-key, --tls-ca are for -T workers, not -T local"],
   ["worker", ["127.0.0.1:1", "--tls-cert", "/no/such/cert", "--tls-key", "/dev/null", "--tls-ca", "/dev/null"], "--tls-cert: cannot read /no/such/cert (ENOENT)"],
   ["worker", ["127.0.0.1:1", "--workdir", "/proc/self/skein-work"], "--workdir /proc/self/skein-work: cannot make this directory (ENOENT)"],
   ["worker", ["127.0.0.1:1", "--workdir", "/dev/null"], "--workdir /dev/null: cannot make this directory (ENOTDIR)"],

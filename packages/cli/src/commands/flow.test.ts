@@ -37,6 +37,8 @@ for (const [args, problem] of [
 for (const [args, problem] of [
   [["--fast-abort", "2"], "--fast-abort is for -T workers, not -T local"],
   [["-T", "slurm", "-p", "9000", "--heartbeat", "500"], "--port, --heartbeat are for -T workers, not -T slurm"],
+  // said before the files are read: files that do not exist are not the problem
+  [["--tls-cert", "/no/such/cert", "--tls-key", "/no/such/key", "--tls-ca", "/no/such/ca"], "--tls-cert, --tls-key, --tls-ca are for -T workers, not -T local"],
 ] as const) {
   test(`flow: '${args.join(" ")}' is a usage error: the option would do nothing there`, async () => {
     await assert.rejects(flowCommand.run(["/no/such/w.mf", ...args]), new UsageError(problem));

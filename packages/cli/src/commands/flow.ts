@@ -38,7 +38,7 @@ options:
   --no-progress           no progress bar`;
 
 /** Options that only a run with workers uses (the TLS ones are checked on their own). */
-const workersOnlyOptions = ["port", "password-file", "fast-abort", "heartbeat", "worker-timeout"] as const;
+const workersOnlyOptions = ["port", "password-file", "fast-abort", "heartbeat", "worker-timeout", "tls-cert", "tls-key", "tls-ca"] as const;
 
 /** Options that take a number (see `numbersJoined`). */
 const numberOptions = new Set(["-j", "--jobs", "--retry-count", "--retry-delay", "-p", "--port", "--fast-abort", "--heartbeat", "--worker-timeout"]);
@@ -107,7 +107,6 @@ export const flowCommand: Command = {
     // read here so a bad file is a usage error before any work
     const password = passwordOption(values["password-file"]);
     const tls = readTls({ cert: values["tls-cert"], key: values["tls-key"], ca: values["tls-ca"] });
-    if (tls && target !== "workers") throw new UsageError("--tls-cert, --tls-key and --tls-ca are for -T workers");
     setInterruptBudget(flowInterruptBudget);
     return runFlow({
       file: positionals[0] ?? "Makeflow",
