@@ -57,3 +57,22 @@ test("flow: targets present before their rule ever ran are moved aside, never de
   assert.ok(!existsSync(join(root, "results.skein-old.2")));
   assert.equal(readFileSync(join(root, "results", "data.txt"), "utf8"), "data 2\n");
 });
+
+test("flow: a directory target found before its rule ran, holding a named source and a file the workflow does not name, keeps that file out of its way; rerun and --clean never delete it", async () => {
+  const flow = "d: in.txt\n\tmkdir -p d && cp in.txt d/made.txt\n\nout.txt: d/src.txt d\n\tcat d/src.txt d/made.txt > out.txt\n";
+  const root = workspace({ "w.mf": flow, "in.txt": "hello\n" });
+  mkdirSync(join(root, "d"));
+  writeFileSync(join(root, "d", "src.txt"), "USERDATA\n");
+  writeFileSync(join(root, "d", "extra.txt"), "userextra\n");
+  const run = await runIn(root);
+  assert.equal(run.code, 0, run.err);
+  assert.match(run.err, /skein flow: kept what d holds that this workflow does not name \(d\/extra\.txt\) in d\.skein-old\n/);
+  assert.equal(readFileSync(join(root, "out.txt"), "utf8"), "USERDATA\nhello\n");
+  writeFileSync(join(root, "in.txt"), "v2\n");
+  const rerun = await runIn(root);
+  assert.equal(rerun.code, 0, rerun.err);
+  assert.equal(readFileSync(join(root, "out.txt"), "utf8"), "USERDATA\nv2\n");
+  assert.equal((await runIn(root, { clean: true })).code, 0);
+  assert.equal(readFileSync(join(root, "d.skein-old", "extra.txt"), "utf8"), "userextra\n");
+  assert.equal(readFileSync(join(root, "d", "src.txt"), "utf8"), "USERDATA\n");
+});

@@ -50,21 +50,43 @@ test("stale targets: a directory target made again keeps the files other rules m
   }
 });
 
-test("stale targets: a directory target present before its rule ever started, holding sources the workflow reads, stays whole for the command", () => {
-  const reads = parseMakeflow(["res:\n\tmkdir -p res; date > res/stamp", "b: res/config res\n\tcat res/config > b"].join("\n"), { file: "w.mf" });
+test("stale targets: a directory target present before its rule ever started, holding only files the workflow names, stays whole for the command", () => {
+  const reads = parseMakeflow(["res:\n\tmkdir -p res; date > res/stamp", "b: res/config res/sub/more res\n\tcat res/config > b"].join("\n"), { file: "w.mf" });
   const root = mkdtempSync(join(tmpdir(), "skein-stale-"));
   try {
-    mkdirSync(join(root, "res"));
+    mkdirSync(join(root, "res", "sub"), { recursive: true });
     writeFileSync(join(root, "res", "config"), "precious");
-    writeFileSync(join(root, "res", "stamp"), "old");
+    writeFileSync(join(root, "res", "sub", "more"), "precious too");
     const said: string[] = [];
-    new StaleTargets(reads, root, new Set(), (line) => said.push(line)).beforeStart(0, 1);
-    assert.ok(existsSync(join(root, "res", "config")), "the user's source stays");
-    assert.ok(existsSync(join(root, "res", "stamp")), "not made by this workflow: not removed");
+    assert.equal(new StaleTargets(reads, root, new Set(), (line) => said.push(line)).beforeStart(0, 1), undefined);
+    assert.ok(existsSync(join(root, "res", "config")) && existsSync(join(root, "res", "sub", "more")), "the user's sources stay");
     assert.deepEqual(said, []);
     // once the log shows the rule started, what it made is removed, the sources kept
+    writeFileSync(join(root, "res", "stamp"), "made by the rule");
     new StaleTargets(reads, root, new Set([0]), quiet).beforeStart(0, 1);
     assert.ok(existsSync(join(root, "res", "config")) && !existsSync(join(root, "res", "stamp")));
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
+});
+
+test("stale targets: a directory target present before its rule ever started moves what the workflow does not name to the same place under <dir>.skein-old, so no later removal of it deletes them", () => {
+  const reads = parseMakeflow(["res:\n\tmkdir -p res; date > res/stamp", "b: res/config res/sub/more res\n\tcat res/config > b"].join("\n"), { file: "w.mf" });
+  const root = mkdtempSync(join(tmpdir(), "skein-stale-"));
+  try {
+    mkdirSync(join(root, "res", "sub"), { recursive: true });
+    mkdirSync(join(root, "res.skein-old"));
+    writeFileSync(join(root, "res", "config"), "precious");
+    writeFileSync(join(root, "res", "sub", "more"), "precious too");
+    writeFileSync(join(root, "res", "sub", "notes"), "mine");
+    writeFileSync(join(root, "res", "stamp"), "mine too");
+    const said: string[] = [];
+    assert.equal(new StaleTargets(reads, root, new Set(), (line) => said.push(line)).beforeStart(0, 1), undefined);
+    assert.deepEqual(said, ["skein flow: kept what res holds that this workflow does not name (res/stamp, res/sub/notes) in res.skein-old.2\n"]);
+    assert.equal(readFileSync(join(root, "res.skein-old.2", "sub", "notes"), "utf8"), "mine");
+    assert.equal(readFileSync(join(root, "res.skein-old.2", "stamp"), "utf8"), "mine too");
+    assert.ok(existsSync(join(root, "res", "config")) && existsSync(join(root, "res", "sub", "more")), "the named files stay for the command");
+    assert.ok(!existsSync(join(root, "res", "stamp")) && !existsSync(join(root, "res", "sub", "notes")));
   } finally {
     rmSync(root, { recursive: true, force: true });
   }

@@ -5,7 +5,12 @@
  * is removed: a rule the log shows started (in this version or an earlier one with the same
  * targets), or a retry in this run. A target found before its rule ever started is the user's:
  * it is moved aside (`set-aside.ts`), never deleted; a directory holding files the workflow
- * names (its sources, other rules' targets) stays where it is, for the command to work in. Checking each target costs a path lookup per
+ * names (its sources, other rules' targets) stays where it is, for the command to work in, if it
+ * holds nothing else: once the rule starts, the log records the directory as the workflow's, and
+ * a later removal (a rerun, `--clean`) empties it around the named files — so what else it holds
+ * moves out of it, to the same place under `<dir>.skein-old` (moved aside within it, a later
+ * removal would delete it; refusing to start would not help, the log shows the start). Checking
+ * each target costs a path lookup per
  * task, and most targets have never existed — a lookup that misses the directory cache and
  * searches the directory on disk. So each target directory is listed once, on its first use:
  * a target absent from that listing can only appear through its own rule (targets belong to
@@ -18,7 +23,7 @@ import { absolutePath, splitPath } from "../paths.ts";
 import type { Workflow } from "../workflow.ts";
 import { writtenPath } from "../language/canonical-path.ts";
 import { type InsideTargets, namedFilesInside, removeTargets, TargetRemovalError } from "./clean.ts";
-import { setAside } from "./set-aside.ts";
+import { setAside, setAsideInside, unnamedEntries } from "./set-aside.ts";
 
 /** Entries of one directory kept in memory; a larger directory is not listed. */
 export const listedEntriesMax = 200_000;
@@ -64,9 +69,19 @@ export class StaleTargets {
       const path = absolutePath(this.directory, target.path);
       const stat = lstatSync(path, { throwIfNoEntry: false });
       if (stat === undefined) continue;
-      // the command works in it, as make's would; nothing in it is removed
-      if (stat.isDirectory() && this.inside(path).length > 0) continue;
       const shown = writtenPath(target);
+      const named = stat.isDirectory() ? this.inside(path) : [];
+      if (named.length > 0) {
+        // the command works in it, as make's would; what the workflow does not name goes aside
+        const unnamed = unnamedEntries(path, named);
+        if (unnamed.length === 0) continue;
+        const kept = setAsideInside(path, shown, unnamed);
+        if ("reason" in kept) return kept.reason;
+        const bare = shown.replace(/\/+$/, "");
+        const listed = unnamed.slice(0, movedShownMax).map((entry) => `${bare}${entry.slice(path.length)}`).join(", ");
+        this.say(`skein flow: kept what ${bare} holds that this workflow does not name (${listed}${unnamed.length > movedShownMax ? ", …" : ""}) in ${kept.aside}\n`);
+        continue;
+      }
       const kept = setAside(path, shown);
       if ("reason" in kept) return kept.reason;
       this.say(`skein flow: kept ${shown} (not made by this workflow) as ${kept.aside}\n`);
@@ -91,6 +106,9 @@ export class StaleTargets {
     return names;
   }
 }
+
+/** Entries named in the line that reports a directory's unnamed files moved aside (then "…"). */
+const movedShownMax = 3;
 
 /** The names in `directory` (empty if it does not exist), or null past listedEntriesMax. */
 function list(directory: string): Set<string> | null {
