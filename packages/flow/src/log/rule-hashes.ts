@@ -37,6 +37,36 @@ export function targetsHashNumber(rule: Rule): number {
   return overFiles(offsetBasis, rule.targets) >>> 0;
 }
 
+/** Targets a rule may have for `reorderedTargetsHashes` to try every order of them (4! = 24). */
+export const reorderedTargetsMax = 4;
+
+/**
+ * Calls `each` with the targets hash of every other order of the rule's targets, for a rule of 2
+ * to `reorderedTargetsMax` targets: a log line of an earlier version that listed the same
+ * targets in another order is the rule's own.
+ */
+export function reorderedTargetsHashes(rule: Rule, each: (hash: number) => void): void {
+  const targets = rule.targets;
+  if (targets.length < 2 || targets.length > reorderedTargetsMax) return;
+  const order: FileReference[] = [];
+  const used = new Array<boolean>(targets.length).fill(false);
+  const visit = (): void => {
+    if (order.length === targets.length) {
+      if (order.some((file, index) => file !== targets[index])) each(overFiles(offsetBasis, order) >>> 0);
+      return;
+    }
+    for (let index = 0; index < targets.length; index++) {
+      if (used[index]) continue;
+      used[index] = true;
+      order.push(targets[index]!);
+      visit();
+      order.pop();
+      used[index] = false;
+    }
+  };
+  visit();
+}
+
 /** A hash as the log spells it: 8 lower-case hex digits. */
 export function hex(hash: number): string {
   return hash.toString(16).padStart(8, "0");

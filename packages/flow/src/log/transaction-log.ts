@@ -15,7 +15,7 @@ import type { Rule } from "../workflow.ts";
 import type { RuleState } from "../schedule/types.ts";
 import { LiveLines } from "./live-lines.ts";
 import { hexNumber, NumberKeys } from "./number-keys.ts";
-import { hex, ruleHashNumber, targetsHashNumber } from "./rule-hashes.ts";
+import { hex, reorderedTargetsHashes, ruleHashNumber, targetsHashNumber } from "./rule-hashes.ts";
 import { DoneNumbers, RuleRecords, RuleSet, StateCode, stateCode } from "./rule-records.ts";
 
 export const logHeader = "# skein-flow-log 1";
@@ -91,6 +91,11 @@ export class LogReader {
   private readonly hashed: Uint8Array;
   private readonly moved: ReturnType<typeof movedRules>;
   private readonly records: RuleRecords;
+  /**
+   * Targets hashes of "running" lines that no rule's targets have now: an earlier version's, of
+   * a rule whose targets may since have been reordered (`summary` looks for them).
+   */
+  private readonly unmatchedStarts = new Set<number>();
   /** What a compaction keeps of the lines read so far. */
   readonly live: LiveLines;
 
@@ -175,6 +180,7 @@ export class LogReader {
       if (now === undefined) {
         const maker = current && targetsHash === this.targetsHashes[rule] ? rule : this.moved.byTargetsNumber(targetsHash);
         if (state === StateCode.Running && maker !== undefined) this.records.started[maker] = 1;
+        else if (state === StateCode.Running) this.unmatchedStarts.add(targetsHash);
         return true;
       }
       rule = now;
@@ -203,6 +209,7 @@ export class LogReader {
         // an earlier version made these files
         const maker = targetsHash === undefined ? undefined : targetsHash === targetsHashNow ? rule : this.moved.byTargets(targetsHash);
         if (code === StateCode.Running && maker !== undefined) this.records.started[maker] = 1;
+        else if (code === StateCode.Running && hexNumber(targetsHash) >= 0) this.unmatchedStarts.add(hexNumber(targetsHash));
         return;
       }
       rule = now;
@@ -217,7 +224,21 @@ export class LogReader {
     this.hashed[rule] = 1;
   }
 
+  /** Marks started each rule of 2 to 4 targets that a running line with its targets in another order names. */
+  private startedReordered(): void {
+    if (this.unmatchedStarts.size === 0) return;
+    const started = this.records.started;
+    for (let rule = 0; rule < this.rules.length; rule++) {
+      if (started[rule] === 1) continue;
+      reorderedTargetsHashes(this.rules[rule]!, (hash) => {
+        if (this.unmatchedStarts.has(hash)) started[rule] = 1;
+      });
+    }
+    this.unmatchedStarts.clear();
+  }
+
   summary(): LogSummary {
+    this.startedReordered();
     const { last, started, doneLines, doneAtMs } = this.records;
     return {
       done: new RuleSet(last, StateCode.Done),

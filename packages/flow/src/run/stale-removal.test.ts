@@ -76,3 +76,13 @@ test("flow: a directory target found before its rule ran, holding a named source
   assert.equal(readFileSync(join(root, "d.skein-old", "extra.txt"), "utf8"), "userextra\n");
   assert.equal(readFileSync(join(root, "d", "src.txt"), "utf8"), "USERDATA\n");
 });
+
+test("flow: a rule whose targets are listed in another order still owns what it made: a rerun removes it, nothing is kept as .skein-old", async () => {
+  const root = workspace({ "w.mf": "a b: in\n\ttouch a b\n", in: "" });
+  assert.equal((await runIn(root)).code, 0);
+  writeFileSync(join(root, "w.mf"), "b a: in\n\ttouch a b\n");
+  const rerun = await runIn(root);
+  assert.equal(rerun.code, 0, rerun.err);
+  assert.doesNotMatch(rerun.err, /kept/);
+  assert.ok(!existsSync(join(root, "a.skein-old")) && !existsSync(join(root, "b.skein-old")));
+});
