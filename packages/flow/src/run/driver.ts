@@ -12,7 +12,8 @@ import type { Workflow } from "../workflow.ts";
 
 export interface DriverHooks {
   /** A rule changed state (log, JSON events, progress). */
-  state(action: Extract<SchedulerAction, { type: "state" }>, nowMs: number): void;
+  /** `refused`: a `running` whose task `beforeStart` refused — it never started, so it is not logged as started. */
+  state(action: Extract<SchedulerAction, { type: "state" }>, nowMs: number, refused?: boolean): void;
   /** A task got its cores (only with the scheduler's `reportStarts`). */
   started?(action: Extract<SchedulerAction, { type: "started" }>, nowMs: number): void;
   /** Ready rules fit no executor connected and wait for a larger one to join (said once per situation). */
@@ -127,8 +128,22 @@ export class Driver implements ExecutorListener {
 
   private apply(actions: SchedulerAction[]): void {
     const nowMs = this.nowMs();
+    // Each task's targets are readied (stale ones removed, a user's set aside) before the
+    // batch's "running" lines are written: a start refused here is not logged as started, so a
+    // later run never takes a file it could not set aside for one the workflow made.
+    let refused: Array<{ task: number; reason: string }> | undefined;
+    let refusedRules: Set<number> | undefined;
+    if (this.commitFailure === undefined && this.hooks.beforeStart) {
+      for (const action of actions) {
+        if (action.type !== "start") continue;
+        const reason = this.hooks.beforeStart(action.rule, action.attempt);
+        if (reason === undefined) continue;
+        (refused ??= []).push({ task: action.task, reason });
+        (refusedRules ??= new Set()).add(action.rule);
+      }
+    }
     for (const action of actions) {
-      if (action.type === "state") this.hooks.state(action, nowMs);
+      if (action.type === "state") this.hooks.state(action, nowMs, action.state === "running" && refusedRules?.has(action.rule));
       else if (action.type === "started") this.hooks.started?.(action, nowMs);
       else if (action.type === "stalled") this.hooks.stalled?.(action, nowMs);
     }
@@ -137,7 +152,6 @@ export class Driver implements ExecutorListener {
     // starts nothing more and stops (once), aborting what runs
     const stopFor = failure !== undefined && this.commitFailure === undefined ? failure : undefined;
     this.commitFailure ??= failure;
-    let refused: Array<{ task: number; reason: string }> | undefined;
     const unstarted: number[] = [];
     for (const action of actions) {
       if (action.type === "start") {
@@ -145,11 +159,7 @@ export class Driver implements ExecutorListener {
           unstarted.push(action.task);
           continue;
         }
-        const reason = this.hooks.beforeStart?.(action.rule, action.attempt);
-        if (reason !== undefined) {
-          (refused ??= []).push({ task: action.task, reason });
-          continue;
-        }
+        if (refusedRules?.has(action.rule)) continue;
         const executor = this.executors.get(action.executorId);
         // it left within this batch (a worker that joined and broke the protocol in one read):
         // the executor-left event after this start gives the task back to the scheduler

@@ -164,10 +164,11 @@ export async function execute(loaded: Loaded, complete: Set<number>, log: LogFil
   /** The rules running on each executor, to say how many go back to the queue when it leaves. */
   const runningOn = new RunningOn();
   const driver = new Driver(scheduler, loaded.plan.workflow, {
-    state(action, nowMs) {
+    state(action, nowMs, refused) {
       const rule = rules[action.rule]!;
       if (target === "workers") runningOn.set(action.rule, action.state === "running" ? action.executorId : undefined);
-      if (action.state === "running" || action.state === "done" || action.state === "failed" || action.state === "retrying") {
+      // a start refused before its command (a target that could not be set aside) is no start: not logged as one
+      if ((action.state === "running" && !refused) || action.state === "done" || action.state === "failed" || action.state === "retrying") {
         let hash = hashes.get(action.rule);
         if (hash === undefined) hashes.set(action.rule, (hash = logHashes(rule)));
         log.append(logLine(clock.epochMs(), action.rule, action.state, action.attempt, hash));

@@ -75,6 +75,9 @@ export function setAsideInside(path: string, shown: string, entries: readonly st
  * one: what the user keeps there beside the files the workflow names. A named directory's
  * contents are its rule's, not looked into.
  */
+/** A workflow's transaction log or its lock, by name (`w.mf.skeinlog`, `w.mf.1a2b3c4d.skeinlog.lock`). */
+const skeinLog = /\.skeinlog(?:\.lock)?$/;
+
 export function unnamedEntries(path: string, named: readonly string[]): string[] {
   const unnamed: string[] = [];
   const names = new Set(named);
@@ -84,6 +87,9 @@ export function unnamedEntries(path: string, named: readonly string[]): string[]
     for (const entry of readdirSync(directory, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))) {
       const inside = `${directory}/${entry.name}`;
       if (names.has(inside)) continue;
+      // a nested workflow's log (`leaf.mf.skeinlog`, and its lock) is skein's own record of what
+      // that workflow made there, not a user's file: set aside, the nested run would redo its work
+      if (skeinLog.test(entry.name) && entry.isFile()) continue;
       if (leading.has(inside) && entry.isDirectory()) visit(inside);
       else unnamed.push(inside);
     }

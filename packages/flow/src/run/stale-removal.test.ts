@@ -86,3 +86,17 @@ test("flow: a rule whose targets are listed in another order still owns what it 
   assert.doesNotMatch(rerun.err, /kept/);
   assert.ok(!existsSync(join(root, "a.skein-old")) && !existsSync(join(root, "b.skein-old")));
 });
+
+test("flow: a rule refused because its user's target could not be set aside is not logged as started, so the next run never deletes that target as the workflow's", async () => {
+  const root = workspace({ "w.mf": "x: in\n\tcp in x\n", in: "made\n", x: "the user's own x\n" });
+  // every name x may be set aside as is taken: the rule is refused, its command never runs
+  for (let index = 1; index <= 9; index++) writeFileSync(join(root, index === 1 ? "x.skein-old" : `x.skein-old.${index}`), `taken ${index}\n`);
+  for (let run = 0; run < 2; run++) {
+    const result = await runIn(root);
+    assert.equal(result.code, 1, result.err);
+    assert.match(result.err, /cannot move x \(not made by this workflow\) aside/, `run ${run + 1}: refused again, not taken for the workflow's`);
+    assert.equal(readFileSync(join(root, "x"), "utf8"), "the user's own x\n", `run ${run + 1}: x is the user's, untouched`);
+  }
+  const log = readFileSync(join(root, "w.mf.skeinlog"), "utf8");
+  assert.doesNotMatch(log, / running /, log);
+});
