@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { test } from "node:test";
 import { execFileSync } from "node:child_process";
 import { temporaryDirectories } from "../../test/temporary.ts";
-import { listOutputs } from "./output-listing.ts";
+import { listOutputs, listOutputsInTurns, type OutputListing, outputEntriesPerTurnMax } from "./output-listing.ts";
 
 const temporary = temporaryDirectories("skein-output-listing-");
 
@@ -47,6 +47,63 @@ for (const [what, make, output, problem] of [
     const listing = listOutputs(sandbox, ["ok", output]);
     assert.deepEqual(listing.problems, [problem]);
     assert.deepEqual(listing.entries, []);
+    let inTurns: OutputListing | Error | undefined;
+    listOutputsInTurns(sandbox, ["ok", output], {}, (listed) => (inTurns = listed));
+    assert.deepEqual(inTurns, listing, "the same, listed in one turn");
     rmSync(sandbox, { recursive: true, force: true });
   });
 }
+
+test("output listing in turns: 20 000 files are listed in batches of outputEntriesPerTurnMax, the event loop turning between them; the same listing", { timeout: 60_000 }, async () => {
+  const sandbox = temporary();
+  const files = 20_000;
+  mkdirSync(join(sandbox, "d"));
+  for (let i = 0; i < files; i++) writeFileSync(join(sandbox, "d", String(i)), "x");
+  let turns = 0;
+  let ticks = 0; // of an immediate of the test's, while the listing goes on
+  let ticking = true;
+  const tick = () => {
+    ticks++;
+    if (ticking) setImmediate(tick);
+  };
+  setImmediate(tick);
+  let returned = false;
+  let endedWithinTheCall = false;
+  const listed = await new Promise<OutputListing | Error | undefined>((resolve) => {
+    const turn = () => {
+      turns++;
+      return new Promise<void>((next) => setImmediate(next));
+    };
+    listOutputsInTurns(sandbox, ["d"], { turn }, (listing) => {
+      endedWithinTheCall = !returned;
+      resolve(listing);
+    });
+    returned = true;
+  });
+  ticking = false;
+  assert.equal(endedWithinTheCall, false, "a large listing ends in a later turn");
+  // one visit per file and one for the directory
+  assert.equal(turns, Math.floor((files + 1) / outputEntriesPerTurnMax));
+  assert.ok(ticks >= turns / 2, `the test's timer ran ${ticks} times during ${turns} turns`);
+  assert.deepEqual(listed, listOutputs(sandbox, ["d"]));
+});
+
+test("output listing in turns: a small listing ends within the call; a cancelled one stops at the next turn and says undefined", () => {
+  const sandbox = temporary();
+  mkdirSync(join(sandbox, "d"));
+  for (let i = 0; i < outputEntriesPerTurnMax * 3; i++) writeFileSync(join(sandbox, "d", String(i)), "");
+  writeFileSync(join(sandbox, "small"), "s");
+  let small: OutputListing | Error | undefined;
+  listOutputsInTurns(sandbox, ["small"], {}, (listed) => (small = listed));
+  assert.deepEqual(small, listOutputs(sandbox, ["small"]));
+  let turns = 0;
+  const calls: Array<OutputListing | Error | undefined> = [];
+  let wait!: () => void;
+  listOutputsInTurns(sandbox, ["d"], { turn: () => new Promise((resolve) => {
+    wait = resolve;
+    turns++;
+  }), cancelled: () => true }, (listed) => calls.push(listed));
+  assert.deepEqual([turns, calls], [1, []]);
+  wait();
+  return new Promise<void>((resolve) => setImmediate(resolve)).then(() => assert.deepEqual([turns, calls], [1, [undefined]]));
+});

@@ -17,6 +17,12 @@ import { shippedMode } from "./file-modes.ts";
 export const outputEntriesMax = 1_000_000;
 /** Problems named in a result (the first ones; a tree may have many bad links). */
 export const outputProblemsMax = 10;
+/**
+ * Files, directories and links examined per turn of the event loop (`listOutputsInTurns`). A
+ * task may leave 200 000 small files: listed in one walk they held the worker's loop for
+ * seconds, no heartbeat left, and its master came close to dropping it as silent.
+ */
+export const outputEntriesPerTurnMax = 256;
 
 export interface ListedOutput {
   /** Name in the sandbox, as the master declared it (and the paths under it). */
@@ -40,8 +46,52 @@ export interface OutputListing {
   readonly problems: string[];
 }
 
-/** Lists the declared outputs `outputs` of a task that ran in `sandbox`. */
+/** Lists the declared outputs `outputs` of a task that ran in `sandbox`, in one walk (throws what the file system throws). */
 export function listOutputs(sandbox: string, outputs: readonly string[]): OutputListing {
+  const walk = listingSteps(sandbox, outputs);
+  for (;;) {
+    const step = walk.next();
+    if (step.done) return step.value;
+  }
+}
+
+/** Waits for a later turn of the event loop. */
+export type ListingTurn = () => Promise<void>;
+const nextTurn: ListingTurn = () => new Promise((resolve) => setImmediate(resolve));
+
+export interface ListingInTurnsInit {
+  /** Waits between batches (default: the next turn of the event loop). */
+  readonly turn?: ListingTurn;
+  /** Asked after each wait: true stops the listing (the task was aborted, the connection is gone); `done` hears undefined. */
+  readonly cancelled?: () => boolean;
+}
+
+/**
+ * Lists like `listOutputs`, `outputEntriesPerTurnMax` entries per turn of the event loop, and
+ * gives `done` the listing (or what the file system threw, or undefined if it was cancelled): at
+ * once, within this call, when it took one batch; in a later turn otherwise.
+ */
+export function listOutputsInTurns(sandbox: string, outputs: readonly string[], init: ListingInTurnsInit, done: (listed: OutputListing | Error | undefined) => void): void {
+  const walk = listingSteps(sandbox, outputs);
+  const turn = init.turn ?? nextTurn;
+  const batch = (): void => {
+    let step: IteratorResult<void, OutputListing>;
+    try {
+      step = walk.next();
+    } catch (error) {
+      return done(error as Error);
+    }
+    if (step.done) return done(step.value);
+    turn().then(() => {
+      if (init.cancelled?.()) done(undefined);
+      else batch();
+    }, done);
+  };
+  batch();
+}
+
+/** The walk of `listOutputs`, pausing (a `yield`) after every `outputEntriesPerTurnMax` entries. */
+function* listingSteps(sandbox: string, outputs: readonly string[]): Generator<void, OutputListing, void> {
   const root = realpathSync(sandbox);
   const entries: ListedOutput[] = [];
   const missing: string[] = [];
@@ -52,8 +102,10 @@ export function listOutputs(sandbox: string, outputs: readonly string[]): Output
     if (problems.length < outputProblemsMax) problems.push(text);
     return false;
   };
+  let examined = 0;
   /** Adds `name` (at `path`, found with `found`) and what is in it; false on a problem. */
-  const visit = (name: string, path: string, found: Stats, chain: readonly string[]): boolean => {
+  const visit = function* (name: string, path: string, found: Stats, chain: readonly string[]): Generator<void, boolean, void> {
+    if (++examined % outputEntriesPerTurnMax === 0) yield;
     let real = path;
     let stat = found;
     if (found.isSymbolicLink()) {
@@ -79,7 +131,7 @@ export function listOutputs(sandbox: string, outputs: readonly string[]): Output
     entries.push({ name, path: real, size: 0, mode: shippedMode(stat), directory: true });
     const within = [...chain, real];
     for (const child of readdirSync(real).sort()) {
-      if (!visit(`${name}/${child}`, join(real, child), lstatSync(join(real, child)), within)) return false;
+      if (!(yield* visit(`${name}/${child}`, join(real, child), lstatSync(join(real, child)), within))) return false;
     }
     return true;
   };
@@ -98,7 +150,7 @@ export function listOutputs(sandbox: string, outputs: readonly string[]): Output
       parent = "";
     }
     if (!inside(parent)) problem(`'${name}' is in a symbolic link out of the worker's sandbox`);
-    else visit(name, join(parent, name.slice(name.lastIndexOf("/") + 1)), found, [parent]);
+    else yield* visit(name, join(parent, name.slice(name.lastIndexOf("/") + 1)), found, [parent]);
   }
   return problems.length > 0 ? { entries: [], bytes: 0, missing, problems } : { entries, bytes, missing, problems };
 }

@@ -5,6 +5,7 @@
 import type { Clock } from "@skein/core";
 import type { TlsInit } from "@skein/net/wire";
 import type { InputCache, TaskInput } from "./input-cache.ts";
+import type { ListingTurn } from "./output-listing.ts";
 
 export interface WorkerInit {
   readonly host: string;
@@ -33,6 +34,8 @@ export interface WorkerComponents {
    * new one in `workDirectory/cache`.
    */
   readonly cache?: InputCache;
+  /** Waits between batches of a large output listing (`listOutputsInTurns`); default: the next turn of the event loop. For tests. */
+  readonly outputListingTurn?: ListingTurn;
 }
 
 /** How a worker's connection ended. */

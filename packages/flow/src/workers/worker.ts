@@ -35,7 +35,8 @@ import { SandboxPool } from "./sandbox-pool.ts";
 import { sandboxPathProblem } from "./sandbox-paths.ts";
 import { heartbeatMsDefault, heartbeatProblem, SilenceDetector, workerTimeoutMsDefault } from "./silence-detector.ts";
 import { FrameQueue } from "./frame-queue.ts";
-import { listOutputs, type OutputListing } from "./output-listing.ts";
+import { listOutputsInTurns, type OutputListing } from "./output-listing.ts";
+import { ResultOrder } from "./result-order.ts";
 import { outputParents } from "./output-parents.ts";
 import { resultFrame } from "./result-bounds.ts";
 import { type PackedOutputs, packOutputs, streamOutputs } from "./worker-outputs.ts";
@@ -73,6 +74,7 @@ export function startWorker(init: WorkerInit, components: WorkerComponents): Wor
   const sendResult = (header: Record<string, unknown> & { type: "result" }, payload?: Buffer) => queue.frame(resultFrame(header, payload));
   const sandboxPool = new SandboxPool(sandboxes, outputs);
   const sandboxOf = new Map<number, string>();
+  const results = new ResultOrder();
   // a task's holds on cache entries, by a key of this process's: task numbers start again with
   // each master, and the cache outlives this connection (a killed task is released later)
   const holdOf = new Map<number, number>();
@@ -225,33 +227,43 @@ export function startWorker(init: WorkerInit, components: WorkerComponents): Wor
     const inputs = `input${changed.length > 1 ? "s" : ""} ${changed.join(", ")}`;
     if (doubtful) init.log?.(`task ${id}: its ${inputs} changed in place while another task held ${changed.length > 1 ? "them" : "it"} too: dropped from the cache, and the task runs again`);
     else if (changed.length > 0) init.log?.(`task ${id} changed its ${inputs} in place: dropped from the cache`);
-    if (doubtful) {
-      sendResult({ type: "result", task: id, rerun: "an input changed while another task held it too", dropped });
-      return void retire(sandbox);
-    }
     const header = { type: "result" as const, task: id, exitCode, signal, ...(dropped.length > 0 ? { dropped } : {}), ...(lost ? { lost } : {}), ...(durationMs === undefined ? {} : { durationMs }) };
+    // in the order tasks ended, after any whose outputs are still being listed; an abort meanwhile drops it
+    results.add(id, (done) => {
+      if (results.dropped(id)) {
+        retire(sandbox);
+        return done();
+      }
+      if (doubtful) sendResult({ type: "result", task: id, rerun: "an input changed while another task held it too", dropped });
+      else if (exitCode !== 0) sendResult({ ...header, missing: [], output: outputTail(sandboxPool.captureOf(sandbox)) });
+      else return listOutputsInTurns(sandbox, task.outputs, { turn: components.outputListingTurn, cancelled: () => results.dropped(id) }, (listed) => {
+        if (listed !== undefined) sendOutputs(task, sandbox, header, listed);
+        else retire(sandbox);
+        done();
+      });
+      retire(sandbox);
+      done();
+    });
+  };
+  /** Sends a task's listed outputs and its result (`header`); its sandbox is retired once they have been read. */
+  const sendOutputs = (task: TaskHeader, sandbox: string, header: Record<string, unknown> & { type: "result" }, listed: OutputListing | Error) => {
     const tail = () => outputTail(sandboxPool.captureOf(sandbox));
     // outputs that cannot be sent fail the task; `missing` names them all for a master of before `problems`
     const failed = (problems: string[]) => ({ ...header, missing: task.outputs, problems, output: tail() });
-    if (exitCode !== 0) {
-      sendResult({ ...header, missing: [], output: tail() });
-      return void retire(sandbox);
-    }
-    let listing: OutputListing;
     let packed: PackedOutputs | undefined;
     try {
-      listing = listOutputs(sandbox, task.outputs);
-      packed = listing.problems.length === 0 ? packOutputs(listing) : undefined;
+      if (listed instanceof Error) throw listed;
+      packed = listed.problems.length === 0 ? packOutputs(listed) : undefined;
     } catch (error) {
       sendResult(failed([`cannot read its outputs (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`]));
       return void retire(sandbox);
     }
-    const { missing, problems } = listing;
+    const { missing, problems } = listed;
     if (problems.length > 0) sendResult(failed(problems));
     else if (packed) sendResult({ ...header, missing, output: missing.length > 0 ? tail() : undefined, inline: packed.entries }, packed.payload);
     else {
       // the sandbox stays until its files have been read
-      return streamOutputs(listing, id, queue, (unreadable) => {
+      return streamOutputs(listed, task.task, queue, (unreadable) => {
         retire(sandbox);
         return resultFrame(unreadable ? failed([unreadable]) : { ...header, missing, output: missing.length > 0 ? tail() : undefined });
       });
@@ -262,6 +274,7 @@ export function startWorker(init: WorkerInit, components: WorkerComponents): Wor
   const retire = (sandbox: string) => sandboxPool.retire(sandbox);
 
   const abort = (id: number) => {
+    results.cancel(id); // ended, its result not yet sent (its outputs are being listed): it never is (the master drops it anyway)
     if (!running.delete(id)) return;
     launcher?.kill(id); // running or still waiting for cores in the launcher
     // Its process group may still be dying and writing there: never reused, removed off the loop;
@@ -310,6 +323,7 @@ export function startWorker(init: WorkerInit, components: WorkerComponents): Wor
   });
   socket.on("close", () => {
     queue.close();
+    results.close();
     heartbeat?.cancel();
     captureWatch?.cancel();
     killAll();
