@@ -65,7 +65,8 @@ function parseWorkflowFile(init: RunInit): { workflow: Workflow; directory: stri
 }
 
 /** Reads and plans the workflow and reads its log; throws WorkflowError on a problem. */
-export function loadWorkflow(init: RunInit): Loaded {
+/** `nowMs`: the run's clock (epoch), against which sources' times in the future are found. */
+export function loadWorkflow(init: RunInit, nowMs: number): Loaded {
   const { workflow, directory, logPath } = parseWorkflowFile(init);
   checkRenaming(workflow, init.target ?? "local");
   // a top-level run only: a nested workflow's names are its directory's in upstream too
@@ -76,7 +77,7 @@ export function loadWorkflow(init: RunInit): Loaded {
   // read with the planned rules, whose hashes the run writes: planning may replace a rule (a
   // nested file read as older upstream did, `MAKEFLOW inner.mf sub` running sub/inner.mf)
   const logRead = readLogFile(logPath, planned.workflow.rules);
-  return { plan: planned, directory, logPath, summary: logRead.summary, logRead, sourceTimes: new SourceTimes(directory) };
+  return { plan: planned, directory, logPath, summary: logRead.summary, logRead, sourceTimes: new SourceTimes(directory, nowMs) };
 }
 
 /** `--clean` (with `--dry-run`: only what it would remove, one path a line on standard output). */
@@ -175,7 +176,7 @@ export function completedRules(loaded: Loaded, init?: RunInit): Set<number> {
     const doneAtMs = summary.doneAtMs.get(rule)!;
     if (sources.some((s) => !planned.producers.has(s.path) && loaded.sourceTimes.changedAtMs(s.path) > doneAtMs)) continue;
     if (init !== undefined && planned.workflow.rules[rule]!.nested !== undefined) {
-      const count = nestedComplete(loaded, planned.workflow.rules[rule]!, init, { load: loadWorkflow, completed: completedRules });
+      const count = nestedComplete(loaded, planned.workflow.rules[rule]!, init, { load: (nestedInit) => loadWorkflow(nestedInit, loaded.sourceTimes.nowMs), completed: completedRules });
       if (count === undefined) continue;
       nestedCounts.set(rule, count);
     }
@@ -253,7 +254,7 @@ async function runLocked(init: RunInit, components: RunComponents, output: Outpu
   let loaded: Loaded;
   try {
     if (init.clean) return cleanWorkflow(init, output);
-    loaded = loadWorkflow(init);
+    loaded = loadWorkflow(init, components.clock.epochMs());
   } catch (error) {
     // a workflow error reads `file:line:column: problem`, as a compiler's; anything else (a
     // missing or unreadable file) is the command's own complaint

@@ -26,10 +26,10 @@ export class SourceTimes {
   private readonly future: Array<{ path: string; aheadMs: number }> = [];
   private futureCount = 0;
 
-  /** `nowMs`: the epoch time future modification times are found against. */
+  /** `nowMs`: the epoch time future modification times are found against (the run's clock). */
   constructor(
     private readonly directory: string,
-    private readonly nowMs: number = Date.now(),
+    readonly nowMs: number,
   ) {}
 
   /** When `path` (relative to the workflow's directory) last changed, as a rule's completion is compared with. */
