@@ -11,18 +11,20 @@ import { LocalExecutor } from "../executors/local-executor.ts";
 import { writtenPath } from "../language/canonical-path.ts";
 import { formatLocation } from "../language/errors.ts";
 import type { LogFile } from "../log/log-file.ts";
-import { logHashes, logLine } from "../log/transaction-log.ts";
+import { RuleLogLines } from "../log/rule-log-lines.ts";
 import { Scheduler } from "../schedule/scheduler.ts";
 import type { RuleState, TaskOutcome } from "../schedule/types.ts";
 import type { Rule } from "../workflow.ts";
 import { StaleTargets } from "./stale-targets.ts";
 import { Driver } from "./driver.ts";
 import { nestedRuleCounts } from "./nested-complete.ts";
+import { budgetedExecutor } from "./nested-job-budget.ts";
 import { nestedRunner } from "./nested-run.ts";
 import { LastFinish, progressLine } from "./progress.ts";
 import { ProgressTally } from "./progress-tally.ts";
 import type { Loaded } from "./run-flow.ts";
 import { nestedRunName, type Output, type RunComponents, type RunInit } from "./run-options.ts";
+import { Refusals, type ShownState } from "./refusals.ts";
 import { RunningOn, Unfinished } from "./run-tallies.ts";
 import { progressIntervalMs, terminalStatus } from "./terminal-status.ts";
 
@@ -57,7 +59,7 @@ export interface ExecuteResult {
   readonly ran: number;
   /** What the stop left undone, as one line (`the run stopped with 2 rules running, killed (a, b); …`), if anything. */
   readonly unfinished: string | undefined;
-  readonly stateOf: (rule: number) => RuleState;
+  readonly stateOf: (rule: number) => ShownState;
 }
 
 /** A back end that cannot start (a port in use): the message is for the user, the run ends with exit 1. */
@@ -155,26 +157,32 @@ export async function execute(loaded: Loaded, complete: Set<number>, log: LogFil
   const nestedRun = nestedRunName(init);
   const progress = init.progress ?? (process.stderr.isTTY === true && !init.json && process.env.TERM !== "dumb");
   let ran = 0;
-  const hashes = new Map<number, string>();
+  const logLines = new RuleLogLines(rules, loaded.directory, log);
   /** Why the run was stopped before it was over, if it was: executors and back ends are told. */
   let stopped: string | undefined;
-  const staleTargets = new StaleTargets(loaded.plan.workflow, loaded.directory, loaded.summary.started, (line) => output.err(line));
+  const staleTargets = new StaleTargets(loaded.plan.workflow, loaded.directory, loaded.summary.started, (line) => output.err(line), loaded.summary.files);
   /** Rules the run stopped before they finished: said once at the end, not a line each. */
   const unfinished = new Unfinished();
   /** The rules running on each executor, to say how many go back to the queue when it leaves. */
   const runningOn = new RunningOn();
+  /** Rules no executor could ever run: refused, never run (not `failed`). */
+  const refusals = new Refusals(rules);
   const driver = new Driver(scheduler, loaded.plan.workflow, {
-    state(action, nowMs, refused) {
+    state(action, nowMs, startRefused) {
       const rule = rules[action.rule]!;
       if (target === "workers") runningOn.set(action.rule, action.state === "running" ? action.executorId : undefined);
       // a start refused before its command (a target that could not be set aside) is no start: not logged as one
-      if ((action.state === "running" && !refused) || action.state === "done" || action.state === "failed" || action.state === "retrying") {
-        let hash = hashes.get(action.rule);
-        if (hash === undefined) hashes.set(action.rule, (hash = logHashes(rule)));
-        log.append(logLine(clock.epochMs(), action.rule, action.state, action.attempt, hash));
+      if ((action.state === "running" && !startRefused) || action.state === "done" || action.state === "failed" || action.state === "retrying") {
+        logLines.append(clock.epochMs(), action.rule, action.state, action.attempt);
       }
       if (action.state === "done") ran++;
-      if (init.json) {
+      if (action.state === "running") refusals.running(action.rule);
+      // a rule no executor could ever run never ran: refused, with the rest of its class
+      const refused = action.state === "failed" && refusals.isRefusal(action.rule, action.executorId) ? refusals.refuse(action.rule, action.reason ?? "", (other) => scheduler.stateOf(other)) : undefined;
+      const refusedBefore = refused === undefined && action.state === "failed" && refusals.has(action.rule);
+      if (init.json && refused !== undefined) {
+        for (const rule of refused) output.out(`${JSON.stringify({ timeMs: Math.round(nowMs), rule, target: shownTarget(rules[rule]!), state: "refused", attempt: action.attempt, reason: action.reason, ...nestedRun })}\n`);
+      } else if (init.json && !refusedBefore) {
         const { state, attempt, executorId, reason, durationMs } = action;
         // a MAKEFLOW rule that failed because its nested run's rules did says how many: a
         // reader counts their failed events, not this one too (as the progress bar does)
@@ -183,6 +191,8 @@ export async function execute(loaded: Loaded, complete: Set<number>, log: LogFil
         output.out(`${JSON.stringify(event)}\n`);
       }
       if (action.unfinished !== undefined) unfinished.add(action.unfinished, shownTarget(rule));
+      else if (refused !== undefined) output.err(`skein flow: ${refusals.describe(refused, action.reason ?? "")}\n`);
+      else if (refusedBefore) return;
       else if (action.reason && action.reason !== "retry" && !action.routine) {
         output.err(`skein flow: ${shownTarget(rule)}: ${action.state}: ${action.reason}\n`);
         if (action.output !== undefined) output.err(indentOutput(action.output));
@@ -207,7 +217,7 @@ export async function execute(loaded: Loaded, complete: Set<number>, log: LogFil
     beforeStart: (rule, attempt) => staleTargets.beforeStart(rule, attempt),
   }, clock);
   /** This run's counts and its nested runs': the bar shows them, and a nested run hands them to the run around it. */
-  const tally = new ProgressTally(() => ({ counts: scheduler.counts(), queued: scheduler.dispatchCounts().queued, doneBefore: complete.size }), (rule) => scheduler.stateOf(rule));
+  const tally = new ProgressTally(() => ({ ...refusals.adjust(scheduler.counts(), (rule) => scheduler.stateOf(rule)), queued: scheduler.dispatchCounts().queued, doneBefore: complete.size }), (rule) => scheduler.stateOf(rule));
   countFoundDoneNested(complete, tally);
   const context: BackEndContext = { loaded, init, listener: driver, output, clock, local, runNested: nestedRunner(loaded, init, components, tally) };
   const executors: Executor[] = [];
@@ -246,7 +256,8 @@ export async function execute(loaded: Loaded, complete: Set<number>, log: LogFil
     batch: (report) => driver.batch(report),
   };
   const backEnd = target === "local" ? undefined : await (await backEnds.get(target)!())({ ...context, listener });
-  listener.joined(localExecutor({ ...context, listener }, target === "local"));
+  // this machine's jobs, nested runs' too, share the top run's -j (nested-job-budget.ts)
+  listener.joined(budgetedExecutor(components.jobs, listener, (gated) => localExecutor({ ...context, listener: gated }, target === "local")));
   let stoppedBy: StopSignal | undefined;
   const stop = (reason: string) => {
     stopped ??= reason;
@@ -278,8 +289,9 @@ export async function execute(loaded: Loaded, complete: Set<number>, log: LogFil
   try {
     const result = await driver.start();
     over = true;
-    failed = result.ok ? undefined : (result.reason ?? "the workflow failed");
-    return { ...result, ran, stoppedBy, unfinished: unfinished.summary(), stateOf: (rule) => scheduler.stateOf(rule) };
+    const reason = refusals.stopReason(result.reason);
+    failed = result.ok ? undefined : (reason ?? "the workflow failed");
+    return { ...result, reason, ran, stoppedBy, unfinished: unfinished.summary(), stateOf: (rule) => refusals.stateOf(rule, scheduler.stateOf(rule)) };
   } finally {
     endNestedProgress?.();
     stopListening();

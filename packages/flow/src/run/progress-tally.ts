@@ -25,6 +25,8 @@ export interface ProgressCounts {
   readonly queued: number;
   /** Of the done rules, those the log said were done when the run started. */
   readonly doneBefore: number;
+  /** Of the failed rules, those refused: no executor could ever run them (refusals.ts). */
+  readonly refused?: number;
 }
 
 /** How a nested run reports to the run around it: it gives how to read its counts, and gets how to say it ended. */
@@ -61,8 +63,8 @@ export class ProgressTally {
     this.nested.set(rule, entry);
     return () => {
       if (!entry.live) return;
-      const { counts, doneBefore } = read();
-      const last: ProgressCounts = { counts: { ...noCounts(), done: counts.done, failed: counts.failed }, queued: 0, doneBefore };
+      const { counts, doneBefore, refused } = read();
+      const last: ProgressCounts = { counts: { ...noCounts(), done: counts.done, failed: counts.failed }, queued: 0, doneBefore, ...(refused ? { refused } : {}) };
       entry.read = () => last;
       entry.live = false;
       entry.failedInside = counts.failed > 0;
@@ -86,6 +88,7 @@ export class ProgressTally {
     const counts = { ...own.counts };
     let queued = own.queued;
     let doneBefore = own.doneBefore;
+    let refused = own.refused ?? 0;
     // the rules that ran nested workflows, shown by their nested rules (see above)
     let live = 0;
     let done = 0;
@@ -96,6 +99,7 @@ export class ProgressTally {
       for (const state of Object.keys(counts) as RuleState[]) counts[state] += nested.counts[state];
       queued += nested.queued;
       doneBefore += nested.doneBefore;
+      refused += nested.refused ?? 0;
       if (entry.live) live++;
       else if (this.stateOf(rule) === "done") {
         done++;
@@ -106,6 +110,6 @@ export class ProgressTally {
     counts.done -= Math.min(done, own.counts.done);
     doneBefore -= Math.min(foundDone, own.doneBefore);
     counts.failed -= Math.min(failedInside, own.counts.failed);
-    return { counts, queued, doneBefore };
+    return refused > 0 ? { counts, queued, doneBefore, refused } : { counts, queued, doneBefore };
   }
 }

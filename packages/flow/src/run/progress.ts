@@ -14,6 +14,8 @@ export interface ProgressSnapshot {
   readonly queued?: number;
   /** Of the done rules, those the log said were done when the run started: the ETA leaves them out of the pace. */
   readonly doneBefore?: number;
+  /** Of the failed rules, those refused (no executor could ever run them): shown apart, as never run. */
+  readonly refused?: number;
   /** Workers connected (-T workers); undefined for back ends without workers (not shown). */
   readonly workers?: number;
   readonly elapsedMs: number;
@@ -64,9 +66,11 @@ export function progressLine(snapshot: ProgressSnapshot, width: number | undefin
   // rounded up: `0s` is for a run with nothing left
   const etaText = finished === total ? "0s" : leftMs > 0 ? formatDuration(Math.ceil(leftMs / 1000) * 1000) : "?";
   const eta = (separator: string) => (snapshot.ended && finished < total ? "" : `${separator}ETA ${etaText}`);
-  let text = `waiting ${waiting}  running ${counts.running - queued}${queued > 0 ? ` (+${queued} queued)` : ""}  done ${counts.done}  failed ${counts.failed}${workers === undefined ? "" : `  workers ${workers}`}${eta("  ")}`;
+  const refused = Math.min(snapshot.refused ?? 0, counts.failed);
+  const failed = counts.failed - refused;
+  let text = `waiting ${waiting}  running ${counts.running - queued}${queued > 0 ? ` (+${queued} queued)` : ""}  done ${counts.done}  failed ${failed}${refused > 0 ? `  refused ${refused}` : ""}${workers === undefined ? "" : `  workers ${workers}`}${eta("  ")}`;
   // a narrow terminal gets the short form rather than losing `failed` and the ETA off the end
-  if (text.length > width) text = `wait ${waiting} run ${counts.running - queued}${queued > 0 ? `+${queued}q` : ""} done ${counts.done} fail ${counts.failed}${workers === undefined ? "" : ` wk ${workers}`}${eta(" ")}`;
+  if (text.length > width) text = `wait ${waiting} run ${counts.running - queued}${queued > 0 ? `+${queued}q` : ""} done ${counts.done} fail ${failed}${refused > 0 ? ` ref ${refused}` : ""}${workers === undefined ? "" : ` wk ${workers}`}${eta(" ")}`;
   const room = width - text.length - 4;
   const barWidth = room >= 5 ? Math.min(30, room) : 0; // a bar of a few characters says nothing
   const filled = total === 0 ? barWidth : Math.round((barWidth * finished) / total);
