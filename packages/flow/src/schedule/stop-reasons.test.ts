@@ -57,3 +57,14 @@ test("stop reasons: a rule failing for good drops the queued tasks with the reas
     assert.equal(action.reason, "not started: the run stopped (rule 'o0' (w.mf:1:1) failed: exit code 3)");
   }
 });
+
+test("stop reasons: a task its executor refuses (elsewhere: inputs over its --disk) while the run stops is not started, not failed", () => {
+  const { scheduler, tasks } = started();
+  scheduler.handle({ type: "task-finished", task: tasks.get(0)!, outcome: { ok: false, reason: "exit code 3" } }, 10);
+  const actions = scheduler.handle({ type: "task-finished", task: tasks.get(1)!, outcome: { ok: false, reason: "its inputs take 2 MB together, more than local's --disk (1 MB)", elsewhere: true, inputBytes: 2_000_000 } }, 11);
+  const states = actions.filter((a): a is StateAction => a.type === "state" && a.rule === 1);
+  assert.deepEqual(
+    states.map((a) => [a.state, a.unfinished, a.reason]),
+    [["waiting", "not-started", "not started: the run stopped (rule 'o0' (w.mf:1:1) failed: exit code 3); local could not run it (its inputs take 2 MB together, more than local's --disk (1 MB))"]],
+  );
+});
