@@ -1,12 +1,13 @@
 // skein-io-adapter: measures the running tasks' captured output files on the worker's disk.
 /**
- * A worker's `--disk` covers its input cache and its tasks' captured standard output and error
- * (a file per sandbox, `sandbox-pool.ts`): a task printing gigabytes would otherwise fill the
- * disk the worker promised to stay within. The launcher writes a capture directly, so its size
+ * A worker's `--disk` covers its input cache, its tasks' captured standard output and error
+ * (a file per sandbox, `sandbox-pool.ts`), and what tasks write in their sandboxes (measured in
+ * bounded steps by `sandbox-meter.ts`): a task printing or writing gigabytes would otherwise fill
+ * the disk the worker promised to stay within. The launcher writes a capture directly, so its size
  * is measured every `captureCheckMs` while tasks run: the cache keeps that much of `--disk` free
  * (its entries no task holds leave, least recently used first), and when the captures and the
- * entries tasks hold still pass `--disk`, the task with the largest capture is killed and fails
- * naming its output's size (while the entries tasks hold pass `--disk` by themselves, which
+ * entries tasks hold still pass `--disk`, the task taking most (capture and sandbox) is killed
+ * and fails naming what grew and its size (while the entries tasks hold pass `--disk` by themselves, which
  * tasks sharing a worker may do, the captures pass it only when they alone do). Between two checks a task may print past the bound by what it writes
  * in `captureCheckMs`. Rejected: piping every task's output through the worker (a copy of every
  * byte, and a reader per task in the worker's event loop) for an exact bound.
@@ -25,6 +26,11 @@ export interface CaptureWatchComponents {
   readonly keptBytes: () => number;
   /** The running tasks, and the file each one's output goes to. */
   readonly captures: () => Iterable<readonly [task: number, path: string]>;
+  /**
+   * What the running tasks wrote in their sandboxes (and their private copies of inputs),
+   * measured a bounded step per check (`sandbox-meter.ts`); none when not given.
+   */
+  readonly sandboxes?: { measure(): void; bytes(task: number): number };
   /** A task whose output passed what `--disk` leaves: kill it, and fail it with `reason`. */
   readonly overDisk: (task: number, reason: string) => void;
 }
@@ -36,19 +42,31 @@ export function watchCaptures(components: CaptureWatchComponents): Timer | undef
   return components.clock.setPeriodic(captureCheckMs, () => checkCaptures(components));
 }
 
-/** One check: the cache keeps room for the captures; the task with the largest one fails if they still do not fit. */
+/** One check: the cache keeps room for the captures and sandboxes; the task taking most fails if they still do not fit. */
 export function checkCaptures(components: CaptureWatchComponents): void {
   let bytes = components.keptBytes();
-  let largest: { task: number; size: number } | undefined;
+  let largest: { task: number; size: number; output: number; sandbox: number } | undefined;
+  const { sandboxes } = components;
+  sandboxes?.measure();
   for (const [task, path] of components.captures()) {
-    const size = statSync(path, { throwIfNoEntry: false })?.size ?? 0;
+    const output = statSync(path, { throwIfNoEntry: false })?.size ?? 0;
+    const sandbox = sandboxes?.bytes(task) ?? 0;
+    const size = output + sandbox;
     bytes += size;
-    if (size > 0 && (!largest || size > largest.size)) largest = { task, size };
+    if (size > 0 && (!largest || size > largest.size)) largest = { task, size, output, sandbox };
   }
   const { cache } = components;
   cache.reserve(bytes);
   // while tasks hold more input bytes than --disk together, the captures are not what passes it: they may take all of it
   const room = cache.entryBytes <= cache.bytesMax ? cache.bytesMax - cache.entryBytes : cache.bytesMax;
   if (bytes <= room || !largest) return;
-  components.overDisk(largest.task, `its output (stdout and stderr) reached ${megabytes(largest.size)}, more than this worker's --disk (${megabytes(cache.bytesMax)}) leaves beside the inputs it holds: killed`);
+  components.overDisk(largest.task, `${whatGrew(largest)}, more than this worker's --disk (${megabytes(cache.bytesMax)}) leaves beside the inputs it holds: killed`);
+}
+
+/** What of a task passed `--disk`: its output, the files in its sandbox, or both. */
+function whatGrew({ size, output, sandbox }: { size: number; output: number; sandbox: number }): string {
+  const files = "the files in its sandbox (what it wrote there, and private copies of its inputs)";
+  if (sandbox === 0) return `its output (stdout and stderr) reached ${megabytes(output)}`;
+  if (output === 0) return `${files} reached ${megabytes(sandbox)}`;
+  return `${files}, ${megabytes(sandbox)}, and its output (stdout and stderr), ${megabytes(output)}, reached ${megabytes(size)} together`;
 }

@@ -132,6 +132,8 @@ export class InputCache {
   private readonly rejections = new Map<string, Rejection>();
   /** Bytes of the entries. */
   private bytes = 0;
+  /** The entries' inodes: a sandbox's link to one is the cache's bytes, not the task's (`sandbox-meter.ts`). */
+  private readonly inodes = new Set<number>();
   /** Bytes `--disk` must keep for other files of the worker's (tasks' captured output, `reserve`). */
   private reserved = 0;
   private uses = 0;
@@ -204,6 +206,7 @@ export class InputCache {
     renameSync(part, path);
     const { ino, size, mtimeMs, mode: fileMode, uid, gid } = statSync(path);
     this.entries.set(name, { name, stamp: { ino, size, mtimeMs, mode: fileMode, uid, gid }, holds: new Set(), spoiled: false, used: ++this.uses });
+    this.inodes.add(ino);
     this.bytes += size;
     this.evict(name);
     return true;
@@ -231,6 +234,11 @@ export class InputCache {
     this.evict("");
   }
 
+  /** Whether `ino` is a cache entry's file (a task's sandbox links to it: counted as the cache's). */
+  isEntryInode(ino: number): boolean {
+    return this.inodes.has(ino);
+  }
+
   /** Bytes of the entries (more than `bytesMax` while tasks hold more than that together). */
   get entryBytes(): number {
     return this.bytes;
@@ -250,6 +258,7 @@ export class InputCache {
   private remove(entry: Entry): void {
     if (this.entries.get(entry.name) !== entry) return;
     this.entries.delete(entry.name);
+    this.inodes.delete(entry.stamp.ino);
     this.bytes -= entry.stamp.size;
     const path = join(this.directory, entry.name);
     if (statSync(path, { throwIfNoEntry: false })?.ino === entry.stamp.ino) unlinkSync(path);
@@ -286,8 +295,13 @@ export class InputCache {
     return [...missing];
   }
 
-  /** Puts a task's inputs in its sandbox: directories made, files linked (or copied). Call after `missing`. */
-  place(task: number, inputs: readonly TaskInput[], sandbox: string): void {
+  /**
+   * Puts a task's inputs in its sandbox: directories made, files linked (or copied). Call after
+   * `missing`. Returns the bytes of the private copies it made, which are the task's, not the
+   * cache's (they count against `--disk` with the files the task writes: `sandbox-meter.ts`).
+   */
+  place(task: number, inputs: readonly TaskInput[], sandbox: string): number {
+    let copiedBytes = 0;
     const holds: Array<{ hold: Hold; name: string }> = [];
     this.holds.set(task, holds);
     for (const input of inputs) {
@@ -302,6 +316,7 @@ export class InputCache {
       const source = join(this.directory, entry.name);
       if (this.copied.has(entry.name) || !tryLink(source, path)) {
         copyFileSync(source, path, constants.COPYFILE_FICLONE); // its own inode: nothing to watch
+        copiedBytes += entry.stamp.size;
         continue;
       }
       const hold: Hold = { entry, shared: entry.holds.size > 0 };
@@ -309,6 +324,7 @@ export class InputCache {
       entry.holds.add(hold);
       holds.push({ hold, name: input.name });
     }
+    return copiedBytes;
   }
 
   /** A task ended (or was killed): checks the entries it held; changed ones leave the cache. */

@@ -31,6 +31,7 @@ import { cachedFileName, isFileMode } from "./file-modes.ts";
 import { encodeFrame, FlowWire, type Frame, goodbyeReason, workerNodeId } from "./frames.ts";
 import { hashPattern, InputCache, type Rejection, type TaskInput } from "./input-cache.ts";
 import type { TaskHeader, WorkerComponents, WorkerEnd, WorkerHandle, WorkerInit } from "./worker-interface.ts";
+import { SandboxMeter } from "./sandbox-meter.ts";
 import { SandboxPool } from "./sandbox-pool.ts";
 import { sandboxPathProblem } from "./sandbox-paths.ts";
 import { heartbeatMsDefault, heartbeatProblem, SilenceDetector, workerTimeoutMsDefault } from "./silence-detector.ts";
@@ -74,6 +75,10 @@ export function startWorker(init: WorkerInit, components: WorkerComponents): Wor
   const sendResult = (header: Record<string, unknown> & { type: "result" }, payload?: Buffer) => queue.frame(resultFrame(header, payload));
   const sandboxPool = new SandboxPool(sandboxes, outputs);
   const sandboxOf = new Map<number, string>();
+  // what running tasks write in their sandboxes counts against --disk, as their captures do;
+  // a finished task's, until its sandbox is emptied (its outputs may still be leaving)
+  const meter = new SandboxMeter((ino) => cache.isEntryInode(ino));
+  const leaving = new Map<string, number>();
   const results = new ResultOrder();
   // a task's holds on cache entries, by a key of this process's: task numbers start again with
   // each master, and the cache outlives this connection (a killed task is released later)
@@ -109,8 +114,13 @@ export function startWorker(init: WorkerInit, components: WorkerComponents): Wor
   const captureWatch = watchCaptures({
     clock,
     cache,
-    keptBytes: () => sandboxPool.keptCaptureBytes,
+    keptBytes: () => {
+      let bytes = sandboxPool.keptCaptureBytes;
+      for (const written of leaving.values()) bytes += written;
+      return bytes;
+    },
     captures: () => [...sandboxOf].map(([task, sandbox]) => [task, sandboxPool.captureOf(sandbox)] as const),
+    sandboxes: meter,
     overDisk: (id, why) => {
       const capture = sandboxPool.captureOf(sandboxOf.get(id)!);
       const output = outputTail(capture);
@@ -129,6 +139,8 @@ export function startWorker(init: WorkerInit, components: WorkerComponents): Wor
     };
     (launcher?.close() ?? Promise.resolve()).then(release, release);
     running.clear();
+    meter.clear();
+    leaving.clear();
   };
 
   const onFrame = (frame: Frame) => {
@@ -197,10 +209,11 @@ export function startWorker(init: WorkerInit, components: WorkerComponents): Wor
 
   const run = (task: TaskHeader) => {
     let sandbox: string | undefined;
+    let copiedBytes = 0;
     const hold = ++holdsMade;
     try {
       sandbox = sandboxPool.fresh();
-      cache.place(hold, task.inputs, sandbox);
+      copiedBytes = cache.place(hold, task.inputs, sandbox);
       for (const parent of outputParents(task.outputs)) makeDirectories(join(sandbox, parent)); // as they are in the master's directory
     } catch (error) {
       // a full disk, inputs `a` and `a/b`: this task fails here, and the worker goes on
@@ -209,6 +222,7 @@ export function startWorker(init: WorkerInit, components: WorkerComponents): Wor
       return void sendResult({ type: "result", task: task.task, exitCode: null, signal: null, missing: [], lost: `cannot prepare its sandbox (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})` });
     }
     sandboxOf.set(task.task, sandbox);
+    meter.start(task.task, sandbox, copiedBytes);
     holdOf.set(task.task, hold);
     running.set(task.task, task);
     (launcher ?? makeLauncher(undefined)).run({ id: task.task, command: task.command, environment: task.environment, directory: sandbox, output: sandboxPool.captureOf(sandbox), cores: task.cores });
@@ -222,6 +236,8 @@ export function startWorker(init: WorkerInit, components: WorkerComponents): Wor
     running.delete(id);
     const sandbox = sandboxOf.get(id)!;
     sandboxOf.delete(id);
+    const written = meter.stop(id);
+    if (written > 0) leaving.set(sandbox, written);
     const { dropped, doubtful, changed } = cache.release(holdOf.get(id)!);
     holdOf.delete(id);
     const inputs = `input${changed.length > 1 ? "s" : ""} ${changed.join(", ")}`;
@@ -271,7 +287,10 @@ export function startWorker(init: WorkerInit, components: WorkerComponents): Wor
     retire(sandbox);
   };
   /** A finished task's sandbox, emptied once its result has left. */
-  const retire = (sandbox: string) => sandboxPool.retire(sandbox);
+  const retire = (sandbox: string) => {
+    leaving.delete(sandbox);
+    sandboxPool.retire(sandbox);
+  };
 
   const abort = (id: number) => {
     results.cancel(id); // ended, its result not yet sent (its outputs are being listed): it never is (the master drops it anyway)
@@ -283,6 +302,7 @@ export function startWorker(init: WorkerInit, components: WorkerComponents): Wor
     const release = () => void cache.release(hold);
     sandboxPool.discard(sandboxOf.get(id)!).then(release, release).catch(() => {});
     sandboxOf.delete(id);
+    meter.stop(id);
     holdOf.delete(id);
   };
 
