@@ -34,7 +34,7 @@ export function nestedRunner(loaded: Loaded, init: RunInit, components: RunCompo
     if (enclosing.length >= nestingDepthMax) return { ok: false, reason: `nested workflow ${nested.file} would be nested more than ${nestingDepthMax} levels deep` };
     let why: string | undefined;
     const onFailed = (reason: string) => (why ??= reason);
-    const code = await runFlow(nestedInit, { clock: components.clock, random: components.random, output: labelledOutput(components.output, nestedLabel(nested, nestedInit)), stop, enclosingProgress: (read) => progress.attach(rule.id, read), onFailed });
+    const code = await runFlow(nestedInit, { clock: components.clock, random: components.random, output: labelledOutput(components.output, nestedLabel(nested, nestedInit)), stop, enclosingProgress: (read) => progress.attach(rule.id, read), onFailed, jobs: components.jobs?.nested() });
     if (code !== 0) return { ok: false, reason: `nested workflow ${nested.file} failed${why === undefined ? "" : `: ${why}`}` };
     const missing = missingTargets(rule, loaded.directory);
     return missing.length === 0 ? { ok: true } : { ok: false, reason: `the nested workflow ${nested.file} succeeded but did not create ${missingList(missing)}` };

@@ -30,6 +30,7 @@ import { checkDotFile, specialFile, workflowPlace, writeDot } from "./run-files.
 import { standardOutput } from "./standard-output.ts";
 import { checkNestedConflicts } from "./nested-conflicts.ts";
 import { checkTargetPlaces } from "./target-places.ts";
+import { JobBudget } from "./nested-job-budget.ts";
 import { nestedComplete, nestedRuleCounts, rememberNestedRuleCounts } from "./nested-complete.ts";
 import { SourceTimes } from "./source-times.ts";
 import { nestedRunInit, nestedRunName, type Output, type RunComponents, type RunInit, shownDirectory, shownFile, workflowLogPath } from "./run-options.ts";
@@ -305,7 +306,11 @@ async function runLocked(init: RunInit, components: RunComponents, output: Outpu
       init.onListening?.(port);
       runEvent?.({ state: "listening", port });
     };
-    const result = await execute(loaded, complete, log, { ...init, onListening }, { ...components, output }, { cores: init.jobs ?? availableParallelism(), memoryMb: Math.floor(totalmem() / 1048576) });
+    const cores = init.jobs ?? availableParallelism();
+    // the top run's -j is the budget of every run nested in it (nested-job-budget.ts); a
+    // workflow that nests none needs no budget: its launcher caps its commands, and queues them
+    const jobs = components.jobs ?? (rules.some((rule) => rule.nested !== undefined) ? new JobBudget(cores).top() : undefined);
+    const result = await execute(loaded, complete, log, { ...init, onListening }, { ...components, output, jobs }, { cores, memoryMb: Math.floor(totalmem() / 1048576) });
     const dotWritten = !init.dotFile || writeDot(init.dotFile, toDot(loaded.plan, result.stateOf), output);
     if (result.ok) output.err(`skein flow: done, ${result.ran} ${result.ran === 1 ? "rule" : "rules"} ran\n`);
     else {

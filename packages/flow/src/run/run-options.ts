@@ -4,6 +4,7 @@ import type { TlsInit } from "@skein/net/wire";
 import { fnv1a32 } from "../fnv.ts";
 import { absolutePath } from "../paths.ts";
 import type { NestedWorkflow } from "../workflow.ts";
+import type { JobShare } from "./nested-job-budget.ts";
 import type { EnclosingProgress } from "./progress-tally.ts";
 
 /** Options of one flow run, as the CLI (or a test) gives them. */
@@ -89,6 +90,11 @@ export interface RunComponents {
    * 'y' (sub.mf:4:1) failed: exit code 1`), in its --json event too.
    */
   readonly onFailed?: (reason: string) => void;
+  /**
+   * The run's part of the job budget all runs of one `skein flow` share (nested-job-budget.ts):
+   * a nested run's is given by the run around it; the top run makes one of its `-j`.
+   */
+  readonly jobs?: JobShare;
 }
 
 /** Levels of nested workflows a run descends, and `--clean` too. */
