@@ -13,7 +13,7 @@ import { formatLocation } from "../language/errors.ts";
 import type { LogFile } from "../log/log-file.ts";
 import { RuleLogLines } from "../log/rule-log-lines.ts";
 import { Scheduler } from "../schedule/scheduler.ts";
-import type { RuleState, TaskOutcome } from "../schedule/types.ts";
+import type { TaskOutcome } from "../schedule/types.ts";
 import type { Rule } from "../workflow.ts";
 import { StaleTargets } from "./stale-targets.ts";
 import { Driver } from "./driver.ts";

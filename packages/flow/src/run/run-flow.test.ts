@@ -81,7 +81,7 @@ test("run: --json opens with the run's 'started' event and closes with its 'fini
   const root = workspace({ "w.mf": pipeline, in: "x\n" });
   const first = (await run(root, { json: true })).out.trim().split("\n").map((line) => JSON.parse(line));
   const file = join(root, "w.mf");
-  assert.deepEqual({ ...first[0], timeMs: 0, epochMs: 0 }, { timeMs: 0, run: file, state: "started", target: "local", rules: 3, done: 0, epochMs: 0 });
+  assert.deepEqual({ ...first[0], timeMs: 0, epochMs: 0 }, { timeMs: 0, run: file, state: "started", backEnd: "local", target: "local", rules: 3, done: 0, epochMs: 0 });
   assert.deepEqual(first.at(-1), { ...first.at(-1), run: file, state: "finished", ok: true, ran: 3 });
   assert.ok(first.at(-1).timeMs >= Math.max(...first.map((e) => e.timeMs)), "the last event's time is the latest");
   const local = first.find((e) => e.executor === "local");

@@ -280,7 +280,8 @@ async function runLocked(init: RunInit, components: RunComponents, output: Outpu
     return 0;
   }
   const runEvent = runEvents(init, components.clock, output);
-  runEvent?.({ state: "started", target: init.target ?? "local", rules: rules.length, done: complete.size, epochMs: components.clock.epochMs() });
+  // `backEnd` names the back end; `target`, the same, is kept for older readers (rule events use `target` for a file)
+  runEvent?.({ state: "started", backEnd: init.target ?? "local", target: init.target ?? "local", rules: rules.length, done: complete.size, epochMs: components.clock.epochMs() });
   if (complete.size === rules.length) {
     output.err(rules.length === 0 ? "skein flow: nothing to do, the workflow has no rules\n" : "skein flow: nothing to do, every rule is done\n");
     // a nested run found done still shows its rules on the bar, as the top run's found done
