@@ -45,6 +45,7 @@ import type { OutputStaging } from "./output-staging.ts";
 import { createEmpty, replace, writeWithMode } from "./output-files.ts";
 import { missingNames } from "./result-bounds.ts";
 import { sandboxPathProblem } from "./sandbox-paths.ts";
+import { shownOutput } from "./shown-output.ts";
 import { shownPaths } from "./shown-paths.ts";
 import { inputsOverDisk, tooLarge } from "./task-limits.ts";
 import { StartReports } from "./start-reports.ts";
@@ -375,7 +376,8 @@ export class WorkerConnection implements Executor {
       return { ok: false, reason: `cannot store outputs: ${shownPaths((error as Error).message, this.directory)}` };
     }
     const missing = Array.isArray(header.missing) ? header.missing.map(String) : [];
-    const output = typeof header.output === "string" ? { output: header.output } : {};
+    // printed under the failure: control characters (4 KiB of NULs, escape sequences) shown escaped
+    const output = typeof header.output === "string" ? { output: shownOutput(header.output) } : {};
     // how long the command ran, as the worker measured it: neither its inputs' nor its outputs' transfer
     const duration = typeof header.durationMs === "number" && Number.isFinite(header.durationMs) && header.durationMs >= 0 ? { durationMs: header.durationMs } : {};
     // `elsewhere`: this worker cannot run it (an input larger than its --disk), another may
