@@ -30,6 +30,7 @@ import { checkDotFile, specialFile, workflowPlace, writeDot } from "./run-files.
 import { standardOutput } from "./standard-output.ts";
 import { checkNestedConflicts } from "./nested-conflicts.ts";
 import { checkTargetPlaces } from "./target-places.ts";
+import { printDryRun } from "./nested-dry-run.ts";
 import { JobBudget } from "./nested-job-budget.ts";
 import { nestedComplete, nestedRuleCounts, rememberNestedRuleCounts } from "./nested-complete.ts";
 import { SourceTimes } from "./source-times.ts";
@@ -269,15 +270,10 @@ async function runLocked(init: RunInit, components: RunComponents, output: Outpu
   const skew = loaded.sourceTimes.warning();
   if (skew !== undefined) output.err(skew);
   if (init.dryRun) {
-    for (const index of loaded.plan.order) {
-      const rule = rules[index]!;
-      if (complete.has(index)) continue;
-      // with --json, stdout holds only JSON objects: the rule, its first target as written, its command
-      if (init.json) output.out(`${JSON.stringify({ rule: index, target: writtenPath(rule.targets[0]!), state: "would-run", command: rule.command, local: rule.local || undefined })}\n`);
-      else output.out(`${rule.local ? "LOCAL " : ""}${rule.command}\n`);
-    }
-    if (init.dotFile) return writeDot(init.dotFile, toDot(loaded.plan, stateFromLog(complete, loaded.summary)), output) ? 0 : 1;
-    return 0;
+    // nested workflows' commands too, under their MAKEFLOW rules (nested-dry-run.ts)
+    const code = printDryRun(loaded, complete, init, output, { load: (nestedInit) => loadWorkflow(nestedInit, loaded.sourceTimes.nowMs), completed: completedRules });
+    if (init.dotFile && !writeDot(init.dotFile, toDot(loaded.plan, stateFromLog(complete, loaded.summary)), output)) return 1;
+    return code;
   }
   const runEvent = runEvents(init, components.clock, output);
   // `backEnd` names the back end; `target`, the same, is kept for older readers (rule events use `target` for a file)
