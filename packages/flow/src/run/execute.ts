@@ -8,6 +8,7 @@ import type { Clock } from "@skein/core";
 import { type StopSignal, stopSignals } from "@skein/ftsh/stop-signals";
 import type { Executor, ExecutorListener, RunEnd } from "../executors/executor.ts";
 import { LocalExecutor } from "../executors/local-executor.ts";
+import { localGpus } from "../executors/local-gpus.ts";
 import { writtenPath } from "../language/canonical-path.ts";
 import { formatLocation } from "../language/errors.ts";
 import type { LogFile } from "../log/log-file.ts";
@@ -96,11 +97,11 @@ function localPipelineCores(cores: number): number {
   return Math.min(cores * localPipelinePerCore, localPipelineMax);
 }
 
-function localExecutor(context: BackEndContext, runsRemoteRules: boolean): Executor {
+function localExecutor(context: BackEndContext, runsRemoteRules: boolean, gpus: number): Executor {
   const { local } = context;
   const info = {
     id: "local",
-    capacity: { cores: local.cores, memoryMb: local.memoryMb, diskMb: Number.MAX_SAFE_INTEGER, gpus: 0 },
+    capacity: { cores: local.cores, memoryMb: local.memoryMb, diskMb: Number.MAX_SAFE_INTEGER, gpus },
     runsLocalRules: true,
     runsRemoteRules,
     fastAbort: false,
@@ -167,6 +168,10 @@ export async function execute(loaded: Loaded, complete: Set<number>, log: LogFil
   const runningOn = new RunningOn();
   /** Rules no executor could ever run: refused, never run (not `failed`). */
   const refusals = new Refusals(rules);
+  // GPUs are looked for only when a rule asks for some (nvidia-smi may take a while)
+  const localGpuCount = rules.some((rule) => (rule.resources.gpus ?? 0) > 0) ? (components.gpus ?? localGpus)() : { gpus: 0, source: "no rule needs any" };
+  /** A refusal for GPUs this machine lacks says where the count came from. */
+  const refusalReason = (reason: string) => (reason.includes(" GPU") && reason.includes("; this machine has") ? `${reason} (${localGpuCount.source})` : reason);
   const driver = new Driver(scheduler, loaded.plan.workflow, {
     state(action, nowMs, startRefused) {
       const rule = rules[action.rule]!;
@@ -178,10 +183,10 @@ export async function execute(loaded: Loaded, complete: Set<number>, log: LogFil
       if (action.state === "done") ran++;
       if (action.state === "running") refusals.running(action.rule);
       // a rule no executor could ever run never ran: refused, with the rest of its class
-      const refused = action.state === "failed" && refusals.isRefusal(action.rule, action.executorId) ? refusals.refuse(action.rule, action.reason ?? "", (other) => scheduler.stateOf(other)) : undefined;
+      const refused = action.state === "failed" && refusals.isRefusal(action.rule, action.executorId) ? refusals.refuse(action.rule, action.reason ?? "", (other) => scheduler.stateOf(other), refusalReason(action.reason ?? "")) : undefined;
       const refusedBefore = refused === undefined && action.state === "failed" && refusals.has(action.rule);
       if (init.json && refused !== undefined) {
-        for (const rule of refused) output.out(`${JSON.stringify({ timeMs: Math.round(nowMs), rule, target: shownTarget(rules[rule]!), state: "refused", attempt: action.attempt, reason: action.reason, ...nestedRun })}\n`);
+        for (const rule of refused) output.out(`${JSON.stringify({ timeMs: Math.round(nowMs), rule, target: shownTarget(rules[rule]!), state: "refused", attempt: action.attempt, reason: refusalReason(action.reason ?? ""), ...nestedRun })}\n`);
       } else if (init.json && !refusedBefore) {
         const { state, attempt, executorId, reason, durationMs } = action;
         // a MAKEFLOW rule that failed because its nested run's rules did says how many: a
@@ -191,7 +196,7 @@ export async function execute(loaded: Loaded, complete: Set<number>, log: LogFil
         output.out(`${JSON.stringify(event)}\n`);
       }
       if (action.unfinished !== undefined) unfinished.add(action.unfinished, shownTarget(rule));
-      else if (refused !== undefined) output.err(`skein flow: ${refusals.describe(refused, action.reason ?? "")}\n`);
+      else if (refused !== undefined) output.err(`skein flow: ${refusals.describe(refused, refusalReason(action.reason ?? ""))}\n`);
       else if (refusedBefore) return;
       else if (action.reason && action.reason !== "retry" && !action.routine) {
         output.err(`skein flow: ${shownTarget(rule)}: ${action.state}: ${action.reason}\n`);
@@ -257,7 +262,7 @@ export async function execute(loaded: Loaded, complete: Set<number>, log: LogFil
   };
   const backEnd = target === "local" ? undefined : await (await backEnds.get(target)!())({ ...context, listener });
   // this machine's jobs, nested runs' too, share the top run's -j (nested-job-budget.ts)
-  listener.joined(budgetedExecutor(components.jobs, listener, (gated) => localExecutor({ ...context, listener: gated }, target === "local")));
+  listener.joined(budgetedExecutor(components.jobs, listener, (gated) => localExecutor({ ...context, listener: gated }, target === "local", localGpuCount.gpus)));
   let stoppedBy: StopSignal | undefined;
   const stop = (reason: string) => {
     stopped ??= reason;

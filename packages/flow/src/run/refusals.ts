@@ -59,13 +59,15 @@ export class Refusals {
   }
 
   /**
-   * Notes `rule` refused for `reason`, with every rule of its resource class not done nor
-   * dispatched (`stateOf`); returns them all, `rule` first.
+   * Notes `rule` refused for `reason` (the scheduler's, `schedulerReason`, with what messages
+   * add), with every rule of its resource class not done nor dispatched (`stateOf`); returns
+   * them all, `rule` first.
    */
-  refuse(rule: number, reason: string, stateOf: (rule: number) => RuleState): number[] {
+  refuse(rule: number, schedulerReason: string, stateOf: (rule: number) => RuleState, reason = schedulerReason): number[] {
     const refused = [rule];
     this.reasons.set(rule, reason);
-    if (this.firstStop === undefined) this.firstStop = `rule '${this.name(rule)}' (${formatLocation(this.rules[rule]!.location)}) failed: ${reason}`;
+    // the scheduler's stop reason for it, replaced by stopReason
+    if (this.firstStop === undefined) this.firstStop = `rule '${this.name(rule)}' (${formatLocation(this.rules[rule]!.location)}) failed: ${schedulerReason}`;
     const key = classKey(this.rules[rule]!);
     for (let other = 0; other < this.rules.length; other++) {
       // one the scheduler failed in the same step (a class drained) has its event still to come

@@ -1,6 +1,7 @@
 import { dirname, posix } from "node:path";
 import type { Clock } from "@skein/core";
 import type { TlsInit } from "@skein/net/wire";
+import type { GpuCount } from "../executors/local-gpus.ts";
 import { fnv1a32 } from "../fnv.ts";
 import { absolutePath } from "../paths.ts";
 import type { NestedWorkflow } from "../workflow.ts";
@@ -70,6 +71,8 @@ export interface RunInit {
 export interface RunComponents {
   /** Time and timers (`realClock()` from @skein/net outside a simulation). */
   readonly clock: Clock;
+  /** This machine's GPUs for local runs, asked only when a rule needs some (default: `localGpus`, executors/local-gpus.ts). */
+  readonly gpus?: () => GpuCount;
   /** Uniform in [0, 1): the jitter of retry delays. */
   readonly random: () => number;
   /** Where reports go (default: standard output and standard error). */

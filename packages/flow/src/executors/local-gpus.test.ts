@@ -1,0 +1,42 @@
+// Local runs count this machine's GPUs (CUDA_VISIBLE_DEVICES, else the NVIDIA driver's list,
+// else nvidia-smi -L), so a GPUS rule runs locally on a GPU machine; tests inject the count.
+import assert from "node:assert/strict";
+import { existsSync } from "node:fs";
+import { join } from "node:path";
+import { test } from "node:test";
+import { realClock } from "@skein/net";
+import { workspaces } from "../../test/flow-run.ts";
+import { runFlow } from "../run/run-flow.ts";
+import { countGpus, type GpuProbe, nvidiaGpusDirectory } from "./local-gpus.ts";
+
+const probe = (extra: Partial<GpuProbe>): GpuProbe => ({ environment: {}, listDirectory: () => undefined, nvidiaSmi: () => undefined, ...extra });
+
+test("local gpus: CUDA_VISIBLE_DEVICES decides when set (empty or -1 is none; CUDA stops at an invalid entry)", () => {
+  const everywhere = { listDirectory: () => ["0000:01:00.0", "0000:02:00.0", "0000:03:00.0"], nvidiaSmi: () => "GPU 0: A\nGPU 1: B\nGPU 2: C\n" };
+  assert.deepEqual(countGpus(probe({ ...everywhere, environment: { CUDA_VISIBLE_DEVICES: "0,1" } })), { gpus: 2, source: "counted from CUDA_VISIBLE_DEVICES=0,1" });
+  assert.equal(countGpus(probe({ ...everywhere, environment: { CUDA_VISIBLE_DEVICES: "GPU-8f1c,GPU-77aa" } })).gpus, 2, "UUIDs count too");
+  assert.equal(countGpus(probe({ ...everywhere, environment: { CUDA_VISIBLE_DEVICES: "" } })).gpus, 0);
+  assert.equal(countGpus(probe({ ...everywhere, environment: { CUDA_VISIBLE_DEVICES: "-1" } })).gpus, 0);
+  assert.equal(countGpus(probe({ ...everywhere, environment: { CUDA_VISIBLE_DEVICES: "1,-1,0" } })).gpus, 1);
+});
+
+test("local gpus: else the driver's /proc list, else nvidia-smi -L, else none, saying where it looked", () => {
+  assert.deepEqual(countGpus(probe({ listDirectory: (path) => (path === nvidiaGpusDirectory ? ["0000:01:00.0", "0000:02:00.0"] : undefined), nvidiaSmi: () => "GPU 0: A\n" })), { gpus: 2, source: `counted from ${nvidiaGpusDirectory}` });
+  assert.deepEqual(countGpus(probe({ nvidiaSmi: () => "GPU 0: NVIDIA A100 (UUID: GPU-1)\n  MIG 1g.5gb Device 0: (UUID: MIG-1)\nGPU 1: NVIDIA A100 (UUID: GPU-2)\n" })), { gpus: 2, source: "counted from nvidia-smi -L" });
+  assert.deepEqual(countGpus(probe({})), { gpus: 0, source: `none found: CUDA_VISIBLE_DEVICES unset, no ${nvidiaGpusDirectory}, no nvidia-smi` });
+});
+
+const workspace = workspaces("skein-flow-gpus-");
+const gpuWorkflow = "GPUS=1\na:\n\ttouch a\nb:\n\ttouch b\n";
+
+test("local gpus: a GPUS=1 rule runs locally when the machine has a GPU; without one it is refused, saying where GPUs were looked for", async () => {
+  const root = workspace({ "w.mf": gpuWorkflow });
+  let err = "";
+  const output = { out: () => {}, err: (text: string) => (err += text) };
+  const run = (gpus: number, source: string) => runFlow({ file: join(root, "w.mf"), jobs: 2, progress: false, environment: {} }, { clock: realClock(), random: Math.random, output, gpus: () => ({ gpus, source }) });
+  assert.equal(await run(0, "counted from CUDA_VISIBLE_DEVICES="), 1);
+  assert.match(err, /^skein flow: 2 rules refused, never run \(a, b\): needs 1 GPU; this machine has 0 GPUs \(counted from CUDA_VISIBLE_DEVICES=\)$/m, err);
+  err = "";
+  assert.equal(await run(1, "nvidia-smi -L"), 0, err);
+  assert.ok(existsSync(join(root, "a")) && existsSync(join(root, "b")));
+});
