@@ -8,6 +8,7 @@ import { parseMakeflow } from "../language/parse-makeflow.ts";
 import { seededRandom } from "../testing/simulated-cluster.ts";
 import type { Rule } from "../workflow.ts";
 import { type CompactionStep, compactingPath, compactLog, logNeedsCompaction } from "./compact-log.ts";
+import { fileDoneLine, fileRunningLine } from "./file-lines.ts";
 import { readLogFile } from "./log-file.ts";
 import { type LogSummary, logHashes, logHeader, logLine } from "./transaction-log.ts";
 
@@ -31,7 +32,14 @@ function grownLog(runs: number): string {
     const workflow = run < runs / 2 ? older : current;
     for (const [rule, states] of [[0, ["running", "failed", "running", "done"]], [1, ["running", "done"]], [3, ["running", "done"]], [2, ["running"]]] as const) {
       if (rule >= workflow.length) continue;
-      for (const state of states) text += logLine(timeMs++, rule, state, 1, logHashes(workflow[rule]!));
+      for (const state of states) {
+        // file lines as a run writes them: each target's name when its rule starts, and what it was when done
+        const names = workflow[rule]!.targets.map((target) => target.path);
+        if (state === "running") for (const name of names) text += fileRunningLine(timeMs, name);
+        text += logLine(timeMs, rule, state, 1, logHashes(workflow[rule]!));
+        if (state === "done") for (const name of names) text += fileDoneLine(timeMs, name, timeMs, timeMs + 0.25);
+        timeMs++;
+      }
     }
   }
   return `${text}${logLine(timeMs, 2, "done", 1, logHashes(current[2]!)).slice(0, 7)}\n`;
@@ -40,8 +48,9 @@ function grownLog(runs: number): string {
 /** What each version reads in the log (all but the count of done lines, which compaction shrinks), as plain data. */
 function summaries(path: string): Array<Record<Exclude<keyof LogSummary, "doneLines">, unknown[]>> {
   return versions.map((version) => {
-    const { done, started, interrupted, failed, doneAtMs } = readLogFile(path, version).summary;
-    return { done: [...done], started: [...started], interrupted: [...interrupted], failed: [...failed], doneAtMs: [...doneAtMs] };
+    const { done, started, interrupted, failed, doneAtMs, files } = readLogFile(path, version).summary;
+    const targetFiles = version.flatMap((rule, index) => rule.targets.map((_, target) => files.target(index, target)));
+    return { done: [...done], started: [...started], interrupted: [...interrupted], failed: [...failed], doneAtMs: [...doneAtMs], files: [...targetFiles, ...files.others()] };
   });
 }
 

@@ -16,6 +16,7 @@
  * typed arrays (30 bytes a rule: a 10⁶-rule workflow reads its log without a map of 10⁶ strings);
  * other keys (earlier versions, moved or removed rules) are strings in a map.
  */
+import type { FileRecords } from "./file-records.ts";
 import { hexNumber, NumberKeys } from "./number-keys.ts";
 import { StateCode } from "./rule-records.ts";
 
@@ -28,7 +29,11 @@ export class LiveLines {
   private readonly numbered = new NumberKeys(3);
   private readonly other = new Keys(0);
 
-  constructor(private readonly rulesCount: number) {}
+  /** `files`: the log's file lines (file-records.ts), of which a compaction keeps each name's last. */
+  constructor(
+    private readonly rulesCount: number,
+    private readonly files?: FileRecords,
+  ) {}
 
   /** Counts a valid line of current rule `rule` (its index and both hashes are the rule's now). */
   addCurrent(rule: number, state: StateCode, lineNumber: number, bytes: number): void {
@@ -61,12 +66,12 @@ export class LiveLines {
 
   /** Bytes of the lines a compaction keeps. */
   get bytes(): number {
-    return (this.current?.bytes() ?? 0) + this.other.bytes();
+    return (this.current?.bytes() ?? 0) + this.other.bytes() + (this.files?.bytes() ?? 0);
   }
 
   /** The numbers of the lines a compaction keeps, ascending. */
   keptLines(): Float64Array {
-    const kept = [...(this.current?.lines() ?? []), ...this.other.lines()];
+    const kept = [...(this.current?.lines() ?? []), ...this.other.lines(), ...(this.files?.lines() ?? [])];
     return Float64Array.from(kept).sort();
   }
 }

@@ -13,6 +13,7 @@
  */
 import type { Rule } from "../workflow.ts";
 import type { RuleState } from "../schedule/types.ts";
+import { FileRecords, type MadeFiles } from "./file-records.ts";
 import { LiveLines } from "./live-lines.ts";
 import { hexNumber, NumberKeys } from "./number-keys.ts";
 import { hex, reorderedTargetsHashes, ruleHashNumber, targetsHashNumber } from "./rule-hashes.ts";
@@ -56,6 +57,8 @@ export interface LogSummary {
   readonly doneLines: ReadonlyMap<number, number>;
   /** When (epoch ms) each rule's last done line was written. */
   readonly doneAtMs: ReadonlyMap<number, number>;
+  /** The files the log names as made by the workflow (its file lines; none in a log written before them). */
+  readonly files: MadeFiles;
 }
 
 /**
@@ -98,13 +101,16 @@ export class LogReader {
   private readonly unmatchedStarts = new Set<number>();
   /** What a compaction keeps of the lines read so far. */
   readonly live: LiveLines;
+  /** The file lines read so far. */
+  private readonly files: FileRecords;
 
   constructor(
     private readonly rules: readonly Rule[],
     private readonly source = "the log",
   ) {
     this.moved = movedRules(rules);
-    this.live = new LiveLines(rules.length);
+    this.files = new FileRecords(rules);
+    this.live = new LiveLines(rules.length, this.files);
     this.records = new RuleRecords(rules.length);
     this.ruleHashes = new Uint32Array(rules.length);
     this.targetsHashes = new Uint32Array(rules.length);
@@ -113,7 +119,11 @@ export class LogReader {
 
   line(line: string, lineNumber: number): void {
     if (lineNumber === 1) return checkHeader(line, true, this.source);
-    if (!line || line.startsWith("#")) return;
+    if (!line) return;
+    if (line.startsWith("#")) {
+      if (line.startsWith("# FILE ")) this.files.line(line, lineNumber);
+      return;
+    }
     if (!validLine.test(line)) {
       if (tornLine.test(line.includes("\0") ? line.replaceAll("\0", "") : line)) return;
       const shown = JSON.stringify(line.length > 60 ? `${line.slice(0, 60)}…` : line);
@@ -247,6 +257,7 @@ export class LogReader {
       failed: new RuleSet(last, StateCode.Failed),
       doneLines: new DoneNumbers(doneLines, doneLines),
       doneAtMs: new DoneNumbers(doneLines, doneAtMs),
+      files: this.files,
     };
   }
 }

@@ -12,7 +12,8 @@ import { writtenPath } from "../language/canonical-path.ts";
 import { compactingPath } from "../log/compact-log.ts";
 import type { LogSummary } from "../log/transaction-log.ts";
 import { absolutePath } from "../paths.ts";
-import type { NestedWorkflow, Workflow } from "../workflow.ts";
+import type { FileReference, NestedWorkflow, Workflow } from "../workflow.ts";
+import { cleanOtherFiles, type KeptFile } from "./clean-others.ts";
 import { nestingDepthMax } from "./run-options.ts";
 
 
@@ -55,40 +56,52 @@ export interface Removal {
 }
 
 /**
- * Removes the rule's targets that exist; returns them, as the workflow wrote them. Throws
- * TargetRemovalError naming the first target that cannot be removed.
+ * Removes the rule's targets that exist (with `only`, those whose index it accepts); returns
+ * them, as the workflow wrote them. Throws TargetRemovalError naming the first target that
+ * cannot be removed.
  */
-export function removeTargets(workflow: Workflow, rule: number, directory: string, dryRun = false, inside?: InsideTargets): Removal[] {
+export function removeTargets(workflow: Workflow, rule: number, directory: string, dryRun = false, inside?: InsideTargets, only?: (index: number) => boolean): Removal[] {
   const removed: Removal[] = [];
-  for (const target of workflow.rules[rule]!.targets) {
-    const path = absolutePath(directory, target.path);
-    // Most targets do not exist yet: ask without an exception (rmSync's force swallows an
-    // ENOENT error whose creation costs far more than the lstat itself).
-    const stat = lstatSync(path, { throwIfNoEntry: false });
-    if (!stat) continue;
-    const kept = stat.isDirectory() ? (inside?.(path) ?? []) : [];
-    // what stays is what exists of the named files inside (the rest is not there to keep)
-    const present = kept.filter((keep) => lstatSync(keep, { throwIfNoEntry: false }) !== undefined);
-    const entries: string[] = [];
-    try {
-      // unlink for a file: rmSync reports a file it may not unlink as ENOTDIR (it tries rmdir next)
-      if (kept.length > 0) removeExcept(path, kept, dryRun, entries);
-      else if (dryRun) {
-        // nothing removed
-      } else if (stat.isDirectory()) rmSync(path, { recursive: true, force: true });
-      else unlinkSync(path);
-    } catch (error) {
-      const code = (error as NodeJS.ErrnoException).code;
-      if (code !== "ENOENT") {
-        const why = code ?? (error as Error).message;
-        throw new TargetRemovalError(cannotRemove(writtenPath(target), why), { written: writtenPath(target), code: why });
-      }
-    }
-    const written = writtenPath(target);
-    const shown = (inside: string) => `${written.replace(/\/+$/, "")}${inside.slice(path.length)}`;
-    removed.push(kept.length === 0 ? { path: written } : { path: written, kept: present.length === 0 ? undefined : present.map(shown), entries: entries.map(shown) });
+  for (const [index, target] of workflow.rules[rule]!.targets.entries()) {
+    if (only !== undefined && !only(index)) continue;
+    const removal = removeTarget(target, directory, dryRun, inside);
+    if (removal !== undefined) removed.push(removal);
   }
   return removed;
+}
+
+/**
+ * Removes one target if it exists (a directory: around the files `inside` names in it); returns
+ * it as the workflow wrote it, or undefined when it does not exist. Throws TargetRemovalError
+ * when it cannot be removed.
+ */
+export function removeTarget(target: FileReference, directory: string, dryRun = false, inside?: InsideTargets): Removal | undefined {
+  const path = absolutePath(directory, target.path);
+  // Most targets do not exist yet: ask without an exception (rmSync's force swallows an
+  // ENOENT error whose creation costs far more than the lstat itself).
+  const stat = lstatSync(path, { throwIfNoEntry: false });
+  if (!stat) return undefined;
+  const kept = stat.isDirectory() ? (inside?.(path) ?? []) : [];
+  // what stays is what exists of the named files inside (the rest is not there to keep)
+  const present = kept.filter((keep) => lstatSync(keep, { throwIfNoEntry: false }) !== undefined);
+  const entries: string[] = [];
+  try {
+    // unlink for a file: rmSync reports a file it may not unlink as ENOTDIR (it tries rmdir next)
+    if (kept.length > 0) removeExcept(path, kept, dryRun, entries);
+    else if (dryRun) {
+      // nothing removed
+    } else if (stat.isDirectory()) rmSync(path, { recursive: true, force: true });
+    else unlinkSync(path);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code !== "ENOENT") {
+      const why = code ?? (error as Error).message;
+      throw new TargetRemovalError(cannotRemove(writtenPath(target), why), { written: writtenPath(target), code: why });
+    }
+  }
+  const written = writtenPath(target);
+  const shown = (inside: string) => `${written.replace(/\/+$/, "")}${inside.slice(path.length)}`;
+  return kept.length === 0 ? { path: written } : { path: written, kept: present.length === 0 ? undefined : present.map(shown), entries: entries.map(shown) };
 }
 
 /**
@@ -203,16 +216,20 @@ export function targetsWithoutLog(top: Cleanable): string[] | undefined {
 export interface Cleaned {
   readonly files: Removal[];
   readonly logs: string[];
+  /** Files the log says the workflow made that --clean left, and why (clean-others.ts). */
+  readonly kept: KeptFile[];
 }
 
 /**
  * Cleans the nested workflows of every started nested rule (each log once, depth first), then
- * the workflow itself: the targets that exist of every started rule, then its log. With
+ * the workflow itself: the targets that exist of every started rule and every target the log
+ * names as made, the unchanged files of rules since removed (clean-others.ts), then its log. With
  * `dryRun` nothing is removed; the result names what would be.
  */
 export function cleanTree(top: Cleanable, load: NestedLoader, dryRun = false, seen = new Set<string>([top.logPath]), depth = 0): Cleaned {
   const files: Removal[] = [];
   const logs: string[] = [];
+  const keptFiles: KeptFile[] = [];
   // a path written absolute stays so; a relative one is shown from the top workflow's directory
   const fromChild = (child: Cleanable, path: string) => (isAbsolute(path) ? path : relativeAsWritten(top.directory, absolutePath(child.directory, path)));
   const removalFromChild = (child: Cleanable, { path, kept, entries }: Removal): Removal => ({ path: fromChild(child, path), kept: kept?.map((keep) => fromChild(child, keep)), entries: entries?.map((entry) => fromChild(child, entry)) });
@@ -233,14 +250,22 @@ export function cleanTree(top: Cleanable, load: NestedLoader, dryRun = false, se
     }
     for (const removal of cleaned.files) files.push(removalFromChild(child, removal));
     for (const path of cleaned.logs) logs.push(fromChild(child, path));
+    for (const { path, why } of cleaned.kept) keptFiles.push({ path: fromChild(child, path), why });
   }
   // a file inside a directory target that --clean removes anyway (another started rule's
   // target) is not kept: the directory goes whole when nothing else inside it is named
   const named = namedFilesInside(top.workflow, top.directory);
+  // a started rule's targets, and any other target the log names as made (by an earlier version
+  // of the workflow: a rule since given more targets, or split from another)
+  const made = (rule: number, index: number) => top.summary.started.has(rule) || top.summary.files.target(rule, index) !== undefined;
   const removedTargets = new Set<string>();
-  for (const rule of top.summary.started) for (const target of top.workflow.rules[rule]!.targets) removedTargets.add(absolutePath(top.directory, target.path));
+  for (const [rule, { targets }] of top.workflow.rules.entries()) for (const [index, target] of targets.entries()) if (made(rule, index)) removedTargets.add(absolutePath(top.directory, target.path));
   const inside: InsideTargets = (path) => named(path).filter((file) => !removedTargets.has(file));
-  for (const rule of [...top.summary.started].sort((a, b) => a - b)) files.push(...removeTargets(top.workflow, rule, top.directory, dryRun, inside));
+  for (const rule of top.workflow.rules.keys()) files.push(...removeTargets(top.workflow, rule, top.directory, dryRun, inside, (index) => made(rule, index)));
+  // and the files of rules since removed, when unchanged
+  const others = cleanOtherFiles(top, removedTargets, dryRun);
+  files.push(...others.removed);
+  keptFiles.push(...others.kept);
   // a compaction killed before its rename leaves its file beside the log
   for (const path of [compactingPath(top.logPath), top.logPath]) {
     if (!lstatSync(path, { throwIfNoEntry: false })) continue;
@@ -250,5 +275,5 @@ export function cleanTree(top: Cleanable, load: NestedLoader, dryRun = false, se
   // a nested rule's target is often a file the nested workflow made, maybe written another way
   const unique = new Map<string, Removal>();
   for (const removal of files) if (!unique.has(absolutePath(top.directory, removal.path))) unique.set(absolutePath(top.directory, removal.path), removal);
-  return { files: [...unique.values()], logs };
+  return { files: [...unique.values()], logs, kept: keptFiles };
 }

@@ -22,7 +22,9 @@ import { type Dir, lstatSync, opendirSync } from "node:fs";
 import { absolutePath, splitPath } from "../paths.ts";
 import type { Workflow } from "../workflow.ts";
 import { writtenPath } from "../language/canonical-path.ts";
-import { type InsideTargets, namedFilesInside, removeTargets, TargetRemovalError } from "./clean.ts";
+import { type InsideTargets, namedFilesInside, removeTarget, removeTargets, TargetRemovalError } from "./clean.ts";
+import type { MadeFiles } from "../log/file-records.ts";
+import { madeAsRecorded } from "../log/file-lines.ts";
 import { setAside, setAsideInside, unnamedEntries } from "./set-aside.ts";
 
 /** Entries of one directory kept in memory; a larger directory is not listed. */
@@ -36,13 +38,16 @@ export class StaleTargets {
 
   /**
    * `started`: the rules the log shows started before this run (their targets are the
-   * workflow's own); `say`: where a target moved aside is reported (a line, with its newline).
+   * workflow's own); `say`: where a target moved aside is reported (a line, with its newline);
+   * `files`: the files the log names as the workflow's (a target of a rule since given more
+   * targets, or split from another), removed as a started rule's are unless changed since done.
    */
   constructor(
     private readonly workflow: Workflow,
     private readonly directory: string,
     private readonly started: ReadonlySet<number>,
     private readonly say: (line: string) => void,
+    private readonly files?: MadeFiles,
   ) {
     this.inside = namedFilesInside(workflow, directory);
   }
@@ -65,11 +70,21 @@ export class StaleTargets {
 
   /** Moves the existing targets of a rule that never started out of its way; returns why it cannot start, if it cannot. */
   private keepAside(rule: number): string | undefined {
-    for (const target of this.workflow.rules[rule]!.targets) {
+    for (const [index, target] of this.workflow.rules[rule]!.targets.entries()) {
       const path = absolutePath(this.directory, target.path);
       const stat = lstatSync(path, { throwIfNoEntry: false });
       if (stat === undefined) continue;
       const shown = writtenPath(target);
+      const record = this.files?.target(rule, index);
+      if (record !== undefined && madeAsRecorded(record, stat)) {
+        try {
+          removeTarget(target, this.directory, false, this.inside);
+          continue;
+        } catch (error) {
+          if (!(error instanceof TargetRemovalError)) throw error;
+          return `${error.message}, left from an earlier run: the command was not started, so it cannot pass for its work`;
+        }
+      }
       const named = stat.isDirectory() ? this.inside(path) : [];
       if (named.length > 0) {
         // the command works in it, as make's would; what the workflow does not name goes aside

@@ -1,0 +1,99 @@
+/**
+ * The log's file lines: which files, by name, the workflow made. A rule line names its targets
+ * only through a hash of their ordered list, so a rule given one more target, split in two, or
+ * with more than a few targets reordered made files the log could no longer name, and its
+ * earlier outputs looked like the user's. A file line names one target, as upstream Makeflow's
+ * `# FILE` lines do:
+ *
+ *     # FILE <time ms> <name> running
+ *     # FILE <time ms> <name> done <size> <mtime ms>
+ *
+ * `running` is written before the rule's first "running" line of a run (once per rule and run:
+ * a 20 000-rule run writes 20 000 short lines more, no more syscalls: they join the batch's
+ * one write); `done` after its "done" line, with what the file was then, so `--clean` can tell
+ * a target of a rule since removed from the workflow that is still as the workflow left it
+ * (removed) from one changed since (kept). The name is the file's DAG name (`path`), spelled
+ * with `%XX` for `%`, spaces, controls and non-ASCII bytes (UTF-8). Older readers skip the
+ * lines (a `#` line is a comment); a log without them is read by its rule hashes alone.
+ * A file line that does not parse (torn by a kill, then ended by the next run's newline) is
+ * ignored, as any comment.
+ */
+import type { Stats } from "node:fs";
+
+/** A file line of `name` made by a rule that starts. */
+export function fileRunningLine(timeMs: number, name: string): string {
+  return `# FILE ${Math.round(timeMs)} ${encodeName(name)} running\n`;
+}
+
+/** A file line of `name` as its rule left it when done. */
+export function fileDoneLine(timeMs: number, name: string, size: number, mtimeMs: number): string {
+  return `# FILE ${Math.round(timeMs)} ${encodeName(name)} done ${size} ${mtimeMs}\n`;
+}
+
+/** Names that need no escape: printable ASCII but space and `%`. */
+const plain = /^[\x21-\x24\x26-\x7e]+$/;
+
+export function encodeName(name: string): string {
+  if (plain.test(name)) return name;
+  let encoded = "";
+  for (const byte of Buffer.from(name, "utf8")) {
+    encoded += byte > 0x20 && byte < 0x7f && byte !== 0x25 ? String.fromCharCode(byte) : `%${byte.toString(16).toUpperCase().padStart(2, "0")}`;
+  }
+  return encoded;
+}
+
+/** The name an encoded one spells, or undefined when it is not one `encodeName` writes. */
+export function decodeName(encoded: string): string | undefined {
+  if (!encoded.includes("%")) return encoded;
+  try {
+    return decodeURIComponent(encoded);
+  } catch {
+    return undefined;
+  }
+}
+
+/** What a file line says: the name, and for a done line the file's size and modification time. */
+export interface FileLine {
+  readonly name: string;
+  readonly done: boolean;
+  readonly size: number;
+  readonly mtimeMs: number;
+}
+
+const fileLinePattern = /^# FILE \d+ (\S+) (?:(running)|done (\d+) (\d+(?:\.\d+)?))$/;
+
+/** Reads a file line; undefined for any other line (a comment, a torn file line). */
+export function parseFileLine(line: string): FileLine | undefined {
+  const match = fileLinePattern.exec(line);
+  if (match === null) return undefined;
+  const name = decodeName(match[1]!);
+  if (name === undefined) return undefined;
+  const done = match[2] === undefined;
+  return { name, done, size: done ? Number(match[3]) : 0, mtimeMs: done ? Number(match[4]) : 0 };
+}
+
+/** What the log last said of one file: made (a running line, the last), or done with its size and time. */
+export interface FileRecord {
+  readonly done: boolean;
+  readonly size: number;
+  readonly mtimeMs: number;
+}
+
+/**
+ * Whether the file `stat` describes is still as the log last recorded it: done, with the same
+ * size and modification time, and not a directory (what a directory holds deeper changes
+ * without its own time changing).
+ */
+export function unchangedSince(record: FileRecord, stat: Stats): boolean {
+  return record.done && !stat.isDirectory() && stat.size === record.size && stat.mtimeMs === record.mtimeMs;
+}
+
+/**
+ * Whether a file the log names as the workflow's is still its own to remove before its rule
+ * runs: its rule was interrupted making it (the last line says running: partial output), it is
+ * a directory (the rule's; what it holds that the workflow names is kept), or it is as the
+ * rule left it when done. A file changed since (by hand) is the user's.
+ */
+export function madeAsRecorded(record: FileRecord, stat: Stats): boolean {
+  return !record.done || stat.isDirectory() || (stat.size === record.size && stat.mtimeMs === record.mtimeMs);
+}
