@@ -30,6 +30,8 @@ interface FileItem {
   readonly path: string;
   readonly frame: (chunk: Buffer, last: boolean) => Buffer;
   readonly failed: (error: Error) => void;
+  /** Whether it is no longer wanted (its task was aborted): the rest of it is not sent. */
+  readonly cancelled: (() => boolean) | undefined;
   fd: number | undefined;
 }
 
@@ -63,10 +65,11 @@ export class FrameQueue {
   /**
    * Sends `path` in chunks after everything queued before it. If it cannot be read (gone, or
    * unreadable), `failed` hears why, once, and no more of it is sent: frames of it already sent
-   * stay sent, and what comes after it goes on.
+   * stay sent, and what comes after it goes on. Once `cancelled` says so, no more of it is read
+   * or sent (its chunks already sent stay sent).
    */
-  file(path: string, frame: (chunk: Buffer, last: boolean) => Buffer, failed: (error: Error) => void): void {
-    this.push({ path, frame, failed, fd: undefined });
+  file(path: string, frame: (chunk: Buffer, last: boolean) => Buffer, failed: (error: Error) => void, cancelled?: () => boolean): void {
+    this.push({ path, frame, failed, cancelled, fd: undefined });
   }
 
   /** Runs `step` when everything queued before it has been handed to the socket; it may return a frame to send. */
@@ -125,6 +128,10 @@ export class FrameQueue {
         this.shift();
         const frame = item();
         if (frame) this.write(frame);
+      } else if (item.cancelled?.()) {
+        if (item.fd !== undefined) closeSync(item.fd);
+        item.fd = undefined;
+        this.shift();
       } else if (!this.mayRead()) break;
       else if (this.sendChunk(item)) this.shift();
     }

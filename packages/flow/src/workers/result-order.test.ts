@@ -43,3 +43,13 @@ test("result order: an abort drops a waiting or listing report (and only until i
   order.close();
   assert.equal(order.dropped(4), true);
 });
+
+test("result order: at most its limit of reports wait; past it is a broken invariant, and hasRoom says so before", () => {
+  const order = new ResultOrder(3);
+  order.add(1, () => {}); // in progress, never done
+  order.add(2, (done) => done());
+  assert.deepEqual([order.hasRoom(1), order.hasRoom(2)], [true, false]);
+  order.add(3, (done) => done());
+  assert.throws(() => order.add(4, (done) => done()), /more than 3 task results waiting to leave/);
+  assert.equal(order.length, 3);
+});

@@ -8,13 +8,21 @@
  * Heartbeats and other frames do not wait here.
  */
 
+/**
+ * Reports waiting at once, at most. A master has at most its pipeline window beyond the worker's
+ * cores (`pipelineCoresMax`, 64) of tasks on a worker until their results arrive, so this is
+ * never reached by a master of ours: the worker refuses tasks past it (`hasRoom`), and passing
+ * it is a broken invariant.
+ */
+export const resultsWaitingMax = 10_000;
+
 /** Sends (or drops) one task's result, then calls `done`: at once, or in a later turn. */
 export type Report = (done: () => void) => void;
 
 export class ResultOrder {
   /**
-   * Reports waiting behind the one in progress. Bounded by the tasks the master has given this
-   * worker (its pipeline window), as the worker's running tasks are: one entry per task ended.
+   * Reports waiting behind the one in progress: one entry per task ended. Bounded by the tasks
+   * the master has given this worker (its pipeline window), and at most `waitingMax`.
    */
   private readonly waiting: Array<readonly [number, Report]> = [];
   /** The task whose report is in progress (it may be listing its outputs). */
@@ -22,8 +30,16 @@ export class ResultOrder {
   private readonly cancelled = new Set<number>();
   private closed = false;
 
+  constructor(private readonly waitingMax = resultsWaitingMax) {}
+
+  /** Whether `tasks` more may end and wait here, beside the reports waiting or in progress now. */
+  hasRoom(tasks: number): boolean {
+    return this.length + tasks <= this.waitingMax;
+  }
+
   /** Runs `report` for `task` now, or once the reports before it are done. */
   add(task: number, report: Report): void {
+    if (this.length >= this.waitingMax) throw new Error(`more than ${this.waitingMax} task results waiting to leave: the worker accepts no more tasks than that`);
     this.waiting.push([task, report]);
     if (this.current === undefined) this.next();
   }

@@ -38,16 +38,18 @@ export interface PackedOutputs {
 /**
  * Queues the listed outputs as `output` frames, each file read as the connection drains; then
  * `result` is called (with the first file that could not be read, if one could not: it changed
- * since it was listed) for the frame that ends the task.
+ * since it was listed) for the frame that ends the task. Once `cancelled` says so (the master
+ * aborted the task), what is left of them is neither read nor sent; `result` is still called.
  */
-export function streamOutputs(listing: OutputListing, task: number, queue: FrameQueue, result: (unreadable: string | undefined) => Buffer | undefined): void {
+export function streamOutputs(listing: OutputListing, task: number, queue: FrameQueue, cancelled: () => boolean, result: (unreadable: string | undefined) => Buffer | undefined): void {
   let unreadable: string | undefined;
   for (const { name, path, mode, directory } of listing.entries) {
-    if (directory) queue.step(() => (unreadable ? undefined : encodeFrame({ type: "output", task, name, directory: true })));
+    if (directory) queue.step(() => (unreadable || cancelled() ? undefined : encodeFrame({ type: "output", task, name, directory: true })));
     else {
-      queue.file(path, (chunk, last) => encodeFrame({ type: "output", task, name, mode, last }, chunk), (error) => {
+      const failed = (error: Error) => {
         unreadable ??= `cannot read its output '${name}' (${(error as NodeJS.ErrnoException).code ?? error.message})`;
-      });
+      };
+      queue.file(path, (chunk, last) => encodeFrame({ type: "output", task, name, mode, last }, chunk), failed, cancelled);
     }
   }
   queue.step(() => result(unreadable));

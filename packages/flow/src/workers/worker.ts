@@ -37,7 +37,7 @@ import { sandboxPathProblem } from "./sandbox-paths.ts";
 import { heartbeatMsDefault, heartbeatProblem, SilenceDetector, workerTimeoutMsDefault } from "./silence-detector.ts";
 import { FrameQueue } from "./frame-queue.ts";
 import { listOutputsInTurns, type OutputListing } from "./output-listing.ts";
-import { ResultOrder } from "./result-order.ts";
+import { ResultOrder, resultsWaitingMax } from "./result-order.ts";
 import { outputParents } from "./output-parents.ts";
 import { resultFrame } from "./result-bounds.ts";
 import { type PackedOutputs, packOutputs, streamOutputs } from "./worker-outputs.ts";
@@ -79,6 +79,8 @@ export function startWorker(init: WorkerInit, components: WorkerComponents): Wor
   // a finished task's, until its sandbox is emptied (its outputs may still be leaving)
   const meter = new SandboxMeter((ino) => cache.isEntryInode(ino));
   const leaving = new Map<string, number>();
+  // tasks whose outputs are leaving (streamed as the connection drains): an abort stops them
+  const streaming = new Map<number, { aborted: boolean }>();
   const results = new ResultOrder();
   // a task's holds on cache entries, by a key of this process's: task numbers start again with
   // each master, and the cache outlives this connection (a killed task is released later)
@@ -141,6 +143,7 @@ export function startWorker(init: WorkerInit, components: WorkerComponents): Wor
     running.clear();
     meter.clear();
     leaving.clear();
+    streaming.clear();
   };
 
   const onFrame = (frame: Frame) => {
@@ -187,6 +190,8 @@ export function startWorker(init: WorkerInit, components: WorkerComponents): Wor
   };
 
   const accept = (task: TaskHeader) => {
+    // a master of ours holds far fewer here (its pipeline window): a bound on what one that does not can make this worker hold
+    if (!results.hasRoom(running.size + 1)) return void sendResult({ type: "result", task: task.task, refused: `this worker holds ${running.size} tasks and ${results.length} results not yet sent, its most (${resultsWaitingMax})` });
     const names = [...task.inputs.map((i) => i.name), ...task.outputs];
     const bad = names.map((name) => [name, sandboxPathProblem(String(name))] as const).find(([, problem]) => problem);
     const badFile = task.inputs.find((i) => i.hash !== undefined && (!hashPattern.test(i.hash) || !isFileMode(i.mode)));
@@ -278,9 +283,13 @@ export function startWorker(init: WorkerInit, components: WorkerComponents): Wor
     if (problems.length > 0) sendResult(failed(problems));
     else if (packed) sendResult({ ...header, missing, output: missing.length > 0 ? tail() : undefined, inline: packed.entries }, packed.payload);
     else {
-      // the sandbox stays until its files have been read
-      return streamOutputs(listed, task.task, queue, (unreadable) => {
+      // the sandbox stays until its files have been read, or the master aborts the task meanwhile
+      const stream = { aborted: false };
+      streaming.set(task.task, stream);
+      return streamOutputs(listed, task.task, queue, () => stream.aborted, (unreadable) => {
+        if (streaming.get(task.task) === stream) streaming.delete(task.task);
         retire(sandbox);
+        if (stream.aborted) return undefined;
         return resultFrame(unreadable ? failed([unreadable]) : { ...header, missing, output: missing.length > 0 ? tail() : undefined });
       });
     }
@@ -294,6 +303,8 @@ export function startWorker(init: WorkerInit, components: WorkerComponents): Wor
 
   const abort = (id: number) => {
     results.cancel(id); // ended, its result not yet sent (its outputs are being listed): it never is (the master drops it anyway)
+    const stream = streaming.get(id);
+    if (stream) stream.aborted = true; // its outputs are leaving: the rest of them, and its result, are not sent
     if (!running.delete(id)) return;
     launcher?.kill(id); // running or still waiting for cores in the launcher
     // Its process group may still be dying and writing there: never reused, removed off the loop;
