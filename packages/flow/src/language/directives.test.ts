@@ -10,7 +10,7 @@ test("directives: an unindented .MAKEFLOW between a rule and its command is the 
 });
 
 test("directives error: a bad directive value is reported where the value is written", () => {
-  assert.throws(() => parse(".MAKEFLOW CORES $(NOPE)\n"), /^WorkflowError: w\.mf:1:17: CORES must be a non-negative number, written in decimal without a unit, not ''/);
+  assert.throws(() => parse("E=\n.MAKEFLOW CORES $(E)\n"), /^WorkflowError: w\.mf:2:17: CORES must be a non-negative number, written in decimal without a unit, not ''/);
   assert.throws(() => parse("a:\n\t.MAKEFLOW MEMORY lots\n\tcmd\n"), /^WorkflowError: w\.mf:2:19: MEMORY must be a non-negative number/);
   assert.throws(() => parse("a:\n.MAKEFLOW MODE max\n\tcmd\n"), /^WorkflowError: w\.mf:2:1: '\.MAKEFLOW MODE' applies to a category/);
 });

@@ -1,6 +1,6 @@
 /**
  * Variable expansion: `$X`, `$(X)` and `${X}` take the variable's value (a workflow variable,
- * else the environment, else empty), `$$` and `\$` give a literal dollar for the shell.
+ * else the environment; a name set by neither is an error, as upstream), `$$` and `\$` give a literal dollar for the shell.
  * Single-quoted text is literal, as in the shell and upstream Makeflow's lexer (`awk '{print
  * $1}'` keeps its `$1`), but `$$` and `\$` still give one dollar there, so files written for the
  * older rule keep working; double quotes do not stop expansion. What follows `$(` or `${` must
@@ -9,6 +9,7 @@
  * quotes would otherwise vanish from the command.
  * Expansion is linear in the text: values are expanded when assigned, never re-scanned.
  */
+import type { SourceLocation } from "../workflow.ts";
 import type { LogicalLine } from "./source-text.ts";
 import { WorkflowError } from "./errors.ts";
 
@@ -110,6 +111,35 @@ function badName(text: string, dollar: number, line: LogicalLine, offset: number
   );
 }
 
+/**
+ * A `$X` naming a variable that neither the workflow (before this point) nor the environment
+ * sets. Upstream stops there ("Variable X has not yet been defined"); an empty value would
+ * silently change the command (`rm -rf $(OUT)/`, or the shell's `$f` in a loop, which upstream
+ * also refuses). The parser adds where the name is set later, when it is.
+ */
+export class UndefinedVariableError extends WorkflowError {
+  override name = "WorkflowError";
+  constructor(
+    location: SourceLocation,
+    readonly variable: string,
+    readonly written: string,
+    setLater?: SourceLocation,
+  ) {
+    super(
+      location,
+      setLater
+        ? `variable '${variable}' is used before it is set (at line ${setLater.line}): set it before this line`
+        : `variable '${variable}' is not set (neither by the workflow before this line nor in the environment); for the shell's variable write '$${written}'`,
+    );
+  }
+}
+
+function lookUp(lookup: Lookup, name: string, text: string, dollar: number, end: number, line: LogicalLine, offset: number): string {
+  const value = lookup(name);
+  if (value === undefined) throw new UndefinedVariableError(line.locate(offset + dollar), name, text.slice(dollar, end));
+  return value;
+}
+
 /** Expands `text` (which starts at `offset` of `line`, for error positions). */
 export function expand(text: string, lookup: Lookup, line: LogicalLine, offset: number): string {
   if (!text.includes("$")) return text;
@@ -136,7 +166,7 @@ export function expand(text: string, lookup: Lookup, line: LogicalLine, offset: 
       while (end < text.length && (isNameCode(text.charCodeAt(end)) || text.charCodeAt(end) === 46)) end++;
       if (end === text.length) throw new WorkflowError(line.locate(offset + dollar), `unterminated variable reference '$${text[dollar + 1]}'`);
       if (text.charCodeAt(end) !== close || end === dollar + 2 || isDigitCode(text.charCodeAt(dollar + 2))) throw badName(text, dollar, line, offset);
-      out += text.slice(index, dollar) + (lookup(text.slice(dollar + 2, end)) ?? "");
+      out += text.slice(index, dollar) + lookUp(lookup, text.slice(dollar + 2, end), text, dollar, end + 1, line, offset);
       if (out.length > expandedLengthMax) throw tooLong(text, dollar, line, offset);
       index = from = end + 1;
     } else if (next === 64 || next === 60 || next === 94) {
@@ -156,7 +186,7 @@ export function expand(text: string, lookup: Lookup, line: LogicalLine, offset: 
     } else if (isNameCode(next)) {
       let end = dollar + 2;
       while (end < text.length && isNameCode(text.charCodeAt(end))) end++;
-      out += text.slice(index, dollar) + (lookup(text.slice(dollar + 1, end)) ?? "");
+      out += text.slice(index, dollar) + lookUp(lookup, text.slice(dollar + 1, end), text, dollar, end, line, offset);
       if (out.length > expandedLengthMax) throw tooLong(text, dollar, line, offset);
       index = from = end;
     } else {

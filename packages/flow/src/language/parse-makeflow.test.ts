@@ -16,10 +16,24 @@ test("language: a rule has targets, sources and one command", () => {
 });
 
 // biome-ignore lint/suspicious/noTemplateCurlyInString: Makeflow syntax, not a template
-test("language: $X, $(X) and ${X} expand; unknown names fall back to the environment, then empty", () => {
+test("language: $X, $(X) and ${X} expand; unknown names fall back to the environment; a name set by neither is an error, as upstream", () => {
   // biome-ignore lint/suspicious/noTemplateCurlyInString: Makeflow syntax, not a template
-  const { rules } = parse("A=1\nB=2\nC=3\nout: \n\techo $A $(B) ${C} $(HOME_DIR)$(NOPE).\n", { HOME_DIR: "/h" });
+  const { rules } = parse("A=1\nB=2\nC=3\nE=\nout: \n\techo $A $(B) ${C} $(HOME_DIR)$(E).\n", { HOME_DIR: "/h" });
   assert.equal(rules[0]!.command, "echo 1 2 3 /h.");
+  // it expanded to nothing: 'rm -rf $(OUT)/' with OUT misspelled, or the shell's $f in a loop, ran changed
+  assert.throws(() => parse("out:\n\trm -rf $(NOPE)/ > out\n"), /^WorkflowError: w\.mf:2:9: variable 'NOPE' is not set \(neither by the workflow before this line nor in the environment\); for the shell's variable write '\$\$\(NOPE\)'$/);
+  assert.throws(() => parse("out:\n\tfor f in a b; do echo $f; done > out\n"), /^WorkflowError: w\.mf:2:24: variable 'f' is not set .*write '\$\$f'$/);
+  assert.throws(() => parse("out: $(IN)\n\tcat $(IN) > out\n"), /^WorkflowError: w\.mf:1:6: variable 'IN' is not set/);
+  assert.throws(() => parse("X=$(Y)\nout:\n\techo > out\n"), /^WorkflowError: w\.mf:1:3: variable 'Y' is not set/);
+  assert.throws(() => parse(".MAKEFLOW CORES $(N)\n"), /^WorkflowError: w\.mf:1:17: variable 'N' is not set/);
+});
+
+test("language: a variable used before the line that sets it is an error naming that line (upstream: 'has not yet been defined')", () => {
+  assert.throws(() => parse("out:\n\techo $(X) > out\n# later\nX=late\n"), /^WorkflowError: w\.mf:2:7: variable 'X' is used before it is set \(at line 4\): set it before this line$/);
+  assert.throws(() => parse("out: $X\n\techo > out\nexport X=1\n"), /^WorkflowError: w\.mf:1:6: variable 'X' is used before it is set \(at line 3\)/);
+  assert.throws(() => parse("out:\n\techo $(CORES) > out\n.MAKEFLOW CORES 2\n"), /^WorkflowError: w\.mf:2:7: variable 'CORES' is used before it is set \(at line 3\)/);
+  // set before (in another rule's own assignments) and after: the later line is named
+  assert.throws(() => parse("a:\nX=1\n\techo > a\nb:\n\techo $X > b\nX=2\n"), /^WorkflowError: w\.mf:5:7: variable 'X' is used before it is set \(at line 6\)/);
 });
 
 test("language: += appends with a space, and values expand when assigned", () => {

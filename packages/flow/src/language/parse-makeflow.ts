@@ -14,7 +14,7 @@ import type { Rule, Workflow } from "../workflow.ts";
 import { type Canonical, canonicalizer } from "./canonical-path.ts";
 import { WorkflowError } from "./errors.ts";
 import { readDirective } from "./directives.ts";
-import { expand, type Lookup } from "./expand.ts";
+import { expand, type Lookup, UndefinedVariableError } from "./expand.ts";
 import { fileList } from "./file-words.ts";
 import { OpenCommand } from "./quoted-command.ts";
 import { OpenValue } from "./quoted-value.ts";
@@ -285,8 +285,31 @@ export function parseMakeflow(text: string, init: ParseInit): Workflow {
   // a byte order mark, as some editors write, is not part of the first line (nor a column of it)
   const body = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
   const parser = new MakeflowParser(init, body.includes("\r"));
-  forEachLogicalLine(body, init.file, (line) => parser.line(line));
+  try {
+    forEachLogicalLine(body, init.file, (line) => parser.line(line));
+  } catch (error) {
+    if (error instanceof UndefinedVariableError) throw setLater(error, body);
+    throw error;
+  }
   return parser.finish();
+}
+
+/**
+ * The error for a variable used before it is set, when a later line sets it (upstream stops
+ * there too: a value is the one assigned before the use); else `error` as it is. Looked for
+ * only when the error happens, so a correct file pays nothing.
+ */
+function setLater(error: UndefinedVariableError, text: string): UndefinedVariableError {
+  const escaped = error.variable.replace(/\./g, "\\.");
+  const assignment = new RegExp(`^[ \t]*(?:export[ \t]+|@)?${escaped}[ \t]*\\+?=|^[ \t]*\\.MAKEFLOW[ \t]+${escaped}[ \t]`, "gm");
+  let line = 1;
+  let counted = 0;
+  for (const match of text.matchAll(assignment)) {
+    for (let i = text.indexOf("\n", counted); i >= 0 && i < match.index; i = text.indexOf("\n", i + 1)) line++;
+    counted = match.index;
+    if (line > error.location.line) return new UndefinedVariableError(error.location, error.variable, error.written, { file: error.location.file, line, column: 1 });
+  }
+  return error;
 }
 
 export type { Rule };

@@ -51,8 +51,10 @@ test("resources: in the JSON form too, a category leaves unset what the default 
 
 test("resources: $(CORES) in a rule is its category's value, as its resources are (not the last assigned in another category)", () => {
   // `echo $(CORES)` of b's rule printed 4 (a's), while the rule reserved no cores and its job got CORES=1
-  const text = "CORES=2\nCATEGORY=a\nCORES=4\nMEMORY=9\nCATEGORY=b\nx:\n\techo $(CORES) $(MEMORY)\nCATEGORY=a\ny:\n\techo $(CORES) $(MEMORY)\nz:\n\t@CATEGORY=b\n\techo $(CORES)\nCATEGORY=c\nw:\n\t@CORES=3\n\techo $(CORES) $(DISK)\n";
+  const text = "CORES=2\nCATEGORY=a\nCORES=4\nMEMORY=9\nCATEGORY=b\nx:\n\techo $(CORES)\nCATEGORY=a\ny:\n\techo $(CORES) $(MEMORY)\nz:\n\t@CATEGORY=b\n\techo $(CORES)\nCATEGORY=c\nw:\n\t@CORES=3\n\techo $(CORES) $(DISK)\n";
   const { rules } = parse(text, { DISK: "7" });
   assert.deepEqual(rules.map((r) => r.command), ["echo 2", "echo 4 9", "echo 2", "echo 3 7"]);
   assert.deepEqual(rules.map((r) => r.resources.cores), [2, 4, 2, 3]);
+  // a's MEMORY is not b's, and nothing else sets it: an error, as upstream's look-up finds nothing either
+  assert.throws(() => parse("CATEGORY=a\nMEMORY=9\nCATEGORY=b\nx:\n\techo $(MEMORY)\n"), /^WorkflowError: w\.mf:5:7: variable 'MEMORY' is not set/);
 });
