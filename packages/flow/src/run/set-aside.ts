@@ -10,7 +10,7 @@
  * file mixes the user's bytes with partial output, and the next run, which must remove partial
  * output, could then only delete both.
  */
-import { lstatSync, mkdirSync, readdirSync, renameSync } from "node:fs";
+import { linkSync, lstatSync, mkdirSync, readdirSync, renameSync, rmdirSync, unlinkSync } from "node:fs";
 import { dirname } from "node:path";
 
 /** Names tried for one kept target (`x.skein-old`, `x.skein-old.2`, …) before its rule fails instead. */
@@ -22,18 +22,73 @@ export const asideSuffix = ".skein-old";
 export type SetAside = { readonly aside: string } | { readonly reason: string };
 
 /**
- * Renames `path` (absolute; `shown` is how the workflow wrote it) to the first free
- * `<path>.skein-old[.N]`. Never replaces anything: a name taken by anything is skipped.
+ * A test's hook, called with each aside name just before the move there is tried: it may take
+ * the name, as another process could at that moment.
  */
-export function setAside(path: string, shown: string): SetAside {
+export type BeforeMove = (aside: string) => void;
+
+/**
+ * Moves `from` to `to` unless `to` exists, with no moment between the check and the move in
+ * which a file made at `to` would be replaced: a file gets a second name by link(2), which fails
+ * on an existing name, then loses the first; a directory is renamed onto an empty directory
+ * made for it by mkdir(2), which fails likewise (and the rename fails if anything got into it).
+ * False when `to` is taken. On a file system without hard links (EPERM, ENOTSUP), a file is
+ * checked then renamed: the race remains there.
+ */
+export function moveWithoutReplacing(from: string, to: string, isDirectory: boolean): boolean {
+  if (isDirectory) {
+    try {
+      mkdirSync(to);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === "EEXIST") return false;
+      throw error;
+    }
+    try {
+      renameSync(from, to);
+      return true;
+    } catch (error) {
+      rmdirQuietly(to);
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code === "ENOTEMPTY" || code === "EEXIST") return false;
+      throw error;
+    }
+  }
+  try {
+    linkSync(from, to);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === "EEXIST") return false;
+    if (code !== "EPERM" && code !== "ENOTSUP" && code !== "EOPNOTSUPP" && code !== "ENOSYS" && code !== "EMLINK") throw error;
+    if (lstatSync(to, { throwIfNoEntry: false }) !== undefined) return false;
+    renameSync(from, to);
+    return true;
+  }
+  unlinkSync(from);
+  return true;
+}
+
+function rmdirQuietly(path: string): void {
+  try {
+    rmdirSync(path);
+  } catch {
+    // something got into it: it is left, as made
+  }
+}
+
+/**
+ * Renames `path` (absolute; `shown` is how the workflow wrote it) to the first free
+ * `<path>.skein-old[.N]`. Never replaces anything: a name taken by anything, even while it
+ * moves, is skipped.
+ */
+export function setAside(path: string, shown: string, beforeMove?: BeforeMove): SetAside {
   const bare = shown.replace(/\/+$/, "");
+  const isDirectory = lstatSync(path).isDirectory();
   for (let index = 1; index <= asideNamesMax; index++) {
     const suffix = index === 1 ? asideSuffix : `${asideSuffix}.${index}`;
     const aside = `${path.replace(/\/+$/, "")}${suffix}`;
-    if (lstatSync(aside, { throwIfNoEntry: false }) !== undefined) continue;
+    beforeMove?.(aside);
     try {
-      renameSync(path, aside);
-      return { aside: `${bare}${suffix}` };
+      if (moveWithoutReplacing(path, aside, isDirectory)) return { aside: `${bare}${suffix}` };
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
       return { reason: `cannot move ${shown} (not made by this workflow) aside as ${bare}${suffix} (${code}): the command was not started, so it cannot overwrite it; move it away yourself` };
@@ -44,23 +99,32 @@ export function setAside(path: string, shown: string): SetAside {
 
 /**
  * Moves `entries` (absolute, strictly inside the directory `path`; `shown` is how the workflow
- * wrote it) to the same places under the first free `<path>.skein-old[.N]`, leaving `path` and
- * the rest of it. Never replaces anything; an entry that cannot move stops the moves there.
+ * wrote it) to the same places under the first free `<path>.skein-old[.N]` (made by mkdir(2),
+ * so one taken meanwhile is skipped), leaving `path` and the rest of it. Never replaces
+ * anything; an entry that cannot move stops the moves there.
  */
-export function setAsideInside(path: string, shown: string, entries: readonly string[]): SetAside {
+export function setAsideInside(path: string, shown: string, entries: readonly string[], beforeMove?: BeforeMove): SetAside {
   const bare = shown.replace(/\/+$/, "");
   const base = path.replace(/\/+$/, "");
   for (let index = 1; index <= asideNamesMax; index++) {
     const suffix = index === 1 ? asideSuffix : `${asideSuffix}.${index}`;
-    if (lstatSync(`${base}${suffix}`, { throwIfNoEntry: false }) !== undefined) continue;
+    beforeMove?.(`${base}${suffix}`);
+    try {
+      mkdirSync(`${base}${suffix}`);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === "EEXIST") continue;
+      const code = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
+      return { reason: `cannot make ${bare}${suffix} to keep what ${bare} holds that this workflow does not name (${code}): the command was not started, so it cannot overwrite them; move them out of ${bare} yourself` };
+    }
     for (const entry of entries) {
       const aside = `${base}${suffix}${entry.slice(base.length)}`;
+      const written = `${bare}${entry.slice(base.length)}`;
       try {
         mkdirSync(dirname(aside), { recursive: true });
-        renameSync(entry, aside);
+        if (moveWithoutReplacing(entry, aside, lstatSync(entry).isDirectory())) continue;
+        return { reason: `cannot move ${written} (not made by this workflow, inside directory target ${bare}) aside as ${bare}${suffix}${entry.slice(base.length)}: something else took that name meanwhile; the command was not started; move it out of ${bare} yourself` };
       } catch (error) {
         const code = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
-        const written = `${bare}${entry.slice(base.length)}`;
         return { reason: `cannot move ${written} (not made by this workflow, inside directory target ${bare}) aside as ${bare}${suffix}${entry.slice(base.length)} (${code}): the command was not started, so it cannot overwrite it; move it out of ${bare} yourself` };
       }
     }
