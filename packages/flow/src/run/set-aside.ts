@@ -82,7 +82,7 @@ function rmdirQuietly(path: string): void {
  */
 export function setAside(path: string, shown: string, beforeMove?: BeforeMove): SetAside {
   const bare = shown.replace(/\/+$/, "");
-  const isDirectory = lstatSync(path).isDirectory();
+  const isDirectory = lstatSync(path, { throwIfNoEntry: false })?.isDirectory() ?? false; // gone meanwhile: the move says so
   for (let index = 1; index <= asideNamesMax; index++) {
     const suffix = index === 1 ? asideSuffix : `${asideSuffix}.${index}`;
     const aside = `${path.replace(/\/+$/, "")}${suffix}`;
