@@ -41,3 +41,19 @@ test("file catalog: a directory input holding a link to a directory that contain
   rmSync(join(root, "in", "sub", "up"));
   assert.deepEqual(new FileCatalog().entries(join(root, "in"), "in").map((entry) => entry.name), ["in", "in/alias", "in/alias/a", "in/sub", "in/sub/a"]);
 });
+
+test("file catalog: an input's size is read once for the run (placing a task costs no stat per input), again once an output landed there", () => {
+  const root = temporary();
+  const path = join(root, "in");
+  writeFileSync(path, "12345");
+  const catalog = new FileCatalog();
+  assert.equal(catalog.sizeOf(path), 5);
+  rmSync(path); // not read again: a stat would throw now
+  assert.equal(catalog.sizeOf(path), 5);
+  writeFileSync(path, "1234567");
+  catalog.forgetSize(path);
+  assert.equal(catalog.sizeOf(path), 7);
+  mkdirSync(join(root, "d"));
+  assert.equal(catalog.sizeOf(join(root, "d")), Number.POSITIVE_INFINITY, "a directory: listed in full when asked");
+  assert.throws(() => catalog.sizeOf(join(root, "missing")), /ENOENT/);
+});

@@ -25,8 +25,39 @@ export interface ShippedEntry {
   readonly size: number;
 }
 
+/**
+ * Sizes of input paths remembered for the run (`sizeOf`), the oldest forgotten first past it: the
+ * scheduler asks a worker's --disk about a rule each time it places one, and a `stat` per input
+ * per task on the master is what this saves.
+ */
+export const sizesRememberedMax = 100_000;
+
 export class FileCatalog {
   private readonly hashes = new Map<string, { size: number; mtimeMs: number; hash: string }>();
+  private readonly sizes = new Map<string, number>();
+
+  /**
+   * Bytes of the file at `path`, Infinity for a directory; remembered for the run, since a
+   * rule's inputs do not change while it is ready — a file the run makes is made before the
+   * rules that read it are placed, and an output a worker sends is forgotten as it lands
+   * (`forgetSize`). Only an estimate for placing tasks: the connection lists the inputs afresh
+   * when it sends a task, and a worker whose --disk they then pass refuses it (`elsewhere`).
+   * Throws when `path` cannot be read (nothing is remembered).
+   */
+  sizeOf(path: string): number {
+    const known = this.sizes.get(path);
+    if (known !== undefined) return known;
+    const stat = statSync(path);
+    const size = stat.isDirectory() ? Number.POSITIVE_INFINITY : stat.size;
+    if (this.sizes.size >= sizesRememberedMax) this.sizes.delete(this.sizes.keys().next().value!);
+    this.sizes.set(path, size);
+    return size;
+  }
+
+  /** `path` was written (an output landed there): its size is read again when asked. */
+  forgetSize(path: string): void {
+    this.sizes.delete(path);
+  }
 
   hashOf(path: string, stat: { size: number; mtimeMs: number } = statSync(path)): string {
     const known = this.hashes.get(path);

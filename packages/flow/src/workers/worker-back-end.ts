@@ -9,7 +9,6 @@
  * the run failed, if it did, so the worker can say so); a `bye` naming why when the run was stopped (a signal, `--json`'s reader gone, a log that
  * cannot be written: `RunEnd`), so it keeps reconnecting for the master that resumes the run.
  */
-import { statSync } from "node:fs";
 import type { Socket } from "node:net";
 import { createListener, peerAddress } from "@skein/net/wire";
 import type { RunEnd } from "../executors/executor.ts";
@@ -107,7 +106,7 @@ export const workersBackEnd: BackEnd = async ({ loaded, init, listener, output, 
   /**
    * Why a worker's --disk cannot hold a rule's inputs at once, asked by the scheduler before it
    * places the task there, so a task is never reported running on a worker that refuses it: the
-   * sum of the input files' sizes (a stat each) first, and only past the disk the bytes its cache
+   * sum of the input files' sizes (a stat each, once per file for the run: `FileCatalog.sizeOf`) first, and only past the disk the bytes its cache
    * would take (equal contents once), as the connection checks again when it sends the task. An
    * input that cannot be listed is left for the connection to report.
    */
@@ -116,10 +115,7 @@ export const workersBackEnd: BackEnd = async ({ loaded, init, listener, output, 
     const sources = rules[rule]?.sources ?? [];
     try {
       let bytes = 0;
-      for (const source of sources) {
-        const stat = statSync(absolutePath(loaded.directory, source.path));
-        bytes += stat.isDirectory() ? Number.POSITIVE_INFINITY : stat.size;
-      }
+      for (const source of sources) bytes += catalog.sizeOf(absolutePath(loaded.directory, source.path));
       if (bytes <= diskMb * 1_000_000) return undefined;
       return inputsOverDisk(sources.flatMap((source) => catalog.entries(absolutePath(loaded.directory, source.path), source.remoteName)), diskMb, id);
     } catch {

@@ -372,6 +372,7 @@ export class WorkerConnection implements Executor {
         replace(`${local}.skein-part`, local);
         this.staging.moved(`${local}.skein-part`);
       }
+      for (const local of running.outputs.values()) this.catalog.forgetSize(local); // written now: read afresh when a rule needs it
     } catch (error) {
       return { ok: false, reason: `cannot store outputs: ${shownPaths((error as Error).message, this.directory)}` };
     }
