@@ -60,13 +60,15 @@ export function checkCaptures(components: CaptureWatchComponents): void {
   // while tasks hold more input bytes than --disk together, the captures are not what passes it: they may take all of it
   const room = cache.entryBytes <= cache.bytesMax ? cache.bytesMax - cache.entryBytes : cache.bytesMax;
   if (bytes <= room || !largest) return;
-  components.overDisk(largest.task, `${whatGrew(largest)}, more than this worker's --disk (${megabytes(cache.bytesMax)}) leaves beside the inputs it holds: killed`);
+  // sizes that would read alike (2.04 MB and 2 MB: "reached 2 MB, more than 2 MB") are given in bytes
+  const shown = megabytes(largest.size) === megabytes(cache.bytesMax) ? (bytes: number) => `${bytes} bytes` : megabytes;
+  components.overDisk(largest.task, `${whatGrew(largest, shown)}, more than this worker's --disk (${shown(cache.bytesMax)}) leaves beside the inputs it holds: killed`);
 }
 
 /** What of a task passed `--disk`: its output, the files in its sandbox, or both. */
-function whatGrew({ size, output, sandbox }: { size: number; output: number; sandbox: number }): string {
+function whatGrew({ size, output, sandbox }: { size: number; output: number; sandbox: number }, shown: (bytes: number) => string): string {
   const files = "the files in its sandbox (what it wrote there, and private copies of its inputs)";
-  if (sandbox === 0) return `its output (stdout and stderr) reached ${megabytes(output)}`;
-  if (output === 0) return `${files} reached ${megabytes(sandbox)}`;
-  return `${files}, ${megabytes(sandbox)}, and its output (stdout and stderr), ${megabytes(output)}, reached ${megabytes(size)} together`;
+  if (sandbox === 0) return `its output (stdout and stderr) reached ${shown(output)}`;
+  if (output === 0) return `${files} reached ${shown(sandbox)}`;
+  return `${files}, ${shown(sandbox)}, and its output (stdout and stderr), ${shown(output)}, reached ${shown(size)} together`;
 }
