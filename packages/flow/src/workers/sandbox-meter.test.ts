@@ -102,6 +102,6 @@ test("capture check: sizes that would read alike in MB (2.04 MB over 2 MB) are g
   const cache = new InputCache(join(root, "cache"), 2_000_000);
   writeFileSync(join(root, "c1"), "");
   const killed: string[] = [];
-  checkCaptures({ clock, cache, keptBytes: () => 0, captures: () => [[1, join(root, "c1")]], sandboxes: { measure: () => {}, bytes: () => 2_040_000 }, overDisk: (task, reason) => void killed.push(reason) });
+  checkCaptures({ clock, cache, keptBytes: () => 0, captures: () => [[1, join(root, "c1")]], sandboxes: { measure: () => {}, bytes: () => 2_040_000 }, overDisk: (_task, reason) => void killed.push(reason) });
   assert.deepEqual(killed, ["the files in its sandbox (what it wrote there, and private copies of its inputs) reached 2040000 bytes, more than this worker's --disk (2000000 bytes) leaves beside the inputs it holds: killed"]);
 });
