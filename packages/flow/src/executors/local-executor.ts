@@ -29,6 +29,12 @@ export interface LocalExecutorInit {
    * the nested run then stops as an interrupted run does.
    */
   readonly runNested?: (rule: Rule, stop: AbortSignal) => Promise<TaskOutcome>;
+  /**
+   * Told once when a command failed because `directory` is gone (removed during the run): no
+   * later command can run there either, so the run should stop rather than start them (and
+   * retry them) one by one, each failing the same way. The task itself fails for good.
+   */
+  readonly directoryGone?: (reason: string) => void;
 }
 
 /** Declared targets that do not exist after a successful command, named as the workflow wrote them. */
@@ -58,6 +64,7 @@ export class LocalExecutor implements Executor {
   /** Nested runs in progress, by task: each one's stop, and its end (close waits for it). */
   private readonly nestedRunning = new Map<number, { stop: AbortController; ended: Promise<void> }>();
   private readonly launcher: ProcessLauncher;
+  private directoryGoneSaid = false;
 
   constructor(
     private readonly init: LocalExecutorInit,
@@ -91,11 +98,15 @@ export class LocalExecutor implements Executor {
   private exited(task: number, exit: CommandExit): void {
     const rule = this.rules.get(task)!;
     this.rules.delete(task);
-    if (exit.lost) return this.report(task, { ok: false, reason: exit.lost });
-    const outcome = exitOutcome(rule, this.init.directory, exit.code, exit.signal, exit.durationMs);
-    // a command that ran in a directory removed under it fails of that: said with its failure
+    const outcome: TaskOutcome = exit.lost ? { ok: false, reason: exit.lost } : exitOutcome(rule, this.init.directory, exit.code, exit.signal, exit.durationMs);
+    // a command that ran in a directory removed under it fails of that: said with its failure,
+    // for good (a retry would run there too), and the run is told to stop
     const gone = outcome.ok ? undefined : missingDirectory(this.init.directory);
-    this.report(task, gone === undefined || outcome.ok ? outcome : { ...outcome, reason: `${outcome.reason}; its ${gone}` });
+    if (outcome.ok || gone === undefined) return this.report(task, outcome);
+    this.report(task, { ...outcome, reason: outcome.reason.includes(gone) ? outcome.reason : `${outcome.reason}; its ${gone}`, permanent: true });
+    if (this.directoryGoneSaid) return;
+    this.directoryGoneSaid = true;
+    this.init.directoryGone?.(`the workflow's ${gone} (removed during the run): no command can run there`);
   }
 
   private report(task: number, outcome: TaskOutcome): void {

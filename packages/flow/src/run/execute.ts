@@ -97,7 +97,7 @@ function localPipelineCores(cores: number): number {
   return Math.min(cores * localPipelinePerCore, localPipelineMax);
 }
 
-function localExecutor(context: BackEndContext, runsRemoteRules: boolean, gpus: number): Executor {
+function localExecutor(context: BackEndContext, runsRemoteRules: boolean, gpus: number, directoryGone: (reason: string) => void): Executor {
   const { local } = context;
   const info = {
     id: "local",
@@ -112,7 +112,7 @@ function localExecutor(context: BackEndContext, runsRemoteRules: boolean, gpus: 
     pipelineCores: localPipelineCores(local.cores),
   };
   const outputFd = context.init.json ? 2 : 1;
-  return new LocalExecutor({ info, directory: context.loaded.directory, outputFd, runNested: context.runNested }, context.listener);
+  return new LocalExecutor({ info, directory: context.loaded.directory, outputFd, runNested: context.runNested, directoryGone }, context.listener);
 }
 
 /** A rule as the user reads it: its first target as the workflow wrote it (not its DAG name). */
@@ -262,7 +262,7 @@ export async function execute(loaded: Loaded, complete: Set<number>, log: LogFil
   };
   const backEnd = target === "local" ? undefined : await (await backEnds.get(target)!())({ ...context, listener });
   // this machine's jobs, nested runs' too, share the top run's -j (nested-job-budget.ts)
-  listener.joined(budgetedExecutor(components.jobs, listener, (gated) => localExecutor({ ...context, listener: gated }, target === "local", localGpuCount.gpus)));
+  listener.joined(budgetedExecutor(components.jobs, listener, (gated) => localExecutor({ ...context, listener: gated }, target === "local", localGpuCount.gpus, (reason) => stop(reason))));
   let stoppedBy: StopSignal | undefined;
   const stop = (reason: string) => {
     stopped ??= reason;
