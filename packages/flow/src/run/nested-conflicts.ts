@@ -10,7 +10,7 @@ import { writtenPath } from "../language/canonical-path.ts";
 import type { Plan } from "../plan/plan.ts";
 import type { Rule } from "../workflow.ts";
 import { workflowPlace } from "./run-files.ts";
-import { nestedRunInit, type RunInit, workflowLogPath } from "./run-options.ts";
+import { nestedRunInit, type RunInit, shownDirectory, shownFile, workflowLogPath } from "./run-options.ts";
 
 /** Throws a WorkflowError at the later of two nested rules that would run one workflow at once. */
 export function checkNestedConflicts(planned: Plan, directory: string, init: RunInit): void {
@@ -29,7 +29,10 @@ export function checkNestedConflicts(planned: Plan, directory: string, init: Run
         const [a, b] = [rules[earlier]!, rules[later]!];
         if (waitsFor(planned, a, b) || waitsFor(planned, b, a)) continue;
         const [first, second] = [planned.workflow.rules[a]!, planned.workflow.rules[b]!];
-        throw new WorkflowError(second.location, `rules ${named(first)} and ${named(second)} both run ${runName(second)}, and neither waits for the other: they would run it twice at once, on the same files and log; make one depend on the other, or keep one`);
+        const [firstName, secondName] = [runName(first, directory, init), runName(second, directory, init)];
+        // one run, perhaps spelled two ways (`sub.mf`, `./sub.mf`): each rule's as it wrote it
+        const runs = firstName === secondName ? `both run ${firstName}` : `run ${firstName} and ${secondName}, the same workflow in the same directory`;
+        throw new WorkflowError(second.location, `rules ${named(first)} and ${named(second)} ${runs}, and neither waits for the other: they would run it twice at once, on the same files and log; make one depend on the other, or keep one`);
       }
     }
   }
@@ -37,10 +40,11 @@ export function checkNestedConflicts(planned: Plan, directory: string, init: Run
 
 const named = (rule: Rule) => `'${writtenPath(rule.targets[0]!)}' (${formatLocation(rule.location)})`;
 
-/** `sub.mf in d`, as the rule wrote them. */
-function runName(rule: Rule): string {
-  const { file, written, directory } = rule.nested!;
-  return directory === undefined || directory === "." ? (written ?? file) : `${written ?? file} in ${directory}`;
+/** `sub/s.mf in sub/d`: the rule's file and directory as the user would name them from where skein started (`shownFile`). */
+function runName(rule: Rule, directory: string, init: RunInit): string {
+  const nestedInit = nestedRunInit(directory, rule.nested!, init);
+  const given = rule.nested!.directory;
+  return given === undefined || given === "." ? shownFile(nestedInit) : `${shownFile(nestedInit)} in ${shownDirectory(nestedInit)}`;
 }
 
 /** Whether `rule` waits, directly or through other rules, for `other` (a walk of its dependencies, each rule once). */

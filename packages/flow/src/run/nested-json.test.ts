@@ -78,5 +78,5 @@ test("--json: a MAKEFLOW rule whose nested run failed with no rule of its own fa
   assert.deepEqual(failures(result.out), { all: ["out -"], counted: 1 });
   // the nested run has no events of its own (it never started): its rule's event says why
   const failed = result.out.trim().split("\n").map((line) => JSON.parse(line) as Record<string, unknown>).find((event) => event.state === "failed");
-  assert.equal(failed?.reason, `nested workflow sub.mf failed: ${root}/sub.mf:1:4: source 'nosuch' is not made by any rule and does not exist`);
+  assert.equal(failed?.reason, `nested workflow ${root}/sub.mf failed: ${root}/sub.mf:1:4: source 'nosuch' is not made by any rule and does not exist`);
 });

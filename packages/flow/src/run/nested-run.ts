@@ -7,6 +7,8 @@
  */
 import { missingList } from "../executors/executor.ts";
 import { missingTargets } from "../executors/local-executor.ts";
+import { writtenPath } from "../language/canonical-path.ts";
+import { formatLocation } from "../language/errors.ts";
 import type { TaskOutcome } from "../schedule/types.ts";
 import type { NestedWorkflow, Rule } from "../workflow.ts";
 import type { ProgressTally } from "./progress-tally.ts";
@@ -25,21 +27,41 @@ export function nestedRunner(loaded: Loaded, init: RunInit, components: RunCompo
     const { runFlow } = await import("./run-flow.ts");
     const nested = rule.nested!;
     const nestedInit = nestedRunInit(loaded.directory, nested, init, loaded.logPath);
+    // named as the user would from where skein started, as its locations are (`sub/deep/d.mf:1:1`)
+    const file = shownFile(nestedInit);
     const enclosing = nestedInit.enclosing!;
     const place = workflowPlace(nestedInit);
-    if (enclosing.includes(workflowLogPath(place.file, place.directory))) {
-      return { ok: false, reason: `nested workflow ${nested.file} already runs around this rule, in ${nestedInit.directory}: a workflow cannot nest itself` };
+    const logPath = workflowLogPath(place.file, place.directory);
+    if (enclosing.includes(logPath)) {
+      return { ok: false, reason: `nested workflow ${file} already runs around this rule, in ${shownDirectory(nestedInit)}: a workflow cannot nest itself` };
     }
-    if (stop.aborted) return { ok: false, reason: `nested workflow ${nested.file} was not started: the enclosing workflow stopped` };
-    if (enclosing.length >= nestingDepthMax) return { ok: false, reason: `nested workflow ${nested.file} would be nested more than ${nestingDepthMax} levels deep` };
+    if (stop.aborted) return { ok: false, reason: `nested workflow ${file} was not started: the enclosing workflow stopped` };
+    if (enclosing.length >= nestingDepthMax) return { ok: false, reason: `nested workflow ${file} would be nested more than ${nestingDepthMax} levels deep` };
+    // the same workflow run by a rule of another workflow (nested-conflicts.ts sees one workflow's rules only)
+    const other = runningNested.get(logPath);
+    if (other !== undefined) return { ok: false, reason: `nested workflow ${nestedLabel(nested, nestedInit)} already runs, for rule ${other}, and neither rule waits for the other: they would run it twice at once, on the same files and log; make one depend on the other` };
+    runningNested.set(logPath, `'${writtenPath(rule.targets[0]!)}' (${formatLocation(rule.location)})`);
     let why: string | undefined;
     const onFailed = (reason: string) => (why ??= reason);
-    const code = await runFlow(nestedInit, { clock: components.clock, random: components.random, output: labelledOutput(components.output, nestedLabel(nested, nestedInit)), stop, enclosingProgress: (read) => progress.attach(rule.id, read), onFailed, jobs: components.jobs?.nested() });
-    if (code !== 0) return { ok: false, reason: `nested workflow ${nested.file} failed${why === undefined ? "" : `: ${why}`}` };
+    let code: number;
+    try {
+      code = await runFlow(nestedInit, { clock: components.clock, random: components.random, output: labelledOutput(components.output, nestedLabel(nested, nestedInit)), stop, enclosingProgress: (read) => progress.attach(rule.id, read), onFailed, jobs: components.jobs?.nested() });
+    } finally {
+      runningNested.delete(logPath);
+    }
+    if (code !== 0) return { ok: false, reason: `nested workflow ${file} failed${why === undefined ? "" : `: ${why}`}` };
     const missing = missingTargets(rule, loaded.directory);
-    return missing.length === 0 ? { ok: true } : { ok: false, reason: `the nested workflow ${nested.file} succeeded but did not create ${missingList(missing)}` };
+    return missing.length === 0 ? { ok: true } : { ok: false, reason: `the nested workflow ${file} succeeded but did not create ${missingList(missing)}` };
   };
 }
+
+/**
+ * Nested runs in progress in this process, by log path (one per workflow file and directory),
+ * each with the rule that runs it: a second rule running the same workflow at once, from
+ * another workflow, fails naming the first instead of on the log's lock. At most one entry per
+ * nested run in progress.
+ */
+const runningNested = new Map<string, string>();
 
 /**
  * A nested run's label: its file as the user would name it (`shownFile`), as in its workflow

@@ -45,7 +45,7 @@ test("nested stop: a nested rule's failure and its run's last line name the nest
   const root = workspace({ "w.mf": "out: sub.mf\n\tMAKEFLOW sub.mf\n", "sub.mf": "out:\n\texit 3\n" });
   const result = await runIn(root);
   assert.equal(result.code, 1);
-  assert.ok(result.err.startsWith(`skein flow: ${root}/sub.mf: out: failed: exit code 3\nskein flow: ${root}/sub.mf: stopped: rule 'out' (${root}/sub.mf:1:1) failed: exit code 3\nskein flow: out: failed: nested workflow sub.mf failed: rule 'out' (${root}/sub.mf:1:1) failed: exit code 3\n`), result.err);
+  assert.ok(result.err.startsWith(`skein flow: ${root}/sub.mf: out: failed: exit code 3\nskein flow: ${root}/sub.mf: stopped: rule 'out' (${root}/sub.mf:1:1) failed: exit code 3\nskein flow: out: failed: nested workflow ${root}/sub.mf failed: rule 'out' (${root}/sub.mf:1:1) failed: exit code 3\n`), result.err);
 });
 
 const info = { id: "local", capacity: { cores: 2, memoryMb: 1_000, diskMb: 1_000, gpus: 0 }, runsLocalRules: true, runsRemoteRules: true, fastAbort: false };

@@ -10,7 +10,7 @@ test("nested: a workflow that nests itself fails at once with the reason, exit 1
   const root = workspace({ "w.mf": "r.txt: w.mf\n\tMAKEFLOW w.mf\n" });
   const result = await runIn(root);
   assert.equal(result.code, 1);
-  assert.match(result.err, /r\.txt: failed: nested workflow w\.mf already runs around this rule, in .*: a workflow cannot nest itself/);
+  assert.match(result.err, /r\.txt: failed: nested workflow \S*\bw\.mf already runs around this rule, in .*: a workflow cannot nest itself/);
   assert.equal(result.err.match(/failed/g)?.length, 2, result.err); // the rule's failure and the stop: no recursion
 });
 
@@ -18,8 +18,8 @@ test("nested: a cycle through two workflows (a nests b nests a) fails inside b, 
   const root = workspace({ "w.mf": "x: b.mf\n\tMAKEFLOW b.mf\n", "b.mf": "y: w.mf\n\tMAKEFLOW w.mf\n" });
   const result = await runIn(root);
   assert.equal(result.code, 1);
-  assert.match(result.err, /y: failed: nested workflow w\.mf already runs around this rule/);
-  assert.match(result.err, /x: failed: nested workflow b\.mf failed/);
+  assert.match(result.err, /y: failed: nested workflow \S*\bw\.mf already runs around this rule/);
+  assert.match(result.err, /x: failed: nested workflow \S*\bb\.mf failed/);
 });
 
 test("nested: the same workflow file nested in other directories is not a cycle", async () => {
@@ -35,7 +35,7 @@ test("nested: a nested rule whose workflow succeeds without making the rule's ta
   const root = workspace({ "w.mf": "r.txt: inner.mf\n\tMAKEFLOW inner.mf\nafter: r.txt\n\tcat r.txt > after\n", "inner.mf": "other.txt:\n\techo o > other.txt\n" });
   const result = await runIn(root);
   assert.equal(result.code, 1);
-  assert.match(result.err, /r\.txt: failed: the nested workflow inner\.mf succeeded but did not create r\.txt/);
+  assert.match(result.err, /r\.txt: failed: the nested workflow \S*\binner\.mf succeeded but did not create r\.txt/);
   assert.ok(!existsSync(join(root, "after")));
   writeFileSync(join(root, "inner.mf"), "r.txt:\n\techo r > r.txt\n");
   const fixed = await runIn(root);
