@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { spawnSync } from "node:child_process";
@@ -52,8 +52,10 @@ test("log file: while lines keep coming a sync starts in the write that finds th
     assert.equal(log.syncs, count);
   };
   const root = mkdtempSync(join(tmpdir(), "skein-log-"));
-  const log = new LogFile(join(root, "w.mf.skeinlog"), clock); // the header: synced at once
+  const log = new LogFile(join(root, "w.mf.skeinlog"), clock);
   try {
+    log.append("first\n");
+    log.write(); // the header and the first line: synced at once
     await synced(1);
     nowMs = 1010.5;
     log.append("a\n");
@@ -116,6 +118,24 @@ test("log file: a batch the disk takes only part of is a failure (the rest of it
     await log.close();
   } finally {
     spawnSync("umount", [root]);
+    rmSync(root, { recursive: true, force: true });
+  }
+});
+
+test("log file: a new log is made with its first line, so a run that logs nothing leaves no file; a directory that cannot take it is said at once", async () => {
+  const root = mkdtempSync(join(tmpdir(), "skein-log-"));
+  try {
+    const path = join(root, "w.mf.skeinlog");
+    const idle = new LogFile(path, realClock());
+    idle.write();
+    await idle.close();
+    assert.equal(existsSync(path), false);
+    const used = new LogFile(path, realClock());
+    used.append("1 0 running 1 abcdef01 abcdef01\n");
+    await used.close();
+    assert.equal(readFileSync(path, "utf8"), `${logHeader}\n1 0 running 1 abcdef01 abcdef01\n`);
+    assert.throws(() => new LogFile(join(root, "no-such-directory", "w.mf.skeinlog"), realClock()), { code: "ENOENT" });
+  } finally {
     rmSync(root, { recursive: true, force: true });
   }
 });

@@ -13,7 +13,8 @@
  * rules run again); the log stays a prefix of what happened, and a torn last line is ignored
  * when read.
  */
-import { closeSync, fdatasync, fstatSync, fsyncSync, ftruncateSync, openSync, readSync, writeSync } from "node:fs";
+import { accessSync, closeSync, constants, fdatasync, fstatSync, fsyncSync, ftruncateSync, lstatSync, openSync, readSync, writeSync } from "node:fs";
+import { dirname } from "node:path";
 import type { Clock, Timer } from "@skein/core";
 import type { LiveLines } from "./live-lines.ts";
 import { LogFormatError, LogReader, type LogSummary, logHeader, notALog } from "./transaction-log.ts";
@@ -23,7 +24,8 @@ import type { Rule } from "../workflow.ts";
 export const syncIntervalMs = 25;
 
 export class LogFile {
-  private readonly fd: number;
+  /** The open file; undefined until the first line is written (a run that logs nothing leaves no file). */
+  private fd: number | undefined;
   private pending: string[] = [];
   private syncing = false;
   /** When the oldest line no sync covers yet was written (the clock's ms), if there is one. */
@@ -36,24 +38,40 @@ export class LogFile {
   /** Background syncs completed (for tests and statistics). */
   syncs = 0;
 
+  /**
+   * Opens an existing log for appending; a new one is made with the first line written (a run
+   * refused before any rule started leaves none), and now only checked for: its directory must
+   * take it (else this throws, with the code).
+   */
   constructor(
     readonly path: string,
     /** Spaces the background syncs (`realClock()` from @skein/net). */
     private readonly clock: Clock,
   ) {
-    this.fd = openSync(path, "a+"); // read too: how the file ends
+    if (lstatSync(path, { throwIfNoEntry: false }) === undefined) {
+      accessSync(dirname(path), constants.W_OK | constants.X_OK);
+      return;
+    }
+    this.open();
+    this.write();
+  }
+
+  /** Opens the file, and readies its start: the header on a new or torn-header log, a newline after a torn line. */
+  private open(): number {
+    const fd = openSync(this.path, "a+"); // read too: how the file ends
     try {
-      const last = lastBytes(this.fd, logHeader.length + 1);
+      const last = lastBytes(fd, logHeader.length + 1);
       // a new log, or only the header's start (a kill during the first write): write it whole
       if (!last.includes("\n") && logHeader.startsWith(last)) {
-        if (last !== "") ftruncateSync(this.fd, 0);
-        this.pending.push(`${logHeader}\n`);
-      } else if (!last.endsWith("\n")) this.pending.push("\n"); // end a line torn by a kill
+        if (last !== "") ftruncateSync(fd, 0);
+        this.pending.unshift(`${logHeader}\n`);
+      } else if (!last.endsWith("\n")) this.pending.unshift("\n"); // end a line torn by a kill
     } catch (error) {
-      closeSync(this.fd);
+      closeSync(fd);
       throw error;
     }
-    this.write();
+    this.fd = fd;
+    return fd;
   }
 
   append(line: string): void {
@@ -68,12 +86,13 @@ export class LogFile {
   write(): boolean {
     if (this.failure) return false;
     if (this.pending.length === 0) return true;
-    const text = this.pending.length === 1 ? this.pending[0]! : this.pending.join("");
-    this.pending = [];
     try {
+      const fd = this.fd ?? this.open();
+      const text = this.pending.length === 1 ? this.pending[0]! : this.pending.join("");
+      this.pending = [];
       // a nearly full disk takes part of a write without an error: the rest then fails
       const bytes = Buffer.from(text, "latin1");
-      for (let offset = 0; offset < bytes.length; ) offset += writeSync(this.fd, bytes, offset, bytes.length - offset);
+      for (let offset = 0; offset < bytes.length; ) offset += writeSync(fd, bytes, offset, bytes.length - offset);
     } catch (error) {
       this.failure = error as Error;
       return false;
@@ -110,7 +129,7 @@ export class LogFile {
     this.lastSyncMs = nowMs;
     this.syncing = true;
     this.unsyncedSinceMs = undefined;
-    fdatasync(this.fd, () => {
+    fdatasync(this.fd!, () => {
       this.syncing = false;
       this.syncs++;
       this.syncEnded?.();
@@ -125,6 +144,7 @@ export class LogFile {
     this.nextSync?.cancel();
     this.nextSync = undefined;
     if (this.syncing) await new Promise<void>((resolve) => (this.syncEnded = resolve));
+    if (this.fd === undefined) return;
     try {
       if (!this.failure) fsyncSync(this.fd);
     } finally {

@@ -30,8 +30,13 @@ export class RuleLogLines {
     this.named = new Uint8Array(rules.length);
   }
 
-  /** Appends the lines for rule `rule` entering `state` (attempt `attempt`) at `timeMs` (epoch). */
+  /**
+   * Appends the lines for rule `rule` entering `state` (attempt `attempt`) at `timeMs` (epoch).
+   * A rule failed before its first attempt (attempt 0: refused, no executor could ever run it)
+   * gets none: it made nothing, and a run refused whole leaves no log behind.
+   */
   append(timeMs: number, rule: number, state: RuleState, attempt: number): void {
+    if (attempt === 0) return;
     let hash = this.hashes.get(rule);
     if (hash === undefined) this.hashes.set(rule, (hash = logHashes(this.rules[rule]!)));
     const targets = this.rules[rule]!.targets;
