@@ -259,6 +259,9 @@ interface RuleContext {
  */
 export function parseJsonWorkflow(text: string, init: ParseInit): Workflow {
   const document = readJson(text, init.file);
+  // a byte that is not UTF-8 was read as U+FFFD: a name 'in\xff' would be looked for as another file
+  const replaced = text.indexOf("\ufffd");
+  if (replaced >= 0) throw new WorkflowError(document.locate(replaced), "a byte that is not UTF-8 (read as U+FFFD): skein reads workflow files as UTF-8; convert the file (for example with iconv -f latin1 -t utf-8)");
   const reader = new JsonWorkflowReader(document, canonicalizer(init.directory));
   const top = reader.object(document.value, document.locate(0), "a JSON workflow");
   for (const key of Object.keys(top)) {

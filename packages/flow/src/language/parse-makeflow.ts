@@ -100,6 +100,8 @@ class MakeflowParser {
     readonly init: ParseInit,
     /** Whether the text holds a carriage return at all (most files do not: no line is searched). */
     private readonly carriageReturns: boolean,
+    /** Whether the text holds U+FFFD, what a byte that is not UTF-8 was read as. */
+    private readonly replacements: boolean,
   ) {
     this.scope = new Scope(init.environment ?? {});
     this.canonical = canonicalizer(init.directory);
@@ -113,6 +115,7 @@ class MakeflowParser {
       // CRLF line ends lose their CR before this; a CR left is an old Mac line end, or a stray one
       throw new WorkflowError(line.locate(carriageReturn), "a carriage return (CR) inside a line: save the file with LF or CRLF line ends");
     }
+    if (this.replacements) this.checkEncoding(line);
     if (this.openCommand) {
       // inside a quoted string of the command: blank lines, `#` and indentation are the string's
       if (this.openCommand.add(line)) this.finishCommand(this.openCommand.pending, this.openCommand.line(), this.openCommand.start);
@@ -134,6 +137,18 @@ class MakeflowParser {
     }
     this.lastWasCommand = false;
     this.statement(line, start);
+  }
+
+  /**
+   * Refuses a byte that is not UTF-8 (the file is read as UTF-8, and such a byte becomes U+FFFD)
+   * outside comments: a file name `in\xff` would be looked for as `in\u{fffd}` and be "missing",
+   * and a command would run changed. Upstream passes bytes through; a comment may hold any.
+   */
+  private checkEncoding(line: LogicalLine): void {
+    const at = line.text.indexOf("\ufffd");
+    if (at < 0) return;
+    if (!this.openCommand && !this.openValue && (line.text.trimStart().startsWith("#") || commentStart(line.text) < at)) return;
+    throw new WorkflowError(line.locate(at), "a byte that is not UTF-8 (read as U+FFFD): skein reads workflow files as UTF-8; convert the file (for example with iconv -f latin1 -t utf-8)");
   }
 
   /**
@@ -284,7 +299,7 @@ class MakeflowParser {
 export function parseMakeflow(text: string, init: ParseInit): Workflow {
   // a byte order mark, as some editors write, is not part of the first line (nor a column of it)
   const body = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
-  const parser = new MakeflowParser(init, body.includes("\r"));
+  const parser = new MakeflowParser(init, body.includes("\r"), body.includes("\ufffd"));
   try {
     forEachLogicalLine(body, init.file, (line) => parser.line(line));
   } catch (error) {

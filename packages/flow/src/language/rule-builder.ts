@@ -80,12 +80,13 @@ export class RuleBuilder {
     checkQuotes(raw, line, start);
     let command = (raw.includes("$") ? expand(raw, (n) => this.scope.lookup(n, pending.variables), line, start) : raw).trim();
     let local = this.scope.batchLocal(pending.variables);
+    let modified = false;
     while (/^LOCAL([ \t]|$)/.test(command)) {
       // upstream takes every leading modifier: `LOCAL LOCAL cmd` (often from `$(X) LOCAL`) runs `cmd`
-      local = true;
+      local = modified = true;
       command = command.slice(5).trim();
     }
-    if (!command) throw new WorkflowError(line.locate(start), "LOCAL needs a command after it");
+    if (!command) throw new WorkflowError(line.locate(start), modified ? "LOCAL needs a command after it" : `the command is empty: \`${raw}\` expands to nothing`);
     if (/^WORKFLOW([ \t]|$)/.test(command)) {
       // upstream's parser names it, but its lexer passes only LOCAL and MAKEFLOW on: it would run a program 'WORKFLOW'
       throw new WorkflowError(line.locate(start), "'WORKFLOW' is not a Makeflow keyword: a nested workflow reads 'MAKEFLOW file [directory]'");
