@@ -21,7 +21,7 @@ import { Driver } from "./driver.ts";
 import { nestedRuleCounts } from "./nested-complete.ts";
 import { budgetedExecutor } from "./nested-job-budget.ts";
 import { nestedRunner } from "./nested-run.ts";
-import { LastFinish, progressLine } from "./progress.ts";
+import { LastFinish, progressLine, progressWidthDefault } from "./progress.ts";
 import { ProgressTally } from "./progress-tally.ts";
 import type { Loaded } from "./run-flow.ts";
 import { nestedRunName, type Output, type RunComponents, type RunInit } from "./run-options.ts";
@@ -281,11 +281,12 @@ export async function execute(loaded: Loaded, complete: Set<number>, log: LogFil
   if (components.stop?.aborted) enclosingStopped();
   const endNestedProgress = components.enclosingProgress?.(() => tally.read());
   const lastFinish = new LastFinish();
+  // the last line stays in the scrollback: whole (it may wrap), not cut to a narrow terminal
   const currentProgress = (ended = false) => {
     const read = tally.read();
     const elapsedMs = driver.nowMs();
     const lastFinishMs = lastFinish.at(read.counts.done + read.counts.failed, elapsedMs);
-    return progressLine({ ...read, workers: target === "workers" ? scheduler.executorCount - 1 : undefined, elapsedMs, lastFinishMs, ended }, process.stderr.columns);
+    return progressLine({ ...read, workers: target === "workers" ? scheduler.executorCount - 1 : undefined, elapsedMs, lastFinishMs, ended }, ended ? Math.max(process.stderr.columns ?? 0, progressWidthDefault) : process.stderr.columns);
   };
   const status = progress ? terminalStatus(output) : undefined;
   const timer = status ? clock.setPeriodic(progressIntervalMs, () => status.line.draw(currentProgress())) : undefined;

@@ -16,8 +16,10 @@ test("progress: waiting, running apart from queued, done, failed, workers, and a
 
 test("progress: the line fits the terminal; a terminal that reports no width gets the default, not an empty line", () => {
   const snapshot = { counts: counts({ waiting: 100, running: 2, done: 3 }), workers: 0, elapsedMs: 4_000 };
-  assert.equal(progressLine(snapshot, 40), "wait 100 run 2 done 3 fail 0 wk 0 ETA 2m16s".slice(0, 40));
-  assert.equal(progressLine({ ...snapshot, queued: 1, workers: undefined }, 40), "wait 100 run 1+1q done 3 fail 0 ETA 2m16s".slice(0, 40));
+  // narrower than the short form: one letter a count, failed and the ETA kept (they were cut off)
+  assert.equal(progressLine(snapshot, 40), "[--------------] w100 r2 d3 f0 k0 2m16s");
+  assert.equal(progressLine({ ...snapshot, queued: 1, workers: undefined }, 40), "[--------------] w100 r1+1q d3 f0 2m16s");
+  assert.equal(progressLine({ ...snapshot, workers: undefined }, 20), "w100 r2 d3 f0 2m16s");
   assert.equal(progressLine({ ...snapshot, workers: undefined }, 44), "wait 100 run 2 done 3 fail 0 ETA 2m16s", "a narrow terminal keeps failed and the ETA");
   assert.equal(progressLine(snapshot, 64), "waiting 100  running 2  done 3  failed 0  workers 0  ETA 2m16s", "no room for a bar: the counts stay");
   for (const width of [0, undefined]) {

@@ -71,6 +71,8 @@ export function progressLine(snapshot: ProgressSnapshot, width: number | undefin
   let text = `waiting ${waiting}  running ${counts.running - queued}${queued > 0 ? ` (+${queued} queued)` : ""}  done ${counts.done}  failed ${failed}${refused > 0 ? `  refused ${refused}` : ""}${workers === undefined ? "" : `  workers ${workers}`}${eta("  ")}`;
   // a narrow terminal gets the short form rather than losing `failed` and the ETA off the end
   if (text.length > width) text = `wait ${waiting} run ${counts.running - queued}${queued > 0 ? `+${queued}q` : ""} done ${counts.done} fail ${failed}${refused > 0 ? ` ref ${refused}` : ""}${workers === undefined ? "" : ` wk ${workers}`}${eta(" ")}`;
+  // narrower still: one letter a count, so `fail` and the ETA stay (`w3 r2+1q d10 f0 ?`)
+  if (text.length > width) text = `w${waiting} r${counts.running - queued}${queued > 0 ? `+${queued}q` : ""} d${counts.done} f${failed}${refused > 0 ? ` x${refused}` : ""}${workers === undefined ? "" : ` k${workers}`}${snapshot.ended && finished < total ? "" : ` ${etaText}`}`;
   const room = width - text.length - 4;
   const barWidth = room >= 5 ? Math.min(30, room) : 0; // a bar of a few characters says nothing
   const filled = total === 0 ? barWidth : Math.round((barWidth * finished) / total);
