@@ -57,3 +57,13 @@ test("nested dry run --json: a nested rule's object names its run and directory,
     { rule: 0, target: "out", state: "would-run", command: "echo x > out", run: `${root}/sub.mf`, directory: root },
   ]);
 });
+
+test("nested dry run: a MAKEFLOW rule's directory an earlier rule makes is said, named from where skein started (--json: on standard error)", async () => {
+  const root = workspace({ "w.mf": "d:\n\tmkdir d\nd/x: d s.mf\n\tMAKEFLOW s.mf d\n", "s.mf": "x:\n\techo x > x\n" });
+  const result = await runIn(root, { dryRun: true });
+  assert.equal(result.code, 0, result.err);
+  assert.equal(result.out, `mkdir d\nLOCAL MAKEFLOW s.mf d\n  # the directory ${root}/d of ${root}/s.mf is made by rule 'd' first: what it runs is known once it is made\n`);
+  const json = await runIn(root, { dryRun: true, json: true });
+  assert.equal(json.out.trim().split("\n").length, 2, json.out);
+  assert.equal(json.err, `skein flow: --dry-run: the directory ${root}/d of ${root}/s.mf is made by rule 'd' first: what it runs is known once it is made\n`);
+});

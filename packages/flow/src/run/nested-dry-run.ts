@@ -17,7 +17,7 @@ import type { Rule } from "../workflow.ts";
 import type { CompletionReader } from "./nested-complete.ts";
 import type { Loaded } from "./run-flow.ts";
 import { workflowPlace } from "./run-files.ts";
-import { nestedRunInit, nestedRunName, nestingDepthMax, type Output, type RunInit, shownFile, workflowLogPath } from "./run-options.ts";
+import { nestedRunInit, nestedRunName, nestingDepthMax, type Output, type RunInit, shownDirectory, shownFile, workflowLogPath } from "./run-options.ts";
 
 /** Nested workflows a dry run lists at most, all levels together. */
 export const dryRunNestedMax = 1_000;
@@ -65,24 +65,23 @@ function list(loaded: Loaded, complete: ReadonlySet<number>, init: RunInit, list
 function listNested(loaded: Loaded, rule: Rule, init: RunInit, listing: Listing, indent: string, wouldRun: ReadonlySet<number>): void {
   const { output } = listing;
   const nestedInit = nestedRunInit(loaded.directory, rule.nested!, init, loaded.logPath);
-  const note = (text: string) => {
-    if (!init.json) output.out(`${indent}# ${text}\n`);
-  };
+  // with --json, stdout holds only JSON objects: the note goes to standard error
+  const note = (text: string) => (init.json ? output.err(`skein flow: --dry-run: ${text}\n`) : output.out(`${indent}# ${text}\n`));
   const maker = loaded.plan.producers.get(rule.nested!.file);
   if (maker !== undefined && wouldRun.has(maker)) return note(`${shownFile(nestedInit)} is made by rule '${writtenPath(rules(loaded)[maker]!.targets[0]!)}' first: what it runs is known once it is made`);
   const directoryMaker = rule.nested!.directory === undefined ? undefined : loaded.plan.producers.get(rule.nested!.directory);
-  if (directoryMaker !== undefined && wouldRun.has(directoryMaker)) return note(`its directory ${rule.nested!.directory} is made by rule '${writtenPath(rules(loaded)[directoryMaker]!.targets[0]!)}' first: what it runs is known once it is made`);
+  if (directoryMaker !== undefined && wouldRun.has(directoryMaker)) return note(`the directory ${shownDirectory(nestedInit)} of ${shownFile(nestedInit)} is made by rule '${writtenPath(rules(loaded)[directoryMaker]!.targets[0]!)}' first: what it runs is known once it is made`);
   const fail = (problem: string) => {
     listing.failed = true;
     output.err(`skein flow: --dry-run: ${problem}\n`);
-    note(`${shownFile(nestedInit)}: cannot tell what it would run (see above)`);
+    if (!init.json) note(`${shownFile(nestedInit)}: cannot tell what it would run (see above)`);
   };
   const enclosing = nestedInit.enclosing!;
   const place = workflowPlace(nestedInit);
   if (enclosing.includes(workflowLogPath(place.file, place.directory))) return fail(`${shownFile(nestedInit)} nests itself: its rule would fail`);
   if (enclosing.length >= nestingDepthMax) return fail(`${shownFile(nestedInit)} would be nested more than ${nestingDepthMax} levels deep`);
   if (!statSync(nestedInit.file, { throwIfNoEntry: false })?.isFile()) return fail(`${shownFile(nestedInit)}: no such workflow file`);
-  if (!statSync(nestedInit.directory!, { throwIfNoEntry: false })?.isDirectory()) return fail(`cannot run ${shownFile(nestedInit)} in ${nestedInit.shownDirectory}: no such directory`);
+  if (!statSync(nestedInit.directory!, { throwIfNoEntry: false })?.isDirectory()) return fail(`cannot run ${shownFile(nestedInit)} in ${shownDirectory(nestedInit)}: no such directory`);
   if (listing.listed >= dryRunNestedMax) {
     listing.leftOut++;
     return;
