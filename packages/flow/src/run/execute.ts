@@ -161,7 +161,11 @@ export async function execute(loaded: Loaded, complete: Set<number>, log: LogFil
   const logLines = new RuleLogLines(rules, loaded.directory, log);
   /** Why the run was stopped before it was over, if it was: executors and back ends are told. */
   let stopped: string | undefined;
-  const staleTargets = new StaleTargets(loaded.plan.workflow, loaded.directory, loaded.summary.started, (line) => output.err(line), loaded.summary.files);
+  // --json: a target kept as <target>.skein-old is an event too (`set-aside`), before its rule's start
+  const staleTargets = new StaleTargets(loaded.plan.workflow, loaded.directory, loaded.summary.started, (line, kept) => {
+    output.err(line);
+    if (init.json && kept !== undefined) output.out(`${JSON.stringify({ timeMs: Math.round(driver.nowMs()), rule: kept.rule, target: kept.target, state: "set-aside", aside: kept.aside, entries: kept.entries, ...nestedRun })}\n`);
+  }, loaded.summary.files);
   /** Rules the run stopped before they finished: said once at the end, not a line each. */
   const unfinished = new Unfinished();
   /** The rules running on each executor, to say how many go back to the queue when it leaves. */

@@ -18,6 +18,11 @@ export const asideNamesMax = 9;
 
 export const asideSuffix = ".skein-old";
 
+/** The suffix of the `index`th aside name tried (from 1): `.skein-old`, `.skein-old.2`, … */
+export function asideSuffixAt(index: number): string {
+  return index === 1 ? asideSuffix : `${asideSuffix}.${index}`;
+}
+
 /** A target moved aside (`path` → `aside`, both as shown), or why it could not be. */
 export type SetAside = { readonly aside: string } | { readonly reason: string };
 
@@ -84,7 +89,7 @@ export function setAside(path: string, shown: string, beforeMove?: BeforeMove): 
   const bare = shown.replace(/\/+$/, "");
   const isDirectory = lstatSync(path, { throwIfNoEntry: false })?.isDirectory() ?? false; // gone meanwhile: the move says so
   for (let index = 1; index <= asideNamesMax; index++) {
-    const suffix = index === 1 ? asideSuffix : `${asideSuffix}.${index}`;
+    const suffix = asideSuffixAt(index);
     const aside = `${path.replace(/\/+$/, "")}${suffix}`;
     beforeMove?.(aside);
     try {
@@ -107,7 +112,7 @@ export function setAsideInside(path: string, shown: string, entries: readonly st
   const bare = shown.replace(/\/+$/, "");
   const base = path.replace(/\/+$/, "");
   for (let index = 1; index <= asideNamesMax; index++) {
-    const suffix = index === 1 ? asideSuffix : `${asideSuffix}.${index}`;
+    const suffix = asideSuffixAt(index);
     beforeMove?.(`${base}${suffix}`);
     try {
       mkdirSync(`${base}${suffix}`);

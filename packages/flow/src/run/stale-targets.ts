@@ -20,15 +20,25 @@
  */
 import { type Dir, lstatSync, opendirSync } from "node:fs";
 import { absolutePath, splitPath } from "../paths.ts";
-import type { Workflow } from "../workflow.ts";
+import type { FileReference, Workflow } from "../workflow.ts";
 import { writtenPath } from "../language/canonical-path.ts";
 import { type InsideTargets, namedFilesInside, removeTarget, removeTargets, TargetRemovalError } from "./clean.ts";
 import type { MadeFiles } from "../log/file-records.ts";
 import { madeAsRecorded } from "../log/file-lines.ts";
-import { setAside, setAsideInside, unnamedEntries } from "./set-aside.ts";
+import { asideNamesMax, asideSuffixAt, setAside, setAsideInside, unnamedEntries } from "./set-aside.ts";
 
 /** Entries of one directory kept in memory; a larger directory is not listed. */
 export const listedEntriesMax = 200_000;
+
+/** A target set aside (as the workflow wrote it) and its aside name; for a directory that stays, `entries`: what of it moved there. */
+export interface KeptAside {
+  readonly rule: number;
+  readonly target: string;
+  readonly aside: string;
+  readonly entries?: readonly string[];
+}
+
+type Readying = { readonly target: FileReference; readonly path: string } & ({ readonly kind: "remove" | "aside" } | { readonly kind: "inside"; readonly unnamed: readonly string[] });
 
 export class StaleTargets {
   /** Names in each directory when first listed; null: too large, ask per target. */
@@ -38,7 +48,8 @@ export class StaleTargets {
 
   /**
    * `started`: the rules the log shows started before this run (their targets are the
-   * workflow's own); `say`: where a target moved aside is reported (a line, with its newline);
+   * workflow's own); `say`: where a target moved aside is reported (a line, with its newline,
+   * and what moved where, for --json);
    * `files`: the files the log names as the workflow's (a target of a rule since given more
    * targets, or split from another), removed as a started rule's are unless changed since done.
    */
@@ -46,7 +57,7 @@ export class StaleTargets {
     private readonly workflow: Workflow,
     private readonly directory: string,
     private readonly started: ReadonlySet<number>,
-    private readonly say: (line: string) => void,
+    private readonly say: (line: string, kept?: KeptAside) => void,
     private readonly files?: MadeFiles,
   ) {
     this.inside = namedFilesInside(workflow, directory);
@@ -68,15 +79,38 @@ export class StaleTargets {
     }
   }
 
-  /** Moves the existing targets of a rule that never started out of its way; returns why it cannot start, if it cannot. */
-  private keepAside(rule: number): string | undefined {
+  /**
+   * What readying each existing target of a rule that never started takes: removal (the log
+   * names it as the workflow's, as it left it), a move aside (the user's), or for a directory
+   * holding files the workflow names, moving aside what else it holds (nothing: it stays).
+   */
+  private readyings(rule: number): Readying[] {
+    const readyings: Readying[] = [];
     for (const [index, target] of this.workflow.rules[rule]!.targets.entries()) {
       const path = absolutePath(this.directory, target.path);
       const stat = lstatSync(path, { throwIfNoEntry: false });
       if (stat === undefined) continue;
-      const shown = writtenPath(target);
       const record = this.files?.target(rule, index);
       if (record !== undefined && madeAsRecorded(record, stat)) {
+        readyings.push({ kind: "remove", target, path });
+        continue;
+      }
+      const named = stat.isDirectory() ? this.inside(path) : [];
+      // the command works in it, as make's would; what the workflow does not name goes aside
+      if (named.length > 0) {
+        const unnamed = unnamedEntries(path, named);
+        if (unnamed.length > 0) readyings.push({ kind: "inside", target, path, unnamed });
+      } else readyings.push({ kind: "aside", target, path });
+    }
+    return readyings;
+  }
+
+  /** Moves the existing targets of a rule that never started out of its way; returns why it cannot start, if it cannot. */
+  private keepAside(rule: number): string | undefined {
+    for (const readying of this.readyings(rule)) {
+      const { target, path } = readying;
+      const shown = writtenPath(target);
+      if (readying.kind === "remove") {
         try {
           removeTarget(target, this.directory, false, this.inside);
           continue;
@@ -85,23 +119,40 @@ export class StaleTargets {
           return `${error.message}, left from an earlier run: the command was not started, so it cannot pass for its work`;
         }
       }
-      const named = stat.isDirectory() ? this.inside(path) : [];
-      if (named.length > 0) {
-        // the command works in it, as make's would; what the workflow does not name goes aside
-        const unnamed = unnamedEntries(path, named);
-        if (unnamed.length === 0) continue;
-        const kept = setAsideInside(path, shown, unnamed);
+      const bare = shown.replace(/\/+$/, "");
+      if (readying.kind === "inside") {
+        const kept = setAsideInside(path, shown, readying.unnamed);
         if ("reason" in kept) return kept.reason;
-        const bare = shown.replace(/\/+$/, "");
-        const listed = unnamed.slice(0, movedShownMax).map((entry) => `${bare}${entry.slice(path.length)}`).join(", ");
-        this.say(`skein flow: kept what ${bare} holds that this workflow does not name (${listed}${unnamed.length > movedShownMax ? ", …" : ""}) in ${kept.aside}\n`);
+        const entries = readying.unnamed.map((entry) => `${bare}${entry.slice(path.length)}`);
+        this.say(`skein flow: kept what ${bare} holds that this workflow does not name (${entries.slice(0, movedShownMax).join(", ")}${entries.length > movedShownMax ? ", …" : ""}) in ${kept.aside}\n`, { rule, target: shown, aside: kept.aside, entries });
         continue;
       }
       const kept = setAside(path, shown);
       if ("reason" in kept) return kept.reason;
-      this.say(`skein flow: kept ${shown} (not made by this workflow) as ${kept.aside}\n`);
+      this.say(`skein flow: kept ${shown} (not made by this workflow) as ${kept.aside}\n`, { rule, target: shown, aside: kept.aside });
     }
     return undefined;
+  }
+
+  /**
+   * What readying rule `rule` would move aside if it started now (for `--dry-run`): each target
+   * of it, or what a directory target holds, with the first aside name free now. Nothing is
+   * moved or removed. Empty for a rule the log shows started: its targets are removed instead.
+   */
+  wouldSetAside(rule: number): KeptAside[] {
+    if (this.started.has(rule)) return [];
+    const kept: KeptAside[] = [];
+    for (const readying of this.readyings(rule)) {
+      if (readying.kind === "remove") continue;
+      const shown = writtenPath(readying.target);
+      const bare = shown.replace(/\/+$/, "");
+      const base = readying.path.replace(/\/+$/, "");
+      let index = 1;
+      while (index < asideNamesMax && lstatSync(`${base}${asideSuffixAt(index)}`, { throwIfNoEntry: false }) !== undefined) index++;
+      const aside = `${bare}${asideSuffixAt(index)}`;
+      kept.push(readying.kind === "inside" ? { rule, target: shown, aside, entries: readying.unnamed.map((entry) => `${bare}${entry.slice(readying.path.length)}`) } : { rule, target: shown, aside });
+    }
+    return kept;
   }
 
   private allAbsent(rule: number): boolean {

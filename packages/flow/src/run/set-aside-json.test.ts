@@ -1,0 +1,19 @@
+import assert from "node:assert/strict";
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { test } from "node:test";
+import { runIn, workspaces } from "../../test/flow-run.ts";
+
+const workspace = workspaces("skein-set-aside-json-");
+
+test("flow --json: a target kept as <target>.skein-old is a set-aside event, before its rule's running event", async () => {
+  const root = workspace({ "w.mf": "notes.md:\n\techo made > notes.md\n" });
+  writeFileSync(join(root, "notes.md"), "the user's\n");
+  const run = await runIn(root, { json: true });
+  assert.equal(run.code, 0, run.err);
+  const events = run.out.split("\n").filter(Boolean).map((line) => JSON.parse(line) as Record<string, unknown>);
+  const aside = events.findIndex((event) => event.state === "set-aside");
+  assert.ok(aside >= 0, run.out);
+  assert.deepEqual({ ...events[aside], timeMs: 0 }, { timeMs: 0, rule: 0, target: "notes.md", state: "set-aside", aside: "notes.md.skein-old" });
+  assert.ok(aside < events.findIndex((event) => event.rule === 0 && event.state === "running"));
+});
