@@ -39,11 +39,18 @@ for (const [args, problem] of [
   [["-T", "slurm", "-p", "9000", "--heartbeat", "500"], "--port, --heartbeat are for -T workers, not -T slurm"],
   // said before the files are read: files that do not exist are not the problem
   [["--tls-cert", "/no/such/cert", "--tls-key", "/no/such/key", "--tls-ca", "/no/such/ca"], "--tls-cert, --tls-key, --tls-ca are for -T workers, not -T local"],
+  // -B's value starts with a dash, as sbatch's options do: taken as its value, not as an option
+  [["-B", "--partition=gpu --account=lab"], "--batch-options is for -T slurm, not -T local"],
+  [["-T", "workers", "--batch-options", "-p gpu"], "--batch-options is for -T slurm, not -T workers"],
 ] as const) {
   test(`flow: '${args.join(" ")}' is a usage error: the option would do nothing there`, async () => {
     await assert.rejects(flowCommand.run(["/no/such/w.mf", ...args]), new UsageError(problem));
   });
 }
+
+test("flow: an unknown -T says which targets there are", async () => {
+  await assert.rejects(flowCommand.run(["/no/such/w.mf", "-T", "sge"]), new UsageError("-T takes local, workers or slurm, not 'sge'"));
+});
 
 test("flow (upstream TR_makeflow_020_syntax_default): without a workflow file, the file Makeflow of the current directory runs, as upstream's makeflow does", () => {
   const directory = mkdtempSync(join(tmpdir(), "skein-flow-default-"));

@@ -35,6 +35,8 @@ options:
                           only; given, the rules without CATEGORY too; 0 = off
   --heartbeat MS          -T workers: heartbeats on worker connections, both ways (default 1000)
   --worker-timeout MS     -T workers: a worker silent this long is lost, its tasks rerun (default 5000)
+  -B, --batch-options O   -T slurm: more sbatch options for every job, words separated by
+                          blanks ("--partition=gpu --account=lab"); SBATCH_* variables work too
   --no-progress           no progress bar`;
 
 /** Options that only a run with workers uses (the TLS ones are checked on their own). */
@@ -52,7 +54,11 @@ function numbersJoined(argv: readonly string[]): string[] {
   for (let i = 0; i < argv.length; i++) {
     const word = argv[i]!;
     const next = argv[i + 1];
-    if (numberOptions.has(word) && next !== undefined && /^-[\d.]/.test(next)) {
+    // sbatch's options start with dashes too: -B's value is whatever follows it
+    if ((word === "-B" || word === "--batch-options") && next !== undefined) {
+      joined.push(`--batch-options=${next}`);
+      i++;
+    } else if (numberOptions.has(word) && next !== undefined && /^-[\d.]/.test(next)) {
       joined.push(`${word}${word.startsWith("--") ? "=" : ""}${next}`);
       i++;
     } else joined.push(word);
@@ -86,15 +92,18 @@ export const flowCommand: Command = {
         heartbeat: { type: "string" },
         "worker-timeout": { type: "string" },
         "no-progress": { type: "boolean" },
+        "batch-options": { type: "string", short: "B" },
       },
     });
     // no file: the one named Makeflow in the current directory, as upstream's makeflow reads
     if (positionals.length > 1) throw new UsageError("expected one workflow file (default: Makeflow)");
     const target = values.target ?? "local";
-    if (target !== "local" && target !== "workers" && target !== "slurm") throw new UsageError(`unknown target '${target}'`);
+    if (target !== "local" && target !== "workers" && target !== "slurm") throw new UsageError(`-T takes local, workers or slurm, not '${target}'`);
     // options that would do nothing: said, rather than ignored (as TLS below)
     const workersOnly = workersOnlyOptions.filter((option) => values[option] !== undefined).map((option) => `--${option}`);
     if (workersOnly.length > 0 && target !== "workers") throw new UsageError(`${workersOnly.join(", ")} ${workersOnly.length === 1 ? "is" : "are"} for -T workers, not -T ${target}`);
+    if (values["batch-options"] !== undefined && target !== "slurm") throw new UsageError(`--batch-options is for -T slurm, not -T ${target}`);
+    const batchOptions = values["batch-options"]?.split(/\s+/).filter((word) => word !== "");
     const jobs = numberOption(values.jobs, "--jobs", { min: 1, integer: true });
     const retryCount = numberOption(values["retry-count"], "--retry-count", { min: 0, integer: true });
     const retryDelayMs = numberOption(values["retry-delay"], "--retry-delay", { min: 0 });
@@ -124,6 +133,7 @@ export const flowCommand: Command = {
       fastAbortMultiplier,
       heartbeatMs,
       workerTimeoutMs,
+      batchOptions,
       progress: values["no-progress"] ? false : undefined,
       onListening: (port) => process.stderr.write(`skein flow: waiting for workers on port ${port}\n`),
     }, { clock: realClock(), random: Math.random });

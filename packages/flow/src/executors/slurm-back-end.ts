@@ -1,7 +1,7 @@
 // skein-io-adapter: submits jobs with sbatch and tracks them with squeue and status files.
 /**
- * `-T slurm`: each task becomes a batch job submitted with `sbatch` with its category's cores
- * and memory (a shared file system is assumed, as Makeflow assumes for Slurm). The job script
+ * `-T slurm`: each task becomes a batch job submitted with `sbatch` with its category's cores,
+ * memory, disk, GPUs and wall time (`sbatchArguments`; a shared file system is assumed, as Makeflow assumes for Slurm). The job script
  * writes the command's exit status to a file when it ends; the master polls for those files
  * and asks `squeue` which jobs still exist, so a job that vanishes (cancelled, node lost)
  * fails instead of hanging the workflow. `LOCAL` rules still run on the master.
@@ -11,12 +11,13 @@
  * task's report carries the end of its job output (`.skein-slurm/<run>-<task>.out`, kept).
  */
 import { execFile } from "node:child_process";
-import { mkdirSync, readdirSync, readFileSync, rmdirSync, rmSync, writeFileSync } from "node:fs";
+import { accessSync, constants, mkdirSync, readdirSync, readFileSync, rmdirSync, rmSync, writeFileSync } from "node:fs";
 import { basename, join } from "node:path";
 import type { Clock, Timer } from "@skein/core";
 import { type BackEnd, BackEndError } from "../run/execute.ts";
 import type { Executor, ExecutorListener, TaskRequest } from "./executor.ts";
 import { outputTail } from "./command-output.ts";
+import type { Rule } from "../workflow.ts";
 import { exitOutcome } from "./local-executor.ts";
 
 /** Cores' worth of jobs queued in Slurm at once; Slurm itself decides where they run. */
@@ -43,6 +44,45 @@ function run(command: string, args: string[]): Promise<string> {
 }
 
 const shellQuote = (text: string) => `'${text.replace(/'/g, "'\\''")}'`;
+
+/** Characters a job name keeps (squeue shows it, `scancel --name` takes it); longer names are cut. */
+export const jobNameLengthMax = 64;
+
+/** The job's name in squeue: `skein-` and the rule's first target's last component, as far as it is plain (`skein-out.txt`). */
+export function jobName(rule: { readonly id: number; readonly targets: readonly { readonly path: string }[] }): string {
+  const target = rule.targets[0]?.path.split("/").filter((part) => part !== "").at(-1) ?? "";
+  const plain = target.replace(/[^A-Za-z0-9._+-]/g, "_");
+  return `skein-${plain === "" ? `rule${rule.id}` : plain}`.slice(0, jobNameLengthMax);
+}
+
+/**
+ * sbatch's arguments for a rule: one task on one node with the rule's cores (whole, at least
+ * one), memory (`--mem`, MB), disk (`--tmp`, MB of the node's temporary disk), GPUs
+ * (`--gres=gpu:N`) and wall time (`--time`, whole minutes), then the user's `-B` options (a
+ * partition, an account: they may override the ones before).
+ */
+export function sbatchArguments(rule: { readonly id: number; readonly targets: readonly { readonly path: string }[]; readonly resources: Rule["resources"] }, directory: string, output: string, batchOptions: readonly string[] = []): string[] {
+  const { cores, memoryMb, diskMb, gpus, wallTimeS } = rule.resources;
+  const args = ["--parsable", `--job-name=${jobName(rule)}`, "-N", "1", "-n", "1", `--cpus-per-task=${Math.max(1, Math.ceil(cores ?? 1))}`, `--chdir=${directory}`, `--output=${output}`];
+  if (memoryMb) args.push(`--mem=${Math.ceil(memoryMb)}M`);
+  if (diskMb) args.push(`--tmp=${Math.ceil(diskMb)}M`);
+  if (gpus) args.push(`--gres=gpu:${Math.ceil(gpus)}`);
+  if (wallTimeS) args.push(`--time=${Math.ceil(wallTimeS / 60)}`);
+  return [...args, ...batchOptions];
+}
+
+/** Whether `program` is an executable file in a directory of `path` (PATH), as a shell would find it. */
+export function onPath(program: string, path: string | undefined): boolean {
+  for (const directory of (path ?? "").split(":")) {
+    try {
+      accessSync(join(directory === "" ? "." : directory, program), constants.X_OK);
+      return true;
+    } catch {
+      // not here
+    }
+  }
+  return false;
+}
 
 /** Runs the command and writes its exit code, or `signal N`, to the temporary status file (sh alone cannot tell 137 from SIGKILL). */
 const statusPerl = 'system("/bin/sh", "-c", $ARGV[0]); open(my $f, ">", $ARGV[1]) or exit 1; print $f (($? & 127) ? "signal " . ($? & 127) : $? >> 8), "\\n";';
@@ -103,6 +143,7 @@ class SlurmExecutor implements Executor {
     clock: Clock,
     pollMs: number,
     private readonly report: (text: string) => void,
+    private readonly batchOptions: readonly string[],
   ) {
     this.scratch = join(directory, ".skein-slurm");
     try {
@@ -136,9 +177,7 @@ class SlurmExecutor implements Executor {
       queueMicrotask(() => this.listener.finished(task, { ok: false, reason: `cannot write the job script ${scriptPath} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})` }));
       return;
     }
-    const args = ["--parsable", `--job-name=skein-${rule.id}`, "-N", "1", "-n", "1", `--cpus-per-task=${Math.max(1, Math.ceil(rule.resources.cores ?? 1))}`, `--chdir=${this.directory}`, `--output=${this.file(task, "out")}`];
-    if (rule.resources.memoryMb) args.push(`--mem=${Math.ceil(rule.resources.memoryMb)}M`);
-    if (rule.resources.wallTimeS) args.push(`--time=${Math.ceil(rule.resources.wallTimeS / 60)}`);
+    const args = sbatchArguments(rule, this.directory, this.file(task, "out"), this.batchOptions);
     const job: Job = { request, id: undefined, vanished: 0 };
     this.jobs.set(task, job);
     this.unsubmitted.push({ job, args: [...args, scriptPath] });
@@ -261,6 +300,9 @@ function readText(path: string): string {
 }
 
 export const slurmBackEnd: BackEnd = async ({ loaded, init, listener, clock, output }) => {
-  listener.joined(new SlurmExecutor(loaded.directory, listener, clock, init.slurmPollMs ?? 1_000, (text) => output.err(text)));
+  // said once, before anything runs, rather than as a task's failure (squeue's is said when
+  // it fails, and the run goes on; scancel's failures are not the run's)
+  if (!onPath("sbatch", process.env.PATH)) throw new BackEndError("-T slurm: sbatch is not on PATH (-T slurm needs Slurm's client commands here): nothing ran");
+  listener.joined(new SlurmExecutor(loaded.directory, listener, clock, init.slurmPollMs ?? 1_000, (text) => output.err(text), init.batchOptions ?? []));
   return { close: async () => undefined };
 };

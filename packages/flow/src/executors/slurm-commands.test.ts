@@ -6,7 +6,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 
 import { join } from "node:path";
 import { test } from "node:test";
 import { runIn, workspaces } from "../../test/flow-run.ts";
-import { parsedJobId, sbatchConcurrentMax } from "./slurm-back-end.ts";
+import { jobName, jobNameLengthMax, parsedJobId, sbatchArguments, sbatchConcurrentMax } from "./slurm-back-end.ts";
 
 const workspace = workspaces("skein-slurm-commands-");
 
@@ -91,8 +91,8 @@ test("slurm: a status file that is neither an exit code nor 'signal N' fails the
   assert.match(run.err, /a: failed: Slurm job( 7)? left an unreadable status "what\?" in .*\.status/);
 });
 
-test("slurm: without sbatch on PATH, the task fails saying so", { timeout: 30_000 }, async () => {
-  const root = workspace({ "w.mf": "a:\n\ttrue\n" });
+test("slurm: without sbatch on PATH, the run stops before anything runs, saying so once", { timeout: 30_000 }, async () => {
+  const root = workspace({ "w.mf": "a:\n\ttouch a\nb:\n\ttouch b\nall: a b\n\tLOCAL touch all\n" });
   const bin = join(root, "empty-bin");
   mkdirSync(bin);
   const saved = process.env.PATH;
@@ -100,8 +100,9 @@ test("slurm: without sbatch on PATH, the task fails saying so", { timeout: 30_00
   try {
     const run = await runIn(root, { target: "slurm", slurmPollMs: 20 });
     assert.equal(run.code, 1);
-    assert.match(run.err, /a: failed: sbatch failed: sbatch is not on PATH \(-T slurm needs Slurm's client commands here\)/);
+    assert.equal(run.err, "skein flow: -T slurm: sbatch is not on PATH (-T slurm needs Slurm's client commands here): nothing ran\n");
     assert.ok(!existsSync(join(root, ".skein-slurm")), "no job ran: no script is left");
+    assert.ok(!existsSync(join(root, "a")) && !existsSync(join(root, "all")));
   } finally {
     process.env.PATH = saved;
   }
@@ -123,4 +124,35 @@ test("slurm: a rule's cores reach sbatch as a whole number of at least 1 (CORES=
   const run = await runWith(root, { sbatch: logging, squeue: "#!/bin/sh\nexit 0\n" });
   assert.equal(run.code, 0, run.err);
   assert.deepEqual(readFileSync(join(root, "cpus"), "utf8").trim().split("\n").sort(), ["--cpus-per-task=1", "--cpus-per-task=1", "--cpus-per-task=3"]);
+});
+
+test("slurm: a rule's memory, disk, GPUs and wall time reach sbatch (--mem, --tmp, --gres=gpu:N, --time in minutes), the job is named by its target, and -B's options come last, before the script", () => {
+  const rule = { id: 3, targets: [{ path: "out/result 1.txt" }], resources: { cores: 2.5, memoryMb: 100, diskMb: 2000.5, gpus: 1, wallTimeS: 90 } };
+  assert.deepEqual(sbatchArguments(rule, "/w", "/w/.skein-slurm/t-3.out", ["--partition=gpu", "--account=lab"]), [
+    "--parsable", "--job-name=skein-result_1.txt", "-N", "1", "-n", "1", "--cpus-per-task=3", "--chdir=/w", "--output=/w/.skein-slurm/t-3.out",
+    "--mem=100M", "--tmp=2001M", "--gres=gpu:1", "--time=2", "--partition=gpu", "--account=lab",
+  ]);
+  assert.deepEqual(sbatchArguments({ id: 0, targets: [{ path: "a" }], resources: {} }, "/w", "o"), ["--parsable", "--job-name=skein-a", "-N", "1", "-n", "1", "--cpus-per-task=1", "--chdir=/w", "--output=o"]);
+  assert.equal(jobName({ id: 7, targets: [{ path: "d/" }] }), "skein-d");
+  assert.equal(jobName({ id: 7, targets: [{ path: "x".repeat(100) }] }).length, jobNameLengthMax);
+});
+
+test("slurm: -B's options reach every sbatch (a partition), after skein's own", { timeout: 30_000 }, async () => {
+  const root = workspace({ "w.mf": "GPUS=2\nout.txt:\n\ttouch out.txt\n" });
+  const logging = sbatch("4242\\n").replace("for argument;", 'echo "$@" >> "$(dirname "$0")/../arguments"\nfor argument;');
+  const bin = join(root, "bin");
+  mkdirSync(bin, { recursive: true });
+  writeFileSync(join(bin, "sbatch"), logging, { mode: 0o755 });
+  writeFileSync(join(bin, "squeue"), "#!/bin/sh\nexit 0\n", { mode: 0o755 });
+  const saved = process.env.PATH;
+  process.env.PATH = `${bin}:${saved}`;
+  try {
+    const run = await runIn(root, { target: "slurm", slurmPollMs: 20, batchOptions: ["--partition=debug"] });
+    assert.equal(run.code, 0, run.err);
+  } finally {
+    process.env.PATH = saved;
+  }
+  const words = readFileSync(join(root, "arguments"), "utf8").trim().split(" ");
+  assert.ok(words.includes("--gres=gpu:2") && words.includes("--job-name=skein-out.txt"), words.join(" "));
+  assert.deepEqual(words.slice(-2, -1), ["--partition=debug"]);
 });

@@ -48,6 +48,8 @@ export interface RunInit {
   readonly onListening?: (port: number) => void;
   /** Milliseconds between Slurm queue polls (default 1 000). */
   readonly slurmPollMs?: number;
+  /** More sbatch options for every job (-T slurm; `-B "--partition=gpu --account=x"`), after skein's own. */
+  readonly batchOptions?: readonly string[];
   /**
    * The runs a nested workflow runs inside, outermost first, each named by its log path (one
    * per file and directory): set by `nestedRunInit`, so a workflow that nests itself, directly
