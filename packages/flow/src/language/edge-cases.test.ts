@@ -30,3 +30,19 @@ test("edge: in the JSON form too, a byte that is not UTF-8 is an error at it", (
   // written as an escape it is a character like any other
   assert.equal(parseWorkflow('{"rules": [{"command": "echo \\ufffd > out", "outputs": ["out"]}]}', { file: "w.json" }).rules[0]!.command, "echo \ufffd > out");
 });
+
+test("edge: a space-indented NAME=value before an indented command is the rule's own variable, as upstream reads it (its manual's example)", () => {
+  // upstream's manual writes 'target_2: source_2' / '    SOME_VARIABLE=local_value_for_2' / '    command_2': "a rule has exactly one command"
+  const manual = "SOME_VARIABLE=original_value\ntarget_1:\n    echo $(SOME_VARIABLE) > target_1\n    \ntarget_2:\n    SOME_VARIABLE=local_value_for_2\n    echo $(SOME_VARIABLE) > target_2\ntarget_3:\n    echo $(SOME_VARIABLE) > target_3\n";
+  assert.deepEqual(parse(manual).rules.map((r) => r.command), ["echo original_value > target_1", "echo local_value_for_2 > target_2", "echo original_value > target_3"]);
+  // blank lines, comments, '@' and unindented assignments and directives may follow it; CORES is the rule's
+  const { rules } = parse("b:\n    X=1\n\n    # c\n    Y+=2\n.MAKEFLOW CORES 2\n    echo $X $Y $(CORES) > b\n");
+  assert.deepEqual([rules[0]!.command, rules[0]!.resources], ["echo 1 2 2 > b", { cores: 2 }]);
+  // alone, it is the command (at the end of the file too); a tab-indented one is always the command, as upstream
+  assert.deepEqual(parse("a:\n    CFLAGS=-O2 make > a\nb:\n\tLC_ALL=C sort in > b\nc:\n    X=3").rules.map((r) => r.command), ["CFLAGS=-O2 make > a", "LC_ALL=C sort in > b", "X=3"]);
+});
+
+test("edge: a tab-indented NAME=value followed by a command says how to write a rule-local assignment", () => {
+  assert.throws(() => parse("t:\n\tX=1\n\techo $X > t\n"), /^WorkflowError: w\.mf:3:2: a rule has exactly one command; join commands with ';' or '&&' \(the command before is 'X=1': write a rule-local assignment as '@X=1', or unindented\)$/);
+  assert.throws(() => parse("t:\n\techo a > t\n\techo b >> t\n"), /^WorkflowError: w\.mf:3:2: a rule has exactly one command; join commands with ';' or '&&'$/);
+});

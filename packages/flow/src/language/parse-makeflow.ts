@@ -92,6 +92,14 @@ class MakeflowParser {
   /** An assignment whose double-quoted value goes on over the next lines. */
   private openValue: OpenValue | undefined;
   private lastWasCommand = false;
+  /**
+   * A space-indented `NAME=value` line right after a rule line, held until the next line says
+   * what it is. Upstream reads a line that starts with a space and holds `=` as an assignment
+   * (its manual writes a rule-local variable so, indented, before the command) and a line that
+   * starts with a tab as the command: it is the rule's own assignment when a command follows,
+   * else the command itself (`    CFLAGS=-O2 make`, which upstream would refuse).
+   */
+  private spaceAssignment: { line: LogicalLine; start: number; pending: PendingRule } | undefined;
   /** Global variable look-up, made once (not one closure per rule). */
   private readonly lookup: (name: string) => string | undefined;
   private readonly canonical: Canonical;
@@ -128,12 +136,16 @@ class MakeflowParser {
     const start = firstNonBlank(line.text);
     if (start < 0 || line.text[start] === "#") return;
     if (start > 0) unicodeIndent(line, start);
+    if (this.spaceAssignment) this.settleSpaceAssignment(line, start);
     if (this.pending) {
       this.ruleBody(line, start, this.pending);
       return;
     }
     if (line.indented && this.lastWasCommand) {
-      throw new WorkflowError(line.locate(start), "a rule has exactly one command; join commands with ';' or '&&'");
+      // `\tX=1` then `\tcmd`: the first indented line is the command, as upstream reads a tab
+      const previous = this.builder.rules.at(-1)?.command ?? "";
+      const hint = /^[A-Za-z_][A-Za-z0-9_]*\+?=\S*$/.test(previous) ? ` (the command before is '${previous}': write a rule-local assignment as '@${previous}', or unindented)` : "";
+      throw new WorkflowError(line.locate(start), `a rule has exactly one command; join commands with ';' or '&&'${hint}`);
     }
     this.lastWasCommand = false;
     this.statement(line, start);
@@ -173,18 +185,41 @@ class MakeflowParser {
       }
       if (!match && !marked) throw this.builder.missingCommand(pending);
       if (!match) throw new WorkflowError(line.locate(start), `'@' must be followed by an assignment NAME=value${atHint(line)}`);
-      const valueOffset = offset + match[0].length;
-      const assign = (whole: LogicalLine) => {
-        const value = this.value(whole, valueOffset, (n) => this.scope.lookup(n, pending.variables));
-        this.builder.localAssignment(pending, match[1]!, match[2]!, value, whole.locate(valueOffset));
-      };
-      this.openValue = OpenValue.open(line, valueOffset, match[1]!, assign);
-      if (!this.openValue) assign(line);
+      this.localAssignment(line, offset, match, pending);
+    } else if (text.charCodeAt(0) === 32 && text.includes("=", start) && assignment.test(text.slice(start)) && unterminatedQuote(text.slice(start)) < 0) {
+      this.spaceAssignment = { line, start, pending };
     } else {
       this.pending = undefined;
       this.openCommand = OpenCommand.open(pending, line, start);
       if (!this.openCommand) this.finishCommand(pending, line, start);
     }
+  }
+
+  private localAssignment(line: LogicalLine, offset: number, match: RegExpExecArray, pending: PendingRule): void {
+    const valueOffset = offset + match[0].length;
+    const assign = (whole: LogicalLine) => {
+      const value = this.value(whole, valueOffset, (n) => this.scope.lookup(n, pending.variables));
+      this.builder.localAssignment(pending, match[1]!, match[2]!, value, whole.locate(valueOffset));
+    };
+    this.openValue = OpenValue.open(line, valueOffset, match[1]!, assign);
+    if (!this.openValue) assign(line);
+  }
+
+  /**
+   * Settles a held space-indented `NAME=value` line (see `spaceAssignment`) by the line after it:
+   * when the rule goes on (an indented line, an assignment or a directive), it was the rule's
+   * own assignment; else it was the command.
+   */
+  private settleSpaceAssignment(line: LogicalLine | undefined, start: number): void {
+    const held = this.spaceAssignment!;
+    this.spaceAssignment = undefined;
+    const text = line?.text.slice(start) ?? "";
+    if (line && (line.indented || text[0] === "@" || text[0] === "." || (text.includes("=") && assignment.test(text)))) {
+      this.localAssignment(held.line, held.start, assignment.exec(held.line.text.slice(held.start))!, held.pending);
+      return;
+    }
+    this.pending = undefined;
+    this.finishCommand(held.pending, held.line, held.start);
   }
 
   private finishCommand(pending: PendingRule, line: LogicalLine, start: number): void {
@@ -290,6 +325,7 @@ class MakeflowParser {
   finish(): Workflow {
     if (this.openCommand) throw this.openCommand.unterminated("it runs to the end of the file");
     if (this.openValue) throw this.openValue.unterminated("it runs to the end of the file");
+    if (this.spaceAssignment) this.settleSpaceAssignment(undefined, 0);
     if (this.pending) throw this.builder.missingCommand(this.pending);
     return { file: this.init.file, directory: this.init.directory, rules: this.builder.rules, categories: this.scope.categories, sizeHints: this.builder.sizeHints };
   }
