@@ -1,7 +1,7 @@
 // skein-io-adapter: submits jobs with sbatch and tracks them with squeue and status files.
 /**
  * `-T slurm`: each task becomes a batch job submitted with `sbatch` with its category's cores,
- * memory, disk, GPUs and wall time (`sbatchArguments`; a shared file system is assumed, as Makeflow assumes for Slurm). The job script
+ * memory, GPUs and wall time (`sbatchArguments`; a shared file system is assumed, as Makeflow assumes for Slurm). The job script
  * writes the command's exit status to a file when it ends; the master polls for those files
  * and asks `squeue` which jobs still exist, so a job that vanishes (cancelled, node lost)
  * fails instead of hanging the workflow. `LOCAL` rules still run on the master.
@@ -36,8 +36,9 @@ function run(command: string, args: string[]): Promise<string> {
     execFile(command, args, { encoding: "utf8" }, (error, stdout, stderr) => {
       if (!error) return resolve(stdout);
       const missing = (error as NodeJS.ErrnoException).code === "ENOENT";
-      // Slurm's commands start their own messages with their name (`sbatch: error: …`): said once
-      const said = stderr.trim().replace(new RegExp(`^${command}: `), "");
+      // Slurm's commands start their own messages with their name (`sbatch: error: …`): said
+      // once, and a message of several lines is one line (a reason is said on one line)
+      const said = stderr.trim().split("\n").map((line) => line.trim().replace(new RegExp(`^${command}: `), "")).filter((line) => line !== "").join("; ");
       reject(new Error(missing ? `${command} is not on PATH (-T slurm needs Slurm's client commands here)` : `${command}: ${said || error.message}`));
     });
   });
@@ -57,15 +58,16 @@ export function jobName(rule: { readonly id: number; readonly targets: readonly 
 
 /**
  * sbatch's arguments for a rule: one task on one node with the rule's cores (whole, at least
- * one), memory (`--mem`, MB), disk (`--tmp`, MB of the node's temporary disk), GPUs
- * (`--gres=gpu:N`) and wall time (`--time`, whole minutes), then the user's `-B` options (a
- * partition, an account: they may override the ones before).
+ * one), memory (`--mem`, MB), GPUs (`--gres=gpu:N`) and wall time (`--time`, whole minutes),
+ * then the user's `-B` options (a partition, an account: they may override the ones before).
+ * DISK is not asked for: `--tmp` is refused outright by clusters whose nodes declare no
+ * TmpDisk (Slurm's default), which would fail every rule of a workflow written for workers;
+ * `-B --tmp=…` asks for it where the nodes declare it.
  */
 export function sbatchArguments(rule: { readonly id: number; readonly targets: readonly { readonly path: string }[]; readonly resources: Rule["resources"] }, directory: string, output: string, batchOptions: readonly string[] = []): string[] {
-  const { cores, memoryMb, diskMb, gpus, wallTimeS } = rule.resources;
+  const { cores, memoryMb, gpus, wallTimeS } = rule.resources;
   const args = ["--parsable", `--job-name=${jobName(rule)}`, "-N", "1", "-n", "1", `--cpus-per-task=${Math.max(1, Math.ceil(cores ?? 1))}`, `--chdir=${directory}`, `--output=${output}`];
   if (memoryMb) args.push(`--mem=${Math.ceil(memoryMb)}M`);
-  if (diskMb) args.push(`--tmp=${Math.ceil(diskMb)}M`);
   if (gpus) args.push(`--gres=gpu:${Math.ceil(gpus)}`);
   if (wallTimeS) args.push(`--time=${Math.ceil(wallTimeS / 60)}`);
   return [...args, ...batchOptions];
@@ -251,7 +253,10 @@ class SlurmExecutor implements Executor {
           this.finish(task, outcome.ok || output === undefined ? outcome : { ...outcome, output });
         } else if (queued && job.id && !queued.has(job.id) && ++job.vanished > vanishedPollsMax) {
           this.removeFiles(task, false);
-          this.finish(task, { ok: false, reason: `Slurm job ${job.id} ended without an exit status (cancelled or lost)` });
+          // its output says why when Slurm wrote it (`*** JOB 7 ON n1 CANCELLED AT … ***`)
+          const output = outputTail(this.file(task, "out"));
+          const outcome = { ok: false as const, reason: `Slurm job ${job.id} ended without an exit status (cancelled or lost)` };
+          this.finish(task, output === undefined ? outcome : { ...outcome, output });
         }
       }
     } finally {

@@ -108,6 +108,23 @@ test("slurm: without sbatch on PATH, the run stops before anything runs, saying 
   }
 });
 
+test("slurm: sbatch's message of several lines is one line of the failure (an invalid partition)", { timeout: 30_000 }, async () => {
+  const root = workspace({ "w.mf": "a:\n\ttrue\n" });
+  const refusing = "#!/bin/sh\necho 'sbatch: error: invalid partition specified: nosuch' >&2\necho 'sbatch: error: Batch job submission failed: Invalid partition name specified' >&2\nexit 1\n";
+  const run = await runWith(root, { sbatch: refusing, squeue: "#!/bin/sh\nexit 0\n" });
+  assert.equal(run.code, 1);
+  assert.equal(run.err.trim().split("\n").at(-1), `skein flow: stopped: rule 'a' (${join(root, "w.mf")}:1:1) failed: sbatch failed: error: invalid partition specified: nosuch; error: Batch job submission failed: Invalid partition name specified`);
+});
+
+test("slurm: a job cancelled from outside (scancel) fails its rule with what Slurm wrote in its output", { timeout: 30_000 }, async () => {
+  const root = workspace({ "w.mf": "a:\n\ttrue\n" });
+  // sbatch that "runs" the job only as far as Slurm's cancellation line, then squeue forgets it
+  const cancelled = "#!/bin/sh\nfor argument; do case $argument in --output=*) out=${argument#--output=};; esac; done\necho 'slurmstepd: error: *** JOB 9 ON n1 CANCELLED AT 2026-01-01T00:00:00 ***' > \"$out\"\necho 9\n";
+  const run = await runWith(root, { sbatch: cancelled, squeue: "#!/bin/sh\nexit 0\n" });
+  assert.equal(run.code, 1);
+  assert.match(run.err, /a: failed: Slurm job 9 ended without an exit status \(cancelled or lost\)\n {2}\| slurmstepd: error: \*\*\* JOB 9 ON n1 CANCELLED AT 2026-01-01T00:00:00 \*\*\*\n/, run.err);
+});
+
 test("slurm: an sbatch the controller refuses fails the task with its message said once (not 'sbatch: sbatch: error'), and leaves no job script behind", { timeout: 30_000 }, async () => {
   const root = workspace({ "w.mf": "a:\n\ttrue\nb:\n\ttrue\n" });
   const refusing = "#!/bin/sh\necho 'sbatch: error: Batch job submission failed: Unable to contact slurm controller (connect failure)' >&2\nexit 1\n";
@@ -126,11 +143,11 @@ test("slurm: a rule's cores reach sbatch as a whole number of at least 1 (CORES=
   assert.deepEqual(readFileSync(join(root, "cpus"), "utf8").trim().split("\n").sort(), ["--cpus-per-task=1", "--cpus-per-task=1", "--cpus-per-task=3"]);
 });
 
-test("slurm: a rule's memory, disk, GPUs and wall time reach sbatch (--mem, --tmp, --gres=gpu:N, --time in minutes), the job is named by its target, and -B's options come last, before the script", () => {
+test("slurm: a rule's memory, GPUs and wall time reach sbatch (--mem, --gres=gpu:N, --time in minutes; not DISK), the job is named by its target, and -B's options come last, before the script", () => {
   const rule = { id: 3, targets: [{ path: "out/result 1.txt" }], resources: { cores: 2.5, memoryMb: 100, diskMb: 2000.5, gpus: 1, wallTimeS: 90 } };
   assert.deepEqual(sbatchArguments(rule, "/w", "/w/.skein-slurm/t-3.out", ["--partition=gpu", "--account=lab"]), [
     "--parsable", "--job-name=skein-result_1.txt", "-N", "1", "-n", "1", "--cpus-per-task=3", "--chdir=/w", "--output=/w/.skein-slurm/t-3.out",
-    "--mem=100M", "--tmp=2001M", "--gres=gpu:1", "--time=2", "--partition=gpu", "--account=lab",
+    "--mem=100M", "--gres=gpu:1", "--time=2", "--partition=gpu", "--account=lab",
   ]);
   assert.deepEqual(sbatchArguments({ id: 0, targets: [{ path: "a" }], resources: {} }, "/w", "o"), ["--parsable", "--job-name=skein-a", "-N", "1", "-n", "1", "--cpus-per-task=1", "--chdir=/w", "--output=o"]);
   assert.equal(jobName({ id: 7, targets: [{ path: "d/" }] }), "skein-d");
