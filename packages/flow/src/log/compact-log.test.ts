@@ -37,7 +37,7 @@ function grownLog(runs: number): string {
         const names = workflow[rule]!.targets.map((target) => target.path);
         if (state === "running") for (const name of names) text += fileRunningLine(timeMs, name);
         text += logLine(timeMs, rule, state, 1, logHashes(workflow[rule]!));
-        if (state === "done") for (const name of names) text += fileDoneLine(timeMs, name, timeMs, timeMs + 0.25);
+        if (state === "done") for (const name of names) text += fileDoneLine(timeMs, name, timeMs, timeMs * 1000 + 250);
         timeMs++;
       }
     }

@@ -6,7 +6,7 @@
  * `# FILE` lines do:
  *
  *     # FILE <time ms> <name> running
- *     # FILE <time ms> <name> done <size> <mtime ms>
+ *     # FILE <time ms> <name> done <size> <mtime µs>
  *
  * `running` is written before the rule's first "running" line of a run (once per rule and run:
  * a 20 000-rule run writes 20 000 short lines more, no more syscalls: they join the batch's
@@ -25,9 +25,17 @@ export function fileRunningLine(timeMs: number, name: string): string {
   return `# FILE ${Math.round(timeMs)} ${encodeName(name)} running\n`;
 }
 
-/** A file line of `name` as its rule left it when done. */
-export function fileDoneLine(timeMs: number, name: string, size: number, mtimeMs: number): string {
-  return `# FILE ${Math.round(timeMs)} ${encodeName(name)} done ${size} ${mtimeMs}\n`;
+/** A file line of `name` as its rule left it when done (`mtimeUs`: `microseconds(stat.mtimeMs)`). */
+export function fileDoneLine(timeMs: number, name: string, size: number, mtimeUs: number): string {
+  return `# FILE ${Math.round(timeMs)} ${encodeName(name)} done ${size} ${mtimeUs}\n`;
+}
+
+/**
+ * A modification time in whole microseconds, as the log records it: an integer (read from its
+ * digits exactly, no string per line), and the same for the same time however often worked out.
+ */
+export function microseconds(mtimeMs: number): number {
+  return Math.round(mtimeMs * 1000);
 }
 
 /** Names that need no escape: printable ASCII but space and `%`. */
@@ -57,10 +65,10 @@ export interface FileLine {
   readonly name: string;
   readonly done: boolean;
   readonly size: number;
-  readonly mtimeMs: number;
+  readonly mtimeUs: number;
 }
 
-const fileLinePattern = /^# FILE \d+ (\S+) (?:(running)|done (\d+) (\d+(?:\.\d+)?))$/;
+const fileLinePattern = /^# FILE \d+ (\S+) (?:(running)|done (\d{1,15}) (\d{1,16}))$/;
 
 /** Reads a file line; undefined for any other line (a comment, a torn file line). */
 export function parseFileLine(line: string): FileLine | undefined {
@@ -69,14 +77,14 @@ export function parseFileLine(line: string): FileLine | undefined {
   const name = decodeName(match[1]!);
   if (name === undefined) return undefined;
   const done = match[2] === undefined;
-  return { name, done, size: done ? Number(match[3]) : 0, mtimeMs: done ? Number(match[4]) : 0 };
+  return { name, done, size: done ? Number(match[3]) : 0, mtimeUs: done ? Number(match[4]) : 0 };
 }
 
 /** What the log last said of one file: made (a running line, the last), or done with its size and time. */
 export interface FileRecord {
   readonly done: boolean;
   readonly size: number;
-  readonly mtimeMs: number;
+  readonly mtimeUs: number;
 }
 
 /**
@@ -85,7 +93,7 @@ export interface FileRecord {
  * without its own time changing).
  */
 export function unchangedSince(record: FileRecord, stat: Stats): boolean {
-  return record.done && !stat.isDirectory() && stat.size === record.size && stat.mtimeMs === record.mtimeMs;
+  return record.done && !stat.isDirectory() && stat.size === record.size && microseconds(stat.mtimeMs) === record.mtimeUs;
 }
 
 /**
@@ -95,5 +103,5 @@ export function unchangedSince(record: FileRecord, stat: Stats): boolean {
  * rule left it when done. A file changed since (by hand) is the user's.
  */
 export function madeAsRecorded(record: FileRecord, stat: Stats): boolean {
-  return !record.done || stat.isDirectory() || (stat.size === record.size && stat.mtimeMs === record.mtimeMs);
+  return !record.done || stat.isDirectory() || (stat.size === record.size && microseconds(stat.mtimeMs) === record.mtimeUs);
 }

@@ -9,7 +9,7 @@ import { lstatSync } from "node:fs";
 import { absolutePath } from "../paths.ts";
 import type { RuleState } from "../schedule/types.ts";
 import type { Rule } from "../workflow.ts";
-import { fileDoneLine, fileRunningLine } from "./file-lines.ts";
+import { fileDoneLine, fileRunningLine, microseconds } from "./file-lines.ts";
 import { logLineBytesMax } from "./log-file.ts";
 import { logHashes, logLine } from "./transaction-log.ts";
 
@@ -49,7 +49,7 @@ export class RuleLogLines {
     for (const target of targets) {
       if (!fits(target.path)) continue;
       const stat = lstatSync(absolutePath(this.directory, target.path), { throwIfNoEntry: false });
-      if (stat !== undefined) this.log.append(fileDoneLine(timeMs, target.path, stat.size, stat.mtimeMs));
+      if (stat !== undefined) this.log.append(fileDoneLine(timeMs, target.path, stat.size, microseconds(stat.mtimeMs)));
     }
   }
 }

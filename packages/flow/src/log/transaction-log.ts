@@ -138,7 +138,9 @@ export class LogReader {
    * from the bytes, without a string; any other is handed to `line` as latin1 text.
    */
   lineBytes(bytes: Uint8Array, start: number, end: number, lineNumber: number): void {
-    if (lineNumber === 1 || !this.currentLine(bytes, start, end, lineNumber)) this.line(latin1(bytes, start, end), lineNumber);
+    if (lineNumber === 1) return this.line(latin1(bytes, start, end), lineNumber);
+    if (bytes[start] === numberSign && this.files.bytesLine(bytes, start, end, lineNumber)) return;
+    if (!this.currentLine(bytes, start, end, lineNumber)) this.line(latin1(bytes, start, end), lineNumber);
   }
 
   /** The unterminated end of the file (a torn write), if any: only a torn header matters. */
@@ -264,6 +266,7 @@ export class LogReader {
 
 const space = 32;
 const zero = 48;
+const numberSign = 35; // "#": a comment, or a file line
 const isDigit = (c: number): boolean => c >= 48 && c <= 57;
 const isLetter = (c: number): boolean => c >= 97 && c <= 122;
 
