@@ -46,3 +46,13 @@ test("edge: a tab-indented NAME=value followed by a command says how to write a 
   assert.throws(() => parse("t:\n\tX=1\n\techo $X > t\n"), /^WorkflowError: w\.mf:3:2: a rule has exactly one command; join commands with ';' or '&&' \(the command before is 'X=1': write a rule-local assignment as '@X=1', or unindented\)$/);
   assert.throws(() => parse("t:\n\techo a > t\n\techo b >> t\n"), /^WorkflowError: w\.mf:3:2: a rule has exactly one command; join commands with ';' or '&&'$/);
 });
+
+test("edge: JSON keys named like Object's own members are read as keys, not its prototype", () => {
+  const json = (rule: object) => parseWorkflow(JSON.stringify({ rules: [{ command: "c", outputs: ["o"], ...rule }] }), { file: "w.json", environment: {} });
+  // resources {"toString": 1} was accepted, under a field named after the function's text
+  assert.throws(() => json({ resources: { toString: 1 } }), /^WorkflowError: w\.json:1:\d+: unknown resource 'toString' \(cores, memory/);
+  // the hint for older keys named 'function hasOwnProperty() { [native code] }'
+  assert.throws(() => json({ hasOwnProperty: 1 }), /^WorkflowError: w\.json:1:\d+: unknown key 'hasOwnProperty' in a rule$/);
+  const proto = parseWorkflow('{"rules": [{"command": "c", "outputs": ["o"], "environment": {"__proto__": "1"}}]}', { file: "w.json", environment: {} });
+  assert.equal(Object.getOwnPropertyDescriptor(proto.rules[0]!.environment, "__proto__")?.value, "1");
+});

@@ -36,7 +36,9 @@ const ruleKeys = new Set(["command", "workflow", "directory", "inputs", "outputs
 /** Upstream's `allocation` values: which of an auto-sized category's allocations a rule's first try gets. */
 const allocations = new Set(["first", "max", "error"]);
 /** Keys of older upstream JSON (2017: files `{"path", "execution_path"}`, `"makeflow": {"path", "cwd"}`), and their names now. */
-const olderKeys: Readonly<Record<string, string>> = { path: "dag_name", execution_path: "task_name", makeflow: '"workflow": file, "directory": dir' };
+const olderKeysTable: Readonly<Record<string, string>> = { path: "dag_name", execution_path: "task_name", makeflow: '"workflow": file, "directory": dir' };
+/** Today's name of an older key, if `key` is one (an own key: '__proto__' and 'toString' are not). */
+const olderKeys = new Map(Object.entries(olderKeysTable));
 
 /** Not a closure per file: 100 000 rules would allocate one (and its context) for each. */
 function nulError(location: SourceLocation, what: string, index: number): WorkflowError {
@@ -79,7 +81,9 @@ class JsonWorkflowReader {
     const out: Record<string, string> = {};
     for (const [key, item] of Object.entries(object)) {
       if (typeof item !== "string" && typeof item !== "number") throw new WorkflowError(this.at(object, key), `${what}.${key} must be a string, not ${jsonType(item)}`);
-      out[key] = String(item);
+      // a variable named '__proto__' is one like any other (assigning would set the prototype)
+      if (key === "__proto__") Object.defineProperty(out, key, { value: String(item), enumerable: true, writable: true, configurable: true });
+      else out[key] = String(item);
     }
     return out;
   }
@@ -95,7 +99,7 @@ class JsonWorkflowReader {
     const resources: Resources = {};
     const keyOf = new Map<keyof Resources, string>(); // `wall_time` and `wall-time` name one field
     for (const [key, item] of Object.entries(object)) {
-      const field = resourceKeys[key];
+      const field = Object.hasOwn(resourceKeys, key) ? resourceKeys[key] : undefined; // not 'toString' of every object
       if (!field) throw new WorkflowError(this.at(object, key), `unknown resource '${key}' (cores, memory, disk, gpus, wall-time, mpi-processes)`);
       const other = keyOf.get(field);
       if (other !== undefined) throw new WorkflowError(this.at(object, key), `resources give both '${other}' and '${key}', two names of one resource: keep one`);
@@ -130,7 +134,7 @@ class JsonWorkflowReader {
     }
     const object = this.object(item, location, `${what}[${index}]`);
     for (const key of Object.keys(object)) {
-      if (key !== "dag_name" && key !== "task_name") throw new WorkflowError(this.at(object, key), `unknown key '${key}' in ${what}[${index}] (dag_name, task_name${olderKeys[key] ? `; '${key}' is older Makeflow's, now '${olderKeys[key]}'` : ""})`);
+      if (key !== "dag_name" && key !== "task_name") throw new WorkflowError(this.at(object, key), `unknown key '${key}' in ${what}[${index}] (dag_name, task_name${olderKeys.has(key) ? `; '${key}' is older Makeflow's, now '${olderKeys.get(key)}'` : ""})`);
     }
     const local = object.dag_name;
     const remote = object.task_name ?? local;
@@ -190,7 +194,7 @@ class JsonWorkflowReader {
     const object = this.object(value, location, `rules[${index}]`);
     for (const key in object) {
       // a reader's object holds its own keys only (no array of them per rule)
-      if (!ruleKeys.has(key)) throw new WorkflowError(this.at(object, key), `unknown key '${key}' in a rule${olderKeys[key] ? ` ('${key}' is older Makeflow's, now '${olderKeys[key]}')` : ""}`);
+      if (!ruleKeys.has(key)) throw new WorkflowError(this.at(object, key), `unknown key '${key}' in a rule${olderKeys.has(key) ? ` ('${key}' is older Makeflow's, now '${olderKeys.get(key)}')` : ""}`);
     }
     this.upstreamOnly(object);
     const command = this.optionalString(object, "command");
