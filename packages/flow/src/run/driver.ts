@@ -126,8 +126,15 @@ export class Driver implements ExecutorListener {
     this.apply(actions);
   }
 
+  /**
+   * The time of the batch being applied (or last applied): what its state hooks get, and what
+   * an event reported from `beforeStart` (a target set aside) carries, so events stay in order.
+   */
+  batchMs = 0;
+
   private apply(actions: SchedulerAction[]): void {
     const nowMs = this.nowMs();
+    this.batchMs = nowMs;
     // Each task's targets are readied (stale ones removed, a user's set aside) before the
     // batch's "running" lines are written: a start refused here is not logged as started, so a
     // later run never takes a file it could not set aside for one the workflow made.

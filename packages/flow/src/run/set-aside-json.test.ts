@@ -15,5 +15,9 @@ test("flow --json: a target kept as <target>.skein-old is a set-aside event, bef
   const aside = events.findIndex((event) => event.state === "set-aside");
   assert.ok(aside >= 0, run.out);
   assert.deepEqual({ ...events[aside], timeMs: 0 }, { timeMs: 0, rule: 0, target: "notes.md", state: "set-aside", aside: "notes.md.skein-old" });
-  assert.ok(aside < events.findIndex((event) => event.rule === 0 && event.state === "running"));
+  const running = events.findIndex((event) => event.rule === 0 && event.state === "running");
+  assert.ok(aside < running);
+  // in time order: the set-aside carries its batch's time, as the batch's state events do
+  const times = events.map((event) => event.timeMs as number);
+  assert.deepEqual(times, [...times].sort((a, b) => a - b), run.out);
 });
