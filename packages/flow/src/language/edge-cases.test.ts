@@ -56,3 +56,10 @@ test("edge: JSON keys named like Object's own members are read as keys, not its 
   const proto = parseWorkflow('{"rules": [{"command": "c", "outputs": ["o"], "environment": {"__proto__": "1"}}]}', { file: "w.json", environment: {} });
   assert.equal(Object.getOwnPropertyDescriptor(proto.rules[0]!.environment, "__proto__")?.value, "1");
 });
+
+test("edge: the first JX workflows' keys are named with today's: a file's 'name' and 'source', the workflow's 'variables'", () => {
+  const json = (text: string) => parseWorkflow(text, { file: "w.json", environment: {} });
+  assert.throws(() => json('{"rules": [{"command": "c", "outputs": [{"name": "o", "source": "r"}]}]}'), /unknown key 'name' in outputs\[0\] \(dag_name, task_name; 'name' is older Makeflow's, now 'dag_name'\)$/);
+  assert.throws(() => json('{"rules": [{"command": "c", "outputs": [{"dag_name": "o", "source": "r"}]}]}'), /unknown key 'source' in outputs\[0\] \(dag_name, task_name; 'source' is older Makeflow's, now 'task_name'\)$/);
+  assert.throws(() => json('{"variables": {"N": 1}, "rules": []}'), /^WorkflowError: w\.json:1:2: unknown key 'variables' in a workflow \('variables' is older Makeflow's names for JX expressions, now 'define'/);
+});

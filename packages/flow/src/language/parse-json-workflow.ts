@@ -39,6 +39,8 @@ const allocations = new Set(["first", "max", "error"]);
 const olderKeysTable: Readonly<Record<string, string>> = { path: "dag_name", execution_path: "task_name", makeflow: '"workflow": file, "directory": dir' };
 /** Today's name of an older key, if `key` is one (an own key: '__proto__' and 'toString' are not). */
 const olderKeys = new Map(Object.entries(olderKeysTable));
+/** A file's older keys: the first JX workflows wrote `{"name", "source"}`, later `{"path", "execution_path"}`. */
+const olderFileKeys = new Map([...olderKeys, ["name", "dag_name"], ["source", "task_name"]]);
 
 /** Not a closure per file: 100 000 rules would allocate one (and its context) for each. */
 function nulError(location: SourceLocation, what: string, index: number): WorkflowError {
@@ -134,7 +136,7 @@ class JsonWorkflowReader {
     }
     const object = this.object(item, location, `${what}[${index}]`);
     for (const key of Object.keys(object)) {
-      if (key !== "dag_name" && key !== "task_name") throw new WorkflowError(this.at(object, key), `unknown key '${key}' in ${what}[${index}] (dag_name, task_name${olderKeys.has(key) ? `; '${key}' is older Makeflow's, now '${olderKeys.get(key)}'` : ""})`);
+      if (key !== "dag_name" && key !== "task_name") throw new WorkflowError(this.at(object, key), `unknown key '${key}' in ${what}[${index}] (dag_name, task_name${olderFileKeys.has(key) ? `; '${key}' is older Makeflow's, now '${olderFileKeys.get(key)}'` : ""})`);
     }
     const local = object.dag_name;
     const remote = object.task_name ?? local;
@@ -269,7 +271,7 @@ export function parseJsonWorkflow(text: string, init: ParseInit): Workflow {
   const reader = new JsonWorkflowReader(document, canonicalizer(init.directory));
   const top = reader.object(document.value, document.locate(0), "a JSON workflow");
   for (const key of Object.keys(top)) {
-    if (!["rules", "categories", "environment", "define", "default_category"].includes(key)) throw new WorkflowError(reader.at(top, key), `unknown key '${key}' in a workflow`);
+    if (!["rules", "categories", "environment", "define", "default_category"].includes(key)) throw new WorkflowError(reader.at(top, key), `unknown key '${key}' in a workflow${key === "variables" ? " ('variables' is older Makeflow's names for JX expressions, now 'define'; skein reads plain JSON: evaluate JX first with upstream's jx2json)" : ""}`);
   }
   if (top.define !== undefined) {
     // upstream binds these names for JX expressions; plain JSON holds none, so they change nothing (as with upstream's --json)
