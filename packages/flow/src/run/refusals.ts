@@ -34,6 +34,8 @@ export class Refusals {
   private readonly reasons = new Map<number, string>();
   /** Refused rules the scheduler did not fail itself (the rest of a refused rule's class). */
   private readonly withClass: number[] = [];
+  /** Each rule's resource class (as the scheduler groups them), once a rule is refused. */
+  private keys: string[] | undefined;
   /** The run's stop reason the scheduler gave for the first refusal, and the one to show instead. */
   private firstStop: string | undefined;
 
@@ -68,11 +70,13 @@ export class Refusals {
     this.reasons.set(rule, reason);
     // the scheduler's stop reason for it, replaced by stopReason
     if (this.firstStop === undefined) this.firstStop = `rule '${this.name(rule)}' (${formatLocation(this.rules[rule]!.location)}) failed: ${schedulerReason}`;
-    const key = classKey(this.rules[rule]!);
+    // each rule's class, worked out once: a refusal of another class looks them up again
+    const keys = (this.keys ??= this.rules.map(classKey));
+    const key = keys[rule]!;
     for (let other = 0; other < this.rules.length; other++) {
       // one the scheduler failed in the same step (a class drained) has its event still to come
       if (this.reasons.has(other) || this.dispatched[other] === 1 || stateOf(other) === "done") continue;
-      if (classKey(this.rules[other]!) !== key) continue;
+      if (keys[other] !== key) continue;
       this.reasons.set(other, reason);
       this.withClass.push(other);
       refused.push(other);
