@@ -63,3 +63,9 @@ test("edge: the first JX workflows' keys are named with today's: a file's 'name'
   assert.throws(() => json('{"rules": [{"command": "c", "outputs": [{"dag_name": "o", "source": "r"}]}]}'), /unknown key 'source' in outputs\[0\] \(dag_name, task_name; 'source' is older Makeflow's, now 'task_name'\)$/);
   assert.throws(() => json('{"variables": {"N": 1}, "rules": []}'), /^WorkflowError: w\.json:1:2: unknown key 'variables' in a workflow \('variables' is older Makeflow's names for JX expressions, now 'define'/);
 });
+
+test("edge: an indented rule line or assignment after a command says to unindent it", () => {
+  // upstream reads a space-indented 'b: a' as a rule, but also a second command 'scp host:f .' as one: refused, with the fix named
+  assert.throws(() => parse("a:\n\ttouch a\n  b: a\n\ttouch b\n"), /^WorkflowError: w\.mf:3:3: a rule has exactly one command; join commands with ';' or '&&' \(a rule line or an assignment starts at the beginning of its line, not indented\)$/);
+  assert.throws(() => parse("a:\n    touch a\n  X=1\n"), /^WorkflowError: w\.mf:3:3: a rule has exactly one command; .*\(a rule line or an assignment starts at the beginning of its line, not indented\)$/);
+});

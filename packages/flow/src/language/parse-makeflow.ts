@@ -144,7 +144,12 @@ class MakeflowParser {
     if (line.indented && this.lastWasCommand) {
       // `\tX=1` then `\tcmd`: the first indented line is the command, as upstream reads a tab
       const previous = this.builder.rules.at(-1)?.command ?? "";
-      const hint = /^[A-Za-z_][A-Za-z0-9_]*\+?=\S*$/.test(previous) ? ` (the command before is '${previous}': write a rule-local assignment as '@${previous}', or unindented)` : "";
+      const own = line.text.slice(start);
+      const hint = /^[A-Za-z_][A-Za-z0-9_]*\+?=\S*$/.test(previous)
+        ? ` (the command before is '${previous}': write a rule-local assignment as '@${previous}', or unindented)`
+        : assignment.test(own) || ruleColon(own) >= 0
+          ? " (a rule line or an assignment starts at the beginning of its line, not indented)"
+          : "";
       throw new WorkflowError(line.locate(start), `a rule has exactly one command; join commands with ';' or '&&'${hint}`);
     }
     this.lastWasCommand = false;
