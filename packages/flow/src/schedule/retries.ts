@@ -38,6 +38,13 @@ export class Retries {
     return delayMs;
   }
 
+  /** The rule runs again after the backoff's delay for its `times`th such run (not a failure: no retry is counted); the delay. */
+  later(rule: number, nowMs: number, times: number): number {
+    const delayMs = backoffDelayMs(times - 1, this.backoff, this.random());
+    this.wakes.push({ atMs: nowMs + delayMs, rule });
+    return delayMs;
+  }
+
   nextWakeMs(): number | undefined {
     return this.wakes.peek()?.atMs;
   }

@@ -272,6 +272,8 @@ export class Scheduler {
     if (outcome.elsewhere && this.runsElsewhere(task, outcome)) return;
     // where and how long it ran, as a done rule says (the dashboard places every attempt)
     const attempt = { durationMs, executorId: task.executor.info.id, ...(outcome.output === undefined ? {} : { output: outcome.output }) };
+    // stopped for what the tasks beside it took together (`again`): it runs again (no retry counted) once they had time to end
+    if (outcome.again && !this.stopping && ++this.lostRuns[task.rule]! <= (this.init.lostRunsPerRuleMax ?? 10)) return void this.setState(task.rule, "retrying", { reason: `${outcome.reason}; it runs again in ${Math.round(this.retries.later(task.rule, nowMs, this.lostRuns[task.rule]!))} ms`, ...attempt });
     const delayMs = this.retries.failed(task.rule, nowMs, outcome.permanent === true);
     if (delayMs === undefined) this.failForGood(task.rule, outcome.reason, attempt);
     else this.setState(task.rule, "retrying", { reason: `${outcome.reason}; retry in ${Math.round(delayMs)} ms`, ...attempt });

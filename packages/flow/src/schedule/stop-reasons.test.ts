@@ -68,3 +68,23 @@ test("stop reasons: a task its executor refuses (elsewhere: inputs over its --di
     [["waiting", "not-started", "not started: the run stopped (rule 'o0' (w.mf:1:1) failed: exit code 3); local could not run it (its inputs take 2 MB together, more than local's --disk (1 MB))"]],
   );
 });
+
+test("again: a task its executor stopped for what the tasks beside it took (again) runs again after a backoff, no retry counted; past lostRunsPerRuleMax it fails", () => {
+  const scheduler = new Scheduler(independent(1), { lostRunsPerRuleMax: 2 }, { random: () => 0.5, isDone: () => false });
+  scheduler.handle({ type: "executor-joined", executor: local(2, 4) }, 0);
+  let task = scheduler.start(0).find((a) => a.type === "start")!;
+  const outcome = { ok: false, reason: "on the worker, the files in its sandbox … took 3 MB together, more than …: killed", again: true } as const;
+  let nowMs = 0;
+  for (let round = 1; round <= 2; round++) {
+    const actions = scheduler.handle({ type: "task-finished", task: task.type === "start" ? task.task : -1, outcome }, nowMs);
+    const retrying = actions.find((a): a is StateAction => a.type === "state" && a.state === "retrying");
+    const delayMs = Number(/it runs again in (\d+) ms$/.exec(retrying?.reason ?? "")?.[1]);
+    assert.ok(retrying?.reason?.startsWith(`${outcome.reason}; it runs again in `) && delayMs >= 500, retrying?.reason);
+    assert.equal(actions.find((a) => a.type === "start"), undefined, "not at once: the tasks beside it have time to end");
+    nowMs += delayMs;
+    task = scheduler.handle({ type: "tick" }, nowMs).find((a) => a.type === "start")!;
+    assert.ok(task, "started again once due");
+  }
+  const last = scheduler.handle({ type: "task-finished", task: task.type === "start" ? task.task : -1, outcome }, nowMs);
+  assert.ok(last.some((a) => a.type === "state" && a.state === "failed"), "the third time it fails");
+});

@@ -50,8 +50,11 @@ export type TaskOutcome =
    * `inputBytes` (with `elsewhere`): the task's inputs take that much of an executor's disk
    * (`capacity.diskMb`) at once, more than this one has: it goes only to executors with as much,
    * and waits for one to join while none is connected.
+   * `again`: the executor stopped it for what the tasks beside it took together (a worker's
+   * --disk, which it alone fits): no failure of the rule, which runs again, as when an executor
+   * leaves (at most `lostRunsPerRuleMax` times).
    */
-  | { readonly ok: false; readonly reason: string; readonly permanent?: boolean; readonly elsewhere?: boolean; readonly inputBytes?: number; readonly output?: string; readonly durationMs?: number };
+  | { readonly ok: false; readonly reason: string; readonly permanent?: boolean; readonly elsewhere?: boolean; readonly inputBytes?: number; readonly again?: boolean; readonly output?: string; readonly durationMs?: number };
 
 export type SchedulerEvent =
   | { readonly type: "executor-joined"; readonly executor: ExecutorInfo }

@@ -31,8 +31,11 @@ export interface CaptureWatchComponents {
    * measured a bounded step per check (`sandbox-meter.ts`); none when not given.
    */
   readonly sandboxes?: { measure(): void; bytes(task: number): number };
-  /** A task whose output passed what `--disk` leaves: kill it, and fail it with `reason`. */
-  readonly overDisk: (task: number, reason: string) => void;
+  /**
+   * A task whose output or sandbox passed what `--disk` leaves: kill it, and fail it with
+   * `reason`; `again` when it alone fits and passed it only with the other tasks (it may run again).
+   */
+  readonly overDisk: (task: number, reason: string, again: boolean) => void;
 }
 
 /** Measures the captures every `captureCheckMs` while the cache has a bound; undefined when it has none. */
@@ -62,7 +65,10 @@ export function checkCaptures(components: CaptureWatchComponents): void {
   if (bytes <= room || !largest) return;
   // sizes that would read alike (2.04 MB and 2 MB: "reached 2 MB, more than 2 MB") are given in bytes
   const shown = megabytes(largest.size) === megabytes(cache.bytesMax) ? (bytes: number) => `${bytes} bytes` : megabytes;
-  components.overDisk(largest.task, `${whatGrew(largest, shown)}, more than this worker's --disk (${shown(cache.bytesMax)}) leaves beside the inputs it holds: killed`);
+  const leaves = `this worker's --disk (${shown(cache.bytesMax)}) leaves beside the inputs it holds`;
+  if (largest.size > room) return components.overDisk(largest.task, `${whatGrew(largest, shown)}, more than ${leaves}: killed`, false);
+  // it alone fits: the tasks beside it took the rest, and it may run again
+  components.overDisk(largest.task, `${whatGrew(largest, shown)}, the most of the tasks running here, whose files and output took ${megabytes(bytes)} together, more than ${leaves}: killed`, true);
 }
 
 /** What of a task passed `--disk`: its output, the files in its sandbox, or both. */

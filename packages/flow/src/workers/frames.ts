@@ -53,7 +53,9 @@
  * worker of before it exits 0 as the master finished, as it would with it, but without saying
  * that the workflow failed); `elsewhere` in a result whose task this worker cannot run (an
  * input larger than its --disk, a full disk), so the master runs it on another worker if one
- * may (a version 5 master of before it fails the task, as it did); a `dropped` frame (a
+ * may (a version 5 master of before it fails the task, as it did); `again` in a result whose
+ * task the worker killed for what it took of --disk with the tasks beside it, which it alone
+ * fits, so the master runs it again (a version 5 master of before fails it, as it did); a `dropped` frame (a
  * `reason`: `silent for 1012 ms (worker timeout 1000 ms)`, a protocol error), the master's last
  * before it closes a connection it gives up on, so the worker says why before it reconnects (a
  * version 5 worker of before ignores a frame type it does not know, and says only that the

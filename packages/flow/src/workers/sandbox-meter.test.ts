@@ -8,6 +8,7 @@ import { test } from "node:test";
 import { realClock } from "@skein/net";
 import { fakeMaster } from "../../test/fake-master.ts";
 import { temporaryDirectories } from "../../test/temporary.ts";
+import { runFlow } from "../run/run-flow.ts";
 import { checkCaptures } from "./capture-watch.ts";
 import { InputCache } from "./input-cache.ts";
 import { SandboxMeter } from "./sandbox-meter.ts";
@@ -92,7 +93,7 @@ test("worker: a task writing past --disk in its sandbox is killed and fails sayi
   t.after(() => worker.kill());
   assert.equal(await worker.closed, "the master finished");
   assert.equal(results.length, 2);
-  assert.match(String(results[0]!.lost), /^the files in its sandbox \(what it wrote there, and private copies of its inputs\) reached \d+(\.\d)? MB, more than this worker's --disk \(1 MB\) leaves beside the inputs it holds: killed$/);
+  assert.match(String(results[0]!.lost), /^the files in its sandbox \(what it wrote there, and private copies of its inputs\) reached (\d+(\.\d)? MB, more than this worker's --disk \(1 MB\)|\d+ bytes, more than this worker's --disk \(1000000 bytes\)) leaves beside the inputs it holds: killed$/);
   assert.deepEqual([results[1]!.task, results[1]!.exitCode], [2, 0]);
   assert.ok(logged.some((line) => line.startsWith("task 1: the files in its sandbox")));
 });
@@ -104,4 +105,17 @@ test("capture check: sizes that would read alike in MB (2.04 MB over 2 MB) are g
   const killed: string[] = [];
   checkCaptures({ clock, cache, keptBytes: () => 0, captures: () => [[1, join(root, "c1")]], sandboxes: { measure: () => {}, bytes: () => 2_040_000 }, overDisk: (_task, reason) => void killed.push(reason) });
   assert.deepEqual(killed, ["the files in its sandbox (what it wrote there, and private copies of its inputs) reached 2040000 bytes, more than this worker's --disk (2000000 bytes) leaves beside the inputs it holds: killed"]);
+});
+
+test("workers: two tasks that each fit --disk but not together: the one taking most is stopped and runs again, and the run succeeds", { timeout: 60_000 }, async () => {
+  const root = temporary();
+  writeFileSync(join(root, "w.mf"), "a:\n\thead -c 700000 /dev/urandom > a; sleep 1\nb:\n\thead -c 700000 /dev/urandom > b; sleep 1\n");
+  let err = "";
+  let out = "";
+  const code = await runFlow(
+    { file: join(root, "w.mf"), target: "workers", port: 0, jobs: 1, progress: false, json: true, environment: {}, onListening: (port) => void startWorker({ host: "127.0.0.1", port, workDirectory: temporary(), cores: 2, diskMb: 1 }, { clock }) },
+    { clock, random: Math.random, output: { out: (t) => (out += t), err: (t) => (err += t) } },
+  );
+  assert.equal(code, 0, err);
+  assert.match(out, /"state":"retrying".*on the worker, the files in its sandbox [^)]*\) reached [\d.]+ (MB|bytes), the most of the tasks running here, [^;]*: killed; it runs again in \d+ ms/);
 });

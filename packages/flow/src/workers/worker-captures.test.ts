@@ -79,7 +79,7 @@ test("worker: a task's captured output counts against --disk: one printing past 
   t.after(() => worker.kill());
   assert.equal(await worker.closed, "the master finished");
   assert.equal(results.length, 2);
-  assert.match(String(results[0]!.lost), /^its output \(stdout and stderr\) reached \d+(\.\d)? MB, more than this worker's --disk \(1 MB\) leaves beside the inputs it holds: killed$/);
+  assert.match(String(results[0]!.lost), /^its output \(stdout and stderr\) reached (\d+(\.\d)? MB, more than this worker's --disk \(1 MB\)|\d+ bytes, more than this worker's --disk \(1000000 bytes\)) leaves beside the inputs it holds: killed$/);
   assert.ok(String(results[0]!.output).startsWith("…"), "the end of its output");
   assert.deepEqual([results[1]!.task, results[1]!.exitCode], [2, 0]);
   assert.ok(logged.some((line) => line.startsWith("task 1: its output (stdout and stderr) reached")));
@@ -116,12 +116,13 @@ test("capture check: the task printing most fails once the captures pass what --
   };
   const check = (captures: Array<readonly [number, string]>) => {
     const killed: string[] = [];
-    checkCaptures({ clock, cache, keptBytes: () => 0, captures: () => captures, overDisk: (task, reason) => void killed.push(`${task}: ${reason}`) });
+    checkCaptures({ clock, cache, keptBytes: () => 0, captures: () => captures, overDisk: (task, reason, again) => void killed.push(`${task}${again ? " (again)" : ""}: ${reason}`) });
     return killed;
   };
   held(1, 600);
   assert.deepEqual(check([[1, capture("c1", 100)], [2, capture("c2", 300)]]), []);
-  assert.deepEqual(check([[1, capture("c1", 100)], [2, capture("c2", 301)]]), ["2: its output (stdout and stderr) reached 301 bytes, more than this worker's --disk (1000 bytes) leaves beside the inputs it holds: killed"]);
+  assert.deepEqual(check([[1, capture("c1", 100)], [2, capture("c2", 301)]]), ["2 (again): its output (stdout and stderr) reached 301 bytes, the most of the tasks running here, whose files and output took 401 bytes together, more than this worker's --disk (1000 bytes) leaves beside the inputs it holds: killed"], "it alone fits: it may run again");
+  assert.deepEqual(check([[1, capture("c1", 0)], [2, capture("c2", 401)]]), ["2: its output (stdout and stderr) reached 401 bytes, more than this worker's --disk (1000 bytes) leaves beside the inputs it holds: killed"], "it alone passes it");
   held(2, 600); // two tasks hold 1 200 bytes together
   assert.deepEqual(check([[1, capture("c1", 100)], [2, capture("c2", 900)]]), [], "the inputs pass --disk, not the captures");
   assert.equal(check([[1, capture("c1", 100)], [2, capture("c2", 901)]]).length, 1);

@@ -382,7 +382,8 @@ export class WorkerConnection implements Executor {
     // how long the command ran, as the worker measured it: neither its inputs' nor its outputs' transfer
     const duration = typeof header.durationMs === "number" && Number.isFinite(header.durationMs) && header.durationMs >= 0 ? { durationMs: header.durationMs } : {};
     // `elsewhere`: this worker cannot run it (an input larger than its --disk), another may
-    if (typeof header.lost === "string") return { ok: false, reason: `on the worker, ${header.lost}`, ...output, ...(header.elsewhere === true ? { elsewhere: true } : {}) };
+    // `again`: stopped for what it took with the tasks beside it (--disk), which it alone fits: it runs again
+    if (typeof header.lost === "string") return { ok: false, reason: `on the worker, ${header.lost}`, ...output, ...(header.elsewhere === true ? { elsewhere: true } : {}), ...(header.again === true ? { again: true } : {}) };
     if (header.exitCode !== 0) return { ok: false, reason: header.signal ? killedBy(String(header.signal)) : `exit code ${String(header.exitCode)}`, ...output, ...duration };
     // outputs the worker would not (or could not) send: a link out of its sandbox, a FIFO, …
     const problems = Array.isArray(header.problems) ? header.problems.slice(0, outputProblemsMax).map((problem) => String(problem).slice(0, 1000)) : [];

@@ -123,13 +123,13 @@ export function startWorker(init: WorkerInit, components: WorkerComponents): Wor
     },
     captures: () => [...sandboxOf].map(([task, sandbox]) => [task, sandboxPool.captureOf(sandbox)] as const),
     sandboxes: meter,
-    overDisk: (id, why) => {
+    overDisk: (id, why, again) => {
       const capture = sandboxPool.captureOf(sandboxOf.get(id)!);
       const output = outputTail(capture);
       init.log?.(`task ${id}: ${why}`);
       abort(id);
       rmSync(capture, { force: true }); // now: its dying processes write to no name, and the next check does not count it
-      sendResult({ type: "result", task: id, exitCode: null, signal: null, missing: [], lost: why, output });
+      sendResult({ type: "result", task: id, exitCode: null, signal: null, missing: [], lost: why, output, ...(again ? { again: true } : {}) });
     },
   });
   const killAll = () => {
