@@ -56,7 +56,8 @@ export function checkCaptures(components: CaptureWatchComponents): void {
     const sandbox = sandboxes?.bytes(task) ?? 0;
     const size = output + sandbox;
     bytes += size;
-    if (size > 0 && (!largest || size > largest.size)) largest = { task, size, output, sandbox };
+    // of equal ones the last started (tasks come in the order they started): it has done the least
+    if (size > 0 && (!largest || size >= largest.size)) largest = { task, size, output, sandbox };
   }
   const { cache } = components;
   cache.reserve(bytes);

@@ -119,3 +119,12 @@ test("workers: two tasks that each fit --disk but not together: the one taking m
   assert.equal(code, 0, err);
   assert.match(out, /"state":"retrying".*on the worker, the files in its sandbox [^)]*\) reached [\d.]+ (MB|bytes), the most of the tasks running here, [^;]*: killed; it runs again in \d+ ms/);
 });
+
+test("capture check: of tasks taking as much, the last started is stopped (it has done the least)", () => {
+  const root = temporary();
+  const cache = new InputCache(join(root, "cache"), 1_000_000);
+  for (const name of ["c1", "c2", "c3"]) writeFileSync(join(root, name), "");
+  const killed: number[] = [];
+  checkCaptures({ clock, cache, keptBytes: () => 0, captures: () => [[1, join(root, "c1")], [2, join(root, "c2")], [3, join(root, "c3")]], sandboxes: { measure: () => {}, bytes: () => 400_000 }, overDisk: (task) => void killed.push(task) });
+  assert.deepEqual(killed, [3]);
+});
