@@ -37,6 +37,11 @@ test("local gpus: a GPUS=1 rule runs locally when the machine has a GPU; without
   assert.equal(await run(0, "counted from CUDA_VISIBLE_DEVICES="), 1);
   assert.match(err, /^skein flow: 2 rules refused, never run \(a, b\): needs 1 GPU; this machine has 0 GPUs \(counted from CUDA_VISIBLE_DEVICES=\)$/m, err);
   err = "";
-  assert.equal(await run(1, "nvidia-smi -L"), 0, err);
+  let out = "";
+  const json = await runFlow({ file: join(root, "w.mf"), jobs: 2, progress: false, environment: {}, json: true }, { clock: realClock(), random: Math.random, output: { out: (text) => (out += text), err: (text) => (err += text) }, gpus: () => ({ gpus: 1, source: "counted from nvidia-smi -L" }) });
+  assert.equal(json, 0, err);
+  const joined = out.trim().split("\n").map((line) => JSON.parse(line)).find((event) => event.state === "joined");
+  assert.equal(joined.gpus, 1, "--json's joined event says how many GPUs this machine offers");
   assert.ok(existsSync(join(root, "a")) && existsSync(join(root, "b")));
+  assert.match(err, /skein flow: done, 2 rules ran/);
 });

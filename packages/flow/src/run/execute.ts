@@ -249,7 +249,7 @@ export async function execute(loaded: Loaded, complete: Set<number>, log: LogFil
       const { id, capacity } = executor.info;
       // a limit this machine does not have (the local executor's disk) is null, not 2^53 - 1
       const bound = (value: number) => (value >= Number.MAX_SAFE_INTEGER ? null : value);
-      executorEvent({ executor: id, state: "joined", cores: capacity.cores, memoryMb: bound(capacity.memoryMb), diskMb: bound(capacity.diskMb) });
+      executorEvent({ executor: id, state: "joined", cores: capacity.cores, memoryMb: bound(capacity.memoryMb), diskMb: bound(capacity.diskMb), gpus: capacity.gpus });
       driver.joined(executor);
     },
     left: (executorId, reason) => {
