@@ -29,7 +29,8 @@ export function cleanOtherFiles(top: Cleanable, removedTargets: ReadonlySet<stri
   const removed: Removal[] = [];
   const kept: KeptFile[] = [];
   let sources: Set<string> | undefined;
-  for (const file of top.summary.files.others()) {
+  // by name: the log's order is the order rules ended in, which a parallel run does not fix
+  for (const file of [...top.summary.files.others()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))) {
     const path = absolutePath(top.directory, file.name);
     if (insideAny(path, removedTargets)) continue;
     const stat = lstatSync(path, { throwIfNoEntry: false });

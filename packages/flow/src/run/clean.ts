@@ -10,6 +10,7 @@ import { lstatSync, readdirSync, rmSync, unlinkSync } from "node:fs";
 import { dirname, isAbsolute, relative } from "node:path";
 import { writtenPath } from "../language/canonical-path.ts";
 import { compactingPath } from "../log/compact-log.ts";
+import { madeAsRecorded } from "../log/file-lines.ts";
 import type { LogSummary } from "../log/transaction-log.ts";
 import { absolutePath } from "../paths.ts";
 import type { FileReference, NestedWorkflow, Workflow } from "../workflow.ts";
@@ -256,10 +257,27 @@ export function cleanTree(top: Cleanable, load: NestedLoader, dryRun = false, se
   // target) is not kept: the directory goes whole when nothing else inside it is named
   const named = namedFilesInside(top.workflow, top.directory);
   // a started rule's targets, and any other target the log names as made (by an earlier version
-  // of the workflow: a rule since given more targets, or split from another)
-  const made = (rule: number, index: number) => top.summary.started.has(rule) || top.summary.files.target(rule, index) !== undefined;
+  // of the workflow: a rule since given more targets, or split from another) unless changed since
   const removedTargets = new Set<string>();
-  for (const [rule, { targets }] of top.workflow.rules.entries()) for (const [index, target] of targets.entries()) if (made(rule, index)) removedTargets.add(absolutePath(top.directory, target.path));
+  const namedMade = new Set<string>(); // `rule index` of the second kind
+  for (const [rule, { targets }] of top.workflow.rules.entries()) {
+    const started = top.summary.started.has(rule);
+    for (const [index, target] of targets.entries()) {
+      const path = absolutePath(top.directory, target.path);
+      if (!started) {
+        const record = top.summary.files.target(rule, index);
+        const stat = record === undefined ? undefined : lstatSync(path, { throwIfNoEntry: false });
+        if (record === undefined || stat === undefined) continue;
+        if (!madeAsRecorded(record, stat)) {
+          keptFiles.push({ path: writtenPath(target), why: "changed since the workflow made it" });
+          continue;
+        }
+        namedMade.add(`${rule} ${index}`);
+      }
+      removedTargets.add(path);
+    }
+  }
+  const made = (rule: number, index: number) => top.summary.started.has(rule) || namedMade.has(`${rule} ${index}`);
   const inside: InsideTargets = (path) => named(path).filter((file) => !removedTargets.has(file));
   for (const rule of top.workflow.rules.keys()) files.push(...removeTargets(top.workflow, rule, top.directory, dryRun, inside, (index) => made(rule, index)));
   // and the files of rules since removed, when unchanged

@@ -69,3 +69,14 @@ function loaded(root: string) {
   const logPath = join(root, "w.mf.skeinlog");
   return { workflow, summary: readLogFile(logPath, workflow.rules).summary, directory: root, logPath };
 }
+
+test("clean: a target of the workflow now that only an earlier version made (a rule deleted, another naming its file since) goes only when unchanged since done", async () => {
+  const root = workspace({ "w.mf": "data.csv:\n\techo made > data.csv\nsum:\n\techo made > sum\n" });
+  assert.equal((await runIn(root)).code, 0);
+  // the user writes data.csv by hand; the rules are replaced by others that name both files again
+  writeFileSync(join(root, "data.csv"), "the user's own data\n");
+  writeFileSync(join(root, "w.mf"), "data.csv extra:\n\techo new > data.csv; touch extra\nsum total:\n\techo new > sum; touch total\n");
+  const dry = cleanTree(loaded(root), () => undefined, true);
+  assert.deepEqual(dry.files.map(({ path }) => path), ["sum"]);
+  assert.deepEqual(dry.kept, [{ path: "data.csv", why: "changed since the workflow made it" }]);
+});
