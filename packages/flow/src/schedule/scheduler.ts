@@ -267,8 +267,8 @@ export class Scheduler {
       this.completed(task.rule, durationMs, task.executor.info.id);
       return;
     }
-    // refused by its executor (`elsewhere`): its command never ran, so while the run stops it was not started
-    if (outcome.elsewhere && this.stopping) return void this.setState(task.rule, "waiting", { reason: `not started: the run stopped (${this.stopping}); ${task.executor.info.id} could not run it (${outcome.reason})`, unfinished: "not-started" });
+    // while the run stops, one its executor refused (`elsewhere`: its command never ran) was not started, one it stopped for what the tasks beside it took (`again`) is killed
+    if ((outcome.elsewhere || outcome.again) && this.stopping) return void this.setState(task.rule, "waiting", outcome.again ? { reason: `killed: the run stopped (${this.stopping}); ${outcome.reason}`, unfinished: "killed" } : { reason: `not started: the run stopped (${this.stopping}); ${task.executor.info.id} could not run it (${outcome.reason})`, unfinished: "not-started" });
     if (outcome.elsewhere && this.runsElsewhere(task, outcome)) return;
     // where and how long it ran, as a done rule says (the dashboard places every attempt)
     const attempt = { durationMs, executorId: task.executor.info.id, ...(outcome.output === undefined ? {} : { output: outcome.output }) };

@@ -88,3 +88,11 @@ test("again: a task its executor stopped for what the tasks beside it took (agai
   const last = scheduler.handle({ type: "task-finished", task: task.type === "start" ? task.task : -1, outcome }, nowMs);
   assert.ok(last.some((a) => a.type === "state" && a.state === "failed"), "the third time it fails");
 });
+
+test("stop reasons: a task stopped for what the tasks beside it took (again) while the run stops is killed, not failed", () => {
+  const { scheduler, tasks } = started();
+  scheduler.handle({ type: "task-finished", task: tasks.get(0)!, outcome: { ok: false, reason: "exit code 3" } }, 10);
+  const actions = scheduler.handle({ type: "task-finished", task: tasks.get(1)!, outcome: { ok: false, reason: "on the worker, … took 3 MB together …: killed", again: true } }, 11);
+  const states = actions.filter((a): a is StateAction => a.type === "state" && a.rule === 1);
+  assert.deepEqual(states.map((a) => [a.state, a.unfinished, a.reason]), [["waiting", "killed", "killed: the run stopped (rule 'o0' (w.mf:1:1) failed: exit code 3); on the worker, … took 3 MB together …: killed"]]);
+});
