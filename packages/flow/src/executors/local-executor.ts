@@ -12,6 +12,7 @@ import { absolutePath } from "../paths.ts";
 import type { ExecutorInfo, TaskOutcome } from "../schedule/types.ts";
 import type { Rule } from "../workflow.ts";
 import { type Executor, type ExecutorListener, killedBy, missingList, type TaskRequest } from "./executor.ts";
+import { GpuDevices } from "./local-gpus.ts";
 import { type CommandExit, ProcessLauncher } from "./process-launcher.ts";
 import { missingDirectory } from "./working-directory.ts";
 
@@ -35,6 +36,8 @@ export interface LocalExecutorInit {
    * retry them) one by one, each failing the same way. The task itself fails for good.
    */
   readonly directoryGone?: (reason: string) => void;
+  /** This machine's GPU devices, handed out to GPU rules in `CUDA_VISIBLE_DEVICES` (see GpuDevices). */
+  readonly gpuDevices?: readonly string[];
 }
 
 /** Declared targets that do not exist after a successful command, named as the workflow wrote them. */
@@ -65,12 +68,14 @@ export class LocalExecutor implements Executor {
   private readonly nestedRunning = new Map<number, { stop: AbortController; ended: Promise<void> }>();
   private readonly launcher: ProcessLauncher;
   private directoryGoneSaid = false;
+  private readonly gpus: GpuDevices;
 
   constructor(
     private readonly init: LocalExecutorInit,
     private readonly listener: ExecutorListener,
   ) {
     this.info = init.info;
+    this.gpus = new GpuDevices(init.gpuDevices ?? []);
     // Tasks the scheduler places beyond the free cores (info.pipelineCores) wait in the launcher.
     // Ends are reported in batches while more than half the pipeline still waits in the launcher.
     const holdReports = Math.floor((init.info.pipelineCores ?? 0) / 2);
@@ -92,12 +97,14 @@ export class LocalExecutor implements Executor {
       return;
     }
     this.rules.set(task, rule);
-    this.launcher.run({ id: task, command: rule.command, environment: rule.environment, cores: rule.resources.cores ?? 1 });
+    const environment = this.gpus.take(task, rule.resources.gpus, rule.environment);
+    this.launcher.run({ id: task, command: rule.command, environment, cores: rule.resources.cores ?? 1 });
   }
 
   private exited(task: number, exit: CommandExit): void {
     const rule = this.rules.get(task)!;
     this.rules.delete(task);
+    this.gpus.release(task);
     const outcome: TaskOutcome = exit.lost ? { ok: false, reason: exit.lost } : exitOutcome(rule, this.init.directory, exit.code, exit.signal, exit.durationMs);
     // a command that ran in a directory removed under it fails of that: said with its failure,
     // for good (a retry would run there too), and the run is told to stop
@@ -135,6 +142,7 @@ export class LocalExecutor implements Executor {
 
   abort(task: number): void {
     if (this.rules.delete(task)) {
+      this.gpus.release(task);
       this.launcher.kill(task);
       return;
     }

@@ -4,6 +4,8 @@
  * when it is set (the devices this process may use: `0,1` is two, empty or `-1` none), else
  * one per entry of `/proc/driver/nvidia/gpus` (the NVIDIA driver's list), else one per `GPU`
  * line of `nvidia-smi -L`, else none. Asked only when a rule needs GPUs, once per process.
+ * Each running GPU rule is given devices of its own in `CUDA_VISIBLE_DEVICES` (GpuDevices),
+ * so two 1-GPU rules at once do not both land on the first GPU, CUDA's default.
  * The alternative rejected: always 0 (a `GPUS=1` rule could never run locally, even on a GPU
  * machine), or asking the user for a count (one more option to get wrong).
  */
@@ -12,6 +14,11 @@ import { readdirSync } from "node:fs";
 
 export interface GpuCount {
   readonly gpus: number;
+  /**
+   * The devices to hand out, one a GPU (`CUDA_VISIBLE_DEVICES`'s entries when it is set, else
+   * `0` … `gpus - 1`): each running GPU rule gets its own in `CUDA_VISIBLE_DEVICES`.
+   */
+  readonly devices?: readonly string[];
   /** Where the count came from, for a message: `counted from CUDA_VISIBLE_DEVICES=0,1` (or `/proc/driver/nvidia/gpus`, `nvidia-smi -L`), or `none found: …`. */
   readonly source: string;
 }
@@ -32,6 +39,10 @@ export const gpusMax = 1024;
 
 export const nvidiaGpusDirectory = "/proc/driver/nvidia/gpus";
 
+function numbered(gpus: number, source: string): GpuCount {
+  return { gpus, devices: Array.from({ length: gpus }, (_, index) => String(index)), source };
+}
+
 export function countGpus(probe: GpuProbe): GpuCount {
   const visible = probe.environment.CUDA_VISIBLE_DEVICES;
   if (visible !== undefined) {
@@ -39,14 +50,14 @@ export function countGpus(probe: GpuProbe): GpuCount {
     const entries = visible.split(",").map((entry) => entry.trim());
     let gpus = 0;
     while (gpus < entries.length && gpus < gpusMax && entries[gpus] !== "" && !entries[gpus]!.startsWith("-")) gpus++;
-    return { gpus, source: `counted from CUDA_VISIBLE_DEVICES=${visible}` };
+    return { gpus, devices: entries.slice(0, gpus), source: `counted from CUDA_VISIBLE_DEVICES=${visible}` };
   }
   const listed = probe.listDirectory(nvidiaGpusDirectory);
-  if (listed !== undefined && listed.length > 0) return { gpus: Math.min(listed.length, gpusMax), source: `counted from ${nvidiaGpusDirectory}` };
+  if (listed !== undefined && listed.length > 0) return numbered(Math.min(listed.length, gpusMax), `counted from ${nvidiaGpusDirectory}`);
   const smi = probe.nvidiaSmi();
   if (smi !== undefined) {
     const gpus = smi.split("\n").filter((line) => line.startsWith("GPU ")).length;
-    return { gpus: Math.min(gpus, gpusMax), source: "counted from nvidia-smi -L" };
+    return numbered(Math.min(gpus, gpusMax), "counted from nvidia-smi -L");
   }
   return { gpus: 0, source: `none found: CUDA_VISIBLE_DEVICES unset, no ${nvidiaGpusDirectory}, no nvidia-smi` };
 }
@@ -72,4 +83,38 @@ let detected: GpuCount | undefined;
 export function localGpus(): GpuCount {
   detected ??= countGpus(systemGpuProbe);
   return detected;
+}
+
+/**
+ * The devices free for the next GPU rule: taken when its command is sent to the launcher (the
+ * scheduler sends a GPU rule only when its GPUs are free), given back when it ends.
+ */
+export class GpuDevices {
+  private readonly free: string[];
+  private readonly held = new Map<number, string[]>();
+
+  constructor(devices: readonly string[]) {
+    this.free = [...devices];
+  }
+
+  /**
+   * The environment of task `task` needing `gpus`: `CUDA_VISIBLE_DEVICES` set to devices of its
+   * own, unless the rule sets it itself (its choice wins) or too few are free (unchanged).
+   */
+  take(task: number, gpus: number | undefined, environment: Readonly<Record<string, string>>): Readonly<Record<string, string>> {
+    const count = Math.ceil(gpus ?? 0);
+    if (count <= 0 || count > this.free.length || "CUDA_VISIBLE_DEVICES" in environment) return environment;
+    const devices = this.free.splice(0, count);
+    this.held.set(task, devices);
+    return { ...environment, CUDA_VISIBLE_DEVICES: devices.join(",") };
+  }
+
+  /** Gives back what `task` held (it ended or was aborted). */
+  release(task: number): void {
+    const devices = this.held.get(task);
+    if (devices === undefined) return;
+    this.held.delete(task);
+    this.free.push(...devices);
+    this.free.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  }
 }

@@ -8,7 +8,7 @@ import type { Clock } from "@skein/core";
 import { type StopSignal, stopSignals } from "@skein/ftsh/stop-signals";
 import type { Executor, ExecutorListener, RunEnd } from "../executors/executor.ts";
 import { LocalExecutor } from "../executors/local-executor.ts";
-import { localGpus } from "../executors/local-gpus.ts";
+import { type GpuCount, localGpus } from "../executors/local-gpus.ts";
 import { writtenPath } from "../language/canonical-path.ts";
 import { formatLocation } from "../language/errors.ts";
 import type { LogFile } from "../log/log-file.ts";
@@ -97,11 +97,11 @@ function localPipelineCores(cores: number): number {
   return Math.min(cores * localPipelinePerCore, localPipelineMax);
 }
 
-function localExecutor(context: BackEndContext, runsRemoteRules: boolean, gpus: number, directoryGone: (reason: string) => void): Executor {
+function localExecutor(context: BackEndContext, runsRemoteRules: boolean, gpuCount: GpuCount, directoryGone: (reason: string) => void): Executor {
   const { local } = context;
   const info = {
     id: "local",
-    capacity: { cores: local.cores, memoryMb: local.memoryMb, diskMb: Number.MAX_SAFE_INTEGER, gpus },
+    capacity: { cores: local.cores, memoryMb: local.memoryMb, diskMb: Number.MAX_SAFE_INTEGER, gpus: gpuCount.gpus },
     runsLocalRules: true,
     runsRemoteRules,
     fastAbort: false,
@@ -112,7 +112,7 @@ function localExecutor(context: BackEndContext, runsRemoteRules: boolean, gpus: 
     pipelineCores: localPipelineCores(local.cores),
   };
   const outputFd = context.init.json ? 2 : 1;
-  return new LocalExecutor({ info, directory: context.loaded.directory, outputFd, runNested: context.runNested, directoryGone }, context.listener);
+  return new LocalExecutor({ info, directory: context.loaded.directory, outputFd, runNested: context.runNested, directoryGone, gpuDevices: gpuCount.devices }, context.listener);
 }
 
 /** A rule as the user reads it: its first target as the workflow wrote it (not its DAG name). */
@@ -266,7 +266,7 @@ export async function execute(loaded: Loaded, complete: Set<number>, log: LogFil
   };
   const backEnd = target === "local" ? undefined : await (await backEnds.get(target)!())({ ...context, listener });
   // this machine's jobs, nested runs' too, share the top run's -j (nested-job-budget.ts)
-  listener.joined(budgetedExecutor(components.jobs, listener, (gated) => localExecutor({ ...context, listener: gated }, target === "local", localGpuCount.gpus, (reason) => stop(reason))));
+  listener.joined(budgetedExecutor(components.jobs, listener, (gated) => localExecutor({ ...context, listener: gated }, target === "local", localGpuCount, (reason) => stop(reason))));
   let stoppedBy: StopSignal | undefined;
   const stop = (reason: string) => {
     stopped ??= reason;
