@@ -9,7 +9,9 @@
  * it) is found by its hashes and keeps its lines. The targets hash covers only the targets: `--clean`
  * still removes what an earlier version of a rule made, when it made the same files. (Logs
  * written before the targets hash have five fields; they are read the same way.) A torn last
- * line (a kill mid-write) is ignored.
+ * line (a kill mid-write) is ignored. Between them, `# FILE` lines name each target made, by
+ * name (file-lines.ts, file-records.ts): what the workflow made is known per file, whatever
+ * rule or order of targets names it now.
  */
 import type { Rule } from "../workflow.ts";
 import type { RuleState } from "../schedule/types.ts";

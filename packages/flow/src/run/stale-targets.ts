@@ -3,7 +3,8 @@
  * Before a task starts, its targets must not exist: a stale or partial file from an earlier run
  * would otherwise pass for the command's work. Only what the workflow made, or started making,
  * is removed: a rule the log shows started (in this version or an earlier one with the same
- * targets), or a retry in this run. A target found before its rule ever started is the user's:
+ * targets), a target the log's file lines name as made (by any rule; unless changed since it
+ * was done), or a retry in this run. A target found before its rule ever started is the user's:
  * it is moved aside (`set-aside.ts`), never deleted; a directory holding files the workflow
  * names (its sources, other rules' targets) stays where it is, for the command to work in, if it
  * holds nothing else: once the rule starts, the log records the directory as the workflow's, and
