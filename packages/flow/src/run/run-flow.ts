@@ -21,7 +21,9 @@ import { type Plan, plan } from "../plan/plan.ts";
 import type { RuleState } from "../schedule/types.ts";
 import type { FileReference, NestedWorkflow, Workflow } from "../workflow.ts";
 import { sandboxPathProblem } from "../workers/sandbox-paths.ts";
-import { type Cleanable, type Cleaned, cleanTree, removalList, targetsWithoutLog } from "./clean.ts";
+import { type Cleanable, type Cleaned, cleanTree, targetsWithoutLog } from "./clean.ts";
+import { cleanReport } from "./clean-report.ts";
+import { asidePreview, asidePreviewLines } from "./aside-preview.ts";
 import { toDot } from "./dot.ts";
 import { absolutePath } from "../paths.ts";
 import { stopSignals } from "@skein/ftsh/stop-signals";
@@ -103,23 +105,10 @@ function cleanWorkflow(init: RunInit, output: Output): number {
     output.err(`${error instanceof WorkflowError ? error.message : `skein flow: --clean: ${(error as Error).message}`}\n`);
     return 1;
   }
-  const { files, logs } = cleaned;
-  // a plain dry run counts the paths it lists (a directory emptied around named files: the entries that go)
-  const removed = init.dryRun && !init.json ? removalList(files, workflowPlace(init).directory) : files.map(({ path }) => path);
-  const counted = `${removed.length} ${removed.length === 1 ? "file" : "files"} and ${logs.length} ${logs.length === 1 ? "log" : "logs"}`;
-  if (!init.dryRun) {
-    output.err(`skein flow: removed ${counted}\n`);
-    return 0;
-  }
-  // a directory target is emptied around the files the workflow names inside it: said with it
-  if (init.json) {
-    for (const { path, kept } of files) output.out(`${JSON.stringify({ path, kind: "file", state: "would-remove", except: kept })}\n`);
-    for (const path of logs) output.out(`${JSON.stringify({ path, kind: "log", state: "would-remove" })}\n`);
-  } else {
-    for (const path of removed) output.out(`${path}\n`);
-    for (const path of logs) output.out(`${path}\n`);
-  }
-  output.err(`skein flow: --clean --dry-run: would remove ${counted}; nothing was removed\n`);
+  // what --clean says (clean-report.ts): its count is of the paths the dry run lists, and it names the files it keeps
+  const report = cleanReport(cleaned, workflowPlace(init).directory, init);
+  for (const line of report.out) output.out(line);
+  for (const line of report.err) output.err(line);
   return 0;
 }
 
@@ -272,6 +261,10 @@ async function runLocked(init: RunInit, components: RunComponents, output: Outpu
   if (init.dryRun) {
     // nested workflows' commands too, under their MAKEFLOW rules (nested-dry-run.ts)
     const code = printDryRun(loaded, complete, init, output, { load: (nestedInit) => loadWorkflow(nestedInit, loaded.sourceTimes.nowMs), completed: completedRules });
+    // the targets a run would keep as <target>.skein-old (aside-preview.ts): stderr, or would-set-aside objects with --json
+    const asides = asidePreviewLines(asidePreview(loaded.plan.workflow, loaded.directory, loaded.summary, loaded.plan.order, complete), init.json === true);
+    for (const line of asides.out) output.out(line);
+    for (const line of asides.err) output.err(line);
     if (init.dotFile && !writeDot(init.dotFile, toDot(loaded.plan, stateFromLog(complete, loaded.summary)), output)) return 1;
     return code;
   }
