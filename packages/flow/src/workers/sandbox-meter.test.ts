@@ -6,7 +6,7 @@ import { appendFileSync, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
 import { realClock } from "@skein/net";
-import { fakeMaster } from "../../test/fake-master.ts";
+import { killedForDiskThenNext } from "../../test/over-disk.ts";
 import { temporaryDirectories } from "../../test/temporary.ts";
 import { runFlow } from "../run/run-flow.ts";
 import { checkCaptures } from "./capture-watch.ts";
@@ -75,27 +75,7 @@ test("capture check: a task whose sandbox passes what --disk leaves is killed na
 });
 
 test("worker: a task writing past --disk in its sandbox is killed and fails saying so, and the worker runs the next task", { timeout: 30_000 }, async (t) => {
-  const workDirectory = temporary();
-  const task = (id: number, command: string) => ({ type: "task", task: id, command, environment: {}, inputs: [], outputs: [] });
-  const results: Array<Record<string, unknown>> = [];
-  const master = await fakeMaster({
-    opened: (send) => send(task(1, "while :; do head -c 200000 /dev/zero >> scratch; sleep 0.02; done")),
-    frame: (frame, send) => {
-      if (frame.header.type !== "result") return;
-      results.push(frame.header);
-      if (results.length === 1) send(task(2, "echo fine"));
-      else send({ type: "bye" });
-    },
-  });
-  t.after(() => master.close());
-  const logged: string[] = [];
-  const worker = startWorker({ host: "127.0.0.1", port: master.port, workDirectory, diskMb: 1, log: (line) => logged.push(line) }, { clock });
-  t.after(() => worker.kill());
-  assert.equal(await worker.closed, "the master finished");
-  assert.equal(results.length, 2);
-  assert.match(String(results[0]!.lost), /^the files in its sandbox \(what it wrote there, and private copies of its inputs\) reached (\d+(\.\d)? MB, more than this worker's --disk \(1 MB\)|\d+ bytes, more than this worker's --disk \(1000000 bytes\)) leaves beside the inputs it holds: killed$/);
-  assert.deepEqual([results[1]!.task, results[1]!.exitCode], [2, 0]);
-  assert.ok(logged.some((line) => line.startsWith("task 1: the files in its sandbox")));
+  await killedForDiskThenNext(t, temporary(), "while :; do head -c 200000 /dev/zero >> scratch; sleep 0.02; done", String.raw`the files in its sandbox \(what it wrote there, and private copies of its inputs\)`);
 });
 
 test("capture check: sizes that would read alike in MB (2.04 MB over 2 MB) are given in bytes", () => {

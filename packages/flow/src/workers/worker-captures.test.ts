@@ -8,6 +8,7 @@ import { test } from "node:test";
 import { realClock } from "@skein/net";
 import { waitFor } from "@skein/testkit";
 import { fakeMaster } from "../../test/fake-master.ts";
+import { killedForDiskThenNext } from "../../test/over-disk.ts";
 import { temporaryDirectories } from "../../test/temporary.ts";
 import { checkCaptures } from "./capture-watch.ts";
 import { cachedFileName } from "./file-modes.ts";
@@ -62,27 +63,8 @@ test("worker: a task that wrote megabytes to its standard output leaves none of 
 test("worker: a task's captured output counts against --disk: one printing past it is killed and fails naming its output's size, its capture is removed, and the worker runs the next task", { timeout: 30_000 }, async (t) => {
   const workDirectory = temporary();
   const captures = join(workDirectory, "output");
-  const task = (id: number, command: string) => ({ type: "task", task: id, command, environment: {}, inputs: [], outputs: [] });
-  const results: Array<Record<string, unknown>> = [];
-  const master = await fakeMaster({
-    opened: (send) => send(task(1, "echo starting; while :; do head -c 200000 /dev/zero; sleep 0.02; done")),
-    frame: (frame, send) => {
-      if (frame.header.type !== "result") return;
-      results.push(frame.header);
-      if (results.length === 1) send(task(2, "echo fine"));
-      else send({ type: "bye" });
-    },
-  });
-  t.after(() => master.close());
-  const logged: string[] = [];
-  const worker = startWorker({ host: "127.0.0.1", port: master.port, workDirectory, diskMb: 1, log: (line) => logged.push(line) }, { clock });
-  t.after(() => worker.kill());
-  assert.equal(await worker.closed, "the master finished");
-  assert.equal(results.length, 2);
-  assert.match(String(results[0]!.lost), /^its output \(stdout and stderr\) reached (\d+(\.\d)? MB, more than this worker's --disk \(1 MB\)|\d+ bytes, more than this worker's --disk \(1000000 bytes\)) leaves beside the inputs it holds: killed$/);
-  assert.ok(String(results[0]!.output).startsWith("…"), "the end of its output");
-  assert.deepEqual([results[1]!.task, results[1]!.exitCode], [2, 0]);
-  assert.ok(logged.some((line) => line.startsWith("task 1: its output (stdout and stderr) reached")));
+  const first = await killedForDiskThenNext(t, workDirectory, "echo starting; while :; do head -c 200000 /dev/zero; sleep 0.02; done", String.raw`its output \(stdout and stderr\)`);
+  assert.ok(String(first.output).startsWith("…"), "the end of its output");
   await waitFor(clock, () => readdirSync(captures).every((name) => statSync(join(captures, name)).size <= captureKeptBytesMax), 10_000, "the killed task's capture removed");
 });
 
