@@ -40,6 +40,13 @@ export interface NestedWorkflow {
   readonly directory: string | undefined;
   /** The file as written (normalized), when it is not `file` (see `FileReference.written`). */
   readonly written?: string;
+  /**
+   * Which of the variables every job gets (`defaultJobVariables`: CATEGORY, CORES, …) the
+   * workflow exported itself (`export CORES`; JSON: an "environment" naming it) at this rule:
+   * the nested run gets these from the rule's environment; the others describe the `MAKEFLOW`
+   * rule's own reservation, not its nested rules' (run/nested-environment.ts).
+   */
+  readonly exportedDefaults?: readonly string[];
 }
 
 export interface Rule {

@@ -14,6 +14,9 @@ import type { Resources } from "../workflow.ts";
 /** The threads variable of OpenMP (and of the BLAS libraries built on it). */
 export const threadsVariable = "OMP_NUM_THREADS";
 
+/** The variables `defaultJobEnvironment` may set: every job gets them, whether or not the workflow exports them. */
+export const defaultJobVariables: readonly string[] = ["CATEGORY", "CORES", "MEMORY", "DISK", "GPUS", threadsVariable];
+
 /**
  * The default environment of a job: `CATEGORY` when the workflow named the rule's category
  * (`category` undefined otherwise), `CORES` (the rule's, else the threads given, else 1, as

@@ -16,7 +16,7 @@ import { type Canonical, canonicalizer, fileNamed } from "./canonical-path.ts";
 import { WorkflowError } from "./errors.ts";
 import { normalizePath, remoteNameProblem } from "./file-words.ts";
 import { type Json, type JsonDocument, readJson } from "./json-reader.ts";
-import { defaultJobEnvironment, threadsVariable } from "./job-environment.ts";
+import { defaultJobEnvironment, defaultJobVariables, threadsVariable } from "./job-environment.ts";
 import type { ParseInit } from "./parse-makeflow.ts";
 import { ruleFiles } from "./rule-files.ts";
 import { defaultCategory, environmentResource } from "./scope.ts";
@@ -221,7 +221,10 @@ class JsonWorkflowReader {
     const environment = object.environment === undefined ? undefined : this.strings(object.environment, this.at(object, "environment"), "environment");
     const nestedSource = workflow === undefined ? undefined : fileNamed(normalizePath(workflow), this.canonical, location);
     const nestedDirectory = directory === undefined ? undefined : normalizePath(directory);
-    const nested = nestedSource && (nestedSource.written === undefined ? { file: nestedSource.path, directory: nestedDirectory } : { file: nestedSource.path, directory: nestedDirectory, written: nestedSource.written });
+    const nestedAt = nestedSource && (nestedSource.written === undefined ? { file: nestedSource.path, directory: nestedDirectory } : { file: nestedSource.path, directory: nestedDirectory, written: nestedSource.written });
+    // an "environment" (the workflow's, its category's, the rule's) naming CORES, …: the nested run gets it too
+    const exportedDefaults = nestedAt && defaultJobVariables.filter((name) => context.environmentNames(named).has(name) || (environment !== undefined && name in environment));
+    const nested = nestedAt && (exportedDefaults!.length === 0 ? nestedAt : { ...nestedAt, exportedDefaults });
     if (nestedSource && !sources.some((s) => s.path === nestedSource.path)) sources.push(nestedSource);
     const files = ruleFiles(targets, sources);
     // as in Makeflow text, rules without resources of their own share their category's, frozen
@@ -257,6 +260,8 @@ interface RuleContext {
    * share one frozen object.
    */
   jobEnvironment(named: string | undefined, resources: Resources, ownResources: boolean, own: Record<string, string> | undefined): Readonly<Record<string, string>>;
+  /** The names the workflow's "environment" and its category's give. */
+  environmentNames(named: string | undefined): ReadonlySet<string>;
 }
 
 /**
@@ -312,7 +317,8 @@ export function parseJsonWorkflow(text: string, init: ParseInit): Workflow {
     if (!environment) shared.set(key, (environment = Object.freeze(build(named, resources, undefined))));
     return environment;
   };
-  const context: RuleContext = { categories, defaultName, resourcesOf, jobEnvironment };
+  const environmentNames = (named: string | undefined) => new Set([...Object.keys(environment), ...Object.keys(reader.categoryEnvironments.get(named ?? defaultCategory) ?? {})]);
+  const context: RuleContext = { categories, defaultName, resourcesOf, jobEnvironment, environmentNames };
   return {
     file: init.file,
     directory: init.directory,

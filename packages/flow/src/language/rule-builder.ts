@@ -8,6 +8,7 @@ import type { Directive } from "./directives.ts";
 import { type Canonical, fileNamed, writtenPath } from "./canonical-path.ts";
 import { WorkflowError } from "./errors.ts";
 import { expand } from "./expand.ts";
+import { defaultJobVariables } from "./job-environment.ts";
 import { normalizePath, rawWords } from "./file-words.ts";
 import { ruleFiles } from "./rule-files.ts";
 import { defaultCategory, isCategoryName, resourceNumber, type Scope } from "./scope.ts";
@@ -142,6 +143,9 @@ export class RuleBuilder {
     const source = fileNamed(normalizePath(words[1]!), this.canonical, line.locate(word?.offset ?? start));
     const directory = words[2] === undefined ? undefined : normalizePath(words[2]);
     if (!pending.sources.some((s) => s.path === source.path)) pending.sources.push(source);
-    return source.written === undefined ? { file: source.path, directory } : { file: source.path, directory, written: source.written };
+    // the nested run gets these of the rule's environment; the other defaults are this rule's reservation
+    const exported = defaultJobVariables.filter((name) => this.scope.exported.has(name));
+    const nested = source.written === undefined ? { file: source.path, directory } : { file: source.path, directory, written: source.written };
+    return exported.length === 0 ? nested : { ...nested, exportedDefaults: exported };
   }
 }

@@ -25,7 +25,8 @@ export function nestedFileReading(nested: NestedWorkflow, available: Available, 
   const older = normalizePath(`${directory}/${spelled}`); // as written: `d/../x` is not `x` (normalizePath)
   const named = canonical(older);
   if (!available(named)) return nested;
-  return named === older ? { file: named, directory } : { file: named, directory, written: older };
+  const exported = nested.exportedDefaults === undefined ? {} : { exportedDefaults: nested.exportedDefaults };
+  return named === older ? { file: named, directory, ...exported } : { file: named, directory, written: older, ...exported };
 }
 
 /** `rule` reading its nested file as `nestedFileReading` says: the file, and the source naming it, replaced. */

@@ -44,7 +44,7 @@ export function nestedRuleCounts(complete: ReadonlySet<number>): ReadonlyMap<num
  * is complete; undefined when one is not, or it cannot be read (its run will say why).
  */
 export function nestedComplete(loaded: Loaded, rule: Rule, init: RunInit, reader: CompletionReader): number | undefined {
-  const nestedInit = nestedRunInit(loaded.directory, rule.nested!, init, loaded.logPath);
+  const nestedInit = nestedRunInit(loaded.directory, rule, init, loaded.logPath);
   const enclosing = nestedInit.enclosing!;
   if (enclosing.length >= nestingDepthMax || enclosing.includes(workflowLogPath(nestedInit.file, nestedInit.directory!))) return undefined;
   // not a file to read (gone, a pipe that would block the read): its run says why

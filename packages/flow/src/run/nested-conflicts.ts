@@ -17,7 +17,7 @@ export function checkNestedConflicts(planned: Plan, directory: string, init: Run
   const byRun = new Map<string, number[]>();
   for (const rule of planned.workflow.rules) {
     if (rule.nested === undefined) continue;
-    const place = workflowPlace(nestedRunInit(directory, rule.nested, init));
+    const place = workflowPlace(nestedRunInit(directory, rule, init));
     const key = workflowLogPath(place.file, place.directory);
     const rules = byRun.get(key);
     if (rules === undefined) byRun.set(key, [rule.id]);
@@ -42,7 +42,7 @@ const named = (rule: Rule) => `'${writtenPath(rule.targets[0]!)}' (${formatLocat
 
 /** `sub/s.mf in sub/d`: the rule's file and directory as the user would name them from where skein started (`shownFile`). */
 function runName(rule: Rule, directory: string, init: RunInit): string {
-  const nestedInit = nestedRunInit(directory, rule.nested!, init);
+  const nestedInit = nestedRunInit(directory, rule, init);
   const given = rule.nested!.directory;
   return given === undefined || given === "." ? shownFile(nestedInit) : `${shownFile(nestedInit)} in ${shownDirectory(nestedInit)}`;
 }

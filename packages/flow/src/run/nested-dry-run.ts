@@ -64,7 +64,7 @@ function list(loaded: Loaded, complete: ReadonlySet<number>, init: RunInit, list
 /** What a `MAKEFLOW` rule that would run would run, under it; or why that cannot be told now. */
 function listNested(loaded: Loaded, rule: Rule, init: RunInit, listing: Listing, indent: string, wouldRun: ReadonlySet<number>): void {
   const { output } = listing;
-  const nestedInit = nestedRunInit(loaded.directory, rule.nested!, init, loaded.logPath);
+  const nestedInit = nestedRunInit(loaded.directory, rule, init, loaded.logPath);
   // with --json, stdout holds only JSON objects: the note goes to standard error
   const note = (text: string) => (init.json ? output.err(`skein flow: --dry-run: ${text}\n`) : output.out(`${indent}# ${text}\n`));
   const maker = loaded.plan.producers.get(rule.nested!.file);

@@ -26,7 +26,7 @@ export function nestedRunner(loaded: Loaded, init: RunInit, components: RunCompo
   return async (rule, stop) => {
     const { runFlow } = await import("./run-flow.ts");
     const nested = rule.nested!;
-    const nestedInit = nestedRunInit(loaded.directory, nested, init, loaded.logPath);
+    const nestedInit = nestedRunInit(loaded.directory, rule, init, loaded.logPath);
     // named as the user would from where skein started, as its locations are (`sub/deep/d.mf:1:1`)
     const file = shownFile(nestedInit);
     const enclosing = nestedInit.enclosing!;

@@ -19,7 +19,7 @@ import type { LogSummary } from "../log/transaction-log.ts";
 import { nestedFileReading } from "../plan/nested-file.ts";
 import { type Plan, plan } from "../plan/plan.ts";
 import type { RuleState } from "../schedule/types.ts";
-import type { FileReference, NestedWorkflow, Workflow } from "../workflow.ts";
+import type { FileReference, NestedWorkflow, Rule, Workflow } from "../workflow.ts";
 import { sandboxPathProblem } from "../workers/sandbox-paths.ts";
 import { type Cleanable, type Cleaned, cleanTree, targetsWithoutLog } from "./clean.ts";
 import { cleanReport } from "./clean-report.ts";
@@ -35,6 +35,7 @@ import { checkTargetPlaces } from "./target-places.ts";
 import { printDryRun } from "./nested-dry-run.ts";
 import { JobBudget } from "./nested-job-budget.ts";
 import { nestedComplete, nestedRuleCounts, rememberNestedRuleCounts } from "./nested-complete.ts";
+import { withJobEnvironment } from "./nested-environment.ts";
 import { SourceTimes } from "./source-times.ts";
 import { nestedRunInit, nestedRunName, type Output, type RunComponents, type RunInit, shownDirectory, shownFile, workflowLogPath } from "./run-options.ts";
 
@@ -62,7 +63,9 @@ function readWorkflow(init: RunInit): Cleanable & { logRead: LogRead } {
 /** Reads and parses a workflow file, with the options of its run; its log is not read. */
 function parseWorkflowFile(init: RunInit): { workflow: Workflow; directory: string; logPath: string } {
   const { file, directory } = workflowPlace(init);
-  const workflow = parseWorkflow(readFileSync(file, "utf8"), { file: shownFile(init), environment: init.environment ?? process.env, directory });
+  // a nested run's: the exported variables of the MAKEFLOW rules around it, for $(X) and its jobs (nested-environment.ts)
+  const environment = init.jobEnvironment === undefined ? (init.environment ?? process.env) : { ...(init.environment ?? process.env), ...init.jobEnvironment };
+  const workflow = withJobEnvironment(parseWorkflow(readFileSync(file, "utf8"), { file: shownFile(init), environment, directory }), init.jobEnvironment);
   const logPath = workflowLogPath(file, directory);
   checkTargetPlaces(workflow, directory, file, logPath);
   return { workflow, directory, logPath };
@@ -88,11 +91,19 @@ export function loadWorkflow(init: RunInit, nowMs: number): Loaded {
 function cleanWorkflow(init: RunInit, output: Output): number {
   let cleaned: Cleaned;
   try {
-    const load = (parent: Cleanable, nested: NestedWorkflow) => {
-      const nestedInit = nestedRunInit(parent.directory, nestedFileReading(nested, (path) => existsSync(absolutePath(parent.directory, path))), init); // as planning read it
-      return statSync(nestedInit.file, { throwIfNoEntry: false })?.isFile() ? readWorkflow(nestedInit) : undefined; // a nested file gone (or a pipe): nothing to read
+    // each nested workflow's rule, whose exported variables it reads with (nested-environment.ts;
+    // those of the rules around it are in its environment already)
+    const ruleOf = new WeakMap<NestedWorkflow, Rule>();
+    const read = (readInit: RunInit) => {
+      const cleanable = readWorkflow(readInit);
+      for (const rule of cleanable.workflow.rules) if (rule.nested !== undefined) ruleOf.set(rule.nested, rule);
+      return cleanable;
     };
-    const top = readWorkflow(init);
+    const load = (parent: Cleanable, nested: NestedWorkflow) => {
+      const nestedInit = nestedRunInit(parent.directory, ruleOf.get(nested)!, init, undefined, nestedFileReading(nested, (path) => existsSync(absolutePath(parent.directory, path)))); // as planning read it
+      return statSync(nestedInit.file, { throwIfNoEntry: false })?.isFile() ? read(nestedInit) : undefined; // a nested file gone (or a pipe): nothing to read
+    };
+    const top = read(init);
     const unknown = targetsWithoutLog(top);
     if (unknown !== undefined && unknown.length > 0) {
       // exit 1: what was asked (the workflow's files gone) is not done, and a script must see it

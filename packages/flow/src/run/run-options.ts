@@ -4,7 +4,8 @@ import type { TlsInit } from "@skein/net/wire";
 import type { GpuCount } from "../executors/local-gpus.ts";
 import { fnv1a32 } from "../fnv.ts";
 import { absolutePath } from "../paths.ts";
-import type { NestedWorkflow } from "../workflow.ts";
+import type { NestedWorkflow, Rule } from "../workflow.ts";
+import { nestedJobEnvironment } from "./nested-environment.ts";
 import type { JobShare } from "./nested-job-budget.ts";
 import type { EnclosingProgress } from "./progress-tally.ts";
 
@@ -44,6 +45,12 @@ export interface RunInit {
   readonly progress?: boolean;
   /** Environment for variable fallback and resource defaults (default: process.env). */
   readonly environment?: Readonly<Record<string, string | undefined>>;
+  /**
+   * Variables over `environment` for the workflow's variables, and beneath each rule's own in
+   * its job's environment: a nested run's, the exported variables of the `MAKEFLOW` rules
+   * around it (set by `nestedRunInit`, see nested-environment.ts).
+   */
+  readonly jobEnvironment?: Readonly<Record<string, string>>;
   /** Called with the listening port once workers can connect (-T workers). */
   readonly onListening?: (port: number) => void;
   /** Milliseconds between Slurm queue polls (default 1 000). */
@@ -108,10 +115,12 @@ export const nestingDepthMax = 32;
 /**
  * The options a nested workflow rule (`MAKEFLOW file [dir]`) runs with: its file and directory
  * relative to the parent's directory, the parent's concurrency, retries (count and delay),
- * environment (for variables the workflow does not set) and output format.
- * `--clean` reads the nested workflow with the same options, so it finds what the run made.
+ * environment (for variables the workflow does not set) with the rule's exported variables
+ * (nested-environment.ts), and output format. `nested` is the rule's, unless read otherwise
+ * (`nestedFileReading`). Every reading of a nested workflow (its run, --dry-run, completeness,
+ * conflicts, --clean) uses these options, so it plans the same.
  */
-export function nestedRunInit(parentDirectory: string, nested: NestedWorkflow, parent: RunInit, parentLogPath?: string): RunInit {
+export function nestedRunInit(parentDirectory: string, rule: Rule, parent: RunInit, parentLogPath?: string, nested: NestedWorkflow = rule.nested!): RunInit {
   return {
     ...shownNested(nested, parent),
     enclosing: parentLogPath === undefined ? undefined : [...(parent.enclosing ?? []), parentLogPath],
@@ -124,6 +133,7 @@ export function nestedRunInit(parentDirectory: string, nested: NestedWorkflow, p
     retryCount: parent.retryCount,
     retryDelayMs: parent.retryDelayMs,
     environment: parent.environment,
+    jobEnvironment: nestedJobEnvironment(parent.jobEnvironment, rule),
   };
 }
 
