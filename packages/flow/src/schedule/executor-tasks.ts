@@ -17,7 +17,8 @@ export interface Task {
   /**
    * When it started running: its dispatch, or — on an executor that queues tasks
    * (pipelineCores) — when the tasks ahead of it had left it a core, as far as the scheduler
-   * can tell. Undefined while it waits in that queue.
+   * can tell, or when an executor with `startsReported` said it started. Undefined while it
+   * waits in that queue.
    */
   startedMs: number | undefined;
   readonly resourceClass: ResourceClass;
@@ -61,8 +62,12 @@ export function coresAfter(executor: ExecutorState, cores: number, task: Task): 
   return cores > 0 && cores + need > capacity ? -1 : cores + need;
 }
 
-/** Tasks an executor holds in its queue beyond the ones running (none without pipelineCores). */
+/**
+ * Tasks an executor holds in its queue beyond the ones running (none without pipelineCores):
+ * on one that reports starts (`startsReported`), those whose start it has not reported.
+ */
 export function queuedTasks(executor: ExecutorState): Task[] {
+  if (executor.info.startsReported) return [...executor.tasks].filter((task) => task.startedMs === undefined);
   if (!executor.info.pipelineCores) return [];
   return [...executor.tasks].slice(runningCount(executor));
 }

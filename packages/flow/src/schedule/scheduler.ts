@@ -155,7 +155,7 @@ export class Scheduler {
       case "task-running": {
         const task = this.tasks.get(event.task);
         if (task && event.type === "task-awaiting") this.starts.awaiting(task);
-        else if (task) this.starts.running(task, nowMs);
+        else if (task) this.starts.running(task, nowMs, this.actions);
         break;
       }
       case "stop":

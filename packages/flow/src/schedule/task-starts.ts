@@ -6,7 +6,9 @@
  * until the worker says its command started (`running`), and judges it from then. So neither an
  * executor's queue nor a slow transfer counts against a task — Work Queue judges a task by its
  * execution time on the worker. A task judged from a later start is put at the end of its
- * category's start order, where it belongs: every other task there started no later.
+ * category's start order, where it belongs: every other task there started no later. An
+ * executor whose queue the scheduler cannot reckon (a batch system's: `startsReported`) says
+ * when each task starts (`running`); until then it is queued, not started.
  *
  * Only categories the workflow names (CATEGORY=…) are judged, unless `fastAbortDefaultCategory`:
  * rules the user declared alike may be compared, while the rules without a category — every
@@ -59,15 +61,20 @@ export class TaskStarts {
    * `actions` (with the scheduler's `reportStarts`).
    */
   noteStarted(executor: ExecutorState, nowMs: number, actions: SchedulerAction[]): void {
+    if (executor.info.startsReported) return; // it says when (`running`)
     const pipelined = Boolean(executor.info.pipelineCores);
     let cores = 0;
     for (const task of executor.tasks) {
       if (pipelined && (cores = coresAfter(executor, cores, task)) < 0) return;
-      if (task.startedMs !== undefined) continue;
-      task.startedMs = nowMs;
-      if (this.judged(task)) this.fastAbort!.watch(task);
-      if (this.init.reportStarts) actions.push({ type: "started", task: task.id, rule: task.rule, attempt: task.attempt, executorId: executor.info.id });
+      if (task.startedMs === undefined) this.start(task, nowMs, actions);
     }
+  }
+
+  /** The task starts now: its fast-abort deadline is armed, and `started` said (with `reportStarts`). */
+  private start(task: Task, nowMs: number, actions: SchedulerAction[]): void {
+    task.startedMs = nowMs;
+    if (this.judged(task)) this.fastAbort!.watch(task);
+    if (this.init.reportStarts) actions.push({ type: "started", task: task.id, rule: task.rule, attempt: task.attempt, executorId: task.executor.info.id });
   }
 
   /** The task's command cannot start before its input files arrive: not judged until `running`. */
@@ -79,10 +86,12 @@ export class TaskStarts {
 
   /**
    * The task's command started only now (its inputs were on their way until then): judged from
-   * now. A task still queued on its executor starts later anyway (`noteStarted`).
+   * now. A task still queued on its executor starts later anyway (`noteStarted`), unless its
+   * executor reports starts (`startsReported`): this is its start.
    */
-  running(task: Task, nowMs: number): void {
+  running(task: Task, nowMs: number, actions: SchedulerAction[]): void {
     const awaited = this.awaitingInputs.delete(task);
+    if (task.executor.info.startsReported) return task.startedMs === undefined ? this.start(task, nowMs, actions) : undefined; // said once
     if (task.startedMs === undefined) return;
     if (!awaited) {
       if (task.startedMs >= nowMs) return;

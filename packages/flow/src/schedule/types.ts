@@ -27,6 +27,14 @@ export interface ExecutorInfo {
    */
   readonly pipelineCores?: number;
   /**
+   * Tasks wait in a queue of the executor's own that the scheduler cannot reckon (a batch
+   * system's: Slurm decides when a job runs), and the executor says when each one's command
+   * starts (`task-running`). Until then the task is queued, not started: no `started` action,
+   * no fast-abort clock, its duration not counted, `not started` when the run stops, dropped
+   * when a rule fails for good.
+   */
+  readonly startsReported?: boolean;
+  /**
    * Why this executor cannot hold the rule's inputs in its cache at once (more than its
    * `capacity.diskMb`), and their bytes; undefined when it can, or cannot tell. Asked before a
    * task is placed on it (workers: the master lists the inputs), so a task is never reported
@@ -67,8 +75,8 @@ export type SchedulerEvent =
   | { readonly type: "task-awaiting"; readonly task: number }
   /**
    * The task's command started only now, later than the scheduler counted (its inputs had been
-   * on their way): fast abort judges it from now, and a sample without the executor's own
-   * `durationMs` counts from now.
+   * on their way), or — on an executor with `startsReported` — at all: fast abort judges it
+   * from now, and a sample without the executor's own `durationMs` counts from now.
    */
   | { readonly type: "task-running"; readonly task: number }
   /** Time passed: run what is due (retries, fast-abort deadlines). */
@@ -84,7 +92,8 @@ export type SchedulerAction =
   | { readonly type: "abort"; readonly task: number; readonly rule: number; readonly executorId: string; readonly reason: string }
   /**
    * With `reportStarts`: a started task got its cores — at once on an executor without a queue,
-   * or when the tasks ahead of it in an executor's queue (`pipelineCores`) left it a core.
+   * when the tasks ahead of it in an executor's queue (`pipelineCores`) left it a core, or when
+   * an executor with `startsReported` said its command started (`task-running`).
    */
   | { readonly type: "started"; readonly task: number; readonly rule: number; readonly attempt: number; readonly executorId: string }
   | {
