@@ -195,6 +195,10 @@ export class JobShare {
 /**
  * `make`'s executor (this machine's) with its starts gated by `share`: a task is passed on once it
  * has its tokens; its end (or abort) gives them back. Without a share, the executor as made.
+ * While it waits for tokens a task is queued, not started: the executor reports its starts
+ * (`startsReported`), each when the task gets its tokens (`running`), so --json says `started`
+ * then, and a run stopped meanwhile counts it `not started`, not killed. (The launcher behind
+ * starts it at once: this run's tokens never exceed its cores.)
  */
 export function budgetedExecutor(share: JobShare | undefined, listener: ExecutorListener, make: (listener: ExecutorListener) => Executor): Executor {
   if (share === undefined) return make(listener);
@@ -211,9 +215,12 @@ export function budgetedExecutor(share: JobShare | undefined, listener: Executor
   };
   const inner = make(gated);
   return {
-    info: inner.info,
+    info: { ...inner.info, startsReported: true },
     start(request: TaskRequest) {
-      share.request(request.task, request.rule.nested === undefined ? (request.rule.resources.cores ?? 1) : 1, () => inner.start(request));
+      share.request(request.task, request.rule.nested === undefined ? (request.rule.resources.cores ?? 1) : 1, () => {
+        listener.running?.(request.task);
+        inner.start(request);
+      });
     },
     abort(task: number) {
       if (share.release(task)) return; // it was waiting: the executor never had it
