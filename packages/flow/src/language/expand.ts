@@ -129,9 +129,14 @@ export class UndefinedVariableError extends WorkflowError {
       location,
       setLater
         ? `variable '${variable}' is used before it is set (at line ${setLater.line}): set it before this line`
-        : `variable '${variable}' is not set (neither by the workflow before this line nor in the environment); for the shell's variable write '$${written}'`,
+        : `variable '${variable}' is not set (neither by the workflow before this line nor in the environment); for the shell's variable write '${shellSpelling(variable, written)}'`,
     );
   }
+}
+
+/** How to give the shell its own variable: `$${X}` for `$(X)` (`$$(X)` would be a command substitution) and `${X}`, `$$X` for `$X`. */
+function shellSpelling(variable: string, written: string): string {
+  return written.startsWith("$(") || written.startsWith("${") ? `$$\{${variable}}` : `$$${variable}`;
 }
 
 function lookUp(lookup: Lookup, name: string, text: string, dollar: number, end: number, line: LogicalLine, offset: number): string {

@@ -21,7 +21,9 @@ test("language: $X, $(X) and ${X} expand; unknown names fall back to the environ
   const { rules } = parse("A=1\nB=2\nC=3\nE=\nout: \n\techo $A $(B) ${C} $(HOME_DIR)$(E).\n", { HOME_DIR: "/h" });
   assert.equal(rules[0]!.command, "echo 1 2 3 /h.");
   // it expanded to nothing: 'rm -rf $(OUT)/' with OUT misspelled, or the shell's $f in a loop, ran changed
-  assert.throws(() => parse("out:\n\trm -rf $(NOPE)/ > out\n"), /^WorkflowError: w\.mf:2:9: variable 'NOPE' is not set \(neither by the workflow before this line nor in the environment\); for the shell's variable write '\$\$\(NOPE\)'$/);
+  assert.throws(() => parse("out:\n\trm -rf $(NOPE)/ > out\n"), /^WorkflowError: w\.mf:2:9: variable 'NOPE' is not set \(neither by the workflow before this line nor in the environment\); for the shell's variable write '\$\$\{NOPE\}'$/);
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: Makeflow syntax, not a template
+  assert.throws(() => parse("out:\n\techo ${NOPE} $X > out\n"), /for the shell's variable write '\$\$\{NOPE\}'$/);
   assert.throws(() => parse("out:\n\tfor f in a b; do echo $f; done > out\n"), /^WorkflowError: w\.mf:2:24: variable 'f' is not set .*write '\$\$f'$/);
   assert.throws(() => parse("out: $(IN)\n\tcat $(IN) > out\n"), /^WorkflowError: w\.mf:1:6: variable 'IN' is not set/);
   assert.throws(() => parse("X=$(Y)\nout:\n\techo > out\n"), /^WorkflowError: w\.mf:1:3: variable 'Y' is not set/);
