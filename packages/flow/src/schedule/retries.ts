@@ -54,3 +54,9 @@ export class Retries {
     for (let wake = this.wakes.peek(); wake && wake.atMs <= nowMs; wake = this.wakes.peek()) yield this.wakes.pop()!.rule;
   }
 }
+
+/** A `retrying` state's fields: the reason saying the delay (`exit code 1; retry in 1064 ms`) and the same delay as `retryInMs`, for --json. */
+export function retryingIn<Extra extends object>(reason: string, delayMs: number, extra: Extra): Extra & { reason: string; retryInMs: number } {
+  const retryInMs = Math.round(delayMs);
+  return { ...extra, reason: `${reason} ${retryInMs} ms`, retryInMs };
+}

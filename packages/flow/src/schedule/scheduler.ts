@@ -20,7 +20,7 @@ import { Dispatch } from "./dispatch.ts";
 import { type ExecutorState, queuedTasks, type Task } from "./executor-tasks.ts";
 import { elsewhere, mayRun } from "./placement.ts";
 import { ReadyQueue, type ResourceClass } from "./ready-queue.ts";
-import { Retries } from "./retries.ts";
+import { Retries, retryingIn } from "./retries.ts";
 import { Stalls } from "./stalls.ts";
 import { TaskStarts } from "./task-starts.ts";
 import { taskToMove } from "./work-stealing.ts";
@@ -273,10 +273,10 @@ export class Scheduler {
     // where and how long it ran, as a done rule says (the dashboard places every attempt)
     const attempt = { durationMs, executorId: task.executor.info.id, ...(outcome.output === undefined ? {} : { output: outcome.output }) };
     // stopped for what the tasks beside it took together (`again`): it runs again (no retry counted) once they had time to end
-    if (outcome.again && !this.stopping && ++this.lostRuns[task.rule]! <= (this.init.lostRunsPerRuleMax ?? 10)) return void this.setState(task.rule, "retrying", { reason: `${outcome.reason}; it runs again in ${Math.round(this.retries.later(task.rule, nowMs, this.lostRuns[task.rule]!))} ms`, ...attempt });
+    if (outcome.again && !this.stopping && ++this.lostRuns[task.rule]! <= (this.init.lostRunsPerRuleMax ?? 10)) return void this.setState(task.rule, "retrying", retryingIn(`${outcome.reason}; it runs again in`, this.retries.later(task.rule, nowMs, this.lostRuns[task.rule]!), attempt));
     const delayMs = this.retries.failed(task.rule, nowMs, outcome.permanent === true);
     if (delayMs === undefined) this.failForGood(task.rule, outcome.reason, attempt);
-    else this.setState(task.rule, "retrying", { reason: `${outcome.reason}; retry in ${Math.round(delayMs)} ms`, ...attempt });
+    else this.setState(task.rule, "retrying", retryingIn(`${outcome.reason}; retry in`, delayMs, attempt));
   }
 
   /**

@@ -106,6 +106,8 @@ export type SchedulerAction =
       /** The reason is routine (a task moved to an idle executor): for --json, not for the terminal. */
       readonly routine?: boolean;
       readonly durationMs?: number;
+      /** `retrying`: in how many milliseconds the rule is ready again (the backoff's delay, as its reason says it). */
+      readonly retryInMs?: number;
       /** A failed task's captured output (see TaskOutcome), to show under its failure. */
       readonly output?: string;
       /**
