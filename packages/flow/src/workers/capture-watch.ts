@@ -64,9 +64,13 @@ export function checkCaptures(components: CaptureWatchComponents): void {
   // while tasks hold more input bytes than --disk together, the captures are not what passes it: they may take all of it
   const room = cache.entryBytes <= cache.bytesMax ? cache.bytesMax - cache.entryBytes : cache.bytesMax;
   if (bytes <= room || !largest) return;
+  // what the task is measured against: all of --disk, or what the inputs held leave of it (said with their size, or
+  // "reached 3.1 MB, more than --disk (6 MB) leaves beside the inputs" reads as a contradiction)
+  const inputs = cache.bytesMax - room;
+  const limit = inputs === 0 ? cache.bytesMax : room;
   // sizes that would read alike (2.04 MB and 2 MB: "reached 2 MB, more than 2 MB") are given in bytes
-  const shown = megabytes(largest.size) === megabytes(cache.bytesMax) ? (bytes: number) => `${bytes} bytes` : megabytes;
-  const leaves = `this worker's --disk (${shown(cache.bytesMax)}) leaves beside the inputs it holds`;
+  const shown = megabytes(largest.size) === megabytes(limit) ? (bytes: number) => `${bytes} bytes` : megabytes;
+  const leaves = inputs === 0 ? `this worker's --disk (${shown(cache.bytesMax)})` : `the ${shown(room)} this worker's --disk (${shown(cache.bytesMax)}) leaves beside the ${shown(inputs)} of inputs it holds`;
   if (largest.size > room) return components.overDisk(largest.task, `${whatGrew(largest, shown)}, more than ${leaves}: killed`, false);
   // it alone fits: the tasks beside it took the rest, and it may run again
   components.overDisk(largest.task, `${whatGrew(largest, shown)}, the most of the tasks running here, whose files and output took ${megabytes(bytes)} together, more than ${leaves}: killed`, true);

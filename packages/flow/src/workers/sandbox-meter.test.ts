@@ -67,11 +67,11 @@ test("capture check: a task whose sandbox passes what --disk leaves is killed na
   const sandboxBytes = new Map([[1, 2_000_000], [2, 5_000]]);
   const killed: string[] = [];
   checkCaptures({ clock, cache, keptBytes: () => 0, captures: () => [[1, join(root, "c1")], [2, join(root, "c2")]], sandboxes: { measure: () => {}, bytes: (task) => sandboxBytes.get(task) ?? 0 }, overDisk: (task, reason) => void killed.push(`${task}: ${reason}`) });
-  assert.deepEqual(killed, ["1: the files in its sandbox (what it wrote there, and private copies of its inputs), 2 MB, and its output (stdout and stderr), 1000 bytes, reached 2 MB together, more than this worker's --disk (1 MB) leaves beside the inputs it holds: killed"]);
+  assert.deepEqual(killed, ["1: the files in its sandbox (what it wrote there, and private copies of its inputs), 2 MB, and its output (stdout and stderr), 1000 bytes, reached 2 MB together, more than this worker's --disk (1 MB): killed"]);
   killed.length = 0;
   writeFileSync(join(root, "c1"), "");
   checkCaptures({ clock, cache, keptBytes: () => 0, captures: () => [[1, join(root, "c1")]], sandboxes: { measure: () => {}, bytes: () => 1_500_000 }, overDisk: (task, reason) => void killed.push(`${task}: ${reason}`) });
-  assert.deepEqual(killed, ["1: the files in its sandbox (what it wrote there, and private copies of its inputs) reached 1.5 MB, more than this worker's --disk (1 MB) leaves beside the inputs it holds: killed"]);
+  assert.deepEqual(killed, ["1: the files in its sandbox (what it wrote there, and private copies of its inputs) reached 1.5 MB, more than this worker's --disk (1 MB): killed"]);
 });
 
 test("worker: a task writing past --disk in its sandbox is killed and fails saying so, and the worker runs the next task", { timeout: 30_000 }, async (t) => {
@@ -84,7 +84,7 @@ test("capture check: sizes that would read alike in MB (2.04 MB over 2 MB) are g
   writeFileSync(join(root, "c1"), "");
   const killed: string[] = [];
   checkCaptures({ clock, cache, keptBytes: () => 0, captures: () => [[1, join(root, "c1")]], sandboxes: { measure: () => {}, bytes: () => 2_040_000 }, overDisk: (_task, reason) => void killed.push(reason) });
-  assert.deepEqual(killed, ["the files in its sandbox (what it wrote there, and private copies of its inputs) reached 2040000 bytes, more than this worker's --disk (2000000 bytes) leaves beside the inputs it holds: killed"]);
+  assert.deepEqual(killed, ["the files in its sandbox (what it wrote there, and private copies of its inputs) reached 2040000 bytes, more than this worker's --disk (2000000 bytes): killed"]);
 });
 
 test("workers: two tasks that each fit --disk but not together: the one taking most is stopped and runs again, and the run succeeds", { timeout: 60_000 }, async () => {

@@ -103,8 +103,8 @@ test("capture check: the task printing most fails once the captures pass what --
   };
   held(1, 600);
   assert.deepEqual(check([[1, capture("c1", 100)], [2, capture("c2", 300)]]), []);
-  assert.deepEqual(check([[1, capture("c1", 100)], [2, capture("c2", 301)]]), ["2 (again): its output (stdout and stderr) reached 301 bytes, the most of the tasks running here, whose files and output took 401 bytes together, more than this worker's --disk (1000 bytes) leaves beside the inputs it holds: killed"], "it alone fits: it may run again");
-  assert.deepEqual(check([[1, capture("c1", 0)], [2, capture("c2", 401)]]), ["2: its output (stdout and stderr) reached 401 bytes, more than this worker's --disk (1000 bytes) leaves beside the inputs it holds: killed"], "it alone passes it");
+  assert.deepEqual(check([[1, capture("c1", 100)], [2, capture("c2", 301)]]), ["2 (again): its output (stdout and stderr) reached 301 bytes, the most of the tasks running here, whose files and output took 401 bytes together, more than the 400 bytes this worker's --disk (1000 bytes) leaves beside the 600 bytes of inputs it holds: killed"], "it alone fits: it may run again");
+  assert.deepEqual(check([[1, capture("c1", 0)], [2, capture("c2", 401)]]), ["2: its output (stdout and stderr) reached 401 bytes, more than the 400 bytes this worker's --disk (1000 bytes) leaves beside the 600 bytes of inputs it holds: killed"], "it alone passes it");
   held(2, 600); // two tasks hold 1 200 bytes together
   assert.deepEqual(check([[1, capture("c1", 100)], [2, capture("c2", 900)]]), [], "the inputs pass --disk, not the captures");
   assert.equal(check([[1, capture("c1", 100)], [2, capture("c2", 901)]]).length, 1);
