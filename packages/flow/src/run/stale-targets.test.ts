@@ -107,3 +107,18 @@ test("stale targets: when every aside name is taken, the rule does not start, na
   assert.match(reason ?? "", /^cannot move d \(not made by this workflow\) aside: d\.skein-old … d\.skein-old\.9 all exist; .*move them away yourself$/);
   assert.equal(readFileSync(join(root, "d"), "utf8"), "mine");
 });
+
+test("stale targets: a MAKEFLOW rule's targets are left to its nested run, started or not, on any attempt", () => {
+  const nesting = parseMakeflow("a b: sub.mf\n\tMAKEFLOW sub.mf\n", { file: "w.mf" });
+  const root = temporary();
+  writeFileSync(join(root, "a"), "done by the nested run");
+  const said: string[] = [];
+  for (const started of [new Set([0]), new Set<number>()]) {
+    const stale = new StaleTargets(nesting, root, started, (line) => said.push(line));
+    assert.equal(stale.beforeStart(0, 1), undefined);
+    assert.equal(stale.beforeStart(0, 2), undefined);
+    assert.deepEqual(stale.wouldSetAside(0), []);
+  }
+  assert.equal(readFileSync(join(root, "a"), "utf8"), "done by the nested run");
+  assert.deepEqual(said, []);
+});

@@ -18,6 +18,11 @@
  * one rule), so a first attempt whose targets were all absent starts without a lookup. A
  * retry, a rerun after a lost worker or a fast abort, a target present when listed, or a
  * directory too large to list (`listedEntriesMax`) gets the lookup and the removal.
+ *
+ * A `MAKEFLOW` rule's targets are left alone: they are its nested workflow's files, and the
+ * nested run, with its own log, removes or sets aside each before the nested rule making it
+ * runs. Removed here, an interrupted or failed nested run's finished files would go, and the
+ * rerun would redo the nested rules its log shows done (which `--dry-run` does not predict).
  */
 import { type Dir, lstatSync, opendirSync } from "node:fs";
 import { absolutePath, splitPath } from "../paths.ts";
@@ -69,6 +74,7 @@ export class StaleTargets {
    * returns why the task must not start when a stale target cannot be removed.
    */
   beforeStart(rule: number, attempt: number): string | undefined {
+    if (this.workflow.rules[rule]!.nested !== undefined) return undefined;
     if (attempt === 1 && this.allAbsent(rule)) return undefined;
     if (attempt === 1 && !this.started.has(rule)) return this.keepAside(rule);
     try {
@@ -138,10 +144,11 @@ export class StaleTargets {
   /**
    * What readying rule `rule` would move aside if it started now (for `--dry-run`): each target
    * of it, or what a directory target holds, with the first aside name free now. Nothing is
-   * moved or removed. Empty for a rule the log shows started: its targets are removed instead.
+   * moved or removed. Empty for a rule the log shows started (its targets are removed instead)
+   * and for a `MAKEFLOW` rule (its nested run readies them).
    */
   wouldSetAside(rule: number): KeptAside[] {
-    if (this.started.has(rule)) return [];
+    if (this.started.has(rule) || this.workflow.rules[rule]!.nested !== undefined) return [];
     const kept: KeptAside[] = [];
     for (const readying of this.readyings(rule)) {
       if (readying.kind === "remove") continue;
