@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { readFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
 import { runIn, workspaces } from "../../test/flow-run.ts";
@@ -15,4 +15,26 @@ test("flow: --dry-run --dot after a failed run colours the rule that failed as f
   assert.match(text, /r0 \[[^\n]*fillcolor=palegreen/);
   assert.match(text, /r1 \[[^\n]*fillcolor=tomato/, text);
   assert.match(text, /r2 \[[^\n]*fillcolor=white/);
+});
+
+test("flow: --dot on a kernel file (/proc/version: root may open it, the write fails) is refused before any work, naming it", { skip: process.platform !== "linux" ? "Linux's /proc" : undefined }, async () => {
+  const root = workspace({ "w.mf": "out:\n\ttouch out\n" });
+  const result = await runIn(root, { dotFile: "/proc/version" });
+  const refused = process.getuid?.() === 0 ? "is a file of the kernel's proc file system, where a DOT cannot be written; name a file on a disk" : "cannot write it (EACCES)";
+  assert.deepEqual([result.code, result.err], [1, `skein flow: --dot /proc/version: ${refused}\n`]);
+  assert.ok(!existsSync(join(root, "out")), "nothing ran");
+});
+
+test("flow: a --dot file that cannot be written at the end says only the DOT is missing and the run stays done (exit 1); a rerun writes it without running anything", async () => {
+  const root = workspace({ "w.mf": "out:\n\trmdir gone; touch out\n" });
+  mkdirSync(join(root, "gone"));
+  const dot = join(root, "gone", "g.dot");
+  const result = await runIn(root, { dotFile: dot });
+  assert.equal(result.code, 1);
+  assert.match(result.err, new RegExp(`skein flow: --dot ${dot}: cannot write it \\(ENOENT\\); only the DOT is missing, the run is not undone \\(what ran is logged; a rerun writes the DOT without running it again\\)\\n`), result.err);
+  assert.match(result.err, /skein flow: done, 1 rule ran\n$/);
+  mkdirSync(join(root, "gone"));
+  const rerun = await runIn(root, { dotFile: dot });
+  assert.deepEqual([rerun.code, rerun.err], [0, "skein flow: nothing to do, every rule is done\n"]);
+  assert.match(readFileSync(dot, "utf8"), /^digraph workflow \{/);
 });

@@ -1,6 +1,6 @@
 // skein-io-adapter: checks the workflow file and the --dot file, and writes the --dot file.
 /** Files a run is given besides its workflow's: checked before any work, written at the end. */
-import { closeSync, openSync, realpathSync, rmSync, type Stats, statSync, writeFileSync } from "node:fs";
+import { closeSync, openSync, realpathSync, rmSync, type Stats, statfsSync, statSync, writeFileSync } from "node:fs";
 import { basename, dirname, isAbsolute, join, resolve } from "node:path";
 import type { Output, RunInit } from "./run-options.ts";
 
@@ -40,7 +40,35 @@ export function specialFile(stat: Stats): string | undefined {
   return undefined;
 }
 
-/** --dot is written at the end: a file that cannot be written there fails now, before any work. */
+/**
+ * File systems that are the kernel's view, not storage (statfs's f_type): root may open their
+ * files for writing, and the write fails (EIO, EINVAL) — at the end, after all the work.
+ */
+const kernelFileSystems: ReadonlyMap<number, string> = new Map([
+  [0x9fa0, "proc"],
+  [0x62656572, "sysfs"],
+  [0x64626720, "debugfs"],
+  [0x73636673, "securityfs"],
+  [0x27e0eb, "cgroup"],
+  [0x63677270, "cgroup2"],
+  [0x74726163, "tracefs"],
+]);
+
+/** The kernel file system `path` is on (`proc`), or undefined (storage, or it cannot tell). */
+function kernelFileSystem(path: string): string | undefined {
+  try {
+    return kernelFileSystems.get(statfsSync(path).type);
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * --dot is written at the end: a file that cannot be written there fails now, before any work,
+ * as far as a cheap check can tell (its directory, a directory in its place, a file that cannot
+ * be opened for writing, a kernel file such as /proc/version). What it cannot tell (a full disk,
+ * a directory removed during the run) is said at the end (`writeDot`).
+ */
 export function checkDotFile(dotFile: string): void {
   const path = resolve(dotFile);
   const directory = dirname(path);
@@ -53,16 +81,22 @@ export function checkDotFile(dotFile: string): void {
   } catch (error) {
     throw new Error(`--dot ${dotFile}: cannot write ${stat ? "it" : `in ${directory}`} (${(error as NodeJS.ErrnoException).code})`);
   }
-  if (!stat) rmSync(path, { force: true });
+  if (!stat) return rmSync(path, { force: true });
+  // root opens a kernel file (/proc/version) for writing; the write fails
+  const kernel = stat.isFile() ? kernelFileSystem(path) : undefined;
+  if (kernel !== undefined) throw new Error(`--dot ${dotFile}: is a file of the kernel's ${kernel} file system, where a DOT cannot be written; name a file on a disk`);
 }
 
-/** Writes the --dot file; a failure is reported (the run itself is not undone) and makes the exit code 1. */
+/**
+ * Writes the --dot file; a failure is reported (the run itself is not undone: what ran is
+ * logged, and a rerun writes the DOT without running it again) and makes the exit code 1.
+ */
 export function writeDot(file: string, text: string, output: Output): boolean {
   try {
     writeFileSync(file, text);
     return true;
   } catch (error) {
-    output.err(`skein flow: --dot ${file}: cannot write it (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})\n`);
+    output.err(`skein flow: --dot ${file}: cannot write it (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}); only the DOT is missing, the run is not undone (what ran is logged; a rerun writes the DOT without running it again)\n`);
     return false;
   }
 }
