@@ -7,8 +7,11 @@
  * nested rules stand for it (while they run, `-j 2` shows at most 2 running, not 3; when they
  * are done, the totals do not grow by one), so the totals stay the same from the nested run's
  * start to the end, and on a rerun that finds the rule done (nested-complete.ts). When a nested
- * run ends, its done and failed rules stay in the counts, the rules it left undone drop out
- * (they do not run in this run), and a retry of the same rule replaces its earlier attempt's counts.
+ * run ends, its done and failed rules stay in the counts and the rules it left undone count as
+ * waiting (a rerun, or a retry, runs them), still standing for the rule that ran it whatever its
+ * state (waiting to be retried, running again before its new nested run has read its workflow),
+ * so the totals do not move when a nested run fails or stops; a retry of the same rule replaces
+ * its earlier attempt's counts.
  * A nested run that failed because its own rules failed is one failure, not two: those rules
  * are counted, and the `MAKEFLOW` rule that failed with them is not (its failure is their
  * consequence, and its message says so); a nested run that failed with no rule of its own
@@ -64,7 +67,8 @@ export class ProgressTally {
     return () => {
       if (!entry.live) return;
       const { counts, doneBefore, refused } = read();
-      const last: ProgressCounts = { counts: { ...noCounts(), done: counts.done, failed: counts.failed }, queued: 0, doneBefore, ...(refused ? { refused } : {}) };
+      const undone = counts.waiting + counts.ready + counts.running + counts.retrying;
+      const last: ProgressCounts = { counts: { ...noCounts(), waiting: undone, done: counts.done, failed: counts.failed }, queued: 0, doneBefore, ...(refused ? { refused } : {}) };
       entry.read = () => last;
       entry.live = false;
       entry.failedInside = counts.failed > 0;
@@ -89,27 +93,23 @@ export class ProgressTally {
     let queued = own.queued;
     let doneBefore = own.doneBefore;
     let refused = own.refused ?? 0;
-    // the rules that ran nested workflows, shown by their nested rules (see above)
-    let live = 0;
-    let done = 0;
+    // the rules that ran nested workflows, shown by their nested rules (see above), by their state
+    const shownBy = noCounts();
     let foundDone = 0;
-    let failedInside = 0;
     for (const [rule, entry] of this.nested) {
       const nested = entry.read();
       for (const state of Object.keys(counts) as RuleState[]) counts[state] += nested.counts[state];
       queued += nested.queued;
       doneBefore += nested.doneBefore;
       refused += nested.refused ?? 0;
-      if (entry.live) live++;
-      else if (this.stateOf(rule) === "done") {
-        done++;
-        if (entry.foundDone) foundDone++;
-      } else if (entry.failedInside && this.stateOf(rule) === "failed") failedInside++;
+      const state = entry.live ? "running" : this.stateOf(rule);
+      // failed with no rule of its own failed (a workflow error): the MAKEFLOW rule is the failure
+      if (state === "failed" && !entry.failedInside) continue;
+      shownBy[state]++;
+      if (state === "done" && entry.foundDone) foundDone++;
     }
-    counts.running -= Math.min(live, own.counts.running);
-    counts.done -= Math.min(done, own.counts.done);
+    for (const state of Object.keys(counts) as RuleState[]) counts[state] -= Math.min(shownBy[state], own.counts[state]);
     doneBefore -= Math.min(foundDone, own.doneBefore);
-    counts.failed -= Math.min(failedInside, own.counts.failed);
     return refused > 0 ? { counts, queued, doneBefore, refused } : { counts, queued, doneBefore };
   }
 }
