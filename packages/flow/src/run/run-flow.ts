@@ -323,6 +323,8 @@ async function runLocked(init: RunInit, components: RunComponents, output: Outpu
   } catch (error) {
     if (!(error instanceof BackEndError)) throw error;
     output.err(`skein flow: ${error.message}\n`);
+    // --json: a reader that saw `started` sees the run end too
+    runEvent?.({ state: "finished", ok: false, ran: 0, reason: error.message });
     return 1;
   } finally {
     await log.close();
