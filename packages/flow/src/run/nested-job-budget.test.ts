@@ -1,5 +1,5 @@
 // The job budget all runs of one `skein flow` share: at most N tokens' worth of jobs at once,
-// a nested run always able to go on on its own token, waiting jobs served in order.
+// only commands holding tokens (no deadlock), waiting jobs served in order.
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { JobBudget, type JobShare } from "./nested-job-budget.ts";
@@ -28,44 +28,39 @@ test("job budget: the top run's jobs take tokens; past N they wait, and start in
   assert.equal(budget.available, 2);
 });
 
-test("job budget: two nested runs under -j 2 run 2 jobs in all, not 2 each; each goes on on its own token", () => {
+test("job budget: two nested runs under -j 2 run 2 jobs in all, not 2 each, in the order they asked", () => {
   const budget = new JobBudget(2);
   const topShare = budget.top();
-  const top = jobs(topShare);
-  top.ask(1); // MAKEFLOW a
-  top.ask(2); // MAKEFLOW b
-  assert.equal(budget.available, 0);
   const a = jobs(topShare.nested());
   const b = jobs(topShare.nested());
   for (const task of [10, 11, 12]) a.ask(task);
   for (const task of [20, 21]) b.ask(task);
-  // each nested run runs one job, on the token its MAKEFLOW rule holds; the rest wait
-  assert.deepEqual([a.started, b.started], [["10"], ["20"]]);
+  assert.deepEqual([a.started, b.started], [["10", "11"], []]);
   a.end(10);
-  assert.deepEqual(a.started, ["10", "11"]);
-  b.end(20);
-  b.end(21);
-  top.end(2); // b's MAKEFLOW rule ends: its token lets a run two at once
-  assert.deepEqual(a.started, ["10", "11", "12"]);
+  assert.deepEqual([a.started, b.started], [["10", "11", "12"], []], "a's third job asked before b's first");
+  a.end(11);
+  assert.deepEqual(b.started, ["20"]);
+  a.end(12);
+  assert.deepEqual(b.started, ["20", "21"]);
+  assert.equal(budget.available, 0);
 });
 
-test("job budget: nested three deep with every token held around it still runs (no deadlock), one job at a time", () => {
+test("job budget: nested three deep, -j 1, runs one job at a time (only commands hold tokens: no deadlock)", () => {
   const budget = new JobBudget(1);
   const topShare = budget.top();
   const top = jobs(topShare);
+  const inner = jobs(topShare.nested().nested());
   top.ask(1);
-  const middleShare = topShare.nested();
-  const middle = jobs(middleShare);
-  middle.ask(1); // a MAKEFLOW rule of the nested run, on its own token
-  const inner = jobs(middleShare.nested());
   inner.ask(1);
   inner.ask(2);
+  assert.deepEqual([top.started, inner.started], [["1"], []]);
+  top.end(1);
   assert.deepEqual(inner.started, ["1"]);
   inner.end(1);
   assert.deepEqual(inner.started, ["1", "2"]);
 });
 
-test("job budget: a wide job waiting for tokens is not overtaken by later jobs that need tokens; one wider than what is free runs alone on its run's token", () => {
+test("job budget: a wide job waiting for tokens is not overtaken by later jobs that need tokens; wide jobs of two nested runs never run together past N", () => {
   const budget = new JobBudget(3);
   const topShare = budget.top();
   const top = jobs(topShare);
@@ -77,15 +72,16 @@ test("job budget: a wide job waiting for tokens is not overtaken by later jobs t
   assert.deepEqual(top.started, ["1", "2"]);
   top.end(2);
   assert.deepEqual(top.started, ["1", "2", "3"]);
-  // a nested run whose rule holds a token, the others held: its 2-core job runs alone on its token
   top.end(3);
-  const holder = jobs(topShare);
-  holder.ask(7);
-  holder.ask(8);
-  holder.ask(9);
-  const nested = jobs(topShare.nested());
-  nested.ask(1, 2);
-  assert.deepEqual(nested.started, ["1"]);
+  // -j 2 with two nested runs each starting a CORES=2 command: one runs, the other waits for it
+  const two = new JobBudget(2);
+  const a = jobs(two.top().nested());
+  const b = jobs(two.top().nested());
+  a.ask(1, 2);
+  b.ask(1, 2);
+  assert.deepEqual([a.started, b.started], [["1"], []]);
+  a.end(1);
+  assert.deepEqual(b.started, ["1"]);
 });
 
 test("job budget: aborting a waiting job drops it; closing a share gives back what its jobs held", () => {

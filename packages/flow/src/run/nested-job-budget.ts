@@ -3,16 +3,21 @@
  * among sub-makes: with `-j N`, at most N cores' worth of this machine's jobs run at once in
  * all of them together — not N in each nested run (N nested runs × N jobs).
  *
- * The top run creates a budget of N tokens; each job (a command, or a `MAKEFLOW` rule) of any
- * run takes as many tokens as its cores (at most N) before it starts, and gives them back when
- * it ends. A nested run owns one token without asking: the one its `MAKEFLOW` rule holds (make's
- * implicit token). A job of that run may start on it alone when the run has nothing else running,
- * so a nested run always makes progress while the rules around it hold every other token: no
- * deadlock however deep the nesting. Waiting jobs are served in order across runs (a job waiting
- * for tokens is not overtaken by a later one that needs tokens too), so a wide job is not starved.
+ * The top run creates a budget of N tokens; each command of any run takes as many tokens as its
+ * cores (at most N) before it starts, and gives them back when it ends. A `MAKEFLOW` rule takes
+ * none: its nested run is not a process, its commands take their own. So only commands hold
+ * tokens, and every command ends: a job waits only for commands to end, never for a nested run,
+ * so there is no deadlock however deep the nesting, and a wide command (`CORES=2`) takes 2 of
+ * the N wherever it runs. Waiting jobs are served in order across runs (a job waiting for tokens
+ * is not overtaken by a later one that needs tokens too), so a wide job is not starved. (Each
+ * run's own scheduler still counts a `MAKEFLOW` rule as one of its cores, so at most N nested
+ * runs of one run go at once.)
  *
- * The alternative rejected: one cap per run (each nested run's own `-j N`), which let N nested
- * runs run N² commands at once.
+ * Alternatives rejected: one cap per run (each nested run's own `-j N`), which let N nested
+ * runs run N² commands at once; make's implicit token (a `MAKEFLOW` rule holds one, its nested
+ * run's first command uses it), which needs a way out of deadlock when that command is wider
+ * than one token (run it on the one token anyway) and so let two nested runs under `-j 2` run
+ * two `CORES=2` commands at once.
  */
 import type { Executor, ExecutorListener, TaskRequest } from "../executors/executor.ts";
 
@@ -23,12 +28,6 @@ interface Waiting {
   /** Tokens the job takes: its cores, at least 1, at most the budget's size. */
   readonly cost: number;
   readonly start: () => void;
-}
-
-/** What a started job holds: tokens of the budget, and its run's own token or not. */
-interface Held {
-  readonly tokens: number;
-  readonly implicit: boolean;
 }
 
 export class JobBudget {
@@ -49,9 +48,9 @@ export class JobBudget {
     return this.free;
   }
 
-  /** The top run's share: no token of its own, every job takes tokens. */
+  /** The top run's share. */
   top(): JobShare {
-    return new JobShare(this, false);
+    return new JobShare(this);
   }
 
   /** @internal */
@@ -102,57 +101,35 @@ export class JobBudget {
     let blocked = false; // an earlier job waits for tokens: later ones take none before it
     for (let index = 0; index < this.waiting.length; ) {
       const waiting = this.waiting[index]!;
-      const { share } = waiting;
-      const own = share.ownTokenFree();
-      const need = waiting.cost - (own ? 1 : 0);
-      let held: Held | undefined;
-      if (need === 0) held = { tokens: 0, implicit: true };
-      else if (!blocked && this.free >= need) held = { tokens: need, implicit: own };
-      // a job wider than what is free runs alone on its run's own token: the run never waits on the others
-      else if (own && share.idle()) held = { tokens: 0, implicit: true };
-      if (held === undefined) {
+      if (blocked || this.free < waiting.cost) {
         blocked = true;
         index++;
         continue;
       }
       this.waiting.splice(index, 1);
-      this.free -= held.tokens;
-      share.hold(waiting.task, held);
+      this.free -= waiting.cost;
+      waiting.share.hold(waiting.task, waiting.cost);
       waiting.start();
     }
   }
 }
 
-/** One run's part of a budget: its jobs, and the token its `MAKEFLOW` rule holds for it (a nested run). */
+/** One run's part of a budget: the tokens its jobs hold. */
 export class JobShare {
-  private readonly running = new Map<number, Held>();
-  private ownTokenBusy = false;
+  /** Tokens each running job holds. */
+  private readonly running = new Map<number, number>();
 
-  constructor(
-    private readonly budget: JobBudget,
-    private readonly ownToken: boolean,
-  ) {}
+  constructor(private readonly budget: JobBudget) {}
 
-  /** The share of a run nested in this one: its `MAKEFLOW` rule holds a token, which its jobs use first. */
+  /** The share of a run nested in this one. */
   nested(): JobShare {
-    return new JobShare(this.budget, true);
+    return new JobShare(this.budget);
   }
 
   /** @internal */
-  ownTokenFree(): boolean {
-    return this.ownToken && !this.ownTokenBusy;
-  }
-
-  /** @internal */
-  idle(): boolean {
-    return this.running.size === 0;
-  }
-
-  /** @internal */
-  hold(task: number, held: Held): void {
+  hold(task: number, tokens: number): void {
     if (this.running.has(task)) throw new Error(`job budget: task ${task} started twice`);
-    this.running.set(task, held);
-    if (held.implicit) this.ownTokenBusy = true;
+    this.running.set(task, tokens);
   }
 
   /** Starts the job with `start` once it has `cores` tokens (at least 1, at most the budget's size). */
@@ -164,11 +141,10 @@ export class JobShare {
   /** The job ended (or was aborted): its tokens go back; one still waiting stops waiting. Returns whether it was waiting. */
   release(task: number): boolean {
     if (this.budget.cancel(this, task)) return true;
-    const held = this.running.get(task);
-    if (held === undefined) return false;
+    const tokens = this.running.get(task);
+    if (tokens === undefined) return false;
     this.running.delete(task);
-    if (held.implicit) this.ownTokenBusy = false;
-    this.budget.giveBack(held.tokens);
+    this.budget.giveBack(tokens);
     return false;
   }
 
@@ -180,9 +156,8 @@ export class JobShare {
   /** The run is over (its jobs ended): what they held goes back. */
   close(): void {
     this.budget.drop(this);
-    const tokens = [...this.running.values()].reduce((sum, held) => sum + held.tokens, 0);
+    const tokens = [...this.running.values()].reduce((sum, held) => sum + held, 0);
     this.running.clear();
-    this.ownTokenBusy = false;
     if (tokens > 0) this.budget.giveBack(tokens);
   }
 
@@ -217,10 +192,13 @@ export function budgetedExecutor(share: JobShare | undefined, listener: Executor
   return {
     info: { ...inner.info, startsReported: true },
     start(request: TaskRequest) {
-      share.request(request.task, request.rule.nested === undefined ? (request.rule.resources.cores ?? 1) : 1, () => {
+      const start = () => {
         listener.running?.(request.task);
         inner.start(request);
-      });
+      };
+      // a `MAKEFLOW` rule takes no token: its nested run's commands take their own
+      if (request.rule.nested !== undefined) start();
+      else share.request(request.task, request.rule.resources.cores ?? 1, start);
     },
     abort(task: number) {
       if (share.release(task)) return; // it was waiting: the executor never had it

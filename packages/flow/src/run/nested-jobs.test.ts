@@ -46,3 +46,15 @@ test("nested jobs: -j 1 with a workflow nested three deep, each level with rules
   assert.equal(result.code, 0, result.err);
   assert.equal(peak(root), 1, readFileSync(join(root, "counts"), "utf8"));
 });
+
+test("nested jobs: under -j 2, two nested runs of CORES=2 rules run one such command at a time in all (2 cores' worth, not 4)", { timeout: 60_000 }, async () => {
+  const wide = (target: string) => `CATEGORY=big\nCORES=2\n${counted(target)}`;
+  const root = counting({
+    "w.mf": "a: a.mf\n\tMAKEFLOW a.mf\nb: b.mf\n\tMAKEFLOW b.mf\n",
+    "a.mf": `${wide("a1")}${wide("a2")}a: a1 a2\n\ttouch a\n`,
+    "b.mf": `${wide("b1")}${wide("b2")}b: b1 b2\n\ttouch b\n`,
+  });
+  const result = await runIn(root, { jobs: 2 });
+  assert.equal(result.code, 0, result.err);
+  assert.equal(peak(root), 1, `CORES=2 commands at once under -j 2: ${readFileSync(join(root, "counts"), "utf8")}`);
+});
