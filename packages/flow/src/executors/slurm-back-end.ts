@@ -54,8 +54,11 @@ interface Job {
 
 type JobFile = "sh" | "out" | "status" | "started";
 
+/** Slurm as one executor: what the scheduler knows of it (a dry run asks its scheduler the same). */
+export const slurmExecutorInfo = { id: "slurm", capacity: { cores: slurmCoresQueuedMax, memoryMb: Number.MAX_SAFE_INTEGER, diskMb: Number.MAX_SAFE_INTEGER, gpus: 1_000 }, runsLocalRules: false, runsRemoteRules: true, fastAbort: false, startsReported: true } as const;
+
 class SlurmExecutor implements Executor {
-  readonly info = { id: "slurm", capacity: { cores: slurmCoresQueuedMax, memoryMb: Number.MAX_SAFE_INTEGER, diskMb: Number.MAX_SAFE_INTEGER, gpus: 1_000 }, runsLocalRules: false, runsRemoteRules: true, fastAbort: false, startsReported: true };
+  readonly info = slurmExecutorInfo;
   private readonly jobs = new Map<number, Job>();
   private readonly timer: Timer;
   private polling = false;

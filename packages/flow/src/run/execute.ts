@@ -14,7 +14,7 @@ import { formatLocation } from "../language/errors.ts";
 import type { LogFile } from "../log/log-file.ts";
 import { RuleLogLines } from "../log/rule-log-lines.ts";
 import { Scheduler } from "../schedule/scheduler.ts";
-import type { TaskOutcome } from "../schedule/types.ts";
+import type { ExecutorInfo, TaskOutcome } from "../schedule/types.ts";
 import type { Rule } from "../workflow.ts";
 import { StaleTargets } from "./stale-targets.ts";
 import { Driver } from "./driver.ts";
@@ -25,7 +25,7 @@ import { LastFinish, progressLine, progressWidthDefault } from "./progress.ts";
 import { ProgressTally } from "./progress-tally.ts";
 import type { Loaded } from "./run-flow.ts";
 import { nestedRunName, type Output, type RunComponents, type RunInit } from "./run-options.ts";
-import { Refusals, type ShownState } from "./refusals.ts";
+import { Refusals, type ShownState, withGpuSource } from "./refusals.ts";
 import { RunningOn, Unfinished } from "./run-tallies.ts";
 import { progressIntervalMs, terminalStatus } from "./terminal-status.ts";
 
@@ -97,9 +97,9 @@ function localPipelineCores(cores: number): number {
   return Math.min(cores * localPipelinePerCore, localPipelineMax);
 }
 
-function localExecutor(context: BackEndContext, runsRemoteRules: boolean, gpuCount: GpuCount, directoryGone: (reason: string) => void): Executor {
-  const { local } = context;
-  const info = {
+/** This machine as an executor: what the scheduler knows of it (a dry run asks its scheduler the same). */
+export function localExecutorInfo(local: LocalMachine, runsRemoteRules: boolean, gpuCount: GpuCount): ExecutorInfo {
+  return {
     id: "local",
     capacity: { cores: local.cores, memoryMb: local.memoryMb, diskMb: Number.MAX_SAFE_INTEGER, gpus: gpuCount.gpus },
     runsLocalRules: true,
@@ -111,6 +111,10 @@ function localExecutor(context: BackEndContext, runsRemoteRules: boolean, gpuCou
     // ends in batches while enough are queued (holdReports), so the master wakes per batch.
     pipelineCores: localPipelineCores(local.cores),
   };
+}
+
+function localExecutor(context: BackEndContext, runsRemoteRules: boolean, gpuCount: GpuCount, directoryGone: (reason: string) => void): Executor {
+  const info = localExecutorInfo(context.local, runsRemoteRules, gpuCount);
   const outputFd = context.init.json ? 2 : 1;
   return new LocalExecutor({ info, directory: context.loaded.directory, outputFd, runNested: context.runNested, directoryGone, gpuDevices: gpuCount.devices }, context.listener);
 }
@@ -174,8 +178,7 @@ export async function execute(loaded: Loaded, complete: Set<number>, log: LogFil
   const refusals = new Refusals(rules);
   // GPUs are looked for only when a rule asks for some (nvidia-smi may take a while)
   const localGpuCount = rules.some((rule) => (rule.resources.gpus ?? 0) > 0) ? (components.gpus ?? localGpus)() : { gpus: 0, source: "no rule needs any" };
-  /** A refusal for GPUs this machine lacks says where the count came from. */
-  const refusalReason = (reason: string) => (reason.includes(" GPU") && reason.includes("; this machine has") ? `${reason} (${localGpuCount.source})` : reason);
+  const refusalReason = (reason: string) => withGpuSource(reason, localGpuCount);
   const driver = new Driver(scheduler, loaded.plan.workflow, {
     state(action, nowMs, startRefused) {
       const rule = rules[action.rule]!;

@@ -33,9 +33,10 @@ interface Listing {
 }
 
 /** Prints what the run would do; returns the exit code (1 when a nested workflow has an error). */
-export function printDryRun(loaded: Loaded, complete: ReadonlySet<number>, init: RunInit, output: Output, reader: CompletionReader): number {
+/** `refused`: the top workflow's rules a run would refuse (dry-run-refusals.ts), listed as `would-be-refused` with --json, left out of the commands without. */
+export function printDryRun(loaded: Loaded, complete: ReadonlySet<number>, init: RunInit, output: Output, reader: CompletionReader, refused?: ReadonlyMap<number, string>): number {
   const listing: Listing = { output, reader, listed: 0, leftOut: 0, failed: false };
-  list(loaded, complete, init, listing, "");
+  list(loaded, complete, init, listing, "", refused);
   if (listing.leftOut > 0) {
     const line = `${listing.leftOut} more nested ${listing.leftOut === 1 ? "workflow" : "workflows"} not listed (at most ${dryRunNestedMax})`;
     if (init.json) output.err(`skein flow: --dry-run: ${line}\n`);
@@ -44,7 +45,7 @@ export function printDryRun(loaded: Loaded, complete: ReadonlySet<number>, init:
   return listing.failed ? 1 : 0;
 }
 
-function list(loaded: Loaded, complete: ReadonlySet<number>, init: RunInit, listing: Listing, indent: string): void {
+function list(loaded: Loaded, complete: ReadonlySet<number>, init: RunInit, listing: Listing, indent: string, refused?: ReadonlyMap<number, string>): void {
   const { output } = listing;
   const rules = loaded.plan.workflow.rules;
   const run = nestedRunName(init);
@@ -53,6 +54,11 @@ function list(loaded: Loaded, complete: ReadonlySet<number>, init: RunInit, list
   for (const index of loaded.plan.order) {
     const rule = rules[index]!;
     if (complete.has(index)) continue;
+    const refusal = refused?.get(index);
+    if (refusal !== undefined) {
+      if (init.json) output.out(`${JSON.stringify({ rule: index, target: writtenPath(rule.targets[0]!), state: "would-be-refused", reason: refusal, ...run })}\n`);
+      continue;
+    }
     wouldRun.add(index);
     // with --json, stdout holds only JSON objects: the rule, its first target as written, its command
     if (init.json) output.out(`${JSON.stringify({ rule: index, target: writtenPath(rule.targets[0]!), state: "would-run", command: rule.command, local: rule.local || undefined, ...run })}\n`);

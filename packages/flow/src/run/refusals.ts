@@ -13,6 +13,11 @@ import type { Rule } from "../workflow.ts";
 /** A rule's state as messages, --json and --dot show it: `refused` is a failure before it ever ran. */
 export type ShownState = RuleState | "refused";
 
+/** A refusal for GPUs this machine lacks says where the count came from (`gpus.source`). */
+export function withGpuSource(reason: string, gpus: { readonly source: string }): string {
+  return reason.includes(" GPU") && reason.includes("; this machine has") ? `${reason} (${gpus.source})` : reason;
+}
+
 /** Rules named in one message about refused rules; the rest are counted. */
 export const refusedNamedMax = 10;
 
@@ -54,6 +59,11 @@ export class Refusals {
 
   has(rule: number): boolean {
     return this.reasons.has(rule);
+  }
+
+  /** Why `rule` was refused, if it was. */
+  reasonOf(rule: number): string | undefined {
+    return this.reasons.get(rule);
   }
 
   get size(): number {

@@ -28,6 +28,8 @@ import { toDot } from "./dot.ts";
 import { absolutePath } from "../paths.ts";
 import { stopSignals } from "@skein/ftsh/stop-signals";
 import { BackEndError, execute } from "./execute.ts";
+import { predictRefusals } from "./dry-run-refusals.ts";
+import { localGpus } from "../executors/local-gpus.ts";
 import { checkDotFile, specialFile, workflowPlace, writeDot } from "./run-files.ts";
 import { standardOutput } from "./standard-output.ts";
 import { checkNestedConflicts } from "./nested-conflicts.ts";
@@ -269,9 +271,14 @@ async function runLocked(init: RunInit, components: RunComponents, output: Outpu
   const rules = loaded.plan.workflow.rules;
   const skew = loaded.sourceTimes.warning();
   if (skew !== undefined) output.err(skew);
+  const local = { cores: init.jobs ?? availableParallelism(), memoryMb: Math.floor(totalmem() / 1048576) };
   if (init.dryRun) {
+    // the rules a run would refuse (dry-run-refusals.ts): said as the run says them, and the dry run fails as the run would
+    const refusals = await predictRefusals(loaded, complete, init, local, components.gpus ?? localGpus);
     // nested workflows' commands too, under their MAKEFLOW rules (nested-dry-run.ts)
-    const code = printDryRun(loaded, complete, init, output, { load: (nestedInit) => loadWorkflow(nestedInit, loaded.sourceTimes.nowMs), completed: completedRules });
+    const listed = printDryRun(loaded, complete, init, output, { load: (nestedInit) => loadWorkflow(nestedInit, loaded.sourceTimes.nowMs), completed: completedRules }, refusals?.reasons);
+    for (const line of refusals?.lines ?? []) output.err(line);
+    const code = refusals === undefined ? listed : 1;
     // the targets a run would keep as <target>.skein-old (aside-preview.ts): stderr, or would-set-aside objects with --json
     const asides = asidePreviewLines(asidePreview(loaded.plan.workflow, loaded.directory, loaded.summary, loaded.plan.order, complete), init.json === true);
     for (const line of asides.out) output.out(line);
@@ -307,11 +314,11 @@ async function runLocked(init: RunInit, components: RunComponents, output: Outpu
       init.onListening?.(port);
       runEvent?.({ state: "listening", port });
     };
-    const cores = init.jobs ?? availableParallelism();
+    const cores = local.cores;
     // the top run's -j is the budget of every run nested in it (nested-job-budget.ts); a
     // workflow that nests none needs no budget: its launcher caps its commands, and queues them
     const jobs = components.jobs ?? (rules.some((rule) => rule.nested !== undefined) ? new JobBudget(cores).top() : undefined);
-    const result = await execute(loaded, complete, log, { ...init, onListening }, { ...components, output, jobs }, { cores, memoryMb: Math.floor(totalmem() / 1048576) });
+    const result = await execute(loaded, complete, log, { ...init, onListening }, { ...components, output, jobs }, local);
     const dotWritten = !init.dotFile || writeDot(init.dotFile, toDot(loaded.plan, result.stateOf), output);
     if (result.ok) output.err(`skein flow: done, ${result.ran} ${result.ran === 1 ? "rule" : "rules"} ran\n`);
     else {
