@@ -8,7 +8,7 @@ import { parseMakeflow } from "../language/parse-makeflow.ts";
 import { seededRandom } from "../testing/simulated-cluster.ts";
 import type { Rule } from "../workflow.ts";
 import { type CompactionStep, compactingPath, compactLog, logNeedsCompaction } from "./compact-log.ts";
-import { fileDoneLine, fileRunningLine } from "./file-lines.ts";
+import { fileDoneLine, fileRunningLine, runLine } from "./file-lines.ts";
 import { readLogFile } from "./log-file.ts";
 import { type LogSummary, logHashes, logHeader, logLine } from "./transaction-log.ts";
 
@@ -30,6 +30,7 @@ function grownLog(runs: number): string {
   let timeMs = 1;
   for (let run = 0; run < runs; run++) {
     const workflow = run < runs / 2 ? older : current;
+    text += runLine(timeMs);
     for (const [rule, states] of [[0, ["running", "failed", "running", "done"]], [1, ["running", "done"]], [3, ["running", "done"]], [2, ["running"]]] as const) {
       if (rule >= workflow.length) continue;
       for (const state of states) {
@@ -42,6 +43,9 @@ function grownLog(runs: number): string {
       }
     }
   }
+  // a last run (its RUN line first, as every run's) that was killed making a: c, left running by
+  // the run before, no longer counts as partial output of the workflow's (`laterRun`)
+  text += `${runLine(timeMs)}${fileRunningLine(timeMs, "a")}${logLine(timeMs, 0, "running", 1, logHashes(current[0]!))}`;
   return `${text}${logLine(timeMs, 2, "done", 1, logHashes(current[2]!)).slice(0, 7)}\n`;
 }
 
@@ -73,6 +77,7 @@ test("log compaction: a log grown by many runs is rewritten with its live lines 
   withLog(grownLog(5000), (path) => {
     const before = summaries(path);
     const read = readLogFile(path, current);
+    assert.deepEqual([read.summary.files.target(0, 0)?.laterRun, read.summary.files.target(2, 0)?.laterRun], [undefined, true], "a: this run's; c: left by a run before it");
     assert.ok(logNeedsCompaction(read), `${read.bytes} bytes, ${read.live.bytes} live`);
     const size = compactLog(path, read);
     assert.equal(statSync(path).size, size);

@@ -7,6 +7,9 @@
  *
  *     # FILE <time ms> <name> running
  *     # FILE <time ms> <name> done <size> <mtime µs>
+ *     # FILE <time ms> <name> failed <size> <mtime µs>
+ *
+ * and each run's lines follow a `# RUN <time ms>` line (see `runLine`).
  *
  * `running` is written before the rule's first "running" line of a run (once per rule and run:
  * a 20 000-rule run writes 20 000 short lines more, no more syscalls: they join the batch's
@@ -23,6 +26,25 @@ import type { Stats } from "node:fs";
 /** A file line of `name` made by a rule that starts. */
 export function fileRunningLine(timeMs: number, name: string): string {
   return `# FILE ${Math.round(timeMs)} ${encodeName(name)} running\n`;
+}
+
+/**
+ * The line a run writes first, with the first batch it logs: `# RUN <time ms>`. A `running`
+ * file line followed by one was written by an earlier run, and a later run left the file as it
+ * found it: it no longer vouches for it (see `madeAsRecorded`).
+ */
+export function runLine(timeMs: number): string {
+  return `# RUN ${Math.round(timeMs)}\n`;
+}
+
+export const runLinePattern = /^# RUN \d+$/;
+
+/**
+ * A file line of `name` as its rule left it when it failed for good, in a run that started it:
+ * partial output, the workflow's while unchanged (a later run leaving it be does not change that).
+ */
+export function fileFailedLine(timeMs: number, name: string, size: number, mtimeUs: number): string {
+  return `# FILE ${Math.round(timeMs)} ${encodeName(name)} failed ${size} ${mtimeUs}\n`;
 }
 
 /** A file line of `name` as its rule left it when done (`mtimeUs`: `microseconds(stat.mtimeMs)`). */
@@ -64,11 +86,13 @@ export function decodeName(encoded: string): string | undefined {
 export interface FileLine {
   readonly name: string;
   readonly done: boolean;
+  /** Left by its rule when it failed (with its size and time then); `done` is false. */
+  readonly failed?: boolean;
   readonly size: number;
   readonly mtimeUs: number;
 }
 
-const fileLinePattern = /^# FILE \d+ (\S+) (?:(running)|done (\d{1,15}) (\d{1,16}))$/;
+const fileLinePattern = /^# FILE \d+ (\S+) (?:(running)|(done|failed) (\d{1,15}) (\d{1,16}))$/;
 
 /** Reads a file line; undefined for any other line (a comment, a torn file line). */
 export function parseFileLine(line: string): FileLine | undefined {
@@ -76,13 +100,18 @@ export function parseFileLine(line: string): FileLine | undefined {
   if (match === null) return undefined;
   const name = decodeName(match[1]!);
   if (name === undefined) return undefined;
+  if (match[3] === "failed") return { name, done: false, failed: true, size: Number(match[4]), mtimeUs: Number(match[5]) };
   const done = match[2] === undefined;
-  return { name, done, size: done ? Number(match[3]) : 0, mtimeUs: done ? Number(match[4]) : 0 };
+  return { name, done, size: done ? Number(match[4]) : 0, mtimeUs: done ? Number(match[5]) : 0 };
 }
 
 /** What the log last said of one file: made (a running line, the last), or done with its size and time. */
 export interface FileRecord {
   readonly done: boolean;
+  /** Left by its rule when it failed, with `size` and `mtimeUs` then; `done` is false. */
+  readonly failed?: boolean;
+  /** Running, and a later run (`# RUN` line) wrote to the log since without making the file again. */
+  readonly laterRun?: boolean;
   readonly size: number;
   readonly mtimeUs: number;
 }
@@ -98,10 +127,20 @@ export function unchangedSince(record: FileRecord, stat: Stats): boolean {
 
 /**
  * Whether a file the log names as the workflow's is still its own to remove before its rule
- * runs: its rule was interrupted making it (the last line says running: partial output), it is
- * a directory (the rule's; what it holds that the workflow names is kept), or it is as the
- * rule left it when done. A file changed since (by hand) is the user's.
+ * runs: its rule was interrupted making it (the last line says running: partial output) and no
+ * run came since, or failed leaving it as it is now, it is a directory (the rule's; what it holds that the workflow names is
+ * kept), or it is as the rule left it when done. A file changed since (by hand) is the user's;
+ * so is a file an interrupted run was making when a later run then left it be — that run may
+ * have read it as a source, the user may have written it meanwhile, and nothing in the log
+ * tells their bytes from partial output.
  */
 export function madeAsRecorded(record: FileRecord, stat: Stats): boolean {
-  return !record.done || stat.isDirectory() || (stat.size === record.size && microseconds(stat.mtimeMs) === record.mtimeUs);
+  if (!record.done && record.failed !== true) return record.laterRun !== true;
+  return stat.isDirectory() || (stat.size === record.size && microseconds(stat.mtimeMs) === record.mtimeUs);
+}
+
+/** Why a file the log names is kept rather than removed, when `madeAsRecorded` says it is not the workflow's. */
+export function whyNotMade(record: FileRecord): string {
+  if (record.failed === true) return "changed since a failed run of this workflow left it";
+  return record.done ? "changed since the workflow made it" : "an interrupted run was making it, and a later run left it: maybe changed since";
 }

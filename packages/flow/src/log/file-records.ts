@@ -6,7 +6,7 @@
  * in a map. Only each name's last line matters to a reader, so a compaction keeps that one.
  */
 import type { Rule } from "../workflow.ts";
-import { type FileLine, type FileRecord, parseFileLine } from "./file-lines.ts";
+import { type FileLine, type FileRecord, parseFileLine, runLinePattern } from "./file-lines.ts";
 import { NumberKeys } from "./number-keys.ts";
 
 /** A name no current rule has as a target, as the log last recorded it. */
@@ -25,6 +25,7 @@ export interface MadeFiles {
 const noRecord = 0;
 const madeCode = 1;
 const doneCode = 2;
+const failedCode = 3;
 
 export class FileRecords implements MadeFiles {
   /** Each rule's first target's slot (a target's slot: its rule's offset plus its index). */
@@ -39,11 +40,19 @@ export class FileRecords implements MadeFiles {
   private lineNumbers: Float64Array | undefined;
   private lineBytes: Uint16Array | undefined;
   private readonly other = new Map<string, OtherFile & { lineNumber: number; bytes: number }>();
+  /** The last `# RUN` line (0: none) and its bytes: a compaction keeps it, after which a running line vouches for nothing. */
+  private lastRunLine = 0;
+  private lastRunBytes = 0;
 
   constructor(private readonly rules: readonly Rule[]) {}
 
   /** Reads a `#` line of the log; false when it is not a file line. */
   line(text: string, lineNumber: number): boolean {
+    if (runLinePattern.test(text)) {
+      this.lastRunLine = lineNumber;
+      this.lastRunBytes = text.length + 1;
+      return true;
+    }
     const file = parseFileLine(text);
     if (file === undefined) return false;
     this.add(this.slotOf(file.name), file, lineNumber, text.length + 1);
@@ -97,10 +106,10 @@ export class FileRecords implements MadeFiles {
   private add(slot: number | undefined, file: FileLine, lineNumber: number, bytes: number): void {
     if (slot === undefined) {
       this.other.delete(file.name); // kept in the order of its last line
-      this.other.set(file.name, { name: file.name, done: file.done, size: file.size, mtimeUs: file.mtimeUs, lineNumber, bytes });
+      this.other.set(file.name, { name: file.name, done: file.done, ...(file.failed === true ? { failed: true } : {}), size: file.size, mtimeUs: file.mtimeUs, lineNumber, bytes });
       return;
     }
-    this.codes![slot] = file.done ? doneCode : madeCode;
+    this.codes![slot] = file.done ? doneCode : file.failed === true ? failedCode : madeCode;
     this.sizes![slot] = file.size;
     this.times![slot] = file.mtimeUs;
     this.lineNumbers![slot] = lineNumber;
@@ -155,11 +164,17 @@ export class FileRecords implements MadeFiles {
     // a name two rules share is recorded at the first one's slot
     const named = this.slotOf(this.names![slot]!);
     if (named === undefined || this.codes[named] === noRecord) return undefined;
-    return { done: this.codes[named] === doneCode, size: this.sizes![named]!, mtimeUs: this.times![named]! };
+    const code = this.codes[named];
+    const record = { done: code === doneCode, size: this.sizes![named]!, mtimeUs: this.times![named]! };
+    if (code === failedCode) return { ...record, failed: true };
+    return code === madeCode && this.lineNumbers![named]! < this.lastRunLine ? { ...record, laterRun: true } : record;
   }
 
   *others(): Iterable<OtherFile> {
-    for (const { name, done, size, mtimeUs } of this.other.values()) yield { name, done, size, mtimeUs };
+    for (const { name, done, failed, size, mtimeUs, lineNumber } of this.other.values()) {
+      if (failed === true) yield { name, done, failed, size, mtimeUs };
+      else yield !done && lineNumber < this.lastRunLine ? { name, done, size, mtimeUs, laterRun: true } : { name, done, size, mtimeUs };
+    }
   }
 
   /** Bytes of the lines a compaction keeps: each name's last. */
@@ -167,13 +182,14 @@ export class FileRecords implements MadeFiles {
     let total = 0;
     if (this.codes !== undefined) for (let slot = 0; slot < this.codes.length; slot++) if (this.codes[slot] !== noRecord) total += this.lineBytes![slot]!;
     for (const file of this.other.values()) total += file.bytes;
-    return total;
+    return total + this.lastRunBytes;
   }
 
   /** The numbers of the lines a compaction keeps (unordered). */
   *lines(): Iterable<number> {
     if (this.codes !== undefined) for (let slot = 0; slot < this.codes.length; slot++) if (this.codes[slot] !== noRecord) yield this.lineNumbers![slot]!;
     for (const file of this.other.values()) yield file.lineNumber;
+    if (this.lastRunLine > 0) yield this.lastRunLine;
   }
 }
 

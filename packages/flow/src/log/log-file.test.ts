@@ -28,7 +28,8 @@ test("log file: batches written back to back share background syncs, at most one
     assert.ok(log.syncs <= Math.ceil(elapsedMs / syncIntervalMs) + 1, `${log.syncs} syncs in ${elapsedMs.toFixed(0)} ms`);
     const lines = readFileSync(join(root, "w.mf.skeinlog"), "utf8").split("\n");
     assert.equal(lines[0], logHeader);
-    assert.deepEqual(lines.slice(1, -1), Array.from({ length: batches }, (_, batch) => `line ${batch}`));
+    assert.match(lines[1]!, /^# RUN \d+$/, "the run's lines follow its RUN line");
+    assert.deepEqual(lines.slice(2, -1), Array.from({ length: batches }, (_, batch) => `line ${batch}`));
   } finally {
     rmSync(root, { recursive: true, force: true });
   }
@@ -99,7 +100,7 @@ test("log file: read line by line, a line past the limit is an error naming file
     log.append(done);
     log.write();
     await log.close();
-    assert.equal(readFileSync(path, "utf8"), `${logHeader}\n${done}`);
+    assert.match(readFileSync(path, "utf8"), new RegExp(`^${logHeader}\\n# RUN \\d+\\n${done}$`));
     assert.deepEqual([...readLogFile(path, rules).summary.done], [0], "the next run reads it");
   } finally {
     rmSync(root, { recursive: true, force: true });
@@ -133,7 +134,7 @@ test("log file: a new log is made with its first line, so a run that logs nothin
     const used = new LogFile(path, realClock());
     used.append("1 0 running 1 abcdef01 abcdef01\n");
     await used.close();
-    assert.equal(readFileSync(path, "utf8"), `${logHeader}\n1 0 running 1 abcdef01 abcdef01\n`);
+    assert.match(readFileSync(path, "utf8"), new RegExp(`^${logHeader}\\n# RUN \\d+\\n1 0 running 1 abcdef01 abcdef01\\n$`));
     assert.throws(() => new LogFile(join(root, "no-such-directory", "w.mf.skeinlog"), realClock()), { code: "ENOENT" });
   } finally {
     rmSync(root, { recursive: true, force: true });

@@ -16,6 +16,7 @@
 import { accessSync, closeSync, constants, fdatasync, fstatSync, fsyncSync, ftruncateSync, lstatSync, openSync, readSync, writeSync } from "node:fs";
 import { dirname } from "node:path";
 import type { Clock, Timer } from "@skein/core";
+import { runLine } from "./file-lines.ts";
 import type { LiveLines } from "./live-lines.ts";
 import { LogFormatError, LogReader, type LogSummary, logHeader, notALog } from "./transaction-log.ts";
 import type { Rule } from "../workflow.ts";
@@ -35,6 +36,8 @@ export class LogFile {
   /** When the last background sync started (the clock's ms), and the timer of the next one. */
   private lastSyncMs = Number.NEGATIVE_INFINITY;
   private nextSync: Timer | undefined;
+  /** Whether this run's `# RUN` line is appended (before its first line: a run that logs nothing writes none). */
+  private runMarked = false;
   /** Background syncs completed (for tests and statistics). */
   syncs = 0;
 
@@ -75,6 +78,11 @@ export class LogFile {
   }
 
   append(line: string): void {
+    // a run's lines follow its `# RUN` line: a running file line before it is an earlier run's
+    if (!this.runMarked) {
+      this.runMarked = true;
+      this.pending.push(runLine(this.clock.epochMs()));
+    }
     this.pending.push(line);
   }
 

@@ -2,14 +2,14 @@
 /**
  * The lines a run appends to its log for a rule's state change: the rule line (both hashes,
  * worked out once per rule), and its targets' file lines (file-lines.ts) — before the first
- * "running" line of the rule in this run, and after each "done" line, with each target's size
- * and modification time then.
+ * "running" line of the rule in this run, and after each "done" line (and a "failed" one of a
+ * rule this run started), with each target's size and modification time then.
  */
 import { lstatSync } from "node:fs";
 import { absolutePath } from "../paths.ts";
 import type { RuleState } from "../schedule/types.ts";
 import type { Rule } from "../workflow.ts";
-import { fileDoneLine, fileRunningLine, microseconds } from "./file-lines.ts";
+import { fileDoneLine, fileFailedLine, fileRunningLine, microseconds } from "./file-lines.ts";
 import { logLineBytesMax } from "./log-file.ts";
 import { logHashes, logLine } from "./transaction-log.ts";
 
@@ -45,11 +45,15 @@ export class RuleLogLines {
       for (const target of targets) if (fits(target.path)) this.log.append(fileRunningLine(timeMs, target.path));
     }
     this.log.append(logLine(timeMs, rule, state, attempt, hash));
-    if (state !== "done") return;
+    // what a rule that failed for good left is recorded too, if this run started it (a start
+    // refused, its targets untouched, records nothing): partial output, the workflow's while
+    // unchanged, even after later runs that leave it be
+    if (state !== "done" && (state !== "failed" || this.named[rule] === 0)) return;
+    const line = state === "done" ? fileDoneLine : fileFailedLine;
     for (const target of targets) {
       if (!fits(target.path)) continue;
       const stat = lstatSync(absolutePath(this.directory, target.path), { throwIfNoEntry: false });
-      if (stat !== undefined) this.log.append(fileDoneLine(timeMs, target.path, stat.size, microseconds(stat.mtimeMs)));
+      if (stat !== undefined) this.log.append(line(timeMs, target.path, stat.size, microseconds(stat.mtimeMs)));
     }
   }
 }

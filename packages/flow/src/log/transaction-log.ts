@@ -123,7 +123,7 @@ export class LogReader {
     if (lineNumber === 1) return checkHeader(line, true, this.source);
     if (!line) return;
     if (line.startsWith("#")) {
-      if (line.startsWith("# FILE ")) this.files.line(line, lineNumber);
+      if (line.startsWith("# FILE ") || line.startsWith("# RUN ")) this.files.line(line, lineNumber);
       return;
     }
     if (!validLine.test(line)) {

@@ -22,8 +22,8 @@ export function asidePreview(workflow: Workflow, directory: string, summary: Log
 /** The preview as lines (each with its newline): plain ones for standard error, or JSON ones for standard output. */
 export function asidePreviewLines(kept: readonly KeptAside[], json: boolean): { out: string[]; err: string[] } {
   if (json) return { out: kept.map(({ rule, target, aside, entries }) => `${JSON.stringify({ rule, target, state: "would-set-aside", aside, entries })}\n`), err: [] };
-  const err = kept.map(({ target, aside, entries }) => {
-    if (entries === undefined) return `skein flow: --dry-run: would keep ${target} (not made by this workflow) as ${aside}\n`;
+  const err = kept.map(({ target, aside, entries, why }) => {
+    if (entries === undefined) return `skein flow: --dry-run: would keep ${target} (${why ?? "not made by this workflow"}) as ${aside}\n`;
     const listed = `${entries.slice(0, entriesShownMax).join(", ")}${entries.length > entriesShownMax ? ", …" : ""}`;
     return `skein flow: --dry-run: would keep what ${target} holds that this workflow does not name (${listed}) in ${aside}\n`;
   });

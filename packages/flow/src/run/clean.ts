@@ -10,7 +10,7 @@ import { lstatSync, readdirSync, rmSync, unlinkSync } from "node:fs";
 import { dirname, isAbsolute, relative } from "node:path";
 import { writtenPath } from "../language/canonical-path.ts";
 import { compactingPath } from "../log/compact-log.ts";
-import { madeAsRecorded } from "../log/file-lines.ts";
+import { madeAsRecorded, whyNotMade } from "../log/file-lines.ts";
 import type { LogSummary } from "../log/transaction-log.ts";
 import { absolutePath } from "../paths.ts";
 import type { FileReference, NestedWorkflow, Workflow } from "../workflow.ts";
@@ -260,16 +260,22 @@ export function cleanTree(top: Cleanable, load: NestedLoader, dryRun = false, se
   // of the workflow: a rule since given more targets, or split from another) unless changed since
   const removedTargets = new Set<string>();
   const namedMade = new Set<string>(); // `rule index` of the second kind
+  const keptMade = new Set<string>(); // `rule index` of a started rule's target that stays
   for (const [rule, { targets }] of top.workflow.rules.entries()) {
     const started = top.summary.started.has(rule);
     for (const [index, target] of targets.entries()) {
       const path = absolutePath(top.directory, target.path);
-      if (!started) {
-        const record = top.summary.files.target(rule, index);
+      const record = top.summary.files.target(rule, index);
+      // of a started rule, only a file an interrupted run was making that a later run left be stays
+      if (!started || record?.laterRun === true) {
         const stat = record === undefined ? undefined : lstatSync(path, { throwIfNoEntry: false });
-        if (record === undefined || stat === undefined) continue;
+        if (record === undefined || stat === undefined) {
+          if (started) keptMade.add(`${rule} ${index}`);
+          continue;
+        }
         if (!madeAsRecorded(record, stat)) {
-          keptFiles.push({ path: writtenPath(target), why: "changed since the workflow made it" });
+          keptFiles.push({ path: writtenPath(target), why: whyNotMade(record) });
+          if (started) keptMade.add(`${rule} ${index}`);
           continue;
         }
         namedMade.add(`${rule} ${index}`);
@@ -277,7 +283,7 @@ export function cleanTree(top: Cleanable, load: NestedLoader, dryRun = false, se
       removedTargets.add(path);
     }
   }
-  const made = (rule: number, index: number) => top.summary.started.has(rule) || namedMade.has(`${rule} ${index}`);
+  const made = (rule: number, index: number) => (top.summary.started.has(rule) && !keptMade.has(`${rule} ${index}`)) || namedMade.has(`${rule} ${index}`);
   const inside: InsideTargets = (path) => named(path).filter((file) => !removedTargets.has(file));
   for (const rule of top.workflow.rules.keys()) files.push(...removeTargets(top.workflow, rule, top.directory, dryRun, inside, (index) => made(rule, index)));
   // and the files of rules since removed, when unchanged

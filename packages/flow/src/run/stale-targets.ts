@@ -30,7 +30,7 @@ import type { FileReference, Workflow } from "../workflow.ts";
 import { writtenPath } from "../language/canonical-path.ts";
 import { type InsideTargets, namedFilesInside, removeTarget, removeTargets, TargetRemovalError } from "./clean.ts";
 import type { MadeFiles } from "../log/file-records.ts";
-import { madeAsRecorded } from "../log/file-lines.ts";
+import { madeAsRecorded, whyNotMade } from "../log/file-lines.ts";
 import { asideNamesMax, asideSuffixAt, setAside, setAsideInside, unnamedEntries } from "./set-aside.ts";
 
 /** Entries of one directory kept in memory; a larger directory is not listed. */
@@ -42,9 +42,11 @@ export interface KeptAside {
   readonly target: string;
   readonly aside: string;
   readonly entries?: readonly string[];
+  /** For a target moved whole, unless not made by this workflow: why it is not the workflow's to remove ("changed since the workflow made it", …). */
+  readonly why?: string;
 }
 
-type Readying = { readonly target: FileReference; readonly path: string } & ({ readonly kind: "remove" | "aside" } | { readonly kind: "inside"; readonly unnamed: readonly string[] });
+type Readying = { readonly target: FileReference; readonly path: string } & ({ readonly kind: "remove" } | { readonly kind: "aside"; readonly why: string } | { readonly kind: "inside"; readonly unnamed: readonly string[] });
 
 export class StaleTargets {
   /** Names in each directory when first listed; null: too large, ask per target. */
@@ -76,7 +78,7 @@ export class StaleTargets {
   beforeStart(rule: number, attempt: number): string | undefined {
     if (this.workflow.rules[rule]!.nested !== undefined) return undefined;
     if (attempt === 1 && this.allAbsent(rule)) return undefined;
-    if (attempt === 1 && !this.started.has(rule)) return this.keepAside(rule);
+    if (attempt === 1) return this.keepAside(rule);
     try {
       removeTargets(this.workflow, rule, this.directory, false, this.inside);
       return undefined;
@@ -87,18 +89,21 @@ export class StaleTargets {
   }
 
   /**
-   * What readying each existing target of a rule that never started takes: removal (the log
-   * names it as the workflow's, as it left it), a move aside (the user's), or for a directory
-   * holding files the workflow names, moving aside what else it holds (nothing: it stays).
+   * What readying each existing target of a rule takes on its first attempt: removal (the rule
+   * started before, or the log names the file as the workflow's, as it left it), a move aside
+   * (the user's), or for a directory holding files the workflow names, moving aside what else
+   * it holds (nothing: it stays). Of a rule that started before, only a file an interrupted
+   * run was making that a later run then left be is not removed (`madeAsRecorded`).
    */
   private readyings(rule: number): Readying[] {
     const readyings: Readying[] = [];
+    const started = this.started.has(rule);
     for (const [index, target] of this.workflow.rules[rule]!.targets.entries()) {
       const path = absolutePath(this.directory, target.path);
       const stat = lstatSync(path, { throwIfNoEntry: false });
       if (stat === undefined) continue;
       const record = this.files?.target(rule, index);
-      if (record !== undefined && madeAsRecorded(record, stat)) {
+      if (record === undefined ? started : madeAsRecorded(record, stat) || (started && record.done)) {
         readyings.push({ kind: "remove", target, path });
         continue;
       }
@@ -107,7 +112,7 @@ export class StaleTargets {
       if (named.length > 0) {
         const unnamed = unnamedEntries(path, named);
         if (unnamed.length > 0) readyings.push({ kind: "inside", target, path, unnamed });
-      } else readyings.push({ kind: "aside", target, path });
+      } else readyings.push({ kind: "aside", target, path, why: record === undefined ? notMade : whyNotMade(record) });
     }
     return readyings;
   }
@@ -136,7 +141,7 @@ export class StaleTargets {
       }
       const kept = setAside(path, shown);
       if ("reason" in kept) return kept.reason;
-      this.say(`skein flow: kept ${shown} (not made by this workflow) as ${kept.aside}\n`, { rule, target: shown, aside: kept.aside });
+      this.say(`skein flow: kept ${shown} (${readying.why}) as ${kept.aside}\n`, { rule, target: shown, aside: kept.aside, ...whyField(readying.why) });
     }
     return undefined;
   }
@@ -144,11 +149,10 @@ export class StaleTargets {
   /**
    * What readying rule `rule` would move aside if it started now (for `--dry-run`): each target
    * of it, or what a directory target holds, with the first aside name free now. Nothing is
-   * moved or removed. Empty for a rule the log shows started (its targets are removed instead)
-   * and for a `MAKEFLOW` rule (its nested run readies them).
+   * moved or removed. Empty for a `MAKEFLOW` rule (its nested run readies its targets).
    */
   wouldSetAside(rule: number): KeptAside[] {
-    if (this.started.has(rule) || this.workflow.rules[rule]!.nested !== undefined) return [];
+    if (this.workflow.rules[rule]!.nested !== undefined) return [];
     const kept: KeptAside[] = [];
     for (const readying of this.readyings(rule)) {
       if (readying.kind === "remove") continue;
@@ -158,7 +162,7 @@ export class StaleTargets {
       let index = 1;
       while (index < asideNamesMax && lstatSync(`${base}${asideSuffixAt(index)}`, { throwIfNoEntry: false }) !== undefined) index++;
       const aside = `${bare}${asideSuffixAt(index)}`;
-      kept.push(readying.kind === "inside" ? { rule, target: shown, aside, entries: readying.unnamed.map((entry) => `${bare}${entry.slice(readying.path.length)}`) } : { rule, target: shown, aside });
+      kept.push(readying.kind === "inside" ? { rule, target: shown, aside, entries: readying.unnamed.map((entry) => `${bare}${entry.slice(readying.path.length)}`) } : { rule, target: shown, aside, ...whyField(readying.why) });
     }
     return kept;
   }
@@ -180,6 +184,11 @@ export class StaleTargets {
     return names;
   }
 }
+
+const notMade = "not made by this workflow";
+
+/** `why`, as a KeptAside carries it: only when it is not the usual one. */
+const whyField = (why: string): { why?: string } => (why === notMade ? {} : { why });
 
 /** Entries named in the line that reports a directory's unnamed files moved aside (then "…"). */
 const movedShownMax = 3;

@@ -39,9 +39,11 @@ test("flow: a made target changed by hand since its rule was done is kept as .sk
   assert.equal((await runIn(root)).code, 0);
   writeFileSync(join(root, "b"), "the user's edit\n");
   writeFileSync(join(root, "w.mf"), "a b c:\n\techo 2 > a; echo 2 > b; echo 2 > c\n");
+  const preview = await runIn(root, { dryRun: true });
+  assert.match(preview.err, /would keep b \(changed since the workflow made it\) as b\.skein-old/);
   const again = await runIn(root);
   assert.equal(again.code, 0, again.err);
-  assert.match(again.err, /kept b \(not made by this workflow\) as b\.skein-old/);
+  assert.match(again.err, /kept b \(changed since the workflow made it\) as b\.skein-old/);
   assert.deepEqual(asides(root), ["b.skein-old"]);
   assert.equal(readFileSync(join(root, "b.skein-old"), "utf8"), "the user's edit\n");
 });
