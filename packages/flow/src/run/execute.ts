@@ -27,6 +27,7 @@ import type { Loaded } from "./run-flow.ts";
 import { nestedRunName, type Output, type RunComponents, type RunInit } from "./run-options.ts";
 import { Refusals, type ShownState, withGpuSource } from "./refusals.ts";
 import { RunningOn, Unfinished } from "./run-tallies.ts";
+import { lostTasksFate } from "./lost-tasks.ts";
 import { progressIntervalMs, terminalStatus } from "./terminal-status.ts";
 
 /**
@@ -246,9 +247,12 @@ export async function execute(loaded: Loaded, complete: Set<number>, log: LogFil
   const executorEvent = (event: Record<string, unknown>) => {
     if (executorEvents && !over) output.out(`${JSON.stringify({ timeMs: Math.round(driver.nowMs()), ...event })}\n`);
   };
+  /** The executors connected now: whether a lost task runs elsewhere or waits (lost-tasks.ts). */
+  const connected = new Map<string, ExecutorInfo>();
   const listener: ExecutorListener = {
     joined: (executor) => {
       executors.push(executor);
+      connected.set(executor.info.id, executor.info);
       const { id, capacity } = executor.info;
       // a limit this machine does not have (the local executor's disk) is null, not 2^53 - 1
       const bound = (value: number) => (value >= Number.MAX_SAFE_INTEGER ? null : value);
@@ -258,8 +262,9 @@ export async function execute(loaded: Loaded, complete: Set<number>, log: LogFil
     left: (executorId, reason) => {
       executorEvent({ executor: executorId, state: "left", reason });
       // once for all its tasks (each one's own line says the same: --json only)
-      const lost = runningOn.count(executorId);
-      if (lost > 0 && !over) output.err(`skein flow: ${executorId} left (${reason}): ${lost === 1 ? "its task runs" : `its ${lost} tasks run`} elsewhere\n`);
+      connected.delete(executorId);
+      const lost = runningOn.rulesOn(executorId);
+      if (lost.length > 0 && !over) output.err(`skein flow: ${executorId} left (${reason}): ${lostTasksFate(lost.map((rule) => rules[rule]!), [...connected.values()])}\n`);
       driver.left(executorId, reason);
     },
     finished: (task, outcome) => driver.finished(task, outcome),

@@ -24,6 +24,14 @@ export class RunningOn {
   count(executorId: string): number {
     return this.counts.get(executorId) ?? 0;
   }
+
+  /** The rules running on `executorId`, in rule order. */
+  rulesOn(executorId: string): number[] {
+    if (this.count(executorId) === 0) return [];
+    const rules: number[] = [];
+    for (const [rule, on] of this.executorOf) if (on === executorId) rules.push(rule);
+    return rules.sort((a, b) => a - b);
+  }
 }
 
 /** Rules named in the line about killed ones; the rest are counted. */

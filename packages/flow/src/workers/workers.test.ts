@@ -298,7 +298,7 @@ test("workers: the master drops a worker whose inline outputs are undeclared, do
     next();
   });
   assert.equal(result.code, 0, result.err);
-  assert.match(result.err, /worker-1 left \(protocol error: undeclared output '\.\.\/evil'\): its task runs elsewhere/);
+  assert.match(result.err, /worker-1 left \(protocol error: undeclared output '\.\.\/evil'\): its task waits for a worker to connect/);
   assert.match(result.err, /worker-2 left \(protocol error: inline output sizes do not match the payload\)/);
   assert.match(result.err, /worker-3 left \(protocol error: bad mode for output 'out'\)/);
   assert.equal(readFileSync(join(root, "out"), "utf8"), "");
