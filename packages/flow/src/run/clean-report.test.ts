@@ -40,3 +40,20 @@ test("clean report: a file the log names as made that --clean keeps is said, on 
     { path: "edited", kind: "file", state: "would-keep", reason: "changed since the workflow made it" },
   ]);
 });
+
+test("clean report: --clean --dry-run --json names the paths the plain list names and counts them alike: none inside a directory removed whole", async () => {
+  const root = workspace({ "w.mf": "res:\n\tmkdir -p res && echo a > res/a\nres/cfg:\n\tmkdir -p res && echo c > res/cfg\n" });
+  const run = await runIn(root, { jobs: 1 });
+  assert.equal(run.code, 0, run.err);
+  const plain = cleanReport(cleanTree(loaded(root), () => undefined, true), root, { dryRun: true });
+  assert.deepEqual(plain.out, ["res\n", "w.mf.skeinlog\n"]);
+  const json = cleanReport(cleanTree(loaded(root), () => undefined, true), root, { dryRun: true, json: true });
+  assert.deepEqual(json.out.map((line) => JSON.parse(line)), [
+    { path: "res", kind: "file", state: "would-remove" },
+    { path: "w.mf.skeinlog", kind: "log", state: "would-remove" },
+  ]);
+  assert.deepEqual(json.err, plain.err);
+  assert.deepEqual(plain.err, ["skein flow: --clean --dry-run: would remove 1 file and 1 log; nothing was removed\n"]);
+  const real = await runIn(root, { clean: true });
+  assert.equal(real.err, "skein flow: removed 1 file and 1 log\n");
+});

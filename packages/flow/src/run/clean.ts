@@ -113,10 +113,25 @@ export function removeTarget(target: FileReference, directory: string, dryRun = 
  */
 export function removalList(files: readonly Removal[], directory: string): string[] {
   const paths = files.flatMap(({ path, entries }) => entries ?? [path]);
+  const listed = outermost(paths, directory);
+  return paths.filter((path) => listed(path));
+}
+
+/**
+ * The removals `--clean --dry-run --json` lists: each but those inside a path removed whole (as
+ * `removalList` leaves them out), so its objects name the paths the plain list and the count do.
+ */
+export function listedRemovals(files: readonly Removal[], directory: string): Removal[] {
+  const listed = outermost(files.flatMap(({ path, entries }) => entries ?? [path]), directory);
+  return files.filter(({ path }) => listed(path));
+}
+
+/** A test of paths, true once for each of `paths` not inside another of them removed whole. */
+function outermost(paths: readonly string[], directory: string): (path: string) => boolean {
   // a `..` after a name is kept (`a/../out` is not `out` when `a` is a link): compared as written
   const whole = new Set(paths.map((path) => absolutePath(directory, path)));
   const listed = new Set<string>();
-  return paths.filter((path) => {
+  return (path) => {
     const absolute = absolutePath(directory, path);
     if (listed.has(absolute)) return false;
     listed.add(absolute);
@@ -124,7 +139,7 @@ export function removalList(files: readonly Removal[], directory: string): strin
     const up = absolute.lastIndexOf("/..");
     for (let parent = dirname(absolute); parent !== dirname(parent) && parent.length > up; parent = dirname(parent)) if (whole.has(parent)) return false;
     return true;
-  });
+  };
 }
 
 /** `relative(directory, path)` for absolute paths, a `..` after a name in `path` kept (see removalList). */
