@@ -12,6 +12,7 @@ import type { ExecutorInfo } from "./types.ts";
 export interface Task {
   readonly id: number;
   readonly rule: number;
+  /** The rule's attempt as counted against --retry-count (a move or a lost executor's rerun is the same attempt). */
   readonly attempt: number;
   readonly executor: ExecutorState;
   /**
@@ -70,4 +71,11 @@ export function queuedTasks(executor: ExecutorState): Task[] {
   if (executor.info.startsReported) return [...executor.tasks].filter((task) => task.startedMs === undefined);
   if (!executor.info.pipelineCores) return [];
   return [...executor.tasks].slice(runningCount(executor));
+}
+
+/** Tasks running, and tasks dispatched but still queued on their executor (`total`: all the tasks). */
+export function dispatchCounts(executors: Iterable<ExecutorState>, total: number): { running: number; queued: number } {
+  let queued = 0;
+  for (const executor of executors) queued += queuedTasks(executor).length;
+  return { running: total - queued, queued };
 }

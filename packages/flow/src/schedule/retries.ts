@@ -29,6 +29,11 @@ export class Retries {
     this.backoff = resolveBackoff({ initialMs: init.backoff?.initialMs ?? 1_000, factor: init.backoff?.factor ?? 2, maxMs: init.backoff?.maxMs ?? 60_000 });
   }
 
+  /** The rule's failed attempts counted so far (its next attempt is this + 1). */
+  failuresOf(rule: number): number {
+    return this.failures[rule]!;
+  }
+
   /** Counts a failed attempt: the delay before its retry, or undefined when it fails for good (`permanent`, or out of retries). */
   failed(rule: number, nowMs: number, permanent: boolean): number | undefined {
     const failures = ++this.failures[rule]!;

@@ -17,7 +17,7 @@ import { assert, formatLocation } from "../language/errors.ts";
 import { give, needOn, take } from "./capacity.ts";
 import { DiskWaits } from "./disk-waits.ts";
 import { Dispatch } from "./dispatch.ts";
-import { type ExecutorState, queuedTasks, type Task } from "./executor-tasks.ts";
+import { dispatchCounts, type ExecutorState, queuedTasks, type Task } from "./executor-tasks.ts";
 import { elsewhere, mayRun } from "./placement.ts";
 import { ReadyQueue, type ResourceClass } from "./ready-queue.ts";
 import { Retries, retryingIn } from "./retries.ts";
@@ -34,7 +34,9 @@ export class Scheduler {
   private readonly state: Uint8Array;
   private readonly waitingFor: Int32Array;
   private readonly lostRuns: Int32Array;
+  /** Each rule's attempt as states report it (1 + its failures counted against --retry-count), and its starts in this run (a `start`'s `attempt`; moves, reruns included: types.ts). */
   private readonly attempts: Int32Array;
+  private readonly startCounts: Int32Array;
   private readonly avoid: Array<string | undefined>;
   private readonly classes: ResourceClass[];
   private readonly ready = new ReadyQueue();
@@ -71,6 +73,7 @@ export class Scheduler {
     this.waitingFor = new Int32Array(count);
     this.lostRuns = new Int32Array(count);
     this.attempts = new Int32Array(count);
+    this.startCounts = new Int32Array(count);
     this.avoid = new Array(count);
     this.classes = this.ready.classesOf(plan.workflow.rules);
     this.starts = new TaskStarts(count, init);
@@ -188,8 +191,7 @@ export class Scheduler {
 
   private setState(rule: number, state: RuleState, extra?: Partial<Extract<SchedulerAction, { type: "state" }>>): void {
     this.state[rule] = stateCodes.indexOf(state);
-    const attempt = this.attempts[rule]!;
-    this.actions.push(extra === undefined ? { type: "state", rule, state, attempt } : { type: "state", rule, state, attempt, ...extra });
+    this.actions.push(extra === undefined ? { type: "state", rule, state, attempt: this.attempts[rule]! } : { type: "state", rule, state, attempt: this.attempts[rule]!, ...extra });
   }
 
   /** `routine`: the reason is for --json (the run says it once for all, e.g. an executor that left). */
@@ -199,13 +201,13 @@ export class Scheduler {
   }
 
   private startTask(rule: number, executor: ExecutorState, resourceClass: ResourceClass, nowMs: number, moved = false): void {
-    const attempt = ++this.attempts[rule]!;
+    const attempt = (this.attempts[rule] = this.retries.failuresOf(rule) + 1);
     const task: Task = { id: this.nextTaskId++, rule, attempt, executor, startedMs: undefined, resourceClass, need: needOn(resourceClass.need, executor.info), moved };
     take(executor.free, task.need);
     executor.tasks.add(task);
     this.tasks.set(task.id, task);
     this.setState(rule, "running", { executorId: executor.info.id });
-    this.actions.push({ type: "start", task: task.id, rule, attempt, executorId: executor.info.id });
+    this.actions.push({ type: "start", task: task.id, rule, attempt: ++this.startCounts[rule]!, executorId: executor.info.id });
     this.starts.noteStarted(executor, nowMs, this.actions);
   }
 
@@ -338,9 +340,7 @@ export class Scheduler {
 
   /** Tasks running, and tasks dispatched but still queued on their executor (for progress). */
   dispatchCounts(): { running: number; queued: number } {
-    let queued = 0;
-    for (const executor of this.executors.values()) queued += queuedTasks(executor).length;
-    return { running: this.tasks.size - queued, queued };
+    return dispatchCounts(this.executors.values(), this.tasks.size);
   }
 
   private runDue(nowMs: number): void {

@@ -87,6 +87,13 @@ export type SchedulerEvent =
    */
   | { readonly type: "stop"; readonly reason: string; readonly unstarted?: readonly number[] };
 
+/**
+ * `attempt` in `state` and `started` actions (the log's and --json's) counts the rule's attempts
+ * as --retry-count does: 1 for its first run, one more after each failure retried; 0 before any
+ * start. A task moved to another executor, or rerun after its executor left or after it was
+ * stopped for what the tasks beside it took, keeps its attempt. A `start` action's `attempt` is
+ * instead the rule's n-th start in this run (moves and reruns included), from 1.
+ */
 export type SchedulerAction =
   | { readonly type: "start"; readonly task: number; readonly rule: number; readonly attempt: number; readonly executorId: string }
   | { readonly type: "abort"; readonly task: number; readonly rule: number; readonly executorId: string; readonly reason: string }
