@@ -21,6 +21,9 @@ const forbidden: Array<[RegExp, string]> = [
   [/import\(\s*["']node:(net|fs|fs\/promises|dgram|tls|http|https|child_process)["']\s*\)/, "node I/O module"],
 ];
 
+/** `import type { Stats } from "node:fs"`: names a type only, so it does no I/O. */
+const typeOnly = /^\s*(import|export)\s+type\s/;
+
 function sources(dir: string, out: string[]): void {
   for (const name of readdirSync(dir)) {
     if (name === "node_modules") continue;
@@ -49,6 +52,7 @@ test("tidy: no clock, timers, randomness or I/O outside the runtimes", () => {
       }
       text.split("\n").forEach((line, i) => {
         if (/^\s*(\/\/|\*)/.test(line)) return;
+        if (typeOnly.test(line)) return; // erased when compiled: no I/O at run time
         for (const [pattern, what] of forbidden) {
           if (pattern.test(line)) violations.push(`${relative(root, file)}:${i + 1}: ${what}`);
         }
@@ -63,4 +67,7 @@ test("tidy: the rule itself catches a violation", () => {
   const sample = "const t = Date.now();";
   assert.ok(forbidden.some(([p]) => p.test(sample)));
   assert.ok(!forbidden.some(([p]) => p.test("const t = ctx.now();")));
+  const io = 'import { readFileSync } from "node:fs";';
+  assert.ok(forbidden.some(([p]) => p.test(io)) && !typeOnly.test(io));
+  assert.ok(typeOnly.test('import type { Stats } from "node:fs";'));
 });
