@@ -319,12 +319,13 @@ async function runLocked(init: RunInit, components: RunComponents, output: Outpu
     // workflow that nests none needs no budget: its launcher caps its commands, and queues them
     const jobs = components.jobs ?? (rules.some((rule) => rule.nested !== undefined) ? new JobBudget(cores).top() : undefined);
     const result = await execute(loaded, complete, log, { ...init, onListening }, { ...components, output, jobs }, local);
-    const dotWritten = !init.dotFile || writeDot(init.dotFile, toDot(loaded.plan, result.stateOf), output);
     if (result.ok) output.err(`skein flow: done, ${result.ran} ${result.ran === 1 ? "rule" : "rules"} ran\n`);
     else {
       output.err(`${result.unfinished === undefined ? "" : `skein flow: ${result.unfinished}\n`}skein flow: stopped: ${result.reason}\n`);
       if (result.reason !== undefined) components.onFailed?.(result.reason);
     }
+    // after the run's last line: a DOT that cannot be written is said last, not before a `done` that would read as the end of it
+    const dotWritten = !init.dotFile || writeDot(init.dotFile, toDot(loaded.plan, result.stateOf), output);
     runEvent?.({ state: "finished", ok: result.ok, ran: result.ran, reason: result.ok ? undefined : result.reason });
     return result.ok ? (dotWritten ? 0 : 1) : result.stoppedBy ? stopSignals[result.stoppedBy] : 1;
   } catch (error) {
