@@ -21,7 +21,7 @@ export function asidePreview(workflow: Workflow, directory: string, summary: Log
 
 /** The preview as lines (each with its newline): plain ones for standard error, or JSON ones for standard output. */
 export function asidePreviewLines(kept: readonly KeptAside[], json: boolean): { out: string[]; err: string[] } {
-  if (json) return { out: kept.map(({ rule, target, aside, entries }) => `${JSON.stringify({ rule, target, state: "would-set-aside", aside, entries })}\n`), err: [] };
+  if (json) return { out: kept.map(({ rule, target, aside, entries, why }) => `${JSON.stringify({ rule, target, state: "would-set-aside", aside, entries, reason: why })}\n`), err: [] };
   const err = kept.map(({ target, aside, entries, why }) => {
     if (entries === undefined) return `skein flow: --dry-run: would keep ${target} (${why ?? "not made by this workflow"}) as ${aside}\n`;
     const listed = `${entries.slice(0, entriesShownMax).join(", ")}${entries.length > entriesShownMax ? ", …" : ""}`;

@@ -28,6 +28,9 @@ test("later run: a file an interrupted run was making, read as a source by a lat
   const root = workspace({ "w.mf": rerun, "w.mf.skeinlog": killedLog(true), "data.csv": "precious hand-made data\n" });
   const preview = await runIn(root, { dryRun: true });
   assert.match(preview.err, /would keep data\.csv \(an interrupted run was making it, and a later run left it: maybe changed since\) as data\.csv\.skein-old/);
+  const json = await runIn(root, { dryRun: true, json: true });
+  const event = json.out.split("\n").filter(Boolean).map((line) => JSON.parse(line)).find((line) => line.state === "would-set-aside");
+  assert.deepEqual(event, { rule: 0, target: "data.csv", state: "would-set-aside", aside: "data.csv.skein-old", reason: "an interrupted run was making it, and a later run left it: maybe changed since" });
   const again = await runIn(root);
   assert.equal(again.code, 0, again.err);
   assert.match(again.err, /kept data\.csv \(an interrupted run was making it, and a later run left it: maybe changed since\) as data\.csv\.skein-old/);
