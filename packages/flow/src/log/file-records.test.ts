@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
 import { parseMakeflow } from "../language/parse-makeflow.ts";
-import { decodeName, encodeName, fileDoneLine, fileRunningLine, parseFileLine } from "./file-lines.ts";
+import { decodeName, encodeName, fileDoneLine, fileFailedLine, fileRunningLine, parseFileLine, runLine } from "./file-lines.ts";
 import { readLogFile } from "./log-file.ts";
 import { logHashes, logHeader, logLine, readLog } from "./transaction-log.ts";
 
@@ -70,3 +70,26 @@ test("log file lines: read from the file's bytes (no string per common line) as 
     rmSync(root, { recursive: true, force: true });
   }
 });
+
+test("log file lines: a running line vouches until a later run's RUN line; a failed line records what its rule left, whatever runs follow", () => {
+  const now = rules("a:\n\ttouch a\nb:\n\ttouch b\nc:\n\ttouch c\n");
+  const text = `${logHeader}\n${runLine(1)}${fileRunningLine(1, "a")}${fileRunningLine(1, "b")}${fileFailedLine(2, "b", 7, 2500)}${fileRunningLine(2, "gone")}${runLine(3)}${fileRunningLine(3, "c")}`;
+  assert.deepEqual(parseFileLine("# FILE 2 b failed 7 2500"), { name: "b", done: false, failed: true, size: 7, mtimeUs: 2500 });
+  for (const summary of [readLog(text, now), withLogFile(text, now)]) {
+    assert.deepEqual(summary.files.target(0, 0), { done: false, size: 0, mtimeUs: 0, laterRun: true }, "a: an earlier run's");
+    assert.deepEqual(summary.files.target(1, 0), { done: false, failed: true, size: 7, mtimeUs: 2500 });
+    assert.deepEqual(summary.files.target(2, 0), { done: false, size: 0, mtimeUs: 0 }, "c: the last run's");
+    assert.deepEqual([...summary.files.others()], [{ name: "gone", done: false, size: 0, mtimeUs: 0, laterRun: true }]);
+  }
+});
+
+/** The summary `readLogFile` reads (from the file's bytes) from a log of `text`. */
+function withLogFile(text: string, now: ReturnType<typeof rules>) {
+  const root = mkdtempSync(join(tmpdir(), "skein-file-lines-"));
+  try {
+    writeFileSync(join(root, "w.mf.skeinlog"), text);
+    return readLogFile(join(root, "w.mf.skeinlog"), now).summary;
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
+}
