@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { existsSync, mkdirSync, readFileSync } from "node:fs";
-import { join } from "node:path";
+import { isAbsolute, join } from "node:path";
 import { test } from "node:test";
 import { runIn, workspaces } from "../../test/flow-run.ts";
 
@@ -37,4 +37,29 @@ test("flow: a --dot file that cannot be written at the end says only the DOT is 
   const rerun = await runIn(root, { dotFile: dot });
   assert.deepEqual([rerun.code, rerun.err], [0, "skein flow: nothing to do, every rule is done\n"]);
   assert.match(readFileSync(dot, "utf8"), /^digraph workflow \{/);
+});
+
+test("flow: --dot naming the workflow file, its log, a target or a source is refused before any work, and nothing is replaced", async () => {
+  const workflow = "in.txt:\n\techo in > in.txt\na: in.txt\n\tcat in.txt > a\n";
+  const root = workspace({ "w.mf": workflow });
+  assert.equal((await runIn(root)).code, 0);
+  const log = readFileSync(join(root, "w.mf.skeinlog"), "utf8");
+  for (const [dot, what] of [
+    ["w.mf", "the workflow file"],
+    [`${root}/./w.mf`, "the workflow file"],
+    ["w.mf.skeinlog", "the workflow's log"],
+    ["a", "a target of the workflow \\(a\\)"],
+    ["in.txt", "a target of the workflow \\(in.txt\\)"],
+  ] as const) {
+    const result = await runIn(root, { dotFile: isAbsolute(dot) ? dot : join(root, dot) });
+    assert.equal(result.code, 1, `--dot ${dot}: ${result.err}`);
+    assert.match(result.err, new RegExp(`--dot .*: is ${what}, which the DOT would replace; name another file`), result.err);
+  }
+  assert.equal(readFileSync(join(root, "w.mf"), "utf8"), workflow);
+  assert.equal(readFileSync(join(root, "w.mf.skeinlog"), "utf8"), log);
+  assert.equal(readFileSync(join(root, "a"), "utf8"), "in\n");
+  const source = workspace({ "w.mf": "a: src.txt\n\tcat src.txt > a\n", "src.txt": "mine\n" });
+  const result = await runIn(source, { dotFile: join(source, "src.txt") });
+  assert.match(result.err, /is a source of the workflow \(src\.txt\)/);
+  assert.equal(readFileSync(join(source, "src.txt"), "utf8"), "mine\n");
 });

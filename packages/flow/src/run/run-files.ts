@@ -87,6 +87,40 @@ export function checkDotFile(dotFile: string): void {
   if (kernel !== undefined) throw new Error(`--dot ${dotFile}: is a file of the kernel's ${kernel} file system, where a DOT cannot be written; name a file on a disk`);
 }
 
+/** What a --dot file must not be: the run's own files (see `checkDotPlace`). */
+export interface RunFiles {
+  /** The workflow file and its log, absolute, as `workflowPlace` and `workflowLogPath` give them. */
+  readonly workflowFile: string;
+  readonly logPath: string;
+  /** The workflow's directory (real path): the DAG's names are relative to it. */
+  readonly directory: string;
+  readonly rules: ReadonlyArray<{ readonly targets: ReadonlyArray<{ readonly path: string }>; readonly sources: ReadonlyArray<{ readonly path: string }> }>;
+}
+
+/**
+ * Refuses a --dot file that is one of the run's own files, before any work: the workflow file,
+ * its log (or the log's lock and compaction files), a target or a source, which the DOT written
+ * at the end would replace (`--dot w.mf` lost the workflow; `--dot a`, a target, was kept as done
+ * holding a graph). Compared by real directory and name, so `./w.mf` and a linked directory's
+ * spelling are the same file.
+ */
+export function checkDotPlace(dotFile: string, files: RunFiles): void {
+  const dot = join(realDirectory(dirname(resolve(dotFile))), basename(resolve(dotFile)));
+  const same = (path: string) => join(realDirectory(dirname(path)), basename(path)) === dot;
+  const refuse = (what: string) => {
+    throw new Error(`--dot ${dotFile}: is ${what}, which the DOT would replace; name another file`);
+  };
+  if (same(files.workflowFile)) refuse("the workflow file");
+  for (const suffix of ["", ".lock", ".compacting"]) if (same(`${files.logPath}${suffix}`)) refuse(suffix === "" ? "the workflow's log" : `the workflow's log's ${suffix.slice(1)} file`);
+  // the DAG's names are relative to the workflow's directory: compared in it, without a real path each
+  const inDirectory = dirname(dot) === files.directory ? basename(dot) : dot.startsWith(`${files.directory}/`) ? dot.slice(files.directory.length + 1) : undefined;
+  const names = (path: string) => path === inDirectory || (path.startsWith("/") ? path === dot : path.startsWith("../") && resolve(files.directory, path) === dot);
+  for (const rule of files.rules) {
+    for (const target of rule.targets) if (names(target.path)) refuse(`a target of the workflow (${target.path})`);
+    for (const source of rule.sources) if (names(source.path)) refuse(`a source of the workflow (${source.path})`);
+  }
+}
+
 /**
  * Writes the --dot file; a failure is reported (the run itself is not undone: what ran is
  * logged, and a rerun writes the DOT without running it again) and makes the exit code 1.

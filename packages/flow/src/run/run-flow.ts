@@ -30,7 +30,7 @@ import { stopSignals } from "@skein/ftsh/stop-signals";
 import { BackEndError, execute } from "./execute.ts";
 import { predictRefusals } from "./dry-run-refusals.ts";
 import { localGpus } from "../executors/local-gpus.ts";
-import { checkDotFile, specialFile, workflowPlace, writeDot } from "./run-files.ts";
+import { checkDotFile, checkDotPlace, specialFile, workflowPlace, writeDot } from "./run-files.ts";
 import { standardOutput } from "./standard-output.ts";
 import { checkNestedConflicts } from "./nested-conflicts.ts";
 import { checkTargetPlaces } from "./target-places.ts";
@@ -259,6 +259,8 @@ async function runLocked(init: RunInit, components: RunComponents, output: Outpu
   try {
     if (init.clean) return cleanWorkflow(init, output);
     loaded = loadWorkflow(init, components.clock.epochMs());
+    // the DOT written at the end must not replace the workflow, its log, a target or a source
+    if (init.dotFile) checkDotPlace(init.dotFile, { workflowFile: workflowPlace(init).file, logPath: loaded.logPath, directory: loaded.directory, rules: loaded.plan.workflow.rules });
   } catch (error) {
     // a workflow error reads `file:line:column: problem`, as a compiler's; anything else (a
     // missing or unreadable file) is the command's own complaint
