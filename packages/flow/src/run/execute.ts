@@ -200,7 +200,7 @@ export async function execute(loaded: Loaded, complete: Set<number>, log: LogFil
         // a MAKEFLOW rule that failed because its nested run's rules did says how many: a
         // reader counts their failed events, not this one too (as the progress bar does)
         const nestedFailed = rule.nested !== undefined && (state === "failed" || state === "retrying") ? tally.nestedFailed(action.rule) || undefined : undefined;
-        const event = { timeMs: Math.round(nowMs), rule: action.rule, target: shownTarget(rule), state, attempt, executorId, reason, durationMs: durationMs === undefined ? undefined : Math.round(durationMs * 1000) / 1000, retryInMs, nestedFailed, ...nestedRun };
+        const event = { timeMs: Math.round(nowMs), rule: action.rule, target: shownTarget(rule), state, attempt, executorId, reason: reason === undefined ? undefined : refusals.shown(reason), durationMs: durationMs === undefined ? undefined : Math.round(durationMs * 1000) / 1000, retryInMs, nestedFailed, ...nestedRun };
         output.out(`${JSON.stringify(event)}\n`);
       }
       if (action.unfinished !== undefined) unfinished.add(action.unfinished, shownTarget(rule));

@@ -27,7 +27,10 @@ test("refusals: every rule of a class no executor could run is refused, never ru
   assert.equal(events.at(-1).reason, stop.slice("skein flow: stopped: ".length));
   const dot = readFileSync(join(root, "g.dot"), "utf8");
   assert.equal(dot.match(/\(refused, never run\)/g)?.length, 3, dot);
-  assert.match(dot, /touch a\n\(ready\)/, "a rule that could run, left by the refused run, is not refused");
+  assert.match(dot, /touch a\n\(waiting\)/, "a rule that could run, left by the refused run, is not refused");
+  // it was never started: its last event says so, as a stop's other rules' do
+  const last = events.filter((event) => event.target === "a").at(-1);
+  assert.deepEqual([last.state, last.reason], ["waiting", `not started: the run stopped (${stop.slice("skein flow: stopped: ".length)})`]);
 });
 
 test("refusals: one refused rule is named with what it lacks; many are a bounded list", async () => {

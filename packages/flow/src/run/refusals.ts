@@ -114,6 +114,12 @@ export class Refusals {
     return `${all.length} rules can never run here, refused: ${boundedList(named, all.length)}${why}`;
   }
 
+  /** `reason` (`not started: the run stopped (…)`) with the scheduler's stop for the first refusal said as `stopReason` says it. */
+  shown(reason: string): string {
+    if (this.firstStop === undefined || !reason.includes(this.firstStop)) return reason;
+    return reason.replace(this.firstStop, this.stopReason(this.firstStop)!);
+  }
+
   /** The bar's counts with the refused rules the scheduler left in other states counted as failed, and how many of the failed were refused. */
   adjust(counts: Record<RuleState, number>, stateOf: (rule: number) => RuleState): { counts: Record<RuleState, number>; refused: number } {
     if (this.withClass.length === 0) return { counts, refused: this.reasons.size };

@@ -23,3 +23,19 @@ test("attempts: a rule rerun after its worker left keeps its attempt; a retried 
   assert.deepEqual(states, ["ready 0", "running 1", "ready 1", "running 1", "retrying 1", "ready 1", "running 2", "done 2"]);
   assert.deepEqual(result.actions.flatMap((a) => (a.type === "start" ? [a.attempt] : [])), [1, 2, 3], "a start's attempt counts every start");
 });
+
+test("stop: rules still ready or retrying when a failure stops the run end waiting, not started, said for --json only", () => {
+  const three = plan(parseMakeflow("a:\n\tx\nb:\n\tx\nc:\n\tx", { file: "w.mf" }), { exists: () => true });
+  const result = simulate(three, {
+    seed: 6,
+    scheduler: { executorsMayJoin: true },
+    executors: [{ atMs: 0, executor: worker("w1", 1) }],
+    behaviour: () => ({ durationMs: 5, outcome: { ok: false, reason: "exit code 1" } }),
+  });
+  assert.equal(result.ok, false);
+  for (const rule of [1, 2]) {
+    const last = result.actions.filter((a) => a.type === "state" && a.rule === rule).at(-1);
+    assert.deepEqual(last?.type === "state" && [last.state, last.reason, last.routine], ["waiting", "not started: the run stopped (rule 'a' (w.mf:1:1) failed: exit code 1)", true]);
+    assert.equal(result.scheduler.stateOf(rule), "waiting");
+  }
+});

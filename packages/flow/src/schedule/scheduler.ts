@@ -21,14 +21,13 @@ import { dispatchCounts, type ExecutorState, queuedTasks, type Task } from "./ex
 import { elsewhere, mayRun } from "./placement.ts";
 import { ReadyQueue, type ResourceClass } from "./ready-queue.ts";
 import { Retries, retryingIn } from "./retries.ts";
+import { countStates, stateCodes } from "./rule-states.ts";
 import { Stalls } from "./stalls.ts";
 import { TaskStarts } from "./task-starts.ts";
 import { taskToMove } from "./work-stealing.ts";
 import type { RuleState, SchedulerAction, SchedulerComponents, SchedulerEvent, SchedulerInit, TaskOutcome } from "./types.ts";
 
 export type { SchedulerComponents, SchedulerInit } from "./types.ts";
-
-const stateCodes: RuleState[] = ["waiting", "ready", "running", "retrying", "done", "failed"];
 
 export class Scheduler {
   private readonly state: Uint8Array;
@@ -99,9 +98,7 @@ export class Scheduler {
   }
 
   counts(): Record<RuleState, number> {
-    const counts: Record<RuleState, number> = { waiting: 0, ready: 0, running: 0, retrying: 0, done: 0, failed: 0 };
-    for (const code of this.state) counts[stateCodes[code]!]++;
-    return counts;
+    return countStates(this.state);
   }
 
   get executorCount(): number {
@@ -394,6 +391,8 @@ export class Scheduler {
       this.actions.push({ type: "finished", ok: true });
     } else if (this.stopping && this.tasks.size === 0) {
       this.finished = true;
+      // rules still ready or retrying (never dispatched again: the run stopped first, e.g. at its start for refused rules) will not start either
+      for (let rule = 0; rule < this.state.length; rule++) if (this.state[rule] === 1 || this.state[rule] === 3) this.setState(rule, "waiting", { reason: `not started: the run stopped (${this.stopping})`, routine: true });
       this.actions.push({ type: "finished", ok: false, reason: this.stopping });
     }
   }
