@@ -48,6 +48,10 @@ for (const [args, problem] of [
   });
 }
 
+test("flow: an empty --dot is a usage error (it wrote nothing, silently)", async () => {
+  await assert.rejects(flowCommand.run(["/no/such/w.mf", "--dot", ""]), new UsageError("--dot needs a file name, not an empty one"));
+});
+
 test("flow: an unknown -T says which targets there are", async () => {
   await assert.rejects(flowCommand.run(["/no/such/w.mf", "-T", "sge"]), new UsageError("-T takes local, workers or slurm, not 'sge'"));
 });

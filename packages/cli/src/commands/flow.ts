@@ -103,6 +103,7 @@ export const flowCommand: Command = {
     const workersOnly = workersOnlyOptions.filter((option) => values[option] !== undefined).map((option) => `--${option}`);
     if (workersOnly.length > 0 && target !== "workers") throw new UsageError(`${workersOnly.join(", ")} ${workersOnly.length === 1 ? "is" : "are"} for -T workers, not -T ${target}`);
     if (values["batch-options"] !== undefined && target !== "slurm") throw new UsageError(`--batch-options is for -T slurm, not -T ${target}`);
+    if (values.dot === "") throw new UsageError("--dot needs a file name, not an empty one");
     const batchOptions = values["batch-options"]?.split(/\s+/).filter((word) => word !== "");
     const jobs = numberOption(values.jobs, "--jobs", { min: 1, integer: true });
     const retryCount = numberOption(values["retry-count"], "--retry-count", { min: 0, integer: true });

@@ -72,7 +72,8 @@ function kernelFileSystem(path: string): string | undefined {
 export function checkDotFile(dotFile: string): void {
   const path = resolve(dotFile);
   const directory = dirname(path);
-  if (!statSync(directory, { throwIfNoEntry: false })?.isDirectory()) throw new Error(`--dot ${dotFile}: no directory ${directory}`);
+  const parent = statSync(directory, { throwIfNoEntry: false });
+  if (!parent?.isDirectory()) throw new Error(`--dot ${dotFile}: ${parent ? `${directory} is not a directory` : `no directory ${directory}`}`);
   const stat = statSync(path, { throwIfNoEntry: false });
   if (stat?.isDirectory()) throw new Error(`--dot ${dotFile}: is a directory`);
   // opened for appending, as a probe (access(2) says yes to root on a file system that refuses it)

@@ -275,6 +275,8 @@ test("run: a --dot file in a directory that is not there fails before any work, 
   const root = workspace({ "w.mf": "out:\n\ttouch out\n" });
   const dot = await run(root, { dotFile: join(root, "no", "g.dot") });
   assert.deepEqual([dot.code, dot.err], [1, `skein flow: --dot ${join(root, "no", "g.dot")}: no directory ${join(root, "no")}\n`]);
+  const inFile = await run(root, { dotFile: join(root, "w.mf", "g.dot") });
+  assert.deepEqual([inFile.code, inFile.err], [1, `skein flow: --dot ${join(root, "w.mf", "g.dot")}: ${join(root, "w.mf")} is not a directory\n`]);
   assert.ok(!existsSync(join(root, "out")), "nothing ran");
 });
 
