@@ -169,7 +169,7 @@ export async function execute(loaded: Loaded, complete: Set<number>, log: LogFil
   // --json: a target kept as <target>.skein-old is an event too (`set-aside`), before its rule's start
   const staleTargets = new StaleTargets(loaded.plan.workflow, loaded.directory, loaded.summary.started, (line, kept) => {
     output.err(line);
-    if (init.json && kept !== undefined) output.out(`${JSON.stringify({ timeMs: Math.round(driver.batchMs), rule: kept.rule, target: kept.target, state: "set-aside", aside: kept.aside, entries: kept.entries, ...nestedRun })}\n`);
+    if (init.json && kept !== undefined) output.out(`${JSON.stringify({ timeMs: Math.round(driver.batchMs), rule: kept.rule, target: kept.target, state: "set-aside", aside: kept.aside, entries: kept.entries, reason: kept.why, ...nestedRun })}\n`);
   }, loaded.summary.files);
   /** Rules the run stopped before they finished: said once at the end, not a line each. */
   const unfinished = new Unfinished();

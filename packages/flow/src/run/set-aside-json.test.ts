@@ -21,3 +21,14 @@ test("flow --json: a target kept as <target>.skein-old is a set-aside event, bef
   const times = events.map((event) => event.timeMs as number);
   assert.deepEqual(times, [...times].sort((a, b) => a - b), run.out);
 });
+
+test("flow --json: a set-aside event says why when the workflow made the target but it changed since", async () => {
+  const root = workspace({ "w.mf": "a b: in.txt\n\tcat in.txt > a; cat in.txt > b\n", "in.txt": "in\n" });
+  assert.equal((await runIn(root)).code, 0);
+  writeFileSync(join(root, "b"), "in\nHAND\n");
+  writeFileSync(join(root, "w.mf"), "a: in.txt\n\tcat in.txt > a\nb: in.txt\n\tcat in.txt > b\n");
+  const run = await runIn(root, { json: true });
+  assert.equal(run.code, 0, run.err);
+  const aside = run.out.split("\n").filter(Boolean).map((line) => JSON.parse(line) as Record<string, unknown>).find((event) => event.state === "set-aside");
+  assert.deepEqual(aside && { ...aside, timeMs: 0, rule: 0 }, { timeMs: 0, rule: 0, target: "b", state: "set-aside", aside: "b.skein-old", reason: "changed since the workflow made it" }, run.out);
+});
