@@ -51,7 +51,9 @@ test("local gpus: each running GPU rule gets devices of its own in CUDA_VISIBLE_
   assert.deepEqual(devices.take(1, 2, { A: "x" }), { A: "x", CUDA_VISIBLE_DEVICES: "3,5" });
   assert.deepEqual(devices.take(2, 2, {}), {}, "too few free: unchanged (the scheduler counts GPUs, this never happens)");
   assert.deepEqual(devices.take(3, 1, { CUDA_VISIBLE_DEVICES: "9" }), { CUDA_VISIBLE_DEVICES: "9" });
-  assert.deepEqual(devices.take(4, 0, {}), {});
+  assert.deepEqual(devices.take(4, 0, {}), { CUDA_VISIBLE_DEVICES: "" }, "GPUS=0: no device");
+  assert.deepEqual(devices.take(4, 0, { CUDA_VISIBLE_DEVICES: "9" }), { CUDA_VISIBLE_DEVICES: "9" }, "GPUS=0 with its own value: its choice wins");
+  assert.deepEqual(devices.take(4, undefined, {}), {}, "no GPUS declared: unchanged");
   devices.release(1);
   assert.deepEqual(devices.take(5, 3, {}), { CUDA_VISIBLE_DEVICES: "3,5,7" });
 });
@@ -65,4 +67,20 @@ test("local gpus: two 1-GPU rules running at once see different devices", { time
   const code = await runFlow({ file: join(root, "w.mf"), jobs: 2, progress: false, environment: {} }, { clock: realClock(), random: Math.random, output: { out: () => {}, err: (text) => (err += text) }, gpus: () => ({ gpus: 2, devices: ["3", "5"], source: "counted from CUDA_VISIBLE_DEVICES=3,5" }) });
   assert.equal(code, 0, err);
   assert.deepEqual([readFileSync(join(root, "a"), "utf8"), readFileSync(join(root, "b"), "utf8")].sort(), ["3\n", "5\n"]);
+});
+
+test("local gpus: a GPUS=0 rule sees no device (an empty CUDA_VISIBLE_DEVICES), not the master's; a rule declaring no GPUS keeps the master's", { timeout: 30_000 }, async () => {
+  const root = workspace({ "w.mf": `any:\n\techo "[$$CUDA_VISIBLE_DEVICES]" > any\nGPUS=0\nnone:\n\techo "[$$CUDA_VISIBLE_DEVICES]" > none\n` });
+  const before = process.env.CUDA_VISIBLE_DEVICES;
+  process.env.CUDA_VISIBLE_DEVICES = "3,5";
+  try {
+    let err = "";
+    const code = await runFlow({ file: join(root, "w.mf"), jobs: 2, progress: false, environment: {} }, { clock: realClock(), random: Math.random, output: { out: () => {}, err: (text) => (err += text) }, gpus: () => ({ gpus: 2, devices: ["3", "5"], source: "counted from CUDA_VISIBLE_DEVICES=3,5" }) });
+    assert.equal(code, 0, err);
+  } finally {
+    if (before === undefined) delete process.env.CUDA_VISIBLE_DEVICES;
+    else process.env.CUDA_VISIBLE_DEVICES = before;
+  }
+  assert.equal(readFileSync(join(root, "none"), "utf8"), "[]\n");
+  assert.equal(readFileSync(join(root, "any"), "utf8"), "[3,5]\n");
 });

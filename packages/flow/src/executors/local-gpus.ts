@@ -99,9 +99,13 @@ export class GpuDevices {
 
   /**
    * The environment of task `task` needing `gpus`: `CUDA_VISIBLE_DEVICES` set to devices of its
-   * own, unless the rule sets it itself (its choice wins) or too few are free (unchanged).
+   * own, unless the rule sets it itself (its choice wins) or too few are free (unchanged). A rule
+   * that declares `GPUS=0` gets it empty, so CUDA shows it no device (not the GPUs handed to GPU
+   * rules); one that declares no GPUS keeps the environment as it is (a workflow that never
+   * speaks of GPUs runs as the master was started, as upstream Makeflow's local jobs do).
    */
   take(task: number, gpus: number | undefined, environment: Readonly<Record<string, string>>): Readonly<Record<string, string>> {
+    if (gpus === 0 && !("CUDA_VISIBLE_DEVICES" in environment)) return { ...environment, CUDA_VISIBLE_DEVICES: "" };
     const count = Math.ceil(gpus ?? 0);
     if (count <= 0 || count > this.free.length || "CUDA_VISIBLE_DEVICES" in environment) return environment;
     const devices = this.free.splice(0, count);
