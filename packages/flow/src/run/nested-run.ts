@@ -11,6 +11,7 @@ import { writtenPath } from "../language/canonical-path.ts";
 import { formatLocation } from "../language/errors.ts";
 import type { TaskOutcome } from "../schedule/types.ts";
 import type { NestedWorkflow, Rule } from "../workflow.ts";
+import { unexportedVariableHint } from "./nested-variables.ts";
 import type { ProgressTally } from "./progress-tally.ts";
 import type { Loaded } from "./run-flow.ts";
 import { workflowPlace } from "./run-files.ts";
@@ -49,7 +50,8 @@ export function nestedRunner(loaded: Loaded, init: RunInit, components: RunCompo
     } finally {
       runningNested.delete(logPath);
     }
-    if (code !== 0) return { ok: false, reason: `nested workflow ${file} failed${why === undefined ? "" : `: ${why}`}` };
+    // a variable this workflow sets but does not export, said as such (nested-variables.ts)
+    if (code !== 0) return { ok: false, reason: `nested workflow ${file} failed${why === undefined ? "" : `: ${unexportedVariableHint(why, rule, workflowPlace(init).file)}`}` };
     const missing = missingTargets(rule, loaded.directory);
     return missing.length === 0 ? { ok: true } : { ok: false, reason: `the nested workflow ${file} succeeded but did not create ${missingList(missing)}` };
   };
