@@ -140,3 +140,16 @@ test("clean: without a log and with none of its targets present, --clean has not
   assert.equal(result.code, 0, result.err);
   assert.equal(result.err, "skein flow: removed 0 files and 0 logs\n");
 });
+
+test("clean: a nested workflow that never ran (no log of its own) is not read: one that does not even parse leaves --clean of the rest working", async () => {
+  const root = workspace({ "w.mf": "a:\n\techo > a\nd/o: d/sub.mf a\n\tMAKEFLOW sub.mf d\n" });
+  mkdirSync(join(root, "d"));
+  writeFileSync(join(root, "d", "sub.mf"), "o:\n\techo $(Y) > o\n");
+  const run = await runIn(root);
+  assert.equal(run.code, 1, "the nested workflow's $(Y) is unset");
+  assert.ok(existsSync(join(root, "a")));
+  const clean = await runIn(root, { clean: true });
+  assert.equal(clean.code, 0, clean.err);
+  assert.deepEqual(readdirSync(root).sort(), ["d", "w.mf"]);
+  assert.deepEqual(readdirSync(join(root, "d")), ["sub.mf"]);
+});

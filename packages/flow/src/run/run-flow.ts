@@ -103,6 +103,9 @@ function cleanWorkflow(init: RunInit, output: Output): number {
     };
     const load = (parent: Cleanable, nested: NestedWorkflow) => {
       const nestedInit = nestedRunInit(parent.directory, ruleOf.get(nested)!, init, undefined, nestedFileReading(nested, (path) => existsSync(absolutePath(parent.directory, path)))); // as planning read it
+      // a nested workflow that never logged (its run never started) made nothing: not read (it may not even parse)
+      const place = workflowPlace(nestedInit);
+      if (!existsSync(workflowLogPath(place.file, place.directory))) return undefined;
       return statSync(nestedInit.file, { throwIfNoEntry: false })?.isFile() ? read(nestedInit) : undefined; // a nested file gone (or a pipe): nothing to read
     };
     const top = read(init);
@@ -115,7 +118,9 @@ function cleanWorkflow(init: RunInit, output: Output): number {
     }
     cleaned = cleanTree(top, load, init.dryRun);
   } catch (error) {
+    // a workflow error still reads `file:line:column: problem`; the next line says --clean did nothing
     output.err(`${error instanceof WorkflowError ? error.message : `skein flow: --clean: ${(error as Error).message}`}\n`);
+    if (error instanceof WorkflowError) output.err("skein flow: --clean: stopped at this error\n");
     return 1;
   }
   // what --clean says (clean-report.ts): its count is of the paths the dry run lists, and it names the files it keeps
