@@ -67,3 +67,17 @@ test("nested dry run: a MAKEFLOW rule's directory an earlier rule makes is said,
   assert.equal(json.out.trim().split("\n").length, 2, json.out);
   assert.equal(json.err, `skein flow: --dry-run: the directory ${root}/d of ${root}/s.mf is made by rule 'd' first: what it runs is known once it is made\n`);
 });
+
+test("nested dry run: a JSON \"workflow\" rule's \"directory\" is listed, as the Makeflow form's 'MAKEFLOW sub.mf d1' is (with --json too)", async () => {
+  const { mkdirSync, writeFileSync } = await import("node:fs");
+  const root = workspace({ "w.json": JSON.stringify({ rules: [{ outputs: ["d/o"], inputs: ["d/sub.json"], workflow: "sub.json", directory: "d" }, { outputs: ["e f/o"], inputs: ["e f/sub.json"], workflow: "sub.json", directory: "e f" }] }) });
+  for (const directory of ["d", "e f"]) {
+    mkdirSync(`${root}/${directory}`);
+    writeFileSync(`${root}/${directory}/sub.json`, JSON.stringify({ rules: [{ outputs: ["o"], command: "touch o" }] }));
+  }
+  const result = await runIn(root, { dryRun: true, file: `${root}/w.json` });
+  assert.equal(result.code, 0, result.err);
+  assert.equal(result.out, "LOCAL MAKEFLOW sub.json d\n  touch o\nLOCAL MAKEFLOW sub.json 'e f'\n  touch o\n");
+  const json = await runIn(root, { dryRun: true, json: true, file: `${root}/w.json` });
+  assert.equal(JSON.parse(json.out.split("\n")[0]!).command, "MAKEFLOW sub.json d");
+});

@@ -61,8 +61,9 @@ function list(loaded: Loaded, complete: ReadonlySet<number>, init: RunInit, list
     }
     wouldRun.add(index);
     // with --json, stdout holds only JSON objects: the rule, its first target as written, its command
-    if (init.json) output.out(`${JSON.stringify({ rule: index, target: writtenPath(rule.targets[0]!), state: "would-run", command: rule.command, local: rule.local || undefined, ...run })}\n`);
-    else output.out(`${indent}${rule.local ? "LOCAL " : ""}${rule.command}\n`);
+    const command = listedCommand(rule);
+    if (init.json) output.out(`${JSON.stringify({ rule: index, target: writtenPath(rule.targets[0]!), state: "would-run", command, local: rule.local || undefined, ...run })}\n`);
+    else output.out(`${indent}${rule.local ? "LOCAL " : ""}${command}\n`);
     if (rule.nested !== undefined) listNested(loaded, rule, init, listing, `${indent}  `, wouldRun);
   }
 }
@@ -105,3 +106,14 @@ function listNested(loaded: Loaded, rule: Rule, init: RunInit, listing: Listing,
 }
 
 const rules = (loaded: Loaded) => loaded.plan.workflow.rules;
+
+/**
+ * A rule's command as listed: a JSON `"workflow"` rule's is `MAKEFLOW file` alone, its
+ * `"directory"` apart, so the directory is added, as the Makeflow form writes it
+ * (`MAKEFLOW sub.mf d1`); quoted when it holds a blank or a quote.
+ */
+export function listedCommand(rule: Rule): string {
+  const directory = rule.nested?.directory;
+  if (directory === undefined || directory === "." || /^MAKEFLOW[ \t]+\S+[ \t]+\S/.test(rule.command)) return rule.command;
+  return `${rule.command} ${/[\s'"\\]/.test(directory) ? `'${directory.replace(/'/g, "'\\''")}'` : directory}`;
+}
