@@ -99,6 +99,11 @@ export class Driver implements ExecutorListener {
     this.event(unstarted === undefined ? { type: "stop", reason } : { type: "stop", reason, unstarted });
   }
 
+  /** Start nothing more; what runs finishes (a nested run whose enclosing run stopped starting rules). */
+  drain(reason: string): void {
+    this.event({ type: "drain", reason });
+  }
+
   /** Events reported inside `report` are acted on together when it returns. */
   batch(report: () => void): void {
     if (this.batched || !this.started) return report();

@@ -180,9 +180,12 @@ export async function execute(loaded: Loaded, complete: Set<number>, log: LogFil
   // GPUs are looked for only when a rule asks for some (nvidia-smi may take a while)
   const localGpuCount = rules.some((rule) => (rule.resources.gpus ?? 0) > 0) ? (components.gpus ?? localGpus)() : { gpus: 0, source: "no rule needs any" };
   const refusalReason = (reason: string) => withGpuSource(reason, localGpuCount);
+  /** Aborted when this run stops starting rules (a rule failed for good): its nested runs stop starting theirs. */
+  const draining = new AbortController();
   const driver = new Driver(scheduler, loaded.plan.workflow, {
     state(action, nowMs, startRefused) {
       const rule = rules[action.rule]!;
+      if (action.state === "failed" && !draining.signal.aborted) draining.abort();
       if (target === "workers") runningOn.set(action.rule, action.state === "running" ? action.executorId : undefined);
       // a start refused before its command (a target that could not be set aside) is no start: not logged as one
       if ((action.state === "running" && !startRefused) || action.state === "done" || action.state === "failed" || action.state === "retrying") {
@@ -232,7 +235,7 @@ export async function execute(loaded: Loaded, complete: Set<number>, log: LogFil
   /** This run's counts and its nested runs': the bar shows them, and a nested run hands them to the run around it. */
   const tally = new ProgressTally(() => ({ ...refusals.adjust(scheduler.counts(), (rule) => scheduler.stateOf(rule)), queued: scheduler.dispatchCounts().queued, doneBefore: complete.size }), (rule) => scheduler.stateOf(rule));
   countFoundDoneNested(complete, tally);
-  const context: BackEndContext = { loaded, init, listener: driver, output, clock, local, runNested: nestedRunner(loaded, init, components, tally) };
+  const context: BackEndContext = { loaded, init, listener: driver, output, clock, local, runNested: nestedRunner(loaded, init, components, tally, draining.signal) };
   const executors: Executor[] = [];
   /**
    * --json: executors (this machine, each worker) as they join and leave, beside the rules'
@@ -291,6 +294,15 @@ export async function execute(loaded: Loaded, complete: Set<number>, log: LogFil
   const enclosingStopped = () => stop("the enclosing workflow stopped");
   components.stop?.addEventListener("abort", enclosingStopped, { once: true });
   if (components.stop?.aborted) enclosingStopped();
+  // the run around this one stopped starting rules (one of its own failed for good): so does this one, and its nested runs
+  // (after the enclosing run's batch: a nested task dropped gives back cores the enclosing run's tasks may take)
+  const enclosingDrained = () =>
+    queueMicrotask(() => {
+      driver.drain("the enclosing workflow stopped starting rules");
+      if (!draining.signal.aborted) draining.abort();
+    });
+  components.drain?.addEventListener("abort", enclosingDrained, { once: true });
+  if (components.drain?.aborted) enclosingDrained();
   const endNestedProgress = components.enclosingProgress?.(() => tally.read());
   const lastFinish = new LastFinish();
   // the last line stays in the scrollback: whole (it may wrap), not cut to a narrow terminal
@@ -315,6 +327,7 @@ export async function execute(loaded: Loaded, complete: Set<number>, log: LogFil
     stopListening();
     stopWatchingOut?.();
     components.stop?.removeEventListener("abort", enclosingStopped);
+    components.drain?.removeEventListener("abort", enclosingDrained);
     if (timer) {
       timer.cancel();
       status!.line.finish(currentProgress(true));

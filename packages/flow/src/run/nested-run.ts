@@ -23,7 +23,7 @@ import { nestedRunInit, nestingDepthMax, type Output, type RunComponents, type R
  * `nestingDepthMax` deep; after a run that succeeds, every target the rule declares must
  * exist, as after a command.
  */
-export function nestedRunner(loaded: Loaded, init: RunInit, components: RunComponents & { readonly output: Output }, progress: ProgressTally): (rule: Rule, stop: AbortSignal) => Promise<TaskOutcome> {
+export function nestedRunner(loaded: Loaded, init: RunInit, components: RunComponents & { readonly output: Output }, progress: ProgressTally, drain?: AbortSignal): (rule: Rule, stop: AbortSignal) => Promise<TaskOutcome> {
   return async (rule, stop) => {
     const { runFlow } = await import("./run-flow.ts");
     const nested = rule.nested!;
@@ -46,7 +46,7 @@ export function nestedRunner(loaded: Loaded, init: RunInit, components: RunCompo
     const onFailed = (reason: string) => (why ??= reason);
     let code: number;
     try {
-      code = await runFlow(nestedInit, { clock: components.clock, random: components.random, output: labelledOutput(components.output, nestedLabel(nested, nestedInit)), stop, enclosingProgress: (read) => progress.attach(rule.id, read), onFailed, jobs: components.jobs?.nested() });
+      code = await runFlow(nestedInit, { clock: components.clock, random: components.random, output: labelledOutput(components.output, nestedLabel(nested, nestedInit)), stop, enclosingProgress: (read) => progress.attach(rule.id, read), onFailed, jobs: components.jobs?.nested(), drain });
     } finally {
       runningNested.delete(logPath);
     }

@@ -92,6 +92,12 @@ export interface RunComponents {
    */
   readonly stop?: AbortSignal;
   /**
+   * Stops the run starting rules when aborted, as a failure of its own does (running commands
+   * finish, queued rules are not started; a rerun resumes): a nested workflow's run is given one
+   * that its enclosing run aborts when it stops starting rules.
+   */
+  readonly drain?: AbortSignal;
+  /**
    * A nested workflow's run reports its rules' counts here, so the one progress bar (the top
    * run's) and its ETA count them too (see ProgressTally).
    */

@@ -161,6 +161,7 @@ export class Scheduler {
       case "stop":
         this.stop(event.reason, event.unstarted);
         break;
+      case "drain": this.drain(event.reason); break;
       case "tick":
         break;
     }
@@ -317,15 +318,15 @@ export class Scheduler {
 
   private failForGood(rule: number, reason: string, extra: { output?: string; durationMs?: number; executorId?: string } = {}): void {
     this.setState(rule, "failed", { reason, ...extra });
-    if (this.stopping) return;
     const failed = this.plan.workflow.rules[rule]!;
-    const name = `rule '${writtenPath(failed.targets[0]!)}' (${formatLocation(failed.location)})`;
-    this.stopping = `${name} failed: ${reason}`;
-    this.dropQueued(`not started: the run stopped (${this.stopping})`);
+    if (!this.stopping) this.drain(`rule '${writtenPath(failed.targets[0]!)}' (${formatLocation(failed.location)}) failed: ${reason}`);
   }
 
-  /** When the run stops after a failure, tasks still queued on executors are not started (as make -j). */
-  private dropQueued(reason: string): void {
+  /** Starts nothing more; what runs finishes; tasks queued on executors are not started (as make -j). */
+  private drain(stopping: string): void {
+    if (this.stopping) return;
+    this.stopping = stopping;
+    const reason = `not started: the run stopped (${stopping})`;
     for (const executor of this.executors.values()) {
       for (const task of queuedTasks(executor)) {
         this.release(task);

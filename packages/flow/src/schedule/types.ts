@@ -85,7 +85,9 @@ export type SchedulerEvent =
    * Stop: start nothing more, abort what runs, finish unsuccessfully. `unstarted`: tasks the
    * driver never gave their executor (the log could not record their batch).
    */
-  | { readonly type: "stop"; readonly reason: string; readonly unstarted?: readonly number[] };
+  | { readonly type: "stop"; readonly reason: string; readonly unstarted?: readonly number[] }
+  /** Start nothing more, let what runs finish, finish unsuccessfully: as after a failure for good (a nested run, when the run around it stops starting rules). */
+  | { readonly type: "drain"; readonly reason: string };
 
 /**
  * `attempt` in `state` and `started` actions (the log's and --json's) counts the rule's attempts
