@@ -124,12 +124,14 @@ export class UndefinedVariableError extends WorkflowError {
     readonly variable: string,
     readonly written: string,
     setLater?: SourceLocation,
+    /** In a command, where the shell's own variable may have been meant: the hint gives its spelling (not in a file name or a value). */
+    readonly inCommand = false,
   ) {
     super(
       location,
       setLater
         ? `variable '${variable}' is used before it is set (at line ${setLater.line}): set it before this line`
-        : `variable '${variable}' is not set (neither by the workflow before this line nor in the environment); for the shell's variable write '${shellSpelling(variable, written)}'`,
+        : `variable '${variable}' is not set (neither by the workflow before this line nor in the environment)${inCommand ? `; for the shell's variable write '${shellSpelling(variable, written)}'` : ""}`,
     );
   }
 }
@@ -139,14 +141,14 @@ function shellSpelling(variable: string, written: string): string {
   return written.startsWith("$(") || written.startsWith("${") ? `$$\{${variable}}` : `$$${variable}`;
 }
 
-function lookUp(lookup: Lookup, name: string, text: string, dollar: number, end: number, line: LogicalLine, offset: number): string {
+function lookUp(lookup: Lookup, name: string, text: string, dollar: number, end: number, line: LogicalLine, offset: number, inCommand: boolean): string {
   const value = lookup(name);
-  if (value === undefined) throw new UndefinedVariableError(line.locate(offset + dollar), name, text.slice(dollar, end));
+  if (value === undefined) throw new UndefinedVariableError(line.locate(offset + dollar), name, text.slice(dollar, end), undefined, inCommand);
   return value;
 }
 
-/** Expands `text` (which starts at `offset` of `line`, for error positions). */
-export function expand(text: string, lookup: Lookup, line: LogicalLine, offset: number): string {
+/** Expands `text` (which starts at `offset` of `line`, for error positions); `inCommand`: it is a command (see `UndefinedVariableError`). */
+export function expand(text: string, lookup: Lookup, line: LogicalLine, offset: number, inCommand = false): string {
   if (!text.includes("$")) return text;
   const singleQuotes = text.includes("'") ? new SingleQuotes(text) : undefined;
   let out = "";
@@ -171,7 +173,7 @@ export function expand(text: string, lookup: Lookup, line: LogicalLine, offset: 
       while (end < text.length && (isNameCode(text.charCodeAt(end)) || text.charCodeAt(end) === 46)) end++;
       if (end === text.length) throw new WorkflowError(line.locate(offset + dollar), `unterminated variable reference '$${text[dollar + 1]}'`);
       if (text.charCodeAt(end) !== close || end === dollar + 2 || isDigitCode(text.charCodeAt(dollar + 2))) throw badName(text, dollar, line, offset);
-      out += text.slice(index, dollar) + lookUp(lookup, text.slice(dollar + 2, end), text, dollar, end + 1, line, offset);
+      out += text.slice(index, dollar) + lookUp(lookup, text.slice(dollar + 2, end), text, dollar, end + 1, line, offset, inCommand);
       if (out.length > expandedLengthMax) throw tooLong(text, dollar, line, offset);
       index = from = end + 1;
     } else if (next === 64 || next === 60 || next === 94) {
@@ -191,7 +193,7 @@ export function expand(text: string, lookup: Lookup, line: LogicalLine, offset: 
     } else if (isNameCode(next)) {
       let end = dollar + 2;
       while (end < text.length && isNameCode(text.charCodeAt(end))) end++;
-      out += text.slice(index, dollar) + lookUp(lookup, text.slice(dollar + 1, end), text, dollar, end, line, offset);
+      out += text.slice(index, dollar) + lookUp(lookup, text.slice(dollar + 1, end), text, dollar, end, line, offset, inCommand);
       if (out.length > expandedLengthMax) throw tooLong(text, dollar, line, offset);
       index = from = end;
     } else {

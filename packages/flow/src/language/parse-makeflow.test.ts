@@ -25,8 +25,10 @@ test("language: $X, $(X) and ${X} expand; unknown names fall back to the environ
   // biome-ignore lint/suspicious/noTemplateCurlyInString: Makeflow syntax, not a template
   assert.throws(() => parse("out:\n\techo ${NOPE} $X > out\n"), /for the shell's variable write '\$\$\{NOPE\}'$/);
   assert.throws(() => parse("out:\n\tfor f in a b; do echo $f; done > out\n"), /^WorkflowError: w\.mf:2:24: variable 'f' is not set .*write '\$\$f'$/);
-  assert.throws(() => parse("out: $(IN)\n\tcat $(IN) > out\n"), /^WorkflowError: w\.mf:1:6: variable 'IN' is not set/);
-  assert.throws(() => parse("X=$(Y)\nout:\n\techo > out\n"), /^WorkflowError: w\.mf:1:3: variable 'Y' is not set/);
+  // no shell reads a file name or a value: no hint to write the shell's spelling there
+  assert.throws(() => parse("out: $(IN)\n\tcat $(IN) > out\n"), /^WorkflowError: w\.mf:1:6: variable 'IN' is not set \(neither by the workflow before this line nor in the environment\)$/);
+  assert.throws(() => parse("X=$(Y)\nout:\n\techo > out\n"), /^WorkflowError: w\.mf:1:3: variable 'Y' is not set \(neither by the workflow before this line nor in the environment\)$/);
+  assert.throws(() => parse("o$X:\n\techo > o\n"), /^WorkflowError: w\.mf:1:2: variable 'X' is not set \(neither by the workflow before this line nor in the environment\)$/);
   assert.throws(() => parse(".MAKEFLOW CORES $(N)\n"), /^WorkflowError: w\.mf:1:17: variable 'N' is not set/);
 });
 

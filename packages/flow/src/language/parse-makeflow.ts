@@ -363,7 +363,7 @@ function setLater(error: UndefinedVariableError, text: string): UndefinedVariabl
   for (const match of text.matchAll(assignment)) {
     for (let i = text.indexOf("\n", counted); i >= 0 && i < match.index; i = text.indexOf("\n", i + 1)) line++;
     counted = match.index;
-    if (line > error.location.line) return new UndefinedVariableError(error.location, error.variable, error.written, { file: error.location.file, line, column: 1 });
+    if (line > error.location.line) return new UndefinedVariableError(error.location, error.variable, error.written, { file: error.location.file, line, column: 1 }, error.inCommand);
   }
   return error;
 }

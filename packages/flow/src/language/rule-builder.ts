@@ -79,7 +79,7 @@ export class RuleBuilder {
     const text = line.text.slice(start);
     const raw = text.slice(0, shellCommentStart(text)).trimEnd();
     checkQuotes(raw, line, start);
-    let command = (raw.includes("$") ? expand(raw, (n) => this.scope.lookup(n, pending.variables), line, start) : raw).trim();
+    let command = (raw.includes("$") ? expand(raw, (n) => this.scope.lookup(n, pending.variables), line, start, true) : raw).trim();
     let local = this.scope.batchLocal(pending.variables);
     let modified = false;
     while (/^LOCAL([ \t]|$)/.test(command)) {

@@ -16,7 +16,7 @@ import { formatLocation } from "../language/errors.ts";
 import type { Rule, SourceLocation } from "../workflow.ts";
 
 /** The language's words for a variable not set, whatever its name and spelling (checked against `UndefinedVariableError`). */
-const notSet = /variable '([A-Za-z_][A-Za-z0-9_.]*)' is not set \(neither by the workflow before this line nor in the environment\); for the shell's variable write '[^']*'/;
+const notSet = /variable '([A-Za-z_][A-Za-z0-9_.]*)' is not set \(neither by the workflow before this line nor in the environment\)(; for the shell's variable write '[^']*')?/;
 
 /** Lines of the enclosing file read back for an assignment at most (a larger file gives no hint). */
 export const hintLinesMax = 200_000;
@@ -31,7 +31,8 @@ export function unexportedVariableHint(reason: string, rule: Rule, file: string)
   const name = match[1]!;
   const somewhere = { file: "", line: 1, column: 1 };
   // the language's words exactly, for `$(Y)` or `$Y`: a command's own output that reads alike is left alone
-  if (![`$(${name})`, `$${name}`].some((written) => new UndefinedVariableError(somewhere, name, written).problem === match[0])) return reason;
+  const inCommand = match[2] !== undefined;
+  if (![`$(${name})`, `$${name}`].some((written) => new UndefinedVariableError(somewhere, name, written, undefined, inCommand).problem === match[0])) return reason;
   let text: string;
   try {
     text = readFileSync(file, "utf8");
