@@ -32,7 +32,7 @@ import { chmodSync, mkdirSync } from "node:fs";
 import { appendFile, mkdir, writeFile } from "node:fs/promises";
 import type { Socket } from "node:net";
 import { dirname } from "node:path";
-import { type Executor, type ExecutorListener, killedBy, type RunEnd, type TaskRequest } from "../executors/executor.ts";
+import type { Executor, ExecutorListener, RunEnd, TaskRequest } from "../executors/executor.ts";
 import { absolutePath } from "../paths.ts";
 import type { ExecutorInfo, TaskOutcome } from "../schedule/types.ts";
 import { cacheListingProblem, cachedNamePattern } from "./cache-listing.ts";
@@ -40,12 +40,12 @@ import type { FileCatalog } from "./file-catalog.ts";
 import { cachedFileName, isFileMode } from "./file-modes.ts";
 import { FrameQueue } from "./frame-queue.ts";
 import { encodeFrame, type Frame, frameBytesMax } from "./frames.ts";
-import { outputProblemsMax } from "./output-listing.ts";
+import { InputHolds } from "./input-holds.ts";
 import type { OutputStaging } from "./output-staging.ts";
 import { createEmpty, replace, writeWithMode } from "./output-files.ts";
-import { missingNames } from "./result-bounds.ts";
+import { resultOutcome } from "./result-outcome.ts";
 import { sandboxPathProblem } from "./sandbox-paths.ts";
-import { shownOutput } from "./shown-output.ts";
+import type { Running } from "./sent-task.ts";
 import { shownPaths } from "./shown-paths.ts";
 import { inputsOverDisk, tooLarge } from "./task-limits.ts";
 import { StartReports } from "./start-reports.ts";
@@ -60,27 +60,6 @@ export const unwrittenBytesMax = 64 * 1024 * 1024;
 /** Inputs remembered as changed while they were sent (entry → path), to name them when a task fails. */
 export const changedInputsRememberedMax = 1_000;
 
-interface Running {
-  readonly request: TaskRequest;
-  /** remote name → local path of each declared output. */
-  readonly outputs: Map<string, string>;
-  readonly received: Set<string>;
-  /** Staged path → permission bits of each streamed output file, applied when the result arrives. */
-  readonly modes: Map<string, number>;
-  /** Output bytes still being written (off the event loop), and the staging paths' emptying. */
-  writes: Promise<void> | undefined;
-  /** This attempt, as the staging area knows it. */
-  readonly attempt: object;
-  /** The cache entries (`<sha256>.<mode>`) its inputs are. */
-  readonly inputs: ReadonlySet<string>;
-  /** Task frames sent up to this one's, counted: a file sent before this frame has a lower number. */
-  readonly sequence: number;
-  /** Times the worker asked to run it again. */
-  readonly reruns: number;
-  /** Its frame follows input bytes the worker may not have yet: the worker says when it runs (`running`). */
-  awaiting: boolean;
-}
-
 export class WorkerConnection implements Executor {
   /** Cache entries the worker has → the task frames sent before each (see `Running.sequence`). */
   private readonly sent = new Map<string, number>();
@@ -88,6 +67,9 @@ export class WorkerConnection implements Executor {
   /** Tasks whose frames follow input bytes: the worker says when they run (`start-reports.ts`). */
   private readonly starts = new StartReports((tasks) => this.tellAwaiting(tasks));
   private readonly running = new Map<number, Running>();
+  /** The input bytes the worker's tasks hold (`input-holds.ts`), and the tasks waiting here, in order, for room beside them. */
+  private readonly holds = new InputHolds();
+  private readonly waiting = new Map<number, { request: TaskRequest; reruns: number }>();
   /** Frames to the worker, input files read as the connection drains. */
   private readonly queue: FrameQueue;
   /** Output bytes received and not yet written (off the event loop); above `unwrittenBytesMax`, reading pauses. */
@@ -119,13 +101,20 @@ export class WorkerConnection implements Executor {
   }
 
   start(request: TaskRequest, reruns = 0): void {
+    if (this.waiting.size === 0 && this.send(request, reruns, false)) return;
+    // behind those waiting for room on the worker's --disk (`input-holds.ts`), in order; not judged by fast abort meanwhile
+    this.waiting.set(request.task, { request, reruns });
+    this.starts.awaiting(request.task);
+  }
+
+  /** Sends the task and the inputs the worker lacks; false (nothing sent) when they would not fit beside those its tasks hold. */
+  private send(request: TaskRequest, reruns: number, waited: boolean): boolean {
     const { rule, task } = request;
     const names = [...rule.sources, ...rule.targets].map((f) => [f.remoteName, sandboxPathProblem(f.remoteName)] as const);
     const bad = names.find(([, problem]) => problem);
     if (bad) {
       const reason = `'${bad[0]}' would escape the worker's sandbox (${bad[1]}); rename it with local->remote`;
-      queueMicrotask(() => this.listener.finished(task, { ok: false, reason, permanent: true }));
-      return;
+      return this.later(task, { ok: false, reason, permanent: true });
     }
     const attempt = {};
     const outputs = new Map(rule.targets.map((t) => [t.remoteName, absolutePath(this.directory, t.path)]));
@@ -134,33 +123,54 @@ export class WorkerConnection implements Executor {
       const cores = Math.max(1, rule.resources.cores ?? 1);
       const unsent = inputs.filter(({ hash, mode }) => hash && mode !== undefined && !this.sent.has(cachedFileName(hash, mode)));
       // behind input bytes the worker may still be receiving (this task's or another's): it says when the command runs
-      const awaiting = this.starts.awaits(unsent.length > 0);
+      const awaiting = waited || this.starts.awaits(unsent.length > 0);
       const header = { type: "task", task, cores, command: rule.command, environment: rule.environment, inputs: inputs.map(({ name, hash, mode }) => ({ name, hash, mode })), outputs: [...outputs.keys()], ...(awaiting ? { running: true } : {}) };
       const frame = encodeFrame(header);
       // the worker would refuse the frame and drop the connection, and every worker after it
-      if (frame.length > frameBytesMax) return void queueMicrotask(() => this.listener.finished(task, { ok: false, reason: tooLarge(frame.length, inputs.length), permanent: true }));
+      if (frame.length > frameBytesMax) return this.later(task, { ok: false, reason: tooLarge(frame.length, inputs.length), permanent: true });
       const cached = new Set(inputs.flatMap(({ hash, mode }) => (hash && mode !== undefined ? [cachedFileName(hash, mode)] : [])));
       // its inputs are in the worker's cache together, which its --disk bounds: another worker may have room
       const tooBig = inputsOverDisk(inputs, this.info.capacity.diskMb, this.info.id);
-      if (tooBig) return void queueMicrotask(() => this.listener.finished(task, { ok: false, reason: tooBig.reason, elsewhere: true, inputBytes: tooBig.bytes }));
+      if (tooBig) return this.later(task, { ok: false, reason: tooBig.reason, elsewhere: true, inputBytes: tooBig.bytes });
+      // sent now, they would land on the worker while it cannot run the task yet, past its --disk
+      if (!this.holds.fits(inputs, this.info.capacity.diskMb * 1_000_000)) return false;
       for (const { hash, mode, path } of unsent) if (!this.sent.has(cachedFileName(hash!, mode!))) this.sendFile(hash!, mode!, path);
       const emptied = [...outputs.values()].flatMap((local) => this.staging.claim(`${local}.skein-part`, attempt) ?? []);
       const writes = emptied.length === 0 ? undefined : Promise.all(emptied).then(() => {});
       writes?.catch(() => {}); // reported when the result arrives
       this.running.set(task, { request, outputs, received: new Set(), modes: new Map(), writes, attempt, inputs: cached, sequence: ++this.tasksSent, reruns, awaiting });
+      this.holds.hold(task, inputs);
       this.write(frame);
-      if (awaiting) this.starts.awaiting(task);
+      if (awaiting && !waited) this.starts.awaiting(task);
     } catch (error) {
       this.running.delete(task);
+      this.holds.release(task);
       this.releaseStaging(outputs, attempt);
-      queueMicrotask(() => this.listener.finished(task, { ok: false, reason: `cannot ship inputs: ${shownPaths((error as Error).message, this.directory)}` }));
+      return this.later(task, { ok: false, reason: `cannot ship inputs: ${shownPaths((error as Error).message, this.directory)}` });
+    }
+    return true;
+  }
+
+  /** The listener hears the task's outcome once this call is over; true: the task is dealt with. */
+  private later(task: number, outcome: TaskOutcome): true {
+    queueMicrotask(() => this.listener.finished(task, outcome));
+    return true;
+  }
+
+  /** The task ended on the worker (or was aborted there): its inputs are held no more, and tasks waiting may go, in order. */
+  private ended(task: number): void {
+    this.running.delete(task);
+    this.holds.release(task);
+    for (const [waiting, { request, reruns }] of this.waiting) {
+      if (!this.send(request, reruns, true)) return;
+      this.waiting.delete(waiting);
     }
   }
 
   /** Fast abort leaves these tasks alone until their commands run (those not aborted since). */
   private tellAwaiting(tasks: readonly number[]): void {
     const tell = () => {
-      for (const task of tasks) if (this.running.get(task)?.awaiting) this.listener.awaiting?.(task);
+      for (const task of tasks) if (this.running.get(task)?.awaiting || this.waiting.has(task)) this.listener.awaiting?.(task);
     };
     if (this.listener.batch) this.listener.batch(tell);
     else tell();
@@ -225,11 +235,12 @@ export class WorkerConnection implements Executor {
   }
 
   abort(task: number): void {
+    if (this.waiting.delete(task)) return; // never sent
     const running = this.running.get(task);
     if (!running) return;
-    this.running.delete(task);
     this.releaseStaging(running.outputs, running.attempt);
     this.write(encodeFrame({ type: "abort", task }));
+    this.ended(task);
   }
 
   /** A frame from the worker; returns a reason to disconnect it, if it misbehaved. */
@@ -254,7 +265,7 @@ export class WorkerConnection implements Executor {
       if (header.rerun !== undefined) return this.rerun(running, header.rerun, header.dropped as string[] | undefined);
       const inline = inlineOutputs(running.outputs, header.inline, frame.payload.length);
       if (typeof inline === "string") return inline;
-      this.running.delete(Number(header.task));
+      this.ended(Number(header.task));
       if (!running.writes) this.finish(running, header, inline, frame.payload);
       else running.writes.then(() => this.finish(running, header, inline, frame.payload), (error: Error) => this.finish(running, header, inline, frame.payload, error));
       return undefined;
@@ -306,7 +317,7 @@ export class WorkerConnection implements Executor {
   private rerun(running: Running, reason: unknown, dropped: readonly string[] = []): string | undefined {
     if (typeof reason !== "string") return "bad rerun reason";
     const { request } = running;
-    this.running.delete(request.task);
+    this.ended(request.task);
     this.releaseStaging(running.outputs, running.attempt);
     if (running.reruns < inputRerunsMax) return void this.start(request, running.reruns + 1);
     const changed = dropped.map((name) => this.changedWhileSent.get(name)).find((path) => path !== undefined);
@@ -376,24 +387,12 @@ export class WorkerConnection implements Executor {
     } catch (error) {
       return { ok: false, reason: `cannot store outputs: ${shownPaths((error as Error).message, this.directory)}` };
     }
-    const missing = Array.isArray(header.missing) ? header.missing.map(String) : [];
-    // printed under the failure: control characters (4 KiB of NULs, escape sequences) shown escaped
-    const output = typeof header.output === "string" ? { output: shownOutput(header.output) } : {};
-    // how long the command ran, as the worker measured it: neither its inputs' nor its outputs' transfer
-    const duration = typeof header.durationMs === "number" && Number.isFinite(header.durationMs) && header.durationMs >= 0 ? { durationMs: header.durationMs } : {};
-    // `elsewhere`: this worker cannot run it (an input larger than its --disk), another may
-    // `again`: stopped for what it took with the tasks beside it (--disk), which it alone fits: it runs again
-    if (typeof header.lost === "string") return { ok: false, reason: `on the worker, ${header.lost}`, ...output, ...(header.elsewhere === true ? { elsewhere: true } : {}), ...(header.again === true ? { again: true } : {}) };
-    if (header.exitCode !== 0) return { ok: false, reason: header.signal ? killedBy(String(header.signal)) : `exit code ${String(header.exitCode)}`, ...output, ...duration };
-    // outputs the worker would not (or could not) send: a link out of its sandbox, a FIFO, …
-    const problems = Array.isArray(header.problems) ? header.problems.slice(0, outputProblemsMax).map((problem) => String(problem).slice(0, 1000)) : [];
-    if (problems.length) return { ok: false, reason: `the command succeeded but ${problems.join("; ")}`, ...output, ...duration };
-    if (missing.length) return { ok: false, reason: `the command succeeded but did not create ${missingNames(missing, header.missingMore)}`, ...output, ...duration };
-    return { ok: true, ...duration };
+    return resultOutcome(header);
   }
 
   async close(end?: RunEnd): Promise<void> {
-    this.queue.close(); // the run is over: files still waiting are moot
+    this.queue.close(); // the run is over: files and tasks still waiting are moot
+    this.waiting.clear();
     this.socket.end(this.goodbye(end));
   }
 }
