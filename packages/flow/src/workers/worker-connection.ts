@@ -101,8 +101,8 @@ export class WorkerConnection implements Executor {
   }
 
   start(request: TaskRequest, reruns = 0): void {
-    if (this.waiting.size === 0 && this.send(request, reruns, false)) return;
-    // behind those waiting for room on the worker's --disk (`input-holds.ts`), in order; not judged by fast abort meanwhile
+    // behind those waiting for room on the worker's --disk (`input-holds.ts`), in order, unless it holds nothing there
+    if ((this.waiting.size === 0 || request.rule.sources.length === 0) && this.send(request, reruns, false)) return;
     this.waiting.set(request.task, { request, reruns });
     this.starts.awaiting(request.task);
   }
