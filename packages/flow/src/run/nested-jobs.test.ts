@@ -23,14 +23,19 @@ function counting(files: Record<string, string>): string {
   return root;
 }
 
+/** A workflow of two MAKEFLOW rules, a.mf and b.mf, each nesting two rules written by `rule` (a1 a2, b1 b2). */
+function twoNestedRuns(rule: (target: string) => string): string {
+  return counting({
+    "w.mf": "a: a.mf\n\tMAKEFLOW a.mf\nb: b.mf\n\tMAKEFLOW b.mf\n",
+    "a.mf": `${rule("a1")}${rule("a2")}a: a1 a2\n\ttouch a\n`,
+    "b.mf": `${rule("b1")}${rule("b2")}b: b1 b2\n\ttouch b\n`,
+  });
+}
+
 const peak = (root: string) => Math.max(...readFileSync(join(root, "counts"), "utf8").trim().split("\n").map(Number));
 
 test("nested jobs: under -j 2, two nested runs of two rules each run at most 2 commands at once in all (not 2 each)", { timeout: 60_000 }, async () => {
-  const root = counting({
-    "w.mf": "a: a.mf\n\tMAKEFLOW a.mf\nb: b.mf\n\tMAKEFLOW b.mf\n",
-    "a.mf": `${counted("a1")}${counted("a2")}a: a1 a2\n\ttouch a\n`,
-    "b.mf": `${counted("b1")}${counted("b2")}b: b1 b2\n\ttouch b\n`,
-  });
+  const root = twoNestedRuns(counted);
   const result = await runIn(root, { jobs: 2 });
   assert.equal(result.code, 0, result.err);
   assert.ok(peak(root) <= 2, `${peak(root)} commands ran at once under -j 2: ${readFileSync(join(root, "counts"), "utf8")}`);
@@ -48,12 +53,7 @@ test("nested jobs: -j 1 with a workflow nested three deep, each level with rules
 });
 
 test("nested jobs: under -j 2, two nested runs of CORES=2 rules run one such command at a time in all (2 cores' worth, not 4)", { timeout: 60_000 }, async () => {
-  const wide = (target: string) => `CATEGORY=big\nCORES=2\n${counted(target)}`;
-  const root = counting({
-    "w.mf": "a: a.mf\n\tMAKEFLOW a.mf\nb: b.mf\n\tMAKEFLOW b.mf\n",
-    "a.mf": `${wide("a1")}${wide("a2")}a: a1 a2\n\ttouch a\n`,
-    "b.mf": `${wide("b1")}${wide("b2")}b: b1 b2\n\ttouch b\n`,
-  });
+  const root = twoNestedRuns((target) => `CATEGORY=big\nCORES=2\n${counted(target)}`);
   const result = await runIn(root, { jobs: 2 });
   assert.equal(result.code, 0, result.err);
   assert.equal(peak(root), 1, `CORES=2 commands at once under -j 2: ${readFileSync(join(root, "counts"), "utf8")}`);
